@@ -1,0 +1,6 @@
+// The only module that server/ imports from media/.
+export { WorkerPool, type WorkerPoolOptions, type WorkerPoolStats } from './worker-pool';
+export { routerMediaCodecs } from './codecs';
+export { ffmpegVersion } from './ffmpeg';
+export type { MediaLogger } from './logger';
+export { version as mediasoupVersion } from 'mediasoup';

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds mediasoup's worker from the sources inside its npm package, against
+# Debian's libraries, with no downloads (see ../../README.md, "mediasoup worker").
+#
+# The result is cached outside the repository, keyed by the mediasoup version
+# and a hash of this recipe, so fresh clones and `npm ci` reuse it. The binary
+# is then copied to mediasoup's default path inside node_modules.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+pkg="$root/node_modules/mediasoup"
+target="$pkg/worker/out/Release/mediasoup-worker"
+log() { printf '[worker] %s\n' "$*"; }
+die() { printf '[worker] ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ -f "$pkg/package.json" ] || die "node_modules/mediasoup is missing: run npm install first"
+version="$(node -p "require('$pkg/package.json').version")"
+recipe_hash="$(cd "$here" && find . -type f ! -name '*.md' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)"
+cache_root="${LECTERN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lectern}"
+cache_dir="$cache_root/mediasoup-worker/$version-$recipe_hash"
+cached="$cache_dir/mediasoup-worker"
+
+install_cached() {
+  mkdir -p "$(dirname "$target")"
+  if ! cmp -s "$cached" "$target" 2>/dev/null; then
+    cp "$cached" "$target.tmp" && mv "$target.tmp" "$target"
+  fi
+  chmod +x "$target"
+}
+
+if [ -x "$cached" ]; then
+  install_cached
+  log "skip: mediasoup $version worker cached at $cached"
+  exit 0
+fi
+
+# Each entry: pkg-config module, then the Debian package that ships it.
+required=(
+  "openssl:libssl-dev" "libuv:libuv1-dev" "libsrtp2:libsrtp2-dev" "usrsctp:libusrsctp-dev"
+  "absl_flat_hash_map:libabsl-dev" "flatbuffers:libflatbuffers-dev" "liburing:liburing-dev"
+)
+for entry in "${required[@]}"; do
+  mod="${entry%%:*}"; deb="${entry##*:}"
+  pkg-config --exists "$mod" || die "pkg-config cannot find '$mod': install the Debian package $deb"
+  log "found $mod $(pkg-config --modversion "$mod")"
+done
+for tool in meson:meson ninja:ninja-build flatc:flatbuffers-compiler g++:g++ python3:python3; do
+  command -v "${tool%%:*}" >/dev/null || die "'${tool%%:*}' is not on PATH: install the Debian package ${tool##*:}"
+done
+
+work="$cache_root/build/$version-$recipe_hash"
+rm -rf "$work" && mkdir -p "$work"
+log "building mediasoup $version worker in $work (about 5 minutes on 2 cores)"
+cp -r "$pkg/worker" "$work/worker"
+src="$work/worker"
+
+# The wraps would download sources; a plain subprojects/<name>/ is used once its wrap is gone.
+rm -f "$src"/subprojects/*.wrap
+cp -r "$here/subprojects/." "$src/subprojects/"
+for d in "$src"/subprojects/*/; do
+  : > "$d/empty.c"
+  cp "$here/meson_options.shared.txt" "$d/meson_options.txt"
+done
+
+# The worker asks for meson >= 1.1.0 but uses nothing newer than 1.0 (Debian 12 ships 1.0.1).
+meson_version="$(meson --version)"
+if [ "$(printf '%s\n1.1.0\n' "$meson_version" | sort -V | head -n1)" != "1.1.0" ]; then
+  log "relaxing meson_version for system meson $meson_version"
+  sed -i "s/meson_version: '>= 1.1.0'/meson_version: '>= 1.0.0'/" "$src/meson.build"
+fi
+
+jobs="$(nproc)"
+meson setup --buildtype release -Db_ndebug=true --wrap-mode=nodownload "$src/out" "$src" > "$work/setup.log" 2>&1 \
+  || { tail -n 40 "$work/setup.log" >&2; die "meson setup failed (full log: $work/setup.log)"; }
+log "meson setup done; compiling with $jobs jobs (ninja prints [done/total])"
+meson compile -C "$src/out" -j "$jobs" flatbuffers-generator
+meson compile -C "$src/out" -j "$jobs" mediasoup-worker 2>&1 | grep --line-buffered -E '^\[[0-9]+/[0-9]+\]|error|Error' \
+  || true
+[ -x "$src/out/mediasoup-worker" ] || die "the worker binary was not produced; rerun 'meson compile -C $src/out mediasoup-worker' to see the errors"
+
+strip "$src/out/mediasoup-worker" || true
+mkdir -p "$cache_dir"
+cp "$src/out/mediasoup-worker" "$cached.tmp" && mv "$cached.tmp" "$cached"
+rm -rf "$work"
+install_cached
+log "built $(du -h "$cached" | cut -f1) worker, cached at $cached"

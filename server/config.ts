@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const ip = z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address');
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+// Every setting comes from one environment variable, named here; the error
+// messages below name the variable so a bad deployment says what to fix.
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: port.default(8080),
+    PUBLIC_BASE_URL: z.url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    RECORDINGS_DIR: optionalText,
+    MONGODB_URI: optionalText.pipe(
+      z
+        .string()
+        .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+        .optional(),
+    ),
+    FERRETDB_BIN: optionalText,
+    JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    MEDIASOUP_LISTEN_IP: ip.default('127.0.0.1'),
+    MEDIASOUP_ANNOUNCED_IP: optionalText,
+    RTC_MIN_PORT: port.pipe(z.number().min(1024)).default(40000),
+    RTC_MAX_PORT: port.pipe(z.number().min(1024)).default(49999),
+    MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
+    FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
+  })
+  .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
+    path: ['RTC_MIN_PORT'],
+    message: 'must be lower than RTC_MAX_PORT',
+  });
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicBaseUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  dataDir: string;
+  recordingsDir: string;
+  /** Absent: Lectern starts the embedded FerretDB under dataDir. */
+  mongodbUri?: string;
+  ferretdbBin?: string;
+  jwtSecret: string;
+  mediasoup: {
+    listenIp: string;
+    announcedAddress?: string;
+    rtcMinPort: number;
+    rtcMaxPort: number;
+    workers: number;
+  };
+  ffmpegBin: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the configuration once, at start; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    recordingsDir: path.resolve(e.RECORDINGS_DIR ?? path.join(dataDir, 'recordings')),
+    ...(e.MONGODB_URI ? { mongodbUri: e.MONGODB_URI } : {}),
+    ...(e.FERRETDB_BIN ? { ferretdbBin: e.FERRETDB_BIN } : {}),
+    jwtSecret: e.JWT_SECRET ?? developmentJwtSecret(e.NODE_ENV, dataDir),
+    mediasoup: {
+      listenIp: e.MEDIASOUP_LISTEN_IP,
+      ...(e.MEDIASOUP_ANNOUNCED_IP ? { announcedAddress: e.MEDIASOUP_ANNOUNCED_IP } : {}),
+      rtcMinPort: e.RTC_MIN_PORT,
+      rtcMaxPort: e.RTC_MAX_PORT,
+      workers: e.MEDIASOUP_WORKERS,
+    },
+    ffmpegBin: e.FFMPEG_BIN,
+  };
+}
+
+// Outside production a secret is generated on first start and kept under the
+// data directory, so tokens survive restarts without a secret in the code.
+function developmentJwtSecret(nodeEnv: string, dataDir: string): string {
+  if (nodeEnv === 'production') {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production (at least 32 characters)');
+  }
+  const file = path.join(dataDir, 'jwt-secret');
+  try {
+    const existing = readFileSync(file, 'utf8').trim();
+    if (existing.length >= 32) return existing;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'w' });
+  return secret;
+}

@@ -1,0 +1,132 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ffmpegVersion, WorkerPool } from '../media';
+import type { Config } from './config';
+import { createHttpApp } from './http/app';
+import { createLogger, type Logger } from './logger';
+import { checkReadiness } from './readiness';
+import { Database } from './store/database';
+import { defaultFerretDbBin, EmbeddedFerretDb } from './store/embedded-ferretdb';
+import { createRepositories, type Repositories } from './store';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Lectern {
+  config: Config;
+  logger: Logger;
+  /** Where the HTTP server listens, e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  db: Database;
+  repos: Repositories;
+  pool: WorkerPool;
+  embeddedDb?: EmbeddedFerretDb;
+  stop(): Promise<void>;
+}
+
+const running = new Set<Lectern>();
+
+/** Composition root: builds every part in order, and tears down what was built if a later part fails. */
+export async function start(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Lectern> {
+  const teardown: Array<() => Promise<void> | void> = [];
+  const undo = async () => {
+    for (const step of teardown.reverse()) await step();
+  };
+  try {
+    await mkdir(config.recordingsDir, { recursive: true });
+
+    let embeddedDb: EmbeddedFerretDb | undefined;
+    let uri = config.mongodbUri;
+    if (!uri) {
+      embeddedDb = await EmbeddedFerretDb.start({
+        bin: config.ferretdbBin ?? defaultFerretDbBin(),
+        sqliteDir: path.join(config.dataDir, 'db'),
+        logger,
+      });
+      teardown.push(() => embeddedDb!.stop());
+      uri = `${embeddedDb.uri}lectern`;
+    }
+    const db = await Database.connect(uri, logger);
+    teardown.push(() => db.close());
+    const repos = await createRepositories(db);
+
+    const pool = await WorkerPool.create({
+      size: config.mediasoup.workers,
+      listenIp: config.mediasoup.listenIp,
+      ...(config.mediasoup.announcedAddress ? { announcedAddress: config.mediasoup.announcedAddress } : {}),
+      rtcMinPort: config.mediasoup.rtcMinPort,
+      rtcMaxPort: config.mediasoup.rtcMaxPort,
+      logger: logger.child({ component: 'media' }),
+    });
+    teardown.push(() => pool.close());
+
+    const ffmpeg = await ffmpegVersion(config.ffmpegBin).then(
+      (version) => ({ version }),
+      (err: Error) => ({ error: `ffmpeg unavailable (${config.ffmpegBin}): ${err.message}` }),
+    );
+    if ('error' in ffmpeg) logger.error(ffmpeg.error);
+
+    const app = createHttpApp({
+      logger,
+      webDir: path.join(root, 'web'),
+      readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg }),
+    });
+    const server = createServer(app);
+    await listen(server, config.port, config.host);
+    teardown.push(() => closeServer(server));
+    const port = (server.address() as AddressInfo).port;
+
+    const lectern: Lectern = {
+      config,
+      logger,
+      url: `http://127.0.0.1:${port}`,
+      port,
+      db,
+      repos,
+      pool,
+      ...(embeddedDb ? { embeddedDb } : {}),
+      stop: once(async () => {
+        running.delete(lectern);
+        logger.info('stopping');
+        await undo();
+        logger.info('stopped');
+      }),
+    };
+    running.add(lectern);
+    logger.info({ port, embeddedDatabase: embeddedDb !== undefined, workers: config.mediasoup.workers }, 'lectern started');
+    return lectern;
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
+
+/** Stops every Lectern started in this process. */
+export async function stop(): Promise<void> {
+  await Promise.all([...running].map((app) => app.stop()));
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}

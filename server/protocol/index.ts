@@ -1,0 +1,4 @@
+// The wire protocol, shared by server/ and web/: every REST body and Socket.IO
+// event is defined here once, as a zod schema, and parsed on arrival.
+export * from './errors';
+export * from './health';

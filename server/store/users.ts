@@ -1,0 +1,70 @@
+import { Schema, isValidObjectId, type Connection, type Model } from 'mongoose';
+import { normalizeEmail, roles, locales, type NewUser, type User, type UserRepository } from '../accounts/model';
+import { ConflictError } from '../errors';
+import { uniquely } from './mongo-errors';
+
+interface UserDoc {
+  email: string;
+  displayName: string;
+  locale: (typeof locales)[number];
+  roles: Array<(typeof roles)[number]>;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+const userSchema = new Schema<UserDoc>(
+  {
+    email: { type: String, required: true },
+    displayName: { type: String, required: true },
+    locale: { type: String, enum: locales, required: true },
+    roles: { type: [String], enum: roles, required: true },
+    passwordHash: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+userSchema.index({ email: 1 }, { unique: true });
+
+export class MongoUserRepository implements UserRepository {
+  private constructor(private readonly model: Model<UserDoc>) {}
+
+  static async create(connection: Connection): Promise<MongoUserRepository> {
+    const model = connection.models.User ?? connection.model<UserDoc>('User', userSchema, 'users');
+    return new MongoUserRepository(model as Model<UserDoc>);
+  }
+
+  /** Builds the indexes; the unique e-mail index is what makes registration race-free. */
+  ensureIndexes(): Promise<unknown> {
+    return this.model.createIndexes();
+  }
+
+  async create(user: NewUser): Promise<User> {
+    const doc = await uniquely(
+      () => this.model.create({ ...user, email: normalizeEmail(user.email), createdAt: new Date() }),
+      () => new ConflictError('email_taken', 'An account with this e-mail already exists'),
+    );
+    return toUser(doc.toObject());
+  }
+
+  async findById(id: string): Promise<User | null> {
+    if (!isValidObjectId(id)) return null;
+    const doc = await this.model.findById(id).lean();
+    return doc ? toUser(doc) : null;
+  }
+
+  async findByEmail(email: string): Promise<(User & { passwordHash: string }) | null> {
+    const doc = await this.model.findOne({ email: normalizeEmail(email) }).lean();
+    return doc ? { ...toUser(doc), passwordHash: doc.passwordHash } : null;
+  }
+}
+
+function toUser(doc: UserDoc & { _id: unknown }): User {
+  return {
+    id: String(doc._id),
+    email: doc.email,
+    displayName: doc.displayName,
+    locale: doc.locale,
+    roles: [...doc.roles],
+    createdAt: doc.createdAt,
+  };
+}

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { createLogger } from '../../server/logger';
+import { WorkerPool } from '../../media';
+
+export const silentLogger = createLogger('silent');
+
+export function createTestPool(size: number): Promise<WorkerPool> {
+  return WorkerPool.create({
+    size,
+    listenIp: '127.0.0.1',
+    rtcMinPort: 40000,
+    rtcMaxPort: 49999,
+    logger: silentLogger,
+  });
+}
+
+export type TestCodec = 'VP8' | 'H264';
+
+/**
+ * A real ffmpeg sending a test pattern as RTP to a mediasoup PlainTransport.
+ * ffmpeg sends RTCP from a socket of its own, so the transport must not mux
+ * RTCP (its comedia tuple would latch onto the RTCP socket). Key frames every
+ * 10 frames, so a consumer starts forwarding quickly.
+ */
+export function spawnRtpSource(opts: {
+  codec: TestCodec;
+  rtpPort: number;
+  rtcpPort: number;
+  ssrc: number;
+  payloadType: number;
+}): ChildProcess {
+  const encoder =
+    opts.codec === 'VP8'
+      ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k']
+      : ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-bsf:v', 'h264_mp4toannexb'];
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25',
+    '-t', '30', '-g', '10',
+    ...encoder,
+    '-an', '-ssrc', String(opts.ssrc), '-payload_type', String(opts.payloadType),
+    '-f', 'rtp', `rtp://127.0.0.1:${opts.rtpPort}?rtcpport=${opts.rtcpPort}&pkt_size=1200`,
+  ];
+  return spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** A UDP socket on loopback that records the RTP headers it receives. */
+export async function rtpSink(): Promise<{ socket: Socket; port: number; packets: Array<{ payloadType: number; ssrc: number }> }> {
+  const socket = createSocket('udp4');
+  const packets: Array<{ payloadType: number; ssrc: number }> = [];
+  socket.on('message', (msg) => {
+    const payloadType = msg[1]! & 0x7f;
+    // RTCP packet types 200-206 show up as payload types 72-78 here; keep RTP only.
+    if (msg.length >= 12 && (payloadType < 72 || payloadType > 78)) packets.push({ payloadType, ssrc: msg.readUInt32BE(8) });
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { socket, port: socket.address().port, packets };
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
