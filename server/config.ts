@@ -37,6 +37,15 @@ const envSchema = z
     RTC_MAX_PORT: port.pipe(z.number().min(1024)).default(49999),
     MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
     FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
+    SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
+    MAIL_FROM: z.string().min(3).default('Lectern <no-reply@localhost>'),
+    ADMIN_EMAILS: z
+      .string()
+      .default('')
+      .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean))
+      .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses'))),
+    REMINDER_TICK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+    PROGRESS_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   })
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],
@@ -63,6 +72,13 @@ export interface Config {
     workers: number;
   };
   ffmpegBin: string;
+  /** Unset: e-mails are written as .eml files under dataDir/mail. */
+  smtpUrl?: string;
+  mailFrom: string;
+  /** These e-mails become admins when they register: how the first admin exists. */
+  adminEmails: string[];
+  reminderTickSeconds: number;
+  progressFlushMs: number;
 }
 
 export class ConfigError extends Error {
@@ -97,6 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workers: e.MEDIASOUP_WORKERS,
     },
     ffmpegBin: e.FFMPEG_BIN,
+    ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
+    mailFrom: e.MAIL_FROM,
+    adminEmails: e.ADMIN_EMAILS,
+    reminderTickSeconds: e.REMINDER_TICK_SECONDS,
+    progressFlushMs: e.PROGRESS_FLUSH_MS,
   };
 }
 

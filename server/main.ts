@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ffmpegVersion, WorkerPool } from '../media';
 import type { Config } from './config';
+import { createDomain, type Domain } from './domain';
+import { actorFromRequest } from './http/auth';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { checkReadiness } from './readiness';
@@ -22,6 +24,7 @@ export interface Lectern {
   port: number;
   db: Database;
   repos: Repositories;
+  domain: Domain;
   pool: WorkerPool;
   embeddedDb?: EmbeddedFerretDb;
   stop(): Promise<void>;
@@ -52,6 +55,11 @@ export async function start(config: Config, logger: Logger = createLogger(config
     const db = await Database.connect(uri, logger);
     teardown.push(() => db.close());
     const repos = await createRepositories(db);
+    const domain = createDomain(config, repos, logger);
+    await db.whenConnected(() => domain.reconcile());
+    domain.start();
+    // Runs before db.close() (teardown is reversed), so buffered progress reaches the database.
+    teardown.push(() => domain.close());
 
     const pool = await WorkerPool.create({
       size: config.mediasoup.workers,
@@ -72,6 +80,10 @@ export async function start(config: Config, logger: Logger = createLogger(config
     const app = createHttpApp({
       logger,
       webDir: path.join(root, 'web'),
+      routes: domain.routes,
+      actorOf: actorFromRequest(domain.tokens),
+      publicBaseUrl: config.publicBaseUrl,
+      checkResponses: config.env !== 'production',
       readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg }),
     });
     const server = createServer(app);
@@ -86,6 +98,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       port,
       db,
       repos,
+      domain,
       pool,
       ...(embeddedDb ? { embeddedDb } : {}),
       stop: once(async () => {

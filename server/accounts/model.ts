@@ -21,7 +21,7 @@ export interface NewUser {
   passwordHash: string;
 }
 
-export interface UserRepository {
+export interface UserRepository extends UserRoleUpdate {
   /** Throws ConflictError('email_taken') when the e-mail is already registered. */
   create(user: NewUser): Promise<User>;
   findById(id: string): Promise<User | null>;
@@ -31,4 +31,27 @@ export interface UserRepository {
 /** E-mail addresses compare case-insensitively and without surrounding spaces. */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+export interface UserRoleUpdate {
+  setRoles(id: string, roles: Role[]): Promise<User | null>;
+  /** Stores the hash of the user's calendar-feed token (replacing any earlier one). */
+  setCalendarTokenHash(id: string, hash: string): Promise<void>;
+  findByCalendarTokenHash(hash: string): Promise<User | null>;
+}
+
+export interface RefreshTokenRecord {
+  userId: string;
+  familyId: string;
+}
+
+export interface RefreshTokenRepository {
+  insert(record: RefreshTokenRecord & { hash: string; expiresAt: Date }): Promise<void>;
+  /**
+   * Atomically marks a live token used. Returns its record; `reused` when it
+   * exists but was already used or revoked (a stolen token replayed); null when unknown or expired.
+   */
+  consume(hash: string, now: Date): Promise<RefreshTokenRecord | { reused: RefreshTokenRecord } | null>;
+  revokeFamily(familyId: string): Promise<void>;
+  revoke(hash: string): Promise<void>;
 }

@@ -1,13 +1,20 @@
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { Actor } from '../accounts/grants';
 import type { Logger } from '../logger';
 import type { Health, Readiness } from '../protocol';
 import { errorHandler, notFound } from './error-handler';
+import { mountRoutes, openApiDocument, type RouteSpec } from './route';
 
 export interface HttpAppDeps {
   logger: Logger;
   readiness: () => Promise<Readiness>;
   webDir: string;
+  routes: RouteSpec[];
+  actorOf: (req: Request) => Actor;
+  publicBaseUrl: string;
+  checkResponses: boolean;
 }
 
 export function createHttpApp(deps: HttpAppDeps): Express {
@@ -28,6 +35,13 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       next(err);
     }
   });
+
+  const openapi = openApiDocument(deps.routes, { title: 'Lectern API', version: '1', serverUrl: deps.publicBaseUrl });
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Lectern API' }));
+  app.use('/api/v1', mountRoutes(deps.routes, { actorOf: deps.actorOf, checkResponses: deps.checkResponses }));
 
   app.use(express.static(path.resolve(deps.webDir), { index: 'index.html', maxAge: '5m' }));
   app.use(notFound);

@@ -2,3 +2,9 @@
 // event is defined here once, as a zod schema, and parsed on arrival.
 export * from './errors';
 export * from './health';
+export * from './common';
+export * from './accounts';
+export * from './seminars';
+export * from './courses';
+export * from './progress';
+export * from './notifications';

@@ -1,5 +1,5 @@
 import { Schema, isValidObjectId, type Connection, type Model } from 'mongoose';
-import { normalizeEmail, roles, locales, type NewUser, type User, type UserRepository } from '../accounts/model';
+import { normalizeEmail, roles, locales, type NewUser, type Role, type User, type UserRepository } from '../accounts/model';
 import { ConflictError } from '../errors';
 import { uniquely } from './mongo-errors';
 
@@ -9,6 +9,7 @@ interface UserDoc {
   locale: (typeof locales)[number];
   roles: Array<(typeof roles)[number]>;
   passwordHash: string;
+  calendarTokenHash?: string;
   createdAt: Date;
 }
 
@@ -19,11 +20,13 @@ const userSchema = new Schema<UserDoc>(
     locale: { type: String, enum: locales, required: true },
     roles: { type: [String], enum: roles, required: true },
     passwordHash: { type: String, required: true },
+    calendarTokenHash: { type: String },
     createdAt: { type: Date, required: true },
   },
   { versionKey: false },
 );
 userSchema.index({ email: 1 }, { unique: true });
+userSchema.index({ calendarTokenHash: 1 });
 
 export class MongoUserRepository implements UserRepository {
   private constructor(private readonly model: Model<UserDoc>) {}
@@ -49,6 +52,21 @@ export class MongoUserRepository implements UserRepository {
   async findById(id: string): Promise<User | null> {
     if (!isValidObjectId(id)) return null;
     const doc = await this.model.findById(id).lean();
+    return doc ? toUser(doc) : null;
+  }
+
+  async setRoles(id: string, roles: Role[]): Promise<User | null> {
+    if (!isValidObjectId(id)) return null;
+    const doc = await this.model.findByIdAndUpdate(id, { $set: { roles } }, { returnDocument: 'after' }).lean();
+    return doc ? toUser(doc) : null;
+  }
+
+  async setCalendarTokenHash(id: string, hash: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { calendarTokenHash: hash } });
+  }
+
+  async findByCalendarTokenHash(hash: string): Promise<User | null> {
+    const doc = await this.model.findOne({ calendarTokenHash: hash }).lean();
     return doc ? toUser(doc) : null;
   }
 

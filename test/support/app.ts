@@ -22,6 +22,7 @@ export async function testConfig(env: NodeJS.ProcessEnv = {}): Promise<Config> {
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
     JWT_SECRET: randomBytes(32).toString('hex'),
+    ADMIN_EMAILS: 'admin@test.lectern',
     ...env,
   });
 }

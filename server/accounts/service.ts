@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
+import type { RegisterBody, SessionView, UserView } from '../protocol';
+import { has, type Actor } from './grants';
+import { normalizeEmail, type RefreshTokenRepository, type Role, type User, type UserRepository } from './model';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
+import type { LoginThrottle } from './throttle';
+import { ACCESS_TOKEN_SECONDS, hashOpaqueToken, newOpaqueToken, REFRESH_TOKEN_DAYS, type TokenIssuer } from './tokens';
+
+export interface AccountDeps {
+  users: UserRepository;
+  refreshTokens: RefreshTokenRepository;
+  tokens: TokenIssuer;
+  throttle: LoginThrottle;
+  /** E-mails that become admins when they register: how the first admin exists. */
+  adminEmails: ReadonlySet<string>;
+}
+
+export class AccountService {
+  constructor(private readonly deps: AccountDeps) {}
+
+  async register(input: RegisterBody): Promise<SessionView> {
+    const email = normalizeEmail(input.email);
+    const roles: Role[] = this.deps.adminEmails.has(email) ? ['admin', 'learner'] : ['learner'];
+    const user = await this.deps.users.create({
+      email,
+      displayName: input.displayName,
+      locale: input.locale,
+      roles,
+      passwordHash: await hashPassword(input.password),
+    });
+    return this.openSession(user, randomUUID());
+  }
+
+  async login(emailInput: string, password: string, ip: string): Promise<SessionView> {
+    const email = normalizeEmail(emailInput);
+    this.deps.throttle.check(email, ip);
+    const user = await this.deps.users.findByEmail(email);
+    const ok = user ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
+    if (!user || !ok) {
+      this.deps.throttle.recordFailure(email, ip);
+      throw new UnauthorizedError('invalid_credentials', 'E-mail or password is wrong');
+    }
+    this.deps.throttle.recordSuccess(email);
+    return this.openSession(user, randomUUID());
+  }
+
+  /** Rotates a refresh token. Replaying a used one revokes its whole family. */
+  async refresh(refreshToken: string): Promise<SessionView> {
+    const result = await this.deps.refreshTokens.consume(hashOpaqueToken(refreshToken), new Date());
+    if (!result) throw new UnauthorizedError('invalid_refresh_token', 'The refresh token is not valid');
+    if ('reused' in result) {
+      await this.deps.refreshTokens.revokeFamily(result.reused.familyId);
+      throw new UnauthorizedError('refresh_token_reused', 'The refresh token was already used; sign in again');
+    }
+    const user = await this.deps.users.findById(result.userId);
+    if (!user) throw new UnauthorizedError('invalid_refresh_token', 'The refresh token is not valid');
+    return this.openSession(user, result.familyId);
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await this.deps.refreshTokens.revoke(hashOpaqueToken(refreshToken));
+  }
+
+  async me(actor: Actor): Promise<UserView> {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    const user = await this.deps.users.findById(actor.userId);
+    if (!user) throw new NotFoundError('user_not_found', 'No such user');
+    return userView(user);
+  }
+
+  async setRoles(actor: Actor, userId: string, roles: Role[]): Promise<UserView> {
+    if (!has(actor, 'users:manage')) throw new ForbiddenError();
+    if (actor.userId === userId && !roles.includes('admin')) {
+      throw new ForbiddenError('cannot_demote_self', 'An admin cannot remove their own admin role');
+    }
+    const user = await this.deps.users.setRoles(userId, roles.includes('learner') ? roles : [...roles, 'learner']);
+    if (!user) throw new NotFoundError('user_not_found', 'No such user');
+    return userView(user);
+  }
+
+  private async openSession(user: User, familyId: string): Promise<SessionView> {
+    const refresh = newOpaqueToken();
+    await this.deps.refreshTokens.insert({
+      hash: refresh.hash,
+      userId: user.id,
+      familyId,
+      expiresAt: new Date(Date.now() + REFRESH_TOKEN_DAYS * 86_400_000),
+    });
+    return {
+      user: userView(user),
+      accessToken: this.deps.tokens.issueAccess(user.id, user.roles),
+      accessTokenExpiresIn: ACCESS_TOKEN_SECONDS,
+      refreshToken: refresh.token,
+    };
+  }
+}
+
+export function userView(user: User): UserView {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    locale: user.locale,
+    roles: user.roles,
+    createdAt: user.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,61 @@
+// Courses as the domain sees them: no Express, no mongoose.
+import type { Page } from '../seminars/model';
+
+export type LessonKind = 'recording' | 'hls' | 'text';
+
+export interface Lesson {
+  id: string;
+  kind: LessonKind;
+  title: string;
+  /** For a recording: the seminar it records. Progress is kept per seminar then. */
+  seminarId: string | null;
+  playlistPath: string | null;
+  body: string | null;
+  durationSeconds: number | null;
+}
+
+export interface CourseModule {
+  id: string;
+  title: string;
+  lessons: Lesson[];
+}
+
+export interface Course {
+  id: string;
+  title: string;
+  description: string;
+  track: string;
+  published: boolean;
+  completionThreshold: number;
+  ownerIds: string[];
+  modules: CourseModule[];
+  createdAt: Date;
+}
+
+export type NewCourse = Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'ownerIds'>;
+export type CourseChanges = Partial<Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'published' | 'modules'>>;
+
+export interface CourseRepository {
+  create(course: NewCourse): Promise<Course>;
+  get(id: string): Promise<Course | null>;
+  update(id: string, changes: CourseChanges): Promise<Course | null>;
+  list(filter: { publishedOrOwnedBy?: string | 'all' }, limit: number, cursor?: string): Promise<Page<Course>>;
+  listByIds(ids: string[]): Promise<Course[]>;
+  /** The course whose structure holds this lesson id, if any. */
+  findByLessonId(lessonId: string): Promise<Course | null>;
+  /** Sets the duration of every recording lesson of a seminar (once the recording is final). */
+  setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void>;
+}
+
+export interface EnrolmentRepository {
+  enrol(courseId: string, userId: string): Promise<void>;
+  unenrol(courseId: string, userId: string): Promise<boolean>;
+  isEnrolled(courseId: string, userId: string): Promise<boolean>;
+  courseIdsFor(userId: string): Promise<string[]>;
+  learnersOf(courseId: string): Promise<string[]>;
+}
+
+/** The id under which progress on a lesson is kept. */
+export function contentIdOf(lesson: Lesson): string {
+  return lesson.kind === 'recording' && lesson.seminarId ? lesson.seminarId : lesson.id;
+}

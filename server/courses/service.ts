@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { has, isAdmin, type Actor } from '../accounts/grants';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
+import type { CourseStructureBody, CourseView, PageQuery } from '../protocol';
+import { liveSeconds, type ProgressRecord } from '../progress/model';
+import type { ProgressService } from '../progress/service';
+import type { Page, SeminarRepository } from '../seminars/model';
+import { contentIdOf, type Course, type CourseModule, type CourseRepository, type EnrolmentRepository, type Lesson } from './model';
+
+export interface CourseDeps {
+  courses: CourseRepository;
+  enrolments: EnrolmentRepository;
+  seminars: SeminarRepository;
+  progress: ProgressService;
+}
+
+export class CourseService {
+  constructor(private readonly deps: CourseDeps) {}
+
+  async create(actor: Actor, body: { title: string; description: string; track: string; completionThreshold: number }): Promise<CourseView> {
+    if (!has(actor, 'courses:manage')) throw new ForbiddenError();
+    return courseView(await this.deps.courses.create({ ...body, ownerIds: [actor.userId] }));
+  }
+
+  async get(actor: Actor, id: string): Promise<CourseView> {
+    return courseView(await this.visible(actor, id));
+  }
+
+  async list(actor: Actor, page: PageQuery): Promise<Page<CourseView>> {
+    const scope = isAdmin(actor) ? 'all' : has(actor, 'courses:manage') ? actor.userId : undefined;
+    const result = await this.deps.courses.list(scope ? { publishedOrOwnedBy: scope } : {}, page.limit, page.cursor);
+    return { items: result.items.map(courseView), nextCursor: result.nextCursor };
+  }
+
+  async update(actor: Actor, id: string, changes: Partial<Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold'>>): Promise<CourseView> {
+    await this.managed(actor, id);
+    return courseView((await this.deps.courses.update(id, changes))!);
+  }
+
+  async setPublished(actor: Actor, id: string, published: boolean): Promise<CourseView> {
+    const course = await this.managed(actor, id);
+    if (published && course.modules.every((m) => m.lessons.length === 0)) {
+      throw new ConflictError('course_empty', 'A course needs at least one lesson to be published');
+    }
+    return courseView((await this.deps.courses.update(id, { published }))!);
+  }
+
+  /**
+   * Replaces the ordered modules and lessons. Lessons keep their ids (and so
+   * their learners' progress); ids unknown to this course are refused.
+   */
+  async setStructure(actor: Actor, id: string, body: CourseStructureBody): Promise<CourseView> {
+    const course = await this.managed(actor, id);
+    const knownModules = new Set(course.modules.map((m) => m.id));
+    const knownLessons = new Map(course.modules.flatMap((m) => m.lessons).map((l) => [l.id, l]));
+    const seen = new Set<string>();
+    const modules: CourseModule[] = [];
+    for (const m of body.modules) {
+      if (m.id && !knownModules.has(m.id)) throw new BadRequestError('unknown_module', `Module ${m.id} is not part of this course`);
+      const lessons: Lesson[] = [];
+      for (const l of m.lessons) {
+        if (l.id && !knownLessons.has(l.id)) throw new BadRequestError('unknown_lesson', `Lesson ${l.id} is not part of this course`);
+        const lessonId = l.id ?? newId();
+        if (seen.has(lessonId)) throw new BadRequestError('duplicate_lesson', `Lesson ${lessonId} appears twice`);
+        seen.add(lessonId);
+        if (l.kind === 'recording') {
+          const seminar = await this.deps.seminars.get(l.seminarId);
+          if (!seminar) throw new BadRequestError('seminar_not_found', `No seminar ${l.seminarId}`);
+          lessons.push({ id: lessonId, kind: 'recording', title: l.title, seminarId: l.seminarId, playlistPath: null, body: null, durationSeconds: knownLessons.get(lessonId)?.durationSeconds ?? null });
+        } else if (l.kind === 'hls') {
+          lessons.push({ id: lessonId, kind: 'hls', title: l.title, seminarId: null, playlistPath: l.playlistPath, body: null, durationSeconds: l.durationSeconds });
+        } else {
+          lessons.push({ id: lessonId, kind: 'text', title: l.title, seminarId: null, playlistPath: null, body: l.body, durationSeconds: l.durationSeconds });
+        }
+      }
+      modules.push({ id: m.id ?? newId(), title: m.title, lessons });
+    }
+    return courseView((await this.deps.courses.update(id, { modules }))!);
+  }
+
+  async enrol(actor: Actor, id: string): Promise<void> {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    if (!has(actor, 'courses:enrol')) throw new ForbiddenError();
+    const course = await this.visible(actor, id);
+    if (!course.published) throw new ConflictError('course_not_published', 'The course is not published');
+    await this.deps.enrolments.enrol(id, actor.userId);
+  }
+
+  async unenrol(actor: Actor, id: string): Promise<void> {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    if (!has(actor, 'courses:enrol')) throw new ForbiddenError();
+    await this.visible(actor, id);
+    if (!(await this.deps.enrolments.unenrol(id, actor.userId))) throw new NotFoundError('not_enrolled', 'You are not enrolled in this course');
+  }
+
+  /** "My learning": enrolled courses with per-lesson progress, resume positions and the course percentage. */
+  async myLearning(actor: Actor) {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    const courses = await this.deps.courses.listByIds(await this.deps.enrolments.courseIdsFor(actor.userId));
+    const contentIds = courses.flatMap((c) => lessonsOf(c).map(contentIdOf));
+    const records = new Map((await this.deps.progress.records(actor.userId, contentIds)).map((r) => [r.contentId, r]));
+    return courses.map((course) => courseProgress(course, (lesson) => records.get(contentIdOf(lesson))));
+  }
+
+  /** Completion figures for the course's lecturers and admins. */
+  async stats(actor: Actor, id: string) {
+    if (!has(actor, 'stats:read')) throw new ForbiddenError();
+    const course = await this.managed(actor, id);
+    const learners = await this.deps.enrolments.learnersOf(id);
+    const lessons = lessonsOf(course);
+    const records = await this.deps.progress.recordsFor(lessons.map(contentIdOf), learners);
+    const byUser = new Map<string, Map<string, ProgressRecord>>();
+    for (const r of records) {
+      if (!byUser.has(r.userId)) byUser.set(r.userId, new Map());
+      byUser.get(r.userId)!.set(r.contentId, r);
+    }
+    const perLearner = learners.map((u) => courseProgress(course, (l) => byUser.get(u)?.get(contentIdOf(l))));
+    return {
+      courseId: id,
+      enrolled: learners.length,
+      completedCourse: perLearner.filter((p) => p.totalLessons > 0 && p.completedLessons === p.totalLessons).length,
+      averagePercent: perLearner.length ? round(perLearner.reduce((s, p) => s + p.percent, 0) / perLearner.length) : 0,
+      lessons: lessons.map((lesson, i) => ({
+        lessonId: lesson.id,
+        title: lesson.title,
+        started: perLearner.filter((p) => p.lessons[i]!.coveredSeconds > 0 || p.lessons[i]!.liveSeconds > 0).length,
+        completed: perLearner.filter((p) => p.lessons[i]!.complete).length,
+      })),
+    };
+  }
+
+  /** For seminars: whether the course exists and the actor may attach to it. */
+  async canAttach(actor: Actor, courseId: string): Promise<boolean> {
+    const course = await this.deps.courses.get(courseId);
+    return !!course && this.manages(actor, course);
+  }
+
+  async lessonExists(lessonId: string): Promise<boolean> {
+    return (await this.deps.courses.findByLessonId(lessonId)) !== null;
+  }
+
+  private manages(actor: Actor, course: Course): boolean {
+    return isAdmin(actor) || (has(actor, 'courses:manage') && course.ownerIds.includes(actor.userId));
+  }
+
+  private async visible(actor: Actor, id: string): Promise<Course> {
+    const course = await this.deps.courses.get(id);
+    if (!course || (!course.published && !this.manages(actor, course))) throw new NotFoundError('course_not_found', 'No such course');
+    return course;
+  }
+
+  private async managed(actor: Actor, id: string): Promise<Course> {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    if (!has(actor, 'courses:manage')) throw new ForbiddenError();
+    const course = await this.visible(actor, id);
+    if (!this.manages(actor, course)) throw new ForbiddenError('not_own_course', 'Only the course’s lecturers or an admin may do this');
+    return course;
+  }
+}
+
+function lessonsOf(course: Course): Lesson[] {
+  return course.modules.flatMap((m) => m.lessons);
+}
+
+function courseProgress(course: Course, recordOf: (lesson: Lesson) => ProgressRecord | undefined) {
+  const lessons = lessonsOf(course).map((lesson) => {
+    const r = recordOf(lesson);
+    const duration = lesson.durationSeconds ?? r?.durationSeconds ?? null;
+    const covered = r?.coveredSeconds ?? 0;
+    const fraction = duration ? Math.min(1, covered / duration) : 0;
+    return {
+      lessonId: lesson.id,
+      coveredSeconds: covered,
+      durationSeconds: duration,
+      fraction: round(fraction, 4),
+      complete: duration !== null && fraction >= course.completionThreshold - 1e-9,
+      resumePosition: r?.resumePosition ?? 0,
+      liveSeconds: r ? liveSeconds(r) : 0,
+    };
+  });
+  const completedLessons = lessons.filter((l) => l.complete).length;
+  return {
+    course: courseView(course),
+    percent: lessons.length ? round((100 * completedLessons) / lessons.length) : 0,
+    completedLessons,
+    totalLessons: lessons.length,
+    lessons,
+  };
+}
+
+function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+function newId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+export function courseView(c: Course): CourseView {
+  return {
+    id: c.id,
+    title: c.title,
+    description: c.description,
+    track: c.track,
+    published: c.published,
+    completionThreshold: c.completionThreshold,
+    ownerIds: c.ownerIds,
+    modules: c.modules.map((m) => ({
+      id: m.id,
+      title: m.title,
+      lessons: m.lessons.map((l) => ({ id: l.id, kind: l.kind, title: l.title, seminarId: l.seminarId, durationSeconds: l.durationSeconds })),
+    })),
+  };
+}

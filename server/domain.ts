@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { AccountService } from './accounts/service';
+import { LoginThrottle } from './accounts/throttle';
+import { TokenIssuer } from './accounts/tokens';
+import type { Config } from './config';
+import { CourseService } from './courses/service';
+import { accountRoutes } from './http/routes/accounts';
+import { learningRoutes } from './http/routes/learning';
+import { seminarRoutes } from './http/routes/seminars';
+import type { RouteSpec } from './http/route';
+import type { Logger } from './logger';
+import { createMailer } from './notifications/mailer';
+import { NotificationService } from './notifications/service';
+import { ProgressService } from './progress/service';
+import { CalendarService } from './seminars/calendar-service';
+import { SeminarService } from './seminars/service';
+import type { Repositories } from './store';
+
+/** The domain services on their repositories, plus the REST routes over them. */
+export function createDomain(config: Config, repos: Repositories, logger: Logger) {
+  const tokens = new TokenIssuer(config.jwtSecret);
+  const mailer = createMailer({ ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}), from: config.mailFrom, mailDir: path.join(config.dataDir, 'mail') });
+  const notifications = new NotificationService({
+    outbox: repos.outbox,
+    notifications: repos.notifications,
+    seminars: repos.seminars,
+    registrations: repos.registrations,
+    users: repos.users,
+    mailer,
+    publicBaseUrl: config.publicBaseUrl,
+    logger: logger.child({ component: 'notifications' }),
+  });
+  const accounts = new AccountService({
+    users: repos.users,
+    refreshTokens: repos.refreshTokens,
+    tokens,
+    throttle: new LoginThrottle(),
+    adminEmails: new Set(config.adminEmails),
+  });
+  let courses: CourseService | undefined;
+  const seminars = new SeminarService({
+    seminars: repos.seminars,
+    registrations: repos.registrations,
+    users: repos.users,
+    events: notifications,
+    canAttachToCourse: (actor, courseId) => courses!.canAttach(actor, courseId),
+  });
+  const progress = new ProgressService({
+    repo: repos.progress,
+    contentExists: memoizeTrue(async (id) => (await repos.seminars.get(id)) !== null || (await courses!.lessonExists(id))),
+    flushIntervalMs: config.progressFlushMs,
+    onFlushError: (err) => logger.error({ err }, 'progress flush failed; will retry'),
+  });
+  courses = new CourseService({ courses: repos.courses, enrolments: repos.enrolments, seminars: repos.seminars, progress });
+  const calendar = new CalendarService({
+    seminars: repos.seminars,
+    registrations: repos.registrations,
+    users: repos.users,
+    seminarService: seminars,
+    publicBaseUrl: config.publicBaseUrl,
+  });
+
+  const routes: RouteSpec[] = [
+    ...accountRoutes(accounts),
+    ...seminarRoutes(seminars, calendar),
+    ...learningRoutes(courses, progress, notifications),
+  ];
+
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    tokens,
+    accounts,
+    seminars,
+    courses,
+    progress,
+    notifications,
+    calendar,
+    routes,
+    /** Repairs what a crash left half-done: run on every (re)connect to the database. */
+    reconcile: () => seminars.reconcile(),
+    /** Starts the reminder scheduler. */
+    start(): void {
+      timer = setInterval(() => {
+        notifications.tick().catch((err: unknown) => logger.error({ err }, 'reminder pass failed'));
+      }, config.reminderTickSeconds * 1000);
+      timer.unref();
+    },
+    /** Writes buffered progress and stops the scheduler. Safe to call twice. */
+    async close(): Promise<void> {
+      clearInterval(timer);
+      await progress.close();
+      mailer.close();
+    },
+  };
+}
+
+export type Domain = ReturnType<typeof createDomain>;
+
+/** Caches positive answers only: content does not stop existing while we run, but may start to. */
+function memoizeTrue(check: (id: string) => Promise<boolean>): (id: string) => Promise<boolean> {
+  const known = new Set<string>();
+  return async (id) => {
+    if (known.has(id)) return true;
+    const exists = await check(id);
+    if (exists && known.size < 100_000) known.add(id);
+    return exists;
+  };
+}

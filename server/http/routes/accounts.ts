@@ -1,0 +1,44 @@
+import type { AccountService } from '../../accounts/service';
+import { idParams, loginBody, refreshBody, registerBody, rolesBody, sessionView, userView } from '../../protocol';
+import { route, type RouteSpec } from '../route';
+
+export function accountRoutes(accounts: AccountService): RouteSpec[] {
+  return [
+    route({
+      method: 'post', path: '/auth/register', tag: 'accounts', access: 'public', status: 201,
+      summary: 'Create a learner account and sign in',
+      body: registerBody, response: sessionView,
+      handler: ({ body }) => accounts.register(body),
+    }),
+    route({
+      method: 'post', path: '/auth/login', tag: 'accounts', access: 'public',
+      summary: 'Sign in with e-mail and password (throttled per account and per IP)',
+      body: loginBody, response: sessionView,
+      handler: ({ body, req }) => accounts.login(body.email, body.password, req.ip ?? 'unknown'),
+    }),
+    route({
+      method: 'post', path: '/auth/refresh', tag: 'accounts', access: 'public',
+      summary: 'Exchange a refresh token for new tokens; the old refresh token stops working',
+      body: refreshBody, response: sessionView,
+      handler: ({ body }) => accounts.refresh(body.refreshToken),
+    }),
+    route({
+      method: 'post', path: '/auth/logout', tag: 'accounts', access: 'public', status: 204,
+      summary: 'Revoke a refresh token',
+      body: refreshBody,
+      handler: ({ body }) => accounts.logout(body.refreshToken),
+    }),
+    route({
+      method: 'get', path: '/me', tag: 'accounts', access: 'profile',
+      summary: 'The signed-in user', response: userView,
+      handler: ({ actor }) => accounts.me(actor),
+    }),
+    route({
+      method: 'put', path: '/users/:id/roles', tag: 'accounts', access: 'users:manage',
+      summary: 'Set a user’s roles (admins only); learner is always kept',
+      params: idParams, body: rolesBody, response: userView,
+      handler: ({ actor, params, body }) => accounts.setRoles(actor, params.id, body.roles),
+    }),
+  ];
+}
+

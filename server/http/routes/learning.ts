@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { CourseService } from '../../courses/service';
+import type { NotificationService } from '../../notifications/service';
+import type { ProgressService } from '../../progress/service';
+import {
+  courseStatsView, courseStructureBody, courseView, createCourseBody, heartbeatBody, idParams, myCourseView,
+  notificationView, page, pageQuery, progressView, updateCourseBody,
+} from '../../protocol';
+import { route, type RouteSpec } from '../route';
+
+const publicationBody = z.object({ published: z.boolean() });
+const contentParams = z.object({ contentId: z.string().regex(/^[A-Za-z0-9_-]{6,40}$/) });
+const notificationParams = z.object({ notificationId: z.string().min(1).max(200) });
+
+export function learningRoutes(courses: CourseService, progress: ProgressService, notifications: NotificationService): RouteSpec[] {
+  return [
+    route({
+      method: 'get', path: '/courses', tag: 'courses', access: 'public',
+      summary: 'Published courses (and, for their lecturers and admins, unpublished ones)', query: pageQuery, response: page(courseView),
+      handler: ({ actor, query }) => courses.list(actor, query),
+    }),
+    route({
+      method: 'post', path: '/courses', tag: 'courses', access: 'courses:manage', status: 201,
+      summary: 'Create an unpublished course', body: createCourseBody, response: courseView,
+      handler: ({ actor, body }) => courses.create(actor, body),
+    }),
+    route({
+      method: 'get', path: '/courses/:id', tag: 'courses', access: 'public',
+      summary: 'One course with its modules and lessons', params: idParams, response: courseView,
+      handler: ({ actor, params }) => courses.get(actor, params.id),
+    }),
+    route({
+      method: 'patch', path: '/courses/:id', tag: 'courses', access: 'courses:manage',
+      summary: 'Change a course’s title, description, track or completion threshold', params: idParams, body: updateCourseBody, response: courseView,
+      handler: ({ actor, params, body }) => courses.update(actor, params.id, body),
+    }),
+    route({
+      method: 'put', path: '/courses/:id/structure', tag: 'courses', access: 'courses:manage',
+      summary: 'Replace the ordered modules and lessons; existing lessons keep their ids and progress',
+      params: idParams, body: courseStructureBody, response: courseView,
+      handler: ({ actor, params, body }) => courses.setStructure(actor, params.id, body),
+    }),
+    route({
+      method: 'put', path: '/courses/:id/publication', tag: 'courses', access: 'courses:manage',
+      summary: 'Publish or unpublish', params: idParams, body: publicationBody, response: courseView,
+      handler: ({ actor, params, body }) => courses.setPublished(actor, params.id, body.published),
+    }),
+    route({
+      method: 'put', path: '/courses/:id/enrolment', tag: 'courses', access: 'courses:enrol', status: 204,
+      summary: 'Enrol in a published course (idempotent)', params: idParams,
+      handler: ({ actor, params }) => courses.enrol(actor, params.id),
+    }),
+    route({
+      method: 'delete', path: '/courses/:id/enrolment', tag: 'courses', access: 'courses:enrol', status: 204,
+      summary: 'Leave a course', params: idParams,
+      handler: ({ actor, params }) => courses.unenrol(actor, params.id),
+    }),
+    route({
+      method: 'get', path: '/courses/:id/stats', tag: 'courses', access: 'stats:read',
+      summary: 'Completion figures for the course’s lecturers and admins', params: idParams, response: courseStatsView,
+      handler: ({ actor, params }) => courses.stats(actor, params.id),
+    }),
+    route({
+      method: 'get', path: '/me/learning', tag: 'progress', access: 'courses:enrol',
+      summary: 'My courses with per-lesson progress and resume positions', response: z.array(myCourseView),
+      handler: ({ actor }) => courses.myLearning(actor),
+    }),
+    route({
+      method: 'post', path: '/progress/heartbeats', tag: 'progress', access: 'progress:write', status: 202,
+      summary: 'Report watched intervals; idempotent, order-free, merged per learner and lesson', body: heartbeatBody,
+      response: z.object({ accepted: z.literal(true) }),
+      handler: async ({ actor, body }) => {
+        await progress.heartbeat(actor, body);
+        return { accepted: true as const };
+      },
+    }),
+    route({
+      method: 'get', path: '/progress/:contentId', tag: 'progress', access: 'progress:write',
+      summary: 'My progress on a lesson or seminar, with the resume position', params: contentParams, response: progressView,
+      handler: ({ actor, params }) => progress.get(actor, params.contentId),
+    }),
+    route({
+      method: 'get', path: '/me/notifications', tag: 'notifications', access: 'profile',
+      summary: 'My notifications, newest first', query: pageQuery, response: page(notificationView),
+      handler: ({ actor, query }) => notifications.list(actor, query),
+    }),
+    route({
+      method: 'post', path: '/me/notifications/:notificationId/read', tag: 'notifications', access: 'profile', status: 204,
+      summary: 'Mark a notification read', params: notificationParams,
+      handler: ({ actor, params }) => notifications.markRead(actor, params.notificationId),
+    }),
+  ];
+}

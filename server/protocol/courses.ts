@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { objectId } from './common';
+
+const lessonId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/, 'must be a lesson id');
+
+export const lessonInput = z.discriminatedUnion('kind', [
+  z.object({ id: lessonId.optional(), kind: z.literal('recording'), title: z.string().trim().min(1).max(200), seminarId: objectId }),
+  z.object({
+    id: lessonId.optional(),
+    kind: z.literal('hls'),
+    title: z.string().trim().min(1).max(200),
+    playlistPath: z.string().regex(/^[A-Za-z0-9_\-/.]+\.m3u8$/, 'must be a playlist path under the recordings directory').refine((p) => !p.split('/').includes('..'), 'must not leave the recordings directory'),
+    durationSeconds: z.number().positive().max(24 * 3600),
+  }),
+  z.object({
+    id: lessonId.optional(),
+    kind: z.literal('text'),
+    title: z.string().trim().min(1).max(200),
+    body: z.string().max(100_000),
+    durationSeconds: z.number().positive().max(24 * 3600).default(300),
+  }),
+]);
+export type LessonInput = z.infer<typeof lessonInput>;
+
+export const moduleInput = z.object({
+  id: lessonId.optional(),
+  title: z.string().trim().min(1).max(200),
+  lessons: z.array(lessonInput).max(200),
+});
+
+export const courseStructureBody = z.object({ modules: z.array(moduleInput).max(100) });
+export type CourseStructureBody = z.infer<typeof courseStructureBody>;
+
+export const createCourseBody = z.object({
+  title: z.string().trim().min(3).max(200),
+  description: z.string().trim().max(5000).default(''),
+  track: z.string().trim().min(2).max(80),
+  completionThreshold: z.number().min(0.5).max(1).default(0.9),
+});
+export const updateCourseBody = createCourseBody
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+
+export const lessonView = z.object({
+  id: z.string(),
+  kind: z.enum(['recording', 'hls', 'text']),
+  title: z.string(),
+  seminarId: objectId.nullable(),
+  durationSeconds: z.number().nullable(),
+});
+export const courseView = z.object({
+  id: objectId,
+  title: z.string(),
+  description: z.string(),
+  track: z.string(),
+  published: z.boolean(),
+  completionThreshold: z.number(),
+  ownerIds: z.array(objectId),
+  modules: z.array(z.object({ id: z.string(), title: z.string(), lessons: z.array(lessonView) })),
+});
+export type CourseView = z.infer<typeof courseView>;
+
+export const lessonProgressView = z.object({
+  lessonId: z.string(),
+  coveredSeconds: z.number(),
+  durationSeconds: z.number().nullable(),
+  fraction: z.number(),
+  complete: z.boolean(),
+  resumePosition: z.number(),
+  liveSeconds: z.number(),
+});
+export const myCourseView = z.object({
+  course: courseView,
+  percent: z.number(),
+  completedLessons: z.number(),
+  totalLessons: z.number(),
+  lessons: z.array(lessonProgressView),
+});
+export const courseStatsView = z.object({
+  courseId: objectId,
+  enrolled: z.number(),
+  completedCourse: z.number(),
+  averagePercent: z.number(),
+  lessons: z.array(z.object({ lessonId: z.string(), title: z.string(), started: z.number(), completed: z.number() })),
+});

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { locale, objectId } from './common';
+
+export const seminarStatus = z.enum(['draft', 'scheduled', 'live', 'ended', 'cancelled']);
+export type SeminarStatusWire = z.infer<typeof seminarStatus>;
+
+export const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return tz.includes('/') || tz === 'UTC';
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Europe/Moscow');
+
+/** Wall-clock time in the seminar's zone, as staff type it: 2026-12-03T18:30 */
+export const localDateTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a local date-time like 2026-12-03T18:30');
+
+const seminarFields = {
+  title: z.string().trim().min(3).max(200),
+  description: z.string().trim().max(5000).default(''),
+  track: z.string().trim().min(2).max(80),
+  language: locale.default('ru'),
+  startsAt: localDateTime,
+  timeZone: timeZone.default('Europe/Moscow'),
+  durationMinutes: z.number().int().min(15).max(600),
+  capacity: z.number().int().min(1).max(100_000),
+  isPublic: z.boolean().default(false),
+  lecturerIds: z.array(objectId).min(1).max(5).optional(),
+  courseId: objectId.optional(),
+};
+
+export const createSeminarBody = z.object(seminarFields);
+export type CreateSeminarBody = z.infer<typeof createSeminarBody>;
+
+export const updateSeminarBody = z
+  .object({
+    title: seminarFields.title,
+    description: z.string().trim().max(5000),
+    track: seminarFields.track,
+    language: locale,
+    startsAt: localDateTime,
+    timeZone,
+    durationMinutes: seminarFields.durationMinutes,
+    capacity: seminarFields.capacity,
+    isPublic: z.boolean(),
+    lecturerIds: z.array(objectId).min(1).max(5),
+  })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+export type UpdateSeminarBody = z.infer<typeof updateSeminarBody>;
+
+export const transitionBody = z.object({ to: z.enum(['scheduled', 'live', 'ended', 'cancelled']) });
+
+export const seminarListQuery = z.object({
+  status: seminarStatus.optional(),
+  track: z.string().max(80).optional(),
+});
+
+export const seminarView = z.object({
+  id: objectId,
+  title: z.string(),
+  description: z.string(),
+  track: z.string(),
+  language: locale,
+  status: seminarStatus,
+  startsAt: z.iso.datetime(),
+  startsAtLocal: localDateTime,
+  timeZone: z.string(),
+  durationMinutes: z.number(),
+  capacity: z.number(),
+  registeredCount: z.number(),
+  isPublic: z.boolean(),
+  lecturerIds: z.array(objectId),
+  courseId: objectId.nullable(),
+  sequence: z.number(),
+});
+export type SeminarView = z.infer<typeof seminarView>;
+
+export const registrationView = z.object({
+  seminarId: objectId,
+  status: z.enum(['registered', 'waitlisted']),
+  waitlistPosition: z.number().int().nullable(),
+  createdAt: z.iso.datetime(),
+});
+export type RegistrationView = z.infer<typeof registrationView>;
+
+export const myRegistrationView = registrationView.extend({ seminar: seminarView });

@@ -1,0 +1,94 @@
+// Seminars as the domain sees them: no Express, no mongoose.
+import type { Locale } from '../accounts/model';
+
+export const seminarStatuses = ['draft', 'scheduled', 'live', 'ended', 'cancelled'] as const;
+export type SeminarStatus = (typeof seminarStatuses)[number];
+
+/** The legal moves of the status machine: to -> the states it may come from. */
+export const transitions: Record<Exclude<SeminarStatus, 'draft'>, SeminarStatus[]> = {
+  scheduled: ['draft'],
+  live: ['scheduled'],
+  ended: ['live'],
+  cancelled: ['draft', 'scheduled'],
+};
+
+export interface Seminar {
+  id: string;
+  title: string;
+  description: string;
+  track: string;
+  language: Locale;
+  status: SeminarStatus;
+  startsAt: Date;
+  timeZone: string;
+  durationMinutes: number;
+  capacity: number;
+  registeredCount: number;
+  isPublic: boolean;
+  lecturerIds: string[];
+  courseId: string | null;
+  /** Bumped on every change a calendar must see (ICS SEQUENCE). */
+  sequence: number;
+  liveStartedAt: Date | null;
+  endedAt: Date | null;
+  createdAt: Date;
+}
+
+export type NewSeminar = Omit<Seminar, 'id' | 'status' | 'registeredCount' | 'sequence' | 'liveStartedAt' | 'endedAt' | 'createdAt'>;
+export type SeminarChanges = Partial<Pick<Seminar, 'title' | 'description' | 'track' | 'language' | 'startsAt' | 'timeZone' | 'durationMinutes' | 'capacity' | 'isPublic' | 'lecturerIds'>>;
+
+export interface SeminarFilter {
+  statuses: SeminarStatus[];
+  track?: string;
+  /** Drafts are listed only to their lecturers (or to admins, who pass no restriction). */
+  draftsOf?: string | 'all';
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface SeminarRepository {
+  create(seminar: NewSeminar): Promise<Seminar>;
+  get(id: string): Promise<Seminar | null>;
+  list(filter: SeminarFilter, limit: number, cursor?: string): Promise<Page<Seminar>>;
+  /** Applies changes while the seminar is in one of `statuses`; bumps sequence. Null when not in them. */
+  update(id: string, statuses: SeminarStatus[], changes: SeminarChanges): Promise<Seminar | null>;
+  /** Moves from one of `from` to `to` atomically; null when the seminar was not in `from`. */
+  transition(id: string, from: SeminarStatus[], to: SeminarStatus, at: Date): Promise<Seminar | null>;
+  /** Takes a seat if one is free while registration is open. */
+  claimSeat(id: string): Promise<boolean>;
+  releaseSeat(id: string): Promise<void>;
+  setRegisteredCount(id: string, count: number): Promise<void>;
+  listByIds(ids: string[]): Promise<Seminar[]>;
+  listActive(): Promise<Seminar[]>;
+  /** Scheduled seminars starting in (from, to]: the reminder window. */
+  listStartingBetween(from: Date, to: Date): Promise<Seminar[]>;
+}
+
+export type RegistrationStatus = 'pending' | 'registered' | 'waitlisted';
+
+export interface Registration {
+  id: string;
+  seminarId: string;
+  userId: string;
+  status: RegistrationStatus;
+  createdAt: Date;
+}
+
+export interface RegistrationRepository {
+  /** Inserts a pending registration; returns the existing one instead when the user is already in. */
+  insertPending(seminarId: string, userId: string): Promise<{ created: boolean; registration: Registration }>;
+  setStatus(id: string, from: RegistrationStatus[], to: RegistrationStatus): Promise<Registration | null>;
+  remove(seminarId: string, userId: string): Promise<Registration | null>;
+  find(seminarId: string, userId: string): Promise<Registration | null>;
+  /** The waitlist in order: first come, first promoted. */
+  waitlist(seminarId: string, limit: number): Promise<Registration[]>;
+  waitlistPosition(registration: Registration): Promise<number>;
+  countRegistered(seminarId: string): Promise<number>;
+  listForUser(userId: string, limit: number, cursor?: string): Promise<Page<Registration>>;
+  listPending(olderThan: Date): Promise<Registration[]>;
+  registeredUserIds(seminarId: string): Promise<string[]>;
+  seminarIdsForUser(userId: string): Promise<string[]>;
+}

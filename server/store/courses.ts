@@ -1,0 +1,179 @@
+import { Schema, Types, isValidObjectId, type Connection, type Model } from 'mongoose';
+import type { Course, CourseChanges, CourseRepository, EnrolmentRepository, NewCourse } from '../courses/model';
+import type { Page } from '../seminars/model';
+import { decodeCursor, encodeCursor } from './cursor';
+import { isDuplicateKey } from './mongo-errors';
+
+interface CourseDoc extends Omit<Course, 'id'> {
+  /** Every lesson id in the structure, flat: FerretDB v1 cannot query reliably into arrays of sub-documents. */
+  lessonIds: string[];
+  /** Seminar ids of recording lessons, for the same reason. */
+  seminarIds: string[];
+}
+
+const lessonSchema = new Schema(
+  { id: String, kind: String, title: String, seminarId: String, playlistPath: String, body: String, durationSeconds: Number },
+  { _id: false },
+);
+const schema = new Schema<CourseDoc>(
+  {
+    title: String,
+    description: String,
+    track: String,
+    published: Boolean,
+    completionThreshold: Number,
+    ownerIds: [String],
+    modules: [new Schema({ id: String, title: String, lessons: [lessonSchema] }, { _id: false })],
+    lessonIds: [String],
+    seminarIds: [String],
+    createdAt: Date,
+  },
+  { versionKey: false },
+);
+schema.index({ lessonIds: 1 });
+schema.index({ seminarIds: 1 });
+
+export class MongoCourseRepository implements CourseRepository {
+  private constructor(private readonly model: Model<CourseDoc>) {}
+
+  static create(connection: Connection): MongoCourseRepository {
+    return new MongoCourseRepository(
+      (connection.models.Course as Model<CourseDoc> | undefined) ?? connection.model<CourseDoc>('Course', schema, 'courses'),
+    );
+  }
+
+  ensureIndexes(): Promise<unknown> {
+    return this.model.createIndexes();
+  }
+
+  async create(c: NewCourse): Promise<Course> {
+    const doc = await this.model.create({ ...c, published: false, modules: [], lessonIds: [], seminarIds: [], createdAt: new Date() });
+    return toCourse(doc.toObject());
+  }
+
+  async get(id: string): Promise<Course | null> {
+    if (!isValidObjectId(id)) return null;
+    const doc = await this.model.findById(id).lean();
+    return doc ? toCourse(doc) : null;
+  }
+
+  async update(id: string, changes: CourseChanges): Promise<Course | null> {
+    if (!isValidObjectId(id)) return null;
+    const set: Partial<CourseDoc> = { ...changes };
+    if (changes.modules) {
+      const lessons = changes.modules.flatMap((m) => m.lessons);
+      set.lessonIds = lessons.map((l) => l.id);
+      set.seminarIds = lessons.flatMap((l) => (l.seminarId ? [l.seminarId] : []));
+    }
+    const doc = await this.model.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean();
+    return doc ? toCourse(doc) : null;
+  }
+
+  async list(filter: { publishedOrOwnedBy?: string | 'all' }, limit: number, cursor?: string): Promise<Page<Course>> {
+    const scope =
+      filter.publishedOrOwnedBy === 'all'
+        ? {}
+        : filter.publishedOrOwnedBy
+          ? { $or: [{ published: true }, { ownerIds: filter.publishedOrOwnedBy }] }
+          : { published: true };
+    const after = decodeCursor(cursor, ['string']);
+    const query = after ? { $and: [scope, { _id: { $gt: new Types.ObjectId(after[0] as string) } }] } : scope;
+    const docs = await this.model.find(query).sort({ _id: 1 }).limit(limit + 1).lean();
+    const items = docs.slice(0, limit).map(toCourse);
+    const last = items[items.length - 1];
+    return { items, nextCursor: docs.length > limit && last ? encodeCursor([last.id]) : null };
+  }
+
+  async listByIds(ids: string[]): Promise<Course[]> {
+    return (await this.model.find({ _id: { $in: ids.filter((i) => isValidObjectId(i)) } }).sort({ _id: 1 }).lean()).map(toCourse);
+  }
+
+  async findByLessonId(lessonId: string): Promise<Course | null> {
+    const doc = await this.model.findOne({ lessonIds: lessonId }).lean();
+    return doc ? toCourse(doc) : null;
+  }
+
+  async setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void> {
+    for (const doc of await this.model.find({ seminarIds: seminarId }).lean()) {
+      const modules = doc.modules.map((m) => ({
+        ...m,
+        lessons: m.lessons.map((l) => (l.seminarId === seminarId ? { ...l, durationSeconds } : l)),
+      }));
+      await this.model.updateOne({ _id: doc._id }, { $set: { modules } });
+    }
+  }
+}
+
+function toCourse(doc: CourseDoc & { _id: unknown }): Course {
+  return {
+    id: String(doc._id),
+    title: doc.title,
+    description: doc.description,
+    track: doc.track,
+    published: doc.published,
+    completionThreshold: doc.completionThreshold,
+    ownerIds: [...doc.ownerIds],
+    modules: (doc.modules ?? []).map((m) => ({
+      id: m.id,
+      title: m.title,
+      lessons: m.lessons.map((l) => ({
+        id: l.id,
+        kind: l.kind,
+        title: l.title,
+        seminarId: l.seminarId ?? null,
+        playlistPath: l.playlistPath ?? null,
+        body: l.body ?? null,
+        durationSeconds: l.durationSeconds ?? null,
+      })),
+    })),
+    createdAt: doc.createdAt,
+  };
+}
+
+interface EnrolmentDoc {
+  courseId: string;
+  userId: string;
+  createdAt: Date;
+}
+const enrolmentSchema = new Schema<EnrolmentDoc>({ courseId: String, userId: String, createdAt: Date }, { versionKey: false });
+enrolmentSchema.index({ courseId: 1, userId: 1 }, { unique: true });
+enrolmentSchema.index({ userId: 1 });
+
+export class MongoEnrolmentRepository implements EnrolmentRepository {
+  private constructor(private readonly model: Model<EnrolmentDoc>) {}
+
+  static create(connection: Connection): MongoEnrolmentRepository {
+    return new MongoEnrolmentRepository(
+      (connection.models.Enrolment as Model<EnrolmentDoc> | undefined) ??
+        connection.model<EnrolmentDoc>('Enrolment', enrolmentSchema, 'enrolments'),
+    );
+  }
+
+  ensureIndexes(): Promise<unknown> {
+    return this.model.createIndexes();
+  }
+
+  async enrol(courseId: string, userId: string): Promise<void> {
+    try {
+      await this.model.create({ courseId, userId, createdAt: new Date() });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err; // enrolling twice is a no-op
+    }
+  }
+
+  async unenrol(courseId: string, userId: string): Promise<boolean> {
+    return (await this.model.deleteOne({ courseId, userId })).deletedCount === 1;
+  }
+
+  async isEnrolled(courseId: string, userId: string): Promise<boolean> {
+    return (await this.model.countDocuments({ courseId, userId })) > 0;
+  }
+
+  async courseIdsFor(userId: string): Promise<string[]> {
+    return (await this.model.find({ userId }).lean()).map((d) => d.courseId);
+  }
+
+  async learnersOf(courseId: string): Promise<string[]> {
+    return (await this.model.find({ courseId }).lean()).map((d) => d.userId);
+  }
+}

@@ -1,0 +1,97 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { ProgressRecord, ProgressRepository } from '../progress/model';
+import { isDuplicateKey } from './mongo-errors';
+
+type ProgressDoc = ProgressRecord;
+
+const schema = new Schema<ProgressDoc>(
+  {
+    userId: String,
+    contentId: String,
+    intervals: { type: [[Number]], default: [] },
+    coveredSeconds: { type: Number, default: 0 },
+    resumePosition: { type: Number, default: 0 },
+    resumeSentAt: { type: Number, default: 0 },
+    durationSeconds: { type: Number, default: null },
+    live: { type: Schema.Types.Mixed, default: {} },
+    version: { type: Number, default: 0 },
+  },
+  { versionKey: false, minimize: false },
+);
+schema.index({ userId: 1, contentId: 1 }, { unique: true });
+schema.index({ contentId: 1 });
+
+export class MongoProgressRepository implements ProgressRepository {
+  private constructor(private readonly model: Model<ProgressDoc>) {}
+
+  static create(connection: Connection): MongoProgressRepository {
+    return new MongoProgressRepository(
+      (connection.models.Progress as Model<ProgressDoc> | undefined) ?? connection.model<ProgressDoc>('Progress', schema, 'progress'),
+    );
+  }
+
+  ensureIndexes(): Promise<unknown> {
+    return this.model.createIndexes();
+  }
+
+  async get(userId: string, contentId: string): Promise<ProgressRecord | null> {
+    const doc = await this.model.findOne({ userId, contentId }).lean();
+    return doc ? toRecord(doc) : null;
+  }
+
+  async save(next: ProgressRecord): Promise<boolean> {
+    const { version, userId, contentId, ...fields } = next;
+    if (version === 1) {
+      try {
+        await this.model.create(next);
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    }
+    // `live` is written only by recordLive, never overwritten here.
+    const { live: _live, ...rest } = fields;
+    const res = await this.model.updateOne({ userId, contentId, version: version - 1 }, { $set: { ...rest, version } });
+    return res.modifiedCount === 1;
+  }
+
+  async recordLive(userId: string, contentId: string, sessionId: string, seconds: number): Promise<void> {
+    const key = `live.${sessionId.replace(/[.$]/g, '_')}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // $max keeps a repeated or late report from lowering or double-counting a session.
+        await this.model.updateOne(
+          { userId, contentId },
+          { $max: { [key]: seconds }, $setOnInsert: { intervals: [], coveredSeconds: 0, resumePosition: 0, resumeSentAt: 0, durationSeconds: null, version: 1 } },
+          { upsert: true },
+        );
+        return;
+      } catch (err) {
+        if (!isDuplicateKey(err) || attempt > 2) throw err;
+      }
+    }
+  }
+
+  async listForUser(userId: string, contentIds: string[]): Promise<ProgressRecord[]> {
+    return (await this.model.find({ userId, contentId: { $in: contentIds } }).lean()).map(toRecord);
+  }
+
+  async listForContents(contentIds: string[], userIds: string[]): Promise<ProgressRecord[]> {
+    return (await this.model.find({ contentId: { $in: contentIds }, userId: { $in: userIds } }).lean()).map(toRecord);
+  }
+}
+
+function toRecord(doc: ProgressDoc): ProgressRecord {
+  return {
+    userId: doc.userId,
+    contentId: doc.contentId,
+    intervals: (doc.intervals ?? []).map(([a, b]) => [a, b] as [number, number]),
+    coveredSeconds: doc.coveredSeconds ?? 0,
+    resumePosition: doc.resumePosition ?? 0,
+    resumeSentAt: doc.resumeSentAt ?? 0,
+    durationSeconds: doc.durationSeconds ?? null,
+    live: { ...(doc.live ?? {}) },
+    version: doc.version ?? 0,
+  };
+}

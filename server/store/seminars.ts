@@ -1,0 +1,169 @@
+import { Schema, Types, isValidObjectId, type Connection, type Model } from 'mongoose';
+import type { NewSeminar, Page, Seminar, SeminarChanges, SeminarFilter, SeminarRepository, SeminarStatus } from '../seminars/model';
+import { seminarStatuses } from '../seminars/model';
+import { decodeCursor, encodeCursor } from './cursor';
+
+interface SeminarDoc extends Omit<Seminar, 'id'> {
+  /** capacity - registered; may go negative when capacity is lowered. Seats are claimed with one conditional $inc. */
+  seatsLeft: number;
+}
+
+const schema = new Schema<SeminarDoc>(
+  {
+    title: String,
+    description: String,
+    track: String,
+    language: String,
+    status: { type: String, enum: seminarStatuses },
+    startsAt: Date,
+    timeZone: String,
+    durationMinutes: Number,
+    capacity: Number,
+    registeredCount: Number,
+    seatsLeft: Number,
+    isPublic: Boolean,
+    lecturerIds: [String],
+    courseId: { type: String, default: null },
+    sequence: Number,
+    liveStartedAt: { type: Date, default: null },
+    endedAt: { type: Date, default: null },
+    createdAt: Date,
+  },
+  { versionKey: false },
+);
+schema.index({ status: 1, startsAt: 1 });
+schema.index({ startsAt: 1, _id: 1 });
+
+export class MongoSeminarRepository implements SeminarRepository {
+  private constructor(private readonly model: Model<SeminarDoc>) {}
+
+  static create(connection: Connection): MongoSeminarRepository {
+    return new MongoSeminarRepository(
+      (connection.models.Seminar as Model<SeminarDoc> | undefined) ?? connection.model<SeminarDoc>('Seminar', schema, 'seminars'),
+    );
+  }
+
+  ensureIndexes(): Promise<unknown> {
+    return this.model.createIndexes();
+  }
+
+  async create(s: NewSeminar): Promise<Seminar> {
+    const doc = await this.model.create({
+      ...s,
+      status: 'draft',
+      registeredCount: 0,
+      seatsLeft: s.capacity,
+      sequence: 0,
+      liveStartedAt: null,
+      endedAt: null,
+      createdAt: new Date(),
+    });
+    return toSeminar(doc.toObject());
+  }
+
+  async get(id: string): Promise<Seminar | null> {
+    if (!isValidObjectId(id)) return null;
+    const doc = await this.model.findById(id).lean();
+    return doc ? toSeminar(doc) : null;
+  }
+
+  async list(filter: SeminarFilter, limit: number, cursor?: string): Promise<Page<Seminar>> {
+    const visible: object[] = [{ status: { $in: filter.statuses.filter((s) => s !== 'draft') } }];
+    if (filter.statuses.includes('draft') && filter.draftsOf) {
+      visible.push(filter.draftsOf === 'all' ? { status: 'draft' } : { status: 'draft', lecturerIds: filter.draftsOf });
+    }
+    const and: object[] = [{ $or: visible }];
+    if (filter.track) and.push({ track: filter.track });
+    const after = decodeCursor(cursor, ['number', 'string']);
+    if (after) {
+      const at = new Date(after[0] as number);
+      const id = new Types.ObjectId(after[1] as string);
+      and.push({ $or: [{ startsAt: { $gt: at } }, { startsAt: at, _id: { $gt: id } }] });
+    }
+    const docs = await this.model.find({ $and: and }).sort({ startsAt: 1, _id: 1 }).limit(limit + 1).lean();
+    const items = docs.slice(0, limit).map(toSeminar);
+    const last = items[items.length - 1];
+    return { items, nextCursor: docs.length > limit && last ? encodeCursor([last.startsAt.getTime(), last.id]) : null };
+  }
+
+  async update(id: string, statuses: SeminarStatus[], changes: SeminarChanges): Promise<Seminar | null> {
+    if (!isValidObjectId(id)) return null;
+    for (;;) {
+      const current = await this.model.findById(id).lean();
+      if (!current || !statuses.includes(current.status)) return null;
+      const seatDelta = changes.capacity === undefined ? 0 : changes.capacity - current.capacity;
+      // Guarded on the capacity we read, so a concurrent change cannot skew seatsLeft.
+      const doc = await this.model
+        .findOneAndUpdate(
+          { _id: id, status: { $in: statuses }, capacity: current.capacity },
+          { $set: changes, $inc: { sequence: 1, seatsLeft: seatDelta } },
+          { returnDocument: 'after' },
+        )
+        .lean();
+      if (doc) return toSeminar(doc);
+    }
+  }
+
+  async transition(id: string, from: SeminarStatus[], to: SeminarStatus, at: Date): Promise<Seminar | null> {
+    if (!isValidObjectId(id)) return null;
+    const stamps = to === 'live' ? { liveStartedAt: at } : to === 'ended' ? { endedAt: at } : {};
+    const doc = await this.model
+      .findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to, ...stamps }, $inc: { sequence: 1 } }, { returnDocument: 'after' })
+      .lean();
+    return doc ? toSeminar(doc) : null;
+  }
+
+  async claimSeat(id: string): Promise<boolean> {
+    const res = await this.model.updateOne(
+      { _id: id, status: { $in: ['scheduled', 'live'] }, seatsLeft: { $gt: 0 } },
+      { $inc: { seatsLeft: -1, registeredCount: 1 } },
+    );
+    return res.modifiedCount === 1;
+  }
+
+  async releaseSeat(id: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $inc: { seatsLeft: 1, registeredCount: -1 } });
+  }
+
+  async setRegisteredCount(id: string, count: number): Promise<void> {
+    const doc = await this.model.findById(id).lean();
+    if (doc) await this.model.updateOne({ _id: id }, { $set: { registeredCount: count, seatsLeft: doc.capacity - count } });
+  }
+
+  async listByIds(ids: string[]): Promise<Seminar[]> {
+    const docs = await this.model.find({ _id: { $in: ids.filter((i) => isValidObjectId(i)) } }).lean();
+    return docs.map(toSeminar);
+  }
+
+  async listActive(): Promise<Seminar[]> {
+    return (await this.model.find({ status: { $in: ['scheduled', 'live'] } }).lean()).map(toSeminar);
+  }
+
+  /** Scheduled seminars starting in (from, to]: the reminder scheduler's window. */
+  async listStartingBetween(from: Date, to: Date): Promise<Seminar[]> {
+    return (await this.model.find({ status: 'scheduled', startsAt: { $gt: from, $lte: to } }).lean()).map(toSeminar);
+  }
+}
+
+function toSeminar(doc: SeminarDoc & { _id: unknown }): Seminar {
+  return {
+    id: String(doc._id),
+    title: doc.title,
+    description: doc.description,
+    track: doc.track,
+    language: doc.language,
+    status: doc.status,
+    startsAt: doc.startsAt,
+    timeZone: doc.timeZone,
+    durationMinutes: doc.durationMinutes,
+    capacity: doc.capacity,
+    registeredCount: doc.registeredCount,
+    isPublic: doc.isPublic,
+    lecturerIds: [...doc.lecturerIds],
+    courseId: doc.courseId ?? null,
+    sequence: doc.sequence,
+    liveStartedAt: doc.liveStartedAt ?? null,
+    endedAt: doc.endedAt ?? null,
+    createdAt: doc.createdAt,
+  };
+}

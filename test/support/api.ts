@@ -1,0 +1,84 @@
+import type { Lectern } from '../../server/main';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+/** A thin fetch wrapper over /api/v1 of an in-process Lectern. */
+export class Api {
+  constructor(readonly baseUrl: string) {}
+
+  static of(app: Lectern): Api {
+    return new Api(app.url);
+  }
+
+  async call<T = any>(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined;
+    if (opts.rawBody !== undefined) {
+      body = opts.rawBody;
+      headers['content-type'] ??= 'application/json';
+    } else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    const res = await fetch(`${this.baseUrl}${path.startsWith('/api') ? path : `/api/v1${path}`}`, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if (res.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text);
+    return { status: res.status, body: parsed as T, text, headers: res.headers };
+  }
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  token: string;
+  refreshToken: string;
+}
+
+let counter = 0;
+
+export async function registerUser(api: Api, opts: { email?: string; locale?: 'ru' | 'en'; displayName?: string } = {}): Promise<TestUser> {
+  const email = opts.email ?? `user${process.pid}-${++counter}-${Date.now()}@test.lectern`;
+  const res = await api.call('POST', '/auth/register', {
+    body: { email, password: 'correct horse battery', displayName: opts.displayName ?? 'Тестовый Пользователь', locale: opts.locale ?? 'ru' },
+  });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
+  return { id: res.body.user.id, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+}
+
+/** Signs in again so the access token carries the user's current roles. */
+export async function login(api: Api, email: string): Promise<TestUser> {
+  const res = await api.call('POST', '/auth/login', { body: { email, password: 'correct horse battery' } });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
+  return { id: res.body.user.id, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+}
+
+export const ADMIN_EMAIL = 'admin@test.lectern';
+
+/** An admin (through ADMIN_EMAILS), two lecturers and two learners. */
+export async function cast(api: Api) {
+  const admin = await registerUser(api, { email: ADMIN_EMAIL });
+  const makeLecturer = async () => {
+    const u = await registerUser(api);
+    const res = await api.call('PUT', `/users/${u.id}/roles`, { token: admin.token, body: { roles: ['lecturer'] } });
+    if (res.status !== 200) throw new Error(`grant failed: ${res.status} ${res.text}`);
+    return login(api, u.email);
+  };
+  return {
+    admin,
+    lecturer: await makeLecturer(),
+    otherLecturer: await makeLecturer(),
+    learner: await registerUser(api),
+    otherLearner: await registerUser(api),
+  };
+}
