@@ -65,8 +65,8 @@ export class MongoCourseRepository implements CourseRepository {
       set.lessonIds = lessons.map((l) => l.id);
       set.seminarIds = lessons.flatMap((l) => (l.seminarId ? [l.seminarId] : []));
     }
-    const doc = await this.model.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean();
-    return doc ? toCourse(doc) : null;
+    const res = await this.model.updateOne({ _id: id }, { $set: set });
+    return res.matchedCount === 1 ? this.get(id) : null;
   }
 
   async list(filter: { publishedOrOwnedBy?: string | 'all' }, limit: number, cursor?: string): Promise<Page<Course>> {

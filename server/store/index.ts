@@ -6,17 +6,19 @@ import { MongoRefreshTokenRepository } from './refresh-tokens';
 import { MongoRegistrationRepository } from './registrations';
 import { MongoSeminarRepository } from './seminars';
 import { MongoUserRepository } from './users';
+import { WriteGate } from './write-gate';
 
 export async function createRepositories(db: Database) {
+  const gate = new WriteGate();
   const repos = {
     users: await MongoUserRepository.create(db.connection),
-    refreshTokens: MongoRefreshTokenRepository.create(db.connection),
-    seminars: MongoSeminarRepository.create(db.connection),
-    registrations: MongoRegistrationRepository.create(db.connection),
+    refreshTokens: MongoRefreshTokenRepository.create(db.connection, gate),
+    seminars: MongoSeminarRepository.create(db.connection, gate),
+    registrations: MongoRegistrationRepository.create(db.connection, gate),
     courses: MongoCourseRepository.create(db.connection),
     enrolments: MongoEnrolmentRepository.create(db.connection),
-    progress: MongoProgressRepository.create(db.connection),
-    outbox: MongoOutboxRepository.create(db.connection),
+    progress: MongoProgressRepository.create(db.connection, gate),
+    outbox: MongoOutboxRepository.create(db.connection, gate),
     notifications: MongoNotificationRepository.create(db.connection),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.

@@ -1,5 +1,10 @@
 import { ConflictError } from '../errors';
 
+// Atomicity rule for this store: a conditional write is an updateOne/deleteOne
+// whose filter states the precondition, and modifiedCount/deletedCount says who
+// won; updates run through the WriteGate (write-gate.ts), because FerretDB 1.24
+// does not isolate concurrent updates of one document.
+
 /** MongoDB's (and FerretDB's) duplicate-key code from a unique index. */
 const DUPLICATE_KEY = 11000;
 

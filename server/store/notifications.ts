@@ -3,6 +3,7 @@ import type { Notification, NotificationRepository, OutboxItem, OutboxRepository
 import type { Page } from '../seminars/model';
 import { decodeCursor, encodeCursor } from './cursor';
 import { isDuplicateKey } from './mongo-errors';
+import type { WriteGate } from './write-gate';
 
 interface OutboxDoc extends Omit<OutboxItem, 'id'> {
   _id: string;
@@ -26,11 +27,15 @@ const outboxSchema = new Schema<OutboxDoc>(
 outboxSchema.index({ status: 1, dueAt: 1 });
 
 export class MongoOutboxRepository implements OutboxRepository {
-  private constructor(private readonly model: Model<OutboxDoc>) {}
+  private constructor(
+    private readonly model: Model<OutboxDoc>,
+    private readonly gate: WriteGate,
+  ) {}
 
-  static create(connection: Connection): MongoOutboxRepository {
+  static create(connection: Connection, gate: WriteGate): MongoOutboxRepository {
     return new MongoOutboxRepository(
       (connection.models.Outbox as Model<OutboxDoc> | undefined) ?? connection.model<OutboxDoc>('Outbox', outboxSchema, 'outbox'),
+      gate,
     );
   }
 
@@ -49,24 +54,32 @@ export class MongoOutboxRepository implements OutboxRepository {
   }
 
   async claimDue(now: Date, staleBefore: Date): Promise<OutboxItem | null> {
-    const doc = await this.model
-      .findOneAndUpdate(
-        { $or: [{ status: 'pending', dueAt: { $lte: now } }, { status: 'sending', claimedAt: { $lt: staleBefore } }] },
-        { $set: { status: 'sending', claimedAt: now }, $inc: { attempts: 1 } },
-        { returnDocument: 'after', sort: { dueAt: 1 } },
-      )
-      .lean();
-    if (!doc) return null;
-    const { _id, claimedAt: _claimed, ...rest } = doc;
-    return { id: _id, ...rest };
+    const due = { $or: [{ status: 'pending' as const, dueAt: { $lte: now } }, { status: 'sending' as const, claimedAt: { $lt: staleBefore } }] };
+    for (;;) {
+      const candidates = await this.model.find(due).sort({ dueAt: 1 }).limit(10).lean();
+      if (candidates.length === 0) return null;
+      for (const c of candidates) {
+        // The claim is ours only if the item is still in the state we read.
+        const res = await this.gate.run(`outbox:${c._id}`, () =>
+          this.model.updateOne(
+            { _id: c._id, status: c.status, claimedAt: c.claimedAt },
+            { $set: { status: 'sending', claimedAt: now }, $inc: { attempts: 1 } },
+          ),
+        );
+        if (res.modifiedCount === 1) {
+          const { _id, claimedAt: _claimed, ...rest } = c;
+          return { id: _id, ...rest, status: 'sending', attempts: c.attempts + 1 };
+        }
+      }
+    }
   }
 
   async finish(id: string, status: 'sent' | 'cancelled' | 'failed'): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $set: { status } });
+    await this.gate.run(`outbox:${id}`, () => this.model.updateOne({ _id: id }, { $set: { status } }));
   }
 
   async release(id: string): Promise<void> {
-    await this.model.updateOne({ _id: id, status: 'sending' }, { $set: { status: 'pending', claimedAt: null } });
+    await this.gate.run(`outbox:${id}`, () => this.model.updateOne({ _id: id, status: 'sending' }, { $set: { status: 'pending', claimedAt: null } }));
   }
 }
 

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { ProgressRecord, ProgressRepository } from '../progress/model';
 import { isDuplicateKey } from './mongo-errors';
+import type { WriteGate } from './write-gate';
 
 type ProgressDoc = ProgressRecord;
 
@@ -22,11 +23,15 @@ schema.index({ userId: 1, contentId: 1 }, { unique: true });
 schema.index({ contentId: 1 });
 
 export class MongoProgressRepository implements ProgressRepository {
-  private constructor(private readonly model: Model<ProgressDoc>) {}
+  private constructor(
+    private readonly model: Model<ProgressDoc>,
+    private readonly gate: WriteGate,
+  ) {}
 
-  static create(connection: Connection): MongoProgressRepository {
+  static create(connection: Connection, gate: WriteGate): MongoProgressRepository {
     return new MongoProgressRepository(
       (connection.models.Progress as Model<ProgressDoc> | undefined) ?? connection.model<ProgressDoc>('Progress', schema, 'progress'),
+      gate,
     );
   }
 
@@ -52,7 +57,9 @@ export class MongoProgressRepository implements ProgressRepository {
     }
     // `live` is written only by recordLive, never overwritten here.
     const { live: _live, ...rest } = fields;
-    const res = await this.model.updateOne({ userId, contentId, version: version - 1 }, { $set: { ...rest, version } });
+    const res = await this.gate.run(`progress:${userId}:${contentId}`, () =>
+      this.model.updateOne({ userId, contentId, version: version - 1 }, { $set: { ...rest, version } }),
+    );
     return res.modifiedCount === 1;
   }
 
@@ -61,10 +68,12 @@ export class MongoProgressRepository implements ProgressRepository {
     for (let attempt = 0; ; attempt++) {
       try {
         // $max keeps a repeated or late report from lowering or double-counting a session.
-        await this.model.updateOne(
-          { userId, contentId },
-          { $max: { [key]: seconds }, $setOnInsert: { intervals: [], coveredSeconds: 0, resumePosition: 0, resumeSentAt: 0, durationSeconds: null, version: 1 } },
-          { upsert: true },
+        await this.gate.run(`progress:${userId}:${contentId}`, () =>
+          this.model.updateOne(
+            { userId, contentId },
+            { $max: { [key]: seconds }, $setOnInsert: { intervals: [], coveredSeconds: 0, resumePosition: 0, resumeSentAt: 0, durationSeconds: null, version: 1 } },
+            { upsert: true },
+          ),
         );
         return;
       } catch (err) {

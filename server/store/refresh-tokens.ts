@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { RefreshTokenRecord, RefreshTokenRepository } from '../accounts/model';
+import type { WriteGate } from './write-gate';
 
 interface RefreshTokenDoc {
   hash: string;
@@ -23,12 +24,16 @@ schema.index({ hash: 1 }, { unique: true });
 schema.index({ familyId: 1 });
 
 export class MongoRefreshTokenRepository implements RefreshTokenRepository {
-  private constructor(private readonly model: Model<RefreshTokenDoc>) {}
+  private constructor(
+    private readonly model: Model<RefreshTokenDoc>,
+    private readonly gate: WriteGate,
+  ) {}
 
-  static create(connection: Connection): MongoRefreshTokenRepository {
+  static create(connection: Connection, gate: WriteGate): MongoRefreshTokenRepository {
     return new MongoRefreshTokenRepository(
       (connection.models.RefreshToken as Model<RefreshTokenDoc> | undefined) ??
         connection.model<RefreshTokenDoc>('RefreshToken', schema, 'refresh_tokens'),
+      gate,
     );
   }
 
@@ -42,11 +47,11 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
 
   async consume(hash: string, now: Date): Promise<RefreshTokenRecord | { reused: RefreshTokenRecord } | null> {
     // One conditional update decides the race between two refreshes of the same token.
-    const live = await this.model
-      .findOneAndUpdate({ hash, usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now } })
-      .lean();
-    if (live) return { userId: live.userId, familyId: live.familyId };
+    const res = await this.gate.run(`refresh:${hash}`, () =>
+      this.model.updateOne({ hash, usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now } }),
+    );
     const stale = await this.model.findOne({ hash }).lean();
+    if (res.modifiedCount === 1 && stale) return { userId: stale.userId, familyId: stale.familyId };
     if (stale && stale.usedAt) return { reused: { userId: stale.userId, familyId: stale.familyId } };
     return null;
   }
@@ -56,6 +61,6 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
   }
 
   async revoke(hash: string): Promise<void> {
-    await this.model.updateOne({ hash, usedAt: null }, { $set: { usedAt: new Date() } });
+    await this.gate.run(`refresh:${hash}`, () => this.model.updateOne({ hash, usedAt: null }, { $set: { usedAt: new Date() } }));
   }
 }

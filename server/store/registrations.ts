@@ -2,6 +2,7 @@ import { Schema, Types, type Connection, type Model } from 'mongoose';
 import type { Page, Registration, RegistrationRepository, RegistrationStatus } from '../seminars/model';
 import { decodeCursor, encodeCursor } from './cursor';
 import { isDuplicateKey } from './mongo-errors';
+import type { WriteGate } from './write-gate';
 
 interface RegistrationDoc {
   seminarId: string;
@@ -19,12 +20,16 @@ schema.index({ seminarId: 1, status: 1, createdAt: 1 });
 schema.index({ userId: 1, _id: -1 });
 
 export class MongoRegistrationRepository implements RegistrationRepository {
-  private constructor(private readonly model: Model<RegistrationDoc>) {}
+  private constructor(
+    private readonly model: Model<RegistrationDoc>,
+    private readonly gate: WriteGate,
+  ) {}
 
-  static create(connection: Connection): MongoRegistrationRepository {
+  static create(connection: Connection, gate: WriteGate): MongoRegistrationRepository {
     return new MongoRegistrationRepository(
       (connection.models.Registration as Model<RegistrationDoc> | undefined) ??
         connection.model<RegistrationDoc>('Registration', schema, 'registrations'),
+      gate,
     );
   }
 
@@ -45,13 +50,20 @@ export class MongoRegistrationRepository implements RegistrationRepository {
   }
 
   async setStatus(id: string, from: RegistrationStatus[], to: RegistrationStatus): Promise<Registration | null> {
-    const doc = await this.model.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { returnDocument: 'after' }).lean();
+    const res = await this.gate.run(`registration:${id}`, () => this.model.updateOne({ _id: id, status: { $in: from } }, { $set: { status: to } }));
+    if (res.modifiedCount !== 1) return null;
+    const doc = await this.model.findById(id).lean();
     return doc ? toRegistration(doc) : null;
   }
 
   async remove(seminarId: string, userId: string): Promise<Registration | null> {
-    const doc = await this.model.findOneAndDelete({ seminarId, userId }).lean();
-    return doc ? toRegistration(doc) : null;
+    // Delete exactly the state we read, so two concurrent removals cannot both free a seat.
+    for (;;) {
+      const doc = await this.model.findOne({ seminarId, userId }).lean();
+      if (!doc) return null;
+      const res = await this.gate.run(`registration:${String(doc._id)}`, () => this.model.deleteOne({ _id: doc._id, status: doc.status }));
+      if (res.deletedCount === 1) return toRegistration(doc);
+    }
   }
 
   async find(seminarId: string, userId: string): Promise<Registration | null> {

@@ -2,6 +2,7 @@ import { Schema, Types, isValidObjectId, type Connection, type Model } from 'mon
 import type { NewSeminar, Page, Seminar, SeminarChanges, SeminarFilter, SeminarRepository, SeminarStatus } from '../seminars/model';
 import { seminarStatuses } from '../seminars/model';
 import { decodeCursor, encodeCursor } from './cursor';
+import type { WriteGate } from './write-gate';
 
 interface SeminarDoc extends Omit<Seminar, 'id'> {
   /** capacity - registered; may go negative when capacity is lowered. Seats are claimed with one conditional $inc. */
@@ -35,12 +36,20 @@ schema.index({ status: 1, startsAt: 1 });
 schema.index({ startsAt: 1, _id: 1 });
 
 export class MongoSeminarRepository implements SeminarRepository {
-  private constructor(private readonly model: Model<SeminarDoc>) {}
+  private constructor(
+    private readonly model: Model<SeminarDoc>,
+    private readonly gate: WriteGate,
+  ) {}
 
-  static create(connection: Connection): MongoSeminarRepository {
+  static create(connection: Connection, gate: WriteGate): MongoSeminarRepository {
     return new MongoSeminarRepository(
       (connection.models.Seminar as Model<SeminarDoc> | undefined) ?? connection.model<SeminarDoc>('Seminar', schema, 'seminars'),
+      gate,
     );
+  }
+
+  private updateSeminar(id: string, filter: object, update: object): Promise<boolean> {
+    return this.gate.run(`seminar:${id}`, async () => (await this.model.updateOne({ _id: id, ...filter }, update)).modifiedCount === 1);
   }
 
   ensureIndexes(): Promise<unknown> {
@@ -93,41 +102,35 @@ export class MongoSeminarRepository implements SeminarRepository {
       if (!current || !statuses.includes(current.status)) return null;
       const seatDelta = changes.capacity === undefined ? 0 : changes.capacity - current.capacity;
       // Guarded on the capacity we read, so a concurrent change cannot skew seatsLeft.
-      const doc = await this.model
-        .findOneAndUpdate(
-          { _id: id, status: { $in: statuses }, capacity: current.capacity },
-          { $set: changes, $inc: { sequence: 1, seatsLeft: seatDelta } },
-          { returnDocument: 'after' },
-        )
-        .lean();
-      if (doc) return toSeminar(doc);
+      const updated = await this.updateSeminar(
+        id,
+        { status: { $in: statuses }, capacity: current.capacity },
+        { $set: changes, $inc: { sequence: 1, seatsLeft: seatDelta } },
+      );
+      if (updated) return this.get(id);
     }
   }
 
   async transition(id: string, from: SeminarStatus[], to: SeminarStatus, at: Date): Promise<Seminar | null> {
     if (!isValidObjectId(id)) return null;
     const stamps = to === 'live' ? { liveStartedAt: at } : to === 'ended' ? { endedAt: at } : {};
-    const doc = await this.model
-      .findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to, ...stamps }, $inc: { sequence: 1 } }, { returnDocument: 'after' })
-      .lean();
-    return doc ? toSeminar(doc) : null;
+    const moved = await this.updateSeminar(id, { status: { $in: from } }, { $set: { status: to, ...stamps }, $inc: { sequence: 1 } });
+    return moved ? this.get(id) : null;
   }
 
   async claimSeat(id: string): Promise<boolean> {
-    const res = await this.model.updateOne(
-      { _id: id, status: { $in: ['scheduled', 'live'] }, seatsLeft: { $gt: 0 } },
-      { $inc: { seatsLeft: -1, registeredCount: 1 } },
-    );
-    return res.modifiedCount === 1;
+    return this.updateSeminar(id, { status: { $in: ['scheduled', 'live'] }, seatsLeft: { $gt: 0 } }, { $inc: { seatsLeft: -1, registeredCount: 1 } });
   }
 
   async releaseSeat(id: string): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $inc: { seatsLeft: 1, registeredCount: -1 } });
+    await this.updateSeminar(id, {}, { $inc: { seatsLeft: 1, registeredCount: -1 } });
   }
 
   async setRegisteredCount(id: string, count: number): Promise<void> {
-    const doc = await this.model.findById(id).lean();
-    if (doc) await this.model.updateOne({ _id: id }, { $set: { registeredCount: count, seatsLeft: doc.capacity - count } });
+    await this.gate.run(`seminar:${id}`, async () => {
+      const doc = await this.model.findById(id).lean();
+      if (doc) await this.model.updateOne({ _id: id }, { $set: { registeredCount: count, seatsLeft: doc.capacity - count } });
+    });
   }
 
   async listByIds(ids: string[]): Promise<Seminar[]> {

@@ -57,8 +57,8 @@ export class MongoUserRepository implements UserRepository {
 
   async setRoles(id: string, roles: Role[]): Promise<User | null> {
     if (!isValidObjectId(id)) return null;
-    const doc = await this.model.findByIdAndUpdate(id, { $set: { roles } }, { returnDocument: 'after' }).lean();
-    return doc ? toUser(doc) : null;
+    const res = await this.model.updateOne({ _id: id }, { $set: { roles } });
+    return res.matchedCount === 1 ? this.findById(id) : null;
   }
 
   async setCalendarTokenHash(id: string, hash: string): Promise<void> {
