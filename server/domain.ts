@@ -47,7 +47,11 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
   });
   const progress = new ProgressService({
     repo: repos.progress,
-    contentExists: memoizeTrue(async (id) => (await repos.seminars.get(id)) !== null || (await courses!.lessonExists(id))),
+    contentExists: cachePositive(async (id) => {
+      const seminar = await repos.seminars.get(id);
+      if (seminar) return seminar.status !== 'draft' && seminar.status !== 'cancelled';
+      return courses!.lessonVisible(id);
+    }),
     flushIntervalMs: config.progressFlushMs,
     onFlushError: (err) => logger.error({ err }, 'progress flush failed; will retry'),
   });
@@ -96,13 +100,22 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
 
 export type Domain = ReturnType<typeof createDomain>;
 
-/** Caches positive answers only: content does not stop existing while we run, but may start to. */
-function memoizeTrue(check: (id: string) => Promise<boolean>): (id: string) => Promise<boolean> {
-  const known = new Set<string>();
+/**
+ * Heartbeats arrive every few seconds per learner; a visible lesson is
+ * remembered for a minute, so unpublishing takes effect within that minute.
+ */
+function cachePositive(check: (id: string) => Promise<boolean>, ttlMs = 60_000): (id: string) => Promise<boolean> {
+  const known = new Map<string, number>();
   return async (id) => {
-    if (known.has(id)) return true;
-    const exists = await check(id);
-    if (exists && known.size < 100_000) known.add(id);
-    return exists;
+    const until = known.get(id);
+    if (until !== undefined && until > Date.now()) return true;
+    const visible = await check(id);
+    if (visible) {
+      if (known.size >= 100_000) known.clear();
+      known.set(id, Date.now() + ttlMs);
+    } else {
+      known.delete(id);
+    }
+    return visible;
   };
 }

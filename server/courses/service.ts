@@ -65,7 +65,9 @@ export class CourseService {
         seen.add(lessonId);
         if (l.kind === 'recording') {
           const seminar = await this.deps.seminars.get(l.seminarId);
-          if (!seminar) throw new BadRequestError('seminar_not_found', `No seminar ${l.seminarId}`);
+          // Another lecturer's seminar may be used once it is public (scheduled or later); drafts and cancelled ones only by their own lecturers.
+          const usable = seminar && (isAdmin(actor) || seminar.lecturerIds.includes(actor.kind === 'user' ? actor.userId : '') || ['scheduled', 'live', 'ended'].includes(seminar.status));
+          if (!usable) throw new BadRequestError('seminar_not_found', `No seminar ${l.seminarId} that this course may use`);
           lessons.push({ id: lessonId, kind: 'recording', title: l.title, seminarId: l.seminarId, playlistPath: null, body: null, durationSeconds: knownLessons.get(lessonId)?.durationSeconds ?? null });
         } else if (l.kind === 'hls') {
           lessons.push({ id: lessonId, kind: 'hls', title: l.title, seminarId: null, playlistPath: l.playlistPath, body: null, durationSeconds: l.durationSeconds });
@@ -89,14 +91,15 @@ export class CourseService {
   async unenrol(actor: Actor, id: string): Promise<void> {
     if (actor.kind !== 'user') throw new UnauthorizedError();
     if (!has(actor, 'courses:enrol')) throw new ForbiddenError();
-    await this.visible(actor, id);
+    // Leaving works even after the course was unpublished.
     if (!(await this.deps.enrolments.unenrol(id, actor.userId))) throw new NotFoundError('not_enrolled', 'You are not enrolled in this course');
   }
 
   /** "My learning": enrolled courses with per-lesson progress, resume positions and the course percentage. */
   async myLearning(actor: Actor) {
     if (actor.kind !== 'user') throw new UnauthorizedError();
-    const courses = await this.deps.courses.listByIds(await this.deps.enrolments.courseIdsFor(actor.userId));
+    const enrolled = await this.deps.courses.listByIds(await this.deps.enrolments.courseIdsFor(actor.userId));
+    const courses = enrolled.filter((c) => c.published || this.manages(actor, c));
     const contentIds = courses.flatMap((c) => lessonsOf(c).map(contentIdOf));
     const records = new Map((await this.deps.progress.records(actor.userId, contentIds)).map((r) => [r.contentId, r]));
     return courses.map((course) => courseProgress(course, (lesson) => records.get(contentIdOf(lesson))));
@@ -135,8 +138,9 @@ export class CourseService {
     return !!course && this.manages(actor, course);
   }
 
-  async lessonExists(lessonId: string): Promise<boolean> {
-    return (await this.deps.courses.findByLessonId(lessonId)) !== null;
+  /** Whether learners can see this lesson: it belongs to a published course. */
+  async lessonVisible(lessonId: string): Promise<boolean> {
+    return (await this.deps.courses.findByLessonId(lessonId))?.published === true;
   }
 
   private manages(actor: Actor, course: Course): boolean {

@@ -13,6 +13,9 @@ export function toAppError(err: unknown): AppError {
       err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     );
   }
+  if (err instanceof URIError) {
+    return new BadRequestError('malformed_path', 'The path is not valid percent-encoding');
+  }
   // body-parser marks malformed JSON with type 'entity.parse.failed'.
   if (typeof err === 'object' && err !== null && (err as { type?: unknown }).type === 'entity.parse.failed') {
     return new BadRequestError('malformed_json', 'The request body is not valid JSON');

@@ -34,15 +34,28 @@ export interface NotificationDeps {
  */
 export class NotificationService implements SeminarEvents {
   private ticking?: Promise<void>;
+  private again?: Promise<void>;
 
   constructor(private readonly deps: NotificationDeps) {}
 
-  /** One scheduler pass: write the reminders that are due, then deliver what is due. Passes never overlap. */
-  tick(now = new Date()): Promise<void> {
-    this.ticking ??= (async () => {
+  /**
+   * One scheduler pass: write the reminders that are due, then deliver what is
+   * due. Passes never overlap; one asked for during a pass runs after it, so
+   * nothing queued meanwhile waits for the next timer.
+   */
+  tick(now?: Date): Promise<void> {
+    if (this.ticking) {
+      this.again ??= this.ticking.then(() => {
+        this.again = undefined;
+        return this.tick(now);
+      });
+      return this.again;
+    }
+    this.ticking = (async () => {
       try {
-        await this.enqueueDueReminders(now);
-        await this.deliverDue(now);
+        const at = now ?? new Date();
+        await this.enqueueDueReminders(at);
+        await this.deliverDue(at);
       } finally {
         this.ticking = undefined;
       }

@@ -15,7 +15,7 @@ interface Pending {
 
 export interface ProgressDeps {
   repo: ProgressRepository;
-  /** Whether a lesson or seminar with this id exists (cached by the caller). */
+  /** Whether learners can see this lesson or seminar (cached by the caller). */
   contentExists(contentId: string): Promise<boolean>;
   flushIntervalMs?: number;
   onFlushError?(err: unknown): void;

@@ -9,7 +9,11 @@ export const lessonInput = z.discriminatedUnion('kind', [
     id: lessonId.optional(),
     kind: z.literal('hls'),
     title: z.string().trim().min(1).max(200),
-    playlistPath: z.string().regex(/^[A-Za-z0-9_\-/.]+\.m3u8$/, 'must be a playlist path under the recordings directory').refine((p) => !p.split('/').includes('..'), 'must not leave the recordings directory'),
+    playlistPath: z
+      .string()
+      .max(300)
+      .regex(/^[A-Za-z0-9_-][A-Za-z0-9_\-/.]*\.m3u8$/, 'must be a relative playlist path under the recordings directory')
+      .refine((p) => !p.split('/').some((part) => part === '..' || part === '.' || part === ''), 'must not leave the recordings directory'),
     durationSeconds: z.number().positive().max(24 * 3600),
   }),
   z.object({
@@ -31,13 +35,20 @@ export const moduleInput = z.object({
 export const courseStructureBody = z.object({ modules: z.array(moduleInput).max(100) });
 export type CourseStructureBody = z.infer<typeof courseStructureBody>;
 
-export const createCourseBody = z.object({
+const courseFields = {
   title: z.string().trim().min(3).max(200),
-  description: z.string().trim().max(5000).default(''),
+  description: z.string().trim().max(5000),
   track: z.string().trim().min(2).max(80),
-  completionThreshold: z.number().min(0.5).max(1).default(0.9),
+  completionThreshold: z.number().min(0.5).max(1),
+};
+export const createCourseBody = z.object({
+  ...courseFields,
+  description: courseFields.description.default(''),
+  completionThreshold: courseFields.completionThreshold.default(0.9),
 });
-export const updateCourseBody = createCourseBody
+// No defaults here: a PATCH changes only what it names.
+export const updateCourseBody = z
+  .object(courseFields)
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
 

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { locale, objectId } from './common';
 
@@ -16,7 +17,8 @@ export const timeZone = z.string().refine((tz) => {
 /** Wall-clock time in the seminar's zone, as staff type it: 2026-12-03T18:30 */
 export const localDateTime = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a local date-time like 2026-12-03T18:30');
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a local date-time like 2026-12-03T18:30')
+  .refine((v) => DateTime.fromISO(v, { zone: 'UTC' }).isValid, 'must be a date and time that exist');
 
 const seminarFields = {
   title: z.string().trim().min(3).max(200),

@@ -76,7 +76,7 @@ export class MongoCourseRepository implements CourseRepository {
         : filter.publishedOrOwnedBy
           ? { $or: [{ published: true }, { ownerIds: filter.publishedOrOwnedBy }] }
           : { published: true };
-    const after = decodeCursor(cursor, ['string']);
+    const after = decodeCursor(cursor, ['id']);
     const query = after ? { $and: [scope, { _id: { $gt: new Types.ObjectId(after[0] as string) } }] } : scope;
     const docs = await this.model.find(query).sort({ _id: 1 }).limit(limit + 1).lean();
     const items = docs.slice(0, limit).map(toCourse);

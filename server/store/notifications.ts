@@ -117,7 +117,7 @@ export class MongoNotificationRepository implements NotificationRepository {
   }
 
   async listForUser(userId: string, limit: number, cursor?: string): Promise<Page<Notification>> {
-    const after = decodeCursor(cursor, ['number', 'string']);
+    const after = decodeCursor(cursor, ['time', 'string']);
     const at = after ? new Date(after[0] as number) : undefined;
     const query = at
       ? { userId, $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: String(after![1]) } }] }

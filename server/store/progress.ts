@@ -3,13 +3,14 @@ import type { ProgressRecord, ProgressRepository } from '../progress/model';
 import { isDuplicateKey } from './mongo-errors';
 import type { WriteGate } from './write-gate';
 
-type ProgressDoc = ProgressRecord;
+/** FerretDB v1 refuses nested arrays, so intervals are stored as {from, to} sub-documents. */
+type ProgressDoc = Omit<ProgressRecord, 'intervals'> & { intervals: Array<{ from: number; to: number }> };
 
 const schema = new Schema<ProgressDoc>(
   {
     userId: String,
     contentId: String,
-    intervals: { type: [[Number]], default: [] },
+    intervals: { type: [new Schema({ from: Number, to: Number }, { _id: false })], default: [] },
     coveredSeconds: { type: Number, default: 0 },
     resumePosition: { type: Number, default: 0 },
     resumeSentAt: { type: Number, default: 0 },
@@ -45,10 +46,10 @@ export class MongoProgressRepository implements ProgressRepository {
   }
 
   async save(next: ProgressRecord): Promise<boolean> {
-    const { version, userId, contentId, ...fields } = next;
+    const { version, userId, contentId, ...fields } = toDoc(next);
     if (version === 1) {
       try {
-        await this.model.create(next);
+        await this.model.create(toDoc(next));
         return true;
       } catch (err) {
         if (isDuplicateKey(err)) return false;
@@ -91,11 +92,15 @@ export class MongoProgressRepository implements ProgressRepository {
   }
 }
 
+function toDoc(record: ProgressRecord): ProgressDoc {
+  return { ...record, intervals: record.intervals.map(([from, to]) => ({ from, to })) };
+}
+
 function toRecord(doc: ProgressDoc): ProgressRecord {
   return {
     userId: doc.userId,
     contentId: doc.contentId,
-    intervals: (doc.intervals ?? []).map(([a, b]) => [a, b] as [number, number]),
+    intervals: (doc.intervals ?? []).map(({ from, to }) => [from, to] as [number, number]),
     coveredSeconds: doc.coveredSeconds ?? 0,
     resumePosition: doc.resumePosition ?? 0,
     resumeSentAt: doc.resumeSentAt ?? 0,

@@ -90,7 +90,7 @@ export class MongoRegistrationRepository implements RegistrationRepository {
   }
 
   async listForUser(userId: string, limit: number, cursor?: string): Promise<Page<Registration>> {
-    const after = decodeCursor(cursor, ['string']);
+    const after = decodeCursor(cursor, ['id']);
     const query = after ? { userId, _id: { $lt: new Types.ObjectId(after[0] as string) } } : { userId };
     const docs = await this.model.find(query).sort({ _id: -1 }).limit(limit + 1).lean();
     const items = docs.slice(0, limit).map(toRegistration);

@@ -83,7 +83,7 @@ export class MongoSeminarRepository implements SeminarRepository {
     }
     const and: object[] = [{ $or: visible }];
     if (filter.track) and.push({ track: filter.track });
-    const after = decodeCursor(cursor, ['number', 'string']);
+    const after = decodeCursor(cursor, ['time', 'id']);
     if (after) {
       const at = new Date(after[0] as number);
       const id = new Types.ObjectId(after[1] as string);

@@ -44,8 +44,9 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       method: 'get', path: '/seminars/:id/calendar.ics', tag: 'calendar', access: 'public',
       summary: 'The seminar as an iCalendar file', params: idParams, contentType: 'text/calendar',
       handler: async ({ actor, params, res }) => {
+        const ics = await calendar.seminarIcs(actor, params.id);
         res.attachment('seminar.ics');
-        return calendar.seminarIcs(actor, params.id);
+        return ics;
       },
     }),
     route({

@@ -1,0 +1,487 @@
+// Who may call what: every route of the REST API × five callers, each cell an
+// explicit expectation. A route added without a row here fails the first test.
+import { randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../../server/accounts/grants';
+import type { Lectern } from '../../server/main';
+import { courseStructureBody, createSeminarBody, errorBodySchema } from '../../server/protocol';
+import { Api, cast, registerUser, type ApiResponse, type TestUser } from '../support/api';
+import { startTestApp } from '../support/app';
+
+/**
+ * The callers, in the column order of every row below. 'owner' is the lecturer
+ * who owns every seminar and course fixture; 'lecturer' is one who owns none.
+ */
+const ROLES = ['anonymous', 'learner', 'lecturer', 'owner', 'admin'] as const;
+type Role = (typeof ROLES)[number];
+
+/** 'allow' is the route's success status; a refusal is its status and error.code. */
+type Cell = 'allow' | `${401 | 403 | 404} ${string}`;
+type Row = Record<Role, Cell>;
+const row = (...cells: [Cell, Cell, Cell, Cell, Cell]): Row =>
+  Object.fromEntries(ROLES.map((role, i) => [role, cells[i]])) as Row;
+
+const ALLOW = 'allow';
+const NO_TOKEN = '401 unauthorized';
+const NO_GRANT = '403 missing_grant';
+const NO_DRAFT = '404 seminar_not_found';
+const NO_COURSE = '404 course_not_found';
+const NOT_MINE = '404 notification_not_found';
+
+// Columns:                    anonymous  learner    lecturer               owner     admin
+const everyone           = row(ALLOW,     ALLOW,     ALLOW,                 ALLOW,    ALLOW);
+const signedIn           = row(NO_TOKEN,  ALLOW,     ALLOW,                 ALLOW,    ALLOW);
+const lecturers          = row(NO_TOKEN,  NO_GRANT,  ALLOW,                 ALLOW,    ALLOW);
+const seminarOwners      = row(NO_TOKEN,  NO_GRANT,  '403 not_own_seminar', ALLOW,    ALLOW);
+const courseOwners       = row(NO_TOKEN,  NO_GRANT,  '403 not_own_course',  ALLOW,    ALLOW);
+const admins             = row(NO_TOKEN,  NO_GRANT,  NO_GRANT,              NO_GRANT, ALLOW);
+// Drafts and unpublished courses do not exist for those who may not manage them.
+const draftReaders       = row(NO_DRAFT,  NO_DRAFT,  NO_DRAFT,              ALLOW,    ALLOW);
+const draftOwners        = row(NO_TOKEN,  NO_GRANT,  NO_DRAFT,              ALLOW,    ALLOW);
+const unpublishedReaders = row(NO_COURSE, NO_COURSE, NO_COURSE,             ALLOW,    ALLOW);
+const unpublishedOwners  = row(NO_TOKEN,  NO_GRANT,  NO_COURSE,             ALLOW,    ALLOW);
+const othersNotification = row(NO_TOKEN,  NOT_MINE,  NOT_MINE,              NOT_MINE, NOT_MINE);
+
+const PASSWORD = 'correct horse battery';
+
+let app: Lectern;
+let api: Api;
+let people: Record<Exclude<Role, 'anonymous'>, TestUser> & { otherLearner: TestUser; loginUser: TestUser };
+let shared: { seminar: string; draft: string; course: CourseFixture; hiddenCourse: CourseFixture };
+
+/** Who makes a call: the role, and the signed-in user behind it (none for anonymous). */
+interface Caller {
+  role: Role;
+  user?: TestUser;
+}
+interface Call {
+  path: string;
+  body?: unknown;
+}
+interface Case {
+  expect: Row;
+  /** Prepares what this one call needs (fresh where the call changes state) and builds a valid request. */
+  request(caller: Caller): Promise<Call>;
+}
+
+const actorOf = (user: TestUser): Extract<Actor, { kind: 'user' }> => app.domain.tokens.verifyAccess(user.token);
+const unique = () => randomBytes(6).toString('hex');
+
+interface CourseFixture {
+  id: string;
+  lessonId: string;
+}
+
+const fixtures = {
+  /** A seminar taught by the owner: scheduled (registration open) unless a draft is asked for. */
+  async seminar(status: 'draft' | 'scheduled' = 'scheduled', track = 'matrix'): Promise<string> {
+    const owner = actorOf(people.owner);
+    const body = createSeminarBody.parse({
+      title: 'Финансы для начинающих', track, startsAt: '2031-03-14T18:30', durationMinutes: 60, capacity: 50,
+    });
+    const seminar = await app.domain.seminars.create(owner, body);
+    if (status === 'scheduled') await app.domain.seminars.transition(owner, seminar.id, 'scheduled');
+    return seminar.id;
+  },
+
+  /** A course of the owner's with one text lesson: published unless asked otherwise. */
+  async course(published = true): Promise<CourseFixture> {
+    const owner = actorOf(people.owner);
+    const course = await app.domain.courses.create(owner, { title: 'Бизнес-план', description: '', track: 'matrix', completionThreshold: 0.9 });
+    const withLesson = await app.domain.courses.setStructure(owner, course.id, courseStructureBody.parse({
+      modules: [{ title: 'Введение', lessons: [{ kind: 'text', title: 'Зачем нужен план', body: 'Текст урока' }] }],
+    }));
+    if (published) await app.domain.courses.setPublished(owner, course.id, true);
+    return { id: course.id, lessonId: withLesson.modules[0]!.lessons[0]!.id };
+  },
+
+  /** A learner straight in the database (no password hashing): a target for role changes and feeds. */
+  user() {
+    return app.repos.users.create({
+      email: `target-${unique()}@test.lectern`, displayName: 'Цель', locale: 'ru', roles: ['learner'], passwordHash: 'scrypt$placeholder',
+    });
+  },
+
+  async refreshToken(): Promise<string> {
+    return (await app.domain.accounts.login(people.loginUser.email, PASSWORD, '127.0.0.2')).refreshToken;
+  },
+
+  async notificationFor(userId: string): Promise<string> {
+    const id = `matrix.${unique()}`;
+    await app.repos.notifications.insertOnce({
+      id, userId, kind: 'promoted', seminarId: shared.seminar, title: 'Вы в списке', body: 'Место освободилось', createdAt: new Date(),
+    });
+    return id;
+  },
+};
+
+/** Registers the caller (if any) for a fresh seminar first: for the routes about one's own registration. */
+async function registeredSeminar({ user }: Caller): Promise<string> {
+  const id = await fixtures.seminar();
+  if (user) await app.domain.seminars.register(actorOf(user), id);
+  return id;
+}
+
+async function enrolledCourse({ user }: Caller): Promise<string> {
+  const { id } = await fixtures.course();
+  if (user) await app.domain.courses.enrol(actorOf(user), id);
+  return id;
+}
+
+/** One row per route, keyed `METHOD /path` as in domain.routes. */
+const matrix: Record<string, Case> = {
+  // --- accounts
+  'POST /auth/register': {
+    expect: everyone,
+    request: async () => ({ path: '/auth/register', body: { email: `new-${unique()}@test.lectern`, password: PASSWORD, displayName: 'Новичок' } }),
+  },
+  'POST /auth/login': {
+    expect: everyone,
+    request: async () => ({ path: '/auth/login', body: { email: people.loginUser.email, password: PASSWORD } }),
+  },
+  'POST /auth/refresh': {
+    expect: everyone,
+    request: async () => ({ path: '/auth/refresh', body: { refreshToken: await fixtures.refreshToken() } }),
+  },
+  'POST /auth/logout': {
+    expect: everyone,
+    request: async () => ({ path: '/auth/logout', body: { refreshToken: await fixtures.refreshToken() } }),
+  },
+  'GET /me': {
+    expect: signedIn,
+    request: async () => ({ path: '/me' }),
+  },
+  'PUT /users/:id/roles': {
+    expect: admins,
+    request: async () => ({ path: `/users/${(await fixtures.user()).id}/roles`, body: { roles: ['lecturer'] } }),
+  },
+
+  // --- seminars
+  'GET /seminars': {
+    expect: everyone,
+    request: async () => ({ path: '/seminars?track=matrix' }),
+  },
+  'POST /seminars': {
+    expect: lecturers,
+    request: async () => ({
+      path: '/seminars',
+      body: { title: 'Налоги для ИП', track: 'matrix', startsAt: '2031-04-01T12:00', durationMinutes: 90, capacity: 30 },
+    }),
+  },
+  'GET /seminars/:id': {
+    expect: everyone,
+    request: async () => ({ path: `/seminars/${shared.seminar}` }),
+  },
+  'PATCH /seminars/:id': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${await fixtures.seminar()}`, body: { title: 'Финансы: новое название', capacity: 60 } }),
+  },
+  'POST /seminars/:id/transitions': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${await fixtures.seminar()}/transitions`, body: { to: 'live' } }),
+  },
+  'GET /seminars/:id/calendar.ics': {
+    expect: everyone,
+    request: async () => ({ path: `/seminars/${shared.seminar}/calendar.ics` }),
+  },
+  'GET /seminars/:id/registration': {
+    expect: signedIn,
+    request: async (caller) => ({ path: `/seminars/${await registeredSeminar(caller)}/registration` }),
+  },
+  'PUT /seminars/:id/registration': {
+    expect: signedIn,
+    request: async () => ({ path: `/seminars/${await fixtures.seminar()}/registration` }),
+  },
+  'DELETE /seminars/:id/registration': {
+    expect: signedIn,
+    request: async (caller) => ({ path: `/seminars/${await registeredSeminar(caller)}/registration` }),
+  },
+  'GET /me/registrations': {
+    expect: signedIn,
+    request: async () => ({ path: '/me/registrations' }),
+  },
+  'POST /me/calendar-feed': {
+    expect: signedIn,
+    request: async () => ({ path: '/me/calendar-feed' }),
+  },
+  'GET /calendar/:file': {
+    expect: everyone, // the unguessable file name is the credential
+    request: async () => {
+      const target = await fixtures.user();
+      const { url } = await app.domain.calendar.rotateFeed({ kind: 'user', userId: target.id, roles: ['learner'], grants: [] });
+      return { path: new URL(url).pathname };
+    },
+  },
+
+  // --- courses, progress, notifications
+  'GET /courses': {
+    expect: everyone,
+    request: async () => ({ path: '/courses' }),
+  },
+  'POST /courses': {
+    expect: lecturers,
+    request: async () => ({ path: '/courses', body: { title: 'Маркетинг', track: 'matrix' } }),
+  },
+  'GET /courses/:id': {
+    expect: everyone,
+    request: async () => ({ path: `/courses/${shared.course.id}` }),
+  },
+  'PATCH /courses/:id': {
+    expect: courseOwners,
+    request: async () => ({ path: `/courses/${(await fixtures.course()).id}`, body: { title: 'Бизнес-план 2.0' } }),
+  },
+  'PUT /courses/:id/structure': {
+    expect: courseOwners,
+    request: async () => {
+      const { id, lessonId } = await fixtures.course();
+      const lessons = [
+        { id: lessonId, kind: 'text', title: 'Зачем нужен план', body: 'Текст урока' },
+        { kind: 'hls', title: 'Запись', playlistPath: 'recordings/plan/index.m3u8', durationSeconds: 600 },
+      ];
+      return { path: `/courses/${id}/structure`, body: { modules: [{ title: 'Введение', lessons }] } };
+    },
+  },
+  'PUT /courses/:id/publication': {
+    expect: courseOwners,
+    request: async () => ({ path: `/courses/${(await fixtures.course()).id}/publication`, body: { published: false } }),
+  },
+  'PUT /courses/:id/enrolment': {
+    expect: signedIn,
+    request: async () => ({ path: `/courses/${(await fixtures.course()).id}/enrolment` }),
+  },
+  'DELETE /courses/:id/enrolment': {
+    expect: signedIn,
+    request: async (caller) => ({ path: `/courses/${await enrolledCourse(caller)}/enrolment` }),
+  },
+  'GET /courses/:id/stats': {
+    expect: courseOwners,
+    request: async () => ({ path: `/courses/${shared.course.id}/stats` }),
+  },
+  'GET /me/learning': {
+    expect: signedIn,
+    request: async () => ({ path: '/me/learning' }),
+  },
+  'POST /progress/heartbeats': {
+    expect: signedIn,
+    request: async () => ({
+      path: '/progress/heartbeats',
+      body: { contentId: shared.course.lessonId, intervals: [[0, 30]], position: 30, sentAt: Date.now() },
+    }),
+  },
+  'GET /progress/:contentId': {
+    expect: signedIn,
+    request: async () => ({ path: `/progress/${shared.course.lessonId}` }),
+  },
+  'GET /me/notifications': {
+    expect: signedIn,
+    request: async () => ({ path: '/me/notifications' }),
+  },
+  'POST /me/notifications/:notificationId/read': {
+    expect: signedIn,
+    request: async ({ user }) => ({ path: `/me/notifications/${await fixtures.notificationFor((user ?? people.learner).id)}/read` }),
+  },
+};
+
+/** The same routes on content the caller must not see or touch: drafts, unpublished courses, others' things. */
+const variants: Array<Case & { route: string; on: string }> = [
+  { route: 'GET /seminars/:id', on: 'a draft', expect: draftReaders, request: async () => ({ path: `/seminars/${shared.draft}` }) },
+  {
+    route: 'GET /seminars/:id/calendar.ics', on: 'a draft', expect: draftReaders,
+    request: async () => ({ path: `/seminars/${shared.draft}/calendar.ics` }),
+  },
+  {
+    route: 'PATCH /seminars/:id', on: 'a draft', expect: draftOwners,
+    request: async () => ({ path: `/seminars/${await fixtures.seminar('draft')}`, body: { title: 'Черновик: новое название' } }),
+  },
+  {
+    route: 'POST /seminars/:id/transitions', on: 'a draft', expect: draftOwners,
+    request: async () => ({ path: `/seminars/${await fixtures.seminar('draft')}/transitions`, body: { to: 'scheduled' } }),
+  },
+  { route: 'GET /courses/:id', on: 'an unpublished course', expect: unpublishedReaders, request: async () => ({ path: `/courses/${shared.hiddenCourse.id}` }) },
+  {
+    route: 'PATCH /courses/:id', on: 'an unpublished course', expect: unpublishedOwners,
+    request: async () => ({ path: `/courses/${(await fixtures.course(false)).id}`, body: { track: 'matrix-2' } }),
+  },
+  {
+    route: 'PUT /courses/:id/publication', on: 'an unpublished course', expect: unpublishedOwners,
+    request: async () => ({ path: `/courses/${(await fixtures.course(false)).id}/publication`, body: { published: true } }),
+  },
+  {
+    route: 'GET /courses/:id/stats', on: 'an unpublished course', expect: unpublishedOwners,
+    request: async () => ({ path: `/courses/${shared.hiddenCourse.id}/stats` }),
+  },
+  {
+    route: 'POST /me/notifications/:notificationId/read', on: 'someone else’s notification', expect: othersNotification,
+    request: async () => ({ path: `/me/notifications/${await fixtures.notificationFor(people.otherLearner.id)}/read` }),
+  },
+];
+
+const routeKey = (r: { method: string; path: string }) => `${r.method.toUpperCase()} ${r.path}`;
+
+function successStatus(route: string): number {
+  const spec = app.domain.routes.find((r) => routeKey(r) === route);
+  if (!spec) throw new Error(`no route ${route}`);
+  return spec.status ?? 200;
+}
+
+function callerOf(role: Role): Caller {
+  return role === 'anonymous' ? { role } : { role, user: people[role] };
+}
+
+async function expectCell(route: string, c: Case, role: Role): Promise<void> {
+  const caller = callerOf(role);
+  const { path, body } = await c.request(caller);
+  const method = route.split(' ')[0]!;
+  const res = await api.call(method, path, { ...(caller.user ? { token: caller.user.token } : {}), ...(body === undefined ? {} : { body }) });
+  expectOutcome(route, res, c.expect[role]);
+}
+
+function expectOutcome(route: string, res: ApiResponse, cell: Cell): void {
+  const what = `${route}: ${res.status} ${res.text.slice(0, 300)}`;
+  if (cell === 'allow') {
+    expect(res.status, what).toBe(successStatus(route));
+    return;
+  }
+  const [status, code] = cell.split(' ');
+  const error = errorBodySchema.safeParse(parseJson(res.text));
+  expect({ status: res.status, code: error.data?.error.code }, what).toEqual({ status: Number(status), code });
+  expect(res.headers.get('content-type'), what).toMatch(/^application\/json/);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+beforeAll(async () => {
+  app = await startTestApp('authz-matrix', { MEDIASOUP_WORKERS: '1' });
+  api = Api.of(app);
+  const c = await cast(api);
+  people = {
+    learner: c.learner,
+    otherLearner: c.otherLearner,
+    lecturer: c.otherLecturer, // a lecturer who owns none of the fixtures
+    owner: c.lecturer, // the lecturer who owns every fixture
+    admin: c.admin,
+    loginUser: await registerUser(api),
+  };
+  shared = {
+    seminar: await fixtures.seminar(),
+    draft: await fixtures.seminar('draft', 'matrix-draft'),
+    course: await fixtures.course(),
+    hiddenCourse: await fixtures.course(false),
+  };
+});
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe('authorization matrix', () => {
+  it('has exactly one row per route the app serves', () => {
+    const served = app.domain.routes.map(routeKey);
+    expect(new Set(served).size).toBe(served.length);
+    expect(Object.keys(matrix).sort()).toEqual([...served].sort());
+    for (const v of variants) expect(served).toContain(v.route);
+  });
+
+  for (const [route, c] of Object.entries(matrix)) {
+    describe(route, () => {
+      for (const role of ROLES) it(`${role} → ${c.expect[role]}`, () => expectCell(route, c, role));
+    });
+  }
+
+  for (const v of variants) {
+    describe(`${v.route} on ${v.on}`, () => {
+      for (const role of ROLES) it(`${role} → ${v.expect[role]}`, () => expectCell(v.route, v, role));
+    });
+  }
+});
+
+describe('lists leave out what the caller may not see', () => {
+  async function listedIds(path: string, role: Role): Promise<string[]> {
+    const token = callerOf(role).user?.token;
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: ApiResponse = await api.call('GET', `${path}?limit=100${cursor ? `&cursor=${cursor}` : ''}`, token ? { token } : {});
+      expect(res.status, res.text).toBe(200);
+      ids.push(...res.body.items.map((item: { id: string }) => item.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    return ids;
+  }
+  const manages = (role: Role) => role === 'owner' || role === 'admin';
+
+  it.each(ROLES)('GET /seminars shows the draft to %s only if they manage it', async (role) => {
+    const ids = await listedIds('/seminars', role);
+    expect(ids).toContain(shared.seminar);
+    expect(ids.includes(shared.draft)).toBe(manages(role));
+  });
+
+  it.each(ROLES)('GET /courses shows the unpublished course to %s only if they manage it', async (role) => {
+    const ids = await listedIds('/courses', role);
+    expect(ids).toContain(shared.course.id);
+    expect(ids.includes(shared.hiddenCourse.id)).toBe(manages(role));
+  });
+});
+
+describe('access tokens', () => {
+  const ISSUER = 'lectern';
+  const AUDIENCE = 'lectern-api';
+  const b64url = (json: object) => Buffer.from(JSON.stringify(json)).toString('base64url');
+  /** The admin's own claims: a forgery that got through would open every route. */
+  const adminClaims = () => {
+    const { roles, scope } = jwt.decode(people.admin.token) as jwt.JwtPayload;
+    return { roles, scope };
+  };
+  const sign = (options: jwt.SignOptions = {}, secret: string = app.config.jwtSecret, claims: object = adminClaims()) =>
+    jwt.sign(claims, secret, { algorithm: 'HS256', subject: people.admin.id, issuer: ISSUER, audience: AUDIENCE, expiresIn: 900, ...options });
+
+  /**
+   * Authorization headers, each with exactly one thing wrong (but the control).
+   * A bad one is refused everywhere, even on a public route: never taken for anonymity.
+   */
+  const headers: Array<[string, () => string, Cell]> = [
+    ['a well-formed admin token (control)', () => `Bearer ${sign()}`, ALLOW],
+    ['an expired token', () => {
+      const now = Math.floor(Date.now() / 1000);
+      return `Bearer ${jwt.sign({ ...adminClaims(), iat: now - 960, exp: now - 60 }, app.config.jwtSecret, {
+        algorithm: 'HS256', subject: people.admin.id, issuer: ISSUER, audience: AUDIENCE,
+      })}`;
+    }, '401 token_expired'],
+    ['a token signed with HS512 and the same secret', () => `Bearer ${sign({ algorithm: 'HS512' })}`, '401 invalid_token'],
+    ['an unsigned token (alg none)', () => `Bearer ${sign({ algorithm: 'none' }, '')}`, '401 invalid_token'],
+    ['a token from another issuer', () => `Bearer ${sign({ issuer: 'not-lectern' })}`, '401 invalid_token'],
+    ['a token for another audience', () => `Bearer ${sign({ audience: 'another-api' })}`, '401 invalid_token'],
+    ['a token signed with another secret', () => `Bearer ${sign({}, randomBytes(32).toString('hex'))}`, '401 invalid_token'],
+    ['a learner token with admin claims pasted in', () => {
+      const [header, payload, signature] = people.learner.token.split('.');
+      const claims = { ...(JSON.parse(Buffer.from(payload!, 'base64url').toString()) as object), ...adminClaims() };
+      return `Bearer ${header}.${b64url(claims)}.${signature}`;
+    }, '401 invalid_token'],
+    ['a signed token without the scope claim', () => `Bearer ${sign({}, app.config.jwtSecret, { roles: ['admin', 'learner'] })}`, '401 invalid_token'],
+    ['a Basic credential', () => `Basic ${Buffer.from(`${people.admin.email}:${PASSWORD}`).toString('base64')}`, '401 invalid_token'],
+  ];
+  describe.each(['GET /me', 'GET /seminars', 'PUT /users/:id/roles'])('%s', (route) => {
+    for (const [name, header, cell] of headers) {
+      it(`with ${name} → ${cell}`, async () => {
+        const { path, body } = await matrix[route]!.request({ role: 'admin' });
+        const res = await api.call(route.split(' ')[0]!, path, { headers: { authorization: header() }, ...(body === undefined ? {} : { body }) });
+        expectOutcome(route, res, cell);
+      });
+    }
+  });
+});
+
+describe('refusals of calendar files', () => {
+  it('a refused GET /seminars/:id/calendar.ics is a JSON error, not a text/calendar attachment', async () => {
+    const res = await api.call('GET', `/seminars/${shared.draft}/calendar.ics`);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('content-disposition')).toBeNull();
+  });
+});
