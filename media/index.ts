@@ -3,4 +3,7 @@ export { WorkerPool, type WorkerPoolOptions, type WorkerPoolStats } from './work
 export { routerMediaCodecs } from './codecs';
 export { ffmpegVersion } from './ffmpeg';
 export type { MediaLogger } from './logger';
+export { Room, type RoomOptions } from './room';
+export { RoomRegistry } from './room-registry';
+export { Peer, MediaError, type Source } from './peer';
 export { version as mediasoupVersion } from 'mediasoup';

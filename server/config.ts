@@ -46,6 +46,8 @@ const envSchema = z
       .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses'))),
     REMINDER_TICK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
     PROGRESS_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    LIVE_ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
+    VIEWER_COUNT_THROTTLE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   })
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],
@@ -79,6 +81,11 @@ export interface Config {
   adminEmails: string[];
   reminderTickSeconds: number;
   progressFlushMs: number;
+  live: {
+    /** Past this many consumers on one router, new viewers go to a router on another worker. */
+    maxConsumersPerRouter: number;
+    viewerCountThrottleMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -118,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmails: e.ADMIN_EMAILS,
     reminderTickSeconds: e.REMINDER_TICK_SECONDS,
     progressFlushMs: e.PROGRESS_FLUSH_MS,
+    live: { maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS, viewerCountThrottleMs: e.VIEWER_COUNT_THROTTLE_MS },
   };
 }
 

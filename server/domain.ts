@@ -13,6 +13,7 @@ import { createMailer } from './notifications/mailer';
 import { NotificationService } from './notifications/service';
 import { ProgressService } from './progress/service';
 import { CalendarService } from './seminars/calendar-service';
+import { LiveService } from './live/service';
 import { SeminarService } from './seminars/service';
 import type { Repositories } from './store';
 
@@ -64,6 +65,8 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     publicBaseUrl: config.publicBaseUrl,
   });
 
+  const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
+
   const routes: RouteSpec[] = [
     ...accountRoutes(accounts),
     ...seminarRoutes(seminars, calendar),
@@ -79,6 +82,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     progress,
     notifications,
     calendar,
+    live,
     routes,
     /** Repairs what a crash left half-done: run on every (re)connect to the database. */
     reconcile: () => seminars.reconcile(),

@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ffmpegVersion, WorkerPool } from '../media';
+import { Server as SocketServer } from 'socket.io';
+import { ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
+import { LiveGateway, type LiveNamespace } from './live/gateway';
 import type { Config } from './config';
 import { createDomain, type Domain } from './domain';
 import { actorFromRequest } from './http/auth';
@@ -26,6 +28,8 @@ export interface Lectern {
   repos: Repositories;
   domain: Domain;
   pool: WorkerPool;
+  rooms: RoomRegistry;
+  live: LiveGateway;
   embeddedDb?: EmbeddedFerretDb;
   stop(): Promise<void>;
 }
@@ -87,8 +91,25 @@ export async function start(config: Config, logger: Logger = createLogger(config
       readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg }),
     });
     const server = createServer(app);
+    const rooms = new RoomRegistry({ pool, logger: logger.child({ component: 'rooms' }), maxConsumersPerRouter: config.live.maxConsumersPerRouter });
+    teardown.push(() => rooms.closeAll());
+    const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });
+    const gateway = new LiveGateway({
+      nsp: io.of('/live') as unknown as LiveNamespace,
+      tokens: domain.tokens,
+      live: domain.live,
+      seminars: domain.seminars,
+      rooms,
+      logger: logger.child({ component: 'live' }),
+      viewerCountThrottleMs: config.live.viewerCountThrottleMs,
+      attendanceCheckpointMs: 30_000,
+    });
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));
+    teardown.push(async () => {
+      await gateway.close();
+      io.disconnectSockets(true);
+    });
     const port = (server.address() as AddressInfo).port;
 
     const lectern: Lectern = {
@@ -100,6 +121,8 @@ export async function start(config: Config, logger: Logger = createLogger(config
       repos,
       domain,
       pool,
+      rooms,
+      live: gateway,
       ...(embeddedDb ? { embeddedDb } : {}),
       stop: once(async () => {
         running.delete(lectern);

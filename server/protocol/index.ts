@@ -8,3 +8,4 @@ export * from './seminars';
 export * from './courses';
 export * from './progress';
 export * from './notifications';
+export * from './live';

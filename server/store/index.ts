@@ -1,5 +1,6 @@
 import type { Database } from './database';
 import { MongoCourseRepository, MongoEnrolmentRepository } from './courses';
+import { MongoLiveRepository } from './live';
 import { MongoNotificationRepository, MongoOutboxRepository } from './notifications';
 import { MongoProgressRepository } from './progress';
 import { MongoRefreshTokenRepository } from './refresh-tokens';
@@ -20,6 +21,7 @@ export async function createRepositories(db: Database) {
     progress: MongoProgressRepository.create(db.connection, gate),
     outbox: MongoOutboxRepository.create(db.connection, gate),
     notifications: MongoNotificationRepository.create(db.connection),
+    live: MongoLiveRepository.create(db.connection, gate),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

@@ -1,0 +1,193 @@
+import type { UserRepository } from '../accounts/model';
+import type { Actor } from '../accounts/grants';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
+import type { ChatMessage, Question } from '../protocol';
+import type { ProgressService } from '../progress/service';
+import type { RegistrationRepository, Seminar } from '../seminars/model';
+import type { SeminarService } from '../seminars/service';
+import type { ChatRecord, LiveRepository, QuestionRecord } from './model';
+
+export interface LiveAccess {
+  seminar: Seminar;
+  role: 'lecturer' | 'viewer';
+  userId: string | null;
+  displayName: string;
+  canChat: boolean;
+}
+
+const CHAT_BURST = 5;
+const CHAT_WINDOW_MS = 10_000;
+
+/**
+ * What happens in a live seminar apart from the media: who may enter, chat,
+ * questions and votes, lecturer markers, bans and attendance. Every record
+ * carries its offset from the start of the live session, for replay.
+ */
+export class LiveService {
+  private readonly chatTimes = new Map<string, number[]>();
+
+  constructor(
+    private readonly deps: {
+      repo: LiveRepository;
+      seminars: SeminarService;
+      registrations: RegistrationRepository;
+      users: UserRepository;
+      progress: ProgressService;
+      now?: () => Date;
+    },
+  ) {}
+
+  /** Who the actor is in this seminar's room, or why they may not enter. */
+  async access(actor: Actor, seminarId: string): Promise<LiveAccess> {
+    const seminar = await this.deps.seminars.visible(actor, seminarId);
+    if (seminar.status === 'ended' || seminar.status === 'cancelled') {
+      throw new ConflictError('seminar_over', `The seminar is ${seminar.status}`);
+    }
+    if (this.deps.seminars.manages(actor, seminar)) {
+      const user = actor.kind === 'user' ? await this.deps.users.findById(actor.userId) : null;
+      return { seminar, role: 'lecturer', userId: user?.id ?? null, displayName: user?.displayName ?? 'Lecturer', canChat: true };
+    }
+    if (seminar.status === 'draft') throw new NotFoundError('seminar_not_found', 'No such seminar');
+    if (actor.kind !== 'user') {
+      if (!seminar.isPublic) throw new UnauthorizedError('unauthorized', 'Sign in to watch this seminar');
+      return { seminar, role: 'viewer', userId: null, displayName: 'Guest', canChat: false };
+    }
+    if (await this.deps.repo.isBanned(seminarId, actor.userId)) throw new ForbiddenError('banned', 'You were removed from this seminar');
+    const registration = await this.deps.registrations.find(seminarId, actor.userId);
+    if (!seminar.isPublic && registration?.status !== 'registered') {
+      throw new ForbiddenError('not_registered', 'Register for this seminar to watch it live');
+    }
+    const user = await this.deps.users.findById(actor.userId);
+    return { seminar, role: 'viewer', userId: actor.userId, displayName: user?.displayName ?? 'Participant', canChat: true };
+  }
+
+  async sendChat(who: LiveAccess, text: string): Promise<ChatMessage> {
+    if (!who.canChat || !who.userId) throw new ForbiddenError('cannot_chat', 'Sign in to chat');
+    this.rateLimit(who.userId);
+    const record = await this.deps.repo.addChat({
+      seminarId: who.seminar.id,
+      userId: who.userId,
+      displayName: who.displayName,
+      text,
+      at: this.now(),
+      offsetMs: this.offset(who.seminar),
+    });
+    return chatView(record);
+  }
+
+  async deleteChat(who: LiveAccess, messageId: string): Promise<void> {
+    this.moderatorOnly(who);
+    if (!(await this.deps.repo.deleteChat(who.seminar.id, messageId))) throw new NotFoundError('message_not_found', 'No such message');
+  }
+
+  async recentChat(seminarId: string): Promise<ChatMessage[]> {
+    return (await this.deps.repo.recentChat(seminarId, 50)).map(chatView);
+  }
+
+  async ask(who: LiveAccess, text: string): Promise<QuestionRecord> {
+    if (!who.canChat || !who.userId) throw new ForbiddenError('cannot_ask', 'Sign in to ask');
+    this.rateLimit(who.userId);
+    return this.deps.repo.addQuestion({
+      seminarId: who.seminar.id,
+      userId: who.userId,
+      displayName: who.displayName,
+      text,
+      at: this.now(),
+      offsetMs: this.offset(who.seminar),
+    });
+  }
+
+  async upvote(who: LiveAccess, questionId: string): Promise<QuestionRecord> {
+    if (!who.userId) throw new ForbiddenError('cannot_vote', 'Sign in to vote');
+    const result = await this.deps.repo.upvote(who.seminar.id, questionId, who.userId);
+    if (result === 'already_voted') throw new ConflictError('already_voted', 'You already voted for this question');
+    if (!result) throw new NotFoundError('question_not_found', 'No such question');
+    return result;
+  }
+
+  async setQuestionStatus(who: LiveAccess, questionId: string, status: 'answering' | 'answered'): Promise<QuestionRecord> {
+    this.moderatorOnly(who);
+    const q = await this.deps.repo.setQuestionStatus(who.seminar.id, questionId, status, this.offset(who.seminar));
+    if (!q) throw new NotFoundError('question_not_found', 'No such question');
+    return q;
+  }
+
+  async questions(seminarId: string, userId: string | null): Promise<Question[]> {
+    return (await this.deps.repo.questions(seminarId)).map((q) => ({ ...questionView(q), votedByMe: userId !== null && q.voterIds.includes(userId) }));
+  }
+
+  async addMarker(who: LiveAccess, label: string) {
+    this.moderatorOnly(who);
+    return this.deps.repo.addMarker({ seminarId: who.seminar.id, label, offsetMs: this.offset(who.seminar) });
+  }
+
+  async ban(who: LiveAccess, userId: string): Promise<void> {
+    this.moderatorOnly(who);
+    if (who.seminar.lecturerIds.includes(userId)) throw new ForbiddenError('cannot_ban_lecturer', 'A lecturer of this seminar cannot be banned');
+    await this.deps.repo.ban(who.seminar.id, userId);
+  }
+
+  moderatorOnly(who: LiveAccess): void {
+    if (who.role !== 'lecturer') throw new ForbiddenError('moderators_only', 'Only the lecturer or an admin may do this');
+  }
+
+  /** Starts an attendance span; the returned function ends it and credits the seconds to the learner's progress. */
+  async attend(who: LiveAccess): Promise<{ checkpoint(): Promise<void>; end(): Promise<void> }> {
+    if (!who.userId || who.seminar.status !== 'live') return { checkpoint: async () => {}, end: async () => {} };
+    const userId = who.userId;
+    const record = await this.deps.repo.openAttendance(who.seminar.id, userId, this.now());
+    const credit = () =>
+      this.deps.progress.recordLiveAttendance({
+        userId,
+        seminarId: who.seminar.id,
+        sessionId: record.id,
+        seconds: (this.now().getTime() - record.joinedAt.getTime()) / 1000,
+      });
+    let ended = false;
+    return {
+      checkpoint: credit,
+      end: async () => {
+        if (ended) return;
+        ended = true;
+        await this.deps.repo.closeAttendance(record.id, this.now());
+        await credit();
+      },
+    };
+  }
+
+  offset(seminar: Seminar): number {
+    return seminar.liveStartedAt ? Math.max(0, this.now().getTime() - seminar.liveStartedAt.getTime()) : 0;
+  }
+
+  private rateLimit(userId: string): void {
+    const now = this.now().getTime();
+    const recent = (this.chatTimes.get(userId) ?? []).filter((t) => t > now - CHAT_WINDOW_MS);
+    if (recent.length >= CHAT_BURST) {
+      throw new AppError(429, 'rate_limited', 'Slow down: at most 5 messages in 10 seconds');
+    }
+    recent.push(now);
+    this.chatTimes.set(userId, recent);
+    if (this.chatTimes.size > 10_000) this.chatTimes.clear();
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+}
+
+export function chatView(r: ChatRecord): ChatMessage {
+  return { id: r.id, userId: r.userId, displayName: r.displayName, text: r.text, offsetMs: r.offsetMs, at: r.at.toISOString() };
+}
+
+export function questionView(q: QuestionRecord): Omit<Question, 'votedByMe'> {
+  return {
+    id: q.id,
+    userId: q.userId,
+    displayName: q.displayName,
+    text: q.text,
+    votes: q.voterIds.length,
+    status: q.status,
+    offsetMs: q.offsetMs,
+    answeringOffsetMs: q.answeringOffsetMs,
+  };
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { objectId } from './common';
+
+// Socket.IO namespace /live. Every client event carries one payload and an ack;
+// the server parses the payload with the schema below and acks with
+// { ok: true, data } or { ok: false, error: { code, message } }.
+
+const id = z.string().min(1).max(100);
+/** mediasoup's own parameter objects: checked for shape here, validated in depth by mediasoup. */
+const mediasoupObject = z.record(z.string(), z.unknown());
+
+export const mediaSource = z.enum(['camera', 'mic', 'screen']);
+export type MediaSource = z.infer<typeof mediaSource>;
+
+export const clientEvents = {
+  'room:join': z.object({ seminarId: objectId }),
+  'transport:create': z.object({ direction: z.enum(['send', 'recv']) }),
+  'transport:connect': z.object({ transportId: id, dtlsParameters: mediasoupObject }),
+  produce: z.object({
+    transportId: id,
+    kind: z.enum(['audio', 'video']),
+    rtpParameters: mediasoupObject,
+    source: mediaSource,
+  }),
+  'producer:pause': z.object({ producerId: id }),
+  'producer:resume': z.object({ producerId: id }),
+  'producer:close': z.object({ producerId: id }),
+  consume: z.object({ producerId: id, rtpCapabilities: mediasoupObject }),
+  'consumer:resume': z.object({ consumerId: id }),
+  /** The size the video is shown at: the server caps the simulcast layer to it. */
+  'consumer:preferences': z.object({ consumerId: id, width: z.number().int().min(0).max(10_000), height: z.number().int().min(0).max(10_000) }),
+  'seminar:go-live': z.object({}),
+  'seminar:end': z.object({}),
+  'chat:send': z.object({ text: z.string().trim().min(1).max(500) }),
+  'chat:delete': z.object({ messageId: id }),
+  'question:ask': z.object({ text: z.string().trim().min(3).max(500) }),
+  'question:upvote': z.object({ questionId: id }),
+  'question:status': z.object({ questionId: id, status: z.enum(['answering', 'answered']) }),
+  'marker:add': z.object({ label: z.string().trim().min(1).max(120) }),
+  'hand:raise': z.object({ raised: z.boolean() }),
+  'stage:invite': z.object({ userId: objectId }),
+  'stage:remove': z.object({ userId: objectId }),
+  'moderation:mute': z.object({ userId: objectId }),
+  'moderation:remove': z.object({ userId: objectId }),
+  'moderation:ban': z.object({ userId: objectId }),
+} as const;
+export type ClientEventName = keyof typeof clientEvents;
+export type ClientPayload<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]>;
+
+export const ackError = z.object({ code: z.string(), message: z.string() });
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: z.infer<typeof ackError> };
+
+export const liveRole = z.enum(['lecturer', 'viewer']);
+
+export const producerInfo = z.object({
+  producerId: z.string(),
+  peerId: z.string(),
+  userId: z.string().nullable(),
+  kind: z.enum(['audio', 'video']),
+  source: mediaSource,
+  paused: z.boolean(),
+});
+export type ProducerInfo = z.infer<typeof producerInfo>;
+
+export const chatMessage = z.object({
+  id: z.string(),
+  userId: z.string(),
+  displayName: z.string(),
+  text: z.string(),
+  /** Milliseconds since the live session started: replays line up with the recording. */
+  offsetMs: z.number(),
+  at: z.iso.datetime(),
+});
+export type ChatMessage = z.infer<typeof chatMessage>;
+
+export const question = z.object({
+  id: z.string(),
+  userId: z.string(),
+  displayName: z.string(),
+  text: z.string(),
+  votes: z.number().int(),
+  votedByMe: z.boolean(),
+  status: z.enum(['open', 'answering', 'answered']),
+  offsetMs: z.number(),
+  answeringOffsetMs: z.number().nullable(),
+});
+export type Question = z.infer<typeof question>;
+
+export const joinResult = z.object({
+  peerId: z.string(),
+  role: liveRole,
+  seminar: z.object({ id: z.string(), title: z.string(), status: z.string(), liveStartedAt: z.iso.datetime().nullable() }),
+  routerRtpCapabilities: mediasoupObject,
+  producers: z.array(producerInfo),
+  chat: z.array(chatMessage),
+  questions: z.array(question),
+  viewers: z.number().int(),
+  onStage: z.boolean(),
+  canChat: z.boolean(),
+});
+export type JoinResult = z.infer<typeof joinResult>;
+
+export const transportInfo = z.object({
+  id: z.string(),
+  iceParameters: mediasoupObject,
+  iceCandidates: z.array(mediasoupObject),
+  dtlsParameters: mediasoupObject,
+});
+
+export const consumerInfo = z.object({
+  consumerId: z.string(),
+  producerId: z.string(),
+  kind: z.enum(['audio', 'video']),
+  rtpParameters: mediasoupObject,
+  source: mediaSource,
+});
+
+/** What the server pushes to clients. */
+export interface ServerEvents {
+  'room:producer-added': (p: ProducerInfo) => void;
+  'room:producer-closed': (p: { producerId: string }) => void;
+  'room:producer-paused': (p: { producerId: string; paused: boolean }) => void;
+  'room:consumer-closed': (p: { consumerId: string }) => void;
+  'room:viewers': (p: { count: number }) => void;
+  'room:status': (p: { status: string }) => void;
+  /** The media server under this room failed: join again (the client does this by itself). */
+  'room:rebuild': (p: { reason: string }) => void;
+  'room:removed': (p: { reason: 'removed' | 'banned' }) => void;
+  'chat:message': (m: ChatMessage) => void;
+  'chat:deleted': (p: { messageId: string }) => void;
+  'question:updated': (q: Omit<Question, 'votedByMe'>) => void;
+  'hand:updated': (p: { userId: string; displayName: string; raised: boolean }) => void;
+  'stage:updated': (p: { userId: string; onStage: boolean }) => void;
+}
