@@ -7,3 +7,4 @@ export { Room, type RoomOptions } from './room';
 export { RoomRegistry } from './room-registry';
 export { Peer, MediaError, type Source } from './peer';
 export { version as mediasoupVersion } from 'mediasoup';
+export { Recorder, finalizePlaylist, readPlaylist, type RecordingSummary } from './recorder';

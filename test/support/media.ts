@@ -67,3 +67,23 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A real ffmpeg sending H.264 video and Opus audio as two RTP streams. */
+export function spawnAvSource(opts: {
+  video: { rtpPort: number; rtcpPort: number; ssrc: number; payloadType: number };
+  audio: { rtpPort: number; rtcpPort: number; ssrc: number; payloadType: number };
+  seconds?: number;
+}): ChildProcess {
+  const rtp = (t: { rtpPort: number; rtcpPort: number }) => `rtp://127.0.0.1:${t.rtpPort}?rtcpport=${t.rtcpPort}&pkt_size=1200`;
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', String(opts.seconds ?? 60),
+    '-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '25', '-bsf:v', 'h264_mp4toannexb',
+    '-ssrc', String(opts.video.ssrc), '-payload_type', String(opts.video.payloadType), '-f', 'rtp', rtp(opts.video),
+    '-map', '1:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '64k',
+    '-ssrc', String(opts.audio.ssrc), '-payload_type', String(opts.audio.payloadType), '-f', 'rtp', rtp(opts.audio),
+  ];
+  return spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
