@@ -17,6 +17,8 @@ export interface RecorderOptions {
   logger: MediaLogger;
   segmentSeconds?: number;
   maxRestarts?: number;
+  /** Goes on with a playlist already in `dir` (after a worker or server restart), after a discontinuity. */
+  continuePlaylist?: boolean;
 }
 
 interface RecorderEvents {
@@ -85,7 +87,16 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const sdpPath = path.join(opts.dir, 'recording.sdp');
     await writeFile(sdpPath, recorderSdp(tracks.map<SdpStream>((t) => ({ kind: t.kind, rtpPort: t.rtpPort, rtcpPort: t.rtcpPort, rtpParameters: t.consumer.rtpParameters }))));
     const recorder = new Recorder(opts, tracks, sdpPath);
-    await recorder.startWriter();
+    let continueFrom: number | undefined;
+    if (opts.continuePlaylist) {
+      const existing = await readPlaylist(path.join(opts.dir, PLAYLIST));
+      if (existing.segments.length > 0) {
+        // ffmpeg's append_list stops at ENDLIST; take it off, numbering goes on after the last segment.
+        await writeFile(path.join(opts.dir, PLAYLIST), existing.text.replace(/#EXT-X-ENDLIST\s*/g, ''));
+        continueFrom = lastSegmentNumber(existing.segments) + 1;
+      }
+    }
+    await recorder.startWriter(continueFrom, false);
     return recorder;
   }
 
@@ -114,7 +125,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return this.stopping;
   }
 
-  private async startWriter(continueFrom?: number): Promise<void> {
+  private async startWriter(continueFrom?: number, restart = continueFrom !== undefined): Promise<void> {
     const video = this.tracks.find((t) => t.kind === 'video');
     const writer = new FfmpegHlsWriter({
       ffmpegBin: this.opts.ffmpegBin,
@@ -135,8 +146,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     await new Promise((r) => setTimeout(r, 300));
     for (const t of this.tracks) await t.consumer.resume();
     this.requestKeyFrames();
-    if (continueFrom === undefined) this.emit('started', { pid: writer.pid });
-    else this.emit('restarted', { pid: writer.pid, startNumber: continueFrom });
+    if (restart) this.emit('restarted', { pid: writer.pid, startNumber: continueFrom ?? 0 });
+    else this.emit('started', { pid: writer.pid });
   }
 
   /** Segments must start on key frames: ask now, and at each segment boundary while copying. */

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AccountService } from './accounts/service';
 import { LoginThrottle } from './accounts/throttle';
@@ -14,7 +15,13 @@ import { NotificationService } from './notifications/service';
 import { ProgressService } from './progress/service';
 import { CalendarService } from './seminars/calendar-service';
 import { LiveService } from './live/service';
-import { SeminarService } from './seminars/service';
+import { finalizePlaylist } from '../media';
+import { makePoster } from './recordings/controller';
+import { RecordingService } from './recordings/service';
+import { MediaUrlSigner } from './recordings/signing';
+import { recordingRoutes } from './http/routes/recordings';
+import { SeminarService, type SeminarEvents } from './seminars/service';
+import type { Seminar } from './seminars/model';
 import type { Repositories } from './store';
 
 /** The domain services on their repositories, plus the REST routes over them. */
@@ -39,11 +46,20 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     adminEmails: new Set(config.adminEmails),
   });
   let courses: CourseService | undefined;
+  const endedListeners: Array<(seminar: Seminar) => Promise<unknown>> = [];
+  const events: SeminarEvents = {
+    live: (s) => notifications.live(s),
+    cancelled: (s, users) => notifications.cancelled(s, users),
+    promoted: (s, user) => notifications.promoted(s, user),
+    ended: async (s) => {
+      for (const listener of endedListeners) await listener(s);
+    },
+  };
   const seminars = new SeminarService({
     seminars: repos.seminars,
     registrations: repos.registrations,
     users: repos.users,
-    events: notifications,
+    events,
     canAttachToCourse: (actor, courseId) => courses!.canAttach(actor, courseId),
   });
   const progress = new ProgressService({
@@ -67,10 +83,30 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
 
   const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
 
+  const recordings = new RecordingService({
+    recordings: repos.recordings,
+    seminars: repos.seminars,
+    registrations: repos.registrations,
+    courses: repos.courses,
+    enrolments: repos.enrolments,
+    live: repos.live,
+    signer: new MediaUrlSigner(`${config.jwtSecret}:media`),
+    recordingsDir: config.recordingsDir,
+    finalizeFiles: async (dir) => {
+      const main = await finalizePlaylist(path.join(dir, 'index.m3u8'));
+      const screens = await readdir(dir).catch(() => [] as string[]);
+      for (const name of screens.filter((n) => /^screen-\d+$/.test(n))) await finalizePlaylist(path.join(dir, name, 'index.m3u8'));
+      return { durationSeconds: main.durationSeconds, segments: main.segments, discontinuities: main.discontinuities };
+    },
+    makePoster: (dir) => makePoster(config.ffmpegBin, dir),
+    logger: logger.child({ component: 'recordings' }),
+  });
+
   const routes: RouteSpec[] = [
     ...accountRoutes(accounts),
     ...seminarRoutes(seminars, calendar),
     ...learningRoutes(courses, progress, notifications),
+    ...recordingRoutes(recordings),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -83,9 +119,17 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     notifications,
     calendar,
     live,
+    recordings,
     routes,
     /** Repairs what a crash left half-done: run on every (re)connect to the database. */
-    reconcile: () => seminars.reconcile(),
+    reconcile: async () => {
+      await recordings.reconcile();
+      await seminars.reconcile();
+    },
+    /** Runs when a seminar ends, however it was ended (the room, or the REST API). */
+    onSeminarEnded(listener: (seminar: Seminar) => Promise<unknown>): void {
+      endedListeners.push(listener);
+    },
     /** Starts the reminder scheduler. */
     start(): void {
       timer = setInterval(() => {

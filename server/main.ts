@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Server as SocketServer } from 'socket.io';
 import { ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
 import { LiveGateway, type LiveNamespace } from './live/gateway';
+import { RecordingController } from './recordings/controller';
+import { mediaRouter } from './http/media';
 import type { Config } from './config';
 import { createDomain, type Domain } from './domain';
 import { actorFromRequest } from './http/auth';
@@ -30,6 +32,7 @@ export interface Lectern {
   pool: WorkerPool;
   rooms: RoomRegistry;
   live: LiveGateway;
+  recorder: RecordingController;
   embeddedDb?: EmbeddedFerretDb;
   stop(): Promise<void>;
 }
@@ -83,8 +86,9 @@ export async function start(config: Config, logger: Logger = createLogger(config
 
     const app = createHttpApp({
       logger,
-      webDir: path.join(root, 'web'),
+      webDir: path.join(root, 'web', 'dist'),
       routes: domain.routes,
+      media: mediaRouter(domain.recordings),
       actorOf: actorFromRequest(domain.tokens),
       publicBaseUrl: config.publicBaseUrl,
       checkResponses: config.env !== 'production',
@@ -93,6 +97,9 @@ export async function start(config: Config, logger: Logger = createLogger(config
     const server = createServer(app);
     const rooms = new RoomRegistry({ pool, logger: logger.child({ component: 'rooms' }), maxConsumersPerRouter: config.live.maxConsumersPerRouter });
     teardown.push(() => rooms.closeAll());
+    const recorder = new RecordingController({ recordings: domain.recordings, ffmpegBin: config.ffmpegBin, logger: logger.child({ component: 'recorder' }) });
+    domain.onSeminarEnded((seminar) => recorder.ended(seminar.id));
+    teardown.push(() => recorder.stopAll());
     const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });
     const gateway = new LiveGateway({
       nsp: io.of('/live') as unknown as LiveNamespace,
@@ -103,6 +110,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       logger: logger.child({ component: 'live' }),
       viewerCountThrottleMs: config.live.viewerCountThrottleMs,
       attendanceCheckpointMs: 30_000,
+      recordings: recorder,
     });
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));
@@ -123,6 +131,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       pool,
       rooms,
       live: gateway,
+      recorder,
       ...(embeddedDb ? { embeddedDb } : {}),
       stop: once(async () => {
         running.delete(lectern);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Actor } from '../accounts/grants';
 import type { Logger } from '../logger';
@@ -12,6 +12,8 @@ export interface HttpAppDeps {
   readiness: () => Promise<Readiness>;
   webDir: string;
   routes: RouteSpec[];
+  /** Signed recording files under /media. */
+  media: Router;
   actorOf: (req: Request) => Actor;
   publicBaseUrl: string;
   checkResponses: boolean;
@@ -43,6 +45,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Lectern API' }));
   app.use('/api/v1', mountRoutes(deps.routes, { actorOf: deps.actorOf, checkResponses: deps.checkResponses }));
 
+  app.use(deps.media);
   app.use(express.static(path.resolve(deps.webDir), { index: 'index.html', maxAge: '5m' }));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

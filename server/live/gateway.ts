@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
 import { clientEvents, type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents } from '../protocol';
 import type { SeminarService } from '../seminars/service';
+import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
 import { questionView, type LiveAccess, type LiveService } from './service';
 
@@ -32,6 +33,7 @@ export interface LiveGatewayDeps {
   logger: Logger;
   viewerCountThrottleMs: number;
   attendanceCheckpointMs: number;
+  recordings: RecordingController;
 }
 
 /** Layers the viewer sees up to, from the size their player shows the video at. */
@@ -118,6 +120,10 @@ export class LiveGateway {
       producer.observer.on('pause', () => this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: true }));
       producer.observer.on('resume', () => this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: false }));
       await room.publish(peer, producer, p.source);
+      if (access.role === 'lecturer') {
+        this.deps.recordings.producerAdded(room, access.seminar, { id: producer.id, source: p.source });
+        producer.observer.once('close', () => this.deps.recordings.producerClosed(access.seminar.id, producer.id));
+      }
       return { producerId: producer.id };
     });
     on('producer:pause', async (p) => void (await this.inRoom(socket).peer.producer(p.producerId).pause()));
@@ -146,10 +152,12 @@ export class LiveGateway {
       const { access } = this.inRoom(socket);
       await this.deps.seminars.transition(socket.data.actor, access.seminar.id, 'live');
       await this.refreshSeminar(socket.data.actor, access.seminar.id);
+      await this.deps.recordings.live(socket.data.access!.seminar);
       return { status: 'live' };
     });
     on('seminar:end', async () => {
       const { access, room } = this.inRoom(socket);
+      // Ending runs the recording to a lesson (SeminarEvents.ended) before the answer.
       await this.deps.seminars.transition(socket.data.actor, access.seminar.id, 'ended');
       await this.refreshSeminar(socket.data.actor, access.seminar.id);
       room.close();
@@ -268,6 +276,7 @@ export class LiveGateway {
     });
     room.once('close', (reason) => {
       if (reason !== 'workerdied') return;
+      this.deps.recordings.roomLost(room.seminarId);
       this.deps.logger.warn({ seminarId: room.seminarId }, 'room lost its media worker; clients rejoin');
       for (const s of this.sockets.get(room.seminarId) ?? []) void s.data.attendance?.checkpoint();
       this.toRoom(room.seminarId).emit('room:rebuild', { reason: 'media server restarted' });

@@ -9,3 +9,4 @@ export * from './courses';
 export * from './progress';
 export * from './notifications';
 export * from './live';
+export * from './recordings';

@@ -1,6 +1,7 @@
 import type { Database } from './database';
 import { MongoCourseRepository, MongoEnrolmentRepository } from './courses';
 import { MongoLiveRepository } from './live';
+import { MongoRecordingRepository } from './recordings';
 import { MongoNotificationRepository, MongoOutboxRepository } from './notifications';
 import { MongoProgressRepository } from './progress';
 import { MongoRefreshTokenRepository } from './refresh-tokens';
@@ -22,6 +23,7 @@ export async function createRepositories(db: Database) {
     outbox: MongoOutboxRepository.create(db.connection, gate),
     notifications: MongoNotificationRepository.create(db.connection),
     live: MongoLiveRepository.create(db.connection, gate),
+    recordings: MongoRecordingRepository.create(db.connection, gate),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

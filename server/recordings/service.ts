@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Actor } from '../accounts/grants';
+import { has, isAdmin } from '../accounts/grants';
+import type { CourseRepository, EnrolmentRepository } from '../courses/model';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
+import type { LiveRepository } from '../live/model';
+import { chatView, questionView } from '../live/service';
+import type { Logger } from '../logger';
+import type { RegistrationRepository, Seminar, SeminarRepository } from '../seminars/model';
+import type { Recording, RecordingRepository } from './model';
+import type { MediaUrlSigner } from './signing';
+
+export interface FinishedFiles {
+  durationSeconds: number;
+  segments: number;
+  discontinuities: number;
+}
+
+export interface RecordingDeps {
+  recordings: RecordingRepository;
+  seminars: SeminarRepository;
+  registrations: RegistrationRepository;
+  courses: CourseRepository;
+  enrolments: EnrolmentRepository;
+  live: LiveRepository;
+  signer: MediaUrlSigner;
+  recordingsDir: string;
+  /** Closes a playlist that a crash left open (ENDLIST), and reports what it holds. */
+  finalizeFiles(dir: string): Promise<FinishedFiles>;
+  /** Writes poster.jpg from the recording; false when it has no picture. */
+  makePoster(dir: string): Promise<boolean>;
+  logger: Logger;
+}
+
+/**
+ * Recordings from start to lesson: a record per live session, completion into
+ * a course lesson (or a draft for staff), who may play it back, and repair of
+ * what a crash left half-done.
+ */
+export class RecordingService {
+  constructor(private readonly deps: RecordingDeps) {}
+
+  async begin(seminar: Seminar, videoCodec: string | null): Promise<Recording> {
+    const existing = await this.deps.recordings.current(seminar.id);
+    if (existing) return existing;
+    const id = randomBytes(12).toString('hex');
+    return this.deps.recordings.create({ id, seminarId: seminar.id, dir: `${seminar.id}/${id}`, startedAt: new Date(), videoCodec });
+  }
+
+  absoluteDir(recording: Pick<Recording, 'dir'>): string {
+    return path.join(this.deps.recordingsDir, recording.dir);
+  }
+
+  async addScreen(recording: Recording, name: string, offsetMs: number): Promise<void> {
+    await this.deps.recordings.addScreen(recording.id, { name, offsetMs });
+  }
+
+  /** Makes a finished recording playable and turns it into a lesson. */
+  async complete(recordingId: string): Promise<Recording> {
+    const recording = await this.deps.recordings.get(recordingId);
+    if (!recording) throw new NotFoundError('recording_not_found', 'No such recording');
+    if (recording.status === 'ready') return recording;
+    const dir = this.absoluteDir(recording);
+    const files = await this.deps.finalizeFiles(dir);
+    const hasPoster = files.segments > 0 && (await this.deps.makePoster(dir).catch(() => false));
+    const lessonId = await this.attachLesson(recording.seminarId, files.durationSeconds);
+    const done = await this.deps.recordings.update(recording.id, {
+      status: files.segments > 0 ? 'ready' : 'failed',
+      endedAt: recording.endedAt ?? new Date(),
+      ...files,
+      hasPoster,
+      lessonId,
+    });
+    this.deps.logger.info({ recordingId, seminarId: recording.seminarId, ...files, lessonId }, 'recording ready');
+    return done!;
+  }
+
+  /**
+   * After a crash: recordings left open are finalized and become lessons, and
+   * seminars left live are ended — nothing stays "live" or unplayable.
+   */
+  async reconcile(): Promise<void> {
+    for (const recording of await this.deps.recordings.listUnfinished()) {
+      await this.complete(recording.id).catch((err: unknown) => this.deps.logger.error({ err, recordingId: recording.id }, 'could not finalize a recording'));
+    }
+    for (const seminar of await this.deps.seminars.listActive()) {
+      if (seminar.status === 'live') {
+        await this.deps.seminars.transition(seminar.id, ['live'], 'ended', new Date());
+        this.deps.logger.warn({ seminarId: seminar.id }, 'ended a seminar that a restart left live');
+      }
+    }
+  }
+
+  /** A signed playback for the seminar's recording: live (EVENT, still growing) or finished. */
+  async playback(actor: Actor, seminarId: string) {
+    const seminar = await this.deps.seminars.get(seminarId);
+    if (!seminar) throw new NotFoundError('seminar_not_found', 'No such seminar');
+    await this.assertMayWatch(actor, seminar);
+    const recording = (await this.deps.recordings.current(seminarId)) ?? (await this.deps.recordings.latestReady(seminarId));
+    if (!recording) throw new NotFoundError('recording_not_found', 'This seminar has no recording yet');
+    const { prefix, expiresAt } = this.deps.signer.sign(recording.id);
+    const questions = await this.deps.live.questions(seminarId);
+    const markers = await this.deps.live.markers(seminarId);
+    const chapters = [
+      ...questions.filter((q) => q.answeringOffsetMs !== null).map((q) => ({ offsetMs: q.answeringOffsetMs!, title: q.text, kind: 'question' as const })),
+      ...markers.map((m) => ({ offsetMs: m.offsetMs, title: m.label, kind: 'marker' as const })),
+    ].sort((a, b) => a.offsetMs - b.offsetMs);
+    return {
+      recordingId: recording.id,
+      seminarId,
+      title: seminar.title,
+      live: recording.status === 'recording',
+      playlistUrl: `${prefix}/index.m3u8`,
+      posterUrl: recording.hasPoster ? `${prefix}/poster.jpg` : null,
+      screens: recording.screens.map((s) => ({ offsetMs: s.offsetMs, playlistUrl: `${prefix}/${s.name}/index.m3u8` })),
+      expiresAt: expiresAt.toISOString(),
+      durationSeconds: recording.durationSeconds,
+      chapters,
+      chat: (await this.deps.live.recentChat(seminarId, 1000)).map(chatView),
+      questions: questions.map(questionView),
+    };
+  }
+
+  async unattached(actor: Actor) {
+    if (!isAdmin(actor) && !has(actor, 'seminars:manage')) throw new ForbiddenError();
+    return this.deps.recordings.listUnattached(100);
+  }
+
+  verifyMediaPath(recordingId: string, exp: string, sig: string): boolean {
+    return this.deps.signer.verify(recordingId, exp, sig);
+  }
+
+  async recordingDir(recordingId: string): Promise<{ dir: string; live: boolean } | null> {
+    const r = await this.deps.recordings.get(recordingId);
+    return r ? { dir: this.absoluteDir(r), live: r.status === 'recording' } : null;
+  }
+
+  private async assertMayWatch(actor: Actor, seminar: Seminar): Promise<void> {
+    if (isAdmin(actor)) return;
+    if (actor.kind !== 'user') {
+      if (seminar.isPublic && seminar.status !== 'draft') return;
+      throw new UnauthorizedError('unauthorized', 'Sign in to watch');
+    }
+    if (seminar.lecturerIds.includes(actor.userId)) return;
+    if (seminar.status === 'draft' || seminar.status === 'cancelled') throw new NotFoundError('seminar_not_found', 'No such seminar');
+    if (seminar.isPublic) return;
+    if ((await this.deps.registrations.find(seminar.id, actor.userId))?.status === 'registered') return;
+    // A learner of a published course that holds the recording.
+    for (const courseId of await this.deps.enrolments.courseIdsFor(actor.userId)) {
+      const course = await this.deps.courses.get(courseId);
+      if (course?.published && course.modules.some((m) => m.lessons.some((l) => l.seminarId === seminar.id))) return;
+    }
+    throw new ForbiddenError('not_allowed_to_watch', 'Register for the seminar or enrol in its course to watch');
+  }
+
+  /** Adds the recording to the seminar's course (a module "Записи семинаров" at the end), or leaves it a draft. */
+  private async attachLesson(seminarId: string, durationSeconds: number): Promise<string | null> {
+    const seminar = await this.deps.seminars.get(seminarId);
+    if (!seminar?.courseId) return null;
+    const course = await this.deps.courses.get(seminar.courseId);
+    if (!course) return null;
+    const existing = course.modules.flatMap((m) => m.lessons).find((l) => l.seminarId === seminarId);
+    if (existing) {
+      await this.deps.courses.setRecordingDuration(seminarId, durationSeconds);
+      return existing.id;
+    }
+    const lessonId = randomBytes(9).toString('base64url');
+    const lesson = { id: lessonId, kind: 'recording' as const, title: seminar.title, seminarId, playlistPath: null, body: null, durationSeconds };
+    const modules = course.modules.slice();
+    const last = modules[modules.length - 1];
+    if (last && last.title === 'Записи семинаров') modules[modules.length - 1] = { ...last, lessons: [...last.lessons, lesson] };
+    else modules.push({ id: randomBytes(9).toString('base64url'), title: 'Записи семинаров', lessons: [lesson] });
+    await this.deps.courses.update(course.id, { modules });
+    return lessonId;
+  }
+}

@@ -1,0 +1,89 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Recording, RecordingRepository } from '../recordings/model';
+import type { WriteGate } from './write-gate';
+
+interface RecordingDoc extends Omit<Recording, 'id'> {
+  _id: string;
+}
+
+const schema = new Schema<RecordingDoc>(
+  {
+    _id: String,
+    seminarId: String,
+    status: String,
+    dir: String,
+    startedAt: Date,
+    endedAt: { type: Date, default: null },
+    durationSeconds: { type: Number, default: null },
+    segments: { type: Number, default: 0 },
+    discontinuities: { type: Number, default: 0 },
+    videoCodec: { type: String, default: null },
+    hasPoster: { type: Boolean, default: false },
+    screens: { type: [new Schema({ name: String, offsetMs: Number }, { _id: false })], default: [] },
+    lessonId: { type: String, default: null },
+  },
+  { versionKey: false },
+);
+schema.index({ seminarId: 1, startedAt: -1 });
+schema.index({ status: 1 });
+
+export class MongoRecordingRepository implements RecordingRepository {
+  private constructor(
+    private readonly model: Model<RecordingDoc>,
+    private readonly gate: WriteGate,
+  ) {}
+
+  static create(connection: Connection, gate: WriteGate): MongoRecordingRepository {
+    return new MongoRecordingRepository(
+      (connection.models.Recording as Model<RecordingDoc> | undefined) ?? connection.model<RecordingDoc>('Recording', schema, 'recordings'),
+      gate,
+    );
+  }
+
+  ensureIndexes(): Promise<unknown> {
+    return this.model.createIndexes();
+  }
+
+  async create(r: Pick<Recording, 'seminarId' | 'dir' | 'startedAt' | 'videoCodec'> & { id: string }): Promise<Recording> {
+    const { id, ...rest } = r;
+    const doc = await this.model.create({ _id: id, ...rest, status: 'recording', screens: [], lessonId: null });
+    return toRecording(doc.toObject());
+  }
+
+  async get(id: string): Promise<Recording | null> {
+    const doc = await this.model.findById(id).lean();
+    return doc ? toRecording(doc) : null;
+  }
+
+  async current(seminarId: string): Promise<Recording | null> {
+    const doc = await this.model.findOne({ seminarId, status: 'recording' }).sort({ startedAt: -1 }).lean();
+    return doc ? toRecording(doc) : null;
+  }
+
+  async latestReady(seminarId: string): Promise<Recording | null> {
+    const doc = await this.model.findOne({ seminarId, status: 'ready' }).sort({ startedAt: -1 }).lean();
+    return doc ? toRecording(doc) : null;
+  }
+
+  async update(id: string, changes: Partial<Omit<Recording, 'id' | 'seminarId' | 'dir'>>): Promise<Recording | null> {
+    await this.gate.run(`recording:${id}`, () => this.model.updateOne({ _id: id }, { $set: changes }));
+    return this.get(id);
+  }
+
+  async addScreen(id: string, screen: { name: string; offsetMs: number }): Promise<void> {
+    await this.gate.run(`recording:${id}`, () => this.model.updateOne({ _id: id }, { $push: { screens: screen } }));
+  }
+
+  async listUnfinished(): Promise<Recording[]> {
+    return (await this.model.find({ status: 'recording' }).lean()).map(toRecording);
+  }
+
+  async listUnattached(limit: number): Promise<Recording[]> {
+    return (await this.model.find({ status: 'ready', lessonId: null }).sort({ startedAt: -1 }).limit(limit).lean()).map(toRecording);
+  }
+}
+
+function toRecording(doc: RecordingDoc): Recording {
+  const { _id, ...rest } = doc;
+  return { ...rest, id: _id, screens: (rest.screens ?? []).map((s) => ({ name: s.name, offsetMs: s.offsetMs })) };
+}

@@ -1,0 +1,176 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lectern } from '../../server/main';
+import { start } from '../../server/main';
+import { createLogger } from '../../server/logger';
+import { readPlaylist } from '../../media';
+import { Api, cast } from '../support/api';
+import { testConfig, testDatabaseUri } from '../support/app';
+import { avProducers } from '../support/av-producers';
+import { LiveClient } from '../support/live-client';
+import { waitFor } from '../support/media';
+import { ffprobeJson } from '../support/probe';
+import type { Config } from '../../server/config';
+
+let config: Config;
+let app: Lectern;
+let api: Api;
+let people: Awaited<ReturnType<typeof cast>>;
+const sources: ChildProcess[] = [];
+
+beforeAll(async () => {
+  config = await testConfig({ MONGODB_URI: testDatabaseUri('recording'), MEDIASOUP_WORKERS: '1' });
+  app = await start(config, createLogger('silent'));
+  api = Api.of(app);
+  people = await cast(api);
+});
+afterAll(async () => {
+  for (const s of sources) s.kill('SIGKILL');
+  await app.stop();
+});
+
+/** A scheduled seminar in a course, with the learner registered; the lecturer's socket joined and live. */
+async function liveSeminar() {
+  const course = await api.call('POST', '/courses', { token: people.lecturer.token, body: { title: 'Курс с записями', track: 'Recordings' } });
+  const seminar = await api.call('POST', '/seminars', {
+    token: people.lecturer.token,
+    body: { title: 'Запись эфира', track: 'Recordings', startsAt: '2027-01-20T18:00', durationMinutes: 60, capacity: 20, courseId: course.body.id },
+  });
+  const id = seminar.body.id as string;
+  await api.call('POST', `/seminars/${id}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
+  await api.call('PUT', `/seminars/${id}/registration`, { token: people.learner.token });
+  const lecturer = await LiveClient.connect(app.url, people.lecturer.token);
+  await lecturer.ok('room:join', { seminarId: id });
+  await lecturer.ok('seminar:go-live', {});
+  // The lecturer's camera and microphone: a real ffmpeg source (H.264 + Opus) on the room's origin router.
+  const room = (await app.rooms.peek(id))!;
+  const { video, audio, ffmpeg } = await avProducers(room.origin);
+  sources.push(ffmpeg);
+  const seminarRecord = (await app.repos.seminars.get(id))!;
+  app.recorder.producerAdded(room, seminarRecord, { id: video.id, source: 'camera' });
+  app.recorder.producerAdded(room, seminarRecord, { id: audio.id, source: 'mic' });
+  return { id, courseId: course.body.id as string, lecturer, ffmpeg };
+}
+
+const get = (url: string) => fetch(`${app.url}${url}`);
+
+describe('recording a live seminar', () => {
+  it('records while live (served as live HLS), and becomes a playable lesson within 5 s of the end', async () => {
+    const { id, courseId, lecturer } = await liveSeminar();
+    const liveFrom = Date.now();
+    const playback = await waitFor(async () => {
+      const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+      if (res.status !== 200) return undefined;
+      const playlist = await get(res.body.playlistUrl);
+      return playlist.status === 200 && (await playlist.text()).includes('seg_00002.ts') ? res.body : undefined;
+    }, 30_000, 'a live playlist with three segments');
+    expect(playback.live).toBe(true);
+    const livePlaylist = await get(playback.playlistUrl);
+    expect(livePlaylist.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    expect(livePlaylist.headers.get('cache-control')).toBe('no-cache');
+    const text = await livePlaylist.text();
+    expect(text).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
+    expect(text).not.toContain('#EXT-X-ENDLIST');
+    const segment = await get(playback.playlistUrl.replace('index.m3u8', 'seg_00000.ts'));
+    expect(segment.status).toBe(200);
+    expect(segment.headers.get('content-type')).toBe('video/mp2t');
+    expect(segment.headers.get('cache-control')).toContain('immutable');
+
+    await new Promise((r) => setTimeout(r, 2000));
+    const liveSeconds = (Date.now() - liveFrom) / 1000;
+    const endAt = Date.now();
+    await lecturer.ok('seminar:end', {});
+    const done = await waitFor(async () => {
+      const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+      return res.status === 200 && !res.body.live ? res.body : undefined;
+    }, 5_000, 'the recording to be ready');
+    expect(Date.now() - endAt).toBeLessThan(5000);
+    const final = await (await get(done.playlistUrl)).text();
+    expect(final).toContain('#EXT-X-ENDLIST');
+    expect((await get(done.posterUrl)).headers.get('content-type')).toBe('image/jpeg');
+
+    const recording = (await app.repos.recordings.latestReady(id))!;
+    const file = path.join(config.recordingsDir, recording.dir, 'index.m3u8');
+    const probe = await ffprobeJson(file);
+    expect(probe.streams.map((s: { codec_type: string }) => s.codec_type).sort()).toEqual(['audio', 'video']);
+    // The recording starts once the media flows, a moment after "go live".
+    expect(recording.durationSeconds!).toBeGreaterThan(liveSeconds - 3);
+    expect(recording.durationSeconds!).toBeLessThanOrEqual(liveSeconds + 1);
+
+    const course = await api.call('GET', `/courses/${courseId}`, { token: people.lecturer.token });
+    const lessons = course.body.modules.flatMap((m: { lessons: unknown[] }) => m.lessons);
+    expect(lessons).toEqual([expect.objectContaining({ kind: 'recording', seminarId: id, title: 'Запись эфира', durationSeconds: recording.durationSeconds })]);
+    expect(recording.lessonId).toBe(lessons[0].id);
+    lecturer.close();
+  });
+
+  it('serves recording files only through a valid signed path, and never outside the recording', async () => {
+    const { id, lecturer } = await liveSeminar();
+    const playback = await waitFor(async () => {
+      const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+      return res.status === 200 ? res.body : undefined;
+    }, 20_000, 'a recording');
+    const [, , recordingId, exp, sig] = playback.playlistUrl.split('/');
+    await waitFor(async () => ((await get(playback.playlistUrl)).status === 200 ? true : undefined), 20_000, 'the playlist');
+
+    expect((await get(`/media/${recordingId}/${exp}/${'A'.repeat(sig.length)}/index.m3u8`)).status).toBe(403);
+    expect((await get(`/media/${recordingId}/${Math.floor(Date.now() / 1000) - 10}/${sig}/index.m3u8`)).status).toBe(403);
+    expect((await get(`/media/${'0'.repeat(24)}/${exp}/${sig}/index.m3u8`)).status).toBe(403);
+    for (const evil of ['..%2F..%2F..%2Fetc%2Fpasswd', '..%2Frecording.sdp', 'recording.sdp', 'screen-1%2F..%2F..%2Findex.m3u8', '%2Fetc%2Fpasswd']) {
+      const res = await get(`/media/${recordingId}/${exp}/${sig}/${evil}`);
+      expect([400, 404]).toContain(res.status);
+      expect(await res.text()).not.toContain('root:');
+    }
+    const stranger = await api.call('GET', `/seminars/${id}/playback`, { token: people.otherLearner.token });
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.error.code).toBe('not_allowed_to_watch');
+    expect((await api.call('GET', `/seminars/${id}/playback`)).status).toBe(401);
+    await lecturer.ok('seminar:end', {});
+    lecturer.close();
+  });
+});
+
+describe('after a crash', () => {
+  it('finalizes unfinished recordings and ends seminars left live, on boot', async () => {
+    const bootConfig = await testConfig({ MONGODB_URI: testDatabaseUri('recording-boot'), MEDIASOUP_WORKERS: '1' });
+    const first = await start(bootConfig, createLogger('silent'));
+    const a = Api.of(first);
+    const crew = await cast(a);
+    const s = await a.call('POST', '/seminars', { token: crew.lecturer.token, body: { title: 'Сбой сервера', track: 'Faults', startsAt: '2027-02-01T10:00', durationMinutes: 60, capacity: 5 } });
+    await a.call('POST', `/seminars/${s.body.id}/transitions`, { token: crew.lecturer.token, body: { to: 'scheduled' } });
+    const lecturer = await LiveClient.connect(first.url, crew.lecturer.token);
+    await lecturer.ok('room:join', { seminarId: s.body.id });
+    await lecturer.ok('seminar:go-live', {});
+    const room = (await first.rooms.peek(s.body.id))!;
+    const { video, audio, ffmpeg } = await avProducers(room.origin);
+    sources.push(ffmpeg);
+    const sem = (await first.repos.seminars.get(s.body.id))!;
+    first.recorder.producerAdded(room, sem, { id: video.id, source: 'camera' });
+    first.recorder.producerAdded(room, sem, { id: audio.id, source: 'mic' });
+    const recording = (await first.repos.recordings.current(s.body.id))!;
+    const playlist = path.join(bootConfig.recordingsDir, recording.dir, 'index.m3u8');
+    await waitFor(async () => ((await readPlaylist(playlist)).segments.length >= 2 ? true : undefined), 20_000, 'segments');
+    lecturer.close();
+    await first.stop();
+    // As a crash would leave it: no ENDLIST.
+    const { writeFile } = await import('node:fs/promises');
+    const text = (await readPlaylist(playlist)).text.replace('#EXT-X-ENDLIST', '');
+    await writeFile(playlist, text);
+    expect((await first.db.connection.readyState)).toBe(0);
+
+    const second = await start(bootConfig, createLogger('silent'));
+    try {
+      await waitFor(async () => ((await second.repos.recordings.get(recording.id))?.status === 'ready' ? true : undefined), 10_000, 'the recording to be finalized');
+      expect((await readPlaylist(playlist)).ended).toBe(true);
+      expect((await second.repos.seminars.get(s.body.id))!.status).toBe('ended');
+      const segments = (await readPlaylist(playlist)).segments;
+      for (const seg of segments) expect(existsSync(path.join(path.dirname(playlist), seg.uri))).toBe(true);
+      const probe = await ffprobeJson(playlist);
+      expect(Number(probe.format.duration)).toBeGreaterThan(3);
+    } finally {
+      await second.stop();
+    }
+  });
+});
