@@ -48,6 +48,8 @@ const envSchema = z
     PROGRESS_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     LIVE_ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
     VIEWER_COUNT_THROTTLE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+    LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
+    RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(2),
   })
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],
@@ -85,7 +87,10 @@ export interface Config {
     /** Past this many consumers on one router, new viewers go to a router on another worker. */
     maxConsumersPerRouter: number;
     viewerCountThrottleMs: number;
+    /** WebRTC viewers per seminar on this node; past it, viewers are sent to live HLS. */
+    maxWebRtcViewers: number;
   };
+  recordingSegmentSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -125,7 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmails: e.ADMIN_EMAILS,
     reminderTickSeconds: e.REMINDER_TICK_SECONDS,
     progressFlushMs: e.PROGRESS_FLUSH_MS,
-    live: { maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS, viewerCountThrottleMs: e.VIEWER_COUNT_THROTTLE_MS },
+    live: { maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS, viewerCountThrottleMs: e.VIEWER_COUNT_THROTTLE_MS, maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS },
+    recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
   };
 }
 

@@ -97,7 +97,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
     const server = createServer(app);
     const rooms = new RoomRegistry({ pool, logger: logger.child({ component: 'rooms' }), maxConsumersPerRouter: config.live.maxConsumersPerRouter });
     teardown.push(() => rooms.closeAll());
-    const recorder = new RecordingController({ recordings: domain.recordings, ffmpegBin: config.ffmpegBin, logger: logger.child({ component: 'recorder' }) });
+    const recorder = new RecordingController({ recordings: domain.recordings, ffmpegBin: config.ffmpegBin, logger: logger.child({ component: 'recorder' }), segmentSeconds: config.recordingSegmentSeconds });
     domain.onSeminarEnded((seminar) => recorder.ended(seminar.id));
     teardown.push(() => recorder.stopAll());
     const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });
@@ -109,6 +109,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       rooms,
       logger: logger.child({ component: 'live' }),
       viewerCountThrottleMs: config.live.viewerCountThrottleMs,
+      maxWebRtcViewers: config.live.maxWebRtcViewers,
       attendanceCheckpointMs: 30_000,
       recordings: recorder,
     });

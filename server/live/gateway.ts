@@ -32,6 +32,7 @@ export interface LiveGatewayDeps {
   rooms: RoomRegistry;
   logger: Logger;
   viewerCountThrottleMs: number;
+  maxWebRtcViewers: number;
   attendanceCheckpointMs: number;
   recordings: RecordingController;
 }
@@ -227,6 +228,10 @@ export class LiveGateway {
       await this.leave(socket); // rejoin after the room was rebuilt
     }
     const access = await this.deps.live.access(socket.data.actor, seminarId);
+    if (access.role === 'viewer' && this.presenceOf(seminarId).count >= this.deps.maxWebRtcViewers) {
+      // The watch page then plays the seminar's live HLS (GET /seminars/:id/playback), a few seconds behind.
+      throw new ConflictError('seats_full', 'All live seats are taken; watch the live stream instead');
+    }
     const room = await this.deps.rooms.get(seminarId);
     this.watchRoom(room);
     const peer = await room.join(socket.id, access.userId);
