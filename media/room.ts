@@ -137,8 +137,9 @@ export class Room extends EventEmitter<RoomEvents> {
       throw new MediaError('room_closed', 'The room closed');
     }
     const slot: RouterSlot = { router, consumers: 0, piped: new Set() };
-    this.slots.push(slot);
     router.observer.on('newtransport', (transport) => {
+      // Load is what viewers consume; pipe and recorder consumers do not count.
+      if (transport.appData.direction !== 'recv') return;
       transport.observer.on('newconsumer', (consumer) => {
         slot.consumers += 1;
         consumer.observer.once('close', () => (slot.consumers -= 1));
@@ -148,10 +149,12 @@ export class Room extends EventEmitter<RoomEvents> {
     router.observer.once('close', () => {
       if (!this.closed) this.close('workerdied');
     });
-    if (this.slots.length > 1) {
+    if (this.slots.length > 0) {
+      // Piped before it is offered, so no viewer lands on a router without the streams.
       for (const producerId of this.producers.keys()) await this.pipe(producerId, slot);
-      this.logger.info({ routers: this.slots.length, workerPid: worker.pid }, 'room grew onto another router');
+      this.logger.info({ routers: this.slots.length + 1, workerPid: worker.pid }, 'room grew onto another router');
     }
+    this.slots.push(slot);
     return slot;
   }
 

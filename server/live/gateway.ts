@@ -15,6 +15,7 @@ import { questionView, type LiveAccess, type LiveService } from './service';
 
 interface SocketState {
   actor: Actor;
+  joining?: boolean;
   access?: LiveAccess;
   room?: Room;
   peer?: Peer;
@@ -35,6 +36,18 @@ export interface LiveGatewayDeps {
   maxWebRtcViewers: number;
   attendanceCheckpointMs: number;
   recordings: RecordingController;
+}
+
+class ClientParameterError extends Error {}
+
+/** mediasoup throws TypeError on parameter objects it cannot use: that is the client's bad input. */
+async function clientParameters<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof TypeError) throw new ClientParameterError(err.message);
+    throw err;
+  }
 }
 
 /** Layers the viewer sees up to, from the size their player shows the video at. */
@@ -85,20 +98,22 @@ export class LiveGateway {
   private onConnection(socket: LiveSocket): void {
     const log = this.deps.logger.child({ socketId: socket.id });
     const on = <E extends ClientEventName>(event: E, handler: (payload: ClientPayload<E>) => Promise<unknown>) => {
-      socket.on(event as string, async (payload: unknown, ack?: unknown) => {
+      socket.on(event as string, async (first: unknown, second?: unknown) => {
+        // An event sent with an ack but no payload arrives with the ack first.
+        const [payload, ack] = typeof first === 'function' && second === undefined ? [undefined, first] : [first, second];
         const reply = typeof ack === 'function' ? (ack as (a: Ack<unknown>) => void) : () => undefined;
         try {
           const parsed = (clientEvents[event] as z.ZodType).parse(payload ?? {}) as ClientPayload<E>;
           reply({ ok: true, data: (await handler(parsed)) ?? null });
         } catch (err) {
-          const e = err instanceof MediaError ? new AppError(409, err.code, err.message) : err instanceof ZodError ? new AppError(400, 'invalid_payload', err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')) : toAppError(err);
+          const e = err instanceof MediaError ? new AppError(409, err.code, err.message) : err instanceof ClientParameterError ? new AppError(400, 'invalid_payload', err.message) : err instanceof ZodError ? new AppError(400, 'invalid_payload', err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')) : toAppError(err);
           if (e.status >= 500) log.error({ err, event }, 'live event failed');
           reply({ ok: false, error: { code: e.code, message: e.message } });
         }
       });
     };
     socket.onAny((event: string, ...args: unknown[]) => {
-      if (event in clientEvents) return;
+      if (Object.hasOwn(clientEvents, event)) return;
       const ack = args[args.length - 1];
       if (typeof ack === 'function') ack({ ok: false, error: { code: 'unknown_event', message: `No event named ${event}` } });
     });
@@ -111,12 +126,13 @@ export class LiveGateway {
       return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
     });
     on('transport:connect', async (p) => {
-      await this.inRoom(socket).peer.connectTransport(p.transportId, p.dtlsParameters as never);
+      const { peer } = this.inRoom(socket);
+      await clientParameters(() => peer.connectTransport(p.transportId, p.dtlsParameters as never));
     });
     on('produce', async (p) => {
       const { access, peer, room } = this.inRoom(socket);
       this.assertMayProduce(access, p.source);
-      const producer = await peer.produce(p.transportId, p.kind, p.rtpParameters as never, p.source);
+      const producer = await clientParameters(() => peer.produce(p.transportId, p.kind, p.rtpParameters as never, p.source));
       producer.observer.once('close', () => this.toRoom(access.seminar.id).emit('room:producer-closed', { producerId: producer.id }));
       producer.observer.on('pause', () => this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: true }));
       producer.observer.on('resume', () => this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: false }));
@@ -136,7 +152,7 @@ export class LiveGateway {
       if (!source) throw new MediaError('producer_not_found', 'No such stream in this room');
       const recv = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
       if (!recv) throw new MediaError('transport_not_found', 'Create a receive transport first');
-      const consumer = await peer.consume(recv.id, p.producerId, source, p.rtpCapabilities as never);
+      const consumer = await clientParameters(() => peer.consume(recv.id, p.producerId, source, p.rtpCapabilities as never));
       consumer.observer.once('close', () => socket.emit('room:consumer-closed', { consumerId: consumer.id }));
       return { consumerId: consumer.id, producerId: p.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, source };
     });
@@ -223,6 +239,16 @@ export class LiveGateway {
   }
 
   private async join(socket: LiveSocket, seminarId: string): Promise<JoinResult> {
+    if (socket.data.joining) throw new ConflictError('already_joined', 'A join is already in progress');
+    socket.data.joining = true;
+    try {
+      return await this.joinOnce(socket, seminarId);
+    } finally {
+      socket.data.joining = false;
+    }
+  }
+
+  private async joinOnce(socket: LiveSocket, seminarId: string): Promise<JoinResult> {
     if (socket.data.access) {
       if (socket.data.access.seminar.id !== seminarId || !socket.data.room?.isClosed) throw new ConflictError('already_joined', 'This connection is already in a room');
       await this.leave(socket); // rejoin after the room was rebuilt
@@ -235,6 +261,11 @@ export class LiveGateway {
     const room = await this.deps.rooms.get(seminarId);
     this.watchRoom(room);
     const peer = await room.join(socket.id, access.userId);
+    if (socket.disconnected) {
+      // It left while we were joining: leave nothing behind.
+      room.leave(socket.id);
+      throw new ConflictError('disconnected', 'The connection closed');
+    }
     socket.data.access = access;
     socket.data.room = room;
     socket.data.peer = peer;
@@ -244,6 +275,10 @@ export class LiveGateway {
     const presence = this.presenceOf(seminarId);
     if (access.role === 'viewer') presence.enter(socket.id);
     socket.data.attendance = await this.deps.live.attend(access);
+    if (socket.disconnected) {
+      await this.leave(socket);
+      throw new ConflictError('disconnected', 'The connection closed');
+    }
     return {
       peerId: peer.id,
       role: access.role,

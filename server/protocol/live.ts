@@ -8,6 +8,19 @@ import { objectId } from './common';
 const id = z.string().min(1).max(100);
 /** mediasoup's own parameter objects: checked for shape here, validated in depth by mediasoup. */
 const mediasoupObject = z.record(z.string(), z.unknown());
+const dtlsParameters = z.looseObject({
+  role: z.enum(['auto', 'client', 'server']).optional(),
+  fingerprints: z.array(z.looseObject({ algorithm: z.string().min(1).max(20), value: z.string().min(1).max(200) })).min(1).max(10),
+});
+const rtpParameters = z.looseObject({
+  codecs: z.array(z.looseObject({ mimeType: z.string().min(3).max(50), payloadType: z.number().int().min(0).max(127), clockRate: z.number().int().positive() })).min(1).max(20),
+  encodings: z.array(mediasoupObject).max(10).optional(),
+  headerExtensions: z.array(mediasoupObject).max(30).optional(),
+});
+const rtpCapabilities = z.looseObject({
+  codecs: z.array(z.looseObject({ mimeType: z.string().min(3).max(50), kind: z.enum(['audio', 'video']), clockRate: z.number().int().positive() })).min(1).max(50),
+  headerExtensions: z.array(mediasoupObject).max(50).optional(),
+});
 
 export const mediaSource = z.enum(['camera', 'mic', 'screen']);
 export type MediaSource = z.infer<typeof mediaSource>;
@@ -15,17 +28,17 @@ export type MediaSource = z.infer<typeof mediaSource>;
 export const clientEvents = {
   'room:join': z.object({ seminarId: objectId }),
   'transport:create': z.object({ direction: z.enum(['send', 'recv']) }),
-  'transport:connect': z.object({ transportId: id, dtlsParameters: mediasoupObject }),
+  'transport:connect': z.object({ transportId: id, dtlsParameters }),
   produce: z.object({
     transportId: id,
     kind: z.enum(['audio', 'video']),
-    rtpParameters: mediasoupObject,
+    rtpParameters,
     source: mediaSource,
   }),
   'producer:pause': z.object({ producerId: id }),
   'producer:resume': z.object({ producerId: id }),
   'producer:close': z.object({ producerId: id }),
-  consume: z.object({ producerId: id, rtpCapabilities: mediasoupObject }),
+  consume: z.object({ producerId: id, rtpCapabilities }),
   'consumer:resume': z.object({ consumerId: id }),
   /** The size the video is shown at: the server caps the simulcast layer to it. */
   'consumer:preferences': z.object({ consumerId: id, width: z.number().int().min(0).max(10_000), height: z.number().int().min(0).max(10_000) }),

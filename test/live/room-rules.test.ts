@@ -1,0 +1,281 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Lectern } from '../../server/main';
+import { Api, cast, registerUser, type TestUser } from '../support/api';
+import { startTestApp } from '../support/app';
+import { Clients, codeOf, createSeminar, peerOf, registerFor, requestWithin, roomOf, waitFor } from './support';
+
+// Who may enter a seminar's room and what they may do there: viewer counts,
+// registration, guests, chat limits, votes, moderation, the stage and Q&A.
+
+const THROTTLE_MS = 500;
+
+let app: Lectern;
+let api: Api;
+let people: Awaited<ReturnType<typeof cast>>;
+let clients: Clients;
+
+beforeAll(async () => {
+  app = await startTestApp('live_rules', { MEDIASOUP_WORKERS: '1', VIEWER_COUNT_THROTTLE_MS: String(THROTTLE_MS) });
+  api = Api.of(app);
+  people = await cast(api);
+  clients = new Clients(app);
+});
+afterEach(() => clients.closeAll());
+afterAll(async () => {
+  await app?.stop();
+});
+
+/** A learner of its own, registered for the seminar: chat limits and bans of one test never reach another. */
+async function registeredViewer(seminarId: string): Promise<TestUser> {
+  const user = await registerUser(api, { displayName: 'Зритель' });
+  await registerFor(api, seminarId, user);
+  return user;
+}
+
+const countIn = (collection: string, seminarId: string) => app.db.connection.collection(collection).countDocuments({ seminarId });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('viewer count', () => {
+  it('is pushed as room:viewers, at most once per throttle period, and always ends on the latest count', async () => {
+    const seminarId = await createSeminar(api, people.lecturer, { isPublic: true });
+    const { client: lecturer, joined } = await clients.join(seminarId, people.lecturer);
+    expect(joined.viewers).toBe(0);
+    const pushes: Array<{ at: number; count: number }> = [];
+    lecturer.socket.on('room:viewers', ({ count }: { count: number }) => pushes.push({ at: Date.now(), count }));
+
+    // Five viewers (guests: the seminar is public) join at once.
+    const guests = await Promise.all(Array.from({ length: 5 }, () => clients.connect()));
+    await Promise.all(guests.map((g) => g.ok('room:join', { seminarId })));
+    await waitFor(() => (pushes.at(-1)?.count === 5 ? true : undefined), THROTTLE_MS * 4, 'a count of 5');
+    await sleep(THROTTLE_MS + 200);
+    // The lecturer is not a viewer; five joins inside one period give at most two pushes.
+    expect(pushes.length).toBeLessThanOrEqual(2);
+    expect(pushes.at(-1)!.count).toBe(5);
+    expect(app.live.viewerCount(seminarId)).toBe(5);
+
+    // Three leave: the count comes down, still throttled.
+    const before = pushes.length;
+    for (const g of guests.slice(0, 3)) g.close();
+    await waitFor(() => (pushes.at(-1)?.count === 2 ? true : undefined), THROTTLE_MS * 4, 'a count of 2');
+    await sleep(THROTTLE_MS + 200);
+    expect(pushes.length - before).toBeLessThanOrEqual(2);
+    expect(pushes.at(-1)!.count).toBe(2);
+    for (let i = 1; i < pushes.length; i++) expect(pushes[i]!.at - pushes[i - 1]!.at).toBeGreaterThanOrEqual(THROTTLE_MS - 100);
+
+    // Viewers see it too, and a newcomer's join result carries the count.
+    const { client: late, joined: lateJoin } = await clients.join(seminarId, people.learner);
+    expect(lateJoin.viewers).toBe(3);
+    expect(await late.next('room:viewers', (p) => p.count === 3, THROTTLE_MS * 4)).toEqual({ count: 3 });
+  });
+});
+
+describe('entering the room', () => {
+  it('of a non-public seminar is refused to a signed-in viewer who is not registered (not_registered)', async () => {
+    const seminarId = await createSeminar(api, people.lecturer, { isPublic: false, capacity: 1 });
+    await registerFor(api, seminarId, people.learner);
+    await registerFor(api, seminarId, people.otherLearner, 'waitlisted');
+    const stranger = await registerUser(api);
+
+    const strangerClient = await clients.connect(stranger);
+    expect(codeOf(await requestWithin(strangerClient, 'room:join', { seminarId }))).toBe('not_registered');
+    const waitlisted = await clients.connect(people.otherLearner);
+    expect(codeOf(await requestWithin(waitlisted, 'room:join', { seminarId }))).toBe('not_registered');
+    const guest = await clients.connect();
+    expect(codeOf(await requestWithin(guest, 'room:join', { seminarId }))).toBe('unauthorized');
+    const room = await app.rooms.peek(seminarId);
+    for (const c of [strangerClient, waitlisted, guest]) expect(room?.peers.has(c.socket.id!) ?? false).toBe(false);
+
+    // The registered learner gets in.
+    const registered = await clients.connect(people.learner);
+    expect(codeOf(await requestWithin(registered, 'room:join', { seminarId }))).toBe('ok');
+  });
+
+  it('twice at once on one connection leaves one peer, one viewer and, after the disconnect, no open attendance', async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const viewer = await registeredViewer(seminarId);
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const client = await clients.connect(viewer);
+    const answers = await Promise.all([requestWithin(client, 'room:join', { seminarId }), requestWithin(client, 'room:join', { seminarId })]);
+    expect(answers.map(codeOf).filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(1);
+    for (const code of answers.map(codeOf)) expect(['ok', 'already_joined']).toContain(code);
+    const room = await roomOf(app, seminarId);
+    expect([...room.peers.keys()].sort()).toEqual([lecturer.socket.id, client.socket.id].sort());
+    expect(app.live.viewerCount(seminarId)).toBe(1);
+
+    client.close();
+    await waitFor(() => (room.peers.has(client.socket.id ?? '') || app.live.viewerCount(seminarId) > 0 ? undefined : true), 5000, 'the viewer to leave');
+    await sleep(300);
+    const spans = (await app.repos.live.attendance(seminarId)).filter((a) => a.userId === viewer.id);
+    expect(spans.length).toBeGreaterThanOrEqual(1);
+    expect(spans.filter((a) => a.leftAt === null)).toEqual([]);
+  });
+
+  it('of a draft seminar is refused to viewers as if it did not exist', async () => {
+    const seminarId = await createSeminar(api, people.lecturer, { isPublic: true, status: 'draft' });
+    expect(codeOf(await requestWithin(await clients.connect(people.learner), 'room:join', { seminarId }))).toBe('seminar_not_found');
+    expect(codeOf(await requestWithin(await clients.connect(), 'room:join', { seminarId }))).toBe('seminar_not_found');
+  });
+
+  it('of a public seminar is open to a guest, who may watch but not chat, ask, vote or raise a hand', async () => {
+    const seminarId = await createSeminar(api, people.lecturer, { isPublic: true });
+    const viewer = await registeredViewer(seminarId);
+    const { client: member } = await clients.join(seminarId, viewer);
+    const question = await member.ok('question:ask', { text: 'Is there a recording?' });
+
+    const guest = await clients.connect();
+    const joined = await guest.ok('room:join', { seminarId });
+    expect(joined).toMatchObject({ role: 'viewer', canChat: false, onStage: false });
+    expect(joined.questions.map((q: { id: string }) => q.id)).toEqual([question.id]);
+    const chatBefore = await countIn('live_chat', seminarId);
+    const answers = {
+      chat: codeOf(await requestWithin(guest, 'chat:send', { text: 'hello from a guest' })),
+      ask: codeOf(await requestWithin(guest, 'question:ask', { text: 'A guest question?' })),
+      vote: codeOf(await requestWithin(guest, 'question:upvote', { questionId: question.id })),
+      hand: codeOf(await requestWithin(guest, 'hand:raise', { raised: true })),
+      send: codeOf(await requestWithin(guest, 'transport:create', { direction: 'send' })),
+      recv: codeOf(await requestWithin(guest, 'transport:create', { direction: 'recv' })),
+    };
+    expect(answers).toEqual({ chat: 'cannot_chat', ask: 'cannot_ask', vote: 'cannot_vote', hand: 'cannot_raise_hand', send: 'not_allowed_to_produce', recv: 'ok' });
+    expect(await countIn('live_chat', seminarId)).toBe(chatBefore);
+    expect(await countIn('live_questions', seminarId)).toBe(1);
+    const [q] = await app.repos.live.questions(seminarId);
+    expect(q!.voterIds).toEqual([]);
+  });
+});
+
+describe('chat', () => {
+  it('refuses the sixth message within 10 seconds with rate_limited, and stores only five', async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const chatty = await registeredViewer(seminarId);
+    const { client } = await clients.join(seminarId, chatty);
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    for (let i = 1; i <= 5; i++) expect(codeOf(await requestWithin(client, 'chat:send', { text: `message ${i}` }))).toBe('ok');
+    const sixth = await requestWithin(client, 'chat:send', { text: 'message 6' });
+    expect(codeOf(sixth)).toBe('rate_limited');
+    expect(await countIn('live_chat', seminarId)).toBe(5);
+    await sleep(200);
+    expect(lecturer.events.filter((e) => e.event === 'chat:message').map((e) => e.payload.text)).toEqual([1, 2, 3, 4, 5].map((i) => `message ${i}`));
+    // Another viewer is not held back by it.
+    const other = await registeredViewer(seminarId);
+    const { client: otherClient } = await clients.join(seminarId, other);
+    expect(codeOf(await requestWithin(otherClient, 'chat:send', { text: 'my first' }))).toBe('ok');
+  });
+});
+
+describe('questions', () => {
+  it('count one vote per viewer: a second upvote is already_voted', async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const asker = await registeredViewer(seminarId);
+    const voter = await registeredViewer(seminarId);
+    const { client: askerClient } = await clients.join(seminarId, asker);
+    const { client: voterClient } = await clients.join(seminarId, voter);
+    const question = await askerClient.ok('question:ask', { text: 'How do we find investors?' });
+    expect(question.votes).toBe(0);
+
+    const first = await voterClient.ok('question:upvote', { questionId: question.id });
+    expect(first.votes).toBe(1);
+    expect(codeOf(await requestWithin(voterClient, 'question:upvote', { questionId: question.id }))).toBe('already_voted');
+    const [stored] = await app.repos.live.questions(seminarId);
+    expect(stored!.voterIds).toEqual([voter.id]);
+    const { joined } = await clients.join(seminarId, voter);
+    expect(joined.questions).toEqual([expect.objectContaining({ id: question.id, votes: 1, votedByMe: true })]);
+  });
+
+  it("that the lecturer marks 'answering' record answeringOffsetMs, which later changes keep", async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const asker = await registeredViewer(seminarId);
+    const { client: lecturer, joined } = await clients.join(seminarId, people.lecturer);
+    const { client: askerClient } = await clients.join(seminarId, asker);
+    const liveStartedAt = Date.parse(joined.seminar.liveStartedAt);
+    expect(Number.isNaN(liveStartedAt)).toBe(false);
+    const question = await askerClient.ok('question:ask', { text: 'What about taxes?' });
+    expect(question.answeringOffsetMs).toBeNull();
+    expect(codeOf(await requestWithin(askerClient, 'question:status', { questionId: question.id, status: 'answering' }))).toBe('moderators_only');
+
+    await sleep(300);
+    const answering = await lecturer.ok('question:status', { questionId: question.id, status: 'answering' });
+    const upper = Date.now() - liveStartedAt;
+    expect(answering.status).toBe('answering');
+    expect(answering.answeringOffsetMs).toEqual(expect.any(Number));
+    expect(answering.answeringOffsetMs).toBeGreaterThanOrEqual(question.offsetMs + 250);
+    expect(answering.answeringOffsetMs).toBeLessThanOrEqual(upper);
+    const pushed = await askerClient.next('question:updated', (q) => q.id === question.id && q.status === 'answering');
+    expect(pushed.answeringOffsetMs).toBe(answering.answeringOffsetMs);
+
+    await sleep(50);
+    const answered = await lecturer.ok('question:status', { questionId: question.id, status: 'answered' });
+    const again = await lecturer.ok('question:status', { questionId: question.id, status: 'answering' });
+    expect(answered).toMatchObject({ status: 'answered', answeringOffsetMs: answering.answeringOffsetMs });
+    expect(again).toMatchObject({ status: 'answering', answeringOffsetMs: answering.answeringOffsetMs });
+    const [stored] = await app.repos.live.questions(seminarId);
+    expect(stored!.answeringOffsetMs).toBe(answering.answeringOffsetMs);
+  });
+});
+
+describe('moderation', () => {
+  it('a banned viewer gets room:removed {reason: banned}, loses its media, and cannot join again (banned)', async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const troll = await registeredViewer(seminarId);
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const { client: viewer } = await clients.join(seminarId, troll);
+    await viewer.ok('transport:create', { direction: 'recv' });
+    const room = await roomOf(app, seminarId);
+    const peer = peerOf(room, viewer);
+    const socketId = viewer.socket.id!;
+
+    expect(codeOf(await requestWithin(viewer, 'moderation:ban', { userId: people.lecturer.id }))).toBe('moderators_only');
+    expect(codeOf(await requestWithin(lecturer, 'moderation:ban', { userId: people.lecturer.id }))).toBe('cannot_ban_lecturer');
+
+    await lecturer.ok('moderation:ban', { userId: troll.id });
+    expect(await viewer.next('room:removed', undefined, 5000)).toEqual({ reason: 'banned' });
+    await waitFor(() => (viewer.socket.connected ? undefined : true), 5000, 'the banned socket to be disconnected');
+    expect(room.peers.has(socketId)).toBe(false);
+    expect(peer.isClosed).toBe(true);
+    expect(peer.transports.size).toBe(0);
+    expect(await app.repos.live.isBanned(seminarId, troll.id)).toBe(true);
+
+    const again = await clients.connect(troll);
+    expect(codeOf(await requestWithin(again, 'room:join', { seminarId }))).toBe('banned');
+    expect(room.peers.has(again.socket.id!)).toBe(false);
+    // Only this seminar: another one still lets them in.
+    const elsewhere = await createSeminar(api, people.lecturer, { isPublic: true });
+    expect(codeOf(await requestWithin(again, 'room:join', { seminarId: elsewhere }))).toBe('ok');
+  });
+});
+
+describe('the stage', () => {
+  const rtpParameters = { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1234 }] };
+
+  it('lets a viewer the lecturer invites send media, and stops it after stage:remove', async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const guestSpeaker = await registeredViewer(seminarId);
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const { client: viewer } = await clients.join(seminarId, guestSpeaker);
+
+    // Not on stage: no send transport.
+    expect(codeOf(await requestWithin(viewer, 'transport:create', { direction: 'send' }))).toBe('not_allowed_to_produce');
+    expect(codeOf(await requestWithin(viewer, 'stage:invite', { userId: guestSpeaker.id }))).toBe('moderators_only');
+
+    await lecturer.ok('stage:invite', { userId: guestSpeaker.id });
+    expect(await viewer.next('stage:updated', (p) => p.userId === guestSpeaker.id)).toEqual({ userId: guestSpeaker.id, onStage: true });
+    const send = await viewer.ok('transport:create', { direction: 'send' });
+    const produced = await viewer.ok('produce', { transportId: send.id, kind: 'video', rtpParameters, source: 'camera' });
+    expect(await lecturer.next('room:producer-added', (p) => p.producerId === produced.producerId)).toMatchObject({ userId: guestSpeaker.id, source: 'camera' });
+    // On stage is camera and microphone, not the screen.
+    expect(codeOf(await requestWithin(viewer, 'produce', { transportId: send.id, kind: 'video', rtpParameters: { ...rtpParameters, encodings: [{ ssrc: 5678 }] }, source: 'screen' }))).toBe(
+      'not_allowed_to_produce',
+    );
+    // A rejoin shows the viewer on stage.
+    const { joined: rejoined } = await clients.join(seminarId, guestSpeaker);
+    expect(rejoined.onStage).toBe(true);
+
+    await lecturer.ok('stage:remove', { userId: guestSpeaker.id });
+    expect(await viewer.next('stage:updated', (p) => p.userId === guestSpeaker.id && !p.onStage)).toEqual({ userId: guestSpeaker.id, onStage: false });
+    expect(await lecturer.next('room:producer-closed', (p) => p.producerId === produced.producerId)).toEqual({ producerId: produced.producerId });
+    const room = await roomOf(app, seminarId);
+    expect(peerOf(room, viewer).producers.size).toBe(0);
+    expect(room.listProducers()).toEqual([]);
+    expect(codeOf(await requestWithin(viewer, 'transport:create', { direction: 'send' }))).toBe('not_allowed_to_produce');
+    expect(codeOf(await requestWithin(viewer, 'produce', { transportId: send.id, kind: 'video', rtpParameters, source: 'camera' }))).toBe('not_allowed_to_produce');
+  });
+});
