@@ -48,6 +48,7 @@ const envSchema = z
     PROGRESS_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     LIVE_ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
     VIEWER_COUNT_THROTTLE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+    REDIS_URL: optionalText.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(2),
   })
@@ -91,6 +92,8 @@ export interface Config {
     maxWebRtcViewers: number;
   };
   recordingSegmentSeconds: number;
+  /** Set: Socket.IO events reach clients on every node through Redis. */
+  redisUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -132,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     progressFlushMs: e.PROGRESS_FLUSH_MS,
     live: { maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS, viewerCountThrottleMs: e.VIEWER_COUNT_THROTTLE_MS, maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Server as SocketServer } from 'socket.io';
 import { ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
 import { LiveGateway, type LiveNamespace } from './live/gateway';
+import { attachRedisAdapter } from './live/redis-adapter';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
 import type { Config } from './config';
@@ -101,6 +102,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
     domain.onSeminarEnded((seminar) => recorder.ended(seminar.id));
     teardown.push(() => recorder.stopAll());
     const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });
+    if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));
     const gateway = new LiveGateway({
       nsp: io.of('/live') as unknown as LiveNamespace,
       tokens: domain.tokens,
