@@ -35,6 +35,17 @@ if [ -x "$cached" ]; then
   exit 0
 fi
 
+# One build at a time per cache (parallel set-ups would share the build directory);
+# whoever waited finds the binary the other one built.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.worker-build.lock"
+flock 9
+if [ -x "$cached" ]; then
+  install_cached
+  log "skip: mediasoup $version worker was just built by another set-up"
+  exit 0
+fi
+
 # Each entry: pkg-config module, then the Debian package that ships it.
 required=(
   "openssl:libssl-dev" "libuv:libuv1-dev" "libsrtp2:libsrtp2-dev" "usrsctp:libusrsctp-dev"
@@ -62,6 +73,19 @@ for d in "$src"/subprojects/*/; do
   : > "$d/empty.c"
   cp "$here/meson_options.shared.txt" "$d/meson_options.txt"
 done
+
+# mediasoup's BIO callback answers 1 to every BIO_ctrl() on the write BIO, because it
+# compares the operation to BIO_CB_RETURN instead of testing that flag. Debian's OpenSSL
+# is built with kTLS, asks that BIO whether kTLS send is on, believes the 1, and leaves
+# the DTLS write buffer unallocated: the worker segfaults on its first ServerHello.
+# Upstream's bundled OpenSSL has no kTLS, which hides it. Test the flag instead.
+bio_cb="$src/src/RTC/DtlsTransport.cpp"
+if grep -q '(operationType == BIO_CB_RETURN) ? static_cast<long>(ret) : 1' "$bio_cb"; then
+  sed -i 's/(operationType == BIO_CB_RETURN) ? static_cast<long>(ret) : 1/(operationType \& BIO_CB_RETURN) ? static_cast<long>(ret) : 1/' "$bio_cb"
+  log "patched the DTLS BIO callback for OpenSSL builds with kTLS"
+elif ! grep -q 'operationType & BIO_CB_RETURN' "$bio_cb"; then
+  die "DtlsTransport.cpp changed: re-check the BIO callback patch in media/worker-build/build.sh"
+fi
 
 # The worker asks for meson >= 1.1.0 but uses nothing newer than 1.0 (Debian 12 ships 1.0.1).
 meson_version="$(meson --version)"
