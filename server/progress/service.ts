@@ -29,6 +29,8 @@ export interface ProgressDeps {
  */
 export class ProgressService {
   private readonly pending = new Map<string, Pending>();
+  /** The record as this process last wrote it: a flush reads the database only after a conflict. */
+  private readonly saved = new Map<string, ProgressRecord>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
@@ -83,13 +85,18 @@ export class ProgressService {
     return this.flushing;
   }
 
-  /** Stops the timer and writes what is buffered. Safe to call twice. */
+  /** Stops the timer and writes what is buffered; throws if it cannot, so no shutdown drops progress silently. Safe to call twice. */
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
       clearInterval(this.timer);
     }
-    await this.flush();
+    for (let attempt = 1; ; attempt++) {
+      await this.flush();
+      if (this.pending.size === 0) return;
+      if (attempt >= 5) throw new Error(`could not write ${this.pending.size} buffered progress records`);
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
   }
 
   get bufferedCount(): number {
@@ -100,7 +107,8 @@ export class ProgressService {
     const batch = [...this.pending.values()];
     this.pending.clear();
     const queue = batch.slice();
-    const workers = Array.from({ length: Math.min(8, queue.length) }, async () => {
+    // Two writers: the embedded database is a single SQLite file, and more in flight only queue there.
+    const workers = Array.from({ length: Math.min(2, queue.length) }, async () => {
       for (let item = queue.shift(); item; item = queue.shift()) {
         try {
           await this.write(item);
@@ -117,11 +125,20 @@ export class ProgressService {
   }
 
   private async write(item: Pending): Promise<void> {
+    const key = `${item.userId}:${item.contentId}`;
     for (let attempt = 0; ; attempt++) {
-      const stored = (await this.deps.repo.get(item.userId, item.contentId)) ?? emptyProgress(item.userId, item.contentId);
+      const known = attempt === 0 ? this.saved.get(key) : undefined;
+      const stored = known ?? (await this.deps.repo.get(item.userId, item.contentId)) ?? emptyProgress(item.userId, item.contentId);
       const next = apply(stored, item);
-      if (await this.deps.repo.save(next)) return;
-      if (attempt > 20) throw new Error(`progress write for ${item.userId}/${item.contentId} kept conflicting`);
+      if (await this.deps.repo.save(next)) {
+        if (this.saved.size >= 50_000) this.saved.delete(this.saved.keys().next().value!);
+        this.saved.delete(key);
+        this.saved.set(key, next);
+        return;
+      }
+      // Another node (or tab's flush) wrote first: read theirs and merge again.
+      this.saved.delete(key);
+      if (attempt > 20) throw new Error(`progress write for ${key} kept conflicting`);
     }
   }
 }

@@ -4,10 +4,14 @@ import { isDuplicateKey } from './mongo-errors';
 import type { WriteGate } from './write-gate';
 
 /** FerretDB v1 refuses nested arrays, so intervals are stored as {from, to} sub-documents. */
-type ProgressDoc = Omit<ProgressRecord, 'intervals'> & { intervals: Array<{ from: number; to: number }> };
+type ProgressDoc = Omit<ProgressRecord, 'intervals'> & { _id: string; intervals: Array<{ from: number; to: number }> };
+
+/** One document per learner and content, found by _id alone: the cheapest lookup on FerretDB. */
+const keyOf = (userId: string, contentId: string) => `${userId}:${contentId}`;
 
 const schema = new Schema<ProgressDoc>(
   {
+    _id: String,
     userId: String,
     contentId: String,
     intervals: { type: [new Schema({ from: Number, to: Number }, { _id: false })], default: [] },
@@ -20,7 +24,7 @@ const schema = new Schema<ProgressDoc>(
   },
   { versionKey: false, minimize: false },
 );
-schema.index({ userId: 1, contentId: 1 }, { unique: true });
+schema.index({ userId: 1 });
 schema.index({ contentId: 1 });
 
 export class MongoProgressRepository implements ProgressRepository {
@@ -41,7 +45,7 @@ export class MongoProgressRepository implements ProgressRepository {
   }
 
   async get(userId: string, contentId: string): Promise<ProgressRecord | null> {
-    const doc = await this.model.findOne({ userId, contentId }).lean();
+    const doc = await this.model.findById(keyOf(userId, contentId)).lean();
     return doc ? toRecord(doc) : null;
   }
 
@@ -59,7 +63,7 @@ export class MongoProgressRepository implements ProgressRepository {
     // `live` is written only by recordLive, never overwritten here.
     const { live: _live, ...rest } = fields;
     const res = await this.gate.run(`progress:${userId}:${contentId}`, () =>
-      this.model.updateOne({ userId, contentId, version: version - 1 }, { $set: { ...rest, version } }),
+      this.model.updateOne({ _id: keyOf(userId, contentId), version: version - 1 }, { $set: { ...rest, version } }),
     );
     return res.modifiedCount === 1;
   }
@@ -71,8 +75,8 @@ export class MongoProgressRepository implements ProgressRepository {
         // $max keeps a repeated or late report from lowering or double-counting a session.
         await this.gate.run(`progress:${userId}:${contentId}`, () =>
           this.model.updateOne(
-            { userId, contentId },
-            { $max: { [key]: seconds }, $setOnInsert: { intervals: [], coveredSeconds: 0, resumePosition: 0, resumeSentAt: 0, durationSeconds: null, version: 1 } },
+            { _id: keyOf(userId, contentId) },
+            { $max: { [key]: seconds }, $setOnInsert: { userId, contentId, intervals: [], coveredSeconds: 0, resumePosition: 0, resumeSentAt: 0, durationSeconds: null, version: 1 } },
             { upsert: true },
           ),
         );
@@ -93,7 +97,7 @@ export class MongoProgressRepository implements ProgressRepository {
 }
 
 function toDoc(record: ProgressRecord): ProgressDoc {
-  return { ...record, intervals: record.intervals.map(([from, to]) => ({ from, to })) };
+  return { ...record, _id: keyOf(record.userId, record.contentId), intervals: record.intervals.map(([from, to]) => ({ from, to })) };
 }
 
 function toRecord(doc: ProgressDoc): ProgressRecord {

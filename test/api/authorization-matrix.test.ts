@@ -42,6 +42,9 @@ const draftOwners        = row(NO_TOKEN,  NO_GRANT,  NO_DRAFT,              ALLO
 const unpublishedReaders = row(NO_COURSE, NO_COURSE, NO_COURSE,             ALLOW,    ALLOW);
 const unpublishedOwners  = row(NO_TOKEN,  NO_GRANT,  NO_COURSE,             ALLOW,    ALLOW);
 const othersNotification = row(NO_TOKEN,  NOT_MINE,  NOT_MINE,              NOT_MINE, NOT_MINE);
+// A recording: its lecturers, admins, and learners registered for the seminar.
+const NOT_WATCHER = '403 not_allowed_to_watch';
+const watchers           = row(NO_TOKEN,  ALLOW,     NOT_WATCHER,           ALLOW,    ALLOW);
 
 const PASSWORD = 'correct horse battery';
 
@@ -184,6 +187,21 @@ const matrix: Record<string, Case> = {
   'GET /seminars/:id/calendar.ics': {
     expect: everyone,
     request: async () => ({ path: `/seminars/${shared.seminar}/calendar.ics` }),
+  },
+  'GET /seminars/:id/playback': {
+    expect: watchers,
+    request: async (caller) => {
+      // Learners watch as registrants; the lecturer column is a lecturer who is neither.
+      const id = caller.role === 'learner' ? await registeredSeminar(caller) : await fixtures.seminar();
+      const recordingId = randomBytes(12).toString('hex');
+      await app.repos.recordings.create({ id: recordingId, seminarId: id, dir: `${id}/${recordingId}`, startedAt: new Date(), videoCodec: 'video/H264' });
+      await app.repos.recordings.update(recordingId, { status: 'ready', durationSeconds: 60 });
+      return { path: `/seminars/${id}/playback` };
+    },
+  },
+  'GET /recordings/unattached': {
+    expect: lecturers,
+    request: async () => ({ path: '/recordings/unattached' }),
   },
   'GET /seminars/:id/registration': {
     expect: signedIn,

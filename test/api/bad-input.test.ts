@@ -167,6 +167,8 @@ const cases: Case[] = [
   { route: 'post /seminars/:id/transitions', input: 'body', name: 'missing target state', as: 'lecturer', path: (f) => `/seminars/${f.seminarId}/transitions`, body: () => ({}), field: 'to' },
 
   { route: 'get /seminars/:id/calendar.ics', input: 'params', name: "id 'not-an-id'", as: 'learner', path: () => '/seminars/not-an-id/calendar.ics', field: 'id' },
+  { route: 'get /seminars/:id/playback', input: 'params', name: "id 'not-an-id'", as: 'learner', path: () => '/seminars/not-an-id/playback', field: 'id' },
+  { route: 'get /seminars/:id/playback', input: 'params', name: 'id with a path in it', as: 'learner', path: () => '/seminars/..%2F..%2Fetc/playback', field: 'id' },
 
   { route: 'get /seminars/:id/registration', input: 'params', name: "id 'not-an-id'", as: 'learner', path: () => '/seminars/not-an-id/registration', field: 'id' },
   { route: 'put /seminars/:id/registration', input: 'params', name: "id 'not-an-id'", as: 'otherLearner', path: () => '/seminars/not-an-id/registration', field: 'id' },
