@@ -14,6 +14,7 @@ cache_root="${LECTERN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lectern}"
 packages=(
   ffmpeg                                          # recording, RTP test sources, ffprobe
   chromium chromium-driver                        # browser end-to-end tests
+  redis-server                                    # the Socket.IO adapter across nodes (tests)
   g++ make pkg-config python3 meson ninja-build   # the mediasoup worker build
   libuv1-dev libssl-dev libabsl-dev libsrtp2-dev libusrsctp-dev
   flatbuffers-compiler libflatbuffers-dev liburing-dev
@@ -67,6 +68,20 @@ else
     || die "building FerretDB failed (Go >= 1.24 and the Go module proxy are needed)"
   mv "$ferret_dir/ferretdb-embedded.tmp" "$ferret_dir/ferretdb-embedded"
   echo "$ferret_hash" > "$ferret_dir/recipe"
+fi
+
+# --- browser front end ------------------------------------------------------------------------
+# Rebuilt when the web sources, the shared protocol, the Vite config or the dependencies change.
+web_hash="$(find web -path web/dist -prune -o -type f -print | LC_ALL=C sort \
+  | cat - <(printf '%s\n' server/protocol/*.ts vite.config.ts package-lock.json) \
+  | xargs sha256sum | sha256sum | cut -c1-16)"
+web_stamp="web/dist/.lectern-web-$web_hash"
+if [ -f "$web_stamp" ]; then
+  log "skip: web/dist matches the web sources"
+else
+  log "building the web front end into web/dist (vite)"
+  node_modules/.bin/vite build --logLevel warn || die "building the web front end failed"
+  touch "$web_stamp"
 fi
 
 log "done in $((SECONDS - started)) s"

@@ -1,0 +1,171 @@
+import { io, type Socket } from 'socket.io-client';
+import { z } from 'zod';
+import {
+  clientEvents, consumerInfo, joinResult, transportInfo,
+  type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents,
+} from '../../server/protocol/live';
+import { accessToken } from './session';
+
+/** The acks we read, checked with the shared protocol's schemas. */
+const responses = {
+  'room:join': joinResult,
+  'transport:create': transportInfo,
+  consume: consumerInfo,
+  produce: z.object({ producerId: z.string() }),
+} as const;
+type Response<E extends ClientEventName> = E extends keyof typeof responses ? z.infer<(typeof responses)[E]> : unknown;
+
+export class LiveError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type ClientEmits = { [E in ClientEventName]: (payload: unknown, ack: (a: Ack<unknown>) => void) => void };
+export type LiveSocket = Socket<ServerEvents, ClientEmits>;
+
+/**
+ * Where the page stands with the room:
+ * connecting → joined ⇄ reconnecting, and finally ended, removed or failed.
+ */
+export type ConnectionState =
+  | { name: 'connecting' }
+  | { name: 'joined'; join: JoinResult }
+  | { name: 'reconnecting' }
+  | { name: 'ended' }
+  | { name: 'removed' }
+  | { name: 'failed'; error: LiveError };
+
+/** Join errors that retrying will not fix. */
+const FINAL = new Set(['unauthorized', 'forbidden', 'not_registered', 'banned', 'seminar_not_found', 'invalid_payload', 'token_expired', 'invalid_token', 'seats_full']);
+
+/**
+ * One page's connection to a seminar's room. It joins on every (re)connect and
+ * on room:rebuild, and hands each join to the page, which sets up its media again.
+ */
+export class RoomConnection {
+  readonly socket: LiveSocket;
+  private generation = 0;
+  private finished = false;
+  private retry?: ReturnType<typeof setTimeout>;
+
+  constructor(
+    readonly seminarId: string,
+    private readonly handlers: {
+      /** A fresh join: everything media-related from before is gone. */
+      joined(join: JoinResult, generation: number): Promise<void>;
+      state(state: ConnectionState): void;
+    },
+  ) {
+    this.socket = io('/live', {
+      auth: (cb) => void accessToken().then((token) => cb(token ? { token } : {})),
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 4000,
+    });
+    this.socket.on('connect', () => void this.join());
+    this.socket.on('disconnect', (reason) => {
+      if (this.finished) return;
+      console.warn(`[live] disconnected: ${reason}`);
+      this.generation++;
+      this.handlers.state({ name: 'reconnecting' });
+      // The server hung up on us without room:removed (a restart, say): dial again.
+      if (reason === 'io server disconnect') this.socket.connect();
+    });
+    this.socket.on('connect_error', (err) => {
+      const data = (err as Error & { data?: { code?: string; message?: string } }).data;
+      if (data?.code && FINAL.has(data.code)) this.fail(new LiveError(data.code, data.message ?? err.message));
+      else if (!this.finished) this.handlers.state({ name: 'reconnecting' });
+    });
+    this.socket.on('room:rebuild', ({ reason }) => {
+      console.warn(`[live] room rebuild: ${reason}`);
+      this.generation++;
+      this.handlers.state({ name: 'reconnecting' });
+      void this.join();
+    });
+    this.socket.on('room:removed', () => this.finish({ name: 'removed' }));
+    this.socket.on('room:status', ({ status }) => {
+      if (status === 'ended' || status === 'cancelled') this.finish({ name: 'ended' });
+    });
+  }
+
+  /** The current join's number: work started under an older one is stale. */
+  get current(): number {
+    return this.generation;
+  }
+
+  async request<E extends ClientEventName>(event: E, payload: ClientPayload<E>): Promise<Response<E>> {
+    const body = clientEvents[event].parse(payload);
+    const ack = await this.raw(event, body);
+    if (!ack.ok) throw new LiveError(ack.error.code, ack.error.message);
+    const schema = (responses as Record<string, z.ZodType>)[event];
+    return (schema ? schema.parse(ack.data) : ack.data) as Response<E>;
+  }
+
+  /** Any event, unchecked, with the server's ack as it came: for diagnostics and tests. */
+  async raw(event: string, payload: unknown): Promise<Ack<unknown>> {
+    try {
+      return (await this.socket.timeout(15_000).emitWithAck(event as ClientEventName, payload)) as Ack<unknown>;
+    } catch {
+      return { ok: false, error: { code: 'timeout', message: `No answer to ${event}` } };
+    }
+  }
+
+  /** Drops the connection and dials again: a clean slate when media broke under a live socket. */
+  restart(reason: string): void {
+    if (this.finished) return;
+    console.warn(`[live] reconnecting: ${reason}`);
+    this.socket.disconnect();
+    this.generation++;
+    this.handlers.state({ name: 'reconnecting' });
+    this.socket.connect();
+  }
+
+  close(): void {
+    this.finished = true;
+    clearTimeout(this.retry);
+    this.socket.disconnect();
+  }
+
+  private async join(): Promise<void> {
+    if (this.finished) return;
+    clearTimeout(this.retry);
+    const generation = ++this.generation;
+    if (generation > 1) this.handlers.state({ name: 'reconnecting' });
+    try {
+      const join = await this.request('room:join', { seminarId: this.seminarId });
+      if (generation !== this.generation || this.finished) return;
+      await this.handlers.joined(join, generation);
+      if (generation !== this.generation || this.finished) return;
+      if (join.seminar.status === 'ended' || join.seminar.status === 'cancelled') this.finish({ name: 'ended' });
+      else this.handlers.state({ name: 'joined', join });
+    } catch (err) {
+      if (generation !== this.generation || this.finished) return;
+      const e = err instanceof LiveError ? err : new LiveError('client_error', err instanceof Error ? err.message : String(err));
+      console.warn(`[live] join failed: ${e.code}: ${e.message}`);
+      if (e.code === 'seminar_over') this.finish({ name: 'ended' });
+      else if (FINAL.has(e.code)) this.fail(e);
+      else {
+        // A room being rebuilt, no worker yet, a timeout: try again shortly, on a clean connection.
+        this.handlers.state({ name: 'reconnecting' });
+        this.retry = setTimeout(() => this.restart('join failed'), 2000);
+      }
+    }
+  }
+
+  private fail(error: LiveError): void {
+    this.finish({ name: 'failed', error });
+  }
+
+  private finish(state: ConnectionState): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.generation++;
+    clearTimeout(this.retry);
+    this.handlers.state(state);
+    // Ended seminars keep the socket a moment so the last chat lines arrive; then let go.
+    setTimeout(() => this.socket.disconnect(), state.name === 'ended' ? 1000 : 0);
+  }
+}
