@@ -50,6 +50,7 @@ export class Viewer {
   joinToFirstFrameMs = -1;
   private socket?: Socket;
   private pc?: InstanceType<typeof PeerConnection>;
+  private tracks: unknown[] = [];
   private closed = false;
 
   constructor(readonly name: string) {}
@@ -106,7 +107,10 @@ export class Viewer {
       keyPemFile: opts.certificate.keyFile,
     });
     this.pc = pc;
+
     pc.onTrack((track) => {
+      // Hold the track: node-datachannel drops the native callbacks of a Track that is garbage-collected.
+      this.tracks.push(track);
       track.setMediaHandler(new RtcpReceivingSession());
       track.onMessage((msg) => {
         const buf = msg as Buffer;
