@@ -73,6 +73,10 @@ function args(o: HlsWriterOptions): string[] {
     '-hide_banner', '-loglevel', 'warning', '-nostats',
     '-protocol_whitelist', 'file,udp,rtp',
     '-fflags', '+genpts',
+    // Arrival time, not RTP time mapped through RTCP sender reports: the first report
+    // otherwise shifts video by ~1.5 s, which makes a 3.5 s first segment, raises the
+    // playlist's target duration, and so holds live players seconds further back.
+    '-use_wallclock_as_timestamps', '1',
     '-analyzeduration', '2000000',
     '-reorder_queue_size', '500',
     '-f', 'sdp', '-i', o.sdpPath,
@@ -81,9 +85,10 @@ function args(o: HlsWriterOptions): string[] {
     ...(o.hasVideo
       ? o.copyVideo
         ? ['-c:v', 'copy']
-        : ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`]
+        : // Frames as they come: a guessed output rate once came out as 90000 fps and nothing was written.
+          ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough', '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`]
       : []),
-    ...(o.hasAudio ? ['-c:a', 'aac', '-b:a', '128k', '-ar', '48000'] : []),
+    ...(o.hasAudio ? ['-af', 'aresample=async=1000', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000'] : []),
     '-f', 'hls',
     '-hls_time', String(o.segmentSeconds),
     '-hls_playlist_type', 'event',
