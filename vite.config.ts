@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
 const root = path.dirname(fileURLToPath(import.meta.url));
 const web = path.join(root, 'web');
 
-// The browser front end: three pages under web/, built into web/dist, which the
+// The browser front end: four pages under web/, built into web/dist, which the
 // server serves as its static root. `npx vite` serves the sources with the API
 // and the /live socket proxied to a Lectern on :8080.
 export default defineConfig({
@@ -27,6 +27,7 @@ export default defineConfig({
         index: path.join(web, 'index.html'),
         studio: path.join(web, 'studio.html'),
         watch: path.join(web, 'watch.html'),
+        replay: path.join(web, 'replay.html'),
       },
     },
   },

@@ -1,5 +1,6 @@
 import type { JoinResult, ProducerInfo } from '../../server/protocol/live';
 import { action, byId, h, param, toast } from './dom';
+import type { HlsPlayer } from './hls';
 import { applyI18n, errorText, langToggle, onLangChange, plural, t, type Key } from './i18n';
 import { LiveError, RoomConnection, type ConnectionState } from './live';
 import { loadDevice, Subscriber, type StreamStats, type Subscription } from './media';
@@ -66,7 +67,7 @@ function main(id: string): void {
       }
       if (s.name !== 'joined' && s.name !== 'connecting') dropMedia();
       if (s.name === 'ended' || s.name === 'removed' || s.name === 'failed') panel.disable();
-      if (s.name === 'ended' && state.hls) ui.mainVideo.removeAttribute('src');
+      if (s.name === 'ended' && state.hls) stopHls();
       if (s.name === 'failed' && s.error.code === 'seats_full') void watchHls(id);
       render();
     },
@@ -196,6 +197,8 @@ function main(id: string): void {
       status: () => state.join?.seminar.status ?? null,
       viewers: () => state.viewers,
       handRaised: () => state.handRaised,
+      /** 'hls.js' or 'native' while watching the live HLS (every WebRTC seat taken), else null. */
+      hls: () => hlsPlayer?.engine ?? null,
       /** Per received stream: source, codec, packets, bytes, framesDecoded (as frames) and frame size. */
       stats: (): Promise<StreamStats[]> => state.subscriber?.stats() ?? Promise.resolve([]),
       request: (event: string, payload: unknown) => conn.raw(event, payload),
@@ -203,25 +206,39 @@ function main(id: string): void {
   });
 }
 
-/** The seminar's live HLS in the main video, where the browser plays HLS itself (Chromium, Safari). */
+let hlsPlayer: HlsPlayer | undefined;
+
+/**
+ * The seminar's live HLS in the main video: hls.js with low-latency settings (the browser's
+ * own HLS where there is no Media Source Extensions). The label says it runs a few seconds behind.
+ */
 async function watchHls(id: string): Promise<void> {
-  if (!ui.mainVideo.canPlayType('application/vnd.apple.mpegurl')) return;
+  if (hlsPlayer) return;
   try {
-    const playback = await api<{ playlistUrl: string; title: string }>('GET', `/seminars/${id}/playback`);
+    // Loaded only here: most viewers never need it.
+    const { attachHls, hlsSupported } = await import('./hls');
+    if (!hlsSupported(ui.mainVideo)) return;
+    const playback = await api<{ playlistUrl: string; title: string; live: boolean }>('GET', `/seminars/${id}/playback`);
     state.hls = true;
     state.hlsTitle = playback.title;
     state.needsUnmute = true;
     // The playlist gets its end mark when the seminar ends.
     ui.mainVideo.addEventListener('ended', () => {
       state.connection = { name: 'ended' };
+      stopHls();
       render();
     }, { once: true });
-    ui.mainVideo.src = playback.playlistUrl;
+    hlsPlayer = attachHls(ui.mainVideo, playback.playlistUrl, { live: true, onFatal: (message) => toast(message) });
     void ui.mainVideo.play().catch(() => undefined);
   } catch (err) {
     toast(errorText(err));
   }
   render();
+}
+
+function stopHls(): void {
+  hlsPlayer?.destroy();
+  hlsPlayer = undefined;
 }
 
 function show(video: HTMLVideoElement, sub: Subscription | undefined): void {

@@ -1,0 +1,212 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { Lectern } from '../../server/main';
+import { Api, cast } from '../support/api';
+import { startTestApp } from '../support/app';
+import { avProducers } from '../support/av-producers';
+import { LiveClient } from '../support/live-client';
+import { waitFor } from '../support/media';
+
+// The replay page in Debian's Chromium: hls.js plays the live HLS while the
+// seminar is on air, then the recording; a learner watches, seeks, leaves, and
+// comes back where they left off, with the watched seconds stored as progress.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const artifacts = path.join(root, 'test-artifacts');
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+type Interval = [number, number];
+
+function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(([n, a]) => (window as any).lectern[n](...a), [name, args] as const) as Promise<T>;
+}
+
+const poll = { timeout: 30_000, interval: 200 };
+const covered = (list: Interval[]) => list.reduce((s, [a, b]) => s + (b - a), 0);
+
+describe('replay in the browser', () => {
+  let app: Lectern;
+  let browser: Browser;
+  const sources: ChildProcess[] = [];
+  const problems: string[] = [];
+  const consoleLog: string[] = [];
+  const pages = new Map<string, Page>();
+
+  beforeAll(async () => {
+    await mkdir(artifacts, { recursive: true });
+    [app, browser] = await Promise.all([
+      startTestApp('e2e_replay', { MEDIASOUP_WORKERS: '1' }),
+      chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true }),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const s of sources) s.kill('SIGKILL');
+    await browser?.close();
+    await app?.stop();
+  });
+
+  /** A page signed in by the token in its address; ready when its test hooks (window.lectern) are, or when `ready` shows. */
+  async function open(name: string, token: string, url: string, ready?: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const page = await context.newPage();
+    pages.set(name, page);
+    page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
+    page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
+    await page.goto(`${app.url}${url}#token=${token}`);
+    if (ready) await page.locator(ready).waitFor({ timeout: 30_000 });
+    else await page.waitForFunction(() => 'lectern' in window, null, { timeout: 30_000 });
+    return page;
+  }
+
+  it('plays the live HLS, then the recording: seek, leave, resume where the learner left, progress stored', async () => {
+    onTestFailed(async () => {
+      for (const [name, page] of pages) if (!page.isClosed()) await page.screenshot({ path: path.join(artifacts, `e2e-replay-failed-${name}.png`) }).catch(() => undefined);
+      console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-60)].join('\n'));
+    });
+    const api = Api.of(app);
+    const people = await cast(api);
+    const course = await api.call('POST', '/courses', { token: people.lecturer.token, body: { title: 'Финансы для начинающих', track: 'finance' } });
+    expect(course.status).toBe(201);
+    const courseId: string = course.body.id;
+    const seminar = await api.call('POST', '/seminars', {
+      token: people.lecturer.token,
+      body: { title: 'Налоги и отчётность', track: 'finance', startsAt: '2030-04-01T18:00', durationMinutes: 60, capacity: 20, courseId },
+    });
+    const seminarId: string = seminar.body.id;
+    expect((await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status).toBe(200);
+    expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token })).status).toBeLessThan(300);
+    expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.otherLearner.token })).status).toBeLessThan(300);
+
+    // On air: the lecturer's camera and microphone from a real ffmpeg source, recorded to HLS.
+    const lecturer = await LiveClient.connect(app.url, people.lecturer.token);
+    await lecturer.ok('room:join', { seminarId });
+    await lecturer.ok('seminar:go-live', {});
+    const room = (await app.rooms.peek(seminarId))!;
+    const { video, audio, ffmpeg } = await avProducers(room.origin);
+    sources.push(ffmpeg);
+    const record = (await app.repos.seminars.get(seminarId))!;
+    app.recorder.producerAdded(room, record, { id: video.id, source: 'camera' });
+    app.recorder.producerAdded(room, record, { id: audio.id, source: 'mic' });
+    const segments = async () => {
+      const res = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.learner.token });
+      if (res.status !== 200) return 0;
+      const text = await (await fetch(`${app.url}${res.body.playlistUrl}`)).text();
+      return (text.match(/^seg_\d+\.ts$/gm) ?? []).length;
+    };
+    await waitFor(async () => ((await segments()) >= 3 ? true : undefined), 30_000, 'a live playlist with three segments');
+
+    // A chat message and a chapter marker, a few seconds into the seminar: the replay shows them from then on.
+    await lecturer.ok('chat:send', { text: 'Начинаем с упрощённой системы налогообложения' });
+    await lecturer.ok('marker:add', { label: 'УСН' });
+
+    // A viewer on the live HLS: hls.js, decoding frames that keep coming.
+    const live = await open('live-viewer', people.otherLearner.token, `/replay.html?seminar=${seminarId}`);
+    expect(await hook(live, 'live')).toBe(true);
+    expect(await hook(live, 'engine')).toBe('hls.js');
+    await expect.poll(() => hook<number>(live, 'frames'), poll).toBeGreaterThan(0);
+    const firstFrames = await hook<number>(live, 'frames');
+    const firstTime = await hook<number>(live, 'currentTime');
+    await expect.poll(() => hook<number>(live, 'frames'), poll).toBeGreaterThan(firstFrames + 30);
+    expect(await hook<number>(live, 'currentTime')).toBeGreaterThan(firstTime + 0.5);
+    expect(await live.getByTestId('status').textContent()).toBe('в эфире');
+    await expect.poll(() => live.locator('#live-notice').isVisible()).toBe(true);
+    await live.screenshot({ path: path.join(artifacts, 'e2e-replay-live.png') });
+
+    // Long enough a recording to seek in: about 14 s.
+    await waitFor(async () => ((await segments()) >= 7 ? true : undefined), 30_000, 'seven segments');
+    await lecturer.ok('seminar:end', {});
+    await waitFor(async () => {
+      const res = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.learner.token });
+      return res.status === 200 && !res.body.live ? true : undefined;
+    }, 10_000, 'the recording to be ready');
+    lecturer.close();
+    await live.context().close();
+
+    // The learner's first visit: plays from the start, seeks to 4 s, watches a bit faster, leaves.
+    const first = await open('learner-1', people.learner.token, `/replay.html?seminar=${seminarId}`);
+    await expect.poll(() => hook(first, 'state'), poll).toBe('playing');
+    expect(await hook(first, 'live')).toBe(false);
+    expect(await hook(first, 'resumedFrom')).toBe(0);
+    expect(await hook<number>(first, 'startedAt')).toBeLessThan(0.5);
+    await expect.poll(() => hook<number>(first, 'currentTime'), poll).toBeGreaterThan(1.5);
+    const beforeSeek = await hook<number>(first, 'currentTime');
+    await hook(first, 'seek', 4);
+    await expect.poll(() => hook<number>(first, 'currentTime'), poll).toBeGreaterThanOrEqual(4);
+    await hook(first, 'setRate', 1.5);
+    expect(await hook(first, 'rate')).toBe(1.5);
+    await expect.poll(() => hook<number>(first, 'currentTime'), poll).toBeGreaterThan(7.5);
+    expect(await hook<number>(first, 'frames')).toBeGreaterThan(30);
+    await first.screenshot({ path: path.join(artifacts, 'e2e-replay.png') });
+    const watched = await hook<Interval[]>(first, 'intervals');
+    const leftAt = await hook<number>(first, 'currentTime');
+    // Two spans: the start before the seek, and from 4 s on; nothing of the skipped part.
+    expect(watched.length).toBe(2);
+    expect(watched[0]![0]).toBeLessThan(0.5);
+    // Time updates come every quarter second or so: the span ends at the last one before the seek.
+    expect(watched[0]![1]).toBeGreaterThan(beforeSeek - 0.5);
+    expect(watched[0]![1]).toBeLessThanOrEqual(beforeSeek + 0.3);
+    expect(watched[1]![0]).toBeGreaterThanOrEqual(3.9);
+    expect(watched[1]![0]).toBeLessThan(4.6);
+    await first.close({ runBeforeUnload: true });
+
+    // The page-hide heartbeat (fetch with keepalive) reached the server: the saved position is where they left.
+    const saved = await waitFor(async () => {
+      await app.domain.progress.flush();
+      const doc = await app.db.connection.collection('progress').findOne({ _id: `${people.learner.id}:${seminarId}` as any });
+      return doc && doc.resumePosition >= leftAt - 0.3 ? doc : undefined;
+    }, 10_000, 'the page-hide heartbeat');
+    expect(saved.resumePosition).toBeLessThan(leftAt + 1);
+    expect(Math.abs(saved.coveredSeconds - covered(watched))).toBeLessThanOrEqual(1.5);
+    const progress = await api.call('GET', `/progress/${seminarId}`, { token: people.learner.token });
+    expect(progress.status).toBe(200);
+    expect(Math.abs(progress.body.coveredSeconds - covered(watched))).toBeLessThanOrEqual(1.5);
+
+    // Coming back: playback resumes at the saved position.
+    const again = await open('learner-2', people.learner.token, `/replay.html?seminar=${seminarId}`);
+    await expect.poll(() => hook(again, 'state'), poll).toBe('playing');
+    expect(Math.abs((await hook<number>(again, 'resumedFrom')) - saved.resumePosition)).toBeLessThanOrEqual(1);
+    expect(Math.abs((await hook<number>(again, 'startedAt'))! - saved.resumePosition)).toBeLessThanOrEqual(1);
+    await expect.poll(() => again.getByTestId('resumed').isVisible()).toBe(true);
+    // Chat and chapters follow the playback time.
+    const playback = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.learner.token });
+    const [message] = playback.body.chat as Array<{ offsetMs: number }>;
+    const [chapter] = playback.body.chapters as Array<{ offsetMs: number; title: string; kind: string }>;
+    expect(chapter).toMatchObject({ title: 'УСН', kind: 'marker' });
+    await hook(again, 'pause');
+    await hook(again, 'seek', Math.max(0, message!.offsetMs / 1000 - 1));
+    await expect.poll(() => hook(again, 'visibleChat'), poll).toBe(0);
+    await hook(again, 'seek', message!.offsetMs / 1000 + 0.5);
+    await expect.poll(() => hook(again, 'visibleChat'), poll).toBe(1);
+    await again.locator('#chapters button').click();
+    await expect.poll(() => hook<number>(again, 'currentTime'), poll).toBeGreaterThanOrEqual(chapter!.offsetMs / 1000 - 0.1);
+    expect(await hook<number>(again, 'currentTime')).toBeLessThan(chapter!.offsetMs / 1000 + 1.5);
+    await again.screenshot({ path: path.join(artifacts, 'e2e-replay-chapter.png') });
+    await again.close({ runBeforeUnload: true });
+
+    // "My learning" on the home page: the course with the recording's progress and a link to the replay.
+    expect((await api.call('PUT', `/courses/${courseId}/publication`, { token: people.lecturer.token, body: { published: true } })).status).toBe(200);
+    expect((await api.call('PUT', `/courses/${courseId}/enrolment`, { token: people.learner.token })).status).toBe(204);
+    const home = await open('home', people.learner.token, '/', '[data-testid="learning"]');
+    const lesson = home.getByTestId('lesson');
+    await expect.poll(() => lesson.count(), poll).toBe(1);
+    expect(Number(await lesson.getAttribute('data-fraction'))).toBeGreaterThan(0);
+    expect(await lesson.locator('a').getAttribute('href')).toBe(`/replay.html?seminar=${seminarId}`);
+    await home.screenshot({ path: path.join(artifacts, 'e2e-learning.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  }, 240_000);
+});

@@ -1,0 +1,71 @@
+// The light build (no subtitles, alternate audio or DRM: recordings have none) keeps the page small.
+import Hls from 'hls.js/light';
+import type { HlsConfig } from 'hls.js';
+
+// HLS in a <video>: hls.js over Media Source Extensions where the browser has
+// them, the browser's own HLS (Safari, recent Chromium) otherwise.
+
+export interface HlsPlayer {
+  /** 'hls.js' or 'native': which engine plays. */
+  readonly engine: 'hls.js' | 'native';
+  destroy(): void;
+}
+
+/** Live: stay close to the edge (a few seconds behind) and catch up by playing slightly faster. */
+const LIVE: Partial<HlsConfig> = {
+  lowLatencyMode: true,
+  liveSyncDurationCount: 2,
+  liveMaxLatencyDurationCount: 6,
+  maxLiveSyncPlaybackRate: 1.5,
+  backBufferLength: 30,
+  manifestLoadingMaxRetry: 6,
+  levelLoadingMaxRetry: 6,
+  fragLoadingMaxRetry: 6,
+};
+
+/** A recording: ordinary buffering, from wherever the learner starts. */
+const VOD: Partial<HlsConfig> = {
+  lowLatencyMode: false,
+  backBufferLength: 90,
+};
+
+export function hlsSupported(video: HTMLVideoElement): boolean {
+  return Hls.isSupported() || video.canPlayType('application/vnd.apple.mpegurl') !== '';
+}
+
+/**
+ * Attaches a playlist to a video. `startAt` (seconds) starts a recording there;
+ * `onFatal` hears an error hls.js could not recover from.
+ */
+export function attachHls(
+  video: HTMLVideoElement,
+  url: string,
+  opts: { live: boolean; startAt?: number; onFatal?: (message: string) => void },
+): HlsPlayer {
+  if (Hls.isSupported()) {
+    const hls = new Hls({ ...(opts.live ? LIVE : VOD), ...(opts.startAt !== undefined && !opts.live ? { startPosition: opts.startAt } : {}) });
+    let mediaRecoveries = 0;
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      if (!data.fatal) return;
+      if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 3) return hls.recoverMediaError();
+      if (data.type === Hls.ErrorTypes.NETWORK_ERROR && data.details !== Hls.ErrorDetails.MANIFEST_LOAD_ERROR) return hls.startLoad();
+      opts.onFatal?.(`${data.type}: ${data.details}`);
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+    return { engine: 'hls.js', destroy: () => hls.destroy() };
+  }
+  const start = () => {
+    if (opts.startAt !== undefined && !opts.live) video.currentTime = opts.startAt;
+  };
+  video.addEventListener('loadedmetadata', start, { once: true });
+  video.src = url;
+  return {
+    engine: 'native',
+    destroy: () => {
+      video.removeEventListener('loadedmetadata', start);
+      video.removeAttribute('src');
+      video.load();
+    },
+  };
+}
