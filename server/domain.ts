@@ -105,7 +105,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
   const routes: RouteSpec[] = [
     ...accountRoutes(accounts),
     ...seminarRoutes(seminars, calendar),
-    ...learningRoutes(courses, progress, notifications),
+    ...learningRoutes(courses, progress, notifications, tokens),
     ...recordingRoutes(recordings),
   ];
 

@@ -17,6 +17,8 @@ export const heartbeatBody = z.object({
   durationSeconds: z.number().positive().max(24 * 3600).optional(),
   /** The client's clock when it sent this, ms since the epoch: orders resume positions across tabs. */
   sentAt: z.number().int().positive(),
+  /** Only for navigator.sendBeacon, which cannot set an Authorization header: the same access token. */
+  accessToken: z.string().min(20).max(4096).optional(),
 });
 export type HeartbeatBody = z.infer<typeof heartbeatBody>;
 

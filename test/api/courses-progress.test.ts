@@ -141,6 +141,18 @@ describe('watch progress', () => {
     expect(await storedProgress(me.id, hiddenLesson)).toBeNull();
   });
 
+  it('accepts the access token in the body from navigator.sendBeacon, which cannot set headers', async () => {
+    const c = await publishedCourse();
+    const me = await registerUser(api);
+    const body = { contentId: c.video, intervals: [[0, 12]], position: 12, sentAt: ++clock };
+    expect((await api.call('POST', '/progress/heartbeats', { body: { ...body, accessToken: me.token } })).status).toBe(202);
+    expect(await storedProgress(me.id, c.video)).toMatchObject({ coveredSeconds: 12, resumePosition: 12 });
+    const forged = await api.call('POST', '/progress/heartbeats', { body: { ...body, accessToken: `${me.token.slice(0, -4)}AAAA` } });
+    expect(forged.status).toBe(401);
+    expect(forged.body.error.code).toBe('invalid_token');
+    expect((await api.call('POST', '/progress/heartbeats', { body })).status).toBe(401);
+  });
+
   it('writes what is buffered when Lectern stops', async () => {
     const other = await startTestApp('progress-shutdown', { PROGRESS_FLUSH_MS: '60000' });
     const a = Api.of(other);

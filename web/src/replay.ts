@@ -172,8 +172,9 @@ function wireProgress(id: string): void {
 
 /**
  * Sends everything watched since the page opened (the server merges, so repeats are harmless).
- * On the way out (`leaving`) it must not wait: fetch with keepalive outlives the page and,
- * unlike navigator.sendBeacon, can carry the Authorization header.
+ * On the way out (`leaving`) it must not wait: navigator.sendBeacon outlives the page; it
+ * cannot set headers, so the access token travels in the body. fetch with keepalive is the
+ * fallback when the browser refuses the beacon.
  */
 function heartbeat(id: string, leaving = false): Promise<void> | undefined {
   const intervals = played.intervals();
@@ -198,6 +199,11 @@ function heartbeat(id: string, leaving = false): Promise<void> | undefined {
       () => void (state.lastHeartbeat = { intervals, position: body.position, ok: false }),
     );
   if (leaving) {
+    const beacon = state.token ? new Blob([JSON.stringify({ ...body, accessToken: state.token })], { type: 'application/json' }) : null;
+    if (beacon && navigator.sendBeacon('/api/v1/progress/heartbeats', beacon)) {
+      state.lastHeartbeat = { intervals, position: body.position, ok: true };
+      return;
+    }
     void send(state.token);
     return;
   }
