@@ -1,30 +1,16 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
+import { artifacts, launchChromium } from '../support/browser';
 
 // The browser end to end: Debian's Chromium through playwright-core, with fake
 // camera, microphone and screen. One lecturer and two viewers, each in a
 // browser context of their own, against the whole app in-process.
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const artifacts = path.join(root, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-];
 
 /** What window.lectern.stats() returns per stream (see web/src/media.ts). */
 interface Stream {
@@ -77,7 +63,7 @@ describe('live seminar in the browser', () => {
     for (const f of await readdir(artifacts)) if (f.startsWith('e2e-failed-')) await rm(path.join(artifacts, f));
     [app, browser] = await Promise.all([
       startTestApp('e2e_live'),
-      chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true }),
+      launchChromium('media'),
     ]);
   }, 120_000);
 

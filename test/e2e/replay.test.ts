@@ -1,33 +1,20 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { avProducers } from '../support/av-producers';
 import { LiveClient } from '../support/live-client';
+import { artifacts, launchChromium } from '../support/browser';
 import { waitFor } from '../support/media';
 
 // The replay page in Debian's Chromium: hls.js plays the live HLS while the
 // seminar is on air, then the recording; a learner watches, seeks, leaves, and
 // comes back where they left off, with the watched seconds stored as progress.
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const artifacts = path.join(root, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 type Interval = [number, number];
 
@@ -50,7 +37,7 @@ describe('replay in the browser', () => {
     await mkdir(artifacts, { recursive: true });
     [app, browser] = await Promise.all([
       startTestApp('e2e_replay', { MEDIASOUP_WORKERS: '1' }),
-      chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true }),
+      launchChromium('playback'),
     ]);
   }, 120_000);
 

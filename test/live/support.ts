@@ -130,14 +130,7 @@ export async function transportIdsOn(routers: Router[]): Promise<string[]> {
   return ids;
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { alive } from '../support/media';
 
 export interface InjectedCamera {
   ingest: PlainTransport;

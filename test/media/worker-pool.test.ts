@@ -1,19 +1,11 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { routerMediaCodecs, type WorkerPool } from '../../media';
-import { createTestPool, waitFor } from '../support/media';
+import { alive, createTestPool, waitFor } from '../support/media';
 
 let pool: WorkerPool | undefined;
 afterEach(() => pool?.close());
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('WorkerPool', () => {
   it('starts one live worker process per slot', async () => {

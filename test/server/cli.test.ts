@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { readinessSchema } from '../../server/protocol';
-import { waitFor } from '../support/media';
+import { alive, waitFor } from '../support/media';
 
 /** pids of processes whose command line mentions `needle`. */
 function processesMentioning(needle: string): number[] {
@@ -22,14 +22,6 @@ function processesMentioning(needle: string): number[] {
     .map(Number);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('npm start (server/cli.ts) on embedded defaults', () => {
   it('starts FerretDB under DATA_DIR, is ready, and on SIGTERM stops workers and the database', async () => {

@@ -87,3 +87,13 @@ export function spawnAvSource(opts: {
   ];
   return spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
+
+/** Whether a process exists (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,26 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Screenshots and failure captures of the browser tests land here (git-ignored). */
+export const artifacts = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
+
+// Debian's Chromium, never a downloaded one. Without the background-networking
+// flags it keeps calling hosts this network refuses.
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`). */
+export async function launchChromium(purpose: 'media' | 'playback'): Promise<Browser> {
+  await mkdir(artifacts, { recursive: true });
+  const extra = purpose === 'media' ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : ['--autoplay-policy=no-user-gesture-required'];
+  return chromium.launch({ executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', args: [...BASE_ARGS, ...extra], headless: true });
+}
