@@ -144,8 +144,27 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     });
     // ffmpeg binds its ports while it reads the SDP; give it a moment before media flows.
     await new Promise((r) => setTimeout(r, 300));
-    for (const t of this.tracks) await t.consumer.resume();
-    this.requestKeyFrames();
+    // Video first: mediasoup forwards it from a key frame on, so audio let in earlier would
+    // open the first segment before any picture, stretch it, and raise the playlist's
+    // target duration, which live players keep behind the edge.
+    if (video) {
+      await video.consumer.enableTraceEvent(['keyframe']);
+      const firstKeyFrame = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 3000);
+        video.consumer.on('trace', (trace) => {
+          if (trace.type === 'keyframe') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await video.consumer.resume();
+      this.requestKeyFrames();
+      await firstKeyFrame;
+      await video.consumer.enableTraceEvent([]);
+    }
+    for (const t of this.tracks) if (t.kind === 'audio') await t.consumer.resume();
+    if (!video) this.requestKeyFrames();
     if (restart) this.emit('restarted', { pid: writer.pid, startNumber: continueFrom ?? 0 });
     else this.emit('started', { pid: writer.pid });
   }
