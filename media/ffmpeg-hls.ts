@@ -91,9 +91,6 @@ function args(o: HlsWriterOptions): string[] {
     ...(o.hasAudio ? ['-af', 'aresample=async=1000', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000'] : []),
     '-f', 'hls',
     '-hls_time', String(o.segmentSeconds),
-    // The first segment may close at the first key frame after 1 s, so start-up never
-    // makes it the longest one (EXT-X-TARGETDURATION is the longest, and players keep it).
-    '-hls_init_time', '1',
     '-hls_playlist_type', 'event',
     '-hls_flags', flags.join('+'),
     '-hls_segment_type', 'mpegts',

@@ -62,6 +62,8 @@ function spatialLayerFor(height: number): number {
  */
 export class LiveGateway {
   private readonly presence = new Map<string, Presence>();
+  /** Rooms whose events this gateway already relays. */
+  private readonly watched = new WeakSet<Room>();
   private readonly sockets = new Map<string, Set<LiveSocket>>();
   private readonly checkpoint: NodeJS.Timeout;
 
@@ -309,8 +311,8 @@ export class LiveGateway {
   }
 
   private watchRoom(room: Room): void {
-    if ((room as Room & { watched?: boolean }).watched) return;
-    (room as Room & { watched?: boolean }).watched = true;
+    if (this.watched.has(room)) return;
+    this.watched.add(room);
     room.on('producer', ({ producer, peerId, userId, source }) => {
       this.toRoom(room.seminarId).emit('room:producer-added', { producerId: producer.id, peerId, userId, kind: producer.kind, source, paused: producer.paused });
     });

@@ -11,6 +11,8 @@ interface SeminarRecording {
   recording: Recording;
   main?: Recorder;
   screen?: Recorder;
+  /** The producer the current screen recording takes. */
+  screenProducerId?: string;
   screens: number;
   /** Producers of the lecturer that feed the main recorder. */
   camera?: string;
@@ -52,9 +54,9 @@ export class RecordingController {
     void this.serial(seminarId, async () => {
       const s = this.active.get(seminarId) && (await this.stateOf(seminarId));
       if (!s) return;
-      if (s.screen && (s.screen as Recorder & { producerId?: string }).producerId === producerId) {
+      if (s.screen && s.screenProducerId === producerId) {
         await s.screen.stop();
-        s.screen = undefined;
+        s.screen = s.screenProducerId = undefined;
       }
     });
   }
@@ -66,7 +68,7 @@ export class RecordingController {
       if (!s) return;
       clearTimeout(s.starting);
       await Promise.all([s.main?.stop(), s.screen?.stop()]);
-      s.main = s.screen = s.camera = s.mic = undefined;
+      s.main = s.screen = s.screenProducerId = s.camera = s.mic = undefined;
     });
   }
 
@@ -144,7 +146,7 @@ export class RecordingController {
       logger: this.deps.logger.child({ seminarId: room.seminarId, screen: name }),
       segmentSeconds: this.deps.segmentSeconds ?? 2,
     });
-    (s.screen as Recorder & { producerId?: string }).producerId = producerId;
+    s.screenProducerId = producerId;
     this.watch(s.screen, room.seminarId);
     await this.deps.recordings.addScreen(s.recording, name, offsetMs);
   }
