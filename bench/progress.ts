@@ -14,6 +14,8 @@
 // Lectern is stopped at once (stop() flushes the buffer), started again on the same data, and
 // every learner's stored intervals are checked against what the server answered 202 to.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { intEnv } from './lib/env';
+import { call } from './lib/rest';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -51,13 +53,6 @@ const PASSWORD = 'correct horse battery';
 const HEARTBEAT_PATH = '/api/v1/progress/heartbeats';
 const PACED = 'progress heartbeats, paced at 50 % of hello GET';
 
-function intEnv(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 function log(msg: string): void {
   process.stderr.write(`[bench progress] ${msg}\n`);
@@ -65,14 +60,6 @@ function log(msg: string): void {
 
 // --- talking to Lectern -------------------------------------------------------------------
 
-async function call(base: string, method: string, p: string, opts: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}/api/v1${p}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined, text };
-}
 
 async function register(base: string, email: string, displayName: string) {
   const res = await call(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });

@@ -23,6 +23,7 @@
 // BENCH_RECORDING_CPU_WARMUP (default 6), BENCH_HLSJS (path to hls.min.js when hls.js is not a
 // dependency), BENCH_RECORDING_CHROMIUM=0 to skip the Chromium part.
 import { execFileSync } from 'node:child_process';
+import { intEnv } from './lib/env';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -64,13 +65,6 @@ const settings = {
   targets: { copyCpuPercentOfCore: 10, endToPlayableMs: 5000, liveHlsBehindMs: 3000 },
 };
 
-function intEnv(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-}
 
 function log(msg: string): void {
   process.stderr.write(`[bench recording] ${msg}\n`);

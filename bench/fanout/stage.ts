@@ -3,6 +3,7 @@
 // room's origin router: H.264 720p from sender.ts and Opus from ffmpeg, each through a
 // PlainTransport, announced with room.publish() as the lecturer's own producers would be.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { ok } from '../lib/rest';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,30 +33,21 @@ export async function startLectern(dataDir: string): Promise<Lectern> {
   return start(config, createLogger(process.env.BENCH_FANOUT_DEBUG ? 'warn' : 'silent'));
 }
 
-async function call(base: string, method: string, p: string, opts: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}/api/v1${p}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return text ? (JSON.parse(text) as any) : undefined;
-}
 
 /** An admin, a lecturer, and a public seminar taken live; viewers join it as guests. */
 export async function seedLiveSeminar(base: string): Promise<{ seminarId: string; lecturerId: string }> {
-  const register = (email: string, displayName: string) => call(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
+  const register = (email: string, displayName: string) => ok(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
   const admin = await register(ADMIN_EMAIL, 'Администратор');
   const lecturer = await register('lecturer@fanout.bench.lectern', 'Лектор');
-  await call(base, 'PUT', `/users/${lecturer.user.id}/roles`, { token: admin.accessToken, body: { roles: ['lecturer'] } });
-  const login = await call(base, 'POST', '/auth/login', { body: { email: 'lecturer@fanout.bench.lectern', password: PASSWORD } });
+  await ok(base, 'PUT', `/users/${lecturer.user.id}/roles`, { token: admin.accessToken, body: { roles: ['lecturer'] } });
+  const login = await ok(base, 'POST', '/auth/login', { body: { email: 'lecturer@fanout.bench.lectern', password: PASSWORD } });
   const token = login.accessToken as string;
-  const seminar = await call(base, 'POST', '/seminars', {
+  const seminar = await ok(base, 'POST', '/seminars', {
     token,
     body: { title: 'Бенчмарк: открытая лекция', track: 'bench', startsAt: '2030-03-01T18:30', durationMinutes: 90, capacity: 10000, isPublic: true },
   });
-  await call(base, 'POST', `/seminars/${seminar.id}/transitions`, { token, body: { to: 'scheduled' } });
-  await call(base, 'POST', `/seminars/${seminar.id}/transitions`, { token, body: { to: 'live' } });
+  await ok(base, 'POST', `/seminars/${seminar.id}/transitions`, { token, body: { to: 'scheduled' } });
+  await ok(base, 'POST', `/seminars/${seminar.id}/transitions`, { token, body: { to: 'live' } });
   return { seminarId: seminar.id as string, lecturerId: lecturer.user.id as string };
 }
 

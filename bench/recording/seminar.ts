@@ -3,6 +3,7 @@
 // seminar:go-live, seminar:end), the stamped source's producers on the room's origin router
 // announced to the recording controller, and the learner's playback API.
 import { execFile } from 'node:child_process';
+import { call, ok } from '../lib/rest';
 import { io, type Socket } from 'socket.io-client';
 import type { Lectern } from '../../server/main';
 import type { Room } from '../../media';
@@ -11,20 +12,7 @@ import { startSource, type Source, type SourceCodec } from './source';
 const PASSWORD = 'correct horse battery';
 export const ADMIN_EMAIL = 'admin@recording.bench.lectern';
 
-async function call(base: string, method: string, p: string, opts: { token?: string; body?: unknown } = {}) {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}/api/v1${p}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
-  const text = await res.text();
-  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as any) : undefined, text };
-}
 
-async function ok(base: string, method: string, p: string, opts: { token?: string; body?: unknown } = {}) {
-  const res = await call(base, method, p, opts);
-  if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${res.text.slice(0, 300)}`);
-  return res.body;
-}
 
 /** A Socket.IO client of /live that awaits acks (as test/support/live-client.ts). */
 export class LiveClient {
