@@ -16,6 +16,7 @@ packages=(
   chromium chromium-driver                        # browser end-to-end tests
   redis-server                                    # the Socket.IO adapter across nodes (tests)
   g++ make pkg-config python3 meson ninja-build   # the mediasoup worker build
+  patch                                           # FerretDB's patches (server/store/ferretdb)
   libuv1-dev libssl-dev libabsl-dev libsrtp2-dev libusrsctp-dev
   flatbuffers-compiler libflatbuffers-dev liburing-dev
 )
@@ -57,14 +58,15 @@ bash media/worker-build/build.sh
 command -v go >/dev/null || die "Go is not on PATH: FerretDB v1.24.2 needs Go >= 1.24 (Debian 12's golang-go is too old)"
 ferret_src="server/store/ferretdb"
 ferret_version="$(awk '$1=="require" && $2=="github.com/FerretDB/FerretDB" {print $3}' "$ferret_src/go.mod")"
-ferret_hash="$(cat "$ferret_src/go.mod" "$ferret_src/go.sum" "$ferret_src/main.go" | sha256sum | cut -c1-16)"
+ferret_hash="$(cat "$ferret_src"/go.mod "$ferret_src"/go.sum "$ferret_src"/*.go "$ferret_src"/build.sh "$ferret_src"/patches/*.patch \
+  | sha256sum | cut -c1-16)"
 ferret_dir="$cache_root/ferretdb/$ferret_version"
 if [ -x "$ferret_dir/ferretdb-embedded" ] && [ "$(cat "$ferret_dir/recipe" 2>/dev/null)" = "$ferret_hash" ]; then
   log "skip: FerretDB $ferret_version launcher cached at $ferret_dir"
 else
   log "building FerretDB $ferret_version launcher (first time: a few minutes on 2 cores)"
   mkdir -p "$ferret_dir"
-  (cd "$ferret_src" && go build -trimpath -o "$ferret_dir/ferretdb-embedded.tmp" .) \
+  bash "$ferret_src/build.sh" "$ferret_dir/ferretdb-embedded.tmp" \
     || die "building FerretDB failed (Go >= 1.24 and the Go module proxy are needed)"
   mv "$ferret_dir/ferretdb-embedded.tmp" "$ferret_dir/ferretdb-embedded"
   echo "$ferret_hash" > "$ferret_dir/recipe"
