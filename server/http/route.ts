@@ -1,9 +1,10 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { z, type ZodType } from 'zod';
 import { has, type Actor, type Grant } from '../accounts/grants';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import { errorBodySchema } from '../protocol';
+import { RouteTable } from './route-table';
 
 /**
  * Who may call a route: anyone, any signed-in user, or a holder of one grant.
@@ -56,33 +57,34 @@ export function authorize(actor: Actor, access: Access): void {
  * schema before the handler runs, and a parse failure is a 400 that changes
  * nothing. In tests, responses are parsed too, so the schemas cannot drift.
  */
-export function mountRoutes(routes: RouteSpec[], opts: { actorOf: (req: Request) => Actor; checkResponses: boolean }): Router {
-  const router = Router();
-  for (const spec of routes) {
-    const handler: RequestHandler = async (req, res, next) => {
-      try {
-        const actor = opts.actorOf(req);
-        authorize(actor, spec.access);
-        const params = spec.params ? spec.params.parse(req.params) : undefined;
-        const query = spec.query ? spec.query.parse(req.query) : undefined;
-        const body = spec.body ? spec.body.parse(req.body ?? {}) : undefined;
-        const result = await spec.handler({ actor, params, query, body, req, res });
-        if (res.headersSent) return;
-        const status = spec.status ?? 200;
-        if (status === 204 || result === undefined) {
-          res.status(status === 200 ? 204 : status).end();
-        } else if (spec.contentType === 'text/calendar') {
-          res.status(status).type('text/calendar; charset=utf-8').send(result);
-        } else {
-          res.status(status).json(opts.checkResponses && spec.response ? spec.response.parse(result) : result);
-        }
-      } catch (err) {
-        next(err);
+export function mountRoutes(routes: RouteSpec[], opts: { actorOf: (req: Request) => Actor; checkResponses: boolean }): RequestHandler {
+  const table = new RouteTable<RouteSpec>();
+  for (const spec of routes) table.add(spec.method, spec.path, spec);
+
+  return async (req, res, next) => {
+    try {
+      const found = table.find(req.method, req.path);
+      if (!found) return next();
+      const spec = found.value;
+      const actor = opts.actorOf(req);
+      authorize(actor, spec.access);
+      const params = spec.params ? spec.params.parse(found.params) : undefined;
+      const query = spec.query ? spec.query.parse(req.query) : undefined;
+      const body = spec.body ? spec.body.parse(req.body ?? {}) : undefined;
+      const result = await spec.handler({ actor, params, query, body, req, res });
+      if (res.headersSent) return;
+      const status = spec.status ?? 200;
+      if (status === 204 || result === undefined) {
+        res.status(status === 200 ? 204 : status).end();
+      } else if (spec.contentType === 'text/calendar') {
+        res.status(status).type('text/calendar; charset=utf-8').send(result);
+      } else {
+        res.status(status).json(opts.checkResponses && spec.response ? spec.response.parse(result) : result);
       }
-    };
-    router[spec.method](spec.path, handler);
-  }
-  return router;
+    } catch (err) {
+      next(err);
+    }
+  };
 }
 
 export function openApiDocument(routes: RouteSpec[], info: { title: string; version: string; serverUrl: string }) {

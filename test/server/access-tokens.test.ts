@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TokenIssuer, ACCESS_TOKEN_SECONDS } from '../../server/accounts/tokens';
+
+// verifyAccess remembers tokens it has verified; the memory must never outlive
+// the token's expiry nor accept anything but the exact token.
+const userId = 'a'.repeat(24);
+afterEach(() => vi.useRealTimers());
+
+describe('access token verification', () => {
+  it('refuses a token after its expiry even when it was verified before', () => {
+    vi.useFakeTimers({ now: new Date('2026-11-27T10:00:00Z') });
+    const issuer = new TokenIssuer('s'.repeat(40));
+    const token = issuer.issueAccess(userId, ['learner']);
+    expect(issuer.verifyAccess(token)).toMatchObject({ kind: 'user', userId, roles: ['learner'] });
+    vi.setSystemTime(Date.now() + (ACCESS_TOKEN_SECONDS - 1) * 1000);
+    expect(issuer.verifyAccess(token).userId).toBe(userId);
+    vi.setSystemTime(Date.now() + 1000);
+    expect(() => issuer.verifyAccess(token)).toThrow(expect.objectContaining({ code: 'token_expired', status: 401 }));
+  });
+
+  it('accepts only the exact token that was verified', () => {
+    const issuer = new TokenIssuer('s'.repeat(40));
+    const token = issuer.issueAccess(userId, ['lecturer']);
+    issuer.verifyAccess(token);
+    const [head, payload, signature] = token.split('.') as [string, string, string];
+    const flipped = signature.slice(0, -2) + (signature.at(-2) === 'A' ? 'B' : 'A') + signature.at(-1);
+    expect(() => issuer.verifyAccess(`${head}.${payload}.${flipped}`)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
+    expect(() => issuer.verifyAccess(`${token}x`)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
+    expect(() => new TokenIssuer('t'.repeat(40)).verifyAccess(token)).toThrow(expect.objectContaining({ code: 'invalid_token' }));
+  });
+
+  it('hands out an actor that callers cannot change', () => {
+    const issuer = new TokenIssuer('s'.repeat(40));
+    const token = issuer.issueAccess(userId, ['learner']);
+    const actor = issuer.verifyAccess(token);
+    expect(() => (actor.grants as string[]).push('admin:users')).toThrow();
+    expect(issuer.verifyAccess(token).grants).not.toContain('admin:users');
+  });
+});

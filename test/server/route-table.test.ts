@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { RouteTable } from '../../server/http/route-table';
+
+describe('the REST route table', () => {
+  const table = new RouteTable<string>();
+  table.add('post', '/progress/heartbeats', 'heartbeat');
+  table.add('get', '/progress/:contentId', 'progress');
+  table.add('get', '/seminars/:id/calendar.ics', 'ics');
+  table.add('get', '/seminars/:id', 'seminar');
+
+  it('finds static paths and fills params, decoded', () => {
+    expect(table.find('POST', '/progress/heartbeats')).toEqual({ value: 'heartbeat', params: {} });
+    expect(table.find('GET', '/progress/abc%20def')).toEqual({ value: 'progress', params: { contentId: 'abc def' } });
+    expect(table.find('GET', '/seminars/42/calendar.ics')).toEqual({ value: 'ics', params: { id: '42' } });
+  });
+
+  it('follows Express: case-insensitive, trailing slash, HEAD as GET', () => {
+    expect(table.find('POST', '/Progress/Heartbeats/')?.value).toBe('heartbeat');
+    expect(table.find('HEAD', '/seminars/42')?.value).toBe('seminar');
+    expect(table.find('GET', '/seminars/42/')?.params).toEqual({ id: '42' });
+  });
+
+  it('misses on another method, an empty param or extra segments', () => {
+    expect(table.find('GET', '/progress/heartbeats')?.value).toBe('progress');
+    expect(table.find('DELETE', '/seminars/42')).toBeUndefined();
+    expect(table.find('GET', '/seminars/')).toBeUndefined();
+    expect(table.find('GET', '/seminars/42/calendar.ics/x')).toBeUndefined();
+    expect(table.find('PUT', '/progress/heartbeats')).toBeUndefined();
+  });
+
+  it('throws URIError on a malformed escape, for the error handler to answer 400', () => {
+    expect(() => table.find('GET', '/seminars/%E0%A4%A')).toThrow(URIError);
+  });
+});
