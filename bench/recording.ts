@@ -41,11 +41,12 @@ import { hlsProbe, webrtcProbe, type HlsSegmentSample } from './recording/probes
 import { ADMIN_EMAIL, endAndTime, goLive, playback, seed, type EndTiming } from './recording/seminar';
 import { KEYFRAME_INTERVAL_SECONDS, VIDEO_BITRATE, type SourceCodec } from './recording/source';
 import { FPS, HEIGHT, WIDTH } from './recording/stamp';
+import { LIVE_HLS } from '../web/src/hls-config';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
 
-const SEGMENT_SECONDS = 2; // Lectern's default RECORDING_SEGMENT_SECONDS
+const SEGMENT_SECONDS = 1; // Lectern's default RECORDING_SEGMENT_SECONDS
 const settings = {
   seminarsPerCodec: intEnv('BENCH_RECORDING_SEMINARS', 5),
   liveSeconds: intEnv('BENCH_RECORDING_LIVE', 12),
@@ -57,9 +58,10 @@ const settings = {
   chromium: { warmupSeconds: 6, windowSeconds: 12 },
   segmentSeconds: SEGMENT_SECONDS,
   source: { width: WIDTH, height: HEIGHT, fps: FPS, videoBitrate: VIDEO_BITRATE, keyFrameIntervalSeconds: KEYFRAME_INTERVAL_SECONDS, audio: 'Opus 64 kb/s stereo (sine)' },
-  /** The hls.js settings the player columns assume: plain HLS (ffmpeg writes no LL-HLS parts). */
+  /** The watch page's own hls.js settings (web/src/hls-config.ts): plain HLS, ffmpeg writes no LL-HLS parts. */
   player: {
-    lowLatency: { lowLatencyMode: false, liveSyncDuration: SEGMENT_SECONDS, liveMaxLatencyDuration: 3 * SEGMENT_SECONDS, maxLiveSyncPlaybackRate: 1 },
+    lowLatency: LIVE_HLS,
+    liveSyncSeconds: (LIVE_HLS.liveSyncDurationCount ?? 3) * SEGMENT_SECONDS,
     defaultLiveSyncSeconds: 3 * SEGMENT_SECONDS, // hls.js default liveSyncDurationCount: 3 target durations
   },
   targets: { copyCpuPercentOfCore: 10, endToPlayableMs: 5000, liveHlsBehindMs: 3000 },
@@ -375,7 +377,7 @@ async function report(cpu: CpuResult[], cpuFailures: string[], runs: SeminarRun[
   const date = new Date().toISOString();
   const copy = cpu.find((c) => c.mode === 'copy');
   const transcode = cpu.find((c) => c.mode === 'transcode');
-  const liveSync = settings.player.lowLatency.liveSyncDuration * 1000;
+  const liveSync = settings.player.liveSyncSeconds * 1000;
   const defaultSync = settings.player.defaultLiveSyncSeconds * 1000;
   const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
   const t3 = (x: Stats) => (x.n ? `${x.p50} / ${x.p95} / ${x.max}` : '–');
@@ -480,7 +482,7 @@ async function report(cpu: CpuResult[], cpuFailures: string[], runs: SeminarRun[
     '',
     players.length
       ? [
-          `**Real player: Chromium + hls.js** (${playerNote}; lowLatencyMode false, liveSyncDuration ${liveSync / 1000} s, liveMaxLatencyDuration ${settings.player.lowLatency.liveMaxLatencyDuration} s; started once two segments are listed; ${settings.chromium.windowSeconds} s measured after ${settings.chromium.warmupSeconds} s)`,
+          `**Real player: Chromium + hls.js** (${playerNote}; the watch page's settings, web/src/hls-config.ts: ${Object.entries(LIVE_HLS).filter(([k]) => /live|LowLatency|lowLatency/.test(k)).map(([k, v]) => `${k} ${v}`).join(', ')}; started once two segments are listed; ${settings.chromium.windowSeconds} s measured after ${settings.chromium.warmupSeconds} s)`,
           '',
           `| source | presented frame: capture → screen | fps | stalls | hls.js' own latency estimate | WebRTC, same seminar | HLS behind WebRTC, p50 / p95 | machine busy |`,
           `|---|---|---:|---:|---|---|---|---:|`,

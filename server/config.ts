@@ -50,7 +50,7 @@ const envSchema = z
     VIEWER_COUNT_THROTTLE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     REDIS_URL: optionalText.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
-    RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(2),
+    RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
   })
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],

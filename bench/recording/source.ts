@@ -12,7 +12,11 @@ export type SourceCodec = 'H264' | 'VP8';
 
 /** What a browser sends for a 720p camera in this app (web/src/media.ts: top layer 1.5 Mbps). */
 export const VIDEO_BITRATE = '1500k';
-export const KEYFRAME_INTERVAL_SECONDS = 2;
+/**
+ * A browser answers the recorder's key-frame request every segment (RECORDING_SEGMENT_SECONDS,
+ * default 1); ffmpeg ignores such requests, so the source forces key frames at that rhythm.
+ */
+export const KEYFRAME_INTERVAL_SECONDS = 1;
 
 export interface Source {
   codec: SourceCodec;

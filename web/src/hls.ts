@@ -1,6 +1,6 @@
 // The light build (no subtitles, alternate audio or DRM: recordings have none) keeps the page small.
 import Hls from 'hls.js/light';
-import type { HlsConfig } from 'hls.js';
+import { LIVE_HLS, VOD_HLS } from './hls-config';
 
 // HLS in a <video>: hls.js over Media Source Extensions where the browser has
 // them, the browser's own HLS (Safari, recent Chromium) otherwise.
@@ -10,24 +10,6 @@ export interface HlsPlayer {
   readonly engine: 'hls.js' | 'native';
   destroy(): void;
 }
-
-/** Live: stay close to the edge (a few seconds behind) and catch up by playing slightly faster. */
-const LIVE: Partial<HlsConfig> = {
-  lowLatencyMode: true,
-  liveSyncDurationCount: 2,
-  liveMaxLatencyDurationCount: 6,
-  maxLiveSyncPlaybackRate: 1.5,
-  backBufferLength: 30,
-  manifestLoadingMaxRetry: 6,
-  levelLoadingMaxRetry: 6,
-  fragLoadingMaxRetry: 6,
-};
-
-/** A recording: ordinary buffering, from wherever the learner starts. */
-const VOD: Partial<HlsConfig> = {
-  lowLatencyMode: false,
-  backBufferLength: 90,
-};
 
 export function hlsSupported(video: HTMLVideoElement): boolean {
   return Hls.isSupported() || video.canPlayType('application/vnd.apple.mpegurl') !== '';
@@ -43,7 +25,7 @@ export function attachHls(
   opts: { live: boolean; startAt?: number; onFatal?: (message: string) => void },
 ): HlsPlayer {
   if (Hls.isSupported()) {
-    const hls = new Hls({ ...(opts.live ? LIVE : VOD), ...(opts.startAt !== undefined && !opts.live ? { startPosition: opts.startAt } : {}) });
+    const hls = new Hls({ ...(opts.live ? LIVE_HLS : VOD_HLS), ...(opts.startAt !== undefined && !opts.live ? { startPosition: opts.startAt } : {}) });
     let mediaRecoveries = 0;
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (!data.fatal) return;
