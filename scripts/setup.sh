@@ -17,7 +17,7 @@ packages=(
   redis-server                                    # the Socket.IO adapter across nodes (tests)
   g++ make pkg-config python3 meson ninja-build   # the mediasoup worker build
   patch                                           # FerretDB's patches (server/store/ferretdb)
-  libuv1-dev libssl-dev libabsl-dev libsrtp2-dev libusrsctp-dev
+  libuv1-dev libssl-dev libabsl-dev libusrsctp-dev curl
   flatbuffers-compiler libflatbuffers-dev liburing-dev
 )
 missing=()
