@@ -46,13 +46,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
 
 const settings = {
-  steps: listEnv('BENCH_FANOUT_STEPS', [25, 50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500]),
+  steps: listEnv('BENCH_FANOUT_STEPS', [25, 50, 100, 200, 300, 400, 450, 500, 600, 800, 1000, 1200, 1500]),
   settleSeconds: numEnv('BENCH_FANOUT_SETTLE', 3),
   windowSeconds: numEnv('BENCH_FANOUT_WINDOW', 8),
   joins: numEnv('BENCH_FANOUT_JOINS', 20),
   /** Chromium joins again once this many load viewers are in the room (0: skip). */
   loadedJoinsAt: numEnv('BENCH_FANOUT_LOADED_JOINS_AT', 100),
   joinConcurrency: numEnv('BENCH_FANOUT_JOIN_CONCURRENCY', 8),
+  /** Loss and frame rate are counted on every k-th WebRTC viewer; all of them are full peers. */
+  countEvery: numEnv('BENCH_FANOUT_COUNT_EVERY', 4),
   joinTimeoutMs: numEnv('BENCH_FANOUT_JOIN_TIMEOUT_MS', 10_000),
   /** Whole run, seconds: no new step starts past it. */
   budgetSeconds: numEnv('BENCH_FANOUT_BUDGET', 540),
@@ -122,7 +124,7 @@ class Loadgen {
 
   async init(url: string, seminarId: string, certificate: PeerCertificate): Promise<void> {
     await this.ready;
-    this.child.send({ type: 'init', url, seminarId, certificate, joinTimeoutMs: settings.joinTimeoutMs, concurrency: settings.joinConcurrency } satisfies ToLoadgen);
+    this.child.send({ type: 'init', url, seminarId, certificate, joinTimeoutMs: settings.joinTimeoutMs, concurrency: settings.joinConcurrency, countEvery: settings.countEvery } satisfies ToLoadgen);
   }
 
   request<T extends FromLoadgen>(msg: Record<string, unknown> & { type: ToLoadgen['type'] }): Promise<T> {
@@ -640,7 +642,7 @@ export async function run(): Promise<void> {
     `Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, mediasoup ${mediasoupVersion}. ${pinning.why}.`,
     `Other work on the machine before the run: cores ${backgroundBusy.map((b) => `${round(100 * b)} %`).join(' / ')} busy, load average ${loadAverage} (the figures below share the machine with it).`,
     `Source: one lecturer stream, an equivalent RTP test stream: H.264 constrained baseline ${clipSettings.width}x${clipSettings.height} ${clipSettings.fps} fps ~${clipSettings.bitrateKbps} kb/s (one layer, key frame every ${clipSettings.gopSeconds} s and on PLI) + Opus 64 kb/s, on loopback.`,
-    `Load viewers: node-datachannel ${nodeDataChannelVersion()} (libdatachannel: ICE, DTLS, SRTP; counts RTP, does not decode), through Lectern's Socket.IO signalling. Join → first frame: Chromium (${chromiumVersion()}) with mediasoup-client, a new page per join.`,
+    `Load viewers: node-datachannel ${nodeDataChannelVersion()} (libdatachannel: ICE, DTLS, SRTP, RTCP receiver reports; does not decode), through Lectern's Socket.IO signalling; every viewer is such a peer, and every ${settings.countEvery === 1 ? '' : `${settings.countEvery}th `}one also counts each RTP packet in JavaScript (loss, frames: the loss and fps columns), which keeps the load generator's own core from saturating first. Join → first frame: Chromium (${chromiumVersion()}) with mediasoup-client, a new page per join.`,
   ];
   const md: string[] = [`### Fan-out (${new Date().toISOString().slice(0, 10)})`, '', ...header.map((l) => `${l}  `), ''];
   for (const r of ramps) {

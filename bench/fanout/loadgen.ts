@@ -9,7 +9,7 @@ import { viewerRtpCapabilities } from './sdp';
 import { StreamCounter, Viewer } from './viewer';
 
 export type ToLoadgen =
-  | { type: 'init'; url: string; seminarId: string; certificate: PeerCertificate; joinTimeoutMs: number; concurrency: number }
+  | { type: 'init'; url: string; seminarId: string; certificate: PeerCertificate; joinTimeoutMs: number; concurrency: number; countEvery: number }
   | { type: 'add-webrtc'; id: number; count: number }
   | { type: 'open-sinks'; id: number; count: number }
   | { type: 'expect'; id: number; sinks: Array<{ port: number; videoSsrc: number; audioSsrc: number }> }
@@ -34,6 +34,8 @@ interface Counted {
 
 let init: Extract<ToLoadgen, { type: 'init' }> | undefined;
 const viewers: Viewer[] = [];
+/** The viewers that count packets (every countEvery-th): loss and frame rate come from these. */
+const counting: Viewer[] = [];
 const sinks: Array<{ socket: Socket; counted: Counted; videoSsrc: number; audioSsrc: number }> = [];
 let nextName = 0;
 
@@ -51,11 +53,16 @@ async function addWebrtc(id: number, count: number): Promise<void> {
   await Promise.all(
     Array.from({ length: Math.min(opts.concurrency, count) }, async () => {
       for (let i = next++; i < count; i = next++) {
-        const v = new Viewer(`viewer-${process.pid}-${nextName++}`);
+        const index = nextName++;
+        const count = index % opts.countEvery === 0;
+        const v = new Viewer(`viewer-${process.pid}-${index}`);
         try {
-          await v.join({ url: opts.url, seminarId: opts.seminarId, rtpCapabilities: viewerRtpCapabilities, timeoutMs: opts.joinTimeoutMs, certificate: opts.certificate });
+          await v.join({ url: opts.url, seminarId: opts.seminarId, rtpCapabilities: viewerRtpCapabilities, timeoutMs: opts.joinTimeoutMs, certificate: opts.certificate, count });
           viewers.push(v);
-          joinMs.push(v.joinToFirstFrameMs);
+          if (count) {
+            counting.push(v);
+            joinMs.push(v.joinToFirstFrameMs);
+          }
           ok++;
         } catch (err) {
           v.close();
@@ -88,7 +95,7 @@ async function openSinks(id: number, count: number): Promise<void> {
 }
 
 function counters(): Counters {
-  const all: Counted[] = [...viewers, ...sinks.map((s) => s.counted)];
+  const all: Counted[] = [...counting, ...sinks.map((s) => s.counted)];
   return all.map(({ video, audio }) => [video.packets, video.highest, video.frames, video.bytes, audio.packets, audio.highest]);
 }
 
@@ -119,6 +126,7 @@ process.on('message', (msg: ToLoadgen) => {
       for (const v of viewers) v.close();
       for (const s of sinks) s.socket.close();
       viewers.length = 0;
+      counting.length = 0;
       sinks.length = 0;
       send({ type: 'done', id: msg.id });
       break;

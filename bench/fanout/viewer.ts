@@ -2,7 +2,7 @@
 // ICE via libjuice, DTLS and SRTP), negotiated through Lectern's own Socket.IO signalling
 // exactly as the browser client does: room:join, transport:create, consume ×2,
 // transport:connect with this peer's DTLS fingerprint, consumer:resume. It does not decode;
-// it counts what arrives: RTP packets, bytes, sequence gaps (loss) and marker bits (frames).
+// it counts what arrives (when asked to): RTP packets, bytes, sequence gaps (loss) and marker bits (frames).
 import nodeDataChannel from 'node-datachannel';
 import { io, type Socket } from 'socket.io-client';
 import { dtlsFromAnswer, offerSdp, type ConsumerInfo, type TransportInfo } from './sdp';
@@ -39,6 +39,12 @@ export interface ViewerOptions {
   timeoutMs: number;
   /** The peer's DTLS certificate (PEM files) and its SHA-256 fingerprint, known before negotiating. */
   certificate: { certFile: string; keyFile: string; sha256: string };
+  /**
+   * Count every packet in JavaScript (loss, frames). A viewer that does not is still a full
+   * peer (ICE, DTLS, SRTP decrypted by libdatachannel, RTCP reports); it skips only the
+   * per-packet callback into JavaScript, which was most of the load generator's CPU.
+   */
+  count: boolean;
 }
 
 type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
@@ -108,10 +114,12 @@ export class Viewer {
     });
     this.pc = pc;
 
+    const connected = new Promise<void>((resolve) => pc.onStateChange((state) => state === 'connected' && resolve()));
     pc.onTrack((track) => {
       // Hold the track: node-datachannel drops the native callbacks of a Track that is garbage-collected.
       this.tracks.push(track);
       track.setMediaHandler(new RtcpReceivingSession());
+      if (!opts.count) return;
       track.onMessage((msg) => {
         const buf = msg as Buffer;
         if (buf.length < 12) return;
@@ -141,7 +149,7 @@ export class Viewer {
       throw new Error(`the peer answered with DTLS ${JSON.stringify(dtls)}, not what transport:connect said`);
     }
     for (const c of consumers) await req('consumer:resume', { consumerId: c.consumerId });
-    await gotFirstFrame;
+    await (opts.count ? gotFirstFrame : connected);
     if (this.closed) throw new Error('viewer timed out');
   }
 
