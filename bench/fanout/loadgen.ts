@@ -54,12 +54,12 @@ async function addWebrtc(id: number, count: number): Promise<void> {
     Array.from({ length: Math.min(opts.concurrency, count) }, async () => {
       for (let i = next++; i < count; i = next++) {
         const index = nextName++;
-        const count = index % opts.countEvery === 0;
+        const counts = index % opts.countEvery === 0;
         const v = new Viewer(`viewer-${process.pid}-${index}`);
         try {
-          await v.join({ url: opts.url, seminarId: opts.seminarId, rtpCapabilities: viewerRtpCapabilities, timeoutMs: opts.joinTimeoutMs, certificate: opts.certificate, count });
+          await v.join({ url: opts.url, seminarId: opts.seminarId, rtpCapabilities: viewerRtpCapabilities, timeoutMs: opts.joinTimeoutMs, certificate: opts.certificate, count: counts });
           viewers.push(v);
-          if (count) {
+          if (counts) {
             counting.push(v);
             joinMs.push(v.joinToFirstFrameMs);
           }

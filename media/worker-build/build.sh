@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds mediasoup's worker from the sources inside its npm package, against
-# Debian's libraries, with no downloads (see ../../README.md, "mediasoup worker").
+# Debian's libraries; the one download is libsrtp's source from a Debian mirror
+# (see ../../README.md, "mediasoup worker").
 #
 # The result is cached outside the repository, keyed by the mediasoup version
 # and a hash of this recipe, so fresh clones and `npm ci` reuse it. The binary
@@ -128,8 +129,9 @@ meson compile -C "$src/out" -j "$jobs" mediasoup-worker 2>&1 | grep --line-buffe
   || true
 [ -x "$src/out/mediasoup-worker" ] || die "the worker binary was not produced; rerun 'meson compile -C $src/out mediasoup-worker' to see the errors"
 
-if ldd "$src/out/mediasoup-worker" | grep -q libsrtp2; then
-  die "the worker links Debian's libsrtp2 instead of the OpenSSL build"
+linked="$(ldd "$src/out/mediasoup-worker")"
+if grep -qE 'libsrtp[23]' <<<"$linked"; then
+  die "the worker links a shared libsrtp instead of the OpenSSL build"
 fi
 strip "$src/out/mediasoup-worker" || true
 mkdir -p "$cache_dir"

@@ -127,7 +127,7 @@ export class RecordingController {
       dir,
       ffmpegBin: this.deps.ffmpegBin,
       logger: this.deps.logger.child({ seminarId: room.seminarId, recordingId: s.recording.id }),
-      segmentSeconds: this.deps.segmentSeconds ?? 2,
+      segmentSeconds: this.deps.segmentSeconds ?? 1,
       continuePlaylist: true,
     });
     this.watch(s.main, room.seminarId);
@@ -144,7 +144,7 @@ export class RecordingController {
       dir: path.join(this.deps.recordings.absoluteDir(s.recording), name),
       ffmpegBin: this.deps.ffmpegBin,
       logger: this.deps.logger.child({ seminarId: room.seminarId, screen: name }),
-      segmentSeconds: this.deps.segmentSeconds ?? 2,
+      segmentSeconds: this.deps.segmentSeconds ?? 1,
     });
     s.screenProducerId = producerId;
     this.watch(s.screen, room.seminarId);

@@ -32,3 +32,20 @@ describe('the REST route table', () => {
     expect(() => table.find('GET', '/seminars/%E0%A4%A')).toThrow(URIError);
   });
 });
+
+describe('building the route table', () => {
+  it('refuses a route that an earlier one would shadow or duplicate', () => {
+    const table = new RouteTable<string>();
+    table.add('get', '/seminars/:id', 'seminar');
+    table.add('post', '/seminars/:id', 'other method');
+    expect(() => table.add('get', '/seminars/upcoming', 'static')).toThrow(/overlaps/);
+    expect(() => table.add('get', '/Seminars/:seminarId', 'same pattern')).toThrow(/overlaps/);
+  });
+
+  it('answers a bad escape on a path that matches nothing as a miss, not an error', () => {
+    const table = new RouteTable<string>();
+    table.add('get', '/courses/:id/stats', 'stats');
+    expect(table.find('GET', '/courses/%ZZ/nope')).toBeUndefined();
+    expect(() => table.find('GET', '/courses/%ZZ/stats')).toThrow(URIError);
+  });
+});

@@ -53,7 +53,8 @@ describe('lookups by _id on the real database', () => {
     expect(await col.countDocuments({ _id: 'doc', version: 3 })).toBe(1);
     expect((await col.updateOne({ _id: 'doc', version: 3 }, { $set: { note: 'fresh' }, $inc: { version: 1 } })).modifiedCount).toBe(1);
     expect(await col.findOne({ _id: 'doc' })).toEqual({ _id: 'doc', version: 4, note: 'fresh' });
-    // A repeated _id key is not pushed down (and must not crash the server).
+    // _id inside an operator is not pushed down, and still filters.
     expect(await col.findOne({ $and: [{ _id: 'doc' }, { _id: 'other' }] })).toBeNull();
+    expect(await col.findOne({ $and: [{ _id: 'doc' }, { version: 4 }] })).toMatchObject({ note: 'fresh' });
   });
 });

@@ -5,7 +5,7 @@
 # at the copy through a temporary go.mod; go.sum still verifies every download.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-out="$1"
+out="$(realpath -m "$1")"
 work="$(mktemp -d)"
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
