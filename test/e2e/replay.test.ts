@@ -104,8 +104,9 @@ describe('replay in the browser', () => {
 
     // A viewer on the live HLS: hls.js, decoding frames that keep coming.
     const live = await open('live-viewer', people.otherLearner.token, `/replay.html?seminar=${seminarId}`);
-    expect(await hook(live, 'live')).toBe(true);
-    expect(await hook(live, 'engine')).toBe('hls.js');
+    // The hooks exist before the playback answer arrives, so wait for it.
+    await expect.poll(() => hook(live, 'live'), poll).toBe(true);
+    await expect.poll(() => hook(live, 'engine'), poll).toBe('hls.js');
     await expect.poll(() => hook<number>(live, 'frames'), poll).toBeGreaterThan(0);
     const firstFrames = await hook<number>(live, 'frames');
     const firstTime = await hook<number>(live, 'currentTime');
