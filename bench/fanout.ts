@@ -40,7 +40,7 @@ import type { JoinResult } from './fanout/page/main';
 import { viewerRtpCapabilities } from './fanout/sdp';
 import type { SenderStats } from './fanout/sender';
 import { seedLiveSeminar, startLecturerStream, startLectern, type LecturerStream } from './fanout/stage';
-import { machine, processCpuSeconds } from './lib/machine';
+import { machine, processCpuSeconds, sourceState } from './lib/machine';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -553,16 +553,6 @@ function capacity(r: Ramp): Capacity {
   };
 }
 
-function sourceState(): { commit: string; uncommittedFiles: number } | undefined {
-  try {
-    const opts = { cwd: path.join(here, '..'), encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as Array<'ignore' | 'pipe'> };
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', ':!bench'], opts).split('\n').filter(Boolean).length;
-    return { commit, uncommittedFiles: dirty };
-  } catch {
-    return undefined;
-  }
-}
 
 // --- the run --------------------------------------------------------------------------------
 

@@ -13,10 +13,9 @@
 // After the heartbeat run every learner sends one last heartbeat (the player's pagehide beacon),
 // Lectern is stopped at once (stop() flushes the buffer), started again on the same data, and
 // every learner's stored intervals are checked against what the server answered 202 to.
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { intEnv } from './lib/env';
 import { call } from './lib/rest';
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
@@ -25,13 +24,14 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { loadConfig, type Config } from '../server/config';
+import type { Config } from '../server/config';
+import { benchConfig } from './lib/lectern';
 import { createLogger } from '../server/logger';
 import { start, type Lectern } from '../server/main';
 import type { ProgressRecord } from '../server/progress/model';
 import { markAccepted, nextHeartbeat, type Learner, type LearnerState } from './lib/heartbeats';
 import type { FromLoadgen, RunSummary, Target, ToLoadgen } from './lib/loadgen';
-import { machine, machineBusyPercent, processCpuSeconds } from './lib/machine';
+import { machine, machineBusyPercent, processCpuSeconds, sourceState } from './lib/machine';
 import { startProfile, type ProfileSummary } from './lib/profile';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -384,17 +384,6 @@ function checkLearner(s: LearnerState, record: ProgressRecord | undefined, final
 
 // --- the run ------------------------------------------------------------------------------
 
-/** Which code was measured: the commit, and whether the working tree differed from it. */
-function sourceState(): { commit: string; uncommittedFiles: number } | undefined {
-  try {
-    const opts = { cwd: path.join(here, '..'), encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as Array<'ignore' | 'pipe'> };
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', ':!bench'], opts).split('\n').filter(Boolean).length;
-    return { commit, uncommittedFiles: dirty };
-  } catch {
-    return undefined;
-  }
-}
 
 function round(n: number, digits = 0): number {
   const f = 10 ** digits;
@@ -403,19 +392,10 @@ function round(n: number, digits = 0): number {
 
 export async function run(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-bench-'));
-  const env: NodeJS.ProcessEnv = {
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    MEDIASOUP_WORKERS: '1',
+  const config: Config = benchConfig(dataDir, {
     ADMIN_EMAILS: ADMIN_EMAIL,
     ...(process.env.PROGRESS_FLUSH_MS ? { PROGRESS_FLUSH_MS: process.env.PROGRESS_FLUSH_MS } : {}),
-    ...(process.env.FERRETDB_BIN ? { FERRETDB_BIN: process.env.FERRETDB_BIN } : {}),
-  };
-  const config: Config = loadConfig(env);
+  });
   const logger = createLogger('silent');
   let app: Lectern | undefined;
   let restarted: Lectern | undefined;

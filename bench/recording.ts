@@ -24,16 +24,15 @@
 // dependency), BENCH_RECORDING_CHROMIUM=0 to skip the Chromium part.
 import { execFileSync } from 'node:child_process';
 import { intEnv } from './lib/env';
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { routerMediaCodecs } from '../media';
-import { loadConfig } from '../server/config';
+import { benchConfig } from './lib/lectern';
 import { start, type Lectern } from '../server/main';
-import { machine } from './lib/machine';
+import { machine, sourceState } from './lib/machine';
 import { diagnose, machineJiffies, measureRecorderCpu, type CpuResult } from './recording/cpu';
 import type { Recorder } from '../media/recorder';
 import { findHlsJs, hlsJsVersion, startPlayerBench, type PlayerSample } from './recording/player';
@@ -246,33 +245,13 @@ async function playerRun(app: Lectern, cast: Awaited<ReturnType<typeof seed>>, b
   }
 }
 
-function sourceState(): { commit: string | null; dirty: boolean | null } {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
-    return { commit, dirty };
-  } catch {
-    return { commit: null, dirty: null };
-  }
-}
 
 export async function run(): Promise<void> {
   const began = performance.now();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-bench-recording-'));
   const scratch = path.join(dataDir, 'bench');
   await mkdir(scratch, { recursive: true });
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    MEDIASOUP_WORKERS: '1',
-    ADMIN_EMAILS: ADMIN_EMAIL,
-    RECORDING_SEGMENT_SECONDS: String(SEGMENT_SECONDS),
-    ...(process.env.FERRETDB_BIN ? { FERRETDB_BIN: process.env.FERRETDB_BIN } : {}),
-  });
+  const config = benchConfig(dataDir, { ADMIN_EMAILS: ADMIN_EMAIL, RECORDING_SEGMENT_SECONDS: String(SEGMENT_SECONDS) });
   // Lectern's warnings and errors (a recorder's ffmpeg crashing, say) are kept per seminar.
   const appLog: string[] = [];
   const logger = pino({ level: 'warn', base: { service: 'lectern' } }, { write: (line: string) => void appLog.push(line.trim()) });

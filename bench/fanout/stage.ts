@@ -4,10 +4,9 @@
 // PlainTransport, announced with room.publish() as the lecturer's own producers would be.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { ok } from '../lib/rest';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../server/config';
+import { benchConfig } from '../lib/lectern';
 import { createLogger } from '../../server/logger';
 import { start, type Lectern } from '../../server/main';
 import type { FromSender, SenderStats, ToSender } from './sender';
@@ -17,19 +16,8 @@ const ADMIN_EMAIL = 'admin@fanout.bench.lectern';
 const PASSWORD = 'correct horse battery';
 
 export async function startLectern(dataDir: string): Promise<Lectern> {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    MEDIASOUP_WORKERS: '1',
-    // One router on one worker takes the whole audience: that worker is what is measured.
-    LIVE_ROUTER_MAX_CONSUMERS: '100000',
-    ADMIN_EMAILS: ADMIN_EMAIL,
-    ...(process.env.FERRETDB_BIN ? { FERRETDB_BIN: process.env.FERRETDB_BIN } : {}),
-  });
+  // One router on one worker takes the whole audience: that worker is what is measured.
+  const config = benchConfig(dataDir, { LIVE_ROUTER_MAX_CONSUMERS: '100000', ADMIN_EMAILS: ADMIN_EMAIL });
   return start(config, createLogger(process.env.BENCH_FANOUT_DEBUG ? 'warn' : 'silent'));
 }
 

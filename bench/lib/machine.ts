@@ -1,5 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Machine {
   nproc: number;
@@ -51,4 +54,16 @@ export async function machineBusyPercent(ms = 2000): Promise<number | undefined>
   const b = read();
   if (!a || !b || b.total === a.total) return undefined;
   return Math.round((1 - (b.idle - a.idle) / (b.total - a.total)) * 100);
+}
+
+/** Which code was measured: the commit, and how many files outside bench/ differed from it. */
+export function sourceState(): { commit: string; uncommittedFiles: number } | undefined {
+  try {
+    const opts = { cwd: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..'), encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as Array<'ignore' | 'pipe'> };
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', ':!bench'], opts).split('\n').filter(Boolean).length;
+    return { commit, uncommittedFiles: dirty };
+  } catch {
+    return undefined;
+  }
 }
