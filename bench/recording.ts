@@ -60,7 +60,7 @@ const settings = {
   /** The watch page's own hls.js settings (web/src/hls-config.ts): plain HLS, ffmpeg writes no LL-HLS parts. */
   player: {
     lowLatency: LIVE_HLS,
-    liveSyncSeconds: (LIVE_HLS.liveSyncDurationCount ?? 3) * SEGMENT_SECONDS,
+    liveSyncSeconds: LIVE_HLS.liveSyncDuration ?? (LIVE_HLS.liveSyncDurationCount ?? 3) * SEGMENT_SECONDS,
     defaultLiveSyncSeconds: 3 * SEGMENT_SECONDS, // hls.js default liveSyncDurationCount: 3 target durations
   },
   targets: { copyCpuPercentOfCore: 10, endToPlayableMs: 5000, liveHlsBehindMs: 3000 },
