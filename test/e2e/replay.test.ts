@@ -131,6 +131,7 @@ describe('replay in the browser', () => {
     await expect.poll(() => hook(first, 'state'), poll).toBe('playing');
     expect(await hook(first, 'live')).toBe(false);
     expect(await hook(first, 'resumedFrom')).toBe(0);
+    await expect.poll(() => hook(first, 'startedAt'), poll).not.toBeNull();
     expect(await hook<number>(first, 'startedAt')).toBeLessThan(0.5);
     await expect.poll(() => hook<number>(first, 'currentTime'), poll).toBeGreaterThan(1.5);
     const beforeSeek = await hook<number>(first, 'currentTime');
@@ -169,6 +170,8 @@ describe('replay in the browser', () => {
     const again = await open('learner-2', people.learner.token, `/replay.html?seminar=${seminarId}`);
     await expect.poll(() => hook(again, 'state'), poll).toBe('playing');
     expect(Math.abs((await hook<number>(again, 'resumedFrom')) - saved.resumePosition)).toBeLessThanOrEqual(1);
+    // 'playing' state comes with play(); the first frame actually playing (startedAt) follows the resume seek.
+    await expect.poll(() => hook(again, 'startedAt'), poll).not.toBeNull();
     expect(Math.abs((await hook<number>(again, 'startedAt'))! - saved.resumePosition)).toBeLessThanOrEqual(1);
     await expect.poll(() => again.getByTestId('resumed').isVisible()).toBe(true);
     // Chat and chapters follow the playback time.
