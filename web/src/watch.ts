@@ -77,11 +77,15 @@ function main(id: string): void {
   onLangChange(render);
 
   /** Streams announced while this join's receiving side is still being set up. */
-  let early: ProducerInfo[] = [];
+  // Producers announced for a join whose receive transport is not open yet. A rebuilt
+  // room can announce the lecturer's new producers before this page's join is answered,
+  // while the old room's subscriber is still in place: they wait here for the new one.
+  let early: Array<{ info: ProducerInfo; generation: number }> = [];
+  let subscriberGeneration = -1;
   const consume = (info: ProducerInfo, generation: number) => {
-    const subscriber = state.subscriber;
     if (generation !== conn.current) return;
-    if (!subscriber) return void early.push(info);
+    const subscriber = subscriberGeneration === generation ? state.subscriber : undefined;
+    if (!subscriber) return void early.push({ info, generation });
     subscriber.consume(info).then(
       () => layout(),
       (err: unknown) => {
@@ -92,7 +96,7 @@ function main(id: string): void {
 
   async function onJoined(c: RoomConnection, join: JoinResult, generation: number): Promise<void> {
     dropMedia();
-    early = [];
+    early = early.filter((e) => e.generation === generation);
     state.join = join;
     state.viewers = join.viewers;
     state.handRaised = false;
@@ -102,7 +106,9 @@ function main(id: string): void {
     if (generation !== c.current) return;
     state.subscriber = subscriber;
     await subscriber.open();
-    for (const p of [...join.producers, ...early]) consume(p, generation);
+    subscriberGeneration = generation;
+    // The subscriber skips a producer it already consumes, so one both listed and announced is consumed once.
+    for (const p of [...join.producers, ...early.map((e) => e.info)]) consume(p, generation);
     early = [];
   }
 
