@@ -52,6 +52,7 @@ const ADMIN_EMAIL = 'admin@bench.lectern';
 const PASSWORD = 'correct horse battery';
 const HEARTBEAT_PATH = '/api/v1/progress/heartbeats';
 const PACED = 'progress heartbeats, paced at 50 % of hello GET';
+const BARE_GET = 'node:http GET, no framework (for context)';
 
 
 function log(msg: string): void {
@@ -114,8 +115,12 @@ async function seed(base: string): Promise<{ learners: Learner[]; contentIds: st
 
 // --- the bare Express baseline ------------------------------------------------------------
 
-/** GET /hello answers "Hello World!"; POST /hello parses the JSON body as Lectern does and answers as the heartbeat route does. */
-async function startHelloWorld(): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * GET /hello answers "Hello World!"; POST /hello parses the JSON body as Lectern's API does and
+ * answers as the heartbeat route does. The same GET without Express, on node:http alone, is the
+ * floor: Lectern's API is served on node:http (server/http/api.ts), so it is measured too.
+ */
+async function startHelloWorld(): Promise<{ url: string; bareUrl: string; close(): Promise<void> }> {
   const app = express();
   app.disable('x-powered-by');
   app.get('/hello', (_req, res) => {
@@ -125,11 +130,26 @@ async function startHelloWorld(): Promise<{ url: string; close(): Promise<void> 
     res.status(202).json({ accepted: typeof req.body === 'object' });
   });
   const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const bare = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/hello') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': 12 });
+      res.end('Hello World!');
+    } else {
+      res.writeHead(404, { 'content-length': 0 });
+      res.end();
+    }
+  });
+  const listen = async (s: Server) => {
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  };
   return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => closeServer(server),
+    url: await listen(server),
+    bareUrl: await listen(bare),
+    close: async () => {
+      await closeServer(server);
+      await closeServer(bare);
+    },
   };
 }
 
@@ -420,6 +440,7 @@ export async function run(): Promise<void> {
     const results: Array<ScenarioResult & { profile?: ProfileSummary }> = [];
     results.push(await measure(loadgen, 'hello-world GET', { kind: 'get', url: hello.url, path: '/hello' }));
     results.push(await measure(loadgen, 'hello-world POST (express.json)', { kind: 'heartbeats', url: hello.url, path: '/hello', track: false }));
+    results.push(await measure(loadgen, BARE_GET, { kind: 'get', url: hello.bareUrl, path: '/hello' }));
     results.push(
       await measure(loadgen, 'progress heartbeats', { kind: 'heartbeats', url: app.url, path: HEARTBEAT_PATH, track: true }, {
         ...(dbPid !== undefined ? { dbPid } : {}),
@@ -522,7 +543,9 @@ async function report(
   const post = results.find((r) => r.scenario.startsWith('hello-world POST'))!;
   const hb = results.find((r) => r.scenario === 'progress heartbeats')!;
   const paced = results.find((r) => r.scenario === PACED);
+  const bare = results.find((r) => r.scenario === BARE_GET)!;
   const ratio = hb.reqPerSec / get.reqPerSec;
+  const ratioBare = hb.reqPerSec / bare.reqPerSec;
   const ratioPost = hb.reqPerSec / post.reqPerSec;
   const halfRate = Math.max(1, Math.round(get.reqPerSec * settings.target.minRatio));
   const pacedKeptUp = paced !== undefined && paced.requests >= 0.97 * (paced.requestedRate ?? 0) * settings.durationSeconds && paced.non2xx === 0 && paced.errors === 0;
@@ -581,7 +604,7 @@ async function report(
     database: 'FerretDB 1.24.2 embedded on SQLite',
     settings,
     results,
-    ratio: { vsHelloGet: round(ratio, 3), vsHelloPost: round(ratioPost, 3) },
+    ratio: { vsHelloGet: round(ratio, 3), vsHelloPost: round(ratioPost, 3), vsBareNodeGet: round(ratioBare, 3) },
     target: { ...settings.target, pacedRate: halfRate, pacedP99Ms: paced?.latencyMs.p99 ?? null, pacedKeptUp, met },
     noHeartbeatLost: loss,
     table,

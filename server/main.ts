@@ -11,7 +11,8 @@ import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
 import type { Config } from './config';
 import { createDomain, type Domain } from './domain';
-import { actorFromRequest } from './http/auth';
+import { apiHandler } from './http/api';
+import { actorFromAuthorization } from './http/auth';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { checkReadiness } from './readiness';
@@ -90,12 +91,18 @@ export async function start(config: Config, logger: Logger = createLogger(config
       webDir: path.join(root, 'web', 'dist'),
       routes: domain.routes,
       media: mediaRouter(domain.recordings),
-      actorOf: actorFromRequest(domain.tokens),
       publicBaseUrl: config.publicBaseUrl,
-      checkResponses: config.env !== 'production',
       readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg }),
     });
-    const server = createServer(app);
+    const api = apiHandler({
+      routes: domain.routes,
+      actorOf: actorFromAuthorization(domain.tokens),
+      checkResponses: config.env !== 'production',
+      logger: logger.child({ component: 'api' }),
+    });
+    const server = createServer((req, res) => {
+      if (!api(req, res)) app(req, res);
+    });
     const rooms = new RoomRegistry({ pool, logger: logger.child({ component: 'rooms' }), maxConsumersPerRouter: config.live.maxConsumersPerRouter });
     teardown.push(() => rooms.closeAll());
     const recorder = new RecordingController({ recordings: domain.recordings, ffmpegBin: config.ffmpegBin, logger: logger.child({ component: 'recorder' }), segmentSeconds: config.recordingSegmentSeconds });

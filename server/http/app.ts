@@ -1,11 +1,10 @@
 import path from 'node:path';
-import express, { type Express, type Request, type Router } from 'express';
+import express, { type Express, type Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import type { Actor } from '../accounts/grants';
 import type { Logger } from '../logger';
 import type { Health, Readiness } from '../protocol';
 import { errorHandler, notFound } from './error-handler';
-import { mountRoutes, openApiDocument, type RouteSpec } from './route';
+import { openApiDocument, type RouteSpec } from './route';
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -14,16 +13,14 @@ export interface HttpAppDeps {
   routes: RouteSpec[];
   /** Signed recording files under /media. */
   media: Router;
-  actorOf: (req: Request) => Actor;
   publicBaseUrl: string;
-  checkResponses: boolean;
 }
 
+/** Pages, media, docs and health checks; /api/v1 is served by http/api.ts in front of it. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(express.json({ limit: '64kb' }));
 
   app.get('/healthz', (_req, res) => {
     const body: Health = { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
@@ -43,7 +40,6 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     res.json(openapi);
   });
   app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Lectern API' }));
-  app.use('/api/v1', mountRoutes(deps.routes, { actorOf: deps.actorOf, checkResponses: deps.checkResponses }));
 
   app.use(deps.media);
   app.use(express.static(path.resolve(deps.webDir), { index: 'index.html', maxAge: '5m' }));

@@ -1,9 +1,15 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError, BadRequestError, NotFoundError, toErrorBody } from '../errors';
+import { AppError, BadRequestError, NotFoundError, toErrorBody, type ErrorBody } from '../errors';
 import type { Logger } from '../logger';
 
-/** The one place where errors become HTTP responses. */
+/** The one place where errors become HTTP responses, for the API and the Express side alike. */
+export function errorResponse(err: unknown, logger: Logger, request: { method?: string | undefined; url?: string | undefined }): { status: number; body: ErrorBody } {
+  const appError = toAppError(err);
+  if (appError.status >= 500) logger.error({ err, method: request.method, url: request.url }, 'request failed');
+  return { status: appError.status, body: toErrorBody(appError) };
+}
+
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
@@ -16,21 +22,13 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof URIError) {
     return new BadRequestError('malformed_path', 'The path is not valid percent-encoding');
   }
-  // body-parser marks malformed JSON with type 'entity.parse.failed'.
-  if (typeof err === 'object' && err !== null && (err as { type?: unknown }).type === 'entity.parse.failed') {
-    return new BadRequestError('malformed_json', 'The request body is not valid JSON');
-  }
-  if (typeof err === 'object' && err !== null && (err as { type?: unknown }).type === 'entity.too.large') {
-    return new AppError(413, 'payload_too_large', 'The request body is too large');
-  }
   return new AppError(500, 'internal', 'Internal server error');
 }
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const appError = toAppError(err);
-    if (appError.status >= 500) logger.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
-    res.status(appError.status).json(toErrorBody(appError));
+    const { status, body } = errorResponse(err, logger, { method: req.method, url: req.originalUrl });
+    res.status(status).json(body);
   };
 }
 

@@ -1,10 +1,8 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import type { Request, RequestHandler, Response } from 'express';
 import { z, type ZodType } from 'zod';
 import { has, type Actor, type Grant } from '../accounts/grants';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import { errorBodySchema } from '../protocol';
-import { RouteTable } from './route-table';
 
 /**
  * Who may call a route: anyone, any signed-in user, or a holder of one grant.
@@ -19,8 +17,8 @@ export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  req: Request;
-  res: Response;
+  /** The caller's address (X-Forwarded-For believed from a proxy on this host only). */
+  clientIp: string;
 }
 
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
@@ -37,6 +35,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   status?: 200 | 201 | 202 | 204;
   response?: ZodType;
   contentType?: 'application/json' | 'text/calendar';
+  /** Sent as a download with this file name (on success only). */
+  attachment?: string;
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
 }
 
@@ -50,41 +50,6 @@ export function authorize(actor: Actor, access: Access): void {
   if (access === 'public') return;
   if (actor.kind !== 'user') throw new UnauthorizedError();
   if (access !== 'user' && !has(actor, access)) throw new ForbiddenError('missing_grant', `This needs the ${access} grant`);
-}
-
-/**
- * Mounts the routes: every param, query and body is parsed with its zod
- * schema before the handler runs, and a parse failure is a 400 that changes
- * nothing. In tests, responses are parsed too, so the schemas cannot drift.
- */
-export function mountRoutes(routes: RouteSpec[], opts: { actorOf: (req: Request) => Actor; checkResponses: boolean }): RequestHandler {
-  const table = new RouteTable<RouteSpec>();
-  for (const spec of routes) table.add(spec.method, spec.path, spec);
-
-  return async (req, res, next) => {
-    try {
-      const found = table.find(req.method, req.path);
-      if (!found) return next();
-      const spec = found.value;
-      const actor = opts.actorOf(req);
-      authorize(actor, spec.access);
-      const params = spec.params ? spec.params.parse(found.params) : undefined;
-      const query = spec.query ? spec.query.parse(req.query) : undefined;
-      const body = spec.body ? spec.body.parse(req.body ?? {}) : undefined;
-      const result = await spec.handler({ actor, params, query, body, req, res });
-      if (res.headersSent) return;
-      const status = spec.status ?? 200;
-      if (status === 204 || result === undefined) {
-        res.status(status === 200 ? 204 : status).end();
-      } else if (spec.contentType === 'text/calendar') {
-        res.status(status).type('text/calendar; charset=utf-8').send(result);
-      } else {
-        res.status(status).json(opts.checkResponses && spec.response ? spec.response.parse(result) : result);
-      }
-    } catch (err) {
-      next(err);
-    }
-  };
 }
 
 export function openApiDocument(routes: RouteSpec[], info: { title: string; version: string; serverUrl: string }) {

@@ -62,7 +62,10 @@ describe('health and readiness', () => {
     const missing = await fetch(`${app.url}/api/nothing-here`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 'route_not_found' } });
-    const malformed = await fetch(`${app.url}/api/nothing-here`, {
+    const missingApi = await fetch(`${app.url}/api/v1/nothing-here`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(missingApi.status).toBe(404);
+    expect(await missingApi.json()).toMatchObject({ error: { code: 'route_not_found', message: 'No route for POST /api/v1/nothing-here' } });
+    const malformed = await fetch(`${app.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"oops":',

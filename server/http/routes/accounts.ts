@@ -14,7 +14,7 @@ export function accountRoutes(accounts: AccountService): RouteSpec[] {
       method: 'post', path: '/auth/login', tag: 'accounts', access: 'public',
       summary: 'Sign in with e-mail and password (throttled per account and per IP)',
       body: loginBody, response: sessionView,
-      handler: ({ body, req }) => accounts.login(body.email, body.password, req.ip ?? 'unknown'),
+      handler: ({ body, clientIp }) => accounts.login(body.email, body.password, clientIp),
     }),
     route({
       method: 'post', path: '/auth/refresh', tag: 'accounts', access: 'public',

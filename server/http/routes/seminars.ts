@@ -42,12 +42,8 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
     }),
     route({
       method: 'get', path: '/seminars/:id/calendar.ics', tag: 'calendar', access: 'public',
-      summary: 'The seminar as an iCalendar file', params: idParams, contentType: 'text/calendar',
-      handler: async ({ actor, params, res }) => {
-        const ics = await calendar.seminarIcs(actor, params.id);
-        res.attachment('seminar.ics');
-        return ics;
-      },
+      summary: 'The seminar as an iCalendar file', params: idParams, contentType: 'text/calendar', attachment: 'seminar.ics',
+      handler: ({ actor, params }) => calendar.seminarIcs(actor, params.id),
     }),
     route({
       method: 'get', path: '/seminars/:id/registration', tag: 'seminars', access: 'seminars:register',

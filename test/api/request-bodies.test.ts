@@ -1,0 +1,108 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lectern } from '../../server/main';
+import { Api, cast } from '../support/api';
+import { startTestApp } from '../support/app';
+
+// The API reads bodies itself (not through express.json): these are the rules it keeps.
+let app: Lectern;
+let api: Api;
+let people: Awaited<ReturnType<typeof cast>>;
+
+beforeAll(async () => {
+  app = await startTestApp('request-bodies');
+  api = Api.of(app);
+  people = await cast(api);
+});
+afterAll(() => app.stop());
+
+const registration = (email: string) => JSON.stringify({ email, password: 'correct horse battery', displayName: 'Ирина', locale: 'ru' });
+
+async function signsIn(email: string): Promise<boolean> {
+  const res = await api.call('POST', '/auth/login', { body: { email, password: 'correct horse battery' } });
+  return res.status === 200;
+}
+
+/** A raw request, so that chunked bodies and odd headers go out exactly as written. */
+function raw(method: string, path: string, headers: Record<string, string>, chunks: string[]): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${app.url}${path}`, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    for (const c of chunks) req.write(c);
+    req.end();
+  });
+}
+
+describe('request bodies', () => {
+  it('accepts JSON with a UTF-8 charset and parameters in any case', async () => {
+    const email = 'charset-ok@test.lectern';
+    const res = await raw('POST', '/api/v1/auth/register', { 'content-type': 'Application/JSON; Charset="UTF-8"' }, [registration(email)]);
+    expect(res.status).toBe(201);
+    expect(await signsIn(email)).toBe(true);
+  });
+
+  it('refuses another charset with 415 unsupported_charset, and registers no one', async () => {
+    const email = 'latin1@test.lectern';
+    const res = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json; charset=latin1' }, [registration(email)]);
+    expect(res.status).toBe(415);
+    expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'unsupported_charset' } });
+    expect(await signsIn(email)).toBe(false);
+  });
+
+  it('refuses a compressed body with 415 unsupported_encoding, and registers no one', async () => {
+    const email = 'gzip@test.lectern';
+    const res = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [registration(email)]);
+    expect(res.status).toBe(415);
+    expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'unsupported_encoding' } });
+    expect(await signsIn(email)).toBe(false);
+  });
+
+  it('reads a chunked body, and refuses one that grows past 64 kB with 413', async () => {
+    const email = 'chunked@test.lectern';
+    const body = registration(email);
+    const ok = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json' }, [body.slice(0, 10), body.slice(10)]);
+    expect(ok.status).toBe(201);
+
+    const big = JSON.stringify({ title: 'x', description: 'д'.repeat(40_000) });
+    const refused = await raw('POST', '/api/v1/seminars', { 'content-type': 'application/json', authorization: `Bearer ${people.lecturer.token}` }, [big.slice(0, 30_000), big.slice(30_000)]);
+    expect(refused.status).toBe(413);
+    expect(refused.headers.connection).toBe('close');
+    expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'payload_too_large' } });
+  });
+
+  it('treats a body of another type as no body: the schema then refuses it', async () => {
+    const res = await raw('POST', '/api/v1/auth/register', { 'content-type': 'text/plain' }, [registration('plain@test.lectern')]);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'invalid_request' } });
+  });
+});
+
+describe('responses', () => {
+  it('answers HEAD like GET, without a body', async () => {
+    const get = await raw('GET', '/api/v1/me', { authorization: `Bearer ${people.learner.token}` }, []);
+    const head = await raw('HEAD', '/api/v1/me', { authorization: `Bearer ${people.learner.token}` }, []);
+    expect(get.status).toBe(200);
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(get.headers['content-length']);
+    expect(head.text).toBe('');
+  });
+
+  it('sends a seminar calendar as a download', async () => {
+    const created = await api.call('POST', '/seminars', {
+      token: people.lecturer.token,
+      body: { title: 'Налоги для ИП', track: 'Taxes', startsAt: '2030-04-01T19:00', durationMinutes: 60, capacity: 20 },
+    });
+    expect(created.status).toBe(201);
+    await api.call('POST', `/seminars/${created.body.id}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
+    const res = await api.call('GET', `/seminars/${created.body.id}/calendar.ics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="seminar.ics"');
+    expect(res.text).toContain('BEGIN:VCALENDAR');
+  });
+});
