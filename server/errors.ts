@@ -43,6 +43,18 @@ export class ConflictError extends AppError {
   }
 }
 
+export class PayloadTooLargeError extends AppError {
+  constructor(message = 'The request body is too large') {
+    super(413, 'payload_too_large', message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(code: string, message: string) {
+    super(415, code, message);
+  }
+}
+
 export class UnavailableError extends AppError {
   constructor(code: string, message: string) {
     super(503, code, message);

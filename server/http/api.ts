@@ -4,7 +4,8 @@ import type { Actor } from '../accounts/grants';
 import { NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import { errorResponse } from './error-handler';
-import { clientIp, readJsonBody } from './request';
+import { clientIp } from './client-ip';
+import { readJsonBody } from './request';
 import { authorize, type RouteSpec } from './route';
 import { RouteTable } from './route-table';
 
@@ -36,7 +37,10 @@ export function apiHandler(opts: ApiOptions): (req: IncomingMessage, res: Server
   const table = new RouteTable<RouteSpec>();
   for (const spec of opts.routes) table.add(spec.method, spec.path, spec);
 
-  const serve = async (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> => {
+  const serve = async (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> => {
+    // A fragment is not the server's business (browsers never send one; parseurl dropped it too).
+    const hashAt = target.indexOf('#');
+    const url = hashAt === -1 ? target : target.slice(0, hashAt);
     const queryAt = url.indexOf('?');
     const path = url.slice(API_PREFIX.length, queryAt === -1 ? undefined : queryAt);
     try {
@@ -50,7 +54,13 @@ export function apiHandler(opts: ApiOptions): (req: IncomingMessage, res: Server
       const params = spec.params ? spec.params.parse(found.params) : undefined;
       const query = spec.query ? spec.query.parse(queryAt === -1 ? {} : parseQuery(url.slice(queryAt + 1))) : undefined;
       const body = spec.body ? spec.body.parse(json ?? {}) : undefined;
-      const result = await spec.handler({ actor, params, query, body, clientIp: clientIp(req) });
+      const result = await spec.handler({
+        actor, params, query, body,
+        // Only sign-in needs it: not worked out for every heartbeat.
+        get clientIp() {
+          return clientIp(req);
+        },
+      });
       const status = spec.status ?? 200;
       if (status === 204 || result === undefined) {
         send(res, status === 200 ? 204 : status);
@@ -67,10 +77,16 @@ export function apiHandler(opts: ApiOptions): (req: IncomingMessage, res: Server
     }
   };
 
+  const prefix = `${API_PREFIX}/`;
   return (req, res) => {
     const url = req.url ?? '/';
-    if (!url.startsWith(`${API_PREFIX}/`)) return false;
-    void serve(req, res, url);
+    // Case-insensitive, as Express matched its mount path.
+    if (!url.startsWith(prefix) && url.slice(0, prefix.length).toLowerCase() !== prefix) return false;
+    serve(req, res, url).catch((err: unknown) => {
+      // Only a fault in answering an error gets here: the request cannot be answered.
+      opts.logger.error({ err, method: req.method, url }, 'could not answer the request');
+      res.destroy();
+    });
     return true;
   };
 }

@@ -1,69 +1,92 @@
 import type { IncomingMessage } from 'node:http';
-import { AppError, BadRequestError } from '../errors';
+import { pipeline, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { parse as parseContentType } from 'content-type';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+const DECODERS: Record<string, () => NodeJS.ReadWriteStream & Readable> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
 /**
  * The JSON body of a request, or undefined when it has none or is not JSON
- * (the route's schema then sees `{}`). Same rules as express.json's defaults:
- * only application/json, UTF-8, no content coding, an object or array at the
- * top, and a size limit checked against the header and while reading.
+ * (the route's schema then sees `{}`). express.json's default rules, except
+ * that the charset must be UTF-8: only application/json; gzip, deflate or br
+ * content coding; a size limit on the decoded body, checked against the
+ * header and while reading; a leading byte-order mark skipped; an object or
+ * array at the top.
  */
 export function readJsonBody(req: IncomingMessage, limit = BODY_LIMIT_BYTES): Promise<unknown> {
   const { headers } = req;
-  const type = headers['content-type'];
-  if (type === undefined || (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined)) return Promise.resolve(undefined);
-  const semicolon = type.indexOf(';');
-  if ((semicolon === -1 ? type : type.slice(0, semicolon)).trim().toLowerCase() !== 'application/json') return Promise.resolve(undefined);
-  const charset = semicolon === -1 ? undefined : /charset\s*=\s*"?([^";\s]+)/i.exec(type.slice(semicolon))?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    return Promise.reject(new AppError(415, 'unsupported_charset', `The body must be UTF-8, not ${charset}`));
+  if (headers['content-type'] === undefined || (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined)) {
+    return Promise.resolve(undefined);
   }
-  const coding = headers['content-encoding'];
-  if (coding !== undefined && coding.toLowerCase() !== 'identity') {
-    return Promise.reject(new AppError(415, 'unsupported_encoding', `Bodies with content-encoding ${coding} are not accepted`));
+  let type: ReturnType<typeof parseContentType>;
+  try {
+    type = parseContentType(headers['content-type']);
+  } catch {
+    return Promise.resolve(undefined);
   }
-  if (Number(headers['content-length']) > limit) return Promise.reject(tooLarge());
+  if (type.type !== 'application/json') return Promise.resolve(undefined);
+  const charset = type.parameters.charset?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8') {
+    return Promise.reject(new UnsupportedMediaTypeError('unsupported_charset', `The body must be UTF-8, not ${charset}`));
+  }
+  const coding = (headers['content-encoding'] ?? 'identity').toLowerCase();
+  const decoder = coding === 'identity' ? undefined : DECODERS[coding];
+  if (coding !== 'identity' && !decoder) {
+    return Promise.reject(new UnsupportedMediaTypeError('unsupported_encoding', `Bodies with content-encoding ${coding} are not accepted`));
+  }
+  if (!decoder && Number(headers['content-length']) > limit) return Promise.reject(new PayloadTooLargeError());
+  // pipeline passes a client's abort on to the decoder, which then fails the read.
+  return readText(decoder ? pipeline(req, decoder(), () => {}) : req, limit).then(parseStrictJson);
+}
 
+function readText(stream: Readable, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const stop = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onError);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         stop();
-        reject(tooLarge());
+        reject(new PayloadTooLargeError());
       } else {
         chunks.push(chunk);
       }
     };
     const onEnd = () => {
       stop();
-      try {
-        resolve(parseStrictJson(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8')));
-      } catch (err) {
-        reject(err);
-      }
+      resolve(Buffer.concat(chunks, size).toString('utf8'));
     };
+    // A client gone mid-body (closed before the end), or a compressed body that does not decode.
     const onError = () => {
       stop();
-      reject(new BadRequestError('request_aborted', 'The request body was not received in full'));
+      reject(new BadRequestError('unreadable_body', 'The request body could not be read in full'));
     };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onError);
   });
 }
 
-function parseStrictJson(text: string): unknown {
-  const first = /\S/.exec(text)?.[0];
+function parseStrictJson(raw: string): unknown {
   // An empty body is no body, as in express.json.
-  if (first === undefined) return undefined;
+  if (raw.length === 0) return undefined;
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  const first = /[^\x20\t\n\r]/.exec(text)?.[0];
   if (first !== '{' && first !== '[') throw malformed();
   try {
     return JSON.parse(text);
@@ -74,29 +97,4 @@ function parseStrictJson(text: string): unknown {
 
 function malformed(): BadRequestError {
   return new BadRequestError('malformed_json', 'The request body is not valid JSON');
-}
-
-function tooLarge(): AppError {
-  return new AppError(413, 'payload_too_large', 'The request body is too large');
-}
-
-/**
- * The caller's address as Express gives it with `trust proxy` set to loopback:
- * X-Forwarded-For is believed only for hops made through a proxy on this host.
- */
-export function clientIp(req: IncomingMessage): string {
-  let address = req.socket.remoteAddress ?? 'unknown';
-  const forwarded = req.headers['x-forwarded-for'];
-  if (forwarded === undefined) return address;
-  const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',');
-  for (let i = hops.length - 1; i >= 0 && isLoopback(address); i--) {
-    const hop = hops[i]!.trim();
-    if (hop === '') break;
-    address = hop;
-  }
-  return address;
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }

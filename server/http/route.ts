@@ -80,6 +80,7 @@ export function openApiDocument(routes: RouteSpec[], info: { title: string; vers
               : {}),
         },
         400: errorResponse,
+        ...(spec.body ? { 413: errorResponse, 415: errorResponse } : {}),
         ...(spec.access === 'public' ? {} : { 401: errorResponse, 403: errorResponse }),
         404: errorResponse,
         409: errorResponse,

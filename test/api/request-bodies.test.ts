@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
@@ -24,7 +25,7 @@ async function signsIn(email: string): Promise<boolean> {
 }
 
 /** A raw request, so that chunked bodies and odd headers go out exactly as written. */
-function raw(method: string, path: string, headers: Record<string, string>, chunks: string[]): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+function raw(method: string, path: string, headers: Record<string, string>, chunks: Array<string | Buffer>): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${app.url}${path}`, { method, headers }, (res) => {
       let text = '';
@@ -54,12 +55,40 @@ describe('request bodies', () => {
     expect(await signsIn(email)).toBe(false);
   });
 
-  it('refuses a compressed body with 415 unsupported_encoding, and registers no one', async () => {
+  it('decodes a gzip body, and refuses an unknown coding with 415 unsupported_encoding', async () => {
     const email = 'gzip@test.lectern';
-    const res = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [registration(email)]);
-    expect(res.status).toBe(415);
-    expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'unsupported_encoding' } });
+    const ok = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [gzipSync(registration(email))]);
+    expect(ok.status).toBe(201);
+    expect(await signsIn(email)).toBe(true);
+
+    const other = 'compress@test.lectern';
+    const refused = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'compress' }, [registration(other)]);
+    expect(refused.status).toBe(415);
+    expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'unsupported_encoding' } });
+    expect(await signsIn(other)).toBe(false);
+  });
+
+  it('refuses a gzip body that does not decode, or decodes past 64 kB, and registers no one', async () => {
+    const email = 'bomb@test.lectern';
+    const corrupt = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [registration(email)]);
+    expect(corrupt.status).toBe(400);
+    expect(JSON.parse(corrupt.text)).toMatchObject({ error: { code: 'unreadable_body' } });
+
+    // 1 MB of spaces compresses to about 1 kB: the limit is on what it decodes to.
+    const bomb = gzipSync(registration(email).replace('{', `{${' '.repeat(1_000_000)}`));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const refused = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [bomb]);
+    expect(refused.status).toBe(413);
     expect(await signsIn(email)).toBe(false);
+  });
+
+  it('skips a byte-order mark, and refuses a body of only whitespace', async () => {
+    const email = 'bom@test.lectern';
+    const ok = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json' }, [`\ufeff${registration(email)}`]);
+    expect(ok.status).toBe(201);
+    const blank = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json' }, ['  \n ']);
+    expect(blank.status).toBe(400);
+    expect(JSON.parse(blank.text)).toMatchObject({ error: { code: 'malformed_json' } });
   });
 
   it('reads a chunked body, and refuses one that grows past 64 kB with 413', async () => {
@@ -83,6 +112,12 @@ describe('request bodies', () => {
 });
 
 describe('responses', () => {
+  it('matches the /api/v1 prefix in any case, as Express did', async () => {
+    const res = await raw('GET', '/API/V1/me', { authorization: `Bearer ${people.learner.token}` }, []);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ id: people.learner.id });
+  });
+
   it('answers HEAD like GET, without a body', async () => {
     const get = await raw('GET', '/api/v1/me', { authorization: `Bearer ${people.learner.token}` }, []);
     const head = await raw('HEAD', '/api/v1/me', { authorization: `Bearer ${people.learner.token}` }, []);
