@@ -20,7 +20,6 @@ export interface HttpAppDeps {
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
 
   app.get('/healthz', (_req, res) => {
     const body: Health = { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };

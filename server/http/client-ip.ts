@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
 
-// What Express's `trust proxy` = 'loopback' gave as req.ip: X-Forwarded-For is
-// believed only for hops made through a proxy on this host. It keys the login
-// throttle per IP, so it must not be cheaper to spoof than it was.
+// The caller's address: X-Forwarded-For is believed only for hops made through a
+// proxy on this host (what Express's `trust proxy` = 'loopback' gave as req.ip).
+// It keys the login throttle per IP, so it must not be cheaper to spoof than that.
 const trustLoopback = proxyaddr.compile('loopback');
 
 export function clientIp(req: IncomingMessage): string {
