@@ -36,7 +36,7 @@ import { buildPage, CHROMIUM, launchChromium, measureJoins, servePage } from './
 import { clipSettings, encodeClip } from './fanout/clip';
 import type { Counters, FromLoadgen, ToLoadgen } from './fanout/loadgen';
 import { busyBetween, cpuTimes, hasTaskset, percentile, runqueueWaitNs, taskset, windowStats, type WindowStats } from './fanout/measure';
-import type { JoinResult } from './fanout/page/main';
+import type { JoinResult } from './fanout/join-result';
 import { viewerRtpCapabilities } from './fanout/sdp';
 import type { SenderStats } from './fanout/sender';
 import { seedLiveSeminar, startLecturerStream, startLectern, type LecturerStream } from './fanout/stage';
@@ -101,7 +101,10 @@ class Loadgen {
   private readonly ready: Promise<void>;
 
   constructor() {
-    this.child = fork(path.join(here, 'fanout', 'loadgen.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(path.join(here, 'fanout', 'loadgen.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let onReady!: () => void;
     this.ready = new Promise((resolve) => (onReady = resolve));
     this.child.on('message', (msg: FromLoadgen) => {
@@ -124,7 +127,15 @@ class Loadgen {
 
   async init(url: string, seminarId: string, certificate: PeerCertificate): Promise<void> {
     await this.ready;
-    this.child.send({ type: 'init', url, seminarId, certificate, joinTimeoutMs: settings.joinTimeoutMs, concurrency: settings.joinConcurrency, countEvery: settings.countEvery } satisfies ToLoadgen);
+    this.child.send({
+      type: 'init',
+      url,
+      seminarId,
+      certificate,
+      joinTimeoutMs: settings.joinTimeoutMs,
+      concurrency: settings.joinConcurrency,
+      countEvery: settings.countEvery,
+    } satisfies ToLoadgen);
   }
 
   request<T extends FromLoadgen>(msg: Record<string, unknown> & { type: ToLoadgen['type'] }): Promise<T> {
@@ -206,7 +217,12 @@ interface StepResult {
   loadgenSaturated: boolean;
 }
 
-async function measureWindow(stage: Stage, loadgen: Loadgen | undefined, pinning: Pinning, viewers: number): Promise<Omit<StepResult, 'joinFailures' | 'joinErrors' | 'degraded' | 'contended' | 'workerSaturated' | 'loadgenSaturated'>> {
+async function measureWindow(
+  stage: Stage,
+  loadgen: Loadgen | undefined,
+  pinning: Pinning,
+  viewers: number,
+): Promise<Omit<StepResult, 'joinFailures' | 'joinErrors' | 'degraded' | 'contended' | 'workerSaturated' | 'loadgenSaturated'>> {
   const cpu0 = cpuTimes();
   const w0 = processCpuSeconds(stage.workerPid);
   const l0 = processCpuSeconds(loadgen?.pid);
@@ -281,14 +297,24 @@ interface Ramp {
 async function addPlainSrtpViewers(stage: Stage, loadgen: Loadgen, count: number): Promise<{ ok: number; errors: string[] }> {
   const { ports } = await loadgen.request<Extract<FromLoadgen, { type: 'sinks' }>>({ type: 'open-sinks', count });
   const room = await stage.app.rooms.get(stage.seminarId);
-  const caps = viewerRtpCapabilities(room.rtpCapabilities as any) as any;
+  const caps = viewerRtpCapabilities(room.rtpCapabilities) as any;
   const listenInfo = stage.app.pool.listenInfo('udp');
   const expect: Array<{ port: number; videoSsrc: number; audioSsrc: number }> = [];
   const errors: string[] = [];
   for (const port of ports) {
     try {
-      const t = await room.origin.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false, enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' });
-      await t.connect({ ip: '127.0.0.1', port, srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: randomBytes(30).toString('base64') } });
+      const t = await room.origin.createPlainTransport({
+        listenInfo,
+        rtcpMux: true,
+        comedia: false,
+        enableSrtp: true,
+        srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80',
+      });
+      await t.connect({
+        ip: '127.0.0.1',
+        port,
+        srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: randomBytes(30).toString('base64') },
+      });
       const v = await t.consume({ producerId: stage.stream.videoProducerId, rtpCapabilities: caps });
       const a = await t.consume({ producerId: stage.stream.audioProducerId, rtpCapabilities: caps });
       expect.push({ port, videoSsrc: v.rtpParameters.encodings![0]!.ssrc!, audioSsrc: a.rtpParameters.encodings![0]!.ssrc! });
@@ -300,7 +326,13 @@ async function addPlainSrtpViewers(stage: Stage, loadgen: Loadgen, count: number
   return { ok: expect.length, errors };
 }
 
-async function ramp(stage: Stage, client: ClientKind, pinning: Pinning, cert: PeerCertificate, chromium: ChromiumRig | undefined): Promise<Ramp> {
+async function ramp(
+  stage: Stage,
+  client: ClientKind,
+  pinning: Pinning,
+  cert: PeerCertificate,
+  chromium: ChromiumRig | undefined,
+): Promise<Ramp> {
   const loadgen = new Loadgen();
   try {
     await loadgen.init(stage.app.url, stage.seminarId, cert);
@@ -329,7 +361,9 @@ async function ramp(stage: Stage, client: ClientKind, pinning: Pinning, cert: Pe
       const left = Math.max(10, settings.budgetSeconds + 60 - elapsed()) * 1000;
       const joined = await withTimeout(
         client === 'webrtc'
-          ? loadgen.request<Extract<FromLoadgen, { type: 'added' }>>({ type: 'add-webrtc', count: add }).then((res) => ({ ok: res.ok, errors: res.errors, joinMs: res.joinToFirstFrameMs }))
+          ? loadgen
+              .request<Extract<FromLoadgen, { type: 'added' }>>({ type: 'add-webrtc', count: add })
+              .then((res) => ({ ok: res.ok, errors: res.errors, joinMs: res.joinToFirstFrameMs }))
           : addPlainSrtpViewers(stage, loadgen, add).then((res) => ({ ...res, joinMs: [] as number[] })),
         left,
       );
@@ -339,7 +373,9 @@ async function ramp(stage: Stage, client: ClientKind, pinning: Pinning, cert: Pe
       }
       ({ ok, errors, joinMs } = joined);
       current += ok;
-      log(`${client}: ${ok}/${add} joined in ${round((performance.now() - t) / 1000, 1)} s${errors.length ? `; errors: ${errors.join(' | ')}` : ''}`);
+      log(
+        `${client}: ${ok}/${add} joined in ${round((performance.now() - t) / 1000, 1)} s${errors.length ? `; errors: ${errors.join(' | ')}` : ''}`,
+      );
       if (workerDied(stage)) {
         crashed = `the mediasoup worker died while ${add} viewers joined (N → ${target}); errors: ${errors.join(' | ')}`;
         stoppedBecause = 'worker crashed';
@@ -347,7 +383,15 @@ async function ramp(stage: Stage, client: ClientKind, pinning: Pinning, cert: Pe
       }
       await new Promise((r) => setTimeout(r, settings.settleSeconds * 1000));
       const m = await measureWindow(stage, loadgen, pinning, current);
-      const step = judge({ ...m, joinFailures: add - ok, joinErrors: errors, ...(joinMs.length ? { loadJoinMs: { p50: round(percentile(joinMs, 50)), p95: round(percentile(joinMs, 95)) } } : {}) }, add);
+      const step = judge(
+        {
+          ...m,
+          joinFailures: add - ok,
+          joinErrors: errors,
+          ...(joinMs.length ? { loadJoinMs: { p50: round(percentile(joinMs, 50)), p95: round(percentile(joinMs, 95)) } } : {}),
+        },
+        add,
+      );
       steps.push(step);
       const s = step.stats;
       log(
@@ -379,7 +423,10 @@ async function ramp(stage: Stage, client: ClientKind, pinning: Pinning, cert: Pe
     }
     return { client, baseline, steps, stoppedBecause, ...(loadedJoins ? { loadedJoins } : {}), ...(crashed ? { crashed } : {}) };
   } finally {
-    await withTimeout(loadgen.request({ type: 'close' }).catch(() => undefined), 5000);
+    await withTimeout(
+      loadgen.request({ type: 'close' }).catch(() => undefined),
+      5000,
+    );
     loadgen.close();
   }
 }
@@ -442,9 +489,28 @@ function summariseJoins(phase: string, count: number, results: JoinResult[], err
     joins: count,
     failed: errors.length,
     errors: [...new Set(errors)].slice(0, 5),
-    firstFrameMs: ms.length ? { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), min: round(Math.min(...ms)), max: round(Math.max(...ms)) } : null,
-    medianMarks: Object.fromEntries(markNames.map((n) => [n, round(percentile(results.flatMap((r) => (r.marks[n] === undefined ? [] : [r.marks[n]!])), 50))])),
-    socketConnectMsP50: results.length ? round(percentile(results.map((r) => r.socketConnectMs), 50)) : null,
+    firstFrameMs: ms.length
+      ? { p50: round(percentile(ms, 50)), p95: round(percentile(ms, 95)), min: round(Math.min(...ms)), max: round(Math.max(...ms)) }
+      : null,
+    medianMarks: Object.fromEntries(
+      markNames.map((n) => [
+        n,
+        round(
+          percentile(
+            results.flatMap((r) => (r.marks[n] === undefined ? [] : [r.marks[n]])),
+            50,
+          ),
+        ),
+      ]),
+    ),
+    socketConnectMsP50: results.length
+      ? round(
+          percentile(
+            results.map((r) => r.socketConnectMs),
+            50,
+          ),
+        )
+      : null,
     firstFrameBy: by,
     video: results[0] ? `${results[0].codec} ${results[0].videoWidth}x${results[0].videoHeight}` : '',
     handler: results[0]?.handler ?? '',
@@ -491,7 +557,15 @@ function rampTable(r: Ramp): string {
   ];
   for (const s of [r.baseline, ...r.steps]) {
     const st = s.stats;
-    const state = s.degraded.length ? `${s.contended ? 'contended' : 'degraded'}: ${s.degraded.join(', ')}` : s.workerSaturated ? 'worker saturated' : s.viewers === 0 ? 'ingest only' : s.loadgenSaturated ? 'ok (other cores saturated)' : 'ok';
+    const state = s.degraded.length
+      ? `${s.contended ? 'contended' : 'degraded'}: ${s.degraded.join(', ')}`
+      : s.workerSaturated
+        ? 'worker saturated'
+        : s.viewers === 0
+          ? 'ingest only'
+          : s.loadgenSaturated
+            ? 'ok (other cores saturated)'
+            : 'ok';
     rows.push(
       `| ${s.viewers} | ${pct(s.workerCores)} | ${s.cpuPerViewerPct === null ? '–' : round(s.cpuPerViewerPct, 3)} | ${st ? `${round(st.videoLossPct, 2)} %` : '–'} | ${st ? `${round(st.audioLossPct, 2)} %` : '–'} | ` +
         `${st ? `${round(st.viewerFpsMean, 1)}; ${round(st.fpsRatioP10 * s.sourceFps, 1)} / ${round(s.sourceFps, 1)}` : `– / ${round(s.sourceFps, 1)}`} | ${st ? round(st.viewerMbpsMean, 2) : '–'} | ` +
@@ -502,11 +576,19 @@ function rampTable(r: Ramp): string {
 }
 
 function joinTable(list: JoinSummary[]): string {
-  const rows = ['| phase | joins | failed | join → first frame p50 | p95 | min–max | median milestones (ms after room:join) |', '| --- | ---: | ---: | ---: | ---: | --- | --- |'];
+  const rows = [
+    '| phase | joins | failed | join → first frame p50 | p95 | min–max | median milestones (ms after room:join) |',
+    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+  ];
   for (const j of list) {
     const f = j.firstFrameMs;
     rows.push(
-      `| ${j.phase} | ${j.joins} | ${j.failed}${j.workerDied ? ' (worker died)' : ''} | ${f ? `${f.p50} ms` : '–'} | ${f ? `${f.p95} ms` : '–'} | ${f ? `${f.min}–${f.max} ms` : '–'} | ${Object.entries(j.medianMarks).map(([k, v]) => `${k} ${v}`).join(', ') || (j.errors[0] ?? '')} |`,
+      `| ${j.phase} | ${j.joins} | ${j.failed}${j.workerDied ? ' (worker died)' : ''} | ${f ? `${f.p50} ms` : '–'} | ${f ? `${f.p95} ms` : '–'} | ${f ? `${f.min}–${f.max} ms` : '–'} | ${
+        Object.entries(j.medianMarks)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') ||
+        (j.errors[0] ?? '')
+      } |`,
     );
   }
   return rows.join('\n');
@@ -530,15 +612,37 @@ function capacity(r: Ramp): Capacity {
   const firstBad = r.steps.find((s) => s.degraded.length && !s.contended);
   const contended = r.steps.filter((s) => s.contended).map((s) => s.viewers);
   if (!last) {
-    return { client: r.client, lastHealthy: 0, workerCoresAtLastHealthy: 0, cpuPerViewerPct: null, marginalCpuPerViewerPct: null, viewersPerCore: null, kind: 'none', note: r.crashed ?? `no healthy step (${r.stoppedBecause})` };
+    return {
+      client: r.client,
+      lastHealthy: 0,
+      workerCoresAtLastHealthy: 0,
+      cpuPerViewerPct: null,
+      marginalCpuPerViewerPct: null,
+      viewersPerCore: null,
+      kind: 'none',
+      note: r.crashed ?? `no healthy step (${r.stoppedBecause})`,
+    };
   }
   const marginal = last.viewers > 0 ? (100 * (last.workerCores - r.baseline.workerCores)) / last.viewers : null;
-  const base = { client: r.client, lastHealthy: last.viewers, workerCoresAtLastHealthy: round(last.workerCores, 3), cpuPerViewerPct: last.cpuPerViewerPct === null ? null : round(last.cpuPerViewerPct, 4), marginalCpuPerViewerPct: marginal === null ? null : round(marginal, 4) };
+  const base = {
+    client: r.client,
+    lastHealthy: last.viewers,
+    workerCoresAtLastHealthy: round(last.workerCores, 3),
+    cpuPerViewerPct: last.cpuPerViewerPct === null ? null : round(last.cpuPerViewerPct, 4),
+    marginalCpuPerViewerPct: marginal === null ? null : round(marginal, 4),
+  };
   if (firstBad && firstBad.workerCores >= 0.9) {
-    return { ...base, viewersPerCore: last.viewers, kind: 'measured', note: `the worker's core was ${pct(firstBad.workerCores)} busy when quality degraded at N = ${firstBad.viewers}: the SFU is the limit` };
+    return {
+      ...base,
+      viewersPerCore: last.viewers,
+      kind: 'measured',
+      note: `the worker's core was ${pct(firstBad.workerCores)} busy when quality degraded at N = ${firstBad.viewers}: the SFU is the limit`,
+    };
   }
   const starved = firstBad && (firstBad.workerWaitFraction ?? 0) > 0.1;
-  const contendedNote = contended.length ? `; N = ${contended.join(', ')} degraded while the worker waited for its core (other work on the machine) and are not counted` : '';
+  const contendedNote = contended.length
+    ? `; N = ${contended.join(', ')} degraded while the worker waited for its core (other work on the machine) and are not counted`
+    : '';
   const why = firstBad
     ? `quality degraded at N = ${firstBad.viewers} with the worker using only ${pct(firstBad.workerCores)} of a core` +
       (starved
@@ -553,7 +657,6 @@ function capacity(r: Ramp): Capacity {
   };
 }
 
-
 // --- the run --------------------------------------------------------------------------------
 
 export async function run(): Promise<void> {
@@ -566,7 +669,9 @@ export async function run(): Promise<void> {
   const loadAverage = round(loadavg()[0]!, 2);
   if (pinning.enabled) taskset(pinning.otherCpus, process.pid);
   log(`${m.nproc} cores (${m.cpuModel}); ${pinning.why}`);
-  log(`before starting: cores busy ${backgroundBusy.map((b) => `${round(100 * b)} %`).join(' / ')} (other work on the machine), load average ${loadAverage}`);
+  log(
+    `before starting: cores busy ${backgroundBusy.map((b) => `${round(100 * b)} %`).join(' / ')} (other work on the machine), load average ${loadAverage}`,
+  );
   const tmp = await mkdtemp(path.join(tmpdir(), 'lectern-fanout-'));
   let stage: Stage | undefined;
   let chromium: ChromiumRig | undefined;
@@ -590,7 +695,9 @@ export async function run(): Promise<void> {
       log(`chromium: ${settings.joins} joins, no other viewers`);
       const idle = await chromium.joins(stage, settings.joins, 'no other viewers');
       joins.push(idle);
-      log(`chromium: p50 ${idle.firstFrameMs?.p50 ?? '–'} ms, p95 ${idle.firstFrameMs?.p95 ?? '–'} ms, ${idle.failed} failed${idle.errors.length ? `: ${idle.errors.join(' | ')}` : ''}`);
+      log(
+        `chromium: p50 ${idle.firstFrameMs?.p50 ?? '–'} ms, p95 ${idle.firstFrameMs?.p95 ?? '–'} ms, ${idle.failed} failed${idle.errors.length ? `: ${idle.errors.join(' | ')}` : ''}`,
+      );
       if (idle.workerDied) webrtcBlocked = `the mediasoup worker died when Chromium (mediasoup-client) connected: ${idle.errors[0] ?? ''}`;
     }
     if (!webrtcBlocked) {
@@ -636,13 +743,28 @@ export async function run(): Promise<void> {
   ];
   const md: string[] = [`### Fan-out (${new Date().toISOString().slice(0, 10)})`, '', ...header.map((l) => `${l}  `), ''];
   for (const r of ramps) {
-    md.push(r.client === 'webrtc' ? '**WebRTC viewers**' : '**Fallback, NOT WebRTC: SRTP-encrypted PlainTransport consumers to UDP sockets (no ICE, no DTLS, no signalling)**', '', rampTable(r), '', `Ramp stopped: ${r.stoppedBecause}.`, '');
+    md.push(
+      r.client === 'webrtc'
+        ? '**WebRTC viewers**'
+        : '**Fallback, NOT WebRTC: SRTP-encrypted PlainTransport consumers to UDP sockets (no ICE, no DTLS, no signalling)**',
+      '',
+      rampTable(r),
+      '',
+      `Ramp stopped: ${r.stoppedBecause}.`,
+      '',
+    );
   }
   if (joins.length) md.push('**Join → first decoded frame (Chromium)**', '', joinTable(joins), '');
   md.push('**Verdict**', '');
-  for (const c of capacities) md.push(`- ${c.client}: ${c.viewersPerCore ?? '–'} viewers per core (${c.kind}); CPU per viewer ${c.cpuPerViewerPct ?? '–'} % of a core (marginal ${c.marginalCpuPerViewerPct ?? '–'} %). ${c.note}.`);
+  for (const c of capacities)
+    md.push(
+      `- ${c.client}: ${c.viewersPerCore ?? '–'} viewers per core (${c.kind}); CPU per viewer ${c.cpuPerViewerPct ?? '–'} % of a core (marginal ${c.marginalCpuPerViewerPct ?? '–'} %). ${c.note}.`,
+    );
   md.push(`- Viewers per core: ${verdict.viewersPerCore}.`, `- Join → first frame: ${verdict.joinToFirstFrame}.`);
-  if (m.nproc <= 2) md.push(`- Measured on a ${m.nproc}-core machine: the load generator shares the machine with the SFU; no 16-core machine was available.`);
+  if (m.nproc <= 2)
+    md.push(
+      `- Measured on a ${m.nproc}-core machine: the load generator shares the machine with the SFU; no 16-core machine was available.`,
+    );
   const markdown = md.join('\n');
 
   await mkdir(resultsDir, { recursive: true });
@@ -678,7 +800,9 @@ export async function run(): Promise<void> {
 
 function nodeDataChannelVersion(): string {
   try {
-    return (JSON.parse(readFileSync(path.join(here, '..', 'node_modules', 'node-datachannel', 'package.json'), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(path.join(here, '..', 'node_modules', 'node-datachannel', 'package.json'), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return '?';
   }
@@ -686,7 +810,10 @@ function nodeDataChannelVersion(): string {
 
 function chromiumVersion(): string {
   try {
-    return execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().replace(/^Chromium /, '').split(' ')[0]!;
+    return execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .replace(/^Chromium /, '')
+      .split(' ')[0]!;
   } catch {
     return 'unavailable';
   }

@@ -54,13 +54,11 @@ const HEARTBEAT_PATH = '/api/v1/progress/heartbeats';
 const PACED = 'progress heartbeats, paced at 50 % of hello GET';
 const BARE_GET = 'node:http GET, no framework (for context)';
 
-
 function log(msg: string): void {
   process.stderr.write(`[bench progress] ${msg}\n`);
 }
 
 // --- talking to Lectern -------------------------------------------------------------------
-
 
 async function register(base: string, email: string, displayName: string) {
   const res = await call(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
@@ -93,7 +91,13 @@ async function seed(base: string): Promise<{ learners: Learner[]; contentIds: st
   for (let i = 0; i < settings.contents; i++) {
     const res = await call(base, 'POST', '/seminars', {
       token: lecturerToken,
-      body: { title: `Бенчмарк ${i + 1}: финансовая модель`, track: 'finance', startsAt: '2030-03-01T18:30', durationMinutes: 90, capacity: 1000 },
+      body: {
+        title: `Бенчмарк ${i + 1}: финансовая модель`,
+        track: 'finance',
+        startsAt: '2030-03-01T18:30',
+        durationMinutes: 90,
+        capacity: 1000,
+      },
     });
     if (res.status !== 201) throw new Error(`create seminar: ${res.status} ${res.text}`);
     // Learners may only report progress on content they can see: not drafts.
@@ -170,7 +174,10 @@ class Loadgen {
   private readonly firstReady: Promise<void>;
 
   constructor() {
-    this.child = fork(path.join(here, 'lib', 'loadgen.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(path.join(here, 'lib', 'loadgen.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.firstReady = new Promise((resolve) => (this.readyWaiter = resolve));
     this.child.on('message', (msg: FromLoadgen) => {
       if (msg.type === 'ready') {
@@ -265,14 +272,17 @@ function instrumentProgress(app: Lectern) {
     const records = progress.bufferedCount;
     const t0 = performance.now();
     const p = flush();
-    void p.then(() => {
-      if (records === 0) return;
-      const ms = performance.now() - t0;
-      stats.flushes++;
-      stats.records += records;
-      stats.flushMs += ms;
-      stats.maxFlushMs = Math.max(stats.maxFlushMs, ms);
-    }, () => {});
+    void p.then(
+      () => {
+        if (records === 0) return;
+        const ms = performance.now() - t0;
+        stats.flushes++;
+        stats.records += records;
+        stats.flushMs += ms;
+        stats.maxFlushMs = Math.max(stats.maxFlushMs, ms);
+      },
+      () => {},
+    );
     return p;
   };
   const failed = (err: unknown) => {
@@ -323,7 +333,9 @@ async function measure(
   }
   // Let buffered heartbeats reach the database before measuring.
   await new Promise((r) => setTimeout(r, 1500));
-  log(`${scenario}: measuring ${settings.durationSeconds} s, ${settings.connections} connections${'rate' in target && target.rate ? `, paced at ${target.rate} req/s` : ''}`);
+  log(
+    `${scenario}: measuring ${settings.durationSeconds} s, ${settings.connections} connections${'rate' in target && target.rate ? `, paced at ${target.rate} req/s` : ''}`,
+  );
   opts.progress?.reset();
   const eld = monitorEventLoopDelay({ resolution: 1 });
   const stopProfile = opts.profile ? await startProfile() : undefined;
@@ -353,7 +365,9 @@ async function measure(
     ...(opts.progress ? { progressFlushes: opts.progress.read() } : {}),
     ...(profile ? { profile } : {}),
   };
-  log(`${scenario}: ${Math.round(result.reqPerSec)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`);
+  log(
+    `${scenario}: ${Math.round(result.reqPerSec)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+  );
   return result;
 }
 
@@ -382,28 +396,47 @@ interface LossCheck {
   ok: boolean;
 }
 
-function checkLearner(s: LearnerState, record: ProgressRecord | undefined, finalPosition: number): { exact: boolean; failure?: string; resumeOk: boolean } {
+function checkLearner(
+  s: LearnerState,
+  record: ProgressRecord | undefined,
+  finalPosition: number,
+): { exact: boolean; failure?: string; resumeOk: boolean } {
   const stored = record?.intervals ?? [];
   const what = record ? `stored ${JSON.stringify(stored.slice(0, 4))}${stored.length > 4 ? '…' : ''}` : 'no record stored';
   const sessions = s.sessions.filter((p) => p.sentTo > p.start);
   let exact = true;
   for (const p of sessions) {
     const found = stored.find(([from]) => Math.abs(from - p.start) < 1e-9);
-    if (p.acceptedTo > p.start && !found) return { exact: false, failure: `${s.userId}: page session from ${p.start} s missing (accepted up to ${p.acceptedTo} s; ${what})`, resumeOk: false };
+    if (p.acceptedTo > p.start && !found)
+      return {
+        exact: false,
+        failure: `${s.userId}: page session from ${p.start} s missing (accepted up to ${p.acceptedTo} s; ${what})`,
+        resumeOk: false,
+      };
     if (!found) continue;
     const to = found[1];
-    if (to < p.acceptedTo - 1e-9) return { exact: false, failure: `${s.userId}: session from ${p.start} s stored to ${to} s, but ${p.acceptedTo} s was accepted`, resumeOk: false };
-    if (to > p.sentTo + 1e-9) return { exact: false, failure: `${s.userId}: session from ${p.start} s stored to ${to} s, beyond the ${p.sentTo} s ever sent`, resumeOk: false };
+    if (to < p.acceptedTo - 1e-9)
+      return {
+        exact: false,
+        failure: `${s.userId}: session from ${p.start} s stored to ${to} s, but ${p.acceptedTo} s was accepted`,
+        resumeOk: false,
+      };
+    if (to > p.sentTo + 1e-9)
+      return {
+        exact: false,
+        failure: `${s.userId}: session from ${p.start} s stored to ${to} s, beyond the ${p.sentTo} s ever sent`,
+        resumeOk: false,
+      };
     if (Math.abs(to - p.acceptedTo) > 1e-9) exact = false;
   }
   for (const [from] of stored) {
-    if (!sessions.some((p) => Math.abs(from - p.start) < 1e-9)) return { exact: false, failure: `${s.userId}: stored interval from ${from} s was never sent`, resumeOk: false };
+    if (!sessions.some((p) => Math.abs(from - p.start) < 1e-9))
+      return { exact: false, failure: `${s.userId}: stored interval from ${from} s was never sent`, resumeOk: false };
   }
   return { exact, resumeOk: record?.resumePosition === finalPosition };
 }
 
 // --- the run ------------------------------------------------------------------------------
-
 
 function round(n: number, digits = 0): number {
   const f = 10 ** digits;
@@ -439,14 +472,21 @@ export async function run(): Promise<void> {
 
     const results: Array<ScenarioResult & { profile?: ProfileSummary }> = [];
     results.push(await measure(loadgen, 'hello-world GET', { kind: 'get', url: hello.url, path: '/hello' }));
-    results.push(await measure(loadgen, 'hello-world POST (express.json)', { kind: 'heartbeats', url: hello.url, path: '/hello', track: false }));
+    results.push(
+      await measure(loadgen, 'hello-world POST (express.json)', { kind: 'heartbeats', url: hello.url, path: '/hello', track: false }),
+    );
     results.push(await measure(loadgen, BARE_GET, { kind: 'get', url: hello.bareUrl, path: '/hello' }));
     results.push(
-      await measure(loadgen, 'progress heartbeats', { kind: 'heartbeats', url: app.url, path: HEARTBEAT_PATH, track: true }, {
-        ...(dbPid !== undefined ? { dbPid } : {}),
-        profile: settings.profile,
-        progress: progressStats,
-      }),
+      await measure(
+        loadgen,
+        'progress heartbeats',
+        { kind: 'heartbeats', url: app.url, path: HEARTBEAT_PATH, track: true },
+        {
+          ...(dbPid !== undefined ? { dbPid } : {}),
+          profile: settings.profile,
+          progress: progressStats,
+        },
+      ),
     );
 
     // The same heartbeats sent on a schedule, at half the hello-world GET rate: the latency a
@@ -457,11 +497,16 @@ export async function run(): Promise<void> {
     const capacity = results[results.length - 1]!.reqPerSec;
     if (capacity >= halfRate) {
       results.push(
-        await measure(loadgen, PACED, { kind: 'heartbeats', url: app.url, path: HEARTBEAT_PATH, track: true, rate: halfRate }, {
-          ...(dbPid !== undefined ? { dbPid } : {}),
-          progress: progressStats,
-          warmup: false,
-        }),
+        await measure(
+          loadgen,
+          PACED,
+          { kind: 'heartbeats', url: app.url, path: HEARTBEAT_PATH, track: true, rate: halfRate },
+          {
+            ...(dbPid !== undefined ? { dbPid } : {}),
+            progress: progressStats,
+            warmup: false,
+          },
+        ),
       );
     } else {
       log(`${PACED}: skipped, heartbeat capacity ${Math.round(capacity)} req/s is below ${halfRate} req/s`);
@@ -491,7 +536,10 @@ export async function run(): Promise<void> {
     app = undefined;
 
     restarted = await start(config, logger);
-    const records = await restarted.repos.progress.listForContents(contentIds, learners.map((l) => l.userId));
+    const records = await restarted.repos.progress.listForContents(
+      contentIds,
+      learners.map((l) => l.userId),
+    );
     const byKey = new Map(records.map((r) => [`${r.userId}:${r.contentId}`, r]));
     const loss: LossCheck = {
       learners: states.length,
@@ -548,7 +596,11 @@ async function report(
   const ratioBare = hb.reqPerSec / bare.reqPerSec;
   const ratioPost = hb.reqPerSec / post.reqPerSec;
   const halfRate = Math.max(1, Math.round(get.reqPerSec * settings.target.minRatio));
-  const pacedKeptUp = paced !== undefined && paced.requests >= 0.97 * (paced.requestedRate ?? 0) * settings.durationSeconds && paced.non2xx === 0 && paced.errors === 0;
+  const pacedKeptUp =
+    paced !== undefined &&
+    paced.requests >= 0.97 * (paced.requestedRate ?? 0) * settings.durationSeconds &&
+    paced.non2xx === 0 &&
+    paced.errors === 0;
   const met = ratio >= settings.target.minRatio && pacedKeptUp && paced.latencyMs.p99 <= settings.target.maxP99Ms;
 
   const lines = [
@@ -589,11 +641,19 @@ async function report(
   process.stdout.write(`\n${table}\n`);
   if (hb.profile) {
     process.stdout.write(`\nServer CPU profile of the heartbeat run (${hb.profile.totalMs} ms sampled, ${hb.profile.file}):\n`);
-    for (const a of hb.profile.byArea) process.stdout.write(`  ${a.percent.toFixed(1).padStart(5)} %  ${a.ms.toString().padStart(6)} ms  ${a.area}\n`);
+    for (const a of hb.profile.byArea)
+      process.stdout.write(`  ${a.percent.toFixed(1).padStart(5)} %  ${a.ms.toString().padStart(6)} ms  ${a.area}\n`);
     process.stdout.write('  hottest functions (self time):\n');
-    for (const f of hb.profile.topFunctions) process.stdout.write(`  ${f.percent.toFixed(1).padStart(5)} %  ${f.ms.toString().padStart(6)} ms  ${f.fn}\n`);
+    for (const f of hb.profile.topFunctions)
+      process.stdout.write(`  ${f.percent.toFixed(1).padStart(5)} %  ${f.ms.toString().padStart(6)} ms  ${f.fn}\n`);
   }
-  if (loss.failures.length) process.stdout.write(`\nLost heartbeats:\n${loss.failures.slice(0, 20).map((f) => `  ${f}`).join('\n')}\n`);
+  if (loss.failures.length)
+    process.stdout.write(
+      `\nLost heartbeats:\n${loss.failures
+        .slice(0, 20)
+        .map((f) => `  ${f}`)
+        .join('\n')}\n`,
+    );
 
   const json = {
     benchmark: 'progress',

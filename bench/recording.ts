@@ -56,7 +56,14 @@ const settings = {
   hlsPollMs: 50,
   chromium: { warmupSeconds: 6, windowSeconds: 12 },
   segmentSeconds: SEGMENT_SECONDS,
-  source: { width: WIDTH, height: HEIGHT, fps: FPS, videoBitrate: VIDEO_BITRATE, keyFrameIntervalSeconds: KEYFRAME_INTERVAL_SECONDS, audio: 'Opus 64 kb/s stereo (sine)' },
+  source: {
+    width: WIDTH,
+    height: HEIGHT,
+    fps: FPS,
+    videoBitrate: VIDEO_BITRATE,
+    keyFrameIntervalSeconds: KEYFRAME_INTERVAL_SECONDS,
+    audio: 'Opus 64 kb/s stereo (sine)',
+  },
   /** The watch page's own hls.js settings (web/src/hls-config.ts): plain HLS, ffmpeg writes no LL-HLS parts. */
   player: {
     lowLatency: LIVE_HLS,
@@ -65,7 +72,6 @@ const settings = {
   },
   targets: { copyCpuPercentOfCore: 10, endToPlayableMs: 5000, liveHlsBehindMs: 3000 },
 };
-
 
 function log(msg: string): void {
   process.stderr.write(`[bench recording] ${msg}\n`);
@@ -122,7 +128,14 @@ interface PlayerRun {
   machineBusyPercent: number;
 }
 
-async function liveSeminarRun(app: Lectern, cast: Awaited<ReturnType<typeof seed>>, codec: SourceCodec, n: number, scratch: string, appLog: string[]): Promise<SeminarRun> {
+async function liveSeminarRun(
+  app: Lectern,
+  cast: Awaited<ReturnType<typeof seed>>,
+  codec: SourceCodec,
+  n: number,
+  scratch: string,
+  appLog: string[],
+): Promise<SeminarRun> {
   const logFrom = appLog.length;
   let live: Awaited<ReturnType<typeof goLive>> | undefined;
   let recordingId: string | undefined;
@@ -130,9 +143,19 @@ async function liveSeminarRun(app: Lectern, cast: Awaited<ReturnType<typeof seed
     const rec = recordingId ? await app.repos.recordings.get(recordingId).catch(() => null) : null;
     const files = rec ? await readdir(path.join(app.config.recordingsDir, rec.dir)).catch(() => []) : [];
     return {
-      n, codec, seminarId: live?.id ?? '', failure,
+      n,
+      codec,
+      seminarId: live?.id ?? '',
+      failure,
       recording: rec ? { status: rec.status, segments: rec.segments ?? null, filesOnDisk: files } : null,
-      logs: appLog.slice(logFrom), webrtcLatencyMs: [], webrtcUnreadable: 0, hlsSegments: [], hlsUnreadable: 0, windowSeconds: 0, machineBusyPercent: NaN, loadAverage: loadavg()[0]!,
+      logs: appLog.slice(logFrom),
+      webrtcLatencyMs: [],
+      webrtcUnreadable: 0,
+      hlsSegments: [],
+      hlsUnreadable: 0,
+      windowSeconds: 0,
+      machineBusyPercent: NaN,
+      loadAverage: loadavg()[0]!,
     };
   };
   try {
@@ -197,7 +220,14 @@ async function liveSeminarRun(app: Lectern, cast: Awaited<ReturnType<typeof seed
 }
 
 /** A live seminar played by Chromium with hls.js (low-latency settings), beside the WebRTC probe. */
-async function playerRun(app: Lectern, cast: Awaited<ReturnType<typeof seed>>, bench: Awaited<ReturnType<typeof startPlayerBench>>, codec: SourceCodec, n: number, scratch: string): Promise<PlayerRun> {
+async function playerRun(
+  app: Lectern,
+  cast: Awaited<ReturnType<typeof seed>>,
+  bench: Awaited<ReturnType<typeof startPlayerBench>>,
+  codec: SourceCodec,
+  n: number,
+  scratch: string,
+): Promise<PlayerRun> {
   const live = await goLive(app, cast, codec, n);
   try {
     // Start the player as a learner would on a running seminar: once the playlist lists two segments.
@@ -244,7 +274,6 @@ async function playerRun(app: Lectern, cast: Awaited<ReturnType<typeof seed>>, b
     await live.source.stop();
   }
 }
-
 
 export async function run(): Promise<void> {
   const began = performance.now();
@@ -301,7 +330,9 @@ export async function run(): Promise<void> {
               `WebRTC p50 ${stats(r.webrtcLatencyMs).p50} ms over ${r.webrtcLatencyMs.length} frames; HLS newest frame p50 ${stats(hlsAges).p50} ms over ${hlsAges.length} segments`,
           );
         } else {
-          log(`seminar ${n} (${codec}) FAILED: ${r.failure}; recording ${JSON.stringify(r.recording)}; Lectern logged: ${r.logs.slice(-3).join(' | ').slice(0, 600) || 'nothing'}`);
+          log(
+            `seminar ${n} (${codec}) FAILED: ${r.failure}; recording ${JSON.stringify(r.recording)}; Lectern logged: ${r.logs.slice(-3).join(' | ').slice(0, 600) || 'nothing'}`,
+          );
         }
         runs.push(r);
       }
@@ -311,7 +342,10 @@ export async function run(): Promise<void> {
     const hlsJsFile = process.env.BENCH_RECORDING_CHROMIUM === '0' ? undefined : findHlsJs();
     let playerNote: string;
     if (!hlsJsFile) {
-      playerNote = process.env.BENCH_RECORDING_CHROMIUM === '0' ? 'skipped (BENCH_RECORDING_CHROMIUM=0)' : 'skipped: hls.js is not installed (npm install -D hls.js, or BENCH_HLSJS=…/hls.min.js)';
+      playerNote =
+        process.env.BENCH_RECORDING_CHROMIUM === '0'
+          ? 'skipped (BENCH_RECORDING_CHROMIUM=0)'
+          : 'skipped: hls.js is not installed (npm install -D hls.js, or BENCH_HLSJS=…/hls.min.js)';
       log(`Chromium + hls.js: ${playerNote}`);
     } else {
       playerNote = `hls.js ${await hlsJsVersion(hlsJsFile)} in ${chromiumVersion()}`;
@@ -321,7 +355,9 @@ export async function run(): Promise<void> {
         for (const codec of ['H264', 'VP8'] as const) {
           try {
             const r = await playerRun(app, cast, bench, codec, runs.length + players.length + 1, scratch);
-            log(`Chromium + hls.js (${codec}): presented frames p50 ${stats(r.player.latenciesMs).p50} ms over ${r.player.latenciesMs.length} frames, ${r.player.stalls} stalls; WebRTC p50 ${stats(r.webrtcLatencyMs).p50} ms`);
+            log(
+              `Chromium + hls.js (${codec}): presented frames p50 ${stats(r.player.latenciesMs).p50} ms over ${r.player.latenciesMs.length} frames, ${r.player.stalls} stalls; WebRTC p50 ${stats(r.webrtcLatencyMs).p50} ms`,
+            );
             players.push(r);
           } catch (err) {
             playerNote += `; ${codec} failed: ${(err as Error).message}`;
@@ -345,13 +381,22 @@ export async function run(): Promise<void> {
 
 function chromiumVersion(): string {
   try {
-    return execFileSync(process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execFileSync(process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return 'Chromium';
   }
 }
 
-async function report(cpu: CpuResult[], cpuFailures: string[], runs: SeminarRun[], players: PlayerRun[], playerNote: string, runtimeSeconds: number): Promise<void> {
+async function report(
+  cpu: CpuResult[],
+  cpuFailures: string[],
+  runs: SeminarRun[],
+  players: PlayerRun[],
+  playerNote: string,
+  runtimeSeconds: number,
+): Promise<void> {
   const m = machine();
   const date = new Date().toISOString();
   const copy = cpu.find((c) => c.mode === 'copy');
@@ -395,26 +440,31 @@ async function report(cpu: CpuResult[], cpuFailures: string[], runs: SeminarRun[
       modelPlayerLowLatencyMs: model,
       modelPlayerDefaultMs: stats(segs.map((s) => s.newestFrameAgeMs + Math.max(defaultSync, (s.targetDuration || 0) * 3000))),
       machineBusyPercent: mean(rs.map((r) => r.machineBusyPercent)),
-      chromium: pl && chromium && chromiumWebrtc
-        ? {
-            presentedMs: chromium,
-            fps: pl.player.latenciesMs.length / pl.windowSeconds,
-            unreadableFrames: pl.player.unreadable,
-            stalls: pl.player.stalls,
-            hlsJsLatencyMs: stats(pl.player.hlsJsLatencyMs),
-            errors: [...new Set(pl.player.errors)],
-            webrtcSameSeminarMs: chromiumWebrtc,
-            behindWebrtcMs: { p50: chromium.p50 - chromiumWebrtc.p50, p95: chromium.p95 - chromiumWebrtc.p50 },
-            machineBusyPercent: pl.machineBusyPercent,
-          }
-        : null,
+      chromium:
+        pl && chromium && chromiumWebrtc
+          ? {
+              presentedMs: chromium,
+              fps: pl.player.latenciesMs.length / pl.windowSeconds,
+              unreadableFrames: pl.player.unreadable,
+              stalls: pl.player.stalls,
+              hlsJsLatencyMs: stats(pl.player.hlsJsLatencyMs),
+              errors: [...new Set(pl.player.errors)],
+              webrtcSameSeminarMs: chromiumWebrtc,
+              behindWebrtcMs: { p50: chromium.p50 - chromiumWebrtc.p50, p95: chromium.p95 - chromiumWebrtc.p50 },
+              machineBusyPercent: pl.machineBusyPercent,
+            }
+          : null,
       behindWebrtcMs: { availabilityP50: newest.p50 - webrtc.p50, modelP50: model.p50 - webrtc.p50, modelP95: model.p95 - webrtc.p50 },
     };
   });
   const all = stats(done.map((r) => r.end.playableMs));
   const failedCount = runs.length - done.length;
   // Live HLS behind WebRTC, at p95 of the HLS side: Chromium's presented frames where measured, else the model.
-  const behind = perCodec.map((p) => ({ codec: p.codec, basis: p.chromium ? 'Chromium + hls.js' : 'model', p95: p.chromium ? p.chromium.behindWebrtcMs.p95 : p.behindWebrtcMs.modelP95 }));
+  const behind = perCodec.map((p) => ({
+    codec: p.codec,
+    basis: p.chromium ? 'Chromium + hls.js' : 'model',
+    p95: p.chromium ? p.chromium.behindWebrtcMs.p95 : p.behindWebrtcMs.modelP95,
+  }));
   const met = {
     copyCpu: copy !== undefined && copy.recorderPercentPerRealtimeSeminar <= settings.targets.copyCpuPercentOfCore,
     endToPlayable: failedCount === 0 && all.max <= settings.targets.endToPlayableMs,
@@ -441,9 +491,34 @@ async function report(cpu: CpuResult[], cpuFailures: string[], runs: SeminarRun[
     '',
     `| source | seminars | not playable in 30 s | p50 ms | max ms | seminar:end ack p50 / max ms |`,
     `|---|---:|---:|---:|---:|---|`,
-    ...perCodec.map((p) => `| ${p.codec} (${p.mode}) | ${p.seminars} | ${p.failures.length} | ${p.endToPlayableMs.p50} | ${p.endToPlayableMs.max} | ${p.endAckMs.p50} / ${p.endAckMs.max} |`),
+    ...perCodec.map(
+      (p) =>
+        `| ${p.codec} (${p.mode}) | ${p.seminars} | ${p.failures.length} | ${p.endToPlayableMs.p50} | ${p.endToPlayableMs.max} | ${p.endAckMs.p50} / ${p.endAckMs.max} |`,
+    ),
     `| all | ${runs.length} | ${failedCount} | **${all.p50}** | **${all.max}** | |`,
-    ...(failedCount ? ['', ...runs.filter((r) => !r.end).map((r) => `- Seminar ${r.n} (${r.codec}) failed: ${r.failure}; recording: ${JSON.stringify(r.recording)}; Lectern's last log lines: ${r.logs.slice(-2).map((l) => { try { const j = JSON.parse(l); return `${j.msg}${j.stderr ? ` (${String(j.stderr).slice(-160)})` : ''}`; } catch { return l.slice(0, 160); } }).join(' | ') || 'none'}`)] : []),
+    ...(failedCount
+      ? [
+          '',
+          ...runs
+            .filter((r) => !r.end)
+            .map(
+              (r) =>
+                `- Seminar ${r.n} (${r.codec}) failed: ${r.failure}; recording: ${JSON.stringify(r.recording)}; Lectern's last log lines: ${
+                  r.logs
+                    .slice(-2)
+                    .map((l) => {
+                      try {
+                        const j = JSON.parse(l);
+                        return `${j.msg}${j.stderr ? ` (${String(j.stderr).slice(-160)})` : ''}`;
+                      } catch {
+                        return l.slice(0, 160);
+                      }
+                    })
+                    .join(' | ') || 'none'
+                }`,
+            ),
+        ]
+      : []),
     '',
     `Target (≤ ${settings.targets.endToPlayableMs} ms, every seminar): ${yes(met.endToPlayable)}.`,
     '',
@@ -461,7 +536,12 @@ async function report(cpu: CpuResult[], cpuFailures: string[], runs: SeminarRun[
     '',
     players.length
       ? [
-          `**Real player: Chromium + hls.js** (${playerNote}; the watch page's settings, web/src/hls-config.ts: ${Object.entries(LIVE_HLS).filter(([k]) => /live|LowLatency|lowLatency/.test(k)).map(([k, v]) => `${k} ${v}`).join(', ')}; started once two segments are listed; ${settings.chromium.windowSeconds} s measured after ${settings.chromium.warmupSeconds} s)`,
+          `**Real player: Chromium + hls.js** (${playerNote}; the watch page's settings, web/src/hls-config.ts: ${Object.entries(LIVE_HLS)
+            .filter(([k]) => /live|LowLatency|lowLatency/.test(k))
+            .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+            .join(
+              ', ',
+            )}; started once two segments are listed; ${settings.chromium.windowSeconds} s measured after ${settings.chromium.warmupSeconds} s)`,
           '',
           `| source | presented frame: capture → screen | fps | stalls | hls.js' own latency estimate | WebRTC, same seminar | HLS behind WebRTC, p50 / p95 | machine busy |`,
           `|---|---|---:|---:|---|---|---|---:|`,
@@ -499,7 +579,10 @@ async function report(cpu: CpuResult[], cpuFailures: string[], runs: SeminarRun[
     settings,
     cpu,
     cpuFailures,
-    cpuRatioTranscodeToCopy: copy && transcode ? Math.round((transcode.recorderPercentPerRealtimeSeminar / copy.recorderPercentPerRealtimeSeminar) * 100) / 100 : null,
+    cpuRatioTranscodeToCopy:
+      copy && transcode
+        ? Math.round((transcode.recorderPercentPerRealtimeSeminar / copy.recorderPercentPerRealtimeSeminar) * 100) / 100
+        : null,
     endToPlayableMs: all,
     perCodec,
     liveHlsBehindWebrtcP95: behind,
@@ -544,7 +627,10 @@ async function report(cpu: CpuResult[], cpuFailures: string[], runs: SeminarRun[
 
 function ffmpegVersion(): string {
   try {
-    return execFileSync('ffmpeg', ['-version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n')[0]!.replace(/ Copyright.*/, '');
+    return execFileSync('ffmpeg', ['-version'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .split('\n')[0]!
+      .replace(/ Copyright.*/, '');
   } catch {
     return 'ffmpeg (version unknown)';
   }

@@ -70,32 +70,63 @@ function args(o: HlsWriterOptions): string[] {
   const flags = ['independent_segments', 'program_date_time', 'temp_file'];
   if (o.continueFrom !== undefined) flags.push('append_list', 'discont_start');
   return [
-    '-hide_banner', '-loglevel', 'warning', '-nostats',
-    '-protocol_whitelist', 'file,udp,rtp',
-    '-fflags', '+genpts',
+    '-hide_banner',
+    '-loglevel',
+    'warning',
+    '-nostats',
+    '-protocol_whitelist',
+    'file,udp,rtp',
+    '-fflags',
+    '+genpts',
     // Arrival time, not RTP time mapped through RTCP sender reports: the first report
     // otherwise shifts video by ~1.5 s, which makes a 3.5 s first segment, raises the
     // playlist's target duration, and so holds live players seconds further back.
-    '-use_wallclock_as_timestamps', '1',
-    '-analyzeduration', '2000000',
-    '-reorder_queue_size', '500',
-    '-f', 'sdp', '-i', o.sdpPath,
+    '-use_wallclock_as_timestamps',
+    '1',
+    '-analyzeduration',
+    '2000000',
+    '-reorder_queue_size',
+    '500',
+    '-f',
+    'sdp',
+    '-i',
+    o.sdpPath,
     ...(o.hasVideo ? ['-map', '0:v:0'] : []),
     ...(o.hasAudio ? ['-map', '0:a:0'] : []),
     ...(o.hasVideo
       ? o.copyVideo
         ? ['-c:v', 'copy']
         : // Frames as they come: a guessed output rate once came out as 90000 fps and nothing was written.
-          ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough', '-force_key_frames', `expr:gte(t,n_forced*${o.segmentSeconds})`]
+          [
+            '-c:v',
+            'libx264',
+            '-preset',
+            'veryfast',
+            '-tune',
+            'zerolatency',
+            '-pix_fmt',
+            'yuv420p',
+            '-fps_mode',
+            'passthrough',
+            '-force_key_frames',
+            `expr:gte(t,n_forced*${o.segmentSeconds})`,
+          ]
       : []),
     ...(o.hasAudio ? ['-af', 'aresample=async=1000', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000'] : []),
-    '-f', 'hls',
-    '-hls_time', String(o.segmentSeconds),
-    '-hls_playlist_type', 'event',
-    '-hls_flags', flags.join('+'),
-    '-hls_segment_type', 'mpegts',
-    '-start_number', String(o.continueFrom ?? 0),
-    '-hls_segment_filename', path.join(o.dir, 'seg_%05d.ts'),
+    '-f',
+    'hls',
+    '-hls_time',
+    String(o.segmentSeconds),
+    '-hls_playlist_type',
+    'event',
+    '-hls_flags',
+    flags.join('+'),
+    '-hls_segment_type',
+    'mpegts',
+    '-start_number',
+    String(o.continueFrom ?? 0),
+    '-hls_segment_filename',
+    path.join(o.dir, 'seg_%05d.ts'),
     path.join(o.dir, PLAYLIST),
   ];
 }

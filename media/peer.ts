@@ -1,4 +1,13 @@
-import type { Consumer, DtlsParameters, MediaKind, Producer, Router, RtpCapabilities, RtpParameters, WebRtcTransport } from 'mediasoup/types';
+import type {
+  Consumer,
+  DtlsParameters,
+  MediaKind,
+  Producer,
+  Router,
+  RtpCapabilities,
+  RtpParameters,
+  WebRtcTransport,
+} from 'mediasoup/types';
 import type { TransportListenInfo } from 'mediasoup/types';
 
 export type Source = 'camera' | 'mic' | 'screen';
@@ -37,7 +46,8 @@ export class Peer {
 
   async createTransport(direction: 'send' | 'recv'): Promise<WebRtcTransport> {
     // One of each is what a client needs; a few more cover renegotiation. Ports are finite.
-    if (this.transports.size >= MAX_TRANSPORTS) throw new MediaError('too_many_transports', `At most ${MAX_TRANSPORTS} transports per participant`);
+    if (this.transports.size >= MAX_TRANSPORTS)
+      throw new MediaError('too_many_transports', `At most ${MAX_TRANSPORTS} transports per participant`);
     const router = direction === 'send' ? this.sendRouter : this.recvRouter;
     const transport = await router.createWebRtcTransport({
       listenInfos: this.listenInfos,
@@ -79,7 +89,8 @@ export class Peer {
   async consume(transportId: string, producerId: string, source: Source, rtpCapabilities: RtpCapabilities): Promise<Consumer> {
     const transport = this.transport(transportId);
     if (transport.appData.direction !== 'recv') throw new MediaError('wrong_transport', 'Consume on a receive transport');
-    if (this.consumers.size >= MAX_CONSUMERS) throw new MediaError('too_many_consumers', `At most ${MAX_CONSUMERS} streams per participant`);
+    if (this.consumers.size >= MAX_CONSUMERS)
+      throw new MediaError('too_many_consumers', `At most ${MAX_CONSUMERS} streams per participant`);
     if (!this.recvRouter.canConsume({ producerId, rtpCapabilities })) {
       throw new MediaError('cannot_consume', 'This device cannot receive that stream');
     }

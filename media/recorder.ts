@@ -70,10 +70,17 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     await mkdir(opts.dir, { recursive: true });
     const tracks: Track[] = [];
     try {
-      for (const [kind, producerId] of [['audio', opts.audioProducerId], ['video', opts.videoProducerId]] as const) {
+      for (const [kind, producerId] of [
+        ['audio', opts.audioProducerId],
+        ['video', opts.videoProducerId],
+      ] as const) {
         if (!producerId) continue;
         const { rtpPort, rtcpPort } = await freeRtpPortPair();
-        const transport = await opts.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
+        const transport = await opts.router.createPlainTransport({
+          listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+          rtcpMux: false,
+          comedia: false,
+        });
         await transport.connect({ ip: '127.0.0.1', port: rtpPort, rtcpPort });
         // The consumer takes the producer's best layer; paused until ffmpeg listens.
         const consumer = await transport.consume({ producerId, rtpCapabilities: opts.router.rtpCapabilities, paused: true });
@@ -85,7 +92,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       throw err;
     }
     const sdpPath = path.join(opts.dir, 'recording.sdp');
-    await writeFile(sdpPath, recorderSdp(tracks.map<SdpStream>((t) => ({ kind: t.kind, rtpPort: t.rtpPort, rtcpPort: t.rtcpPort, rtpParameters: t.consumer.rtpParameters }))));
+    await writeFile(
+      sdpPath,
+      recorderSdp(
+        tracks.map<SdpStream>((t) => ({ kind: t.kind, rtpPort: t.rtpPort, rtcpPort: t.rtcpPort, rtpParameters: t.consumer.rtpParameters })),
+      ),
+    );
     const recorder = new Recorder(opts, tracks, sdpPath);
     let continueFrom: number | undefined;
     if (opts.continuePlaylist) {
@@ -175,13 +187,19 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const video = this.tracks.find((t) => t.kind === 'video');
     if (!video) return;
     void video.consumer.requestKeyFrame().catch(() => undefined);
-    this.keyFrames = setInterval(() => void video.consumer.requestKeyFrame().catch(() => undefined), (this.opts.segmentSeconds ?? 2) * 1000);
+    this.keyFrames = setInterval(
+      () => void video.consumer.requestKeyFrame().catch(() => undefined),
+      (this.opts.segmentSeconds ?? 2) * 1000,
+    );
     this.keyFrames.unref();
   }
 
   private async onCrash(e: { code: number | null; signal: NodeJS.Signals | null; stderrTail: string }): Promise<void> {
     this.restarts += 1;
-    this.opts.logger.error({ code: e.code, signal: e.signal, restarts: this.restarts, stderr: e.stderrTail.slice(-300) }, 'recorder ffmpeg died');
+    this.opts.logger.error(
+      { code: e.code, signal: e.signal, restarts: this.restarts, stderr: e.stderrTail.slice(-300) },
+      'recorder ffmpeg died',
+    );
     this.emit('crashed', { code: e.code, signal: e.signal, restarts: this.restarts, stderrTail: e.stderrTail });
     if (this.restarts > (this.opts.maxRestarts ?? 10)) {
       this.emit('failed', { reason: 'ffmpeg kept crashing' });

@@ -62,7 +62,11 @@ export class Room extends EventEmitter<RoomEvents> {
 
   /** The routers in use, with their consumer counts: origin first. */
   routers(): Array<{ routerId: string; workerPid: number; consumers: number }> {
-    return this.slots.map((s) => ({ routerId: s.router.id, workerPid: (s.router.appData.workerPid as number) ?? 0, consumers: s.consumers }));
+    return this.slots.map((s) => ({
+      routerId: s.router.id,
+      workerPid: (s.router.appData.workerPid as number) ?? 0,
+      consumers: s.consumers,
+    }));
   }
 
   listProducers() {

@@ -16,7 +16,9 @@ export function recorderSdp(streams: SdpStream[], ip = '127.0.0.1'): string {
     lines.push(`m=${s.kind} ${s.rtpPort} RTP/AVP ${codec.payloadType}`);
     lines.push(`a=rtcp:${s.rtcpPort}`);
     lines.push(`a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${codec.channels ? `/${codec.channels}` : ''}`);
-    const fmtp = Object.entries(codec.parameters ?? {}).map(([k, v]) => `${k}=${v}`).join(';');
+    const fmtp = Object.entries(codec.parameters ?? {})
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(';');
     if (fmtp) lines.push(`a=fmtp:${codec.payloadType} ${fmtp}`);
     lines.push('a=recvonly');
   }

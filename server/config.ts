@@ -37,18 +37,33 @@ const envSchema = z
     RTC_MAX_PORT: port.pipe(z.number().min(1024)).default(49999),
     MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
     FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
-    SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
+    SMTP_URL: optionalText.pipe(
+      z
+        .string()
+        .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+        .optional(),
+    ),
     MAIL_FROM: z.string().min(3).default('Lectern <no-reply@localhost>'),
     ADMIN_EMAILS: z
       .string()
       .default('')
-      .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(',')
+          .map((e) => e.trim().toLowerCase())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses'))),
     REMINDER_TICK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
     PROGRESS_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     LIVE_ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
     VIEWER_COUNT_THROTTLE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-    REDIS_URL: optionalText.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+    REDIS_URL: optionalText.pipe(
+      z
+        .string()
+        .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+        .optional(),
+    ),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
   })
@@ -133,7 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmails: e.ADMIN_EMAILS,
     reminderTickSeconds: e.REMINDER_TICK_SECONDS,
     progressFlushMs: e.PROGRESS_FLUSH_MS,
-    live: { maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS, viewerCountThrottleMs: e.VIEWER_COUNT_THROTTLE_MS, maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS },
+    live: {
+      maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS,
+      viewerCountThrottleMs: e.VIEWER_COUNT_THROTTLE_MS,
+      maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS,
+    },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
   };

@@ -27,7 +27,11 @@ import type { Repositories } from './store';
 /** The domain services on their repositories, plus the REST routes over them. */
 export function createDomain(config: Config, repos: Repositories, logger: Logger) {
   const tokens = new TokenIssuer(config.jwtSecret);
-  const mailer = createMailer({ ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}), from: config.mailFrom, mailDir: path.join(config.dataDir, 'mail') });
+  const mailer = createMailer({
+    ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
+    from: config.mailFrom,
+    mailDir: path.join(config.dataDir, 'mail'),
+  });
   const notifications = new NotificationService({
     outbox: repos.outbox,
     notifications: repos.notifications,
@@ -45,6 +49,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     throttle: new LoginThrottle(),
     adminEmails: new Set(config.adminEmails),
   });
+  // eslint-disable-next-line prefer-const -- the closures below read it; it is assigned once the services it needs exist
   let courses: CourseService | undefined;
   const endedListeners: Array<(seminar: Seminar) => Promise<unknown>> = [];
   const events: SeminarEvents = {

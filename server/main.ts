@@ -103,9 +103,18 @@ export async function start(config: Config, logger: Logger = createLogger(config
     const server = createServer((req, res) => {
       if (!api(req, res)) app(req, res);
     });
-    const rooms = new RoomRegistry({ pool, logger: logger.child({ component: 'rooms' }), maxConsumersPerRouter: config.live.maxConsumersPerRouter });
+    const rooms = new RoomRegistry({
+      pool,
+      logger: logger.child({ component: 'rooms' }),
+      maxConsumersPerRouter: config.live.maxConsumersPerRouter,
+    });
     teardown.push(() => rooms.closeAll());
-    const recorder = new RecordingController({ recordings: domain.recordings, ffmpegBin: config.ffmpegBin, logger: logger.child({ component: 'recorder' }), segmentSeconds: config.recordingSegmentSeconds });
+    const recorder = new RecordingController({
+      recordings: domain.recordings,
+      ffmpegBin: config.ffmpegBin,
+      logger: logger.child({ component: 'recorder' }),
+      segmentSeconds: config.recordingSegmentSeconds,
+    });
     domain.onSeminarEnded((seminar) => recorder.ended(seminar.id));
     teardown.push(() => recorder.stopAll());
     const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import type { JoinResult } from './page/main';
+import type { JoinResult } from './join-result';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
@@ -41,14 +41,27 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
     ],
   });
 }
 
 /** `count` joins one after another, each in a new page; failed joins are returned as errors. */
-export async function measureJoins(browser: Browser, pageUrl: string, lecternUrl: string, seminarId: string, count: number, timeoutMs = 10_000): Promise<{ results: JoinResult[]; errors: string[] }> {
+export async function measureJoins(
+  browser: Browser,
+  pageUrl: string,
+  lecternUrl: string,
+  seminarId: string,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<{ results: JoinResult[]; errors: string[] }> {
   const context = await browser.newContext();
   const results: JoinResult[] = [];
   const errors: string[] = [];
@@ -57,8 +70,12 @@ export async function measureJoins(browser: Browser, pageUrl: string, lecternUrl
       const page = await context.newPage();
       try {
         await page.goto(pageUrl);
-        await page.waitForFunction(() => typeof (window as any).benchJoin === 'function');
-        const r = await page.evaluate((o) => (window as any).benchJoin(o) as Promise<JoinResult>, { url: lecternUrl, seminarId, timeoutMs });
+        await page.waitForFunction(() => typeof (globalThis as any).benchJoin === 'function');
+        const r = await page.evaluate((o) => (globalThis as any).benchJoin(o) as Promise<JoinResult>, {
+          url: lecternUrl,
+          seminarId,
+          timeoutMs,
+        });
         results.push(r);
       } catch (err) {
         errors.push(err instanceof Error ? err.message.split('\n')[0]! : String(err));

@@ -17,7 +17,11 @@ import { offerSdp } from './sdp';
 const dir = mkdtempSync(path.join(tmpdir(), 'dtls-probe-'));
 const cert = makePeerCertificate(dir);
 const workerCert = process.argv[2] === 'cert' ? makePeerCertificate(mkdtempSync(path.join(tmpdir(), 'dtls-probe-w-'))) : undefined;
-const worker = await mediasoup.createWorker({ logLevel: 'warn', ...(process.argv.includes('nouring') ? { disableLiburing: true } : {}), ...(workerCert ? { dtlsCertificateFile: workerCert.certFile, dtlsPrivateKeyFile: workerCert.keyFile } : {}) });
+const worker = await mediasoup.createWorker({
+  logLevel: 'warn',
+  ...(process.argv.includes('nouring') ? { disableLiburing: true } : {}),
+  ...(workerCert ? { dtlsCertificateFile: workerCert.certFile, dtlsPrivateKeyFile: workerCert.keyFile } : {}),
+});
 worker.on('died', (e) => {
   console.log('RESULT worker died:', e.message);
   process.exit(1);
@@ -32,11 +36,24 @@ t.on('dtlsstatechange', (s) => {
   }
 });
 await t.connect({ dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: cert.sha256 }] } });
-const pc = new nodeDataChannel.PeerConnection('probe', { iceServers: [], bindAddress: '127.0.0.1', certificatePemFile: cert.certFile, keyPemFile: cert.keyFile });
-const sdp = offerSdp(
-  { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates as any, dtlsParameters: t.dtlsParameters as any },
-  [{ consumerId: 'x', producerId: 'y', kind: 'audio', rtpParameters: { mid: '0', codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 1111 }] } }],
-);
+const pc = new nodeDataChannel.PeerConnection('probe', {
+  iceServers: [],
+  bindAddress: '127.0.0.1',
+  certificatePemFile: cert.certFile,
+  keyPemFile: cert.keyFile,
+});
+const sdp = offerSdp({ id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters }, [
+  {
+    consumerId: 'x',
+    producerId: 'y',
+    kind: 'audio',
+    rtpParameters: {
+      mid: '0',
+      codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }],
+      encodings: [{ ssrc: 1111 }],
+    },
+  },
+]);
 pc.setRemoteDescription(sdp, 'offer');
 setTimeout(() => {
   console.log('RESULT timeout', pc.state(), t.iceState, t.dtlsState);

@@ -9,7 +9,15 @@ import { viewerRtpCapabilities } from './sdp';
 import { StreamCounter, Viewer } from './viewer';
 
 export type ToLoadgen =
-  | { type: 'init'; url: string; seminarId: string; certificate: PeerCertificate; joinTimeoutMs: number; concurrency: number; countEvery: number }
+  | {
+      type: 'init';
+      url: string;
+      seminarId: string;
+      certificate: PeerCertificate;
+      joinTimeoutMs: number;
+      concurrency: number;
+      countEvery: number;
+    }
   | { type: 'add-webrtc'; id: number; count: number }
   | { type: 'open-sinks'; id: number; count: number }
   | { type: 'expect'; id: number; sinks: Array<{ port: number; videoSsrc: number; audioSsrc: number }> }
@@ -57,7 +65,14 @@ async function addWebrtc(id: number, count: number): Promise<void> {
         const counts = index % opts.countEvery === 0;
         const v = new Viewer(`viewer-${process.pid}-${index}`);
         try {
-          await v.join({ url: opts.url, seminarId: opts.seminarId, rtpCapabilities: viewerRtpCapabilities, timeoutMs: opts.joinTimeoutMs, certificate: opts.certificate, count: counts });
+          await v.join({
+            url: opts.url,
+            seminarId: opts.seminarId,
+            rtpCapabilities: viewerRtpCapabilities,
+            timeoutMs: opts.joinTimeoutMs,
+            certificate: opts.certificate,
+            count: counts,
+          });
           viewers.push(v);
           if (counts) {
             counting.push(v);

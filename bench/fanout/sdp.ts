@@ -5,7 +5,15 @@
 export interface TransportInfo {
   id: string;
   iceParameters: { usernameFragment: string; password: string; iceLite?: boolean };
-  iceCandidates: Array<{ foundation: string; priority: number; address?: string; ip?: string; protocol: 'udp' | 'tcp'; port: number; type: string }>;
+  iceCandidates: Array<{
+    foundation: string;
+    priority: number;
+    address?: string;
+    ip?: string;
+    protocol: 'udp' | 'tcp';
+    port: number;
+    type: string;
+  }>;
   dtlsParameters: { role?: string; fingerprints: Array<{ algorithm: string; value: string }> };
 }
 
@@ -15,7 +23,14 @@ export interface ConsumerInfo {
   kind: 'audio' | 'video';
   rtpParameters: {
     mid?: string;
-    codecs: Array<{ mimeType: string; payloadType: number; clockRate: number; channels?: number; parameters?: Record<string, unknown>; rtcpFeedback?: Array<{ type: string; parameter?: string }> }>;
+    codecs: Array<{
+      mimeType: string;
+      payloadType: number;
+      clockRate: number;
+      channels?: number;
+      parameters?: Record<string, unknown>;
+      rtcpFeedback?: Array<{ type: string; parameter?: string }>;
+    }>;
     headerExtensions?: Array<{ uri: string; id: number }>;
     encodings?: Array<{ ssrc?: number; rtx?: { ssrc: number } }>;
     rtcp?: { cname?: string; reducedSize?: boolean };
@@ -25,12 +40,18 @@ export interface ConsumerInfo {
 /** The receive capabilities the load client declares: what it can take (no transport-cc: it cannot send that feedback). */
 export function viewerRtpCapabilities(router: { codecs?: any[]; headerExtensions?: any[] }): Record<string, unknown> {
   const codecs = router.codecs ?? [];
-  const h264 = codecs.find((c) => c.mimeType === 'video/H264' && c.parameters?.['profile-level-id'] === '42e01f' && c.parameters?.['packetization-mode'] === 1);
+  const h264 = codecs.find(
+    (c) => c.mimeType === 'video/H264' && c.parameters?.['profile-level-id'] === '42e01f' && c.parameters?.['packetization-mode'] === 1,
+  );
   if (!h264) throw new Error('the router offers no H.264 42e01f');
   const keep = codecs.filter(
     (c) => c.mimeType === 'audio/opus' || c === h264 || (c.mimeType === 'video/rtx' && c.parameters?.apt === h264.preferredPayloadType),
   );
-  const uris = new Set(['urn:ietf:params:rtp-hdrext:sdes:mid', 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time', 'urn:ietf:params:rtp-hdrext:ssrc-audio-level']);
+  const uris = new Set([
+    'urn:ietf:params:rtp-hdrext:sdes:mid',
+    'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+    'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
+  ]);
   return {
     codecs: keep.map((c) => ({ ...c, rtcpFeedback: (c.rtcpFeedback ?? []).filter((f: { type: string }) => f.type !== 'transport-cc') })),
     headerExtensions: (router.headerExtensions ?? []).filter((h) => uris.has(h.uri) && (h.direction ?? 'sendrecv') !== 'sendonly'),
@@ -58,10 +79,13 @@ export function offerSdp(transport: TransportInfo, consumers: ConsumerInfo[]): s
     lines.push('a=setup:actpass', `a=mid:${mids[i]}`, 'a=sendonly', 'a=rtcp-mux', 'a=rtcp-rsize');
     for (const codec of p.codecs) {
       const [, name] = codec.mimeType.split('/');
-      lines.push(`a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${codec.channels && codec.channels > 1 ? `/${codec.channels}` : ''}`);
+      lines.push(
+        `a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${codec.channels && codec.channels > 1 ? `/${codec.channels}` : ''}`,
+      );
       const params = Object.entries(codec.parameters ?? {});
       if (params.length) lines.push(`a=fmtp:${codec.payloadType} ${params.map(([k, v]) => `${k}=${String(v)}`).join(';')}`);
-      for (const fb of codec.rtcpFeedback ?? []) lines.push(`a=rtcp-fb:${codec.payloadType} ${fb.type}${fb.parameter ? ` ${fb.parameter}` : ''}`);
+      for (const fb of codec.rtcpFeedback ?? [])
+        lines.push(`a=rtcp-fb:${codec.payloadType} ${fb.type}${fb.parameter ? ` ${fb.parameter}` : ''}`);
     }
     for (const ext of p.headerExtensions ?? []) lines.push(`a=extmap:${ext.id} ${ext.uri}`);
     const enc = p.encodings?.[0];

@@ -10,7 +10,11 @@ export type ToSender =
   | { type: 'play'; clipFile: string; ip: string; port: number; payloadType: number; ssrc: number }
   | { type: 'stats'; id: number }
   | { type: 'stop' };
-export type FromSender = { type: 'bound'; port: number } | { type: 'playing' } | { type: 'stats'; id: number; stats: SenderStats } | { type: 'error'; message: string };
+export type FromSender =
+  | { type: 'bound'; port: number }
+  | { type: 'playing' }
+  | { type: 'stats'; id: number; stats: SenderStats }
+  | { type: 'error'; message: string };
 
 export interface SenderStats {
   framesSent: number;

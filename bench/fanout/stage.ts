@@ -21,10 +21,10 @@ export async function startLectern(dataDir: string): Promise<Lectern> {
   return start(config, createLogger(process.env.BENCH_FANOUT_DEBUG ? 'warn' : 'silent'));
 }
 
-
 /** An admin, a lecturer, and a public seminar taken live; viewers join it as guests. */
 export async function seedLiveSeminar(base: string): Promise<{ seminarId: string; lecturerId: string }> {
-  const register = (email: string, displayName: string) => ok(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
+  const register = (email: string, displayName: string) =>
+    ok(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
   const admin = await register(ADMIN_EMAIL, 'Администратор');
   const lecturer = await register('lecturer@fanout.bench.lectern', 'Лектор');
   await ok(base, 'PUT', `/users/${lecturer.user.id}/roles`, { token: admin.accessToken, body: { roles: ['lecturer'] } });
@@ -32,7 +32,14 @@ export async function seedLiveSeminar(base: string): Promise<{ seminarId: string
   const token = login.accessToken as string;
   const seminar = await ok(base, 'POST', '/seminars', {
     token,
-    body: { title: 'Бенчмарк: открытая лекция', track: 'bench', startsAt: '2030-03-01T18:30', durationMinutes: 90, capacity: 10000, isPublic: true },
+    body: {
+      title: 'Бенчмарк: открытая лекция',
+      track: 'bench',
+      startsAt: '2030-03-01T18:30',
+      durationMinutes: 90,
+      capacity: 10000,
+      isPublic: true,
+    },
   });
   await ok(base, 'POST', `/seminars/${seminar.id}/transitions`, { token, body: { to: 'scheduled' } });
   await ok(base, 'POST', `/seminars/${seminar.id}/transitions`, { token, body: { to: 'live' } });
@@ -51,7 +58,13 @@ export interface LecturerStream {
 const VIDEO_PT = 102;
 const AUDIO_PT = 100;
 
-export async function startLecturerStream(app: Lectern, seminarId: string, lecturerId: string, clipFile: string, maxSeconds: number): Promise<LecturerStream> {
+export async function startLecturerStream(
+  app: Lectern,
+  seminarId: string,
+  lecturerId: string,
+  clipFile: string,
+  maxSeconds: number,
+): Promise<LecturerStream> {
   const room = await app.rooms.get(seminarId);
   const peer = await room.join('bench-lecturer', lecturerId);
   const listenInfo = app.pool.listenInfo('udp');
@@ -61,7 +74,10 @@ export async function startLecturerStream(app: Lectern, seminarId: string, lectu
   };
   try {
     // Video: our sender, RTP and RTCP on one socket, so PLI reaches it.
-    const sender = fork(path.join(here, 'sender.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const sender = fork(path.join(here, 'sender.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     children.push(sender);
     const waiting = new Map<number, (s: SenderStats) => void>();
     let nextId = 1;
@@ -130,12 +146,33 @@ export async function startLecturerStream(app: Lectern, seminarId: string, lectu
     const ffmpeg = spawn(
       process.env.FFMPEG_BIN ?? 'ffmpeg',
       [
-        '-hide_banner', '-loglevel', 'error', '-re',
-        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-        '-t', String(maxSeconds), '-ac', '2',
-        '-c:a', 'libopus', '-b:a', '64k', '-application', 'voip', '-frame_duration', '20',
-        '-ssrc', String(audioSsrc), '-payload_type', String(AUDIO_PT),
-        '-f', 'rtp', `rtp://127.0.0.1:${audioIn.tuple.localPort}?rtcpport=${audioIn.rtcpTuple!.localPort}&pkt_size=1200`,
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=48000',
+        '-t',
+        String(maxSeconds),
+        '-ac',
+        '2',
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '64k',
+        '-application',
+        'voip',
+        '-frame_duration',
+        '20',
+        '-ssrc',
+        String(audioSsrc),
+        '-payload_type',
+        String(AUDIO_PT),
+        '-f',
+        'rtp',
+        `rtp://127.0.0.1:${audioIn.tuple.localPort}?rtcpport=${audioIn.rtcpTuple!.localPort}&pkt_size=1200`,
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );

@@ -90,7 +90,10 @@ export class Viewer {
       return ack.data;
     };
     const t0 = performance.now();
-    const joined = await req<{ routerRtpCapabilities: Record<string, unknown>; producers: Array<{ producerId: string; kind: string }> }>('room:join', { seminarId: opts.seminarId });
+    const joined = await req<{ routerRtpCapabilities: Record<string, unknown>; producers: Array<{ producerId: string; kind: string }> }>(
+      'room:join',
+      { seminarId: opts.seminarId },
+    );
     const caps = typeof opts.rtpCapabilities === 'function' ? opts.rtpCapabilities(joined.routerRtpCapabilities) : opts.rtpCapabilities;
     const transport = await req<TransportInfo>('transport:create', { direction: 'recv' });
     const consumers: ConsumerInfo[] = [];
@@ -121,7 +124,7 @@ export class Viewer {
       track.setMediaHandler(new RtcpReceivingSession());
       if (!opts.count) return;
       track.onMessage((msg) => {
-        const buf = msg as Buffer;
+        const buf = msg;
         if (buf.length < 12) return;
         const pt = buf[1]!;
         if (pt >= 192 && pt <= 223) return; // RTCP

@@ -21,10 +21,7 @@ export interface RunRequest {
   durationSeconds: number;
 }
 
-export type ToLoadgen =
-  | { type: 'init'; learners: Learner[]; clockBase: number }
-  | RunRequest
-  | { type: 'state'; id: number };
+export type ToLoadgen = { type: 'init'; learners: Learner[]; clockBase: number } | RunRequest | { type: 'state'; id: number };
 
 export interface RunSummary {
   title: string;
@@ -92,7 +89,11 @@ async function paced(req: RunRequest, target: Extract<Target, { kind: 'heartbeat
         port: url.port,
         path: target.path,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${learners[i]!.token}` },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${learners[i]!.token}`,
+        },
       },
       (res) => {
         res.resume();
@@ -123,12 +124,14 @@ async function paced(req: RunRequest, target: Extract<Target, { kind: 'heartbeat
     tick();
   });
   // Wait for the answers still due (at most 10 s, autocannon's default timeout).
-  for (const giveUp = performance.now() + 10_000; outstanding > 0 && performance.now() < giveUp; ) await new Promise((r) => setTimeout(r, 5));
+  for (const giveUp = performance.now() + 10_000; outstanding > 0 && performance.now() < giveUp;)
+    await new Promise((r) => setTimeout(r, 5));
   const wall = (performance.now() - t0) / 1000;
   const cpu = cpuUsage(before);
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const pct = (q: number) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10 : 0);
+  const pct = (q: number) =>
+    latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]! * 10) / 10 : 0;
   return {
     title: req.title,
     requests: latencies.length,
@@ -180,10 +183,12 @@ async function run(req: RunRequest): Promise<RunSummary> {
     duration: req.durationSeconds,
     pipelining: 1,
     ...(requestsOpt ? { requests: requestsOpt } : { method: 'GET' }),
-  } as autocannon.Options);
+  });
   const cpu = cpuUsage(before);
   const statusCodes: Record<string, number> = {};
-  for (const [code, v] of Object.entries((result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {})) {
+  for (const [code, v] of Object.entries(
+    (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {},
+  )) {
     statusCodes[code] = Number(v.count);
   }
   return {

@@ -59,7 +59,11 @@ export async function machineBusyPercent(ms = 2000): Promise<number | undefined>
 /** Which code was measured: the commit, and how many files outside bench/ differed from it. */
 export function sourceState(): { commit: string; uncommittedFiles: number } | undefined {
   try {
-    const opts = { cwd: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..'), encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as Array<'ignore' | 'pipe'> };
+    const opts = {
+      cwd: path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..'),
+      encoding: 'utf8' as const,
+      stdio: ['ignore', 'pipe', 'ignore'] as Array<'ignore' | 'pipe'>,
+    };
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', ':!bench'], opts).split('\n').filter(Boolean).length;
     return { commit, uncommittedFiles: dirty };

@@ -46,7 +46,12 @@ function area(url: string, fn: string): string {
   }
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
-  if (url.startsWith('node:')) return url.replace(/^node:(internal\/)?/, 'node:').split('/').slice(0, 2).join('/');
+  if (url.startsWith('node:'))
+    return url
+      .replace(/^node:(internal\/)?/, 'node:')
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   const src = /\/(server|bench|media)\/(.*)$/.exec(url);
   if (src) return `${src[1]}/${src[2]}`;
   return url;
@@ -75,7 +80,11 @@ function summarise(profile: Profile, file: string): ProfileSummary {
   return {
     file,
     totalMs: Math.round(total),
-    byArea: sorted(areas).slice(0, 25).map(([a, ms]) => ({ area: a, ms: Math.round(ms), percent: pct(ms) })),
-    topFunctions: sorted(fns).slice(0, 25).map(([fn, ms]) => ({ fn, ms: Math.round(ms), percent: pct(ms) })),
+    byArea: sorted(areas)
+      .slice(0, 25)
+      .map(([a, ms]) => ({ area: a, ms: Math.round(ms), percent: pct(ms) })),
+    topFunctions: sorted(fns)
+      .slice(0, 25)
+      .map(([fn, ms]) => ({ fn, ms: Math.round(ms), percent: pct(ms) })),
   };
 }

@@ -12,7 +12,7 @@ export async function call(base: string, method: string, p: string, opts: CallOp
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${base}/api/v1${p}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
   const text = await res.text();
-  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as any) : undefined, text };
+  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined, text };
 }
 
 /** The same, for calls that must succeed: the parsed body, or an error naming the call. */

@@ -52,14 +52,23 @@ export function machineJiffies(): { busy: number; total: number } {
 
 /** What the recorder's consumers sent and what its ffmpeg said, for a recorder that writes nothing (reads private fields: diagnostics only). */
 export async function diagnose(recorder: Recorder): Promise<string> {
-  const r = recorder as unknown as { tracks: Array<{ kind: string; rtpPort: number; consumer: { paused: boolean; getStats(): Promise<Array<{ type: string; packetCount?: number; byteCount?: number }>> } }>; writer?: { stderrTail?: string; pid?: number } };
+  const r = recorder as unknown as {
+    tracks: Array<{
+      kind: string;
+      rtpPort: number;
+      consumer: { paused: boolean; getStats(): Promise<Array<{ type: string; packetCount?: number; byteCount?: number }>> };
+    }>;
+    writer?: { stderrTail?: string; pid?: number };
+  };
   const parts: string[] = [];
   for (const t of r.tracks ?? []) {
     const st = (await t.consumer.getStats().catch(() => [])).find((x) => x.type === 'outbound-rtp');
     parts.push(`${t.kind} → :${t.rtpPort} ${t.consumer.paused ? 'paused' : 'resumed'}, ${st?.packetCount ?? '?'} packets sent`);
   }
   const pid = r.writer?.pid;
-  parts.push(`ffmpeg ${pid} ${pid !== undefined && processCpuSeconds(pid) !== undefined ? `alive, ${processCpuSeconds(pid)} CPU s` : 'gone'}`);
+  parts.push(
+    `ffmpeg ${pid} ${pid !== undefined && processCpuSeconds(pid) !== undefined ? `alive, ${processCpuSeconds(pid)} CPU s` : 'gone'}`,
+  );
   parts.push(`ffmpeg said: ${(r.writer?.stderrTail ?? '').trim().slice(-400) || 'nothing'}`);
   return parts.join('; ');
 }
@@ -88,7 +97,9 @@ export async function measureRecorderCpu(opts: {
       segmentSeconds: opts.segmentSeconds,
     });
     const mode = recorder.videoCodec?.toLowerCase() === 'video/h264' ? 'copy' : 'transcode';
-    opts.log(`${opts.codec} source → recorder (${mode}), ffmpeg pid ${recorder.ffmpegPid}: ${opts.warmupSeconds} s warm-up, ${opts.windowSeconds} s measured`);
+    opts.log(
+      `${opts.codec} source → recorder (${mode}), ffmpeg pid ${recorder.ffmpegPid}: ${opts.warmupSeconds} s warm-up, ${opts.windowSeconds} s measured`,
+    );
     await new Promise((r) => setTimeout(r, opts.warmupSeconds * 1000));
     // The window runs from one segment's listing to the listing of the N-th after it, so the
     // media recorded in it is exactly those N segments' durations.
@@ -98,22 +109,31 @@ export async function measureRecorderCpu(opts: {
       for (;;) {
         const p = await readPlaylist(recorder!.playlistPath);
         if (p.segments.length >= count) return { t: performance.now(), segments: p.segments };
-        if (performance.now() > deadline) throw new Error(`the ${opts.codec} recorder listed ${p.segments.length} segments, not ${count}; ${await diagnose(recorder!)}`);
+        if (performance.now() > deadline)
+          throw new Error(`the ${opts.codec} recorder listed ${p.segments.length} segments, not ${count}; ${await diagnose(recorder!)}`);
         await new Promise((r) => setTimeout(r, 10));
       }
     };
     const first = await listed((await readPlaylist(recorder.playlistPath)).segments.length + 1);
     const pids = { recorder: recorder.ffmpegPid, source: source.ffmpeg.pid, worker: opts.workerPid };
-    const cpu0 = { recorder: processCpuSeconds(pids.recorder), source: processCpuSeconds(pids.source), worker: processCpuSeconds(opts.workerPid) };
+    const cpu0 = {
+      recorder: processCpuSeconds(pids.recorder),
+      source: processCpuSeconds(pids.source),
+      worker: processCpuSeconds(opts.workerPid),
+    };
     const m0 = machineJiffies();
     const last = await listed(first.segments.length + segmentsWanted);
-    const cpu1 = { recorder: processCpuSeconds(pids.recorder), source: processCpuSeconds(pids.source), worker: processCpuSeconds(opts.workerPid) };
+    const cpu1 = {
+      recorder: processCpuSeconds(pids.recorder),
+      source: processCpuSeconds(pids.source),
+      worker: processCpuSeconds(opts.workerPid),
+    };
     const m1 = machineJiffies();
     const wall = (last.t - first.t) / 1000;
     if (recorder.ffmpegPid !== pids.recorder || cpu0.recorder === undefined || cpu1.recorder === undefined) {
       throw new Error(`the recorder's ffmpeg restarted or vanished during the window (${opts.codec})`);
     }
-    const cpuSeconds = (k: keyof typeof cpu0) => (cpu0[k] === undefined || cpu1[k] === undefined ? NaN : cpu1[k]! - cpu0[k]!);
+    const cpuSeconds = (k: keyof typeof cpu0) => (cpu0[k] === undefined || cpu1[k] === undefined ? NaN : cpu1[k] - cpu0[k]);
     const fresh = last.segments.slice(first.segments.length, first.segments.length + segmentsWanted);
     let frames = 0;
     let distinct = 0;

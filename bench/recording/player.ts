@@ -102,10 +102,13 @@ export async function startPlayerBench(lecternUrl: string, hlsJsFile: string): P
     if (url === '/' || url.startsWith('/?')) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
     if (url === '/hls.min.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
     if (!url.startsWith('/media/')) return void res.writeHead(404).end();
-    const upstream = request({ host: target.hostname, port: target.port, path: url, method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = request(
+      { host: target.hostname, port: target.port, path: url, method: req.method, headers: { ...req.headers, host: target.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
@@ -114,17 +117,27 @@ export async function startPlayerBench(lecternUrl: string, hlsJsFile: string): P
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+      '--mute-audio',
+    ],
   });
   return {
     async open(playlistPath, config) {
       const page: Page = await browser.newPage();
       await page.goto(pageUrl);
-      if (!(await page.evaluate(() => (window as any).benchCodecs()))) throw new Error('this Chromium cannot play H.264/AAC through MSE');
-      await page.evaluate(([url, cfg]) => (window as any).benchPlay(url, cfg), [playlistPath, config] as const);
+      if (!(await page.evaluate(() => (globalThis as any).benchCodecs())))
+        throw new Error('this Chromium cannot play H.264/AAC through MSE');
+      await page.evaluate(([url, cfg]) => (globalThis as any).benchPlay(url, cfg), [playlistPath, config] as const);
       return {
         async take() {
-          const r = await page.evaluate(() => (window as any).benchTake());
+          const r = await page.evaluate(() => (globalThis as any).benchTake());
           return { latenciesMs: r.samples, unreadable: r.unreadable, stalls: r.stalls, hlsJsLatencyMs: r.hlsLatency, errors: r.errors };
         },
         close: () => page.close(),

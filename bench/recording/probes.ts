@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { Router } from 'mediasoup/types';
 import { freeRtpPortPair } from '../../media/ports';
 import { recorderSdp } from '../../media/sdp';
-import { STRIP_BYTES, STRIP_OUTPUT, StripFrames, readStamp } from './stamp';
+import { STRIP_OUTPUT, StripFrames, readStamp } from './stamp';
 
 export interface WebRtcProbe {
   /** Latencies (ms) of frames decoded since the last take(). */
@@ -32,17 +32,37 @@ export async function webrtcProbe(router: Router, producerId: string, dir: strin
   const ffmpeg = spawn(
     'ffmpeg',
     [
-      '-hide_banner', '-loglevel', 'error', '-nostats',
-      '-protocol_whitelist', 'file,udp,rtp',
-      '-fflags', 'nobuffer', '-flags', 'low_delay', '-threads', '1',
-      '-probesize', '32', '-analyzeduration', '0',
-      '-f', 'sdp', '-i', sdpPath,
-      '-map', '0:v:0', ...STRIP_OUTPUT, '-flush_packets', '1', 'pipe:1',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostats',
+      '-protocol_whitelist',
+      'file,udp,rtp',
+      '-fflags',
+      'nobuffer',
+      '-flags',
+      'low_delay',
+      '-threads',
+      '1',
+      '-probesize',
+      '32',
+      '-analyzeduration',
+      '0',
+      '-f',
+      'sdp',
+      '-i',
+      sdpPath,
+      '-map',
+      '0:v:0',
+      ...STRIP_OUTPUT,
+      '-flush_packets',
+      '1',
+      'pipe:1',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
-  ffmpeg.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  ffmpeg.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   let latencies: number[] = [];
   let unreadable = 0;
   const frames = new StripFrames((frame) => {
@@ -51,7 +71,7 @@ export async function webrtcProbe(router: Router, producerId: string, dir: strin
     if (t === undefined) unreadable++;
     else latencies.push(now - t);
   });
-  ffmpeg.stdout!.on('data', (d: Buffer) => frames.push(d));
+  ffmpeg.stdout.on('data', (d: Buffer) => frames.push(d));
   await new Promise((r) => setTimeout(r, 300)); // ffmpeg binds its ports while it reads the SDP
   await consumer.resume();
   await consumer.requestKeyFrame();
@@ -75,15 +95,22 @@ export async function webrtcProbe(router: Router, producerId: string, dir: strin
 }
 
 /** Capture times (epoch ms) of the first and last frames of a segment, and how many frames it holds. */
-export async function segmentStamps(bytes: Buffer, now: number): Promise<{ first?: number; last?: number; frames: number; distinct: number; unreadable: number }> {
-  const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'mpegts', '-i', 'pipe:0', '-map', '0:v:0', ...STRIP_OUTPUT, 'pipe:1'], {
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
+export async function segmentStamps(
+  bytes: Buffer,
+  now: number,
+): Promise<{ first?: number; last?: number; frames: number; distinct: number; unreadable: number }> {
+  const child = spawn(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-f', 'mpegts', '-i', 'pipe:0', '-map', '0:v:0', ...STRIP_OUTPUT, 'pipe:1'],
+    {
+      stdio: ['pipe', 'pipe', 'ignore'],
+    },
+  );
   const stamps: Array<number | undefined> = [];
   const frames = new StripFrames((frame) => stamps.push(readStamp(frame, 0, now)));
-  child.stdout!.on('data', (d: Buffer) => frames.push(d));
-  child.stdin!.on('error', () => undefined);
-  child.stdin!.end(bytes);
+  child.stdout.on('data', (d: Buffer) => frames.push(d));
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(bytes);
   await new Promise((r) => child.once('close', r));
   const readable = stamps.filter((s): s is number => s !== undefined);
   return {
@@ -141,14 +168,22 @@ export function hlsProbe(playlistUrl: string, pollMs = 50): HlsProbe {
       return;
     }
     unreadable += s.unreadable;
-    samples.push({ uri, duration, newestFrameAgeMs: listedAt - s.last, oldestFrameAgeMs: listedAt - s.first, frames: s.frames, distinctFrames: s.distinct, targetDuration });
+    samples.push({
+      uri,
+      duration,
+      newestFrameAgeMs: listedAt - s.last,
+      oldestFrameAgeMs: listedAt - s.first,
+      frames: s.frames,
+      distinctFrames: s.distinct,
+      targetDuration,
+    });
   };
 
   const loop = (async () => {
     while (!stopped) {
       const started = Date.now();
       try {
-        const res = await fetch(playlistUrl, { cache: 'no-store' });
+        const res = await fetch(playlistUrl, { headers: { 'cache-control': 'no-cache' } });
         const text = res.status === 200 ? await res.text() : '';
         const listedAt = Date.now();
         polls++;

@@ -12,8 +12,6 @@ import { startSource, type Source, type SourceCodec } from './source';
 const PASSWORD = 'correct horse battery';
 export const ADMIN_EMAIL = 'admin@recording.bench.lectern';
 
-
-
 /** A Socket.IO client of /live that awaits acks (as test/support/live-client.ts). */
 export class LiveClient {
   private constructor(private readonly socket: Socket) {}
@@ -28,7 +26,11 @@ export class LiveClient {
   }
 
   async ok<T = any>(event: string, payload?: unknown, timeoutMs = 30_000): Promise<T> {
-    const ack = (await this.socket.timeout(timeoutMs).emitWithAck(event, payload)) as { ok: boolean; data?: T; error?: { code: string; message: string } };
+    const ack = (await this.socket.timeout(timeoutMs).emitWithAck(event, payload)) as {
+      ok: boolean;
+      data?: T;
+      error?: { code: string; message: string };
+    };
     if (!ack.ok) throw new Error(`${event} failed: ${ack.error?.code} ${ack.error?.message}`);
     return ack.data as T;
   }
@@ -46,7 +48,8 @@ export interface Cast {
 
 /** An admin (ADMIN_EMAILS), a lecturer, a learner, and a course that takes the recordings as lessons. */
 export async function seed(base: string): Promise<Cast> {
-  const register = (email: string, displayName: string) => ok(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
+  const register = (email: string, displayName: string) =>
+    ok(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
   const admin = await register(ADMIN_EMAIL, 'Администратор');
   const lecturer = await register('lecturer@recording.bench.lectern', 'Лектор');
   await ok(base, 'PUT', `/users/${lecturer.user.id}/roles`, { token: admin.accessToken, body: { roles: ['lecturer'] } });
@@ -70,7 +73,14 @@ export async function goLive(app: Lectern, cast: Cast, codec: SourceCodec, n: nu
   const base = app.url;
   const seminar = await ok(base, 'POST', '/seminars', {
     token: cast.lecturerToken,
-    body: { title: `Запись эфира ${n} (${codec})`, track: 'Recordings', startsAt: '2030-01-20T18:00', durationMinutes: 60, capacity: 20, courseId: cast.courseId },
+    body: {
+      title: `Запись эфира ${n} (${codec})`,
+      track: 'Recordings',
+      startsAt: '2030-01-20T18:00',
+      durationMinutes: 60,
+      capacity: 20,
+      courseId: cast.courseId,
+    },
   });
   const id = seminar.id as string;
   await ok(base, 'POST', `/seminars/${id}/transitions`, { token: cast.lecturerToken, body: { to: 'scheduled' } });
@@ -96,8 +106,23 @@ export function decodedFrames(bytes: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'ffprobe',
-      ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', '-f', 'mpegts', '-i', 'pipe:0'],
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_frames',
+        '-of',
+        'csv=p=0',
+        '-f',
+        'mpegts',
+        '-i',
+        'pipe:0',
+      ],
       (err, stdout, stderr) => {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException is an Error
         if (err) return reject(err);
         if (stderr.trim()) return reject(new Error(stderr.trim().slice(0, 300)));
         resolve(Number(stdout.split(/[\s,]+/).find((v) => /^\d+$/.test(v)) ?? 0));
@@ -126,7 +151,12 @@ export interface EndTiming {
 }
 
 /** Ends the seminar and times it until the replay is playable; a replay not playable within timeoutMs is a failure, with the reason. */
-export async function endAndTime(app: Lectern, cast: Cast, live: LiveSeminar, timeoutMs = 30_000): Promise<EndTiming | { failure: string }> {
+export async function endAndTime(
+  app: Lectern,
+  cast: Cast,
+  live: LiveSeminar,
+  timeoutMs = 30_000,
+): Promise<EndTiming | { failure: string }> {
   const t0 = performance.now();
   let ackMs: number | undefined;
   const ack = live.lecturer.ok('seminar:end', {}).then(() => (ackMs = performance.now() - t0));
@@ -141,7 +171,10 @@ export async function endAndTime(app: Lectern, cast: Cast, live: LiveSeminar, ti
       const v0 = performance.now();
       const playlist = await fetch(app.url + res.body.playlistUrl);
       const text = playlist.status === 200 ? await playlist.text() : '';
-      const uris = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+      const uris = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'));
       if (!text.includes('#EXT-X-ENDLIST')) lastProblem = `live:false but the playlist (${playlist.status}) has no ENDLIST`;
       else if (!uris[0]) lastProblem = 'live:false but the playlist lists no segment';
       else {
@@ -171,5 +204,7 @@ export async function endAndTime(app: Lectern, cast: Cast, live: LiveSeminar, ti
     await new Promise((r) => setTimeout(r, Math.max(0, 25 - (performance.now() - started))));
   }
   await ack.catch(() => undefined);
-  return { failure: `no playable replay ${timeoutMs} ms after the end (last: ${lastProblem}); seminar:end ack ${ackMs === undefined ? 'never came' : `after ${Math.round(ackMs)} ms`}` };
+  return {
+    failure: `no playable replay ${timeoutMs} ms after the end (last: ${lastProblem}); seminar:end ack ${ackMs === undefined ? 'never came' : `after ${Math.round(ackMs)} ms`}`,
+  };
 }

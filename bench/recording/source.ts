@@ -32,7 +32,26 @@ const AUDIO_SSRC = 22222222;
 
 function encoderArgs(codec: SourceCodec): string[] {
   return codec === 'H264'
-    ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-b:v', VIDEO_BITRATE, '-maxrate', VIDEO_BITRATE, '-bufsize', '750k', '-bsf:v', 'h264_mp4toannexb']
+    ? [
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-tune',
+        'zerolatency',
+        '-profile:v',
+        'baseline',
+        '-pix_fmt',
+        'yuv420p',
+        '-b:v',
+        VIDEO_BITRATE,
+        '-maxrate',
+        VIDEO_BITRATE,
+        '-bufsize',
+        '750k',
+        '-bsf:v',
+        'h264_mp4toannexb',
+      ]
     : ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-lag-in-frames', '0', '-error-resilient', '1', '-b:v', VIDEO_BITRATE];
 }
 
@@ -43,29 +62,76 @@ export async function startSource(router: Router, codec: SourceCodec, seconds = 
   const at = await router.createPlainTransport({ listenInfo, rtcpMux: false, comedia: true });
   const videoCodec =
     codec === 'H264'
-      ? { mimeType: 'video/H264', payloadType: 102, clockRate: 90000, parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' } }
+      ? {
+          mimeType: 'video/H264',
+          payloadType: 102,
+          clockRate: 90000,
+          parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' },
+        }
       : { mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 };
   const video = await vt.produce({ kind: 'video', rtpParameters: { codecs: [videoCodec], encodings: [{ ssrc: VIDEO_SSRC }] } });
   const audio = await at.produce({
     kind: 'audio',
-    rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: AUDIO_SSRC }] },
+    rtpParameters: {
+      codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }],
+      encodings: [{ ssrc: AUDIO_SSRC }],
+    },
   });
   const rtp = (t: typeof vt) => `rtp://127.0.0.1:${t.tuple.localPort}?rtcpport=${t.rtcpTuple!.localPort}&pkt_size=1200`;
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-nostats',
-    '-re', '-f', 'lavfi', '-i', `testsrc2=size=${WIDTH}x${HEIGHT}:rate=${FPS}`,
-    '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', String(seconds),
-    '-filter_complex', stampFilter(),
-    '-map', '[v]', ...encoderArgs(codec),
-    '-fps_mode', 'vfr', '-force_key_frames', `expr:gte(t,n_forced*${KEYFRAME_INTERVAL_SECONDS})`, '-g', String(10 * KEYFRAME_INTERVAL_SECONDS * FPS),
-    '-ssrc', String(VIDEO_SSRC), '-payload_type', String(videoCodec.payloadType), '-f', 'rtp', rtp(vt),
-    '-map', '1:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '64k',
-    '-ssrc', String(AUDIO_SSRC), '-payload_type', '111', '-f', 'rtp', rtp(at),
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostats',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${WIDTH}x${HEIGHT}:rate=${FPS}`,
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    String(seconds),
+    '-filter_complex',
+    stampFilter(),
+    '-map',
+    '[v]',
+    ...encoderArgs(codec),
+    '-fps_mode',
+    'vfr',
+    '-force_key_frames',
+    `expr:gte(t,n_forced*${KEYFRAME_INTERVAL_SECONDS})`,
+    '-g',
+    String(10 * KEYFRAME_INTERVAL_SECONDS * FPS),
+    '-ssrc',
+    String(VIDEO_SSRC),
+    '-payload_type',
+    String(videoCodec.payloadType),
+    '-f',
+    'rtp',
+    rtp(vt),
+    '-map',
+    '1:a',
+    '-c:a',
+    'libopus',
+    '-ac',
+    '2',
+    '-b:a',
+    '64k',
+    '-ssrc',
+    String(AUDIO_SSRC),
+    '-payload_type',
+    '111',
+    '-f',
+    'rtp',
+    rtp(at),
   ];
   const ffmpeg = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  ffmpeg.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  ffmpeg.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const stop = async () => {
     if (ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
       const exited = new Promise((r) => ffmpeg.once('exit', r));

@@ -34,7 +34,16 @@ export function stampFilter(): string {
 }
 
 /** ffmpeg output options that turn decoded video into gray strips, one STRIP_BYTES frame each. */
-export const STRIP_OUTPUT = ['-fps_mode', 'passthrough', '-vf', `crop=${WIDTH}:${STRIP_H}:0:0,format=gray`, '-f', 'rawvideo', '-pix_fmt', 'gray'];
+export const STRIP_OUTPUT = [
+  '-fps_mode',
+  'passthrough',
+  '-vf',
+  `crop=${WIDTH}:${STRIP_H}:0:0,format=gray`,
+  '-f',
+  'rawvideo',
+  '-pix_fmt',
+  'gray',
+];
 
 /**
  * The capture time (epoch ms) burned into a strip at `offset`, or undefined where the blocks are

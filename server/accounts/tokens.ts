@@ -60,7 +60,10 @@ export class TokenIssuer {
       payload = jwt.verify(token, this.secret, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
     } catch (err) {
       const expired = err instanceof jwt.TokenExpiredError;
-      throw new UnauthorizedError(expired ? 'token_expired' : 'invalid_token', expired ? 'The access token has expired' : 'The access token is not valid');
+      throw new UnauthorizedError(
+        expired ? 'token_expired' : 'invalid_token',
+        expired ? 'The access token has expired' : 'The access token is not valid',
+      );
     }
     const parsed = claims.safeParse(payload);
     if (!parsed.success) throw new UnauthorizedError('invalid_token', 'The access token is not valid');

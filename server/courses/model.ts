@@ -39,7 +39,7 @@ export interface CourseRepository {
   create(course: NewCourse): Promise<Course>;
   get(id: string): Promise<Course | null>;
   update(id: string, changes: CourseChanges): Promise<Course | null>;
-  list(filter: { publishedOrOwnedBy?: string | 'all' }, limit: number, cursor?: string): Promise<Page<Course>>;
+  list(filter: { publishedOrOwnedBy?: string /* a user id, or 'all' */ }, limit: number, cursor?: string): Promise<Page<Course>>;
   listByIds(ids: string[]): Promise<Course[]>;
   /** The course whose structure holds this lesson id, if any. */
   findByLessonId(lessonId: string): Promise<Course | null>;

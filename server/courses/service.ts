@@ -17,7 +17,10 @@ export interface CourseDeps {
 export class CourseService {
   constructor(private readonly deps: CourseDeps) {}
 
-  async create(actor: Actor, body: { title: string; description: string; track: string; completionThreshold: number }): Promise<CourseView> {
+  async create(
+    actor: Actor,
+    body: { title: string; description: string; track: string; completionThreshold: number },
+  ): Promise<CourseView> {
     if (!has(actor, 'courses:manage')) throw new ForbiddenError();
     return courseView(await this.deps.courses.create({ ...body, ownerIds: [actor.userId] }));
   }
@@ -32,7 +35,11 @@ export class CourseService {
     return { items: result.items.map(courseView), nextCursor: result.nextCursor };
   }
 
-  async update(actor: Actor, id: string, changes: Partial<Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold'>>): Promise<CourseView> {
+  async update(
+    actor: Actor,
+    id: string,
+    changes: Partial<Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold'>>,
+  ): Promise<CourseView> {
     await this.managed(actor, id);
     return courseView((await this.deps.courses.update(id, changes))!);
   }
@@ -66,13 +73,41 @@ export class CourseService {
         if (l.kind === 'recording') {
           const seminar = await this.deps.seminars.get(l.seminarId);
           // Another lecturer's seminar may be used once it is public (scheduled or later); drafts and cancelled ones only by their own lecturers.
-          const usable = seminar && (isAdmin(actor) || seminar.lecturerIds.includes(actor.kind === 'user' ? actor.userId : '') || ['scheduled', 'live', 'ended'].includes(seminar.status));
+          const usable =
+            seminar &&
+            (isAdmin(actor) ||
+              seminar.lecturerIds.includes(actor.kind === 'user' ? actor.userId : '') ||
+              ['scheduled', 'live', 'ended'].includes(seminar.status));
           if (!usable) throw new BadRequestError('seminar_not_found', `No seminar ${l.seminarId} that this course may use`);
-          lessons.push({ id: lessonId, kind: 'recording', title: l.title, seminarId: l.seminarId, playlistPath: null, body: null, durationSeconds: knownLessons.get(lessonId)?.durationSeconds ?? null });
+          lessons.push({
+            id: lessonId,
+            kind: 'recording',
+            title: l.title,
+            seminarId: l.seminarId,
+            playlistPath: null,
+            body: null,
+            durationSeconds: knownLessons.get(lessonId)?.durationSeconds ?? null,
+          });
         } else if (l.kind === 'hls') {
-          lessons.push({ id: lessonId, kind: 'hls', title: l.title, seminarId: null, playlistPath: l.playlistPath, body: null, durationSeconds: l.durationSeconds });
+          lessons.push({
+            id: lessonId,
+            kind: 'hls',
+            title: l.title,
+            seminarId: null,
+            playlistPath: l.playlistPath,
+            body: null,
+            durationSeconds: l.durationSeconds,
+          });
         } else {
-          lessons.push({ id: lessonId, kind: 'text', title: l.title, seminarId: null, playlistPath: null, body: l.body, durationSeconds: l.durationSeconds });
+          lessons.push({
+            id: lessonId,
+            kind: 'text',
+            title: l.title,
+            seminarId: null,
+            playlistPath: null,
+            body: l.body,
+            durationSeconds: l.durationSeconds,
+          });
         }
       }
       modules.push({ id: m.id ?? newId(), title: m.title, lessons });
@@ -92,7 +127,8 @@ export class CourseService {
     if (actor.kind !== 'user') throw new UnauthorizedError();
     if (!has(actor, 'courses:enrol')) throw new ForbiddenError();
     // Leaving works even after the course was unpublished.
-    if (!(await this.deps.enrolments.unenrol(id, actor.userId))) throw new NotFoundError('not_enrolled', 'You are not enrolled in this course');
+    if (!(await this.deps.enrolments.unenrol(id, actor.userId)))
+      throw new NotFoundError('not_enrolled', 'You are not enrolled in this course');
   }
 
   /** "My learning": enrolled courses with per-lesson progress, resume positions and the course percentage. */
@@ -213,7 +249,13 @@ export function courseView(c: Course): CourseView {
     modules: c.modules.map((m) => ({
       id: m.id,
       title: m.title,
-      lessons: m.lessons.map((l) => ({ id: l.id, kind: l.kind, title: l.title, seminarId: l.seminarId, durationSeconds: l.durationSeconds })),
+      lessons: m.lessons.map((l) => ({
+        id: l.id,
+        kind: l.kind,
+        title: l.title,
+        seminarId: l.seminarId,
+        durationSeconds: l.durationSeconds,
+      })),
     })),
   };
 }

@@ -55,7 +55,10 @@ export function apiHandler(opts: ApiOptions): (req: IncomingMessage, res: Server
       const query = spec.query ? spec.query.parse(queryAt === -1 ? {} : parseQuery(url.slice(queryAt + 1))) : undefined;
       const body = spec.body ? spec.body.parse(json ?? {}) : undefined;
       const result = await spec.handler({
-        actor, params, query, body,
+        actor,
+        params,
+        query,
+        body,
         // Only sign-in needs it: not worked out for every heartbeat.
         get clientIp() {
           return clientIp(req);
@@ -65,9 +68,15 @@ export function apiHandler(opts: ApiOptions): (req: IncomingMessage, res: Server
       if (status === 204 || result === undefined) {
         send(res, status === 200 ? 204 : status);
       } else if (spec.contentType === 'text/calendar') {
-        send(res, status, String(result), 'text/calendar; charset=utf-8', spec.attachment);
+        send(res, status, result as string, 'text/calendar; charset=utf-8', spec.attachment);
       } else {
-        send(res, status, JSON.stringify(opts.checkResponses && spec.response ? spec.response.parse(result) : result), 'application/json; charset=utf-8', spec.attachment);
+        send(
+          res,
+          status,
+          JSON.stringify(opts.checkResponses && spec.response ? spec.response.parse(result) : result),
+          'application/json; charset=utf-8',
+          spec.attachment,
+        );
       }
     } catch (err) {
       const { status, body } = errorResponse(err, opts.logger, { method: req.method, url });

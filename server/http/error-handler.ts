@@ -4,7 +4,11 @@ import { AppError, BadRequestError, NotFoundError, toErrorBody, type ErrorBody }
 import type { Logger } from '../logger';
 
 /** The one place where errors become HTTP responses, for the API and the Express side alike. */
-export function errorResponse(err: unknown, logger: Logger, request: { method?: string | undefined; url?: string | undefined }): { status: number; body: ErrorBody } {
+export function errorResponse(
+  err: unknown,
+  logger: Logger,
+  request: { method?: string | undefined; url?: string | undefined },
+): { status: number; body: ErrorBody } {
   const appError = toAppError(err);
   if (appError.status >= 500) logger.error({ err, method: request.method, url: request.url }, 'request failed');
   return { status: appError.status, body: toErrorBody(appError) };

@@ -23,7 +23,8 @@ export function mediaRouter(recordings: RecordingService): Router {
       const { recordingId, exp, sig } = req.params as { recordingId: string; exp: string; sig: string };
       const file = ([] as string[]).concat((req.params as unknown as { file: string[] | string }).file).join('/');
       if (!/^[0-9a-f]{24}$/.test(recordingId) || !FILE.test(file)) throw new BadRequestError('bad_media_path', 'No such media file');
-      if (!recordings.verifyMediaPath(recordingId, exp, sig)) throw new ForbiddenError('bad_signature', 'The media link is invalid or has expired');
+      if (!recordings.verifyMediaPath(recordingId, exp, sig))
+        throw new ForbiddenError('bad_signature', 'The media link is invalid or has expired');
       const found = await recordings.recordingDir(recordingId);
       if (!found) throw new NotFoundError('recording_not_found', 'No such recording');
       const full = path.resolve(found.dir, file);

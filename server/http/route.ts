@@ -43,7 +43,7 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
 export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
   spec: RouteSpec<P, Q, B>,
 ): RouteSpec {
-  return spec as unknown as RouteSpec;
+  return spec;
 }
 
 export function authorize(actor: Actor, access: Access): void {
@@ -63,7 +63,12 @@ export function openApiDocument(routes: RouteSpec[], info: { title: string; vers
       path: `/api/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`,
       summary: spec.summary,
       tags: [spec.tag],
-      description: spec.access === 'public' ? 'Open to anyone.' : spec.access === 'user' ? 'Any signed-in user.' : `Needs the \`${spec.access}\` grant.`,
+      description:
+        spec.access === 'public'
+          ? 'Open to anyone.'
+          : spec.access === 'user'
+            ? 'Any signed-in user.'
+            : `Needs the \`${spec.access}\` grant.`,
       ...(spec.access === 'public' ? {} : { security: [{ bearer: [] }] }),
       request: {
         ...(spec.params ? { params: spec.params as z.ZodObject } : {}),

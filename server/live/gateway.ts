@@ -100,6 +100,8 @@ export class LiveGateway {
   private onConnection(socket: LiveSocket): void {
     const log = this.deps.logger.child({ socketId: socket.id });
     const on = <E extends ClientEventName>(event: E, handler: (payload: ClientPayload<E>) => Promise<unknown>) => {
+      // Socket.IO's typed listener maps cannot express one handler for every event name.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       socket.on(event as string, async (first: unknown, second?: unknown) => {
         // An event sent with an ack but no payload arrives with the ack first.
         const [payload, ack] = typeof first === 'function' && second === undefined ? [undefined, first] : [first, second];
@@ -108,7 +110,14 @@ export class LiveGateway {
           const parsed = (clientEvents[event] as z.ZodType).parse(payload ?? {}) as ClientPayload<E>;
           reply({ ok: true, data: (await handler(parsed)) ?? null });
         } catch (err) {
-          const e = err instanceof MediaError ? new AppError(409, err.code, err.message) : err instanceof ClientParameterError ? new AppError(400, 'invalid_payload', err.message) : err instanceof ZodError ? new AppError(400, 'invalid_payload', err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')) : toAppError(err);
+          const e =
+            err instanceof MediaError
+              ? new AppError(409, err.code, err.message)
+              : err instanceof ClientParameterError
+                ? new AppError(400, 'invalid_payload', err.message)
+                : err instanceof ZodError
+                  ? new AppError(400, 'invalid_payload', err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
+                  : toAppError(err);
           if (e.status >= 500) log.error({ err, event }, 'live event failed');
           reply({ ok: false, error: { code: e.code, message: e.message } });
         }
@@ -117,7 +126,8 @@ export class LiveGateway {
     socket.onAny((event: string, ...args: unknown[]) => {
       if (Object.hasOwn(clientEvents, event)) return;
       const ack = args[args.length - 1];
-      if (typeof ack === 'function') ack({ ok: false, error: { code: 'unknown_event', message: `No event named ${event}` } });
+      if (typeof ack === 'function')
+        (ack as (reply: Ack<never>) => void)({ ok: false, error: { code: 'unknown_event', message: `No event named ${event}` } });
     });
 
     on('room:join', (p) => this.join(socket, p.seminarId));
@@ -136,8 +146,12 @@ export class LiveGateway {
       this.assertMayProduce(access, p.source);
       const producer = await clientParameters(() => peer.produce(p.transportId, p.kind, p.rtpParameters as never, p.source));
       producer.observer.once('close', () => this.toRoom(access.seminar.id).emit('room:producer-closed', { producerId: producer.id }));
-      producer.observer.on('pause', () => this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: true }));
-      producer.observer.on('resume', () => this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: false }));
+      producer.observer.on('pause', () =>
+        this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: true }),
+      );
+      producer.observer.on('resume', () =>
+        this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: false }),
+      );
       await room.publish(peer, producer, p.source);
       if (access.role === 'lecturer') {
         this.deps.recordings.producerAdded(room, access.seminar, { id: producer.id, source: p.source });
@@ -252,7 +266,8 @@ export class LiveGateway {
 
   private async joinOnce(socket: LiveSocket, seminarId: string): Promise<JoinResult> {
     if (socket.data.access) {
-      if (socket.data.access.seminar.id !== seminarId || !socket.data.room?.isClosed) throw new ConflictError('already_joined', 'This connection is already in a room');
+      if (socket.data.access.seminar.id !== seminarId || !socket.data.room?.isClosed)
+        throw new ConflictError('already_joined', 'This connection is already in a room');
       await this.leave(socket); // rejoin after the room was rebuilt
     }
     const access = await this.deps.live.access(socket.data.actor, seminarId);
@@ -284,9 +299,21 @@ export class LiveGateway {
     return {
       peerId: peer.id,
       role: access.role,
-      seminar: { id: seminarId, title: access.seminar.title, status: access.seminar.status, liveStartedAt: access.seminar.liveStartedAt?.toISOString() ?? null },
-      routerRtpCapabilities: room.rtpCapabilities as Record<string, unknown>,
-      producers: room.listProducers().map((p) => ({ producerId: p.producer.id, peerId: p.peerId, userId: p.userId, kind: p.producer.kind, source: p.source, paused: p.producer.paused })),
+      seminar: {
+        id: seminarId,
+        title: access.seminar.title,
+        status: access.seminar.status,
+        liveStartedAt: access.seminar.liveStartedAt?.toISOString() ?? null,
+      },
+      routerRtpCapabilities: room.rtpCapabilities,
+      producers: room.listProducers().map((p) => ({
+        producerId: p.producer.id,
+        peerId: p.peerId,
+        userId: p.userId,
+        kind: p.producer.kind,
+        source: p.source,
+        paused: p.producer.paused,
+      })),
       chat: await this.deps.live.recentChat(seminarId),
       questions: await this.deps.live.questions(seminarId, access.userId),
       viewers: presence.count,
@@ -314,7 +341,14 @@ export class LiveGateway {
     if (this.watched.has(room)) return;
     this.watched.add(room);
     room.on('producer', ({ producer, peerId, userId, source }) => {
-      this.toRoom(room.seminarId).emit('room:producer-added', { producerId: producer.id, peerId, userId, kind: producer.kind, source, paused: producer.paused });
+      this.toRoom(room.seminarId).emit('room:producer-added', {
+        producerId: producer.id,
+        peerId,
+        userId,
+        kind: producer.kind,
+        source,
+        paused: producer.paused,
+      });
     });
     room.once('close', (reason) => {
       if (reason !== 'workerdied') return;
@@ -362,7 +396,8 @@ export class LiveGateway {
       presence.hands.delete(userId);
     } else {
       presence.stage.delete(userId);
-      for (const s of this.socketsOf(access.seminar.id, userId)) for (const { producer } of [...(s.data.peer?.producers.values() ?? [])]) producer.close();
+      for (const s of this.socketsOf(access.seminar.id, userId))
+        for (const { producer } of [...(s.data.peer?.producers.values() ?? [])]) producer.close();
     }
     this.toRoom(access.seminar.id).emit('stage:updated', { userId, onStage });
   }
@@ -370,7 +405,8 @@ export class LiveGateway {
   private async eject(socket: LiveSocket, userId: string, reason: 'removed' | 'banned'): Promise<void> {
     const { access } = this.inRoom(socket);
     this.deps.live.moderatorOnly(access);
-    if (access.seminar.lecturerIds.includes(userId)) throw new ForbiddenError('cannot_remove_lecturer', 'A lecturer of this seminar cannot be removed');
+    if (access.seminar.lecturerIds.includes(userId))
+      throw new ForbiddenError('cannot_remove_lecturer', 'A lecturer of this seminar cannot be removed');
     for (const s of this.socketsOf(access.seminar.id, userId)) {
       s.emit('room:removed', { reason });
       await this.leave(s);

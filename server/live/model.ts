@@ -47,7 +47,12 @@ export interface LiveRepository {
   addQuestion(q: Omit<QuestionRecord, 'id' | 'voterIds' | 'status' | 'answeringOffsetMs'>): Promise<QuestionRecord>;
   /** Adds the vote unless this user already voted; false when they had. */
   upvote(seminarId: string, questionId: string, userId: string): Promise<QuestionRecord | null | 'already_voted'>;
-  setQuestionStatus(seminarId: string, questionId: string, status: 'answering' | 'answered', offsetMs: number): Promise<QuestionRecord | null>;
+  setQuestionStatus(
+    seminarId: string,
+    questionId: string,
+    status: 'answering' | 'answered',
+    offsetMs: number,
+  ): Promise<QuestionRecord | null>;
   questions(seminarId: string): Promise<QuestionRecord[]>;
   addMarker(m: Omit<MarkerRecord, 'id'>): Promise<MarkerRecord>;
   markers(seminarId: string): Promise<MarkerRecord[]>;

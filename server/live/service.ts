@@ -113,7 +113,10 @@ export class LiveService {
   }
 
   async questions(seminarId: string, userId: string | null): Promise<Question[]> {
-    return (await this.deps.repo.questions(seminarId)).map((q) => ({ ...questionView(q), votedByMe: userId !== null && q.voterIds.includes(userId) }));
+    return (await this.deps.repo.questions(seminarId)).map((q) => ({
+      ...questionView(q),
+      votedByMe: userId !== null && q.voterIds.includes(userId),
+    }));
   }
 
   async addMarker(who: LiveAccess, label: string) {
@@ -123,7 +126,8 @@ export class LiveService {
 
   async ban(who: LiveAccess, userId: string): Promise<void> {
     this.moderatorOnly(who);
-    if (who.seminar.lecturerIds.includes(userId)) throw new ForbiddenError('cannot_ban_lecturer', 'A lecturer of this seminar cannot be banned');
+    if (who.seminar.lecturerIds.includes(userId))
+      throw new ForbiddenError('cannot_ban_lecturer', 'A lecturer of this seminar cannot be banned');
     await this.deps.repo.ban(who.seminar.id, userId);
   }
 

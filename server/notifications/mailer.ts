@@ -17,7 +17,13 @@ export function createMailer(opts: { smtpUrl?: string; from: string; mailDir: st
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(m: MailMessage) {
-      const info = await transport.sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, messageId: `<${m.id}@lectern>` });
+      const info = await transport.sendMail({
+        from: opts.from,
+        to: m.to,
+        subject: m.subject,
+        text: m.text,
+        messageId: `<${m.id}@lectern>`,
+      });
       await mkdir(opts.mailDir, { recursive: true });
       await writeFile(path.join(opts.mailDir, `${m.id.replace(/[^A-Za-z0-9_-]/g, '_')}.eml`), info.message as Buffer);
     },

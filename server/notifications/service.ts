@@ -87,7 +87,8 @@ export class NotificationService implements SeminarEvents {
 
   async markRead(actor: Actor, id: string): Promise<void> {
     if (actor.kind !== 'user') throw new UnauthorizedError();
-    if (!(await this.deps.notifications.markRead(actor.userId, id))) throw new NotFoundError('notification_not_found', 'No such notification');
+    if (!(await this.deps.notifications.markRead(actor.userId, id)))
+      throw new NotFoundError('notification_not_found', 'No such notification');
   }
 
   private async enqueueDueReminders(now: Date): Promise<void> {
@@ -139,7 +140,14 @@ export class NotificationService implements SeminarEvents {
     const link = `${this.deps.publicBaseUrl}/seminars/${seminar.id}`;
     const message = messageFor(item.kind, seminar, user.locale, link);
     // Both steps are idempotent on the item's id, so a retry after a crash repeats neither.
-    await this.deps.notifications.insertOnce({ id: item.id, userId: user.id, kind: item.kind, seminarId: seminar.id, ...message, createdAt: now });
+    await this.deps.notifications.insertOnce({
+      id: item.id,
+      userId: user.id,
+      kind: item.kind,
+      seminarId: seminar.id,
+      ...message,
+      createdAt: now,
+    });
     await this.deps.mailer.send({ id: item.id, to: user.email, subject: message.title, text: message.body });
     await this.deps.outbox.finish(item.id, 'sent');
     this.deps.logger.info({ outboxId: item.id, kind: item.kind }, 'notification delivered');
@@ -148,7 +156,11 @@ export class NotificationService implements SeminarEvents {
   private async stillRelevant(item: OutboxItem, seminar: Seminar): Promise<boolean> {
     if (item.kind === 'reminder_24h' || item.kind === 'reminder_1h') {
       const registration = await this.deps.registrations.find(seminar.id, item.userId);
-      return seminar.status === 'scheduled' && seminar.startsAt.getTime() === item.seminarStartsAt.getTime() && registration?.status === 'registered';
+      return (
+        seminar.status === 'scheduled' &&
+        seminar.startsAt.getTime() === item.seminarStartsAt.getTime() &&
+        registration?.status === 'registered'
+      );
     }
     if (item.kind === 'live_now') return seminar.status === 'live';
     return true;

@@ -30,5 +30,15 @@ export function liveSeconds(record: Pick<ProgressRecord, 'live'>): number {
 }
 
 export function emptyProgress(userId: string, contentId: string): ProgressRecord {
-  return { userId, contentId, intervals: [], coveredSeconds: 0, resumePosition: 0, resumeSentAt: 0, durationSeconds: null, live: {}, version: 0 };
+  return {
+    userId,
+    contentId,
+    intervals: [],
+    coveredSeconds: 0,
+    resumePosition: 0,
+    resumeSentAt: 0,
+    durationSeconds: null,
+    live: {},
+    version: 0,
+  };
 }

@@ -51,7 +51,7 @@ export class ProgressService {
     this.pending.set(key, {
       userId: actor.userId,
       contentId: hb.contentId,
-      intervals: mergeIntervals(prev?.intervals ?? [], hb.intervals as Interval[], duration),
+      intervals: mergeIntervals(prev?.intervals ?? [], hb.intervals, duration),
       position: newer ? hb.position : prev.position,
       sentAt: newer ? hb.sentAt : prev.sentAt,
       durationSeconds: duration,

@@ -14,14 +14,21 @@ export const lessonInput = z.discriminatedUnion('kind', [
       .max(300)
       .regex(/^[A-Za-z0-9_-][A-Za-z0-9_\-/.]*\.m3u8$/, 'must be a relative playlist path under the recordings directory')
       .refine((p) => !p.split('/').some((part) => part === '..' || part === '.' || part === ''), 'must not leave the recordings directory'),
-    durationSeconds: z.number().positive().max(24 * 3600),
+    durationSeconds: z
+      .number()
+      .positive()
+      .max(24 * 3600),
   }),
   z.object({
     id: lessonId.optional(),
     kind: z.literal('text'),
     title: z.string().trim().min(1).max(200),
     body: z.string().max(100_000),
-    durationSeconds: z.number().positive().max(24 * 3600).default(300),
+    durationSeconds: z
+      .number()
+      .positive()
+      .max(24 * 3600)
+      .default(300),
   }),
 ]);
 export type LessonInput = z.infer<typeof lessonInput>;

@@ -10,15 +10,30 @@ const id = z.string().min(1).max(100);
 const mediasoupObject = z.record(z.string(), z.unknown());
 const dtlsParameters = z.looseObject({
   role: z.enum(['auto', 'client', 'server']).optional(),
-  fingerprints: z.array(z.looseObject({ algorithm: z.string().min(1).max(20), value: z.string().min(1).max(200) })).min(1).max(10),
+  fingerprints: z
+    .array(z.looseObject({ algorithm: z.string().min(1).max(20), value: z.string().min(1).max(200) }))
+    .min(1)
+    .max(10),
 });
 const rtpParameters = z.looseObject({
-  codecs: z.array(z.looseObject({ mimeType: z.string().min(3).max(50), payloadType: z.number().int().min(0).max(127), clockRate: z.number().int().positive() })).min(1).max(20),
+  codecs: z
+    .array(
+      z.looseObject({
+        mimeType: z.string().min(3).max(50),
+        payloadType: z.number().int().min(0).max(127),
+        clockRate: z.number().int().positive(),
+      }),
+    )
+    .min(1)
+    .max(20),
   encodings: z.array(mediasoupObject).max(10).optional(),
   headerExtensions: z.array(mediasoupObject).max(30).optional(),
 });
 const rtpCapabilities = z.looseObject({
-  codecs: z.array(z.looseObject({ mimeType: z.string().min(3).max(50), kind: z.enum(['audio', 'video']), clockRate: z.number().int().positive() })).min(1).max(50),
+  codecs: z
+    .array(z.looseObject({ mimeType: z.string().min(3).max(50), kind: z.enum(['audio', 'video']), clockRate: z.number().int().positive() }))
+    .min(1)
+    .max(50),
   headerExtensions: z.array(mediasoupObject).max(50).optional(),
 });
 
@@ -41,7 +56,11 @@ export const clientEvents = {
   consume: z.object({ producerId: id, rtpCapabilities }),
   'consumer:resume': z.object({ consumerId: id }),
   /** The size the video is shown at: the server caps the simulcast layer to it. */
-  'consumer:preferences': z.object({ consumerId: id, width: z.number().int().min(0).max(10_000), height: z.number().int().min(0).max(10_000) }),
+  'consumer:preferences': z.object({
+    consumerId: id,
+    width: z.number().int().min(0).max(10_000),
+    height: z.number().int().min(0).max(10_000),
+  }),
   'seminar:go-live': z.object({}),
   'seminar:end': z.object({}),
   'chat:send': z.object({ text: z.string().trim().min(1).max(500) }),

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-const mediaSeconds = z.number().min(0).max(24 * 3600);
+const mediaSeconds = z
+  .number()
+  .min(0)
+  .max(24 * 3600);
 
 /**
  * A player heartbeat. `intervals` are the spans actually watched, in media
@@ -14,7 +17,11 @@ export const heartbeatBody = z.object({
     .min(1)
     .max(200),
   position: mediaSeconds,
-  durationSeconds: z.number().positive().max(24 * 3600).optional(),
+  durationSeconds: z
+    .number()
+    .positive()
+    .max(24 * 3600)
+    .optional(),
   /** The client's clock when it sent this, ms since the epoch: orders resume positions across tabs. */
   sentAt: z.number().int().positive(),
   /** Only for navigator.sendBeacon, which cannot set an Authorization header: the same access token. */

@@ -30,9 +30,7 @@ interface SeminarRecording {
 export class RecordingController {
   private readonly active = new Map<string, SeminarRecording>();
 
-  constructor(
-    private readonly deps: { recordings: RecordingService; ffmpegBin: string; logger: Logger; segmentSeconds?: number },
-  ) {}
+  constructor(private readonly deps: { recordings: RecordingService; ffmpegBin: string; logger: Logger; segmentSeconds?: number }) {}
 
   /** A lecturer's producer appeared in a live seminar's room. */
   producerAdded(room: Room, seminar: Seminar, producer: { id: string; source: 'camera' | 'mic' | 'screen' }): void {
@@ -82,7 +80,7 @@ export class RecordingController {
       this.active.delete(seminarId);
       return this.deps.recordings.complete(s.recording.id);
     });
-    return done as Promise<Recording>;
+    return done;
   }
 
   /** On shutdown: close every playlist; the recordings are completed on the next boot. */
@@ -152,7 +150,9 @@ export class RecordingController {
   }
 
   private watch(recorder: Recorder, seminarId: string): void {
-    recorder.on('crashed', (e) => this.deps.logger.error({ seminarId, code: e.code, signal: e.signal, restarts: e.restarts }, 'recording ffmpeg crashed; restarting'));
+    recorder.on('crashed', (e) =>
+      this.deps.logger.error({ seminarId, code: e.code, signal: e.signal, restarts: e.restarts }, 'recording ffmpeg crashed; restarting'),
+    );
     recorder.on('failed', (e) => this.deps.logger.error({ seminarId, reason: e.reason }, 'recording failed'));
   }
 
@@ -170,6 +170,24 @@ const run = promisify(execFile);
 
 /** A poster frame from one second into the recording. */
 export async function makePoster(ffmpegBin: string, dir: string): Promise<boolean> {
-  await run(ffmpegBin, ['-hide_banner', '-loglevel', 'error', '-y', '-ss', '1', '-i', path.join(dir, 'index.m3u8'), '-frames:v', '1', '-vf', 'scale=640:-2', path.join(dir, 'poster.jpg')], { timeout: 15_000 });
+  await run(
+    ffmpegBin,
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-ss',
+      '1',
+      '-i',
+      path.join(dir, 'index.m3u8'),
+      '-frames:v',
+      '1',
+      '-vf',
+      'scale=640:-2',
+      path.join(dir, 'poster.jpg'),
+    ],
+    { timeout: 15_000 },
+  );
   return true;
 }

@@ -82,7 +82,9 @@ export class RecordingService {
    */
   async reconcile(): Promise<void> {
     for (const recording of await this.deps.recordings.listUnfinished()) {
-      await this.complete(recording.id).catch((err: unknown) => this.deps.logger.error({ err, recordingId: recording.id }, 'could not finalize a recording'));
+      await this.complete(recording.id).catch((err: unknown) =>
+        this.deps.logger.error({ err, recordingId: recording.id }, 'could not finalize a recording'),
+      );
     }
     for (const seminar of await this.deps.seminars.listActive()) {
       if (seminar.status === 'live') {
@@ -103,7 +105,9 @@ export class RecordingService {
     const questions = await this.deps.live.questions(seminarId);
     const markers = await this.deps.live.markers(seminarId);
     const chapters = [
-      ...questions.filter((q) => q.answeringOffsetMs !== null).map((q) => ({ offsetMs: q.answeringOffsetMs!, title: q.text, kind: 'question' as const })),
+      ...questions
+        .filter((q) => q.answeringOffsetMs !== null)
+        .map((q) => ({ offsetMs: q.answeringOffsetMs!, title: q.text, kind: 'question' as const })),
       ...markers.map((m) => ({ offsetMs: m.offsetMs, title: m.label, kind: 'marker' as const })),
     ].sort((a, b) => a.offsetMs - b.offsetMs);
     return {
@@ -166,7 +170,15 @@ export class RecordingService {
       return existing.id;
     }
     const lessonId = randomBytes(9).toString('base64url');
-    const lesson = { id: lessonId, kind: 'recording' as const, title: seminar.title, seminarId, playlistPath: null, body: null, durationSeconds };
+    const lesson = {
+      id: lessonId,
+      kind: 'recording' as const,
+      title: seminar.title,
+      seminarId,
+      playlistPath: null,
+      body: null,
+      durationSeconds,
+    };
     const modules = course.modules.slice();
     const last = modules[modules.length - 1];
     if (last && last.title === 'Записи семинаров') modules[modules.length - 1] = { ...last, lessons: [...last.lessons, lesson] };

@@ -14,7 +14,11 @@ export interface CalendarOptions {
  * cancelled seminar updates the entry that a calendar already holds.
  */
 export function seminarsCalendar(seminars: Seminar[], opts: CalendarOptions): string {
-  const cal = ical({ name: opts.name, method: ICalCalendarMethod.PUBLISH, prodId: { company: 'Lectern', product: 'seminars', language: 'RU' } });
+  const cal = ical({
+    name: opts.name,
+    method: ICalCalendarMethod.PUBLISH,
+    prodId: { company: 'Lectern', product: 'seminars', language: 'RU' },
+  });
   cal.timezone({ name: null, generator: getVtimezoneComponent });
   for (const s of seminars) {
     cal.createEvent({

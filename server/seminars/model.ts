@@ -35,13 +35,18 @@ export interface Seminar {
 }
 
 export type NewSeminar = Omit<Seminar, 'id' | 'status' | 'registeredCount' | 'sequence' | 'liveStartedAt' | 'endedAt' | 'createdAt'>;
-export type SeminarChanges = Partial<Pick<Seminar, 'title' | 'description' | 'track' | 'language' | 'startsAt' | 'timeZone' | 'durationMinutes' | 'capacity' | 'isPublic' | 'lecturerIds'>>;
+export type SeminarChanges = Partial<
+  Pick<
+    Seminar,
+    'title' | 'description' | 'track' | 'language' | 'startsAt' | 'timeZone' | 'durationMinutes' | 'capacity' | 'isPublic' | 'lecturerIds'
+  >
+>;
 
 export interface SeminarFilter {
   statuses: SeminarStatus[];
   track?: string;
   /** Drafts are listed only to their lecturers (or to admins, who pass no restriction). */
-  draftsOf?: string | 'all';
+  draftsOf?: string /* a user id, or 'all' */;
 }
 
 export interface Page<T> {

@@ -2,7 +2,16 @@ import type { UserRepository } from '../accounts/model';
 import { has, isAdmin, type Actor } from '../accounts/grants';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type { CreateSeminarBody, PageQuery, RegistrationView, SeminarView, UpdateSeminarBody } from '../protocol';
-import { transitions, type Page, type Registration, type RegistrationRepository, type Seminar, type SeminarChanges, type SeminarRepository, type SeminarStatus } from './model';
+import {
+  transitions,
+  type Page,
+  type Registration,
+  type RegistrationRepository,
+  type Seminar,
+  type SeminarChanges,
+  type SeminarRepository,
+  type SeminarStatus,
+} from './model';
 import { instantToZoned, zonedToInstant } from './time';
 
 /** What the rest of Lectern hears from seminars (reminders, rooms, recordings). */

@@ -69,7 +69,7 @@ export class MongoCourseRepository implements CourseRepository {
     return res.matchedCount === 1 ? this.get(id) : null;
   }
 
-  async list(filter: { publishedOrOwnedBy?: string | 'all' }, limit: number, cursor?: string): Promise<Page<Course>> {
+  async list(filter: { publishedOrOwnedBy?: string /* a user id, or 'all' */ }, limit: number, cursor?: string): Promise<Page<Course>> {
     const scope =
       filter.publishedOrOwnedBy === 'all'
         ? {}
@@ -78,14 +78,23 @@ export class MongoCourseRepository implements CourseRepository {
           : { published: true };
     const after = decodeCursor(cursor, ['id']);
     const query = after ? { $and: [scope, { _id: { $gt: new Types.ObjectId(after[0] as string) } }] } : scope;
-    const docs = await this.model.find(query).sort({ _id: 1 }).limit(limit + 1).lean();
+    const docs = await this.model
+      .find(query)
+      .sort({ _id: 1 })
+      .limit(limit + 1)
+      .lean();
     const items = docs.slice(0, limit).map(toCourse);
     const last = items[items.length - 1];
     return { items, nextCursor: docs.length > limit && last ? encodeCursor([last.id]) : null };
   }
 
   async listByIds(ids: string[]): Promise<Course[]> {
-    return (await this.model.find({ _id: { $in: ids.filter((i) => isValidObjectId(i)) } }).sort({ _id: 1 }).lean()).map(toCourse);
+    return (
+      await this.model
+        .find({ _id: { $in: ids.filter((i) => isValidObjectId(i)) } })
+        .sort({ _id: 1 })
+        .lean()
+    ).map(toCourse);
   }
 
   async findByLessonId(lessonId: string): Promise<Course | null> {

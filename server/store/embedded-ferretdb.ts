@@ -9,8 +9,7 @@ export const FERRETDB_VERSION = '1.24.2';
 
 /** Where scripts/setup.sh puts the launcher built from server/store/ferretdb. */
 export function defaultFerretDbBin(): string {
-  const cacheRoot =
-    process.env.LECTERN_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'lectern');
+  const cacheRoot = process.env.LECTERN_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'lectern');
   return path.join(cacheRoot, 'ferretdb', `v${FERRETDB_VERSION}`, 'ferretdb-embedded');
 }
 
@@ -43,14 +42,14 @@ export class EmbeddedFerretDb {
     const child = spawn(opts.bin, ['-sqlite-dir', opts.sqliteDir, '-log-level', 'error'], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    createInterface({ input: child.stderr! }).on('line', (line) => logger.warn({ ferretdb: line }, 'ferretdb log'));
+    createInterface({ input: child.stderr }).on('line', (line) => logger.warn({ ferretdb: line }, 'ferretdb log'));
 
     const uri = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new Error(`FerretDB did not report its address within ${opts.startTimeoutMs ?? 15000} ms`));
       }, opts.startTimeoutMs ?? 15000);
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         const match = /^LISTENING (mongodb:\/\/\S+)$/.exec(line);
         if (match?.[1]) {
           clearTimeout(timer);

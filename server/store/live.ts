@@ -6,17 +6,29 @@ import type { WriteGate } from './write-gate';
 type Doc<T> = Omit<T, 'id'>;
 
 const chatSchema = new Schema<Doc<ChatRecord>>(
-  { seminarId: String, userId: String, displayName: String, text: String, at: Date, offsetMs: Number, deletedAt: { type: Date, default: null } },
+  {
+    seminarId: String,
+    userId: String,
+    displayName: String,
+    text: String,
+    at: Date,
+    offsetMs: Number,
+    deletedAt: { type: Date, default: null },
+  },
   { versionKey: false },
 );
 chatSchema.index({ seminarId: 1, at: -1 });
 
 const questionSchema = new Schema<Doc<QuestionRecord>>(
   {
-    seminarId: String, userId: String, displayName: String, text: String,
+    seminarId: String,
+    userId: String,
+    displayName: String,
+    text: String,
     voterIds: { type: [String], default: [] },
     status: { type: String, default: 'open' },
-    at: Date, offsetMs: Number,
+    at: Date,
+    offsetMs: Number,
     answeringOffsetMs: { type: Number, default: null },
   },
   { versionKey: false },
@@ -26,7 +38,10 @@ questionSchema.index({ seminarId: 1, at: 1 });
 const markerSchema = new Schema<Doc<MarkerRecord>>({ seminarId: String, label: String, offsetMs: Number }, { versionKey: false });
 markerSchema.index({ seminarId: 1, offsetMs: 1 });
 
-const banSchema = new Schema<{ seminarId: string; userId: string; at: Date }>({ seminarId: String, userId: String, at: Date }, { versionKey: false });
+const banSchema = new Schema<{ seminarId: string; userId: string; at: Date }>(
+  { seminarId: String, userId: String, at: Date },
+  { versionKey: false },
+);
 banSchema.index({ seminarId: 1, userId: 1 }, { unique: true });
 
 const attendanceSchema = new Schema<Doc<AttendanceRecord>>(
@@ -70,12 +85,14 @@ export class MongoLiveRepository implements LiveRepository {
   }
 
   async addChat(m: Omit<ChatRecord, 'id' | 'deletedAt'>): Promise<ChatRecord> {
-    return withId((await this.chat.create({ ...m, deletedAt: null })).toObject()) as ChatRecord;
+    return withId((await this.chat.create({ ...m, deletedAt: null })).toObject());
   }
 
   async deleteChat(seminarId: string, id: string): Promise<boolean> {
     if (!isValidObjectId(id)) return false;
-    const res = await this.gate.run(`chat:${id}`, () => this.chat.updateOne({ _id: id, seminarId, deletedAt: null }, { $set: { deletedAt: new Date() } }));
+    const res = await this.gate.run(`chat:${id}`, () =>
+      this.chat.updateOne({ _id: id, seminarId, deletedAt: null }, { $set: { deletedAt: new Date() } }),
+    );
     return res.modifiedCount === 1;
   }
 
@@ -85,7 +102,7 @@ export class MongoLiveRepository implements LiveRepository {
   }
 
   async addQuestion(q: Omit<QuestionRecord, 'id' | 'voterIds' | 'status' | 'answeringOffsetMs'>): Promise<QuestionRecord> {
-    return withId((await this.qs.create({ ...q, voterIds: [], status: 'open', answeringOffsetMs: null })).toObject()) as QuestionRecord;
+    return withId((await this.qs.create({ ...q, voterIds: [], status: 'open', answeringOffsetMs: null })).toObject());
   }
 
   async upvote(seminarId: string, questionId: string, userId: string): Promise<QuestionRecord | null | 'already_voted'> {
@@ -95,19 +112,25 @@ export class MongoLiveRepository implements LiveRepository {
     );
     const doc = await this.qs.findOne({ _id: questionId, seminarId }).lean();
     if (!doc) return null;
-    return res.modifiedCount === 1 ? (withId(doc) as QuestionRecord) : 'already_voted';
+    return res.modifiedCount === 1 ? withId(doc) : 'already_voted';
   }
 
-  async setQuestionStatus(seminarId: string, questionId: string, status: 'answering' | 'answered', offsetMs: number): Promise<QuestionRecord | null> {
+  async setQuestionStatus(
+    seminarId: string,
+    questionId: string,
+    status: 'answering' | 'answered',
+    offsetMs: number,
+  ): Promise<QuestionRecord | null> {
     if (!isValidObjectId(questionId)) return null;
     await this.gate.run(`question:${questionId}`, async () => {
       const set: Record<string, unknown> = { status };
       // The first "answering now" marks the chapter; later toggles keep it.
-      if (status === 'answering') await this.qs.updateOne({ _id: questionId, seminarId, answeringOffsetMs: null }, { $set: { answeringOffsetMs: offsetMs } });
+      if (status === 'answering')
+        await this.qs.updateOne({ _id: questionId, seminarId, answeringOffsetMs: null }, { $set: { answeringOffsetMs: offsetMs } });
       await this.qs.updateOne({ _id: questionId, seminarId }, { $set: set });
     });
     const doc = await this.qs.findOne({ _id: questionId, seminarId }).lean();
-    return doc ? (withId(doc) as QuestionRecord) : null;
+    return doc ? withId(doc) : null;
   }
 
   async questions(seminarId: string): Promise<QuestionRecord[]> {
@@ -115,7 +138,7 @@ export class MongoLiveRepository implements LiveRepository {
   }
 
   async addMarker(m: Omit<MarkerRecord, 'id'>): Promise<MarkerRecord> {
-    return withId((await this.marks.create(m)).toObject()) as MarkerRecord;
+    return withId((await this.marks.create(m)).toObject());
   }
 
   async markers(seminarId: string): Promise<MarkerRecord[]> {
@@ -135,7 +158,7 @@ export class MongoLiveRepository implements LiveRepository {
   }
 
   async openAttendance(seminarId: string, userId: string, at: Date): Promise<AttendanceRecord> {
-    return withId((await this.attend.create({ seminarId, userId, joinedAt: at, leftAt: null })).toObject()) as AttendanceRecord;
+    return withId((await this.attend.create({ seminarId, userId, joinedAt: at, leftAt: null })).toObject());
   }
 
   async closeAttendance(id: string, at: Date): Promise<void> {

@@ -54,7 +54,12 @@ export class MongoOutboxRepository implements OutboxRepository {
   }
 
   async claimDue(now: Date, staleBefore: Date): Promise<OutboxItem | null> {
-    const due = { $or: [{ status: 'pending' as const, dueAt: { $lte: now } }, { status: 'sending' as const, claimedAt: { $lt: staleBefore } }] };
+    const due = {
+      $or: [
+        { status: 'pending' as const, dueAt: { $lte: now } },
+        { status: 'sending' as const, claimedAt: { $lt: staleBefore } },
+      ],
+    };
     for (;;) {
       const candidates = await this.model.find(due).sort({ dueAt: 1 }).limit(10).lean();
       if (candidates.length === 0) return null;
@@ -79,7 +84,9 @@ export class MongoOutboxRepository implements OutboxRepository {
   }
 
   async release(id: string): Promise<void> {
-    await this.gate.run(`outbox:${id}`, () => this.model.updateOne({ _id: id, status: 'sending' }, { $set: { status: 'pending', claimedAt: null } }));
+    await this.gate.run(`outbox:${id}`, () =>
+      this.model.updateOne({ _id: id, status: 'sending' }, { $set: { status: 'pending', claimedAt: null } }),
+    );
   }
 }
 
@@ -88,7 +95,16 @@ interface NotificationDoc extends Omit<Notification, 'id'> {
 }
 
 const notificationSchema = new Schema<NotificationDoc>(
-  { _id: String, userId: String, kind: String, seminarId: String, title: String, body: String, createdAt: Date, readAt: { type: Date, default: null } },
+  {
+    _id: String,
+    userId: String,
+    kind: String,
+    seminarId: String,
+    title: String,
+    body: String,
+    createdAt: Date,
+    readAt: { type: Date, default: null },
+  },
   { versionKey: false },
 );
 notificationSchema.index({ userId: 1, createdAt: -1, _id: -1 });
@@ -119,10 +135,12 @@ export class MongoNotificationRepository implements NotificationRepository {
   async listForUser(userId: string, limit: number, cursor?: string): Promise<Page<Notification>> {
     const after = decodeCursor(cursor, ['time', 'string']);
     const at = after ? new Date(after[0] as number) : undefined;
-    const query = at
-      ? { userId, $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: String(after![1]) } }] }
-      : { userId };
-    const docs = await this.model.find(query).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).lean();
+    const query = at ? { userId, $or: [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: String(after![1]) } }] } : { userId };
+    const docs = await this.model
+      .find(query)
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(limit + 1)
+      .lean();
     const items = docs.slice(0, limit).map(({ _id, ...rest }) => ({ id: _id, ...rest, readAt: rest.readAt ?? null }));
     const last = items[items.length - 1];
     return { items, nextCursor: docs.length > limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null };

@@ -85,7 +85,19 @@ export class MongoProgressRepository implements ProgressRepository {
         await this.gate.run(`progress:${userId}:${contentId}`, () =>
           this.model.updateOne(
             { _id: keyOf(userId, contentId) },
-            { $max: { [key]: seconds }, $setOnInsert: { userId, contentId, intervals: [], coveredSeconds: 0, resumePosition: 0, resumeSentAt: 0, durationSeconds: null, version: 1 } },
+            {
+              $max: { [key]: seconds },
+              $setOnInsert: {
+                userId,
+                contentId,
+                intervals: [],
+                coveredSeconds: 0,
+                resumePosition: 0,
+                resumeSentAt: 0,
+                durationSeconds: null,
+                version: 1,
+              },
+            },
             { upsert: true },
           ),
         );

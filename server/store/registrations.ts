@@ -11,10 +11,7 @@ interface RegistrationDoc {
   createdAt: Date;
 }
 
-const schema = new Schema<RegistrationDoc>(
-  { seminarId: String, userId: String, status: String, createdAt: Date },
-  { versionKey: false },
-);
+const schema = new Schema<RegistrationDoc>({ seminarId: String, userId: String, status: String, createdAt: Date }, { versionKey: false });
 schema.index({ seminarId: 1, userId: 1 }, { unique: true });
 schema.index({ seminarId: 1, status: 1, createdAt: 1 });
 schema.index({ userId: 1, _id: -1 });
@@ -50,7 +47,9 @@ export class MongoRegistrationRepository implements RegistrationRepository {
   }
 
   async setStatus(id: string, from: RegistrationStatus[], to: RegistrationStatus): Promise<Registration | null> {
-    const res = await this.gate.run(`registration:${id}`, () => this.model.updateOne({ _id: id, status: { $in: from } }, { $set: { status: to } }));
+    const res = await this.gate.run(`registration:${id}`, () =>
+      this.model.updateOne({ _id: id, status: { $in: from } }, { $set: { status: to } }),
+    );
     if (res.modifiedCount !== 1) return null;
     const doc = await this.model.findById(id).lean();
     return doc ? toRegistration(doc) : null;
@@ -92,7 +91,11 @@ export class MongoRegistrationRepository implements RegistrationRepository {
   async listForUser(userId: string, limit: number, cursor?: string): Promise<Page<Registration>> {
     const after = decodeCursor(cursor, ['id']);
     const query = after ? { userId, _id: { $lt: new Types.ObjectId(after[0] as string) } } : { userId };
-    const docs = await this.model.find(query).sort({ _id: -1 }).limit(limit + 1).lean();
+    const docs = await this.model
+      .find(query)
+      .sort({ _id: -1 })
+      .limit(limit + 1)
+      .lean();
     const items = docs.slice(0, limit).map(toRegistration);
     const last = items[items.length - 1];
     return { items, nextCursor: docs.length > limit && last ? encodeCursor([last.id]) : null };

@@ -89,7 +89,11 @@ export class MongoSeminarRepository implements SeminarRepository {
       const id = new Types.ObjectId(after[1] as string);
       and.push({ $or: [{ startsAt: { $gt: at } }, { startsAt: at, _id: { $gt: id } }] });
     }
-    const docs = await this.model.find({ $and: and }).sort({ startsAt: 1, _id: 1 }).limit(limit + 1).lean();
+    const docs = await this.model
+      .find({ $and: and })
+      .sort({ startsAt: 1, _id: 1 })
+      .limit(limit + 1)
+      .lean();
     const items = docs.slice(0, limit).map(toSeminar);
     const last = items[items.length - 1];
     return { items, nextCursor: docs.length > limit && last ? encodeCursor([last.startsAt.getTime(), last.id]) : null };
@@ -119,7 +123,11 @@ export class MongoSeminarRepository implements SeminarRepository {
   }
 
   async claimSeat(id: string): Promise<boolean> {
-    return this.updateSeminar(id, { status: { $in: ['scheduled', 'live'] }, seatsLeft: { $gt: 0 } }, { $inc: { seatsLeft: -1, registeredCount: 1 } });
+    return this.updateSeminar(
+      id,
+      { status: { $in: ['scheduled', 'live'] }, seatsLeft: { $gt: 0 } },
+      { $inc: { seatsLeft: -1, registeredCount: 1 } },
+    );
   }
 
   async releaseSeat(id: string): Promise<void> {

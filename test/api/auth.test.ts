@@ -52,8 +52,14 @@ describe('registration and sign-in', () => {
 
   it('gives the same answer for a wrong password and an unknown e-mail', async () => {
     const u = await registerUser(api);
-    const wrong = await api.call('POST', '/auth/login', { body: { email: u.email, password: 'nope nope nope' }, headers: { 'x-forwarded-for': '10.1.0.1' } });
-    const unknown = await api.call('POST', '/auth/login', { body: { email: 'ghost@example.ru', password }, headers: { 'x-forwarded-for': '10.1.0.2' } });
+    const wrong = await api.call('POST', '/auth/login', {
+      body: { email: u.email, password: 'nope nope nope' },
+      headers: { 'x-forwarded-for': '10.1.0.1' },
+    });
+    const unknown = await api.call('POST', '/auth/login', {
+      body: { email: 'ghost@example.ru', password },
+      headers: { 'x-forwarded-for': '10.1.0.2' },
+    });
     expect([wrong.status, unknown.status]).toEqual([401, 401]);
     expect(wrong.body.error.code).toBe('invalid_credentials');
     expect(unknown.body.error.code).toBe('invalid_credentials');
@@ -64,25 +70,39 @@ describe('login throttling', () => {
   it('locks an account after 5 failures, even from many IPs, and keeps other accounts open', async () => {
     const u = await registerUser(api);
     for (let i = 0; i < 5; i++) {
-      const res = await api.call('POST', '/auth/login', { body: { email: u.email, password: 'wrong password!' }, headers: { 'x-forwarded-for': `10.2.0.${i}` } });
+      const res = await api.call('POST', '/auth/login', {
+        body: { email: u.email, password: 'wrong password!' },
+        headers: { 'x-forwarded-for': `10.2.0.${i}` },
+      });
       expect(res.status).toBe(401);
     }
-    const locked = await api.call('POST', '/auth/login', { body: { email: u.email, password }, headers: { 'x-forwarded-for': '10.2.1.1' } });
+    const locked = await api.call('POST', '/auth/login', {
+      body: { email: u.email, password },
+      headers: { 'x-forwarded-for': '10.2.1.1' },
+    });
     expect(locked.status).toBe(429);
     expect(locked.body.error).toMatchObject({ code: 'too_many_attempts', details: { retryAfterSeconds: expect.any(Number) } });
     const other = await registerUser(api);
-    expect((await api.call('POST', '/auth/login', { body: { email: other.email, password }, headers: { 'x-forwarded-for': '10.2.1.1' } })).status).toBe(200);
+    expect(
+      (await api.call('POST', '/auth/login', { body: { email: other.email, password }, headers: { 'x-forwarded-for': '10.2.1.1' } }))
+        .status,
+    ).toBe(200);
   });
 
   it('locks an IP after 30 failures across accounts', async () => {
     const ip = { 'x-forwarded-for': '10.3.0.1' };
     for (let i = 0; i < 30; i++) {
-      const res = await api.call('POST', '/auth/login', { body: { email: `nobody${i}@example.ru`, password: 'wrong password!' }, headers: ip });
+      const res = await api.call('POST', '/auth/login', {
+        body: { email: `nobody${i}@example.ru`, password: 'wrong password!' },
+        headers: ip,
+      });
       expect(res.status).toBe(401);
     }
     const u = await registerUser(api);
     expect((await api.call('POST', '/auth/login', { body: { email: u.email, password }, headers: ip })).status).toBe(429);
-    expect((await api.call('POST', '/auth/login', { body: { email: u.email, password }, headers: { 'x-forwarded-for': '10.3.0.2' } })).status).toBe(200);
+    expect(
+      (await api.call('POST', '/auth/login', { body: { email: u.email, password }, headers: { 'x-forwarded-for': '10.3.0.2' } })).status,
+    ).toBe(200);
   });
 });
 
@@ -118,10 +138,16 @@ describe('refresh tokens', () => {
   it('a refreshed access token carries roles granted since sign-in', async () => {
     const u = await registerUser(api);
     expect((await api.call('PUT', `/users/${u.id}/roles`, { token: admin.token, body: { roles: ['lecturer'] } })).status).toBe(200);
-    const before = await api.call('POST', '/seminars', { token: u.token, body: { title: 'Маркетинг', track: 'Marketing', startsAt: '2027-01-10T12:00', durationMinutes: 60, capacity: 10 } });
+    const before = await api.call('POST', '/seminars', {
+      token: u.token,
+      body: { title: 'Маркетинг', track: 'Marketing', startsAt: '2027-01-10T12:00', durationMinutes: 60, capacity: 10 },
+    });
     expect(before.status).toBe(403);
     const refreshed = await api.call('POST', '/auth/refresh', { body: { refreshToken: u.refreshToken } });
-    const after = await api.call('POST', '/seminars', { token: refreshed.body.accessToken, body: { title: 'Маркетинг', track: 'Marketing', startsAt: '2027-01-10T12:00', durationMinutes: 60, capacity: 10 } });
+    const after = await api.call('POST', '/seminars', {
+      token: refreshed.body.accessToken,
+      body: { title: 'Маркетинг', track: 'Marketing', startsAt: '2027-01-10T12:00', durationMinutes: 60, capacity: 10 },
+    });
     expect(after.status).toBe(201);
   });
 });

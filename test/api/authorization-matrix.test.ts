@@ -19,8 +19,7 @@ type Role = (typeof ROLES)[number];
 /** 'allow' is the route's success status; a refusal is its status and error.code. */
 type Cell = 'allow' | `${401 | 403 | 404} ${string}`;
 type Row = Record<Role, Cell>;
-const row = (...cells: [Cell, Cell, Cell, Cell, Cell]): Row =>
-  Object.fromEntries(ROLES.map((role, i) => [role, cells[i]])) as Row;
+const row = (...cells: [Cell, Cell, Cell, Cell, Cell]): Row => Object.fromEntries(ROLES.map((role, i) => [role, cells[i]])) as Row;
 
 const ALLOW = 'allow';
 const NO_TOKEN = '401 unauthorized';
@@ -30,21 +29,21 @@ const NO_COURSE = '404 course_not_found';
 const NOT_MINE = '404 notification_not_found';
 
 // Columns:                    anonymous  learner    lecturer               owner     admin
-const everyone           = row(ALLOW,     ALLOW,     ALLOW,                 ALLOW,    ALLOW);
-const signedIn           = row(NO_TOKEN,  ALLOW,     ALLOW,                 ALLOW,    ALLOW);
-const lecturers          = row(NO_TOKEN,  NO_GRANT,  ALLOW,                 ALLOW,    ALLOW);
-const seminarOwners      = row(NO_TOKEN,  NO_GRANT,  '403 not_own_seminar', ALLOW,    ALLOW);
-const courseOwners       = row(NO_TOKEN,  NO_GRANT,  '403 not_own_course',  ALLOW,    ALLOW);
-const admins             = row(NO_TOKEN,  NO_GRANT,  NO_GRANT,              NO_GRANT, ALLOW);
+const everyone = row(ALLOW, ALLOW, ALLOW, ALLOW, ALLOW);
+const signedIn = row(NO_TOKEN, ALLOW, ALLOW, ALLOW, ALLOW);
+const lecturers = row(NO_TOKEN, NO_GRANT, ALLOW, ALLOW, ALLOW);
+const seminarOwners = row(NO_TOKEN, NO_GRANT, '403 not_own_seminar', ALLOW, ALLOW);
+const courseOwners = row(NO_TOKEN, NO_GRANT, '403 not_own_course', ALLOW, ALLOW);
+const admins = row(NO_TOKEN, NO_GRANT, NO_GRANT, NO_GRANT, ALLOW);
 // Drafts and unpublished courses do not exist for those who may not manage them.
-const draftReaders       = row(NO_DRAFT,  NO_DRAFT,  NO_DRAFT,              ALLOW,    ALLOW);
-const draftOwners        = row(NO_TOKEN,  NO_GRANT,  NO_DRAFT,              ALLOW,    ALLOW);
-const unpublishedReaders = row(NO_COURSE, NO_COURSE, NO_COURSE,             ALLOW,    ALLOW);
-const unpublishedOwners  = row(NO_TOKEN,  NO_GRANT,  NO_COURSE,             ALLOW,    ALLOW);
-const othersNotification = row(NO_TOKEN,  NOT_MINE,  NOT_MINE,              NOT_MINE, NOT_MINE);
+const draftReaders = row(NO_DRAFT, NO_DRAFT, NO_DRAFT, ALLOW, ALLOW);
+const draftOwners = row(NO_TOKEN, NO_GRANT, NO_DRAFT, ALLOW, ALLOW);
+const unpublishedReaders = row(NO_COURSE, NO_COURSE, NO_COURSE, ALLOW, ALLOW);
+const unpublishedOwners = row(NO_TOKEN, NO_GRANT, NO_COURSE, ALLOW, ALLOW);
+const othersNotification = row(NO_TOKEN, NOT_MINE, NOT_MINE, NOT_MINE, NOT_MINE);
 // A recording: its lecturers, admins, and learners registered for the seminar.
 const NOT_WATCHER = '403 not_allowed_to_watch';
-const watchers           = row(NO_TOKEN,  ALLOW,     NOT_WATCHER,           ALLOW,    ALLOW);
+const watchers = row(NO_TOKEN, ALLOW, NOT_WATCHER, ALLOW, ALLOW);
 
 const PASSWORD = 'correct horse battery';
 
@@ -81,7 +80,11 @@ const fixtures = {
   async seminar(status: 'draft' | 'scheduled' = 'scheduled', track = 'matrix'): Promise<string> {
     const owner = actorOf(people.owner);
     const body = createSeminarBody.parse({
-      title: 'Финансы для начинающих', track, startsAt: '2031-03-14T18:30', durationMinutes: 60, capacity: 50,
+      title: 'Финансы для начинающих',
+      track,
+      startsAt: '2031-03-14T18:30',
+      durationMinutes: 60,
+      capacity: 50,
     });
     const seminar = await app.domain.seminars.create(owner, body);
     if (status === 'scheduled') await app.domain.seminars.transition(owner, seminar.id, 'scheduled');
@@ -91,10 +94,19 @@ const fixtures = {
   /** A course of the owner's with one text lesson: published unless asked otherwise. */
   async course(published = true): Promise<CourseFixture> {
     const owner = actorOf(people.owner);
-    const course = await app.domain.courses.create(owner, { title: 'Бизнес-план', description: '', track: 'matrix', completionThreshold: 0.9 });
-    const withLesson = await app.domain.courses.setStructure(owner, course.id, courseStructureBody.parse({
-      modules: [{ title: 'Введение', lessons: [{ kind: 'text', title: 'Зачем нужен план', body: 'Текст урока' }] }],
-    }));
+    const course = await app.domain.courses.create(owner, {
+      title: 'Бизнес-план',
+      description: '',
+      track: 'matrix',
+      completionThreshold: 0.9,
+    });
+    const withLesson = await app.domain.courses.setStructure(
+      owner,
+      course.id,
+      courseStructureBody.parse({
+        modules: [{ title: 'Введение', lessons: [{ kind: 'text', title: 'Зачем нужен план', body: 'Текст урока' }] }],
+      }),
+    );
     if (published) await app.domain.courses.setPublished(owner, course.id, true);
     return { id: course.id, lessonId: withLesson.modules[0]!.lessons[0]!.id };
   },
@@ -102,7 +114,11 @@ const fixtures = {
   /** A learner straight in the database (no password hashing): a target for role changes and feeds. */
   user() {
     return app.repos.users.create({
-      email: `target-${unique()}@test.lectern`, displayName: 'Цель', locale: 'ru', roles: ['learner'], passwordHash: 'scrypt$placeholder',
+      email: `target-${unique()}@test.lectern`,
+      displayName: 'Цель',
+      locale: 'ru',
+      roles: ['learner'],
+      passwordHash: 'scrypt$placeholder',
     });
   },
 
@@ -113,7 +129,13 @@ const fixtures = {
   async notificationFor(userId: string): Promise<string> {
     const id = `matrix.${unique()}`;
     await app.repos.notifications.insertOnce({
-      id, userId, kind: 'promoted', seminarId: shared.seminar, title: 'Вы в списке', body: 'Место освободилось', createdAt: new Date(),
+      id,
+      userId,
+      kind: 'promoted',
+      seminarId: shared.seminar,
+      title: 'Вы в списке',
+      body: 'Место освободилось',
+      createdAt: new Date(),
     });
     return id;
   },
@@ -137,7 +159,10 @@ const matrix: Record<string, Case> = {
   // --- accounts
   'POST /auth/register': {
     expect: everyone,
-    request: async () => ({ path: '/auth/register', body: { email: `new-${unique()}@test.lectern`, password: PASSWORD, displayName: 'Новичок' } }),
+    request: async () => ({
+      path: '/auth/register',
+      body: { email: `new-${unique()}@test.lectern`, password: PASSWORD, displayName: 'Новичок' },
+    }),
   },
   'POST /auth/login': {
     expect: everyone,
@@ -194,7 +219,13 @@ const matrix: Record<string, Case> = {
       // Learners watch as registrants; the lecturer column is a lecturer who is neither.
       const id = caller.role === 'learner' ? await registeredSeminar(caller) : await fixtures.seminar();
       const recordingId = randomBytes(12).toString('hex');
-      await app.repos.recordings.create({ id: recordingId, seminarId: id, dir: `${id}/${recordingId}`, startedAt: new Date(), videoCodec: 'video/H264' });
+      await app.repos.recordings.create({
+        id: recordingId,
+        seminarId: id,
+        dir: `${id}/${recordingId}`,
+        startedAt: new Date(),
+        videoCodec: 'video/H264',
+      });
       await app.repos.recordings.update(recordingId, { status: 'ready', durationSeconds: 60 });
       return { path: `/seminars/${id}/playback` };
     },
@@ -305,32 +336,51 @@ const matrix: Record<string, Case> = {
 const variants: Array<Case & { route: string; on: string }> = [
   { route: 'GET /seminars/:id', on: 'a draft', expect: draftReaders, request: async () => ({ path: `/seminars/${shared.draft}` }) },
   {
-    route: 'GET /seminars/:id/calendar.ics', on: 'a draft', expect: draftReaders,
+    route: 'GET /seminars/:id/calendar.ics',
+    on: 'a draft',
+    expect: draftReaders,
     request: async () => ({ path: `/seminars/${shared.draft}/calendar.ics` }),
   },
   {
-    route: 'PATCH /seminars/:id', on: 'a draft', expect: draftOwners,
+    route: 'PATCH /seminars/:id',
+    on: 'a draft',
+    expect: draftOwners,
     request: async () => ({ path: `/seminars/${await fixtures.seminar('draft')}`, body: { title: 'Черновик: новое название' } }),
   },
   {
-    route: 'POST /seminars/:id/transitions', on: 'a draft', expect: draftOwners,
+    route: 'POST /seminars/:id/transitions',
+    on: 'a draft',
+    expect: draftOwners,
     request: async () => ({ path: `/seminars/${await fixtures.seminar('draft')}/transitions`, body: { to: 'scheduled' } }),
   },
-  { route: 'GET /courses/:id', on: 'an unpublished course', expect: unpublishedReaders, request: async () => ({ path: `/courses/${shared.hiddenCourse.id}` }) },
   {
-    route: 'PATCH /courses/:id', on: 'an unpublished course', expect: unpublishedOwners,
+    route: 'GET /courses/:id',
+    on: 'an unpublished course',
+    expect: unpublishedReaders,
+    request: async () => ({ path: `/courses/${shared.hiddenCourse.id}` }),
+  },
+  {
+    route: 'PATCH /courses/:id',
+    on: 'an unpublished course',
+    expect: unpublishedOwners,
     request: async () => ({ path: `/courses/${(await fixtures.course(false)).id}`, body: { track: 'matrix-2' } }),
   },
   {
-    route: 'PUT /courses/:id/publication', on: 'an unpublished course', expect: unpublishedOwners,
+    route: 'PUT /courses/:id/publication',
+    on: 'an unpublished course',
+    expect: unpublishedOwners,
     request: async () => ({ path: `/courses/${(await fixtures.course(false)).id}/publication`, body: { published: true } }),
   },
   {
-    route: 'GET /courses/:id/stats', on: 'an unpublished course', expect: unpublishedOwners,
+    route: 'GET /courses/:id/stats',
+    on: 'an unpublished course',
+    expect: unpublishedOwners,
     request: async () => ({ path: `/courses/${shared.hiddenCourse.id}/stats` }),
   },
   {
-    route: 'POST /me/notifications/:notificationId/read', on: 'someone else’s notification', expect: othersNotification,
+    route: 'POST /me/notifications/:notificationId/read',
+    on: 'someone else’s notification',
+    expect: othersNotification,
     request: async () => ({ path: `/me/notifications/${await fixtures.notificationFor(people.otherLearner.id)}/read` }),
   },
 ];
@@ -351,7 +401,10 @@ async function expectCell(route: string, c: Case, role: Role): Promise<void> {
   const caller = callerOf(role);
   const { path, body } = await c.request(caller);
   const method = route.split(' ')[0]!;
-  const res = await api.call(method, path, { ...(caller.user ? { token: caller.user.token } : {}), ...(body === undefined ? {} : { body }) });
+  const res = await api.call(method, path, {
+    ...(caller.user ? { token: caller.user.token } : {}),
+    ...(body === undefined ? {} : { body }),
+  });
   expectOutcome(route, res, c.expect[role]);
 }
 
@@ -458,7 +511,14 @@ describe('access tokens', () => {
     return { roles, scope };
   };
   const sign = (options: jwt.SignOptions = {}, secret: string = app.config.jwtSecret, claims: object = adminClaims()) =>
-    jwt.sign(claims, secret, { algorithm: 'HS256', subject: people.admin.id, issuer: ISSUER, audience: AUDIENCE, expiresIn: 900, ...options });
+    jwt.sign(claims, secret, {
+      algorithm: 'HS256',
+      subject: people.admin.id,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      expiresIn: 900,
+      ...options,
+    });
 
   /**
    * Authorization headers, each with exactly one thing wrong (but the control).
@@ -466,30 +526,48 @@ describe('access tokens', () => {
    */
   const headers: Array<[string, () => string, Cell]> = [
     ['a well-formed admin token (control)', () => `Bearer ${sign()}`, ALLOW],
-    ['an expired token', () => {
-      const now = Math.floor(Date.now() / 1000);
-      return `Bearer ${jwt.sign({ ...adminClaims(), iat: now - 960, exp: now - 60 }, app.config.jwtSecret, {
-        algorithm: 'HS256', subject: people.admin.id, issuer: ISSUER, audience: AUDIENCE,
-      })}`;
-    }, '401 token_expired'],
+    [
+      'an expired token',
+      () => {
+        const now = Math.floor(Date.now() / 1000);
+        return `Bearer ${jwt.sign({ ...adminClaims(), iat: now - 960, exp: now - 60 }, app.config.jwtSecret, {
+          algorithm: 'HS256',
+          subject: people.admin.id,
+          issuer: ISSUER,
+          audience: AUDIENCE,
+        })}`;
+      },
+      '401 token_expired',
+    ],
     ['a token signed with HS512 and the same secret', () => `Bearer ${sign({ algorithm: 'HS512' })}`, '401 invalid_token'],
     ['an unsigned token (alg none)', () => `Bearer ${sign({ algorithm: 'none' }, '')}`, '401 invalid_token'],
     ['a token from another issuer', () => `Bearer ${sign({ issuer: 'not-lectern' })}`, '401 invalid_token'],
     ['a token for another audience', () => `Bearer ${sign({ audience: 'another-api' })}`, '401 invalid_token'],
     ['a token signed with another secret', () => `Bearer ${sign({}, randomBytes(32).toString('hex'))}`, '401 invalid_token'],
-    ['a learner token with admin claims pasted in', () => {
-      const [header, payload, signature] = people.learner.token.split('.');
-      const claims = { ...(JSON.parse(Buffer.from(payload!, 'base64url').toString()) as object), ...adminClaims() };
-      return `Bearer ${header}.${b64url(claims)}.${signature}`;
-    }, '401 invalid_token'],
-    ['a signed token without the scope claim', () => `Bearer ${sign({}, app.config.jwtSecret, { roles: ['admin', 'learner'] })}`, '401 invalid_token'],
+    [
+      'a learner token with admin claims pasted in',
+      () => {
+        const [header, payload, signature] = people.learner.token.split('.');
+        const claims = { ...(JSON.parse(Buffer.from(payload!, 'base64url').toString()) as object), ...adminClaims() };
+        return `Bearer ${header}.${b64url(claims)}.${signature}`;
+      },
+      '401 invalid_token',
+    ],
+    [
+      'a signed token without the scope claim',
+      () => `Bearer ${sign({}, app.config.jwtSecret, { roles: ['admin', 'learner'] })}`,
+      '401 invalid_token',
+    ],
     ['a Basic credential', () => `Basic ${Buffer.from(`${people.admin.email}:${PASSWORD}`).toString('base64')}`, '401 invalid_token'],
   ];
   describe.each(['GET /me', 'GET /seminars', 'PUT /users/:id/roles'])('%s', (route) => {
     for (const [name, header, cell] of headers) {
       it(`with ${name} → ${cell}`, async () => {
         const { path, body } = await matrix[route]!.request({ role: 'admin' });
-        const res = await api.call(route.split(' ')[0]!, path, { headers: { authorization: header() }, ...(body === undefined ? {} : { body }) });
+        const res = await api.call(route.split(' ')[0]!, path, {
+          headers: { authorization: header() },
+          ...(body === undefined ? {} : { body }),
+        });
         expectOutcome(route, res, cell);
       });
     }

@@ -99,7 +99,11 @@ describe('personal calendar feed', () => {
     expect(path).toMatch(/^\/api\/v1\/calendar\/[\w-]{43}\.ics$/);
     const feed = parseEvents((await api.call('GET', path)).text);
     expect(feed.map((e) => e.summary).sort()).toEqual(['Налоговый вычет', 'Продвижение в соцсетях']);
-    expect(feed.find((e) => e.summary === 'Продвижение в соцсетях')).toMatchObject({ tzid: 'Asia/Novosibirsk', localStart: '2027-05-12T18:00:00', start: '2027-05-12T11:00:00.000Z' });
+    expect(feed.find((e) => e.summary === 'Продвижение в соцсетях')).toMatchObject({
+      tzid: 'Asia/Novosibirsk',
+      localStart: '2027-05-12T18:00:00',
+      start: '2027-05-12T11:00:00.000Z',
+    });
 
     await api.call('POST', `/seminars/${a}/transitions`, { token: people.lecturer.token, body: { to: 'cancelled' } });
     const afterCancel = parseEvents((await api.call('GET', path)).text);

@@ -36,7 +36,9 @@ async function publishedCourse(threshold = 0.9) {
     },
   });
   expect(structured.status).toBe(200);
-  expect((await api.call('PUT', `/courses/${course.body.id}/publication`, { token: people.lecturer.token, body: { published: true } })).status).toBe(200);
+  expect(
+    (await api.call('PUT', `/courses/${course.body.id}/publication`, { token: people.lecturer.token, body: { published: true } })).status,
+  ).toBe(200);
   const [video, text] = structured.body.modules[0].lessons;
   return { id: course.body.id as string, video: video.id as string, text: text.id as string };
 }
@@ -58,7 +60,12 @@ describe('course structure', () => {
       body: {
         modules: [
           { title: 'Основы', lessons: [{ id: c.text, kind: 'text', title: 'Чек-лист', body: '…', durationSeconds: 60 }] },
-          { title: 'Видео', lessons: [{ id: c.video, kind: 'hls', title: 'Бизнес-план', playlistPath: 'library/business-plan/index.m3u8', durationSeconds: 100 }] },
+          {
+            title: 'Видео',
+            lessons: [
+              { id: c.video, kind: 'hls', title: 'Бизнес-план', playlistPath: 'library/business-plan/index.m3u8', durationSeconds: 100 },
+            ],
+          },
         ],
       },
     });
@@ -73,7 +80,13 @@ describe('course structure', () => {
 
   it('refuses another lecturer’s draft seminar as a recording lesson, but takes a public one', async () => {
     const c = await publishedCourse();
-    const mk = async () => (await api.call('POST', '/seminars', { token: people.otherLecturer.token, body: { title: 'Чужой семинар', track: 'Taxes', startsAt: '2027-08-01T10:00', durationMinutes: 60, capacity: 5 } })).body.id as string;
+    const mk = async () =>
+      (
+        await api.call('POST', '/seminars', {
+          token: people.otherLecturer.token,
+          body: { title: 'Чужой семинар', track: 'Taxes', startsAt: '2027-08-01T10:00', durationMinutes: 60, capacity: 5 },
+        })
+      ).body.id as string;
     const draftId = await mk();
     const refused = await api.call('PUT', `/courses/${c.id}/structure`, {
       token: people.lecturer.token,
@@ -103,9 +116,31 @@ describe('watch progress', () => {
     const c = await publishedCourse();
     const me = await registerUser(api);
     const t0 = ++clock;
-    expect((await beat(me, c.video, [[0, 10], [20, 30]], 30, t0 + 3)).status).toBe(202);
+    expect(
+      (
+        await beat(
+          me,
+          c.video,
+          [
+            [0, 10],
+            [20, 30],
+          ],
+          30,
+          t0 + 3,
+        )
+      ).status,
+    ).toBe(202);
     await beat(me, c.video, [[0, 10]], 10, t0 + 1); // late and older: changes nothing
-    await beat(me, c.video, [[0, 10], [20, 30]], 30, t0 + 3); // repeated
+    await beat(
+      me,
+      c.video,
+      [
+        [0, 10],
+        [20, 30],
+      ],
+      30,
+      t0 + 3,
+    ); // repeated
     await beat(me, c.video, [[5, 25]], 25, t0 + 2); // fills the gap; still older than the position at 30
     const stored = await storedProgress(me.id, c.video);
     expect(stored).toMatchObject({ coveredSeconds: 30, resumePosition: 30, intervals: [{ from: 0, to: 30 }] });
@@ -127,11 +162,17 @@ describe('watch progress', () => {
   it('caps coverage at the media duration and refuses content that learners cannot see', async () => {
     const c = await publishedCourse();
     const me = await registerUser(api);
-    await api.call('POST', '/progress/heartbeats', { token: me.token, body: { contentId: c.video, intervals: [[0, 500]], position: 100, durationSeconds: 100, sentAt: ++clock } });
+    await api.call('POST', '/progress/heartbeats', {
+      token: me.token,
+      body: { contentId: c.video, intervals: [[0, 500]], position: 100, durationSeconds: 100, sentAt: ++clock },
+    });
     expect(await storedProgress(me.id, c.video)).toMatchObject({ coveredSeconds: 100, durationSeconds: 100 });
 
     const hidden = await api.call('POST', '/courses', { token: people.lecturer.token, body: { title: 'Скрытый курс', track: 'x' + 'y' } });
-    const h = await api.call('PUT', `/courses/${hidden.body.id}/structure`, { token: people.lecturer.token, body: { modules: [{ title: 'm', lessons: [{ kind: 'text', title: 't', body: 'b' }] }] } });
+    const h = await api.call('PUT', `/courses/${hidden.body.id}/structure`, {
+      token: people.lecturer.token,
+      body: { modules: [{ title: 'm', lessons: [{ kind: 'text', title: 't', body: 'b' }] }] },
+    });
     const hiddenLesson = h.body.modules[0].lessons[0].id;
     for (const contentId of [hiddenLesson, 'doesNotExist1']) {
       const res = await beat(me, contentId, [[0, 5]], 5);
@@ -159,18 +200,27 @@ describe('watch progress', () => {
     const c = await (async () => {
       const lecturer = await cast(a);
       const course = await a.call('POST', '/courses', { token: lecturer.lecturer.token, body: { title: 'Курс', track: 'Tr' } });
-      const s = await a.call('PUT', `/courses/${course.body.id}/structure`, { token: lecturer.lecturer.token, body: { modules: [{ title: 'm', lessons: [{ kind: 'hls', title: 'v', playlistPath: 'a/index.m3u8', durationSeconds: 50 }] }] } });
+      const s = await a.call('PUT', `/courses/${course.body.id}/structure`, {
+        token: lecturer.lecturer.token,
+        body: { modules: [{ title: 'm', lessons: [{ kind: 'hls', title: 'v', playlistPath: 'a/index.m3u8', durationSeconds: 50 }] }] },
+      });
       await a.call('PUT', `/courses/${course.body.id}/publication`, { token: lecturer.lecturer.token, body: { published: true } });
       return { lesson: s.body.modules[0].lessons[0].id as string, learner: lecturer.learner };
     })();
-    await a.call('POST', '/progress/heartbeats', { token: c.learner.token, body: { contentId: c.lesson, intervals: [[0, 42]], position: 42, sentAt: Date.now() } });
+    await a.call('POST', '/progress/heartbeats', {
+      token: c.learner.token,
+      body: { contentId: c.lesson, intervals: [[0, 42]], position: 42, sentAt: Date.now() },
+    });
     expect(other.domain.progress.bufferedCount).toBe(1);
     const connection = other.db.connection;
     const uri = other.config.mongodbUri!;
     await other.stop();
     const mongoose = (await import('mongoose')).default;
     const check = await mongoose.createConnection(uri).asPromise();
-    expect(await check.collection('progress').findOne({ userId: c.learner.id, contentId: c.lesson })).toMatchObject({ coveredSeconds: 42, resumePosition: 42 });
+    expect(await check.collection('progress').findOne({ userId: c.learner.id, contentId: c.lesson })).toMatchObject({
+      coveredSeconds: 42,
+      resumePosition: 42,
+    });
     await check.close();
     expect(connection.readyState).toBe(0);
   });
@@ -206,10 +256,14 @@ describe('completion, my learning and course figures', () => {
   });
 
   it('counts live attendance into the same record, once per live session', async () => {
-    const seminar = await api.call('POST', '/seminars', { token: people.lecturer.token, body: { title: 'Живой эфир', track: 'Live', startsAt: '2027-09-01T10:00', durationMinutes: 60, capacity: 5 } });
+    const seminar = await api.call('POST', '/seminars', {
+      token: people.lecturer.token,
+      body: { title: 'Живой эфир', track: 'Live', startsAt: '2027-09-01T10:00', durationMinutes: 60, capacity: 5 },
+    });
     const id = seminar.body.id as string;
     const me = await registerUser(api);
-    const record = (sessionId: string, seconds: number) => app.domain.progress.recordLiveAttendance({ userId: me.id, seminarId: id, sessionId, seconds });
+    const record = (sessionId: string, seconds: number) =>
+      app.domain.progress.recordLiveAttendance({ userId: me.id, seminarId: id, sessionId, seconds });
     await Promise.all([record('s1', 600), record('s1', 300), record('s1', 600), record('s2', 120)]);
     const stored = await app.db.connection.collection('progress').findOne({ userId: me.id, contentId: id });
     expect(stored?.live).toEqual({ s1: 600, s2: 120 });
@@ -235,7 +289,9 @@ describe('API documentation', () => {
     const paths = Object.keys(doc.body.paths);
     expect(paths.length).toBeGreaterThan(20);
     expect(paths.length).toBe(new Set(app.domain.routes.map((r) => r.path)).size);
-    expect(doc.body.paths['/api/v1/progress/heartbeats'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('intervals');
+    expect(doc.body.paths['/api/v1/progress/heartbeats'].post.requestBody.content['application/json'].schema.properties).toHaveProperty(
+      'intervals',
+    );
     const page = await api.call('GET', '/api/docs/');
     expect(page.status).toBe(200);
     expect(page.text).toContain('swagger-ui');

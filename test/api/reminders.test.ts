@@ -88,8 +88,27 @@ describe('reminders', () => {
     // A sender claimed the learner's 24 h reminder, wrote the in-app notice, and died before marking it sent.
     const outbox = app.db.connection.collection('outbox');
     const itemId = `reminder_24h.${id}.${startsAt.getTime()}.${people.learner.id}`;
-    await outbox.insertOne({ _id: itemId as never, userId: people.learner.id, seminarId: id, kind: 'reminder_24h', dueAt: new Date(startsAt.getTime() - 86_400_000), seminarStartsAt: startsAt, status: 'sending', attempts: 1, claimedAt: new Date(Date.now() - 5 * 60_000) });
-    await app.db.connection.collection('notifications').insertOne({ _id: itemId as never, userId: people.learner.id, kind: 'reminder_24h', seminarId: id, title: 'x', body: 'x', createdAt: new Date(), readAt: null });
+    await outbox.insertOne({
+      _id: itemId as never,
+      userId: people.learner.id,
+      seminarId: id,
+      kind: 'reminder_24h',
+      dueAt: new Date(startsAt.getTime() - 86_400_000),
+      seminarStartsAt: startsAt,
+      status: 'sending',
+      attempts: 1,
+      claimedAt: new Date(Date.now() - 5 * 60_000),
+    });
+    await app.db.connection.collection('notifications').insertOne({
+      _id: itemId as never,
+      userId: people.learner.id,
+      kind: 'reminder_24h',
+      seminarId: id,
+      title: 'x',
+      body: 'x',
+      createdAt: new Date(),
+      readAt: null,
+    });
 
     await app.domain.notifications.tick();
     expect((await api.call('GET', '/me/notifications', { token: people.learner.token })).body.items).toHaveLength(1);
@@ -97,7 +116,10 @@ describe('reminders', () => {
     expect(await mails(config)).toHaveLength(2);
 
     // Moving the seminar makes the old reminders stale; the next pass sends for the new time only.
-    await api.call('PATCH', `/seminars/${id}`, { token: people.lecturer.token, body: { startsAt: moscowLocal(new Date(startsAt.getTime() + 3 * 86_400_000)) } });
+    await api.call('PATCH', `/seminars/${id}`, {
+      token: people.lecturer.token,
+      body: { startsAt: moscowLocal(new Date(startsAt.getTime() + 3 * 86_400_000)) },
+    });
     await app.domain.notifications.tick();
     expect((await api.call('GET', '/me/notifications', { token: people.otherLearner.token })).body.items).toHaveLength(1);
   });
@@ -108,7 +130,10 @@ describe('reminders', () => {
     const api = Api.of(app);
     const people = await cast(api);
     const make = async (title: string) => {
-      const c = await api.call('POST', '/seminars', { token: people.lecturer.token, body: { title, track: 'Marketing', startsAt: '2027-06-01T12:00', durationMinutes: 60, capacity: 10 } });
+      const c = await api.call('POST', '/seminars', {
+        token: people.lecturer.token,
+        body: { title, track: 'Marketing', startsAt: '2027-06-01T12:00', durationMinutes: 60, capacity: 10 },
+      });
       await api.call('POST', `/seminars/${c.body.id}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
       await api.call('PUT', `/seminars/${c.body.id}/registration`, { token: people.learner.token });
       return c.body.id as string;
@@ -118,7 +143,9 @@ describe('reminders', () => {
     await api.call('POST', `/seminars/${live}/transitions`, { token: people.lecturer.token, body: { to: 'live' } });
     await api.call('POST', `/seminars/${cancelled}/transitions`, { token: people.lecturer.token, body: { to: 'cancelled' } });
     await app.domain.notifications.tick();
-    const kinds = (await api.call('GET', '/me/notifications', { token: people.learner.token })).body.items.map((n: { kind: string; seminarId: string }) => `${n.kind}:${n.seminarId}`);
+    const kinds = (await api.call('GET', '/me/notifications', { token: people.learner.token })).body.items.map(
+      (n: { kind: string; seminarId: string }) => `${n.kind}:${n.seminarId}`,
+    );
     expect(kinds.sort()).toEqual([`cancelled:${cancelled}`, `live_now:${live}`].sort());
   });
 });

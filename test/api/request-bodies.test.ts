@@ -25,7 +25,12 @@ async function signsIn(email: string): Promise<boolean> {
 }
 
 /** A raw request, so that chunked bodies and odd headers go out exactly as written. */
-function raw(method: string, path: string, headers: Record<string, string>, chunks: Array<string | Buffer>): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  chunks: Array<string | Buffer>,
+): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${app.url}${path}`, { method, headers }, (res) => {
       let text = '';
@@ -57,12 +62,16 @@ describe('request bodies', () => {
 
   it('decodes a gzip body, and refuses an unknown coding with 415 unsupported_encoding', async () => {
     const email = 'gzip@test.lectern';
-    const ok = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [gzipSync(registration(email))]);
+    const ok = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [
+      gzipSync(registration(email)),
+    ]);
     expect(ok.status).toBe(201);
     expect(await signsIn(email)).toBe(true);
 
     const other = 'compress@test.lectern';
-    const refused = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'compress' }, [registration(other)]);
+    const refused = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'compress' }, [
+      registration(other),
+    ]);
     expect(refused.status).toBe(415);
     expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'unsupported_encoding' } });
     expect(await signsIn(other)).toBe(false);
@@ -70,7 +79,9 @@ describe('request bodies', () => {
 
   it('refuses a gzip body that does not decode, or decodes past 64 kB, and registers no one', async () => {
     const email = 'bomb@test.lectern';
-    const corrupt = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [registration(email)]);
+    const corrupt = await raw('POST', '/api/v1/auth/register', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, [
+      registration(email),
+    ]);
     expect(corrupt.status).toBe(400);
     expect(JSON.parse(corrupt.text)).toMatchObject({ error: { code: 'unreadable_body' } });
 
@@ -98,7 +109,12 @@ describe('request bodies', () => {
     expect(ok.status).toBe(201);
 
     const big = JSON.stringify({ title: 'x', description: 'д'.repeat(40_000) });
-    const refused = await raw('POST', '/api/v1/seminars', { 'content-type': 'application/json', authorization: `Bearer ${people.lecturer.token}` }, [big.slice(0, 30_000), big.slice(30_000)]);
+    const refused = await raw(
+      'POST',
+      '/api/v1/seminars',
+      { 'content-type': 'application/json', authorization: `Bearer ${people.lecturer.token}` },
+      [big.slice(0, 30_000), big.slice(30_000)],
+    );
     expect(refused.status).toBe(413);
     expect(refused.headers.connection).toBe('close');
     expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'payload_too_large' } });

@@ -35,18 +35,33 @@ async function scheduled(over: Record<string, unknown> = {}, by: TestUser = peop
 describe('scheduling', () => {
   it('stores wall-clock time in the seminar’s zone, defaulting to Europe/Moscow', async () => {
     const moscow = await api.call('POST', '/seminars', { token: people.lecturer.token, body: draft() });
-    expect(moscow.body).toMatchObject({ timeZone: 'Europe/Moscow', startsAtLocal: '2027-02-10T18:30', startsAt: '2027-02-10T15:30:00.000Z', status: 'draft' });
-    const novosibirsk = await api.call('POST', '/seminars', { token: people.lecturer.token, body: draft({ timeZone: 'Asia/Novosibirsk' }) });
+    expect(moscow.body).toMatchObject({
+      timeZone: 'Europe/Moscow',
+      startsAtLocal: '2027-02-10T18:30',
+      startsAt: '2027-02-10T15:30:00.000Z',
+      status: 'draft',
+    });
+    const novosibirsk = await api.call('POST', '/seminars', {
+      token: people.lecturer.token,
+      body: draft({ timeZone: 'Asia/Novosibirsk' }),
+    });
     expect(novosibirsk.body).toMatchObject({ startsAtLocal: '2027-02-10T18:30', startsAt: '2027-02-10T11:30:00.000Z' });
     // Berlin in summer: the offset comes from the date, not from today.
-    const berlin = await api.call('POST', '/seminars', { token: people.lecturer.token, body: draft({ timeZone: 'Europe/Berlin', startsAt: '2027-07-01T10:00' }) });
+    const berlin = await api.call('POST', '/seminars', {
+      token: people.lecturer.token,
+      body: draft({ timeZone: 'Europe/Berlin', startsAt: '2027-07-01T10:00' }),
+    });
     expect(berlin.body.startsAt).toBe('2027-07-01T08:00:00.000Z');
   });
 
   it('a new zone alone keeps the wall-clock time and bumps the sequence', async () => {
     const s = await scheduled();
     const res = await api.call('PATCH', `/seminars/${s.id}`, { token: people.lecturer.token, body: { timeZone: 'Asia/Yekaterinburg' } });
-    expect(res.body).toMatchObject({ startsAtLocal: '2027-02-10T18:30', startsAt: '2027-02-10T13:30:00.000Z', timeZone: 'Asia/Yekaterinburg' });
+    expect(res.body).toMatchObject({
+      startsAtLocal: '2027-02-10T18:30',
+      startsAt: '2027-02-10T13:30:00.000Z',
+      timeZone: 'Asia/Yekaterinburg',
+    });
     expect(res.body.sequence).toBe(s.sequence + 1);
   });
 
@@ -92,8 +107,14 @@ describe('the status machine', () => {
   ])('refuses %s → %s with 409 illegal_transition, changing nothing', async (from, to) => {
     const created = await api.call('POST', '/seminars', { token: people.lecturer.token, body: draft() });
     const id = created.body.id;
-    const path: Record<string, string[]> = { draft: [], scheduled: ['scheduled'], cancelled: ['cancelled'], ended: ['scheduled', 'live', 'ended'] };
-    for (const step of path[from]!) await api.call('POST', `/seminars/${id}/transitions`, { token: people.lecturer.token, body: { to: step } });
+    const path: Record<string, string[]> = {
+      draft: [],
+      scheduled: ['scheduled'],
+      cancelled: ['cancelled'],
+      ended: ['scheduled', 'live', 'ended'],
+    };
+    for (const step of path[from]!)
+      await api.call('POST', `/seminars/${id}/transitions`, { token: people.lecturer.token, body: { to: step } });
     const before = await app.db.connection.collection('seminars').findOne({ _id: new Types.ObjectId(id) });
     const res = await api.call('POST', `/seminars/${id}/transitions`, { token: people.lecturer.token, body: { to } });
     expect(res.status).toBe(409);
@@ -136,7 +157,9 @@ describe('registration and the waitlist', () => {
     expect(inbox.body.items.map((n: { kind: string }) => n.kind)).toEqual([]);
     await app.domain.notifications.tick();
     const after = await api.call('GET', '/me/notifications', { token: learners[2]!.token });
-    expect(after.body.items).toEqual([expect.objectContaining({ kind: 'promoted', seminarId: s.id, title: expect.stringContaining('Место освободилось') })]);
+    expect(after.body.items).toEqual([
+      expect.objectContaining({ kind: 'promoted', seminarId: s.id, title: expect.stringContaining('Место освободилось') }),
+    ]);
   });
 
   it('raising the capacity promotes from the waitlist', async () => {
@@ -145,7 +168,10 @@ describe('registration and the waitlist', () => {
     for (const l of [a, b, c]) await api.call('PUT', `/seminars/${s.id}/registration`, { token: l.token });
     await api.call('PATCH', `/seminars/${s.id}`, { token: people.lecturer.token, body: { capacity: 2 } });
     expect((await api.call('GET', `/seminars/${s.id}/registration`, { token: b.token })).body.status).toBe('registered');
-    expect((await api.call('GET', `/seminars/${s.id}/registration`, { token: c.token })).body).toMatchObject({ status: 'waitlisted', waitlistPosition: 1 });
+    expect((await api.call('GET', `/seminars/${s.id}/registration`, { token: c.token })).body).toMatchObject({
+      status: 'waitlisted',
+      waitlistPosition: 1,
+    });
   });
 
   it('never oversells a seat under concurrent registrations', async () => {
@@ -191,7 +217,9 @@ describe('registration and the waitlist', () => {
     const [a, b] = [await registerUser(api), await registerUser(api)];
     await api.call('PUT', `/seminars/${s.id}/registration`, { token: a.token });
     // As if a node died between inserting a registration and claiming its seat.
-    await app.db.connection.collection('registrations').insertOne({ seminarId: s.id, userId: b.id, status: 'pending', createdAt: new Date(Date.now() - 120_000) });
+    await app.db.connection
+      .collection('registrations')
+      .insertOne({ seminarId: s.id, userId: b.id, status: 'pending', createdAt: new Date(Date.now() - 120_000) });
     await app.domain.reconcile();
     expect((await api.call('GET', `/seminars/${s.id}/registration`, { token: b.token })).body.status).toBe('registered');
     expect((await api.call('GET', `/seminars/${s.id}`)).body.registeredCount).toBe(2);

@@ -11,7 +11,6 @@ import { artifacts, launchChromium } from '../support/browser';
 // camera, microphone and screen. One lecturer and two viewers, each in a
 // browser context of their own, against the whole app in-process.
 
-
 /** What window.lectern.stats() returns per stream (see web/src/media.ts). */
 interface Stream {
   source: 'camera' | 'mic' | 'screen';
@@ -28,7 +27,7 @@ interface Stream {
 
 /** Calls one of the page's test hooks (window.lectern) and returns what it answers. */
 function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (window as any).lectern[n](...a), [name, args] as const) as Promise<T>;
+  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
 }
 
 async function stream(page: Page, source: Stream['source']): Promise<Stream | undefined> {
@@ -61,10 +60,7 @@ describe('live seminar in the browser', () => {
   beforeAll(async () => {
     await mkdir(artifacts, { recursive: true });
     for (const f of await readdir(artifacts)) if (f.startsWith('e2e-failed-')) await rm(path.join(artifacts, f));
-    [app, browser] = await Promise.all([
-      startTestApp('e2e_live'),
-      launchChromium('media'),
-    ]);
+    [app, browser] = await Promise.all([startTestApp('e2e_live'), launchChromium('media')]);
   }, 120_000);
 
   afterAll(async () => {
@@ -85,25 +81,34 @@ describe('live seminar in the browser', () => {
   async function open(name: string, token: string, path: string): Promise<Page> {
     const p = await newPage(name);
     await p.goto(`${app.url}${path}#token=${token}`);
-    await p.waitForFunction(() => 'lectern' in window, null, { timeout: 30_000 });
+    await p.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
     return p;
   }
 
   it('a lecturer broadcasts to two viewers: camera, mic and screen, chat, Q&A, a worker restart, the end', async () => {
     // On failure: every page as it was, and what the pages logged.
     onTestFailed(async () => {
-      for (const [name, page] of pages) await page.screenshot({ path: path.join(artifacts, `e2e-failed-${name}.png`) }).catch(() => undefined);
+      for (const [name, page] of pages)
+        await page.screenshot({ path: path.join(artifacts, `e2e-failed-${name}.png`) }).catch(() => undefined);
       console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-80)].join('\n'));
     });
     const api = Api.of(app);
     const people = await cast(api);
     const created = await api.call('POST', '/seminars', {
       token: people.lecturer.token,
-      body: { title: 'Финансы для начинающих предпринимателей', track: 'finance', startsAt: '2030-03-01T18:30', durationMinutes: 90, capacity: 50 },
+      body: {
+        title: 'Финансы для начинающих предпринимателей',
+        track: 'finance',
+        startsAt: '2030-03-01T18:30',
+        durationMinutes: 90,
+        capacity: 50,
+      },
     });
     expect(created.status).toBe(201);
     const seminarId: string = created.body.id;
-    expect((await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status).toBe(200);
+    expect(
+      (await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
+    ).toBe(200);
     for (const learner of [people.learner, people.otherLearner]) {
       expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: learner.token })).status).toBe(200);
     }
@@ -118,7 +123,7 @@ describe('live seminar in the browser', () => {
     await expect.poll(() => listed.locator('a[href^="/studio.html"]').count(), poll).toBe(1);
     await studio.screenshot({ path: path.join(artifacts, 'e2e-home.png') });
     await listed.locator('a[href^="/studio.html"]').click();
-    await studio.waitForFunction(() => 'lectern' in window, null, { timeout: 30_000 });
+    await studio.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
     expect(new URL(studio.url()).pathname).toBe('/studio.html');
 
     const viewerA = await open('watch-a', people.learner.token, `/watch.html?seminar=${seminarId}`);
@@ -151,7 +156,9 @@ describe('live seminar in the browser', () => {
 
     // Share the screen: its own producer, decoded by both viewers.
     await studio.click('[data-testid=share-screen]');
-    await expect.poll(async () => (await hook<Stream[]>(studio, 'stats')).map((s) => s.source).sort(), poll).toEqual(['camera', 'mic', 'screen']);
+    await expect
+      .poll(async () => (await hook<Stream[]>(studio, 'stats')).map((s) => s.source).sort(), poll)
+      .toEqual(['camera', 'mic', 'screen']);
     for (const page of viewers) {
       const screen = await expectDecoding(page, 'screen');
       expect(screen.frameWidth).toBeGreaterThan(0);
@@ -212,7 +219,9 @@ describe('live seminar in the browser', () => {
     const room = await app.rooms.peek(seminarId);
     process.kill(room!.routers()[0]!.workerPid, 'SIGKILL');
     for (const page of [studio, ...viewers]) await expect.poll(() => hook(page, 'joins'), poll).toBe(2);
-    await expect.poll(async () => (await hook<Stream[]>(studio, 'stats')).map((s) => s.source).sort(), poll).toEqual(['camera', 'mic', 'screen']);
+    await expect
+      .poll(async () => (await hook<Stream[]>(studio, 'stats')).map((s) => s.source).sort(), poll)
+      .toEqual(['camera', 'mic', 'screen']);
     for (const page of viewers) {
       await expectDecoding(page, 'screen');
       await expectDecoding(page, 'camera');

@@ -15,11 +15,10 @@ import { waitFor } from '../support/media';
 // seminar is on air, then the recording; a learner watches, seeks, leaves, and
 // comes back where they left off, with the watched seconds stored as progress.
 
-
 type Interval = [number, number];
 
 function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (window as any).lectern[n](...a), [name, args] as const) as Promise<T>;
+  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
 }
 
 const poll = { timeout: 30_000, interval: 200 };
@@ -35,10 +34,7 @@ describe('replay in the browser', () => {
 
   beforeAll(async () => {
     await mkdir(artifacts, { recursive: true });
-    [app, browser] = await Promise.all([
-      startTestApp('e2e_replay', { MEDIASOUP_WORKERS: '1' }),
-      launchChromium('playback'),
-    ]);
+    [app, browser] = await Promise.all([startTestApp('e2e_replay', { MEDIASOUP_WORKERS: '1' }), launchChromium('playback')]);
   }, 120_000);
 
   afterAll(async () => {
@@ -56,18 +52,22 @@ describe('replay in the browser', () => {
     page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
     await page.goto(`${app.url}${url}#token=${token}`);
     if (ready) await page.locator(ready).waitFor({ timeout: 30_000 });
-    else await page.waitForFunction(() => 'lectern' in window, null, { timeout: 30_000 });
+    else await page.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
     return page;
   }
 
   it('plays the live HLS, then the recording: seek, leave, resume where the learner left, progress stored', async () => {
     onTestFailed(async () => {
-      for (const [name, page] of pages) if (!page.isClosed()) await page.screenshot({ path: path.join(artifacts, `e2e-replay-failed-${name}.png`) }).catch(() => undefined);
+      for (const [name, page] of pages)
+        if (!page.isClosed()) await page.screenshot({ path: path.join(artifacts, `e2e-replay-failed-${name}.png`) }).catch(() => undefined);
       console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-60)].join('\n'));
     });
     const api = Api.of(app);
     const people = await cast(api);
-    const course = await api.call('POST', '/courses', { token: people.lecturer.token, body: { title: 'Финансы для начинающих', track: 'finance' } });
+    const course = await api.call('POST', '/courses', {
+      token: people.lecturer.token,
+      body: { title: 'Финансы для начинающих', track: 'finance' },
+    });
     expect(course.status).toBe(201);
     const courseId: string = course.body.id;
     const seminar = await api.call('POST', '/seminars', {
@@ -75,7 +75,9 @@ describe('replay in the browser', () => {
       body: { title: 'Налоги и отчётность', track: 'finance', startsAt: '2030-04-01T18:00', durationMinutes: 60, capacity: 20, courseId },
     });
     const seminarId: string = seminar.body.id;
-    expect((await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status).toBe(200);
+    expect(
+      (await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
+    ).toBe(200);
     expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token })).status).toBeLessThan(300);
     expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.otherLearner.token })).status).toBeLessThan(300);
 
@@ -119,10 +121,14 @@ describe('replay in the browser', () => {
     // Long enough a recording to seek in: about 14 s.
     await waitFor(async () => ((await recorded()) >= 14 ? true : undefined), 30_000, 'fourteen recorded seconds');
     await lecturer.ok('seminar:end', {});
-    await waitFor(async () => {
-      const res = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.learner.token });
-      return res.status === 200 && !res.body.live ? true : undefined;
-    }, 10_000, 'the recording to be ready');
+    await waitFor(
+      async () => {
+        const res = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.learner.token });
+        return res.status === 200 && !res.body.live ? true : undefined;
+      },
+      10_000,
+      'the recording to be ready',
+    );
     lecturer.close();
     await live.context().close();
 
@@ -155,11 +161,15 @@ describe('replay in the browser', () => {
     await first.close({ runBeforeUnload: true });
 
     // The page-hide heartbeat (fetch with keepalive) reached the server: the saved position is where they left.
-    const saved = await waitFor(async () => {
-      await app.domain.progress.flush();
-      const doc = await app.db.connection.collection('progress').findOne({ _id: `${people.learner.id}:${seminarId}` as any });
-      return doc && doc.resumePosition >= leftAt - 0.3 ? doc : undefined;
-    }, 10_000, 'the page-hide heartbeat');
+    const saved = await waitFor(
+      async () => {
+        await app.domain.progress.flush();
+        const doc = await app.db.connection.collection('progress').findOne({ _id: `${people.learner.id}:${seminarId}` as any });
+        return doc && doc.resumePosition >= leftAt - 0.3 ? doc : undefined;
+      },
+      10_000,
+      'the page-hide heartbeat',
+    );
     expect(saved.resumePosition).toBeLessThan(leftAt + 1);
     expect(Math.abs(saved.coveredSeconds - covered(watched))).toBeLessThanOrEqual(1.5);
     const progress = await api.call('GET', `/progress/${seminarId}`, { token: people.learner.token });
@@ -172,7 +182,7 @@ describe('replay in the browser', () => {
     expect(Math.abs((await hook<number>(again, 'resumedFrom')) - saved.resumePosition)).toBeLessThanOrEqual(1);
     // 'playing' state comes with play(); the first frame actually playing (startedAt) follows the resume seek.
     await expect.poll(() => hook(again, 'startedAt'), poll).not.toBeNull();
-    expect(Math.abs((await hook<number>(again, 'startedAt'))! - saved.resumePosition)).toBeLessThanOrEqual(1);
+    expect(Math.abs((await hook<number>(again, 'startedAt')) - saved.resumePosition)).toBeLessThanOrEqual(1);
     await expect.poll(() => again.getByTestId('resumed').isVisible()).toBe(true);
     // Chat and chapters follow the playback time.
     const playback = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.learner.token });
@@ -191,7 +201,9 @@ describe('replay in the browser', () => {
     await again.close({ runBeforeUnload: true });
 
     // "My learning" on the home page: the course with the recording's progress and a link to the replay.
-    expect((await api.call('PUT', `/courses/${courseId}/publication`, { token: people.lecturer.token, body: { published: true } })).status).toBe(200);
+    expect(
+      (await api.call('PUT', `/courses/${courseId}/publication`, { token: people.lecturer.token, body: { published: true } })).status,
+    ).toBe(200);
     expect((await api.call('PUT', `/courses/${courseId}/enrolment`, { token: people.learner.token })).status).toBe(204);
     const home = await open('home', people.learner.token, '/', '[data-testid="learning"]');
     const lesson = home.getByTestId('lesson');

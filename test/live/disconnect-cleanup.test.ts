@@ -1,9 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Consumer, WebRtcTransport } from 'mediasoup/types';
+import type { WebRtcTransport } from 'mediasoup/types';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { Clients, createSeminar, injectCamera, peerOf, registerFor, roomOf, routersOf, transportIdsOn, waitFor, type InjectedCamera } from './support';
+import {
+  Clients,
+  createSeminar,
+  injectCamera,
+  peerOf,
+  registerFor,
+  roomOf,
+  routersOf,
+  transportIdsOn,
+  waitFor,
+  type InjectedCamera,
+} from './support';
 
 // A viewer's transports and consumers live in mediasoup only as long as its
 // socket: however the socket goes, they are closed within a few seconds.
@@ -45,7 +56,7 @@ async function viewerReceiving() {
 
   const peer = peerOf(room, viewer);
   const transport = peer.transports.get(recv.id) as WebRtcTransport;
-  const consumer = peer.consumers.get(consumed.consumerId)!.consumer as Consumer;
+  const consumer = peer.consumers.get(consumed.consumerId)!.consumer;
   expect(transport.closed).toBe(false);
   expect(consumer.closed).toBe(false);
   expect(await transportIdsOn([peer.recvRouter])).toContain(recv.id);
@@ -55,7 +66,11 @@ async function viewerReceiving() {
 /** Within a few seconds: the viewer's peer, transport and consumer are gone from the room and from mediasoup. */
 async function expectCleanedUp(setup: Awaited<ReturnType<typeof viewerReceiving>>) {
   const { room, peer, transport, consumer, socketId, lecturer } = setup;
-  await waitFor(() => (!room.peers.has(socketId) && transport.closed && consumer.closed ? true : undefined), 5000, "the viewer's media to be closed");
+  await waitFor(
+    () => (!room.peers.has(socketId) && transport.closed && consumer.closed ? true : undefined),
+    5000,
+    "the viewer's media to be closed",
+  );
   expect(peer.isClosed).toBe(true);
   expect(peer.transports.size).toBe(0);
   expect(peer.consumers.size).toBe(0);

@@ -5,7 +5,19 @@ import { clientEvents, type ClientEventName } from '../../server/protocol';
 import { Api, cast, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
 import type { LiveClient } from '../support/live-client';
-import { Clients, codeOf, createSeminar, handshakeError, peerOf, registerFor, requestWithin, roomOf, routersOf, transportIdsOn, waitFor } from './support';
+import {
+  Clients,
+  codeOf,
+  createSeminar,
+  handshakeError,
+  peerOf,
+  registerFor,
+  requestWithin,
+  roomOf,
+  routersOf,
+  transportIdsOn,
+  waitFor,
+} from './support';
 
 // Every client event of the /live namespace, with payloads that its schema
 // must refuse: the gateway answers invalid_payload and nothing changes.
@@ -51,7 +63,14 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
     { userId: { $gt: '' } },
   ];
   return {
-    'room:join': [{}, { seminarId: 12345 }, { seminarId: null }, { seminarId: 'not-an-object-id' }, { seminarId: '0123456789abcdef0123456' }, { seminarId: 'a'.repeat(100_000) }],
+    'room:join': [
+      {},
+      { seminarId: 12345 },
+      { seminarId: null },
+      { seminarId: 'not-an-object-id' },
+      { seminarId: '0123456789abcdef0123456' },
+      { seminarId: 'a'.repeat(100_000) },
+    ],
     'transport:create': [{}, { direction: 'sideways' }, { direction: 'SEND' }, { direction: 1 }, { direction: ['send'] }],
     'transport:connect': [
       {},
@@ -103,7 +122,16 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
     // Their schema is an empty object: only something that is not an object is malformed.
     'seminar:go-live': ['live', ['live']],
     'seminar:end': ['now', [{}]],
-    'chat:send': [{}, { text: '' }, { text: ' \n\t ' }, { text: oversizeText }, { text: 'x'.repeat(100_000) }, { text: 42 }, { text: ['hi'] }, { text: null }],
+    'chat:send': [
+      {},
+      { text: '' },
+      { text: ' \n\t ' },
+      { text: oversizeText },
+      { text: 'x'.repeat(100_000) },
+      { text: 42 },
+      { text: ['hi'] },
+      { text: null },
+    ],
     'chat:delete': [...id('messageId'), { messageId: `${s.messageId}${'0'.repeat(80)}` }],
     'question:ask': [{}, { text: 'ab' }, { text: '   a   ' }, { text: oversizeText }, { text: 123456 }, { text: null }],
     'question:upvote': [...id('questionId'), { questionId: true }],
@@ -130,7 +158,12 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
 const validPayloads: Record<Exclude<ClientEventName, 'room:join'>, unknown> = {
   'transport:create': { direction: 'recv' },
   'transport:connect': { transportId: 't1', dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:CD' }] } },
-  produce: { transportId: 't1', kind: 'video', rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }] }, source: 'camera' },
+  produce: {
+    transportId: 't1',
+    kind: 'video',
+    rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }] },
+    source: 'camera',
+  },
   'producer:pause': { producerId: 'p1' },
   'producer:resume': { producerId: 'p1' },
   'producer:close': { producerId: 'p1' },
@@ -156,7 +189,8 @@ const validPayloads: Record<Exclude<ClientEventName, 'room:join'>, unknown> = {
 /** Everything a client event could change: the live collections, the seminar, and the room's media objects. */
 async function snapshot(seminarId: string, sockets: LiveClient[]) {
   const db = app.db.connection;
-  const count = (collection: string, filter: Record<string, unknown> = {}) => db.collection(collection).countDocuments({ seminarId, ...filter });
+  const count = (collection: string, filter: Record<string, unknown> = {}) =>
+    db.collection(collection).countDocuments({ seminarId, ...filter });
   const room = await roomOf(app, seminarId);
   const peers = [...room.peers.values()];
   const questions = await db.collection('live_questions').find({ seminarId }).sort({ _id: 1 }).toArray();
@@ -199,7 +233,13 @@ describe('a malformed payload', () => {
     const message = await viewer.ok('chat:send', { text: 'First!' });
     const question = await viewer.ok('question:ask', { text: 'Will the slides be shared?' });
     await lecturer.ok('stage:invite', { userId: people.learner.id });
-    seeded = { viewerId: people.learner.id, sendTransportId: send.id, recvTransportId: recv.id, messageId: message.id, questionId: question.id };
+    seeded = {
+      viewerId: people.learner.id,
+      sendTransportId: send.id,
+      recvTransportId: recv.id,
+      messageId: message.id,
+      questionId: question.id,
+    };
   });
   afterAll(() => clients.closeAll());
 
@@ -222,7 +262,10 @@ describe('a malformed payload', () => {
     for (const from of [lecturer, viewer]) {
       for (const payload of payloads) {
         const ack = await requestWithin(from, event, payload);
-        expect({ payload: JSON.stringify(payload)?.slice(0, 80), code: codeOf(ack) }).toEqual({ payload: JSON.stringify(payload)?.slice(0, 80), code: 'invalid_payload' });
+        expect({ payload: JSON.stringify(payload)?.slice(0, 80), code: codeOf(ack) }).toEqual({
+          payload: JSON.stringify(payload)?.slice(0, 80),
+          code: 'invalid_payload',
+        });
         if (ack !== 'no ack' && !ack.ok) expect(ack.error.message).toMatch(/\S/);
       }
     }
@@ -243,8 +286,16 @@ describe('a malformed payload', () => {
 
   it('mediasoup parameters of the right outer shape but missing their fields are invalid_payload, not an internal error', async () => {
     const before = await snapshot(seminarId, [lecturer, viewer]);
-    const connect = await requestWithin(lecturer, 'transport:connect', { transportId: seeded.sendTransportId, dtlsParameters: { fingerprints: 'none' } });
-    const produce = await requestWithin(lecturer, 'produce', { transportId: seeded.sendTransportId, kind: 'video', rtpParameters: {}, source: 'camera' });
+    const connect = await requestWithin(lecturer, 'transport:connect', {
+      transportId: seeded.sendTransportId,
+      dtlsParameters: { fingerprints: 'none' },
+    });
+    const produce = await requestWithin(lecturer, 'produce', {
+      transportId: seeded.sendTransportId,
+      kind: 'video',
+      rtpParameters: {},
+      source: 'camera',
+    });
     expect({ connect: codeOf(connect), produce: codeOf(produce) }).toEqual({ connect: 'invalid_payload', produce: 'invalid_payload' });
     expect(await snapshot(seminarId, [lecturer, viewer])).toEqual(before);
     expect(peerOf(await roomOf(app, seminarId), lecturer).producers.size).toBe(0);
@@ -258,14 +309,17 @@ describe('outside the protocol', () => {
   });
   afterEach(() => clients.closeAll());
 
-  it.each(events.filter((e): e is Exclude<ClientEventName, 'room:join'> => e !== 'room:join'))('%s before room:join is answered not_in_room', async (event) => {
-    const payload = validPayloads[event];
-    expect(payload, `no valid payload written for the event "${event}"`).toBeDefined();
-    expect(clientEvents[event].safeParse(payload).success).toBe(true);
-    const client = await clients.connect(people.lecturer);
-    expect(codeOf(await requestWithin(client, event, payload))).toBe('not_in_room');
-    expect(client.socket.connected).toBe(true);
-  });
+  it.each(events.filter((e): e is Exclude<ClientEventName, 'room:join'> => e !== 'room:join'))(
+    '%s before room:join is answered not_in_room',
+    async (event) => {
+      const payload = validPayloads[event];
+      expect(payload, `no valid payload written for the event "${event}"`).toBeDefined();
+      expect(clientEvents[event].safeParse(payload).success).toBe(true);
+      const client = await clients.connect(people.lecturer);
+      expect(codeOf(await requestWithin(client, event, payload))).toBe('not_in_room');
+      expect(client.socket.connected).toBe(true);
+    },
+  );
 
   it('an unknown event is answered unknown_event', async () => {
     const client = await clients.connect(people.learner);
@@ -317,7 +371,11 @@ describe('outside the protocol', () => {
     const message = await lecturer.next('chat:message', (m) => m.text === 'sent without an ack', 5000);
     expect(message.userId).toBe(people.otherLearner.id);
     const room = await roomOf(app, seminarId);
-    await waitFor(() => (peerOf(room, lecturer).transports.size === 1 ? true : undefined), 5000, 'the send transport created without an ack');
+    await waitFor(
+      () => (peerOf(room, lecturer).transports.size === 1 ? true : undefined),
+      5000,
+      'the send transport created without an ack',
+    );
     // …and every connection is still served.
     for (const c of [lecturer, viewer, outsider]) expect(c.socket.connected).toBe(true);
     expect(codeOf(await requestWithin(viewer, 'hand:raise', { raised: true }))).toBe('ok');

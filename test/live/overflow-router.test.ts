@@ -2,7 +2,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { bytesFlow, Clients, codeOf, createSeminar, injectCamera, peerOf, probeMedia, requestWithin, roomOf, waitFor, type InjectedCamera, type MediaProbe } from './support';
+import {
+  bytesFlow,
+  Clients,
+  codeOf,
+  createSeminar,
+  injectCamera,
+  peerOf,
+  probeMedia,
+  requestWithin,
+  roomOf,
+  waitFor,
+  type InjectedCamera,
+  type MediaProbe,
+} from './support';
 
 // With LIVE_ROUTER_MAX_CONSUMERS=1, the second viewer no longer fits on the
 // origin router: it gets a receive router on the other worker, fed by
@@ -60,7 +73,12 @@ describe('when the origin router is full', () => {
     expect(routers).toHaveLength(2);
     const [, overflow] = routers;
     expect(new Set(routers.map((r) => r.workerPid)).size).toBe(2);
-    expect(app.pool.stats().workers.map((w) => w.pid).sort()).toEqual(routers.map((r) => r.workerPid).sort());
+    expect(
+      app.pool
+        .stats()
+        .workers.map((w) => w.pid)
+        .sort(),
+    ).toEqual(routers.map((r) => r.workerPid).sort());
     const peerB = peerOf(room, b);
     expect(peerB.recvRouter.id).toBe(overflow!.routerId);
     expect(peerB.recvRouter.id).not.toBe(room.origin.id);
@@ -104,7 +122,9 @@ describe('when the origin router is full', () => {
     cameras.push(camera);
     await b.next('room:producer-added', (p) => p.producerId === camera.producer.id, 5000);
     await b.ok('transport:create', { direction: 'recv' });
-    expect(codeOf(await requestWithin(b, 'consume', { producerId: camera.producer.id, rtpCapabilities: joinB.routerRtpCapabilities }))).toBe('ok');
+    expect(
+      codeOf(await requestWithin(b, 'consume', { producerId: camera.producer.id, rtpCapabilities: joinB.routerRtpCapabilities })),
+    ).toBe('ok');
     const probe = await probeMedia(peerOf(room, b).recvRouter, camera.producer.id);
     probes.push(probe);
     await bytesFlow(probe, 10_000);

@@ -95,7 +95,10 @@ describe('entering the room', () => {
     const viewer = await registeredViewer(seminarId);
     const { client: lecturer } = await clients.join(seminarId, people.lecturer);
     const client = await clients.connect(viewer);
-    const answers = await Promise.all([requestWithin(client, 'room:join', { seminarId }), requestWithin(client, 'room:join', { seminarId })]);
+    const answers = await Promise.all([
+      requestWithin(client, 'room:join', { seminarId }),
+      requestWithin(client, 'room:join', { seminarId }),
+    ]);
     expect(answers.map(codeOf).filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(1);
     for (const code of answers.map(codeOf)) expect(['ok', 'already_joined']).toContain(code);
     const room = await roomOf(app, seminarId);
@@ -103,7 +106,11 @@ describe('entering the room', () => {
     expect(app.live.viewerCount(seminarId)).toBe(1);
 
     client.close();
-    await waitFor(() => (room.peers.has(client.socket.id ?? '') || app.live.viewerCount(seminarId) > 0 ? undefined : true), 5000, 'the viewer to leave');
+    await waitFor(
+      () => (room.peers.has(client.socket.id ?? '') || app.live.viewerCount(seminarId) > 0 ? undefined : true),
+      5000,
+      'the viewer to leave',
+    );
     await sleep(300);
     const spans = (await app.repos.live.attendance(seminarId)).filter((a) => a.userId === viewer.id);
     expect(spans.length).toBeGreaterThanOrEqual(1);
@@ -135,7 +142,14 @@ describe('entering the room', () => {
       send: codeOf(await requestWithin(guest, 'transport:create', { direction: 'send' })),
       recv: codeOf(await requestWithin(guest, 'transport:create', { direction: 'recv' })),
     };
-    expect(answers).toEqual({ chat: 'cannot_chat', ask: 'cannot_ask', vote: 'cannot_vote', hand: 'cannot_raise_hand', send: 'not_allowed_to_produce', recv: 'ok' });
+    expect(answers).toEqual({
+      chat: 'cannot_chat',
+      ask: 'cannot_ask',
+      vote: 'cannot_vote',
+      hand: 'cannot_raise_hand',
+      send: 'not_allowed_to_produce',
+      recv: 'ok',
+    });
     expect(await countIn('live_chat', seminarId)).toBe(chatBefore);
     expect(await countIn('live_questions', seminarId)).toBe(1);
     const [q] = await app.repos.live.questions(seminarId);
@@ -154,7 +168,9 @@ describe('chat', () => {
     expect(codeOf(sixth)).toBe('rate_limited');
     expect(await countIn('live_chat', seminarId)).toBe(5);
     await sleep(200);
-    expect(lecturer.events.filter((e) => e.event === 'chat:message').map((e) => e.payload.text)).toEqual([1, 2, 3, 4, 5].map((i) => `message ${i}`));
+    expect(lecturer.events.filter((e) => e.event === 'chat:message').map((e) => e.payload.text)).toEqual(
+      [1, 2, 3, 4, 5].map((i) => `message ${i}`),
+    );
     // Another viewer is not held back by it.
     const other = await registeredViewer(seminarId);
     const { client: otherClient } = await clients.join(seminarId, other);
@@ -190,7 +206,9 @@ describe('questions', () => {
     expect(Number.isNaN(liveStartedAt)).toBe(false);
     const question = await askerClient.ok('question:ask', { text: 'What about taxes?' });
     expect(question.answeringOffsetMs).toBeNull();
-    expect(codeOf(await requestWithin(askerClient, 'question:status', { questionId: question.id, status: 'answering' }))).toBe('moderators_only');
+    expect(codeOf(await requestWithin(askerClient, 'question:status', { questionId: question.id, status: 'answering' }))).toBe(
+      'moderators_only',
+    );
 
     await sleep(300);
     const answering = await lecturer.ok('question:status', { questionId: question.id, status: 'answering' });
@@ -260,22 +278,39 @@ describe('the stage', () => {
     expect(await viewer.next('stage:updated', (p) => p.userId === guestSpeaker.id)).toEqual({ userId: guestSpeaker.id, onStage: true });
     const send = await viewer.ok('transport:create', { direction: 'send' });
     const produced = await viewer.ok('produce', { transportId: send.id, kind: 'video', rtpParameters, source: 'camera' });
-    expect(await lecturer.next('room:producer-added', (p) => p.producerId === produced.producerId)).toMatchObject({ userId: guestSpeaker.id, source: 'camera' });
+    expect(await lecturer.next('room:producer-added', (p) => p.producerId === produced.producerId)).toMatchObject({
+      userId: guestSpeaker.id,
+      source: 'camera',
+    });
     // On stage is camera and microphone, not the screen.
-    expect(codeOf(await requestWithin(viewer, 'produce', { transportId: send.id, kind: 'video', rtpParameters: { ...rtpParameters, encodings: [{ ssrc: 5678 }] }, source: 'screen' }))).toBe(
-      'not_allowed_to_produce',
-    );
+    expect(
+      codeOf(
+        await requestWithin(viewer, 'produce', {
+          transportId: send.id,
+          kind: 'video',
+          rtpParameters: { ...rtpParameters, encodings: [{ ssrc: 5678 }] },
+          source: 'screen',
+        }),
+      ),
+    ).toBe('not_allowed_to_produce');
     // A rejoin shows the viewer on stage.
     const { joined: rejoined } = await clients.join(seminarId, guestSpeaker);
     expect(rejoined.onStage).toBe(true);
 
     await lecturer.ok('stage:remove', { userId: guestSpeaker.id });
-    expect(await viewer.next('stage:updated', (p) => p.userId === guestSpeaker.id && !p.onStage)).toEqual({ userId: guestSpeaker.id, onStage: false });
-    expect(await lecturer.next('room:producer-closed', (p) => p.producerId === produced.producerId)).toEqual({ producerId: produced.producerId });
+    expect(await viewer.next('stage:updated', (p) => p.userId === guestSpeaker.id && !p.onStage)).toEqual({
+      userId: guestSpeaker.id,
+      onStage: false,
+    });
+    expect(await lecturer.next('room:producer-closed', (p) => p.producerId === produced.producerId)).toEqual({
+      producerId: produced.producerId,
+    });
     const room = await roomOf(app, seminarId);
     expect(peerOf(room, viewer).producers.size).toBe(0);
     expect(room.listProducers()).toEqual([]);
     expect(codeOf(await requestWithin(viewer, 'transport:create', { direction: 'send' }))).toBe('not_allowed_to_produce');
-    expect(codeOf(await requestWithin(viewer, 'produce', { transportId: send.id, kind: 'video', rtpParameters, source: 'camera' }))).toBe('not_allowed_to_produce');
+    expect(codeOf(await requestWithin(viewer, 'produce', { transportId: send.id, kind: 'video', rtpParameters, source: 'camera' }))).toBe(
+      'not_allowed_to_produce',
+    );
   });
 });

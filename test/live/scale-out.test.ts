@@ -22,7 +22,9 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   const port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     redis.stdout!.on('data', (d: Buffer) => d.toString().includes('Ready to accept connections') && resolve());
     redis.once('exit', (code) => reject(new Error(`redis-server exited (${code})`)));
@@ -42,7 +44,10 @@ describe('several nodes through the Redis adapter', () => {
     const [a, b] = nodes as [Lectern, Lectern];
     const api = Api.of(a);
     const people = await cast(api);
-    const seminar = await api.call('POST', '/seminars', { token: people.lecturer.token, body: { title: 'Два узла', track: 'Scale', startsAt: '2027-03-01T10:00', durationMinutes: 60, capacity: 10 } });
+    const seminar = await api.call('POST', '/seminars', {
+      token: people.lecturer.token,
+      body: { title: 'Два узла', track: 'Scale', startsAt: '2027-03-01T10:00', durationMinutes: 60, capacity: 10 },
+    });
     const id = seminar.body.id;
     await api.call('POST', `/seminars/${id}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
     await api.call('PUT', `/seminars/${id}/registration`, { token: people.learner.token });

@@ -40,7 +40,12 @@ export async function createSeminar(
   return id;
 }
 
-export async function registerFor(api: Api, seminarId: string, user: TestUser, expected: 'registered' | 'waitlisted' = 'registered'): Promise<void> {
+export async function registerFor(
+  api: Api,
+  seminarId: string,
+  user: TestUser,
+  expected: 'registered' | 'waitlisted' = 'registered',
+): Promise<void> {
   const res = await api.call('PUT', `/seminars/${seminarId}/registration`, { token: user.token });
   if (res.status !== 200 || res.body.status !== expected) throw new Error(`registration failed: ${res.status} ${res.text}`);
 }
@@ -70,7 +75,12 @@ export class Clients {
 }
 
 /** An ack or, if none comes within `timeoutMs`, the string 'no ack'. */
-export async function requestWithin<T = any>(client: LiveClient, event: string, payload: unknown, timeoutMs = 3000): Promise<Ack<T> | 'no ack'> {
+export async function requestWithin<T = any>(
+  client: LiveClient,
+  event: string,
+  payload: unknown,
+  timeoutMs = 3000,
+): Promise<Ack<T> | 'no ack'> {
   try {
     return (await client.socket.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
   } catch {
@@ -203,14 +213,22 @@ export async function probeMedia(router: Router, producerId: string): Promise<Me
 
 /** Waits until the probe's byte count is above zero and then grows by at least `growth` more bytes; returns both readings. */
 export async function bytesFlow(probe: MediaProbe, timeoutMs: number, growth = 20_000): Promise<{ first: number; later: number }> {
-  const first = await waitFor(async () => {
-    const b = await probe.bytes();
-    return b > 0 ? b : undefined;
-  }, timeoutMs, 'the first bytes on the probe consumer');
-  const later = await waitFor(async () => {
-    const b = await probe.bytes();
-    return b >= first + growth ? b : undefined;
-  }, timeoutMs, 'the probe consumer byte count to grow');
+  const first = await waitFor(
+    async () => {
+      const b = await probe.bytes();
+      return b > 0 ? b : undefined;
+    },
+    timeoutMs,
+    'the first bytes on the probe consumer',
+  );
+  const later = await waitFor(
+    async () => {
+      const b = await probe.bytes();
+      return b >= first + growth ? b : undefined;
+    },
+    timeoutMs,
+    'the probe consumer byte count to grow',
+  );
   return { first, later };
 }
 

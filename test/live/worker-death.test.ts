@@ -2,7 +2,22 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { alive, bytesFlow, Clients, codeOf, createSeminar, injectCamera, peerOf, probeMedia, registerFor, requestWithin, roomOf, waitFor, type InjectedCamera, type MediaProbe } from './support';
+import {
+  alive,
+  bytesFlow,
+  Clients,
+  codeOf,
+  createSeminar,
+  injectCamera,
+  peerOf,
+  probeMedia,
+  registerFor,
+  requestWithin,
+  roomOf,
+  waitFor,
+  type InjectedCamera,
+  type MediaProbe,
+} from './support';
 
 // The mediasoup worker under a room dies (SIGKILL): clients are told to
 // rebuild, the pool replaces the worker, a rejoin on the same socket lands in
@@ -55,7 +70,10 @@ describe('when the worker under a room is killed', () => {
     process.kill(victim, 'SIGKILL');
 
     // Both clients are told to rebuild; the old room and everything in it is closed.
-    const [lecturerRebuild, viewerRebuild] = await Promise.all([lecturer.next('room:rebuild', undefined, 5000), viewer.next('room:rebuild', undefined, 5000)]);
+    const [lecturerRebuild, viewerRebuild] = await Promise.all([
+      lecturer.next('room:rebuild', undefined, 5000),
+      viewer.next('room:rebuild', undefined, 5000),
+    ]);
     expect(lecturerRebuild).toEqual({ reason: expect.any(String) });
     expect(viewerRebuild).toEqual({ reason: expect.any(String) });
     expect(oldRoom.isClosed).toBe(true);
@@ -67,10 +85,14 @@ describe('when the worker under a room is killed', () => {
     expect(codeOf(await requestWithin(viewer, 'transport:create', { direction: 'recv' }))).toBe('room_rebuilding');
 
     // The pool puts a new worker in the dead one's slot.
-    const stats = await waitFor(() => {
-      const s = app.pool.stats();
-      return s.alive === 2 && s.replaced === replacedBefore + 1 ? s : undefined;
-    }, 10_000, 'the pool to replace the killed worker');
+    const stats = await waitFor(
+      () => {
+        const s = app.pool.stats();
+        return s.alive === 2 && s.replaced === replacedBefore + 1 ? s : undefined;
+      },
+      10_000,
+      'the pool to replace the killed worker',
+    );
     expect(stats.workers.map((w) => w.pid)).not.toContain(victim);
     expect(alive(victim)).toBe(false);
     for (const w of stats.workers) expect(alive(w.pid)).toBe(true);
@@ -128,7 +150,14 @@ describe('when the worker under a room is killed', () => {
     expect(room).not.toBe(oldRoom);
     // The stale socket is in no room's media until it joins again.
     expect(room.peers.has(stale.socket.id!)).toBe(false);
-    expect(codeOf(await requestWithin(stale, 'consume', { producerId: 'p', rtpCapabilities: { codecs: [{ mimeType: 'video/VP8', kind: 'video', clockRate: 90000 }] } }))).toBe('room_rebuilding');
+    expect(
+      codeOf(
+        await requestWithin(stale, 'consume', {
+          producerId: 'p',
+          rtpCapabilities: { codecs: [{ mimeType: 'video/VP8', kind: 'video', clockRate: 90000 }] },
+        }),
+      ),
+    ).toBe('room_rebuilding');
     expect(codeOf(await requestWithin(stale, 'room:join', { seminarId }))).toBe('ok');
     expect(room.peers.has(stale.socket.id!)).toBe(true);
     await waitFor(() => (app.pool.stats().alive === 2 ? true : undefined), 10_000, 'the pool to be whole again');

@@ -29,13 +29,23 @@ describe('WebRTC transport with a real DTLS peer', () => {
       const cert = makePeerCertificate(mkdtempSync(path.join(tmpdir(), 'lectern-dtls-')));
       await transport.connect({ dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: cert.sha256 }] } });
 
-      const peer = new nodeDataChannel.PeerConnection('test', { iceServers: [], bindAddress: '127.0.0.1', certificatePemFile: cert.certFile, keyPemFile: cert.keyFile });
+      const peer = new nodeDataChannel.PeerConnection('test', {
+        iceServers: [],
+        bindAddress: '127.0.0.1',
+        certificatePemFile: cert.certFile,
+        keyPemFile: cert.keyFile,
+      });
       let packets = 0;
       peer.onTrack((track) => track.onMessage(() => (packets += 1)));
       peer.setRemoteDescription(
         offerSdp(
-          { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates as never, dtlsParameters: transport.dtlsParameters as never },
-          [{ consumerId: consumer.id, producerId: audio.id, kind: 'audio', rtpParameters: consumer.rtpParameters as never }],
+          {
+            id: transport.id,
+            iceParameters: transport.iceParameters,
+            iceCandidates: transport.iceCandidates,
+            dtlsParameters: transport.dtlsParameters,
+          },
+          [{ consumerId: consumer.id, producerId: audio.id, kind: 'audio', rtpParameters: consumer.rtpParameters }],
         ),
         'offer',
       );

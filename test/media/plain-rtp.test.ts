@@ -62,10 +62,14 @@ describe.each<TestCodec>(['VP8', 'H264'])('%s RTP from a real ffmpeg through a P
 
     const byteCount = async () => (await producer.getStats())[0]?.byteCount ?? 0;
     const first = await waitFor(async () => ((await byteCount()) > 0 ? byteCount() : undefined), 10_000, 'first bytes');
-    const later = await waitFor(async () => {
-      const now = await byteCount();
-      return now > first + 10_000 ? now : undefined;
-    }, 10_000, 'producer byte count to grow');
+    const later = await waitFor(
+      async () => {
+        const now = await byteCount();
+        return now > first + 10_000 ? now : undefined;
+      },
+      10_000,
+      'producer byte count to grow',
+    );
     expect(later).toBeGreaterThan(first);
 
     const consumerSsrc = consumer.rtpParameters.encodings![0]!.ssrc!;

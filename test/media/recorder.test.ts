@@ -25,7 +25,15 @@ async function recording() {
   const { video, audio, ffmpeg } = await avProducers(router);
   sources.push(ffmpeg);
   const dir = await mkdtemp(path.join(tmpdir(), 'lectern-rec-'));
-  const recorder = await Recorder.create({ router, videoProducerId: video.id, audioProducerId: audio.id, dir, ffmpegBin: 'ffmpeg', logger: silentLogger, segmentSeconds: 2 });
+  const recorder = await Recorder.create({
+    router,
+    videoProducerId: video.id,
+    audioProducerId: audio.id,
+    dir,
+    ffmpegBin: 'ffmpeg',
+    logger: silentLogger,
+    segmentSeconds: 2,
+  });
   return { recorder, dir, router };
 }
 
@@ -45,7 +53,10 @@ describe('Recorder', () => {
     expect(playlist.ended).toBe(true);
     expect(playlist.text).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
     const probe = await ffprobeJson(summary.playlistPath);
-    expect(probe.streams.map((s: { codec_type: string; codec_name: string }) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:aac', 'video:h264']);
+    expect(probe.streams.map((s: { codec_type: string; codec_name: string }) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual([
+      'audio:aac',
+      'video:h264',
+    ]);
     expect(Math.abs(Number(probe.format.duration) - liveSeconds)).toBeLessThan(1);
     expect(Math.abs(summary.durationSeconds - liveSeconds)).toBeLessThan(1);
 
@@ -69,7 +80,11 @@ describe('Recorder', () => {
     const restarted = once(recorder, 'restarted');
     process.kill(recorder.ffmpegPid!, 'SIGKILL');
     await restarted;
-    await waitFor(async () => ((await segmentsOnDisk(dir)).length >= before.length + 2 ? true : undefined), 20_000, 'segments after the restart');
+    await waitFor(
+      async () => ((await segmentsOnDisk(dir)).length >= before.length + 2 ? true : undefined),
+      20_000,
+      'segments after the restart',
+    );
     const summary = await recorder.stop();
 
     const playlist = await readPlaylist(summary.playlistPath);

@@ -6,7 +6,6 @@ import { alive, createTestPool, waitFor } from '../support/media';
 let pool: WorkerPool | undefined;
 afterEach(() => pool?.close());
 
-
 describe('WorkerPool', () => {
   it('starts one live worker process per slot', async () => {
     pool = await createTestPool(2);
@@ -22,7 +21,12 @@ describe('WorkerPool', () => {
     const b = await pool.leastLoaded()!.createRouter({ mediaCodecs: routerMediaCodecs });
     expect(pool.stats().workers.map((w) => w.routers)).toEqual([1, 1]);
     a.close();
-    expect(pool.stats().workers.map((w) => w.routers).sort()).toEqual([0, 1]);
+    expect(
+      pool
+        .stats()
+        .workers.map((w) => w.routers)
+        .sort(),
+    ).toEqual([0, 1]);
     b.close();
   });
 

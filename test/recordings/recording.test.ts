@@ -33,10 +33,20 @@ afterAll(async () => {
 
 /** A scheduled seminar in a course, with the learner registered; the lecturer's socket joined and live. */
 async function liveSeminar() {
-  const course = await api.call('POST', '/courses', { token: people.lecturer.token, body: { title: 'Курс с записями', track: 'Recordings' } });
+  const course = await api.call('POST', '/courses', {
+    token: people.lecturer.token,
+    body: { title: 'Курс с записями', track: 'Recordings' },
+  });
   const seminar = await api.call('POST', '/seminars', {
     token: people.lecturer.token,
-    body: { title: 'Запись эфира', track: 'Recordings', startsAt: '2027-01-20T18:00', durationMinutes: 60, capacity: 20, courseId: course.body.id },
+    body: {
+      title: 'Запись эфира',
+      track: 'Recordings',
+      startsAt: '2027-01-20T18:00',
+      durationMinutes: 60,
+      capacity: 20,
+      courseId: course.body.id,
+    },
   });
   const id = seminar.body.id as string;
   await api.call('POST', `/seminars/${id}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
@@ -60,12 +70,16 @@ describe('recording a live seminar', () => {
   it('records while live (served as live HLS), and becomes a playable lesson within 5 s of the end', async () => {
     const { id, courseId, lecturer } = await liveSeminar();
     const liveFrom = Date.now();
-    const playback = await waitFor(async () => {
-      const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
-      if (res.status !== 200) return undefined;
-      const playlist = await get(res.body.playlistUrl);
-      return playlist.status === 200 && (await playlist.text()).includes('seg_00002.ts') ? res.body : undefined;
-    }, 30_000, 'a live playlist with three segments');
+    const playback = await waitFor(
+      async () => {
+        const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+        if (res.status !== 200) return undefined;
+        const playlist = await get(res.body.playlistUrl);
+        return playlist.status === 200 && (await playlist.text()).includes('seg_00002.ts') ? res.body : undefined;
+      },
+      30_000,
+      'a live playlist with three segments',
+    );
     expect(playback.live).toBe(true);
     const livePlaylist = await get(playback.playlistUrl);
     expect(livePlaylist.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
@@ -82,10 +96,14 @@ describe('recording a live seminar', () => {
     const liveSeconds = (Date.now() - liveFrom) / 1000;
     const endAt = Date.now();
     await lecturer.ok('seminar:end', {});
-    const done = await waitFor(async () => {
-      const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
-      return res.status === 200 && !res.body.live ? res.body : undefined;
-    }, 5_000, 'the recording to be ready');
+    const done = await waitFor(
+      async () => {
+        const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+        return res.status === 200 && !res.body.live ? res.body : undefined;
+      },
+      5_000,
+      'the recording to be ready',
+    );
     expect(Date.now() - endAt).toBeLessThan(5000);
     const final = await (await get(done.playlistUrl)).text();
     expect(final).toContain('#EXT-X-ENDLIST');
@@ -101,24 +119,36 @@ describe('recording a live seminar', () => {
 
     const course = await api.call('GET', `/courses/${courseId}`, { token: people.lecturer.token });
     const lessons = course.body.modules.flatMap((m: { lessons: unknown[] }) => m.lessons);
-    expect(lessons).toEqual([expect.objectContaining({ kind: 'recording', seminarId: id, title: 'Запись эфира', durationSeconds: recording.durationSeconds })]);
+    expect(lessons).toEqual([
+      expect.objectContaining({ kind: 'recording', seminarId: id, title: 'Запись эфира', durationSeconds: recording.durationSeconds }),
+    ]);
     expect(recording.lessonId).toBe(lessons[0].id);
     lecturer.close();
   });
 
   it('serves recording files only through a valid signed path, and never outside the recording', async () => {
     const { id, lecturer } = await liveSeminar();
-    const playback = await waitFor(async () => {
-      const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
-      return res.status === 200 ? res.body : undefined;
-    }, 20_000, 'a recording');
+    const playback = await waitFor(
+      async () => {
+        const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+        return res.status === 200 ? res.body : undefined;
+      },
+      20_000,
+      'a recording',
+    );
     const [, , recordingId, exp, sig] = playback.playlistUrl.split('/');
     await waitFor(async () => ((await get(playback.playlistUrl)).status === 200 ? true : undefined), 20_000, 'the playlist');
 
     expect((await get(`/media/${recordingId}/${exp}/${'A'.repeat(sig.length)}/index.m3u8`)).status).toBe(403);
     expect((await get(`/media/${recordingId}/${Math.floor(Date.now() / 1000) - 10}/${sig}/index.m3u8`)).status).toBe(403);
     expect((await get(`/media/${'0'.repeat(24)}/${exp}/${sig}/index.m3u8`)).status).toBe(403);
-    for (const evil of ['..%2F..%2F..%2Fetc%2Fpasswd', '..%2Frecording.sdp', 'recording.sdp', 'screen-1%2F..%2F..%2Findex.m3u8', '%2Fetc%2Fpasswd']) {
+    for (const evil of [
+      '..%2F..%2F..%2Fetc%2Fpasswd',
+      '..%2Frecording.sdp',
+      'recording.sdp',
+      'screen-1%2F..%2F..%2Findex.m3u8',
+      '%2Fetc%2Fpasswd',
+    ]) {
       const res = await get(`/media/${recordingId}/${exp}/${sig}/${evil}`);
       expect([400, 404]).toContain(res.status);
       expect(await res.text()).not.toContain('root:');
@@ -138,7 +168,10 @@ describe('after a crash', () => {
     const first = await start(bootConfig, createLogger('silent'));
     const a = Api.of(first);
     const crew = await cast(a);
-    const s = await a.call('POST', '/seminars', { token: crew.lecturer.token, body: { title: 'Сбой сервера', track: 'Faults', startsAt: '2027-02-01T10:00', durationMinutes: 60, capacity: 5 } });
+    const s = await a.call('POST', '/seminars', {
+      token: crew.lecturer.token,
+      body: { title: 'Сбой сервера', track: 'Faults', startsAt: '2027-02-01T10:00', durationMinutes: 60, capacity: 5 },
+    });
     await a.call('POST', `/seminars/${s.body.id}/transitions`, { token: crew.lecturer.token, body: { to: 'scheduled' } });
     const lecturer = await LiveClient.connect(first.url, crew.lecturer.token);
     await lecturer.ok('room:join', { seminarId: s.body.id });
@@ -161,11 +194,15 @@ describe('after a crash', () => {
     const { writeFile } = await import('node:fs/promises');
     const text = (await readPlaylist(playlist)).text.replace('#EXT-X-ENDLIST', '');
     await writeFile(playlist, text);
-    expect((await first.db.connection.readyState)).toBe(0);
+    expect(first.db.connection.readyState).toBe(0);
 
     const second = await start(bootConfig, createLogger('silent'));
     try {
-      await waitFor(async () => ((await second.repos.recordings.get(recording.id))?.status === 'ready' ? true : undefined), 10_000, 'the recording to be finalized');
+      await waitFor(
+        async () => ((await second.repos.recordings.get(recording.id))?.status === 'ready' ? true : undefined),
+        10_000,
+        'the recording to be finalized',
+      );
       expect((await readPlaylist(playlist)).ended).toBe(true);
       expect((await second.repos.seminars.get(s.body.id))!.status).toBe('ended');
       const segments = (await readPlaylist(playlist)).segments;

@@ -22,7 +22,6 @@ function processesMentioning(needle: string): number[] {
     .map(Number);
 }
 
-
 describe('npm start (server/cli.ts) on embedded defaults', () => {
   it('starts FerretDB under DATA_DIR, is ready, and on SIGTERM stops workers and the database', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-cli-'));

@@ -39,10 +39,14 @@ describe('health and readiness', () => {
     const before = (await readyz(app)).body.checks.mediasoup;
     const victim = before.workers[0]!.pid;
     process.kill(victim, 'SIGKILL');
-    const after = await waitFor(async () => {
-      const { status, body } = await readyz(app!);
-      return status === 200 && body.checks.mediasoup.replaced === 1 ? body.checks.mediasoup : undefined;
-    }, 10_000, 'readyz to report the replacement');
+    const after = await waitFor(
+      async () => {
+        const { status, body } = await readyz(app!);
+        return status === 200 && body.checks.mediasoup.replaced === 1 ? body.checks.mediasoup : undefined;
+      },
+      10_000,
+      'readyz to report the replacement',
+    );
     expect(after.alive).toBe(2);
     expect(after.workers.map((w) => w.pid)).not.toContain(victim);
   });
@@ -62,9 +66,15 @@ describe('health and readiness', () => {
     const missing = await fetch(`${app.url}/api/nothing-here`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 'route_not_found' } });
-    const missingApi = await fetch(`${app.url}/api/v1/nothing-here`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const missingApi = await fetch(`${app.url}/api/v1/nothing-here`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(missingApi.status).toBe(404);
-    expect(await missingApi.json()).toMatchObject({ error: { code: 'route_not_found', message: 'No route for POST /api/v1/nothing-here' } });
+    expect(await missingApi.json()).toMatchObject({
+      error: { code: 'route_not_found', message: 'No route for POST /api/v1/nothing-here' },
+    });
     const malformed = await fetch(`${app.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -18,8 +18,17 @@ afterAll(() => db.close());
 
 async function scheduledSeminar(capacity: number) {
   const s = await repos.seminars.create({
-    title: 'Concurrency', description: '', track: 'Test', language: 'ru', startsAt: new Date(Date.now() + 86_400_000),
-    timeZone: 'Europe/Moscow', durationMinutes: 60, capacity, isPublic: false, lecturerIds: [], courseId: null,
+    title: 'Concurrency',
+    description: '',
+    track: 'Test',
+    language: 'ru',
+    startsAt: new Date(Date.now() + 86_400_000),
+    timeZone: 'Europe/Moscow',
+    durationMinutes: 60,
+    capacity,
+    isPublic: false,
+    lecturerIds: [],
+    courseId: null,
   });
   await repos.seminars.transition(s.id, ['draft'], 'scheduled', new Date());
   return s.id;
@@ -53,7 +62,9 @@ describe('single-document atomicity in the store', () => {
     const seminarId = await scheduledSeminar(1);
     const { registration } = await repos.registrations.insertPending(seminarId, 'learner-1');
     await repos.registrations.setStatus(registration.id, ['pending'], 'waitlisted');
-    const results = await Promise.all(Array.from({ length: 8 }, () => repos.registrations.setStatus(registration.id, ['waitlisted'], 'registered')));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => repos.registrations.setStatus(registration.id, ['waitlisted'], 'registered')),
+    );
     expect(results.filter((r) => r !== null)).toHaveLength(1);
   });
 

@@ -27,8 +27,15 @@ const usesIdIndex = /USING INDEX \S+__id_|IDHACK|EXPRESS_IXSCAN|"indexName":"_id
 describe('lookups by _id on the real database', () => {
   it('uses the _id index for a plain _id filter and for a conditional write filter', async () => {
     await repos.progress.save({
-      userId: 'u1', contentId: 'c1', intervals: [[0, 10]], coveredSeconds: 10, resumePosition: 10, resumeSentAt: 1,
-      durationSeconds: 600, live: {}, version: 1,
+      userId: 'u1',
+      contentId: 'c1',
+      intervals: [[0, 10]],
+      coveredSeconds: 10,
+      resumePosition: 10,
+      resumeSentAt: 1,
+      durationSeconds: 600,
+      live: {},
+      version: 1,
     });
     const plain = await planOf('progress', { _id: 'u1:c1' });
     const conditional = await planOf('progress', { _id: 'u1:c1', version: 1 });

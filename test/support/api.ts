@@ -50,7 +50,12 @@ let counter = 0;
 export async function registerUser(api: Api, opts: { email?: string; locale?: 'ru' | 'en'; displayName?: string } = {}): Promise<TestUser> {
   const email = opts.email ?? `user${process.pid}-${++counter}-${Date.now()}@test.lectern`;
   const res = await api.call('POST', '/auth/register', {
-    body: { email, password: 'correct horse battery', displayName: opts.displayName ?? 'Тестовый Пользователь', locale: opts.locale ?? 'ru' },
+    body: {
+      email,
+      password: 'correct horse battery',
+      displayName: opts.displayName ?? 'Тестовый Пользователь',
+      locale: opts.locale ?? 'ru',
+    },
   });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
   return { id: res.body.user.id, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };

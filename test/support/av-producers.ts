@@ -10,18 +10,32 @@ export async function avProducers(router: Router): Promise<{ video: Producer; au
   const video = await vt.produce({
     kind: 'video',
     rtpParameters: {
-      codecs: [{ mimeType: 'video/H264', payloadType: 102, clockRate: 90000, parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' } }],
+      codecs: [
+        {
+          mimeType: 'video/H264',
+          payloadType: 102,
+          clockRate: 90000,
+          parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f' },
+        },
+      ],
       encodings: [{ ssrc: 11111111 }],
     },
   });
   const audio = await at.produce({
     kind: 'audio',
-    rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 22222222 }] },
+    rtpParameters: {
+      codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }],
+      encodings: [{ ssrc: 22222222 }],
+    },
   });
   const ffmpeg = spawnAvSource({
     video: { rtpPort: vt.tuple.localPort, rtcpPort: vt.rtcpTuple!.localPort, ssrc: 11111111, payloadType: 102 },
     audio: { rtpPort: at.tuple.localPort, rtcpPort: at.rtcpTuple!.localPort, ssrc: 22222222, payloadType: 111 },
   });
-  await waitFor(async () => ((await video.getStats())[0]?.byteCount ?? 0) > 0 && ((await audio.getStats())[0]?.byteCount ?? 0) > 0 ? true : undefined, 10_000, 'the source to flow');
+  await waitFor(
+    async () => (((await video.getStats())[0]?.byteCount ?? 0) > 0 && ((await audio.getStats())[0]?.byteCount ?? 0) > 0 ? true : undefined),
+    10_000,
+    'the source to flow',
+  );
   return { video, audio, ffmpeg };
 }

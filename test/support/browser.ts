@@ -21,6 +21,13 @@ const BASE_ARGS = [
 /** Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`). */
 export async function launchChromium(purpose: 'media' | 'playback'): Promise<Browser> {
   await mkdir(artifacts, { recursive: true });
-  const extra = purpose === 'media' ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : ['--autoplay-policy=no-user-gesture-required'];
-  return chromium.launch({ executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', args: [...BASE_ARGS, ...extra], headless: true });
+  const extra =
+    purpose === 'media'
+      ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
+      : ['--autoplay-policy=no-user-gesture-required'];
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    args: [...BASE_ARGS, ...extra],
+    headless: true,
+  });
 }

@@ -25,7 +25,10 @@ export function attachHls(
   opts: { live: boolean; startAt?: number; onFatal?: (message: string) => void },
 ): HlsPlayer {
   if (Hls.isSupported()) {
-    const hls = new Hls({ ...(opts.live ? LIVE_HLS : VOD_HLS), ...(opts.startAt !== undefined && !opts.live ? { startPosition: opts.startAt } : {}) });
+    const hls = new Hls({
+      ...(opts.live ? LIVE_HLS : VOD_HLS),
+      ...(opts.startAt !== undefined && !opts.live ? { startPosition: opts.startAt } : {}),
+    });
     let mediaRecoveries = 0;
     hls.on(Hls.Events.ERROR, (_event, data) => {
       if (!data.fatal) return;

@@ -25,7 +25,7 @@ const courses = byId('courses');
 form.addEventListener('submit', (e) => {
   e.preventDefault();
   const data = new FormData(form);
-  signIn(String(data.get('email')), String(data.get('password')))
+  signIn((data.get('email') as string | null) ?? '', (data.get('password') as string | null) ?? '')
     .then(() => {
       const next = param('next');
       if (next?.startsWith('/') && !next.startsWith('//')) location.assign(next);
@@ -76,7 +76,11 @@ function renderLearning(): void {
         'li',
         { class: 'course', 'data-testid': 'course' },
         h('div', {}, h('strong', {}, c.course.title)),
-        h('div', { class: 'muted' }, t('learning.summary', { done: c.completedLessons, total: c.totalLessons, percent: Math.round(c.percent) })),
+        h(
+          'div',
+          { class: 'muted' },
+          t('learning.summary', { done: c.completedLessons, total: c.totalLessons, percent: Math.round(c.percent) }),
+        ),
         h('progress', { max: 100, value: Math.round(c.percent), class: 'course-bar' }),
         ...c.course.modules.map((m) =>
           h(
@@ -89,11 +93,22 @@ function renderLearning(): void {
               ...m.lessons.map((lesson) => {
                 const p = progress.get(lesson.id);
                 const pct = Math.round((p?.fraction ?? 0) * 100);
-                const href = lesson.kind === 'recording' && lesson.seminarId ? `/replay.html?seminar=${lesson.seminarId}${lang === 'en' ? '&lang=en' : ''}` : null;
-                const resume = p && p.resumePosition > 1 && !p.complete ? t('learning.continue', { time: clockOf(p.resumePosition) }) : t('learning.open');
+                const href =
+                  lesson.kind === 'recording' && lesson.seminarId
+                    ? `/replay.html?seminar=${lesson.seminarId}${lang === 'en' ? '&lang=en' : ''}`
+                    : null;
+                const resume =
+                  p && p.resumePosition > 1 && !p.complete
+                    ? t('learning.continue', { time: clockOf(p.resumePosition) })
+                    : t('learning.open');
                 return h(
                   'li',
-                  { class: `lesson${p?.complete ? ' complete' : ''}`, 'data-testid': 'lesson', 'data-lesson': lesson.id, 'data-fraction': p?.fraction ?? 0 },
+                  {
+                    class: `lesson${p?.complete ? ' complete' : ''}`,
+                    'data-testid': 'lesson',
+                    'data-lesson': lesson.id,
+                    'data-fraction': p?.fraction ?? 0,
+                  },
                   h('span', { class: 'lesson-title' }, p?.complete ? '✓ ' : '', lesson.title),
                   h('span', { class: 'bar', title: `${pct}%` }, h('span', { style: `width:${pct}%` })),
                   h('span', { class: 'muted pct' }, p?.complete ? t('learning.complete') : `${pct}%`),
@@ -109,7 +124,9 @@ function renderLearning(): void {
 }
 
 function when(s: SeminarView): string {
-  return new Intl.DateTimeFormat(currentLang(), { dateStyle: 'medium', timeStyle: 'short', timeZone: s.timeZone }).format(new Date(s.startsAt));
+  return new Intl.DateTimeFormat(currentLang(), { dateStyle: 'medium', timeStyle: 'short', timeZone: s.timeZone }).format(
+    new Date(s.startsAt),
+  );
 }
 
 function render(): void {
@@ -135,7 +152,9 @@ function render(): void {
           { class: 'links' },
           open ? h('a', { href: `/watch.html${q}` }, t('seminars.watch')) : null,
           s.status === 'ended' && signedIn ? h('a', { href: `/replay.html${q}` }, t('seminars.replay')) : null,
-          ((me && s.lecturerIds.includes(me)) || isAdmin()) && s.status !== 'ended' && s.status !== 'cancelled' ? h('a', { href: `/studio.html${q}` }, t('seminars.studio')) : null,
+          ((me && s.lecturerIds.includes(me)) || isAdmin()) && s.status !== 'ended' && s.status !== 'cancelled'
+            ? h('a', { href: `/studio.html${q}` }, t('seminars.studio'))
+            : null,
         ),
       );
     }),

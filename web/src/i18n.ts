@@ -63,7 +63,8 @@ const ru = {
   'watch.raiseHand': 'Поднять руку',
   'watch.lowerHand': 'Опустить руку',
   'watch.register': 'Зарегистрироваться',
-  'watch.hls': 'Все места в прямом эфире заняты: вы смотрите трансляцию с задержкой в несколько секунд. Чат и вопросы доступны участникам эфира.',
+  'watch.hls':
+    'Все места в прямом эфире заняты: вы смотрите трансляцию с задержкой в несколько секунд. Чат и вопросы доступны участникам эфира.',
   'watch.seatsFull': 'Все места в прямом эфире заняты, а этот браузер не умеет показывать трансляцию. Попробуйте позже.',
   'chat.title': 'Чат',
   'chat.placeholder': 'Сообщение…',
@@ -173,7 +174,8 @@ const en: Record<Key, string> = {
   'watch.raiseHand': 'Raise hand',
   'watch.lowerHand': 'Lower hand',
   'watch.register': 'Register',
-  'watch.hls': 'All live seats are taken: you are watching the broadcast a few seconds behind. Chat and questions are open to those in the live room.',
+  'watch.hls':
+    'All live seats are taken: you are watching the broadcast a few seconds behind. Chat and questions are open to those in the live room.',
   'watch.seatsFull': 'All live seats are taken, and this browser cannot play the broadcast stream. Please try again later.',
   'chat.title': 'Chat',
   'chat.placeholder': 'Message…',
@@ -261,7 +263,8 @@ export function errorText(err: unknown): string {
 export function applyI18n(root: ParentNode = document): void {
   document.documentElement.lang = lang;
   for (const el of root.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = t(el.dataset.i18n as Key);
-  for (const el of root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder as Key);
+  for (const el of root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]'))
+    el.placeholder = t(el.dataset.i18nPlaceholder as Key);
   for (const el of root.querySelectorAll<HTMLElement>('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle as Key);
 }
 

@@ -1,8 +1,15 @@
 import { io, type Socket } from 'socket.io-client';
 import { z } from 'zod';
 import {
-  clientEvents, consumerInfo, joinResult, transportInfo,
-  type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents,
+  clientEvents,
+  consumerInfo,
+  joinResult,
+  transportInfo,
+  type Ack,
+  type ClientEventName,
+  type ClientPayload,
+  type JoinResult,
+  type ServerEvents,
 } from '../../server/protocol/live';
 import { accessToken } from './session';
 
@@ -40,7 +47,17 @@ export type ConnectionState =
   | { name: 'failed'; error: LiveError };
 
 /** Join errors that retrying will not fix. */
-const FINAL = new Set(['unauthorized', 'forbidden', 'not_registered', 'banned', 'seminar_not_found', 'invalid_payload', 'token_expired', 'invalid_token', 'seats_full']);
+const FINAL = new Set([
+  'unauthorized',
+  'forbidden',
+  'not_registered',
+  'banned',
+  'seminar_not_found',
+  'invalid_payload',
+  'token_expired',
+  'invalid_token',
+  'seats_full',
+]);
 
 /**
  * One page's connection to a seminar's room. It joins on every (re)connect and

@@ -1,5 +1,15 @@
 import { Device } from 'mediasoup-client';
-import type { Consumer, DtlsParameters, IceCandidate, IceParameters, Producer, ProducerOptions, RtpCapabilities, RtpCodecCapability, RtpParameters, Transport } from 'mediasoup-client/types';
+import type {
+  Consumer,
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  Producer,
+  ProducerOptions,
+  RtpCodecCapability,
+  RtpParameters,
+  Transport,
+} from 'mediasoup-client/types';
 import type { ClientPayload, MediaSource, ProducerInfo } from '../../server/protocol/live';
 import type { RoomConnection } from './live';
 
@@ -10,7 +20,7 @@ export type Source = MediaSource;
 
 export async function loadDevice(routerRtpCapabilities: Record<string, unknown>): Promise<Device> {
   const device = new Device();
-  await device.load({ routerRtpCapabilities: routerRtpCapabilities as RtpCapabilities });
+  await device.load({ routerRtpCapabilities: routerRtpCapabilities });
   return device;
 }
 
@@ -36,7 +46,11 @@ function producerOptions(source: Source, device: Device): ProducerOptions {
   const codec = preferredVideoCodec(device);
   switch (source) {
     case 'camera':
-      return { encodings: CAMERA_LAYERS.map((e) => ({ ...e })), codecOptions: { videoGoogleStartBitrate: 1000 }, ...(codec ? { codec } : {}) };
+      return {
+        encodings: CAMERA_LAYERS.map((e) => ({ ...e })),
+        codecOptions: { videoGoogleStartBitrate: 1000 },
+        ...(codec ? { codec } : {}),
+      };
     case 'screen':
       return { encodings: [{ maxBitrate: 1_500_000, maxFramerate: 15 }], ...(codec ? { codec } : {}) };
     case 'mic':
@@ -44,7 +58,12 @@ function producerOptions(source: Source, device: Device): ProducerOptions {
   }
 }
 
-function transportOptions(info: { id: string; iceParameters: Record<string, unknown>; iceCandidates: Record<string, unknown>[]; dtlsParameters: Record<string, unknown> }) {
+function transportOptions(info: {
+  id: string;
+  iceParameters: Record<string, unknown>;
+  iceCandidates: Record<string, unknown>[];
+  dtlsParameters: Record<string, unknown>;
+}) {
   return {
     id: info.id,
     iceParameters: info.iceParameters as unknown as IceParameters,
@@ -83,7 +102,11 @@ function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;
 }
 
-function summarize(report: RTCStatsReport, direction: 'inbound-rtp' | 'outbound-rtp', base: Pick<StreamStats, 'source' | 'kind' | 'paused'>): StreamStats {
+function summarize(
+  report: RTCStatsReport,
+  direction: 'inbound-rtp' | 'outbound-rtp',
+  base: Pick<StreamStats, 'source' | 'kind' | 'paused'>,
+): StreamStats {
   const entries = [...(report as unknown as Map<string, StatsEntry>).values()];
   const rtp = entries.filter((e) => e.type === direction && e.kind === base.kind);
   const codecEntry = entries.find((e) => e.type === 'codec' && rtp.some((r) => r.codecId === e.id));
@@ -100,7 +123,13 @@ function summarize(report: RTCStatsReport, direction: 'inbound-rtp' | 'outbound-
     ...(direction === 'outbound-rtp' && base.kind === 'video'
       ? {
           layers: rtp
-            .map((e) => ({ rid: typeof e.rid === 'string' ? e.rid : null, frameWidth: num(e.frameWidth), frameHeight: num(e.frameHeight), frames: num(e.framesEncoded), bytes: num(e.bytesSent) }))
+            .map((e) => ({
+              rid: typeof e.rid === 'string' ? e.rid : null,
+              frameWidth: num(e.frameWidth),
+              frameHeight: num(e.frameHeight),
+              frames: num(e.framesEncoded),
+              bytes: num(e.bytesSent),
+            }))
             .sort((a, b) => String(a.rid).localeCompare(String(b.rid))),
         }
       : {}),
@@ -133,7 +162,12 @@ export class Publisher {
   async publish(source: Source, track: MediaStreamTrack, opts: { paused?: boolean; onEnded?: () => void } = {}): Promise<Producer> {
     if (!this.transport) throw new Error('The send transport is not open');
     // stopTracks: false: the tracks belong to the page (the preview), and survive a rejoin.
-    const producer = await this.transport.produce({ track, ...producerOptions(source, this.device), stopTracks: false, appData: { source } });
+    const producer = await this.transport.produce({
+      track,
+      ...producerOptions(source, this.device),
+      stopTracks: false,
+      appData: { source },
+    });
     this.producers.set(source, producer);
     producer.observer.once('close', () => {
       if (this.producers.get(source) === producer) this.producers.delete(source);
@@ -166,7 +200,9 @@ export class Publisher {
 
   async stats(): Promise<StreamStats[]> {
     return Promise.all(
-      [...this.producers].map(async ([source, p]) => summarize(await p.getStats(), 'outbound-rtp', { source, kind: p.kind, paused: p.paused })),
+      [...this.producers].map(async ([source, p]) =>
+        summarize(await p.getStats(), 'outbound-rtp', { source, kind: p.kind, paused: p.paused }),
+      ),
     );
   }
 
@@ -221,7 +257,10 @@ export class Subscriber {
   private async subscribe(info: ProducerInfo): Promise<Subscription | undefined> {
     await this.open();
     if (!this.transport || this.subscriptions.has(info.producerId)) return this.subscriptions.get(info.producerId);
-    const c = await this.conn.request('consume', { producerId: info.producerId, rtpCapabilities: this.device.recvRtpCapabilities as ClientPayload<'consume'>['rtpCapabilities'] });
+    const c = await this.conn.request('consume', {
+      producerId: info.producerId,
+      rtpCapabilities: this.device.recvRtpCapabilities as ClientPayload<'consume'>['rtpCapabilities'],
+    });
     if (!this.transport || this.closed) return undefined;
     const consumer = await this.transport.consume({
       id: c.consumerId,
@@ -242,7 +281,9 @@ export class Subscriber {
   async preferSize(producerId: string, width: number, height: number): Promise<void> {
     const sub = this.subscriptions.get(producerId);
     if (!sub || sub.consumer.kind !== 'video') return;
-    await this.conn.request('consumer:preferences', { consumerId: sub.consumer.id, width: Math.round(width), height: Math.round(height) }).catch(() => undefined);
+    await this.conn
+      .request('consumer:preferences', { consumerId: sub.consumer.id, width: Math.round(width), height: Math.round(height) })
+      .catch(() => undefined);
   }
 
   remove(match: { producerId?: string; consumerId?: string }): Subscription | undefined {

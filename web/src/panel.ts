@@ -21,7 +21,13 @@ export class ChatQaPanel {
   private readonly chatList = h('ol', { class: 'chat-list', 'data-testid': 'chat-list' });
   private readonly qaList = h('ol', { class: 'qa-list', 'data-testid': 'qa-list' });
   private readonly chatInput = h('input', { name: 'text', maxlength: 500, autocomplete: 'off', 'data-testid': 'chat-input' });
-  private readonly qaInput = h('input', { name: 'text', maxlength: 500, minlength: 3, autocomplete: 'off', 'data-testid': 'question-input' });
+  private readonly qaInput = h('input', {
+    name: 'text',
+    maxlength: 500,
+    minlength: 3,
+    autocomplete: 'off',
+    'data-testid': 'question-input',
+  });
   private readonly guestNote = h('p', { class: 'muted', hidden: true });
   private readonly forms: HTMLFormElement[] = [];
 
@@ -31,7 +37,9 @@ export class ChatQaPanel {
     private readonly moderator: boolean,
   ) {
     const chatForm = this.form(this.chatInput, 'chat-send', async (text) => void (await conn.request('chat:send', { text })));
-    const qaForm = this.form(this.qaInput, 'question-ask', async (text) => this.upsert(await conn.request('question:ask', { text }) as QuestionView));
+    const qaForm = this.form(this.qaInput, 'question-ask', async (text) =>
+      this.upsert((await conn.request('question:ask', { text })) as QuestionView),
+    );
     root.append(
       h('section', { class: 'panel chat' }, h('h2', { 'data-i18n': 'chat.title' }), this.chatList, chatForm),
       h('section', { class: 'panel qa' }, h('h2', { 'data-i18n': 'qa.title' }), this.qaList, qaForm),
@@ -151,7 +159,13 @@ export class ChatQaPanel {
     const voted = this.myVotes.has(q.id);
     const upvote = h(
       'button',
-      { class: `vote${voted ? ' voted' : ''}`, title: t('qa.upvote'), 'aria-pressed': String(voted), disabled: voted || !this.canChat || q.status === 'answered', 'data-testid': 'upvote' },
+      {
+        class: `vote${voted ? ' voted' : ''}`,
+        title: t('qa.upvote'),
+        'aria-pressed': String(voted),
+        disabled: voted || !this.canChat || q.status === 'answered',
+        'data-testid': 'upvote',
+      },
       `▲ ${q.votes}`,
     );
     upvote.addEventListener('click', () => {
@@ -168,11 +182,19 @@ export class ChatQaPanel {
         });
     });
     const mark = (status: 'answering' | 'answered', label: string) =>
-      h('button', {
-        class: 'link',
-        'data-testid': `mark-${status}`,
-        onclick: () => void this.conn.request('question:status', { questionId: q.id, status }).then((u) => this.upsert(u as QuestionView), (err: unknown) => toast(errorText(err))),
-      }, label);
+      h(
+        'button',
+        {
+          class: 'link',
+          'data-testid': `mark-${status}`,
+          onclick: () =>
+            void this.conn.request('question:status', { questionId: q.id, status }).then(
+              (u) => this.upsert(u as QuestionView),
+              (err: unknown) => toast(errorText(err)),
+            ),
+        },
+        label,
+      );
     return h(
       'li',
       { class: `question ${q.status}`, 'data-testid': 'question', 'data-id': q.id, 'data-status': q.status, 'data-votes': q.votes },
@@ -184,7 +206,12 @@ export class ChatQaPanel {
         h('span', { class: 'who' }, q.displayName),
         q.status !== 'open' ? h('span', { class: `tag ${q.status}` }, t(q.status === 'answering' ? 'qa.answering' : 'qa.answered')) : null,
         this.moderator && q.status !== 'answered'
-          ? h('span', { class: 'actions' }, q.status === 'open' ? mark('answering', t('qa.markAnswering')) : null, mark('answered', t('qa.markAnswered')))
+          ? h(
+              'span',
+              { class: 'actions' },
+              q.status === 'open' ? mark('answering', t('qa.markAnswering')) : null,
+              mark('answered', t('qa.markAnswered')),
+            )
           : null,
       ),
     );

@@ -100,12 +100,16 @@ async function main(id: string): Promise<void> {
     startAt: state.resumeFrom || undefined,
     onFatal: (message) => fail(t('replay.failed', { message })),
   });
-  ui.camera.addEventListener('loadedmetadata', () => {
-    if (state.name === 'loading') state.name = 'ready';
-    ui.camera.playbackRate = Number(ui.speed.value);
-    void ui.camera.play().catch(() => render());
-    render();
-  }, { once: true });
+  ui.camera.addEventListener(
+    'loadedmetadata',
+    () => {
+      if (state.name === 'loading') state.name = 'ready';
+      ui.camera.playbackRate = Number(ui.speed.value);
+      void ui.camera.play().catch(() => render());
+      render();
+    },
+    { once: true },
+  );
   renderChapters();
   render();
 }
@@ -162,7 +166,7 @@ function wireProgress(id: string): void {
   const leaving = () => {
     played.advance(v.currentTime);
     played.cut();
-    heartbeat(id, true);
+    void heartbeat(id, true);
   };
   addEventListener('pagehide', leaving);
   document.addEventListener('visibilitychange', () => {
@@ -318,7 +322,20 @@ function renderChapters(): void {
       h(
         'li',
         { class: `chapter ${c.kind}`, 'data-offset': c.offsetMs },
-        h('button', { class: 'link', type: 'button', onclick: () => { seekTo(c.offsetMs / 1000); void ui.camera.play().catch(() => undefined); } }, h('time', {}, clockOf(c.offsetMs / 1000)), ' ', c.title),
+        h(
+          'button',
+          {
+            class: 'link',
+            type: 'button',
+            onclick: () => {
+              seekTo(c.offsetMs / 1000);
+              void ui.camera.play().catch(() => undefined);
+            },
+          },
+          h('time', {}, clockOf(c.offsetMs / 1000)),
+          ' ',
+          c.title,
+        ),
       ),
     ),
   );
@@ -335,7 +352,15 @@ function renderTimeline(): void {
     shownCount.chat = chat.length;
     ui.chat.replaceChildren(
       ...(chat.length === 0 ? [h('li', { class: 'empty' }, t('chat.empty'))] : []),
-      ...chat.map((m) => h('li', { 'data-testid': 'chat-message' }, h('span', { class: 'who' }, m.displayName), h('time', {}, clockOf(m.offsetMs / 1000)), h('p', {}, m.text))),
+      ...chat.map((m) =>
+        h(
+          'li',
+          { 'data-testid': 'chat-message' },
+          h('span', { class: 'who' }, m.displayName),
+          h('time', {}, clockOf(m.offsetMs / 1000)),
+          h('p', {}, m.text),
+        ),
+      ),
     );
     ui.chat.scrollTop = ui.chat.scrollHeight;
   }
@@ -348,7 +373,13 @@ function renderTimeline(): void {
         h(
           'li',
           { class: 'question', 'data-testid': 'question' },
-          h('div', { class: 'body' }, h('span', { class: 'who' }, q.displayName), h('time', {}, clockOf(q.offsetMs / 1000)), h('p', {}, q.text)),
+          h(
+            'div',
+            { class: 'body' },
+            h('span', { class: 'who' }, q.displayName),
+            h('time', {}, clockOf(q.offsetMs / 1000)),
+            h('p', {}, q.text),
+          ),
           h('span', { class: 'muted' }, `▲ ${q.votes}`),
         ),
       ),

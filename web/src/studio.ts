@@ -125,27 +125,40 @@ async function main(id: string): Promise<void> {
     for (const source of ['camera', 'mic', 'screen'] as const) {
       const track = state.tracks[source];
       if (track && track.readyState === 'live') {
-        await publisher.publish(source, track, { paused: state.paused[source], ...(source === 'screen' ? { onEnded: () => void stopScreen() } : {}) });
+        await publisher.publish(source, track, {
+          paused: state.paused[source],
+          ...(source === 'screen' ? { onEnded: () => void stopScreen() } : {}),
+        });
       }
     }
     render();
   }
 
-  action(ui.goLive, async () => {
-    const join = state.join;
-    if (!join) return;
-    if (join.seminar.status !== 'live') {
-      await conn.request('seminar:go-live', {});
-      join.seminar.status = 'live';
-    }
-    state.broadcasting = true;
-    await publishAll(conn.current);
-  }, errorText, render);
+  action(
+    ui.goLive,
+    async () => {
+      const join = state.join;
+      if (!join) return;
+      if (join.seminar.status !== 'live') {
+        await conn.request('seminar:go-live', {});
+        join.seminar.status = 'live';
+      }
+      state.broadcasting = true;
+      await publishAll(conn.current);
+    },
+    errorText,
+    render,
+  );
 
-  action(ui.end, async () => {
-    if (!confirm(t('studio.endConfirm'))) return;
-    await conn.request('seminar:end', {});
-  }, errorText, render);
+  action(
+    ui.end,
+    async () => {
+      if (!confirm(t('studio.endConfirm'))) return;
+      await conn.request('seminar:end', {});
+    },
+    errorText,
+    render,
+  );
 
   const toggle = (source: Source) => async () => {
     state.paused[source] = !state.paused[source];
@@ -168,17 +181,22 @@ async function main(id: string): Promise<void> {
     render();
   }
 
-  action(ui.share, async () => {
-    if (state.tracks.screen) return stopScreen();
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
-    const track = stream.getVideoTracks()[0];
-    if (!track) return;
-    track.contentHint = 'detail';
-    track.addEventListener('ended', () => void stopScreen());
-    state.tracks.screen = track;
-    ui.screen.srcObject = new MediaStream([track]);
-    if (state.publisher) await state.publisher.publish('screen', track, { onEnded: () => void stopScreen() });
-  }, errorText, render);
+  action(
+    ui.share,
+    async () => {
+      if (state.tracks.screen) return stopScreen();
+      const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false });
+      const track = stream.getVideoTracks()[0];
+      if (!track) return;
+      track.contentHint = 'detail';
+      track.addEventListener('ended', () => void stopScreen());
+      state.tracks.screen = track;
+      ui.screen.srcObject = new MediaStream([track]);
+      if (state.publisher) await state.publisher.publish('screen', track, { onEnded: () => void stopScreen() });
+    },
+    errorText,
+    render,
+  );
 
   setInterval(() => void refreshStats(), 2000);
 
@@ -200,7 +218,6 @@ async function main(id: string): Promise<void> {
 
   await startPreview();
   render();
-
 }
 
 async function startPreview(): Promise<void> {
@@ -235,7 +252,9 @@ async function refreshStats(): Promise<void> {
 
 function renderInfo(): void {
   const camera = state.lastStats.find((s) => s.source === 'camera');
-  ui.info.textContent = camera?.codec ? t('studio.codec', { codec: camera.codec.replace(/^video\//, ''), layers: camera.layers?.length ?? 1 }) : (state.mediaError ?? '');
+  ui.info.textContent = camera?.codec
+    ? t('studio.codec', { codec: camera.codec.replace(/^video\//, ''), layers: camera.layers?.length ?? 1 })
+    : (state.mediaError ?? '');
 }
 
 function overlayText(): string {
@@ -286,7 +305,9 @@ function render(): void {
   ui.toggleScreen.textContent = t(state.paused.screen ? 'studio.screenResume' : 'studio.screenPause');
 
   ui.hands.replaceChildren(
-    ...(state.hands.size === 0 ? [h('li', { class: 'empty' }, t('studio.handsEmpty'))] : [...state.hands.values()].map((name) => h('li', {}, name))),
+    ...(state.hands.size === 0
+      ? [h('li', { class: 'empty' }, t('studio.handsEmpty'))]
+      : [...state.hands.values()].map((name) => h('li', {}, name))),
   );
   renderInfo();
 }

@@ -135,21 +135,35 @@ function main(id: string): void {
     render();
   });
 
-  action(ui.hand, async () => {
-    await conn.request('hand:raise', { raised: !state.handRaised });
-    state.handRaised = !state.handRaised;
-  }, errorText, render);
+  action(
+    ui.hand,
+    async () => {
+      await conn.request('hand:raise', { raised: !state.handRaised });
+      state.handRaised = !state.handRaised;
+    },
+    errorText,
+    render,
+  );
 
-  action(ui.unmute, async () => {
-    if (state.hls) ui.mainVideo.muted = false;
-    else await ui.audio.play();
-    state.needsUnmute = false;
-  }, errorText, render);
+  action(
+    ui.unmute,
+    async () => {
+      if (state.hls) ui.mainVideo.muted = false;
+      else await ui.audio.play();
+      state.needsUnmute = false;
+    },
+    errorText,
+    render,
+  );
 
-  action(ui.register, async () => {
-    await api('PUT', `/seminars/${id}/registration`);
-    location.reload();
-  }, errorText);
+  action(
+    ui.register,
+    async () => {
+      await api('PUT', `/seminars/${id}/registration`);
+      location.reload();
+    },
+    errorText,
+  );
 
   // The server sends the simulcast layer that fits the size the video is shown at.
   const observer = new ResizeObserver(() => reportSizes());
@@ -185,10 +199,13 @@ function main(id: string): void {
     if (mic?.track !== audioTrack) {
       ui.audio.srcObject = mic ? new MediaStream([mic.track]) : null;
       if (mic) {
-        ui.audio.play().then(
-          () => (state.needsUnmute = false),
-          () => (state.needsUnmute = true),
-        ).finally(render);
+        ui.audio
+          .play()
+          .then(
+            () => (state.needsUnmute = false),
+            () => (state.needsUnmute = true),
+          )
+          .finally(render);
       }
     }
     render();
@@ -229,11 +246,15 @@ async function watchHls(id: string): Promise<void> {
     state.hlsTitle = playback.title;
     state.needsUnmute = true;
     // The playlist gets its end mark when the seminar ends.
-    ui.mainVideo.addEventListener('ended', () => {
-      state.connection = { name: 'ended' };
-      stopHls();
-      render();
-    }, { once: true });
+    ui.mainVideo.addEventListener(
+      'ended',
+      () => {
+        state.connection = { name: 'ended' };
+        stopHls();
+        render();
+      },
+      { once: true },
+    );
     hlsPlayer = attachHls(ui.mainVideo, playback.playlistUrl, { live: true, onFatal: (message) => toast(message) });
     void ui.mainVideo.play().catch(() => undefined);
   } catch (err) {
@@ -274,7 +295,9 @@ function overlayText(): string {
       return t(`state.${s.name}`);
     case 'failed':
       if (s.error.code === 'seats_full') return state.hls ? '' : t('watch.seatsFull');
-      return s.error.code === 'not_registered' || s.error.code === 'unauthorized' ? errorText(s.error) : t('state.failed', { message: errorText(s.error) });
+      return s.error.code === 'not_registered' || s.error.code === 'unauthorized'
+        ? errorText(s.error)
+        : t('state.failed', { message: errorText(s.error) });
     case 'joined': {
       const status = state.join?.seminar.status;
       if (status !== 'live') return t('state.waiting');

@@ -3,24 +3,9 @@
 // room:join → first decoded video frame. bench/fanout/chromium.ts opens it in Chromium.
 import { Device } from 'mediasoup-client';
 import { io } from 'socket.io-client';
+import type { JoinResult } from '../join-result';
 
 type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
-
-export interface JoinResult {
-  /** room:join emitted → first video frame decoded (and presented). */
-  firstFrameMs: number;
-  /** How the first frame was seen: requestVideoFrameCallback, or getStats framesDecoded > 0. */
-  firstFrameBy: 'requestVideoFrameCallback' | 'getStats';
-  /** Socket.IO connect, before room:join (not in firstFrameMs). */
-  socketConnectMs: number;
-  /** Milestones, in ms after room:join was emitted. */
-  marks: Record<string, number>;
-  videoWidth: number;
-  videoHeight: number;
-  framesDecoded: number;
-  handler: string;
-  codec: string;
-}
 
 async function benchJoin(opts: { url: string; seminarId: string; timeoutMs: number }): Promise<JoinResult> {
   const now = () => performance.now();
@@ -40,7 +25,9 @@ async function benchJoin(opts: { url: string; seminarId: string; timeoutMs: numb
   const t0 = now();
   const mark = (name: string) => (marks[name] = Math.round((now() - t0) * 10) / 10);
   try {
-    const joined = await req<{ routerRtpCapabilities: any; producers: Array<{ producerId: string; kind: string }> }>('room:join', { seminarId: opts.seminarId });
+    const joined = await req<{ routerRtpCapabilities: any; producers: Array<{ producerId: string; kind: string }> }>('room:join', {
+      seminarId: opts.seminarId,
+    });
     mark('joinAck');
     const device = new Device();
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities });
@@ -83,7 +70,9 @@ async function benchJoin(opts: { url: string; seminarId: string; timeoutMs: numb
       };
       void poll();
     });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no decoded frame within ${opts.timeoutMs} ms`)), opts.timeoutMs));
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no decoded frame within ${opts.timeoutMs} ms`)), opts.timeoutMs),
+    );
     for (const c of consumers) await req('consumer:resume', { consumerId: c.id });
     mark('resumed');
     void video.play().catch(() => undefined);
@@ -95,7 +84,17 @@ async function benchJoin(opts: { url: string; seminarId: string; timeoutMs: numb
       if (s.type === 'codec' && String(s.mimeType).startsWith('video/')) codec = s.mimeType;
     });
     transport.close();
-    return { firstFrameMs, firstFrameBy, socketConnectMs, marks, videoWidth: video.videoWidth, videoHeight: video.videoHeight, framesDecoded, handler: device.handlerName, codec };
+    return {
+      firstFrameMs,
+      firstFrameBy,
+      socketConnectMs,
+      marks,
+      videoWidth: video.videoWidth,
+      videoHeight: video.videoHeight,
+      framesDecoded,
+      handler: device.handlerName,
+      codec,
+    };
   } finally {
     socket.disconnect();
   }

@@ -6,16 +6,30 @@ import { route, type RouteSpec } from '../route';
 export function recordingRoutes(recordings: RecordingService): RouteSpec[] {
   return [
     route({
-      method: 'get', path: '/seminars/:id/playback', tag: 'recordings', access: 'public',
-      summary: 'Signed HLS playback of the seminar: live while it runs, the finished recording after; with chapters, chat and questions on the timeline',
-      params: idParams, response: playbackView,
+      method: 'get',
+      path: '/seminars/:id/playback',
+      tag: 'recordings',
+      access: 'public',
+      summary:
+        'Signed HLS playback of the seminar: live while it runs, the finished recording after; with chapters, chat and questions on the timeline',
+      params: idParams,
+      response: playbackView,
       handler: ({ actor, params }) => recordings.playback(actor, params.id),
     }),
     route({
-      method: 'get', path: '/recordings/unattached', tag: 'recordings', access: 'seminars:manage',
+      method: 'get',
+      path: '/recordings/unattached',
+      tag: 'recordings',
+      access: 'seminars:manage',
       summary: 'Finished recordings not yet part of a course (draft lessons for staff)',
       response: z.array(z.object({ id: z.string(), seminarId: z.string(), durationSeconds: z.number().nullable(), startedAt: z.date() })),
-      handler: async ({ actor }) => (await recordings.unattached(actor)).map((r) => ({ id: r.id, seminarId: r.seminarId, durationSeconds: r.durationSeconds, startedAt: r.startedAt })),
+      handler: async ({ actor }) =>
+        (await recordings.unattached(actor)).map((r) => ({
+          id: r.id,
+          seminarId: r.seminarId,
+          durationSeconds: r.durationSeconds,
+          startedAt: r.startedAt,
+        })),
     }),
   ];
 }
