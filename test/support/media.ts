@@ -5,11 +5,13 @@ import { WorkerPool } from '../../media';
 
 export const silentLogger = createLogger('silent');
 
-export function createTestPool(size: number): Promise<WorkerPool> {
+/** A pool on loopback; WebRTC ports free ones (rtcPort 0) unless the test names a base port. */
+export function createTestPool(size: number, opts: { rtcPort?: number } = {}): Promise<WorkerPool> {
   return WorkerPool.create({
     size,
     listenIp: '127.0.0.1',
-    rtcMinPort: 40000,
+    rtcPort: opts.rtcPort ?? 0,
+    rtcMinPort: 41000,
     rtcMaxPort: 49999,
     logger: silentLogger,
   });
