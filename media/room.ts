@@ -75,7 +75,7 @@ export class Room extends EventEmitter<RoomEvents> {
 
   static async create(seminarId: string, opts: RoomOptions): Promise<Room> {
     const room = new Room(seminarId, opts, opts.logger.child({ seminarId }));
-    await room.addRouter(new Set());
+    await room.addRouter(opts.pool.leastLoaded());
     return room;
   }
 
@@ -220,15 +220,18 @@ export class Room extends EventEmitter<RoomEvents> {
     const free = this.slots.find((s) => s.consumers < this.opts.maxConsumersPerRouter);
     if (free) return free;
     // One new router at a time, however many viewers arrive at once.
-    this.growing ??= this.addRouter(new Set(this.slots.map((s) => s.router.appData.worker as Worker))).finally(() => {
+    if (this.growing) return this.growing;
+    // Only onto a worker the room does not use yet: a second router on one worker adds no
+    // CPU, and a piped producer keeps its id, which one worker can hold only once.
+    const worker = this.opts.pool.leastLoaded(new Set(this.slots.map((s) => s.router.appData.worker as Worker)));
+    if (!worker) return this.slots.reduce((least, s) => (s.consumers < least.consumers ? s : least));
+    this.growing = this.addRouter(worker).finally(() => {
       this.growing = undefined;
     });
     return this.growing;
   }
 
-  private async addRouter(busy: Set<Worker>): Promise<RouterSlot> {
-    // Prefer a worker the room does not use yet; share one only when every worker is in use.
-    const worker = this.opts.pool.leastLoaded(busy) ?? this.opts.pool.leastLoaded();
+  private async addRouter(worker: Worker | undefined): Promise<RouterSlot> {
     if (!worker) throw new MediaError('no_worker', 'No media worker is available right now');
     const webRtcServer = this.opts.pool.webRtcServer(worker);
     const router = await worker.createRouter({ mediaCodecs: routerMediaCodecs, appData: { worker, workerPid: worker.pid } });

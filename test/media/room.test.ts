@@ -105,6 +105,26 @@ describe('Room', () => {
     expect(await producerIdsOn(room.origin)).toHaveLength(1);
   });
 
+  it('grows onto each worker once; with every worker in use, a viewer shares the least-loaded router', async () => {
+    const { room, camera, b } = await grownRoom();
+    await b.createTransport('recv');
+    await b.consume(camera.producer.id, 'camera', room.rtpCapabilities);
+    // Both routers are full and both workers hold one: a third router would add no CPU,
+    // and the camera's piped copy could not keep its id on a worker that already has it.
+    const c = await room.join('c', null);
+    expect(room.routers()).toHaveLength(2);
+    expect(new Set(room.routers().map((r) => r.workerPid)).size).toBe(2);
+    await c.createTransport('recv');
+    const consumed = await c.consume(camera.producer.id, 'camera', room.rtpCapabilities);
+    expect(c.hasConsumer(consumed.consumerId)).toBe(true);
+    expect(
+      room
+        .routers()
+        .map((r) => r.consumers)
+        .sort(),
+    ).toEqual([1, 2]);
+  });
+
   it('counts a pipe only once it succeeded: a failed one is tried again by the next join', async () => {
     const room = await openRoom();
     const lecturer = await room.join('lecturer', 'u');
