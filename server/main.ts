@@ -74,6 +74,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       size: config.mediasoup.workers,
       listenIp: config.mediasoup.listenIp,
       ...(config.mediasoup.announcedAddress ? { announcedAddress: config.mediasoup.announcedAddress } : {}),
+      rtcPort: config.mediasoup.rtcPort,
       rtcMinPort: config.mediasoup.rtcMinPort,
       rtcMaxPort: config.mediasoup.rtcMaxPort,
       logger: logger.child({ component: 'media' }),
@@ -107,6 +108,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       pool,
       logger: logger.child({ component: 'rooms' }),
       maxConsumersPerRouter: config.live.maxConsumersPerRouter,
+      transportConnectTimeoutMs: config.mediasoup.connectTimeoutMs,
     });
     teardown.push(() => rooms.closeAll());
     const recorder = new RecordingController({
@@ -160,7 +162,11 @@ export async function start(config: Config, logger: Logger = createLogger(config
       }),
     };
     running.add(lectern);
-    logger.info({ port, embeddedDatabase: embeddedDb !== undefined, workers: config.mediasoup.workers }, 'lectern started');
+    logger.info(
+      // The WebRTC ports (UDP and TCP, one per worker) are the ones to open to clients.
+      { port, embeddedDatabase: embeddedDb !== undefined, workers: config.mediasoup.workers, rtcPorts: pool.ports() },
+      'lectern started',
+    );
     return lectern;
   } catch (err) {
     await undo();
