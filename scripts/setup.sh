@@ -3,6 +3,8 @@
 #
 #   bash scripts/setup.sh          what running needs (`npm start`, `npm run setup`)
 #   bash scripts/setup.sh --test   that, plus what the tests and benchmarks need (`npm test`, `npm run bench`)
+#   --env-file FILE                read MONGODB_URI, FERRETDB_BIN and LECTERN_CACHE_DIR from the file the
+#                                  service reads (deploy/lectern.env.example), as Node does: the environment wins
 #
 # With MONGODB_URI (or FERRETDB_BIN) set, running needs no embedded database: FerretDB
 # is not built and Go is not needed. The tests always use the embedded one.
@@ -14,15 +16,28 @@ cd "$root"
 started=$SECONDS
 log() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
-cache_root="${LECTERN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lectern}"
 
 mode=run
-for arg in "$@"; do
-  case "$arg" in
+env_file=""
+while [ $# -gt 0 ]; do
+  case "$1" in
     --test) mode=test ;;
-    *) die "unknown argument '$arg' (expected nothing, or --test)" ;;
+    --env-file) env_file="${2:-}"; [ -n "$env_file" ] || die "--env-file needs a file"; shift ;;
+    --env-file=*) env_file="${1#--env-file=}" ;;
+    *) die "unknown argument '$1' (expected --test and/or --env-file FILE)" ;;
   esac
+  shift
 done
+if [ -n "$env_file" ]; then
+  [ -r "$env_file" ] || die "cannot read $env_file"
+  # Parsed by Node's own parser, the one `node --env-file` uses.
+  while IFS= read -r -d '' assignment; do export "$assignment"; done < <(node -e '
+    const vars = require("node:util").parseEnv(require("node:fs").readFileSync(process.argv[1], "utf8"));
+    for (const k of ["MONGODB_URI", "FERRETDB_BIN", "LECTERN_CACHE_DIR"])
+      if (k in vars && !(k in process.env)) process.stdout.write(`${k}=${vars[k]}\0`);
+  ' "$env_file")
+fi
+cache_root="${LECTERN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lectern}"
 
 # --- what this run needs ----------------------------------------------------------------------
 embedded=no

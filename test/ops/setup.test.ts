@@ -173,6 +173,29 @@ describe('npm start installs only what running needs', () => {
     }
   }, 300_000);
 
+  it("reads MONGODB_URI and LECTERN_CACHE_DIR from the service's environment file (npm run setup -- --env-file)", async () => {
+    const m = await machine({ absent: TEST_ONLY, aptStatus: 1 });
+    const cache = path.join(m.dir, 'cache');
+    await mkdir(cache);
+    await symlink(path.join(realCache, 'mediasoup-worker'), path.join(cache, 'mediasoup-worker'));
+    const envFile = path.join(m.dir, 'lectern.env');
+    // The shipped example's shape, with a value no shell could source.
+    const example = await readFile(path.join(repo, 'deploy/lectern.env.example'), 'utf8');
+    await writeFile(
+      envFile,
+      example
+        .replace('LECTERN_CACHE_DIR=/var/cache/lectern', `LECTERN_CACHE_DIR=${cache}`)
+        .replace('# MONGODB_URI=', 'MONGODB_URI=')
+        .replace('MAIL_FROM=', 'MAIL_FROM="Lectern <no-reply@lectern.example.org>"\n# '),
+    );
+    const r = await setup(repo, baseEnv({ PATH: m.PATH }), ['--env-file', envFile]);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('skip: MONGODB_URI is set, no embedded database');
+    expect(r.out).toContain(`worker cached at ${cache}/mediasoup-worker/`);
+    expect(existsSync(path.join(cache, 'ferretdb'))).toBe(false);
+    expect(existsSync(m.aptLog)).toBe(false);
+  }, 60_000);
+
   it('npm test adds exactly the test packages, and a second run skips every step', async () => {
     const m = await machine({ absent: TEST_ONLY, aptStatus: 0 });
     const test = await setup(repo, baseEnv({ PATH: m.PATH }), ['--test']);
