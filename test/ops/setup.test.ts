@@ -56,6 +56,30 @@ async function machine(opts: { absent: string[]; aptStatus: number; fakeGo?: { v
   return { dir, aptLog, PATH: bin };
 }
 
+/**
+ * The repository as a fresh clone has it (tracked and new, not ignored files), in `parent`.
+ * With `installed`, also its node_modules and web/dist as hard links: set-up there finds
+ * them done, and whatever it might still change is the copy's, never the repository's,
+ * which the other test files are using.
+ */
+async function checkout(parent: string, installed: boolean): Promise<string> {
+  const dir = path.join(parent, 'lectern');
+  const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repo, maxBuffer: 16 << 20 });
+  for (const file of stdout.split('\0').filter(Boolean)) {
+    if (existsSync(path.join(repo, file))) await cp(path.join(repo, file), path.join(dir, file), { recursive: true });
+  }
+  if (installed) {
+    for (const sub of ['node_modules', 'web/dist']) {
+      // Hard links where the file system allows them; a copy elsewhere.
+      await run('cp', ['-al', path.join(repo, sub), path.join(dir, sub)]).catch(async () => {
+        await rm(path.join(dir, sub), { recursive: true, force: true });
+        await run('cp', ['-a', path.join(repo, sub), path.join(dir, sub)]);
+      });
+    }
+  }
+  return dir;
+}
+
 /** Runs scripts/setup.sh in `cwd`; resolves with its exit code and output, never throws. */
 async function setup(cwd: string, env: NodeJS.ProcessEnv, args: string[] = []) {
   const started = Date.now();
@@ -111,15 +135,7 @@ describe('set-up asks for Go only to build the embedded database', () => {
 describe('npm start installs only what running needs', () => {
   it('from a fresh clone with MONGODB_URI, no Go, Chromium, Redis or nginx: no test packages, no dev dependencies, no FerretDB; it serves', async () => {
     const m = await machine({ absent: TEST_ONLY, aptStatus: 1 });
-    // A fresh clone: the tracked (and new, not ignored) files, without node_modules or web/dist.
-    const clone = path.join(m.dir, 'lectern');
-    const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-      cwd: repo,
-      maxBuffer: 16 << 20,
-    });
-    for (const file of stdout.split('\0').filter(Boolean)) {
-      if (existsSync(path.join(repo, file))) await cp(path.join(repo, file), path.join(clone, file), { recursive: true });
-    }
+    const clone = await checkout(m.dir, false);
     // An empty cache but for the mediasoup worker (a 5-minute build, tested by its own set-up).
     const cache = path.join(m.dir, 'cache');
     await mkdir(cache);
@@ -188,7 +204,7 @@ describe('npm start installs only what running needs', () => {
         .replace('# MONGODB_URI=', 'MONGODB_URI=')
         .replace('MAIL_FROM=', 'MAIL_FROM="Lectern <no-reply@lectern.example.org>"\n# '),
     );
-    const r = await setup(repo, baseEnv({ PATH: m.PATH }), ['--env-file', envFile]);
+    const r = await setup(await checkout(m.dir, true), baseEnv({ PATH: m.PATH }), ['--env-file', envFile]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain('skip: MONGODB_URI is set, no embedded database');
     expect(r.out).toContain(`worker cached at ${cache}/mediasoup-worker/`);
@@ -198,7 +214,8 @@ describe('npm start installs only what running needs', () => {
 
   it('npm test adds exactly the test packages, and a second run skips every step', async () => {
     const m = await machine({ absent: TEST_ONLY, aptStatus: 0 });
-    const test = await setup(repo, baseEnv({ PATH: m.PATH }), ['--test']);
+    const copy = await checkout(m.dir, true);
+    const test = await setup(copy, baseEnv({ PATH: m.PATH }), ['--test']);
     expect(test.code, test.out).toBe(0);
     const calls = (await readFile(m.aptLog, 'utf8')).trim().split('\n');
     expect(calls[0]).toBe('update -qq');
@@ -206,7 +223,7 @@ describe('npm start installs only what running needs', () => {
     expect(calls).toHaveLength(2);
 
     // Everything present: every step says skip, in about a second.
-    const again = await setup(repo, baseEnv({}), ['--test']);
+    const again = await setup(copy, baseEnv({}), ['--test']);
     expect(again.code, again.out).toBe(0);
     const steps = again.out.split('\n').filter((l) => /^\[(setup|worker)\]/.test(l) && !l.includes('done in'));
     expect(steps.length).toBeGreaterThanOrEqual(5);
