@@ -143,14 +143,39 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Reads the configuration once, at start; throws ConfigError naming each bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+function parseEnv(env: NodeJS.ProcessEnv) {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Where Lectern keeps what it must not lose: what backup and restore work on. */
+export interface DataLocations {
+  dataDir: string;
+  recordingsDir: string;
+  mongodbUri?: string;
+  /** Only when the environment sets it; otherwise it is the file dataDir/jwt-secret. */
+  jwtSecret?: string;
+}
+
+/** The same variables as loadConfig, but it writes nothing (no secret is generated) and needs no JWT_SECRET. */
+export function loadDataLocations(env: NodeJS.ProcessEnv = process.env): DataLocations {
+  const e = parseEnv(env);
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    dataDir,
+    recordingsDir: path.resolve(e.RECORDINGS_DIR ?? path.join(dataDir, 'recordings')),
+    ...(e.MONGODB_URI ? { mongodbUri: e.MONGODB_URI } : {}),
+    ...(e.JWT_SECRET ? { jwtSecret: e.JWT_SECRET } : {}),
+  };
+}
+
+/** Reads the configuration once, at start; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(env);
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
