@@ -1,7 +1,3 @@
-import type common from './ru/common';
-import type portal from './ru/portal';
-import type room from './ru/room';
-
 // The namespaces: `common` (shell, statuses, errors) loads with the app; each route
 // loads its own area's namespace with its code (see ../app.tsx), so the watch page
 // never downloads the portal's or the workspace's texts. Russian is the reference:
@@ -21,10 +17,3 @@ export type Translation<T> = {
 } & {
   [K in keyof T as K extends `${string}_${'few' | 'many'}` ? K : never]?: string;
 };
-
-declare module 'i18next' {
-  interface CustomTypeOptions {
-    defaultNS: 'common';
-    resources: { common: typeof common; portal: typeof portal; room: typeof room };
-  }
-}

@@ -65,13 +65,7 @@ function Lesson({
       <span class="bar" aria-hidden="true">
         <span style={{ width: `${pct}%` }} />
       </span>
-      <span class="muted pct">
-        {progress?.complete ? (
-          t('portal:learning.complete')
-        ) : (
-          <span aria-label={t('portal:learning.progress', { percent: pct })}>{pct}%</span>
-        )}
-      </span>
+      <span class="muted pct">{progress?.complete ? t('portal:learning.complete') : `${pct}%`}</span>
       {href && <a href={href}>{resume}</a>}
     </li>
   );

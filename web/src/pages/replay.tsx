@@ -82,8 +82,9 @@ function Timeline({ player, nowMs }: { player: ReplayPlayer | null; nowMs: numbe
                 <time>{mediaTime(q.offsetMs / 1000)}</time>
                 <p>{q.text}</p>
               </div>
-              <span class="muted" aria-label={t('room:qa.votes', { count: q.votes })}>
-                ▲ {q.votes}
+              <span class="muted">
+                <span aria-hidden="true">▲ {q.votes}</span>
+                <span class="visually-hidden">{t('room:qa.votes', { count: q.votes })}</span>
               </span>
             </li>
           ))}
@@ -197,7 +198,7 @@ function ReplayPage({ id }: { id: string }) {
             >
               {t(playing ? 'room:replay.pause' : 'room:replay.play')}
             </button>
-            <span id="time" class="time" data-testid="time" aria-label={t('room:replay.position')}>
+            <span id="time" class="time" data-testid="time">
               {mediaTime(currentTime)}
             </span>
             <input
@@ -216,7 +217,7 @@ function ReplayPage({ id }: { id: string }) {
               onPointerCancel={() => (dragging.current = false)}
               onInput={(e) => player?.seekTo(Number(e.currentTarget.value))}
             />
-            <span id="duration" class="time" aria-label={t('room:replay.duration')}>
+            <span id="duration" class="time">
               {playback?.live ? t('status.live') : mediaTime(duration)}
             </span>
             <label class="speed">

@@ -13,7 +13,6 @@ export default {
   },
   lang: {
     other: 'Русский',
-    otherCode: 'ru',
   },
   auth: {
     title: 'Sign in',
@@ -24,7 +23,6 @@ export default {
     signOut: 'Sign out',
     needed: 'Sign in to continue.',
     signIn: 'Sign in',
-    account: 'Account',
   },
   status: {
     draft: 'draft',

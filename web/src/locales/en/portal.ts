@@ -8,7 +8,6 @@ export default {
     watch: 'Watch',
     studio: 'Studio',
     replay: 'Recording',
-    details: 'Details',
   },
   seminar: {
     when: 'Starts: {{time}} ({{zone}})',

@@ -5,8 +5,6 @@ export default {
   state: {
     connecting: 'Connecting…',
     waiting: 'The seminar has not started yet. The broadcast will appear here by itself.',
-    ready: 'Ready to go live',
-    live: 'Live',
     reconnecting: 'Connection lost, reconnecting…',
     ended: 'The seminar has ended. Thank you for joining!',
     removed: 'You were removed from this seminar.',
@@ -95,8 +93,6 @@ export default {
     liveNotice: 'You are watching the stream a few seconds behind.',
     unsupported: 'This browser cannot play the recording.',
     failed: 'The recording could not be played (code: {{code}}).',
-    position: 'Position',
-    duration: 'Duration',
     player: 'Playback controls',
   },
 } satisfies Translation<typeof ru>;

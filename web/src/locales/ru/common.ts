@@ -14,7 +14,6 @@ export default {
   },
   lang: {
     other: 'English',
-    otherCode: 'en',
   },
   auth: {
     title: 'Вход',
@@ -25,7 +24,6 @@ export default {
     signOut: 'Выйти',
     needed: 'Войдите, чтобы продолжить.',
     signIn: 'Войти',
-    account: 'Учётная запись',
   },
   status: {
     draft: 'черновик',

@@ -6,7 +6,6 @@ export default {
     watch: 'Смотреть',
     studio: 'Студия',
     replay: 'Запись',
-    details: 'Подробнее',
   },
   seminar: {
     when: 'Начало: {{time}} ({{zone}})',
