@@ -32,6 +32,9 @@ export function attachHls(
     });
     let mediaRecoveries = 0;
     hls.on(Hls.Events.ERROR, (_event, data) => {
+      // In the console for diagnosis (the browser tests print it when they fail): a stall
+      // or a recovery explains a player that stopped.
+      console.warn(`[hls] ${data.type}: ${data.details}${data.fatal ? ' (fatal)' : ''}`);
       if (!data.fatal) return;
       if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 3) return hls.recoverMediaError();
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR && data.details !== Hls.ErrorDetails.MANIFEST_LOAD_ERROR) return hls.startLoad();
