@@ -108,15 +108,15 @@ describe('Lectern behind nginx over HTTPS', () => {
     await studio.fill('input[name=email]', people.lecturer.email);
     await studio.fill('input[name=password]', 'correct horse battery');
     await studio.click('#sign-in button[type=submit]');
-    await expect.poll(() => studio.locator(`a[href="/studio.html?seminar=${seminarId}"]`).count(), poll).toBe(1);
-    await studio.goto(`${origin}/studio.html?seminar=${seminarId}`);
+    await expect.poll(() => studio.locator(`a[href="/studio/${seminarId}"]`).count(), poll).toBe(1);
+    await studio.goto(`${origin}/studio/${seminarId}`);
     await ready(studio);
     await expect.poll(() => hook(studio, 'state'), poll).toBe('joined');
     await studio.click('[data-testid=go-live]');
     await expect.poll(async () => (await hook<Stream[]>(studio, 'stats')).map((s) => s.source).sort(), poll).toEqual(['camera', 'mic']);
 
     // A viewer over WebRTC: frames decoded, sound arriving.
-    const viewer = await open(media, 'watch', `/watch.html?seminar=${seminarId}#token=${people.learner.token}`);
+    const viewer = await open(media, 'watch', `/watch/${seminarId}#token=${people.learner.token}`);
     await ready(viewer);
     await expect.poll(() => hook(viewer, 'status'), poll).toBe('live');
     await expect.poll(async () => (await stream(viewer, 'camera'))?.frames ?? 0, poll).toBeGreaterThan(0);
@@ -125,7 +125,7 @@ describe('Lectern behind nginx over HTTPS', () => {
     await expect.poll(async () => (await stream(viewer, 'mic'))?.packets ?? 0, poll).toBeGreaterThan(25);
 
     // Another viewer on the live HLS: hls.js decoding frames that keep coming.
-    const live = await open(playback, 'live-hls', `/replay.html?seminar=${seminarId}#token=${people.otherLearner.token}`);
+    const live = await open(playback, 'live-hls', `/replay/${seminarId}#token=${people.otherLearner.token}`);
     await ready(live);
     await expect.poll(() => hook(live, 'live'), poll).toBe(true);
     await expect.poll(() => hook<number>(live, 'frames'), poll).toBeGreaterThan(0);
@@ -160,7 +160,7 @@ describe('Lectern behind nginx over HTTPS', () => {
       15_000,
       'the recording to be ready',
     );
-    const replay = await open(playback, 'replay', `/replay.html?seminar=${seminarId}#token=${people.learner.token}`);
+    const replay = await open(playback, 'replay', `/replay/${seminarId}#token=${people.learner.token}`);
     await ready(replay);
     await expect.poll(() => hook(replay, 'state'), poll).toBe('playing');
     expect(await hook(replay, 'live')).toBe(false);
