@@ -153,6 +153,16 @@ export class Peer extends EventEmitter<PeerEvents> {
     await entry.transport.connect({ dtlsParameters });
   }
 
+  /**
+   * New ICE username and password for one of the peer's transports: the client
+   * restarts ICE with them after its path to the server broke (a network change),
+   * and the transport with all it carries goes on. Only its owner gets here: the
+   * id is looked up among this peer's own transports.
+   */
+  async restartIce(transportId: string): Promise<IceParameters> {
+    return this.entry(transportId).transport.restartIce();
+  }
+
   /** A producer on the peer's send transport; one per source. */
   async produce(transportId: string, kind: MediaKind, rtpParameters: RtpParameters, source: Source): Promise<Producer> {
     const entry = this.entry(transportId);
