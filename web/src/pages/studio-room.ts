@@ -261,6 +261,8 @@ export class StudioRoom {
         codec: () => (this.device ? (preferredVideoCodec(this.device)?.mimeType ?? null) : null),
         sendCodecs: () => this.device?.sendRtpCapabilities.codecs?.map((c) => c.mimeType) ?? [],
         stats: () => this.publisher?.stats() ?? Promise.resolve([]),
+        /** ICE restarts of the current send transport (recovery after a network change). */
+        iceRestarts: () => this.publisher?.iceRestarts ?? 0,
         request: (event: string, payload: unknown) => this.conn.raw(event, payload),
       },
     });
