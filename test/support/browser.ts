@@ -18,16 +18,23 @@ const BASE_ARGS = [
   '--disable-sync',
 ];
 
-/** Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`). */
-export async function launchChromium(purpose: 'media' | 'playback'): Promise<Browser> {
+/**
+ * Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`).
+ * `executablePath` starts it some other way (inside a network namespace, test/support/netns.ts);
+ * `args` add switches.
+ */
+export async function launchChromium(
+  purpose: 'media' | 'playback',
+  opts: { executablePath?: string; args?: string[] } = {},
+): Promise<Browser> {
   await mkdir(artifacts, { recursive: true });
   const extra =
     purpose === 'media'
       ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
       : ['--autoplay-policy=no-user-gesture-required'];
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    args: [...BASE_ARGS, ...extra],
+    executablePath: opts.executablePath ?? process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    args: [...BASE_ARGS, ...extra, ...(opts.args ?? [])],
     headless: true,
   });
 }
