@@ -167,13 +167,21 @@ export type Domain = ReturnType<typeof createDomain>;
 /**
  * Heartbeats arrive every few seconds per learner; a visible lesson is
  * remembered for a minute, so unpublishing takes effect within that minute.
+ * While the database cannot answer, what was visible stays visible, so that
+ * heartbeats are still accepted (into the buffer) through an outage.
  */
-function cachePositive(check: (id: string) => Promise<boolean>, ttlMs = 60_000): (id: string) => Promise<boolean> {
+export function cachePositive(check: (id: string) => Promise<boolean>, ttlMs = 60_000): (id: string) => Promise<boolean> {
   const known = new Map<string, number>();
   return async (id) => {
     const until = known.get(id);
     if (until !== undefined && until > Date.now()) return true;
-    const visible = await check(id);
+    let visible: boolean;
+    try {
+      visible = await check(id);
+    } catch (err) {
+      if (until !== undefined) return true;
+      throw err;
+    }
     if (visible) {
       if (known.size >= 100_000) known.clear();
       known.set(id, Date.now() + ttlMs);
