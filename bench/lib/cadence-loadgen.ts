@@ -37,6 +37,8 @@ export interface WindowSummary {
   errors: number;
   /** Requests due in the window still unanswered 10 s after it ended. */
   unanswered: number;
+  /** Sent again because a kept-alive socket was closed by the server as the request went out (as browsers do). */
+  retried: number;
   /** How late the generator itself sent requests (timer lag), p99: above a few ms it is the bottleneck. */
   sendLagP99Ms: number;
   loadgenCpuSeconds: number;
@@ -75,6 +77,7 @@ let windowStart: number | undefined;
 let samples: Sample[] = [];
 let outstanding = 0;
 let errors = 0;
+let retried = 0;
 let cpuAtWindow = cpuUsage();
 
 function send(msg: FromCadenceLoadgen): void {
@@ -86,10 +89,25 @@ function post(index: number, due: number, beacon: boolean, done?: (status: numbe
   const state = states[index]!;
   const { hb, session } = nextHeartbeat(state);
   const body = JSON.stringify(beacon ? { ...hb, accessToken: learner.token } : hb);
-  const url = new URL(base);
-  const sentAt = performance.now();
   const counted = windowStart !== undefined && due >= windowStart;
   if (counted) outstanding++;
+  send1(learner, state, hb, session, body, beacon, due, counted, true, done);
+}
+
+function send1(
+  learner: Learner,
+  state: LearnerState,
+  hb: ReturnType<typeof nextHeartbeat>['hb'],
+  session: number,
+  body: string,
+  beacon: boolean,
+  due: number,
+  counted: boolean,
+  mayRetry: boolean,
+  done?: (status: number) => void,
+): void {
+  const url = new URL(base);
+  const sentAt = performance.now();
   const req = httpRequest(
     {
       agent,
@@ -116,7 +134,12 @@ function post(index: number, due: number, beacon: boolean, done?: (status: numbe
       });
     },
   );
-  req.on('error', () => {
+  req.on('error', (err: NodeJS.ErrnoException) => {
+    if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET') {
+      if (counted) retried++;
+      send1(learner, state, hb, session, body, beacon, due, counted, false, done);
+      return;
+    }
     if (counted) {
       outstanding--;
       errors++;
@@ -169,6 +192,7 @@ function summarise(start: number, end: number): WindowSummary {
     statusCodes,
     errors,
     unanswered: outstanding,
+    retried,
     sendLagP99Ms: pct(lag, 0.99),
     loadgenCpuSeconds: round((cpu.user + cpu.system) / 1e6),
   };
@@ -222,6 +246,7 @@ process.on('message', (msg: ToCadenceLoadgen) => {
         windowStart = performance.now();
         samples = [];
         errors = 0;
+        retried = 0;
         outstanding = 0;
         cpuAtWindow = cpuUsage();
         send({ type: 'ok', id });
