@@ -195,6 +195,7 @@ export class ProgressService {
       await sleep(Math.min(200 * attempt, deadline - Date.now()));
     }
     const unwritten = this.unwritten();
+    if (unwritten.length === 0) return;
     if (!this.deps.journal) throw new Error(`could not write ${unwritten.length} buffered progress records`);
     // The journal holds every buffered record, those of the replayed files included, so
     // those files are no longer needed once it is on disk.
