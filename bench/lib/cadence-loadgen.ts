@@ -33,6 +33,8 @@ export interface WindowSummary {
   seconds: number;
   reqPerSec: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** The same counted from when the request actually went out: without the generator's own lateness. */
+  latencyFromSendMs: { p50: number; p99: number };
   statusCodes: Record<string, number>;
   errors: number;
   /** Requests due in the window still unanswered 10 s after it ended. */
@@ -177,6 +179,7 @@ function summarise(start: number, end: number): WindowSummary {
   const inWindow = samples.filter((s) => s.due >= start && s.due < end);
   const lat = inWindow.map((s) => s.latency).sort((a, b) => a - b);
   const lag = inWindow.map((s) => s.lag).sort((a, b) => a - b);
+  const fromSend = inWindow.map((s) => s.latency - s.lag).sort((a, b) => a - b);
   const pct = (arr: number[], q: number) => (arr.length ? round(arr[Math.min(arr.length - 1, Math.floor(q * arr.length))]!) : 0);
   const statusCodes: Record<string, number> = {};
   for (const s of inWindow) statusCodes[s.status] = (statusCodes[s.status] ?? 0) + 1;
@@ -189,6 +192,7 @@ function summarise(start: number, end: number): WindowSummary {
     seconds: round(seconds),
     reqPerSec: round(inWindow.length / seconds),
     latencyMs: { p50: pct(lat, 0.5), p90: pct(lat, 0.9), p99: pct(lat, 0.99), max: lat.length ? round(lat[lat.length - 1]!) : 0 },
+    latencyFromSendMs: { p50: pct(fromSend, 0.5), p99: pct(fromSend, 0.99) },
     statusCodes,
     errors,
     unanswered: outstanding,
