@@ -293,7 +293,7 @@ interface LossCheck {
   bufferedAtStop: number;
   stopMs: number;
   exact: number;
-  /** Learners whose store also holds a heartbeat that was in flight when a window closed (sent, not yet answered). */
+  /** Learners whose store also holds a heartbeat whose answer had not arrived when the players stopped (sent, stored, not yet counted). */
   withInFlight: number;
   failures: string[];
   wrongResume: number;
@@ -481,7 +481,7 @@ async function report(
     `- Load: each learner a heartbeat every ${settings.periodSeconds} s at a random phase, its intervals growing as a player's do; a page reload every ${settings.pageSessionMinutes} minutes, whose last report is the page-leave beacon (token in the body); ` +
       `open loop over ${settings.connections} keep-alive sockets from a child process; per step ${settings.warmupSeconds} s of warm-up, then ${settings.durationSeconds} s measured; learners over ${settings.contents} seminars.`,
     `- No heartbeat lost: ${loss.ok ? 'yes' : '**NO**'}: ${loss.heartbeatsAccepted} accepted heartbeats of ${loss.learners} learners (a last beacon each, ${loss.bufferedAtStop} records buffered at stop, written by stop() in ${loss.stopMs} ms) ` +
-      `checked in the database after a restart: ${loss.exact} learners exact, ${loss.withInFlight} also hold a heartbeat in flight at a window's end, ${loss.failures.length} missing, ${loss.wrongResume} wrong resume positions.`,
+      `checked in the database after a restart: ${loss.exact} learners exact, ${loss.withInFlight} also hold a heartbeat whose answer had not arrived when the players stopped, ${loss.failures.length} missing, ${loss.wrongResume} wrong resume positions.`,
     `- Date: ${date}; source ${JSON.stringify(sourceState())}`,
   ];
   const table = lines.join('\n');
