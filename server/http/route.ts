@@ -17,7 +17,7 @@ export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  /** The caller's address (X-Forwarded-For believed from a proxy on this host only). */
+  /** The caller's address (req.ip: X-Forwarded-For is believed only from the proxies TRUST_PROXY names). */
   clientIp: string;
 }
 
