@@ -6,7 +6,8 @@ import type { Logger } from '../logger';
 import type { Health, Readiness } from '../protocol';
 import { API_PREFIX, apiRouter } from './api';
 import { errorHandler, notFound } from './error-handler';
-import { openApiDocument, type RouteSpec } from './route';
+import { openApiDocument } from './openapi';
+import type { RouteSpec } from './route';
 
 export interface HttpAppDeps {
   logger: Logger;
