@@ -37,9 +37,12 @@ function readBody(req: Request, res: Response): Promise<void> {
  * method asked is 405 with an Allow header.
  */
 export function apiRouter(opts: ApiOptions): Router {
-  refuseShadowedRoutes(opts.routes);
+  // Express tries routes in order: fixed paths first, so a pattern never takes their requests, and
+  // the heartbeat route (fixed, and most of the traffic) is reached after fewer non-matching routes.
+  const routes = [...opts.routes.filter((s) => !s.path.includes(':')), ...opts.routes.filter((s) => s.path.includes(':'))];
+  refuseShadowedRoutes(routes);
   const router = Router();
-  for (const spec of opts.routes) router[spec.method](spec.path, serve(spec, opts));
+  for (const spec of routes) router[spec.method](spec.path, serve(spec, opts));
 
   // Reached only when no route of the path served the method: each path the request matches
   // adds its methods, and the last handler answers 405 with all of them.
@@ -101,8 +104,8 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
 }
 
 /**
- * Express tries routes in order, so a pattern registered first would take a later
- * static path's requests (GET /seminars/:id before GET /seminars/upcoming): refused at start.
+ * Express tries routes in order, so a route registered first would take all of a later one's
+ * requests (a duplicate, or GET /seminars/:id before GET /seminars/upcoming): refused at start.
  */
 export function refuseShadowedRoutes(routes: RouteSpec[]): void {
   const segments = (path: string) => path.toLowerCase().split('/').slice(1);
