@@ -120,9 +120,9 @@ async function seed(base: string): Promise<{ learners: Learner[]; contentIds: st
 // --- the bare Express baseline ------------------------------------------------------------
 
 /**
- * GET /hello answers "Hello World!"; POST /hello parses the JSON body as Lectern's API does and
- * answers as the heartbeat route does. The same GET without Express, on node:http alone, is the
- * floor: Lectern's API is served on node:http (server/http/api.ts), so it is measured too.
+ * GET /hello answers "Hello World!" (the baseline the target is against); POST /hello parses the
+ * JSON body with express.json as Lectern's API does and answers as the heartbeat route does. The
+ * same GET on node:http alone, without Express, is shown for context: the floor under any framework.
  */
 async function startHelloWorld(): Promise<{ url: string; bareUrl: string; close(): Promise<void> }> {
   const app = express();
