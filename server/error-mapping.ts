@@ -55,7 +55,9 @@ export function toAppError(err: unknown): AppError {
     const known = http.type === undefined ? undefined : BODY_ERRORS[http.type];
     if (known) return known();
     // A body that did not decode (a corrupt gzip stream): body-parser passes zlib's error on as a 400.
-    if (http.status === 400) return unreadableBody();
+    if (http.code?.startsWith('Z_')) return unreadableBody();
+    // Another client error Express raised: its status, and its name as the code (NotFoundError: not_found).
+    return new AppError(http.status, snakeCase(http.name.replace(/Error$/, '')) || 'bad_request', http.message);
   }
   return new AppError(500, 'internal', 'Internal server error');
 }
@@ -69,10 +71,20 @@ function unreadableBody(): BadRequestError {
   return new BadRequestError('unreadable_body', 'The request body could not be read in full');
 }
 
-/** The errors Express and body-parser raise (http-errors): a 4xx status, and for body-parser a type. */
-function httpErrorOf(err: unknown): { status: number; type?: string } | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const { status, type, expose } = err as { status?: unknown; type?: unknown; expose?: unknown };
+/** The client errors Express and body-parser raise (http-errors, exposed): a 4xx status; body-parser's carry a type. */
+function httpErrorOf(err: unknown): { status: number; name: string; message: string; type?: string; code?: string } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { status, type, code, expose } = err as Error & { status?: unknown; type?: unknown; code?: unknown; expose?: unknown };
   if (typeof status !== 'number' || status < 400 || status > 499 || expose !== true) return undefined;
-  return typeof type === 'string' ? { status, type } : { status };
+  return {
+    status,
+    name: err.name,
+    message: err.message,
+    ...(typeof type === 'string' ? { type } : {}),
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }

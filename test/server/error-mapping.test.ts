@@ -46,6 +46,17 @@ describe('the error mapping both transports use', () => {
     expect([...thrown].filter((code) => !(code in MEDIA_ERROR_STATUS))).toEqual([]);
   });
 
+  it("answers Express's client errors by their status and name, and body-parser's by their type", () => {
+    const httpError = (status: number, name: string, props: Record<string, unknown> = {}) =>
+      Object.assign(new Error('what went wrong'), { name, status, expose: true, ...props });
+    expect(toAppError(httpError(416, 'RangeNotSatisfiableError'))).toMatchObject({ status: 416, code: 'range_not_satisfiable' });
+    expect(toAppError(httpError(400, 'BadRequestError', { type: 'entity.parse.failed' }))).toMatchObject({ code: 'malformed_json' });
+    expect(toAppError(httpError(413, 'PayloadTooLargeError', { type: 'entity.too.large' }))).toMatchObject({ code: 'payload_too_large' });
+    expect(toAppError(httpError(400, 'Error', { code: 'Z_DATA_ERROR' }))).toMatchObject({ status: 400, code: 'unreadable_body' });
+    // Not exposed (a server-side fault that happens to carry a status): internal.
+    expect(toAppError(Object.assign(new Error('x'), { status: 400 }))).toMatchObject({ status: 500, code: 'internal' });
+  });
+
   it('answers an unreachable database as 503 database_unavailable, anything unknown as a bare 500', () => {
     const selection = new mongoose.mongo.MongoServerSelectionError('connect ECONNREFUSED 127.0.0.1:9', {
       type: 'Unknown',
