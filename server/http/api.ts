@@ -98,9 +98,17 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
     if (spec.contentType === 'text/calendar') {
       res.status(status).type('text/calendar; charset=utf-8').send(result);
     } else {
-      res.status(status).json(opts.checkResponses && spec.response ? spec.response.parse(result) : result);
+      res.status(status).json(opts.checkResponses && spec.response ? checkedResponse(spec, result) : result);
     }
   };
+}
+
+/** The answer parsed with its schema: a mismatch is the server's fault (500), not the caller's bad input. */
+function checkedResponse(spec: RouteSpec, result: unknown): unknown {
+  const parsed = spec.response!.safeParse(result);
+  if (!parsed.success)
+    throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered off its response schema: ${parsed.error.message}`);
+  return parsed.data;
 }
 
 /**

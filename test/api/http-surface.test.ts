@@ -1,6 +1,13 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refuseShadowedRoutes } from '../../server/http/api';
-import type { RouteSpec } from '../../server/http/route';
+import { z } from 'zod';
+import { anonymous } from '../../server/accounts/grants';
+import { apiRouter, refuseShadowedRoutes } from '../../server/http/api';
+import { errorHandler } from '../../server/http/error-handler';
+import { route, type RouteSpec } from '../../server/http/route';
+import { createLogger } from '../../server/logger';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
@@ -71,6 +78,30 @@ describe('mounting the routes', () => {
         spec('get', '/seminars/:id/registration'),
       ]),
     ).not.toThrow();
+  });
+
+  it('answers a handler result off its response schema as a fault of the server (500), when checking responses', async () => {
+    const drifted = route({
+      method: 'get',
+      path: '/drifted',
+      tag: 't',
+      access: 'public',
+      summary: 's',
+      response: z.object({ id: z.string() }),
+      handler: () => Promise.resolve({ id: 42 }),
+    });
+    const app = express();
+    app.use(apiRouter({ routes: [drifted], actorOf: () => anonymous, checkResponses: true }));
+    app.use(errorHandler(createLogger('silent')));
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/drifted`);
+      expect(res.status).toBe(500);
+      expect(await res.json()).toEqual({ error: { code: 'internal', message: 'Internal server error' } });
+    } finally {
+      server.close();
+    }
   });
 });
 
