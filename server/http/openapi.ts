@@ -47,18 +47,23 @@ export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
   return new Map([...out].sort(([a], [b]) => a - b));
 }
 
+/** What `details` holds, where a status has any: the same shapes on REST and Socket.IO (error-mapping.ts). */
+const DETAILS: Partial<Record<ErrorStatus, z.ZodType>> = {
+  400: z.array(z.object({ path: z.string(), message: z.string() })).meta({
+    description: 'invalid_request: one entry per failed rule; path is dot-separated, "" for the root',
+  }),
+  409: z
+    .object({ from: z.string(), to: z.string() })
+    .meta({ description: 'illegal_transition: the status it is in, and the one asked for' }),
+  429: z.object({ retryAfterSeconds: z.number().int() }),
+};
+
 /** The body of an error response, with the codes this response may carry. */
-function errorBody(codes: Iterable<string>) {
+function errorBody(status: ErrorStatus, codes: Iterable<string>) {
   const list = [...codes].sort() as [string, ...string[]];
+  const details = DETAILS[status];
   return z.object({
-    error: z.object({
-      code: z.enum(list),
-      message: z.string(),
-      details: z.unknown().optional().meta({
-        description:
-          'invalid_request: one { path, message } per failed rule (path dot-separated, "" for the root); other codes: an object named in their message, if any',
-      }),
-    }),
+    error: z.object({ code: z.enum(list), message: z.string(), ...(details ? { details: details.optional() } : {}) }),
   });
 }
 
@@ -66,7 +71,7 @@ function errorResponse(status: ErrorStatus, codes: Iterable<string>): ResponseCo
   const list = [...codes].sort();
   return {
     description: `${STATUS_MEANING[status]}. Codes: ${list.map((c) => `\`${c}\``).join(', ')}.`,
-    content: { 'application/json': { schema: errorBody(list) } },
+    content: { 'application/json': { schema: errorBody(status, list) } },
   };
 }
 

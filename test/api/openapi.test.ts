@@ -116,6 +116,18 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents the shape of details where a status carries any', () => {
+    const error = (method: string, path: string, status: number): Json =>
+      operation(method, path).responses[String(status)].content['application/json'].schema.properties.error;
+    expect(error('post', '/auth/register', 400).properties.details).toMatchObject({
+      type: 'array',
+      items: { type: 'object', required: ['path', 'message'] },
+    });
+    expect(error('post', '/seminars/{id}/transitions', 409).properties.details.required).toEqual(['from', 'to']);
+    expect(error('post', '/auth/login', 429).properties.details.required).toEqual(['retryAfterSeconds']);
+    expect(error('get', '/seminars/{id}', 404).properties.details).toBeUndefined();
+  });
+
   it('documents the 405 with its Allow header', () => {
     const notAllowed = doc.components.responses.MethodNotAllowed;
     expect(notAllowed.headers.Allow.schema).toEqual({ type: 'string' });
