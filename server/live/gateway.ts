@@ -1,11 +1,11 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Namespace, Socket } from 'socket.io';
-import { z, ZodError } from 'zod';
+import { z } from 'zod';
 import type { Actor } from '../accounts/grants';
 import { anonymous } from '../accounts/grants';
 import type { TokenIssuer } from '../accounts/tokens';
-import { AppError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
-import { toAppError } from '../http/error-handler';
+import { AppError, BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
+import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
 import { clientEvents, type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents } from '../protocol';
@@ -45,7 +45,12 @@ export interface LiveGatewayDeps {
 /** ICE restarts per transport: a client backs off to one every few seconds while its path is down. */
 const ICE_RESTARTS = { points: 20, duration: 60 };
 
-class ClientParameterError extends Error {}
+/** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
+class ClientParameterError extends BadRequestError {
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
+}
 
 /** mediasoup throws TypeError on parameter objects it cannot use: that is the client's bad input. */
 async function clientParameters<T>(call: () => Promise<T>): Promise<T> {
@@ -124,16 +129,9 @@ export class LiveGateway {
           const parsed = (clientEvents[event] as z.ZodType).parse(payload ?? {}) as ClientPayload<E>;
           reply({ ok: true, data: (await handler(parsed)) ?? null });
         } catch (err) {
-          const e =
-            err instanceof MediaError
-              ? new AppError(409, err.code, err.message)
-              : err instanceof ClientParameterError
-                ? new AppError(400, 'invalid_payload', err.message)
-                : err instanceof ZodError
-                  ? new AppError(400, 'invalid_payload', err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
-                  : toAppError(err);
+          const e = toAppError(err);
           if (e.status >= 500) log.error({ err, event }, 'live event failed');
-          reply({ ok: false, error: { code: e.code, message: e.message } });
+          reply({ ok: false, error: toErrorBody(e).error });
         }
       });
     };

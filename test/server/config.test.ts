@@ -44,6 +44,9 @@ describe('loadConfig', () => {
     [{ TURN_URLS: 'stun:stun.example.org', TURN_FORCE_RELAY: 'true' }, 'TURN_FORCE_RELAY'],
     [{ TURN_URLS: 'turn:turn.example.org', TURN_SECRET: SECRET, TURN_CREDENTIAL_TTL_SECONDS: '10' }, 'TURN_CREDENTIAL_TTL_SECONDS'],
     [{ TURN_URLS: 'turn:turn.example.org', TURN_SECRET: SECRET, TURN_FORCE_RELAY: 'yes' }, 'TURN_FORCE_RELAY'],
+    [{ TRUST_PROXY: 'banana' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'loopback,,10.0.0.1' }, 'TRUST_PROXY'],
   ])('rejects %o naming %s', async (env, variable) => {
     const dir = await dataDir();
     expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(ConfigError);
@@ -96,6 +99,16 @@ describe('loadConfig', () => {
       credentialTtlSeconds: 3600,
       forceRelay: false,
     });
+  });
+
+  it("reads TRUST_PROXY as Express's `trust proxy`: loopback by default, a boolean, a hop count or a list", async () => {
+    const dir = await dataDir();
+    const trust = (TRUST_PROXY?: string) => loadConfig({ DATA_DIR: dir, ...(TRUST_PROXY === undefined ? {} : { TRUST_PROXY }) }).trustProxy;
+    expect(trust()).toEqual(['loopback']);
+    expect(trust('true')).toBe(true);
+    expect(trust('false')).toBe(false);
+    expect(trust('2')).toBe(2);
+    expect(trust(' loopback, 10.0.0.0/8 ,fd00::/8,192.168.1.1 ')).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.168.1.1']);
   });
 
   it('generates a development JWT secret once and keeps it under the data dir', async () => {
