@@ -89,15 +89,25 @@ describe('viewers on a real network path', () => {
   let seminarId = '';
 
   /** What the studio sends per simulcast layer over `ms`: height and kbit/s of media (padding and retransmissions aside). */
-  async function sentLayers(page: Page, ms: number): Promise<Array<{ height: number; kbit: number }>> {
+  async function sentLayers(
+    page: Page,
+    ms: number,
+  ): Promise<Array<{ height: number; kbit: number; resentKbit: number; targetKbit: number; keyFrames: number; pli: number }>> {
+    type Layer = { frameHeight: number; bytes: number; retransmittedBytes: number; targetBitrate: number; keyFrames: number; pli: number };
     const read = async () =>
-      (await hook<Array<{ source: string; layers?: Array<{ frameHeight: number; bytes: number }> }>>(page, 'stats')).find(
-        (s) => s.source === 'camera',
-      )!.layers!;
+      (await hook<Array<{ source: string; layers?: Layer[] }>>(page, 'stats')).find((s) => s.source === 'camera')!.layers!;
     const a = await read();
     await sleep(ms);
     const b = await read();
-    return b.map((l, i) => ({ height: l.frameHeight, kbit: Math.round(((l.bytes - a[i]!.bytes) * 8) / ms) }));
+    // kbit counts only first transmissions: resent bytes (retransmissions, padding) are apart.
+    return b.map((l, i) => ({
+      height: l.frameHeight,
+      kbit: Math.round(((l.bytes - l.retransmittedBytes - (a[i]!.bytes - a[i]!.retransmittedBytes)) * 8) / ms),
+      resentKbit: Math.round(((l.retransmittedBytes - a[i]!.retransmittedBytes) * 8) / ms),
+      targetKbit: Math.round(l.targetBitrate / 1000),
+      keyFrames: l.keyFrames - a[i]!.keyFrames,
+      pli: l.pli - a[i]!.pli,
+    }));
   }
 
   /** mediasoup's bandwidth estimate for the viewer's receive transport, as it changes. */

@@ -175,7 +175,20 @@ export interface StreamStats {
   /** The local end of the path the stream takes: 'host', 'srflx', 'prflx' or 'relay' (through TURN); null before ICE connects. */
   candidateType: string | null;
   /** Simulcast layers (outbound only): one entry per encoding. */
-  layers?: Array<{ rid: string | null; frameWidth: number; frameHeight: number; frames: number; bytes: number }>;
+  layers?: Array<{
+    rid: string | null;
+    frameWidth: number;
+    frameHeight: number;
+    frames: number;
+    bytes: number;
+    /** Of `bytes`, those resent: retransmissions, and the padding Chromium sends as resent media. */
+    retransmittedBytes: number;
+    /** What the encoder is asked for on this layer, bit/s. */
+    targetBitrate: number;
+    keyFrames: number;
+    /** Keyframe requests (PLI) that reached this layer from the SFU. */
+    pli: number;
+  }>;
 }
 
 type StatsEntry = Record<string, unknown> & { type: string; id: string };
@@ -215,6 +228,10 @@ function summarize(
               frameHeight: num(e.frameHeight),
               frames: num(e.framesEncoded),
               bytes: num(e.bytesSent),
+              retransmittedBytes: num(e.retransmittedBytesSent),
+              targetBitrate: num(e.targetBitrate),
+              keyFrames: num(e.keyFramesEncoded),
+              pli: num(e.pliCount),
             }))
             .sort((a, b) => String(a.rid).localeCompare(String(b.rid))),
         }
