@@ -84,6 +84,9 @@ function wireConnect(transport: Transport, conn: RoomConnection, onFailed: () =>
 /** What getStats says about one RTP stream, boiled down to what pages and tests read. */
 export interface StreamStats {
   source: Source;
+  /** Received streams: whose producer it is (a guest on stage, or the lecturer). */
+  producerId?: string;
+  userId?: string | null;
   kind: 'audio' | 'video';
   paused: boolean;
   codec: string | null;
@@ -105,7 +108,7 @@ function num(v: unknown): number {
 function summarize(
   report: RTCStatsReport,
   direction: 'inbound-rtp' | 'outbound-rtp',
-  base: Pick<StreamStats, 'source' | 'kind' | 'paused'>,
+  base: Pick<StreamStats, 'source' | 'kind' | 'paused' | 'producerId' | 'userId'>,
 ): StreamStats {
   const entries = [...(report as unknown as Map<string, StatsEntry>).values()];
   const rtp = entries.filter((e) => e.type === direction && e.kind === base.kind);
@@ -300,7 +303,13 @@ export class Subscriber {
   async stats(): Promise<StreamStats[]> {
     return Promise.all(
       [...this.subscriptions.values()].map(async ({ info, consumer }) =>
-        summarize(await consumer.getStats(), 'inbound-rtp', { source: info.source, kind: consumer.kind, paused: info.paused }),
+        summarize(await consumer.getStats(), 'inbound-rtp', {
+          source: info.source,
+          kind: consumer.kind,
+          paused: info.paused,
+          producerId: info.producerId,
+          userId: info.userId,
+        }),
       ),
     );
   }
