@@ -95,6 +95,8 @@ export interface StreamStats {
   frames: number;
   frameWidth: number;
   frameHeight: number;
+  /** Received audio only: the sum of the decoded sound's energy (totalAudioEnergy); it grows only while there is sound. */
+  audioEnergy: number;
   /** Simulcast layers (outbound only): one entry per encoding. */
   layers?: Array<{ rid: string | null; frameWidth: number; frameHeight: number; frames: number; bytes: number }>;
 }
@@ -123,6 +125,7 @@ function summarize(
     frames: rtp.reduce((s, e) => s + num(direction === 'inbound-rtp' ? e.framesDecoded : e.framesEncoded), 0),
     frameWidth: num(biggest?.frameWidth),
     frameHeight: num(biggest?.frameHeight),
+    audioEnergy: rtp.reduce((s, e) => s + num(e.totalAudioEnergy), 0),
     ...(direction === 'outbound-rtp' && base.kind === 'video'
       ? {
           layers: rtp

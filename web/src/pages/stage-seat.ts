@@ -79,8 +79,7 @@ export class StageSeat {
   async toggle(kind: DeviceKind): Promise<void> {
     try {
       const producer = this.publisher?.producers.get(kind);
-      const on = this.off[kind];
-      if (!on) {
+      if (!this.off[kind]) {
         this.off[kind] = true;
         await this.publisher?.pause(kind);
         return;

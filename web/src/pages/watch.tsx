@@ -172,7 +172,7 @@ function WatchPage({ id }: { id: string }) {
             <ActionButton
               id="raise-hand"
               data-testid="raise-hand"
-              hidden={!signedIn || s.name !== 'joined'}
+              hidden={!signedIn || s.name !== 'joined' || room?.seat.self.onStage === true || room?.seat.self.invited === true}
               aria-pressed={room?.handRaised ?? false}
               run={() => room!.toggleHand()}
             >
