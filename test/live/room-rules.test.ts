@@ -378,6 +378,9 @@ describe('the stage', () => {
     expect(await viewer.next('stage:self', (p) => p.muted)).toEqual({ invited: false, onStage: true, muted: true });
     expect(await audience.next('room:producer-paused', (p) => p.producerId === producerId)).toEqual({ producerId, paused: true });
     expect(codeOf(await requestWithin(viewer, 'producer:resume', { producerId }))).toBe('muted_by_moderator');
+    // Nor can the guest lift the mute themselves.
+    expect(codeOf(await requestWithin(viewer, 'moderation:unmute', { userId: guest.id }))).toBe('moderators_only');
+    expect(paused()).toBe(true);
     expect(paused()).toBe(true);
 
     // A rejoin does not shake it off: the new microphone starts paused, and stays so.
@@ -458,5 +461,21 @@ describe('the participant list', () => {
     for (let i = 0; i < 31; i++) codes.push(codeOf(await requestWithin(lecturer, 'room:participants', {})));
     expect(codes.slice(0, 30).every((c) => c === 'ok')).toBe(true);
     expect(codes[30]).toBe('rate_limited');
+  });
+
+  it("and a viewer's hand and stage answers share a limit per user, past which nothing changes", async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const user = await registeredViewer(seminarId);
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const { client: viewer } = await clients.join(seminarId, user);
+    const codes: string[] = [];
+    for (let i = 0; i < 10; i++) codes.push(codeOf(await requestWithin(viewer, 'hand:raise', { raised: i % 2 === 0 })));
+    expect(codes).toEqual(Array(10).fill('ok'));
+    // The last one lowered the hand; the next ones are refused before their own checks.
+    expect(codeOf(await requestWithin(viewer, 'hand:raise', { raised: true }))).toBe('rate_limited');
+    expect(codeOf(await requestWithin(viewer, 'stage:decline', {}))).toBe('rate_limited');
+    expect(codeOf(await requestWithin(viewer, 'stage:leave', {}))).toBe('rate_limited');
+    const list = await lecturer.ok('room:participants', {});
+    expect(list.people.find((p: { userId: string }) => p.userId === user.id)).toMatchObject({ hand: false, stage: 'none' });
   });
 });
