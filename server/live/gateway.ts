@@ -424,7 +424,7 @@ export class LiveGateway {
       if (reason === 'closed') return this.roomClosed(seminarId);
       this.deps.recordings.roomLost(room.seminarId);
       this.deps.logger.warn({ seminarId: room.seminarId }, 'room lost its media worker; clients rejoin');
-      for (const s of this.sockets.get(room.seminarId) ?? []) void s.data.attendance?.checkpoint();
+      for (const s of this.sockets.get(room.seminarId) ?? []) void s.data.attendance?.checkpoint().catch(() => undefined);
       this.toRoom(room.seminarId).emit('room:rebuild', { reason: 'media server restarted' });
     });
   }
