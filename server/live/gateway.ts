@@ -1,11 +1,11 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Namespace, Socket } from 'socket.io';
-import { z, ZodError } from 'zod';
+import { z } from 'zod';
 import type { Actor } from '../accounts/grants';
 import { anonymous } from '../accounts/grants';
 import type { TokenIssuer } from '../accounts/tokens';
-import { AppError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
-import { toAppError } from '../http/error-handler';
+import { AppError, BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
+import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
 import { clientEvents, type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents } from '../protocol';
@@ -40,7 +40,12 @@ export interface LiveGatewayDeps {
   recordings: RecordingController;
 }
 
-class ClientParameterError extends Error {}
+/** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
+class ClientParameterError extends BadRequestError {
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
+}
 
 /** The Socket.IO room of a seminar's lecturers: the participant list goes only there. */
 const staffRoom = (seminarId: string) => `seminar:${seminarId}:staff`;
@@ -150,16 +155,9 @@ export class LiveGateway {
           await this.rateLimit(socket, event);
           reply({ ok: true, data: (await handler(parsed)) ?? null });
         } catch (err) {
-          const e =
-            err instanceof MediaError
-              ? new AppError(409, err.code, err.message)
-              : err instanceof ClientParameterError
-                ? new AppError(400, 'invalid_payload', err.message)
-                : err instanceof ZodError
-                  ? new AppError(400, 'invalid_payload', err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
-                  : toAppError(err);
+          const e = toAppError(err);
           if (e.status >= 500) log.error({ err, event }, 'live event failed');
-          reply({ ok: false, error: { code: e.code, message: e.message } });
+          reply({ ok: false, error: toErrorBody(e).error });
         }
       });
     };
@@ -540,7 +538,9 @@ export class LiveGateway {
       await limiter.consume(socket.data.access?.userId ?? socket.id);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
-      throw new AppError(429, 'rate_limited', `Slow down: try again in ${Math.ceil(err.msBeforeNext / 1000)} s`);
+      // The same details as REST's 429 (accounts/throttle.ts), so one client code reads both.
+      const retryAfterSeconds = Math.ceil(err.msBeforeNext / 1000);
+      throw new AppError(429, 'rate_limited', `Slow down: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
     }
   }
 
