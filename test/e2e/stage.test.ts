@@ -220,8 +220,11 @@ describe('the live room: participant list, guests on stage, the studio', () => {
     await tabTo(guestPage, guestPage.getByTestId('stage-accept'));
     await guestPage.keyboard.press('Enter');
     await expect.poll(() => hook<{ live: boolean }>(guestPage, 'stage').then((s) => s.live), poll).toBe(true);
+    // The camera is sent first, then the microphone: wait for both.
+    await expect
+      .poll(async () => Object.keys(await hook<Record<string, string>>(guestPage, 'stageProducerIds')).sort(), poll)
+      .toEqual(['camera', 'mic']);
     const guestProducers = await hook<Record<string, string>>(guestPage, 'stageProducerIds');
-    expect(Object.keys(guestProducers).sort()).toEqual(['camera', 'mic']);
     // Published like the lecturer's: every router has them, and the other viewer decodes them.
     const room = (await app.rooms.peek(seminarId))!;
     const published = () => room.listProducers().filter((p) => p.userId === guest.id);
