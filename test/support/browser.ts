@@ -18,13 +18,14 @@ const BASE_ARGS = [
   '--disable-sync',
 ];
 
-/** Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`). */
-export async function launchChromium(purpose: 'media' | 'playback'): Promise<Browser> {
+/**
+ * Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`).
+ * `cameras`: how many fake cameras it offers (device switching); it always offers three microphones.
+ */
+export async function launchChromium(purpose: 'media' | 'playback', opts: { cameras?: number } = {}): Promise<Browser> {
   await mkdir(artifacts, { recursive: true });
-  const extra =
-    purpose === 'media'
-      ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
-      : ['--autoplay-policy=no-user-gesture-required'];
+  const fake = opts.cameras ? `--use-fake-device-for-media-stream=device-count=${opts.cameras}` : '--use-fake-device-for-media-stream';
+  const extra = purpose === 'media' ? [fake, '--use-fake-ui-for-media-stream'] : ['--autoplay-policy=no-user-gesture-required'];
   return chromium.launch({
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
     args: [...BASE_ARGS, ...extra],
