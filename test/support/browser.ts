@@ -20,18 +20,17 @@ const BASE_ARGS = [
 
 /**
  * Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`).
+ * `cameras`: how many fake cameras it offers (device switching); it always offers three microphones.
  * `executablePath` starts it some other way (inside a network namespace, test/support/netns.ts);
  * `args` add switches.
  */
 export async function launchChromium(
   purpose: 'media' | 'playback',
-  opts: { executablePath?: string; args?: string[] } = {},
+  opts: { cameras?: number; executablePath?: string; args?: string[] } = {},
 ): Promise<Browser> {
   await mkdir(artifacts, { recursive: true });
-  const extra =
-    purpose === 'media'
-      ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
-      : ['--autoplay-policy=no-user-gesture-required'];
+  const fake = opts.cameras ? `--use-fake-device-for-media-stream=device-count=${opts.cameras}` : '--use-fake-device-for-media-stream';
+  const extra = purpose === 'media' ? [fake, '--use-fake-ui-for-media-stream'] : ['--autoplay-policy=no-user-gesture-required'];
   return chromium.launch({
     executablePath: opts.executablePath ?? process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
     args: [...BASE_ARGS, ...extra, ...(opts.args ?? [])],
