@@ -65,6 +65,20 @@ interface TransportEntry {
   deadline?: NodeJS.Timeout;
 }
 
+/**
+ * The sender's encodings without their maxBitrate. mediasoup takes a consumer's desired
+ * bitrate as the larger of what its best layer measures and the highest maxBitrate, and
+ * probes each viewer's link up to that: with a camera whose top layer is capped at
+ * 1.5 Mbit/s but sends 0.5 (a lecturer before a plain wall), every viewer's estimate
+ * floated at 1.5 Mbit/s on padding, and had to fall threefold before a narrowing link
+ * moved it to a lower layer. Without it, the desired bitrate is what is really sent. The
+ * browser still enforces the caps itself; they mean nothing else to the SFU.
+ */
+function withoutMaxBitrate(rtpParameters: RtpParameters): RtpParameters {
+  if (!rtpParameters.encodings) return rtpParameters;
+  return { ...rtpParameters, encodings: rtpParameters.encodings.map(({ maxBitrate: _ignored, ...rest }) => rest) };
+}
+
 /** Layers the viewer sees up to, from the size their player shows the video at. */
 function spatialLayerFor(height: number): number {
   return height >= 540 ? 2 : height >= 270 ? 1 : 0;
@@ -118,7 +132,11 @@ export class Peer extends EventEmitter<PeerEvents> {
         enableUdp: true,
         enableTcp: true,
         preferUdp: true,
-        initialAvailableOutgoingBitrate: 1_500_000,
+        // mediasoup's own default. The send-side estimate never caps below this value, and
+        // mediasoup pads a viewer's link up to 85 % of that cap: at 1.5 Mbit/s every viewer
+        // got ~1.3 Mbit/s of padding whatever the camera sent, and a phone whose link then
+        // narrowed took 4-7 s to notice (see README, "Adaptation on a weak link").
+        initialAvailableOutgoingBitrate: 600_000,
         appData: { direction, peerId: this.id },
       });
     } finally {
@@ -153,6 +171,16 @@ export class Peer extends EventEmitter<PeerEvents> {
     await entry.transport.connect({ dtlsParameters });
   }
 
+  /**
+   * New ICE username and password for one of the peer's transports: the client
+   * restarts ICE with them after its path to the server broke (a network change),
+   * and the transport with all it carries goes on. Only its owner gets here: the
+   * id is looked up among this peer's own transports.
+   */
+  async restartIce(transportId: string): Promise<IceParameters> {
+    return this.entry(transportId).transport.restartIce();
+  }
+
   /** A producer on the peer's send transport; one per source. */
   async produce(transportId: string, kind: MediaKind, rtpParameters: RtpParameters, source: Source): Promise<Producer> {
     const entry = this.entry(transportId);
@@ -163,7 +191,11 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.starting.add(source);
     let producer: Producer;
     try {
-      producer = await entry.transport.produce({ kind, rtpParameters, appData: { source, peerId: this.id } });
+      producer = await entry.transport.produce({
+        kind,
+        rtpParameters: withoutMaxBitrate(rtpParameters),
+        appData: { source, peerId: this.id },
+      });
     } finally {
       this.starting.delete(source);
     }

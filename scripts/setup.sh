@@ -99,6 +99,8 @@ if [ "$mode" = test ]; then
     redis-server                                  # the Socket.IO adapter across nodes
     nginx openssl                                 # the HTTPS reverse-proxy test
     systemd                                       # systemd-analyze verifies deploy/lectern.service
+    coturn                                        # the TURN relay test (a local turnserver)
+    iproute2 iptables                             # network namespaces, tc and cuts for the weak-link tests
   )
 fi
 missing=()

@@ -8,6 +8,9 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ip = z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address');
+/** turn:host[:port][?transport=udp|tcp], turns:…, stun:host[:port] (RFC 7064/7065); IPv6 hosts in brackets. */
+const TURN_URL =
+  /^(?:turns?:(?:[\w.-]+|\[[\da-fA-F:.]+\])(?::\d{1,5})?(?:\?transport=(?:udp|tcp))?|stun:(?:[\w.-]+|\[[\da-fA-F:.]+\])(?::\d{1,5})?)$/;
 /**
  * Express's `trust proxy`: true or false, a hop count, or a comma-separated list of addresses,
  * subnets and the names loopback, linklocal and uniquelocal; checked as Express will compile it.
@@ -96,10 +99,57 @@ const envSchema = z
     ),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
+    TURN_URLS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .max(300)
+              .regex(
+                TURN_URL,
+                'must be a comma-separated list of turn:, turns: or stun: URLs (host[:port][?transport=udp|tcp]), e.g. turn:turn.example.org:3478?transport=udp',
+              ),
+          )
+          .max(8, 'at most 8 URLs'),
+      ),
+    TURN_SECRET: optionalText.pipe(z.string().min(16, "must be at least 16 characters (coturn's static-auth-secret)").optional()),
+    TURN_CREDENTIAL_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
+    TURN_FORCE_RELAY: z
+      .enum(['true', 'false', '1', '0', ''], 'must be true or false')
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
   })
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],
     message: 'must be lower than RTC_MAX_PORT',
+  })
+  .superRefine((env, ctx) => {
+    // TURN credentials are signed with coturn's shared secret: a turn: URL without it, or a secret without one, is a mistake.
+    const relays = env.TURN_URLS.filter((u) => !u.startsWith('stun:'));
+    if (relays.length > 0 && !env.TURN_SECRET)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TURN_SECRET'],
+        message: "required with turn: URLs in TURN_URLS (coturn's static-auth-secret)",
+      });
+    if (env.TURN_SECRET && relays.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['TURN_URLS'], message: 'TURN_SECRET is set but TURN_URLS names no turn: or turns: URL' });
+    if (env.TURN_FORCE_RELAY && relays.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['TURN_FORCE_RELAY'], message: 'needs a turn: or turns: URL in TURN_URLS' });
   })
   .superRefine((env, ctx) => {
     const first = rtcPort(env);
@@ -169,6 +219,18 @@ export interface Config {
   recordingSegmentSeconds: number;
   /** Set: Socket.IO events reach clients on every node through Redis. */
   redisUrl?: string;
+  /** Set: clients get time-limited TURN credentials (coturn's REST-API scheme) with each transport. */
+  turn?: TurnConfig;
+}
+
+export interface TurnConfig {
+  /** turn:, turns: and stun: URLs handed to clients as one ICE server. */
+  urls: string[];
+  /** coturn's static-auth-secret; absent when only stun: URLs are given. */
+  secret?: string;
+  credentialTtlSeconds: number;
+  /** Clients send and receive through the relay only (iceTransportPolicy 'relay'). */
+  forceRelay: boolean;
 }
 
 export class ConfigError extends Error {
@@ -243,6 +305,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(e.TURN_URLS.length > 0
+      ? {
+          turn: {
+            urls: e.TURN_URLS,
+            ...(e.TURN_SECRET ? { secret: e.TURN_SECRET } : {}),
+            credentialTtlSeconds: e.TURN_CREDENTIAL_TTL_SECONDS,
+            forceRelay: e.TURN_FORCE_RELAY,
+          },
+        }
+      : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { Server as SocketServer } from 'socket.io';
 import { ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
 import { LiveGateway, type LiveNamespace } from './live/gateway';
 import { attachRedisAdapter } from './live/redis-adapter';
+import { TurnCredentials } from './live/turn';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
 import type { Config } from './config';
@@ -139,6 +140,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       maxWebRtcViewers: config.live.maxWebRtcViewers,
       attendanceCheckpointMs: 30_000,
       recordings: recorder,
+      ...(config.turn ? { turn: new TurnCredentials(config.turn) } : {}),
     });
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));

@@ -14,6 +14,7 @@ import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
 import { questionView, type LiveAccess, type LiveService } from './service';
+import type { IceConfiguration, TurnCredentials } from './turn';
 
 interface SocketState {
   actor: Actor;
@@ -38,7 +39,12 @@ export interface LiveGatewayDeps {
   maxWebRtcViewers: number;
   attendanceCheckpointMs: number;
   recordings: RecordingController;
+  /** Set: every transport comes with time-limited TURN credentials. */
+  turn?: TurnCredentials;
 }
+
+/** ICE restarts per transport: a client backs off to one every few seconds while its path is down. */
+const ICE_RESTARTS = { points: 20, duration: 60 };
 
 /** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
 class ClientParameterError extends BadRequestError {
@@ -96,6 +102,8 @@ export class LiveGateway {
   /** Per seminar, the sockets in its room; a seminar's entry goes with its last socket or its room. */
   private readonly sockets = new Map<string, Set<LiveSocket>>();
   private readonly checkpoint: NodeJS.Timeout;
+  /** Per transport, not per user as `limits` are: a viewer's send and receive transports recover apart. */
+  private readonly iceRestarts = new RateLimiterMemory(ICE_RESTARTS);
   private readonly limiters = new Map<string, RateLimiterMemory>();
 
   constructor(private readonly deps: LiveGatewayDeps) {
@@ -172,7 +180,22 @@ export class LiveGateway {
     on('transport:create', async (p) => {
       const { access, peer } = this.inRoom(socket);
       if (p.direction === 'send') this.assertMayProduce(access, 'camera');
-      return peer.createTransport(p.direction);
+      return { ...(await peer.createTransport(p.direction)), ...this.iceConfiguration(socket, access) };
+    });
+    on('transport:restart-ice', async (p) => {
+      const { access, peer } = this.inRoom(socket);
+      // Only the transport's owner: another peer's id is not found here, and costs nothing from the limit.
+      if (!peer.hasTransport(p.transportId)) throw new MediaError('transport_not_found', 'No such transport of yours');
+      await this.iceRestarts.consume(p.transportId).catch((err: unknown) => {
+        if (!(err instanceof RateLimiterRes)) throw err;
+        const retryAfterSeconds = Math.ceil(err.msBeforeNext / 1000);
+        throw new AppError(429, 'rate_limited', `At most ${ICE_RESTARTS.points} ICE restarts a minute per transport`, {
+          retryAfterSeconds,
+        });
+      });
+      const iceParameters = await peer.restartIce(p.transportId);
+      // Fresh TURN credentials too: a restart may need a new relay allocation, and coturn checks expiry on each.
+      return { iceParameters, iceServers: this.iceConfiguration(socket, access).iceServers };
     });
     on('transport:connect', async (p) => {
       const { peer } = this.inRoom(socket);
@@ -425,6 +448,11 @@ export class LiveGateway {
       for (const s of this.sockets.get(room.seminarId) ?? []) void s.data.attendance?.checkpoint().catch(() => undefined);
       this.toRoom(room.seminarId).emit('room:rebuild', { reason: 'media server restarted' });
     });
+  }
+
+  /** TURN servers and credentials for this client, in the name of its user (or its socket, for a guest). */
+  private iceConfiguration(socket: LiveSocket, access: LiveAccess): IceConfiguration {
+    return this.deps.turn?.issue(access.userId ?? socket.id) ?? { iceServers: [] };
   }
 
   private inRoom(socket: LiveSocket): { access: LiveAccess; room: Room; peer: Peer } {

@@ -45,6 +45,8 @@ export const clientEvents = {
   'room:join': z.object({ seminarId: objectId }),
   'transport:create': z.object({ direction: z.enum(['send', 'recv']) }),
   'transport:connect': z.object({ transportId: id, dtlsParameters }),
+  /** The client's path to the media server broke (a network change): new ICE credentials for the same transport. */
+  'transport:restart-ice': z.object({ transportId: id }),
   produce: z.object({
     transportId: id,
     kind: z.enum(['audio', 'video']),
@@ -180,11 +182,28 @@ export const joinResult = z.object({
 });
 export type JoinResult = z.infer<typeof joinResult>;
 
+/** A STUN or TURN server for the client's RTCPeerConnection; TURN ones carry time-limited credentials. */
+export const iceServer = z.object({
+  urls: z.array(z.string().max(300)).min(1).max(8),
+  username: z.string().max(200).optional(),
+  credential: z.string().max(200).optional(),
+});
+
 export const transportInfo = z.object({
   id: z.string(),
   iceParameters: mediasoupObject,
   iceCandidates: z.array(mediasoupObject),
   dtlsParameters: mediasoupObject,
+  /** Where the client may relay its media through (TURN), when the server has one. */
+  iceServers: z.array(iceServer).max(4),
+  /** 'relay': the client must use TURN only (the operator forces it). */
+  iceTransportPolicy: z.enum(['all', 'relay']).optional(),
+});
+
+/** transport:restart-ice's answer: the transport's new ICE credentials, and fresh TURN credentials. */
+export const iceRestart = z.object({
+  iceParameters: mediasoupObject,
+  iceServers: z.array(iceServer).max(4),
 });
 
 export const consumerInfo = z.object({

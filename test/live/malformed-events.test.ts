@@ -83,6 +83,7 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
       { transportId: tooLongId, dtlsParameters: {} },
       { transportId: 7, dtlsParameters: {} },
     ],
+    'transport:restart-ice': id('transportId'),
     produce: [
       {},
       { kind: 'video', rtpParameters: {}, source: 'camera' },
@@ -166,6 +167,7 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
 const validPayloads: Record<Exclude<ClientEventName, 'room:join'>, unknown> = {
   'transport:create': { direction: 'recv' },
   'transport:connect': { transportId: 't1', dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:CD' }] } },
+  'transport:restart-ice': { transportId: 't1' },
   produce: {
     transportId: 't1',
     kind: 'video',

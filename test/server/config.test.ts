@@ -4,6 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config';
 
+const SECRET = 'a-shared-secret-of-coturn';
+
 async function dataDir() {
   return mkdtemp(path.join(tmpdir(), 'lectern-config-'));
 }
@@ -34,6 +36,14 @@ describe('loadConfig', () => {
     [{ MEDIASOUP_WORKERS: '0' }, 'MEDIASOUP_WORKERS'],
     [{ PUBLIC_BASE_URL: 'not a url' }, 'PUBLIC_BASE_URL'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
+    [{ TURN_URLS: 'http://turn.example.org' }, 'TURN_URLS'],
+    [{ TURN_URLS: 'turn:turn.example.org:3478?transport=sctp', TURN_SECRET: SECRET }, 'TURN_URLS'],
+    [{ TURN_URLS: 'turn:turn.example.org:3478' }, 'TURN_SECRET'],
+    [{ TURN_URLS: 'turn:turn.example.org:3478', TURN_SECRET: 'short' }, 'TURN_SECRET'],
+    [{ TURN_SECRET: SECRET }, 'TURN_URLS'],
+    [{ TURN_URLS: 'stun:stun.example.org', TURN_FORCE_RELAY: 'true' }, 'TURN_FORCE_RELAY'],
+    [{ TURN_URLS: 'turn:turn.example.org', TURN_SECRET: SECRET, TURN_CREDENTIAL_TTL_SECONDS: '10' }, 'TURN_CREDENTIAL_TTL_SECONDS'],
+    [{ TURN_URLS: 'turn:turn.example.org', TURN_SECRET: SECRET, TURN_FORCE_RELAY: 'yes' }, 'TURN_FORCE_RELAY'],
     [{ TRUST_PROXY: 'banana' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'loopback,,10.0.0.1' }, 'TRUST_PROXY'],
@@ -72,6 +82,23 @@ describe('loadConfig', () => {
     expect(messageFor({ RTC_PORT: '8079', MEDIASOUP_WORKERS: '2' })).toMatch(/RTC_PORT: ports 8079-8080 .* include PORT 8080/);
     // The internal range may move out of the way instead.
     expect(messageFor({ RTC_PORT: '45000', MEDIASOUP_WORKERS: '4', RTC_MIN_PORT: '46000' })).toBe('accepted');
+  });
+
+  it('reads TURN: URLs split on commas, stun: ones allowed without a secret, no TURN by default', async () => {
+    const dir = await dataDir();
+    expect(loadConfig({ DATA_DIR: dir }).turn).toBeUndefined();
+    const urls = 'turn:turn.example.org:3478?transport=udp, turns:[2001:db8::1]:443?transport=tcp,stun:stun.example.org';
+    expect(loadConfig({ DATA_DIR: dir, TURN_URLS: urls, TURN_SECRET: SECRET, TURN_FORCE_RELAY: '1' }).turn).toEqual({
+      urls: ['turn:turn.example.org:3478?transport=udp', 'turns:[2001:db8::1]:443?transport=tcp', 'stun:stun.example.org'],
+      secret: SECRET,
+      credentialTtlSeconds: 3600,
+      forceRelay: true,
+    });
+    expect(loadConfig({ DATA_DIR: dir, TURN_URLS: 'stun:stun.example.org:3478' }).turn).toEqual({
+      urls: ['stun:stun.example.org:3478'],
+      credentialTtlSeconds: 3600,
+      forceRelay: false,
+    });
   });
 
   it("reads TRUST_PROXY as Express's `trust proxy`: loopback by default, a boolean, a hop count or a list", async () => {

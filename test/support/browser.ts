@@ -21,14 +21,19 @@ const BASE_ARGS = [
 /**
  * Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`).
  * `cameras`: how many fake cameras it offers (device switching); it always offers three microphones.
+ * `executablePath` starts it some other way (inside a network namespace, test/support/netns.ts);
+ * `args` add switches.
  */
-export async function launchChromium(purpose: 'media' | 'playback', opts: { cameras?: number } = {}): Promise<Browser> {
+export async function launchChromium(
+  purpose: 'media' | 'playback',
+  opts: { cameras?: number; executablePath?: string; args?: string[] } = {},
+): Promise<Browser> {
   await mkdir(artifacts, { recursive: true });
   const fake = opts.cameras ? `--use-fake-device-for-media-stream=device-count=${opts.cameras}` : '--use-fake-device-for-media-stream';
   const extra = purpose === 'media' ? [fake, '--use-fake-ui-for-media-stream'] : ['--autoplay-policy=no-user-gesture-required'];
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    args: [...BASE_ARGS, ...extra],
+    executablePath: opts.executablePath ?? process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    args: [...BASE_ARGS, ...extra, ...(opts.args ?? [])],
     headless: true,
   });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   clientEvents,
   consumerInfo,
+  iceRestart,
   joinResult,
   transportInfo,
   type Ack,
@@ -17,10 +18,11 @@ import { accessToken } from './session';
 const responses = {
   'room:join': joinResult,
   'transport:create': transportInfo,
+  'transport:restart-ice': iceRestart,
   consume: consumerInfo,
   produce: z.object({ producerId: z.string() }),
 } as const;
-type Response<E extends ClientEventName> = E extends keyof typeof responses ? z.infer<(typeof responses)[E]> : unknown;
+export type Response<E extends ClientEventName> = E extends keyof typeof responses ? z.infer<(typeof responses)[E]> : unknown;
 
 export class LiveError extends Error {
   constructor(

@@ -7,11 +7,12 @@ import type {
   Producer,
   ProducerOptions,
   RtpCodecCapability,
+  RtpEncodingParameters,
   RtpParameters,
   Transport,
 } from 'mediasoup-client/types';
 import type { ClientPayload, MediaSource, ProducerInfo } from '../../server/protocol/live';
-import type { RoomConnection } from './live';
+import { LiveError, type Response, type RoomConnection } from './live';
 
 // The mediasoup side of a page: one send transport for the lecturer, one
 // receive transport for a viewer, both rebuilt from scratch on every join.
@@ -35,11 +36,16 @@ export function preferredVideoCodec(device: Device): RtpCodecCapability | undefi
   );
 }
 
-/** Camera simulcast: three layers, a quarter, half and full size. */
-const CAMERA_LAYERS: RTCRtpEncodingParameters[] = [
-  { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
-  { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
-  { scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+/**
+ * Camera simulcast: three layers, a quarter, half and full size, each at the full frame
+ * rate (L1T1: no temporal layers). With temporal layers the SFU, short of bandwidth, picks
+ * a bigger picture at a half or a quarter of the frames over a smaller one at all of them;
+ * a lecture reads better smooth, so a weak link gets a smaller picture, never fewer frames.
+ */
+const CAMERA_LAYERS: RtpEncodingParameters[] = [
+  { scaleResolutionDownBy: 4, maxBitrate: 150_000, scalabilityMode: 'L1T1' },
+  { scaleResolutionDownBy: 2, maxBitrate: 500_000, scalabilityMode: 'L1T1' },
+  { scaleResolutionDownBy: 1, maxBitrate: 1_500_000, scalabilityMode: 'L1T1' },
 ];
 
 function producerOptions(source: Source, device: Device): ProducerOptions {
@@ -58,27 +64,101 @@ function producerOptions(source: Source, device: Device): ProducerOptions {
   }
 }
 
-function transportOptions(info: {
-  id: string;
-  iceParameters: Record<string, unknown>;
-  iceCandidates: Record<string, unknown>[];
-  dtlsParameters: Record<string, unknown>;
-}) {
+type TransportInfo = Response<'transport:create'>;
+
+function transportOptions(info: TransportInfo) {
   return {
     id: info.id,
     iceParameters: info.iceParameters as unknown as IceParameters,
     iceCandidates: info.iceCandidates as unknown as IceCandidate[],
     dtlsParameters: info.dtlsParameters as unknown as DtlsParameters,
+    // TURN, with time-limited credentials, for networks that block the media server's ports.
+    iceServers: info.iceServers,
+    ...(info.iceTransportPolicy ? { iceTransportPolicy: info.iceTransportPolicy } : {}),
   };
 }
 
-function wireConnect(transport: Transport, conn: RoomConnection, onFailed: () => void): void {
-  transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-    conn.request('transport:connect', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
-  });
-  transport.on('connectionstatechange', (state) => {
-    if (state === 'failed') onFailed();
-  });
+/**
+ * Delays between ICE restarts while a transport stays down: the first at once, then
+ * backing off to one every few seconds, which the server's limit (20 a minute per
+ * transport) allows. A restart's connectivity checks keep going for several seconds, so
+ * a path that comes back is found within about one step: the last step bounds how long
+ * media stays away after the network returns.
+ */
+const ICE_RESTART_BACKOFF_MS = [0, 1000, 2000, 3000];
+
+/**
+ * Wires a transport to the server: DTLS on its first use, and recovery when its path
+ * breaks (a network change, a blocked port, a laptop waking up). On 'disconnected' or
+ * 'failed' the transport restarts ICE with new credentials from the server, with backoff,
+ * until it connects again: consumers and producers stay as they are, no reload, no rejoin.
+ * Only when the server no longer has the transport does `onLost` start over (a rejoin).
+ */
+class TransportLink {
+  /** ICE restarts done: the pages' test hooks read it. */
+  restarts = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private step = 0;
+  private closed = false;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly conn: RoomConnection,
+    private readonly onLost: () => void,
+  ) {
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      conn.request('transport:connect', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
+    });
+    transport.on('connectionstatechange', (state) => {
+      if (state === 'connected') {
+        this.step = 0;
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      } else if ((state === 'disconnected' || state === 'failed') && this.timer === undefined) {
+        console.warn(`[media] ${transport.direction} transport ${state}: restarting ICE`);
+        this.schedule();
+      }
+    });
+    transport.observer.once('close', () => {
+      this.closed = true;
+      clearTimeout(this.timer);
+    });
+  }
+
+  private get connected(): boolean {
+    return this.transport.connectionState === 'connected';
+  }
+
+  private schedule(): void {
+    const delay = ICE_RESTART_BACKOFF_MS[Math.min(this.step, ICE_RESTART_BACKOFF_MS.length - 1)]!;
+    this.step++;
+    this.timer = setTimeout(() => void this.restart(), delay);
+  }
+
+  private async restart(): Promise<void> {
+    const { transport } = this;
+    if (this.closed || this.connected) return void (this.timer = undefined);
+    try {
+      const { iceParameters, iceServers } = await this.conn.request('transport:restart-ice', { transportId: transport.id });
+      if (this.closed) return;
+      // Fresh TURN credentials first: the restart gathers new relay candidates with them.
+      if (iceServers.length > 0) await transport.updateIceServers({ iceServers });
+      await transport.restartIce({ iceParameters: iceParameters as unknown as IceParameters });
+      this.restarts++;
+    } catch (err) {
+      if (this.closed) return;
+      const code = err instanceof LiveError ? err.code : 'client_error';
+      // The server closed the transport (or the room went): only a fresh join brings media back.
+      if (code === 'transport_not_found' || code === 'not_in_room' || code === 'room_rebuilding') {
+        this.timer = undefined;
+        console.warn(`[media] ${transport.direction} transport lost (${code}): joining again`);
+        return this.onLost();
+      }
+      console.warn(`[media] ICE restart failed: ${code}`);
+    }
+    if (this.closed || this.connected) this.timer = undefined;
+    else this.schedule();
+  }
 }
 
 /** What getStats says about one RTP stream, boiled down to what pages and tests read. */
@@ -95,10 +175,25 @@ export interface StreamStats {
   frames: number;
   frameWidth: number;
   frameHeight: number;
+  /** The local end of the path the stream takes: 'host', 'srflx', 'prflx' or 'relay' (through TURN); null before ICE connects. */
+  candidateType: string | null;
   /** Received audio only: the sum of the decoded sound's energy (totalAudioEnergy); it grows only while there is sound. */
   audioEnergy: number;
   /** Simulcast layers (outbound only): one entry per encoding. */
-  layers?: Array<{ rid: string | null; frameWidth: number; frameHeight: number; frames: number; bytes: number }>;
+  layers?: Array<{
+    rid: string | null;
+    frameWidth: number;
+    frameHeight: number;
+    frames: number;
+    bytes: number;
+    /** Of `bytes`, those resent: retransmissions, and the padding Chromium sends as resent media. */
+    retransmittedBytes: number;
+    /** What the encoder is asked for on this layer, bit/s. */
+    targetBitrate: number;
+    keyFrames: number;
+    /** Keyframe requests (PLI) that reached this layer from the SFU. */
+    pli: number;
+  }>;
 }
 
 type StatsEntry = Record<string, unknown> & { type: string; id: string };
@@ -117,8 +212,12 @@ function summarize(
   const codecEntry = entries.find((e) => e.type === 'codec' && rtp.some((r) => r.codecId === e.id));
   const byRid = rtp.slice().sort((a, b) => num(a.frameWidth) - num(b.frameWidth));
   const biggest = byRid[byRid.length - 1];
+  const transport = entries.find((e) => e.type === 'transport' && rtp.some((r) => r.transportId === e.id));
+  const pair = entries.find((e) => e.type === 'candidate-pair' && e.id === transport?.selectedCandidatePairId);
+  const local = entries.find((e) => e.type === 'local-candidate' && e.id === pair?.localCandidateId);
   return {
     ...base,
+    candidateType: typeof local?.candidateType === 'string' ? local.candidateType : null,
     codec: typeof codecEntry?.mimeType === 'string' ? codecEntry.mimeType : null,
     packets: rtp.reduce((s, e) => s + num(direction === 'inbound-rtp' ? e.packetsReceived : e.packetsSent), 0),
     bytes: rtp.reduce((s, e) => s + num(direction === 'inbound-rtp' ? e.bytesReceived : e.bytesSent), 0),
@@ -135,6 +234,10 @@ function summarize(
               frameHeight: num(e.frameHeight),
               frames: num(e.framesEncoded),
               bytes: num(e.bytesSent),
+              retransmittedBytes: num(e.retransmittedBytesSent),
+              targetBitrate: num(e.targetBitrate),
+              keyFrames: num(e.keyFramesEncoded),
+              pli: num(e.pliCount),
             }))
             .sort((a, b) => String(a.rid).localeCompare(String(b.rid))),
         }
@@ -146,6 +249,7 @@ function summarize(
 export class Publisher {
   readonly producers = new Map<Source, Producer>();
   private transport?: Transport;
+  private link?: TransportLink;
 
   constructor(
     private readonly conn: RoomConnection,
@@ -156,13 +260,18 @@ export class Publisher {
   async open(): Promise<void> {
     const info = await this.conn.request('transport:create', { direction: 'send' });
     const transport = this.device.createSendTransport(transportOptions(info));
-    wireConnect(transport, this.conn, this.onFailed);
+    this.link = new TransportLink(transport, this.conn, this.onFailed);
     transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
       this.conn
         .request('produce', { transportId: transport.id, kind, rtpParameters, source: appData.source as Source })
         .then(({ producerId }) => callback({ id: producerId }), errback);
     });
     this.transport = transport;
+  }
+
+  /** ICE restarts of the send transport so far. */
+  get iceRestarts(): number {
+    return this.link?.restarts ?? 0;
   }
 
   async publish(source: Source, track: MediaStreamTrack, opts: { paused?: boolean; onEnded?: () => void } = {}): Promise<Producer> {
@@ -230,6 +339,7 @@ export class Subscriber {
   readonly subscriptions = new Map<string, Subscription>();
   private readonly pending = new Map<string, Promise<Subscription | undefined>>();
   private transport?: Transport;
+  private link?: TransportLink;
   private ready?: Promise<void>;
   private closed = false;
 
@@ -243,11 +353,16 @@ export class Subscriber {
     this.ready ??= (async () => {
       const info = await this.conn.request('transport:create', { direction: 'recv' });
       const transport = this.device.createRecvTransport(transportOptions(info));
-      wireConnect(transport, this.conn, this.onFailed);
+      this.link = new TransportLink(transport, this.conn, this.onFailed);
       if (this.closed) transport.close();
       else this.transport = transport;
     })();
     return this.ready;
+  }
+
+  /** ICE restarts of the receive transport so far. */
+  get iceRestarts(): number {
+    return this.link?.restarts ?? 0;
   }
 
   /** Receives a producer (once, however often it is asked); undefined when this side closed meanwhile. */

@@ -416,6 +416,8 @@ export class StudioRoom {
         codec: () => (this.device ? (preferredVideoCodec(this.device)?.mimeType ?? null) : null),
         sendCodecs: () => this.device?.sendRtpCapabilities.codecs?.map((c) => c.mimeType) ?? [],
         stats: () => this.publisher?.stats() ?? Promise.resolve([]),
+        /** ICE restarts of the current send transport (recovery after a network change). */
+        iceRestarts: () => this.publisher?.iceRestarts ?? 0,
         /** Per source, the producer's id: a device switch keeps it. */
         producerIds: () => Object.fromEntries([...(this.publisher?.producers ?? [])].map(([s, p]) => [s, p.id])),
         /** Per source, the device the track comes from and its label. */

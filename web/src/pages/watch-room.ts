@@ -360,6 +360,8 @@ export class WatchRoom {
         hls: () => this.hlsPlayer?.engine ?? null,
         /** Per received stream: source, codec, packets, bytes, framesDecoded (as frames) and frame size. */
         stats: (): Promise<StreamStats[]> => this.subscriber?.stats() ?? Promise.resolve([]),
+        /** ICE restarts of the current receive transport (recovery after a network change). */
+        iceRestarts: () => this.subscriber?.iceRestarts ?? 0,
         request: (event: string, payload: unknown) => this.conn.raw(event, payload),
       },
     });
