@@ -7,4 +7,5 @@ export { Room, type RoomOptions } from './room';
 export { RoomRegistry } from './room-registry';
 export { Peer, MediaError, type Source } from './peer';
 export { version as mediasoupVersion } from 'mediasoup';
-export { Recorder, finalizePlaylist, readPlaylist, type RecordingSummary } from './recorder';
+export type { Producer } from 'mediasoup/types';
+export { Recorder, finalizePlaylist, readPlaylist, type RecorderStatus, type RecordingSource, type RecordingSummary } from './recorder';

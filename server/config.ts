@@ -66,6 +66,8 @@ const envSchema = z
     ),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
+    RECORDING_MAX_RESTARTS: z.coerce.number().int().min(0).max(1000).default(10),
+    RECORDING_STABLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   })
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],
@@ -107,6 +109,10 @@ export interface Config {
     maxWebRtcViewers: number;
   };
   recordingSegmentSeconds: number;
+  /** ffmpeg crashes a recorder tolerates before it gives up... */
+  recordingMaxRestarts: number;
+  /** ...counted since its ffmpeg last ran this long without crashing. */
+  recordingStableSeconds: number;
   /** Set: Socket.IO events reach clients on every node through Redis. */
   redisUrl?: string;
 }
@@ -154,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS,
     },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
+    recordingMaxRestarts: e.RECORDING_MAX_RESTARTS,
+    recordingStableSeconds: e.RECORDING_STABLE_SECONDS,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
   };
 }

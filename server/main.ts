@@ -114,8 +114,10 @@ export async function start(config: Config, logger: Logger = createLogger(config
       ffmpegBin: config.ffmpegBin,
       logger: logger.child({ component: 'recorder' }),
       segmentSeconds: config.recordingSegmentSeconds,
+      maxRestarts: config.recordingMaxRestarts,
+      stableSeconds: config.recordingStableSeconds,
     });
-    domain.onSeminarEnded((seminar) => recorder.ended(seminar.id));
+    domain.onSeminarEnded((seminar) => recorder.ended(seminar.id, seminar.endedAt ?? undefined));
     teardown.push(() => recorder.stopAll());
     const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });
     if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));

@@ -153,10 +153,10 @@ export class LiveGateway {
         this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: false }),
       );
       await room.publish(peer, producer, p.source);
-      if (access.role === 'lecturer') {
-        this.deps.recordings.producerAdded(room, access.seminar, { id: producer.id, source: p.source });
-        producer.observer.once('close', () => this.deps.recordings.producerClosed(access.seminar.id, producer.id));
-      }
+      // The lecturer's media and that of guests on stage (assertMayProduce let nobody else here) are recorded.
+      const role = access.role === 'lecturer' ? 'lecturer' : 'guest';
+      this.deps.recordings.producerAdded(room, access.seminar, { producer, source: p.source, role });
+      producer.observer.once('close', () => this.deps.recordings.producerClosed(access.seminar.id, producer.id));
       return { producerId: producer.id };
     });
     on('producer:pause', async (p) => void (await this.inRoom(socket).peer.producer(p.producerId).pause()));
