@@ -92,7 +92,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       routes: domain.routes,
       media: mediaRouter(domain.recordings),
       publicBaseUrl: config.publicBaseUrl,
-      readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg }),
+      readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg, recorders: () => recorder.status() }),
     });
     const api = apiHandler({
       routes: domain.routes,
