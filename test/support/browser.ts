@@ -18,12 +18,21 @@ const BASE_ARGS = [
   '--disable-sync',
 ];
 
-/** Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`). */
-export async function launchChromium(purpose: 'media' | 'playback'): Promise<Browser> {
+/**
+ * Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`).
+ * The fake devices play Chromium's own pattern and beep, or the given files (per browser
+ * process: a browser whose user must sound and look different needs a process of its own).
+ */
+export async function launchChromium(purpose: 'media' | 'playback', fakeMedia: { audio?: string; video?: string } = {}): Promise<Browser> {
   await mkdir(artifacts, { recursive: true });
   const extra =
     purpose === 'media'
-      ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
+      ? [
+          '--use-fake-device-for-media-stream',
+          '--use-fake-ui-for-media-stream',
+          ...(fakeMedia.audio ? [`--use-file-for-fake-audio-capture=${fakeMedia.audio}`] : []),
+          ...(fakeMedia.video ? [`--use-file-for-fake-video-capture=${fakeMedia.video}`] : []),
+        ]
       : ['--autoplay-policy=no-user-gesture-required'];
   return chromium.launch({
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
