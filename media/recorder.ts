@@ -71,6 +71,8 @@ interface RecorderEvents {
 /** Additions wait a little: a camera and its microphone arrive up to a second apart. */
 const ADD_SETTLE_MS = 600;
 const REMOVE_SETTLE_MS = 30;
+/** Media that arrived while the end went through, kept rather than trimmed off (seconds). */
+const END_SLACK_S = 0.25;
 /** After a new writer let everything in, how long until its segments hold it all. */
 const READY_MARGIN_S = 0.5;
 /** A writer that owes the next moment and writes nothing for this long is given up on. */
@@ -223,13 +225,16 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       // The recording ends now: ffmpeg writes out what it still holds, and the last segments
       // are cut here.
       const at = Math.max((endAt?.getTime() ?? Date.now()) / 1000 - this.origin, this.sequencer.end);
-      for (const w of this.writers.values()) this.enqueue(this.sequencer.cut(w.id, at));
+      const stoppingAt = Date.now();
+      for (const w of this.writers.values()) this.enqueue(this.sequencer.cut(w.id, at, END_SLACK_S));
       await Promise.all([...this.writers.values()].map((w) => w.finish()));
+      const finishedMs = Date.now() - stoppingAt;
       this.enqueue(this.sequencer.finish());
       await this.publisher.settled();
       await this.playlist.end();
       await this.publisher.removeLeftovers();
       const summary = this.playlist.summary();
+      this.opts.logger.info({ ...summary, finishedMs, stoppedMs: Date.now() - stoppingAt }, 'recorder finished');
       this.emit('finished', summary);
       return summary;
     })();

@@ -38,6 +38,8 @@ interface WriterState {
   until: number;
   /** Set by a hard cut: the segment across `until` is listed cut short there instead of dropped. */
   truncate: boolean;
+  /** Set by the end of the recording: a last segment may run this far past `until` rather than be trimmed. */
+  slack?: number;
   /** Given up on: whatever it still writes is dropped. */
   abandoned?: boolean;
   /** The start of its first segment, once known: it covers nothing before. */
@@ -116,12 +118,19 @@ export class Sequencer {
     return [...drops, ...this.exited(id)];
   }
 
-  /** The writer's part of the recording ends at `at`, whatever it writes after (the end of the recording). */
-  cut(id: number, at: number): SequencerAction[] {
+  /**
+   * The writer's part of the recording ends at `at`, whatever it writes after (the end of the
+   * recording). A last segment that runs at most `slack` past it is kept whole: what arrived
+   * while the end went through is no reason to rewrite a file.
+   */
+  cut(id: number, at: number, slack = 0): SequencerAction[] {
     const w = this.writer(id);
     if (w) {
       // A writer that already hands over earlier keeps that point.
-      w.until = Math.min(w.until, Math.max(at, this.endTime));
+      if (at < w.until) {
+        w.until = Math.max(at, this.endTime);
+        w.slack = slack;
+      }
       w.truncate = true;
       if (w.state === 'running') w.state = 'stopping';
     }
@@ -249,7 +258,8 @@ export class Sequencer {
     if (w.truncate) {
       // Its last segment, which may run long (its picture stopped, so no grid point came):
       // cut at the hand-over, and never past one step.
-      end = Math.min(s.end, w.until, s.start + this.segmentSeconds);
+      const until = s.end <= w.until + (w.slack ?? 0) + EPS ? Math.max(w.until, s.end) : w.until;
+      end = Math.min(s.end, until, s.start + this.segmentSeconds);
     } else if (s.end > w.until + EPS) {
       return [{ kind: 'drop', writer: w.id, file: s.file, reason: 'covered' }];
     }

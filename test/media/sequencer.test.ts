@@ -98,6 +98,31 @@ describe('Sequencer', () => {
     expect(s.end).toBe(1.25);
   });
 
+  it('the end keeps a last segment that runs at most the slack past it whole, and trims one that runs further', () => {
+    const s = new Sequencer(1);
+    s.addWriter(1);
+    s.offer(1, seg(0, 1));
+    s.cut(1, 1.25, 0.25);
+    expect(short(s.offer(1, seg(1, 1.4, 'last')))).toEqual(['list w1 last 0.40']);
+    expect(s.end).toBe(1.4);
+
+    const t = new Sequencer(1);
+    t.addWriter(1);
+    t.offer(1, seg(0, 1));
+    t.cut(1, 1.25, 0.25);
+    expect(short(t.offer(1, seg(1, 1.6, 'last')))).toEqual(['list w1 last 0.25 trim 1.25']);
+    expect(t.end).toBe(1.25);
+  });
+
+  it('a writer already handing over earlier keeps that point and no slack at the end', () => {
+    const s = new Sequencer(1);
+    s.addWriter(1);
+    s.offer(1, seg(0, 1));
+    s.cut(1, 1.25);
+    s.cut(1, 2, 0.25);
+    expect(short(s.offer(1, seg(1, 1.4, 'last')))).toEqual(['list w1 last 0.25 trim 1.25']);
+  });
+
   it('a segment longer than the target duration (a picture that stalled) becomes black of the same length', () => {
     const s = new Sequencer(1);
     s.addWriter(1);
