@@ -5,6 +5,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   progress: () => import('./progress'),
   recording: () => import('./recording'),
   fanout: () => import('./fanout'),
+  cadence: () => import('./cadence'),
 };
 
 async function main(): Promise<void> {

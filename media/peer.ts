@@ -1,104 +1,232 @@
+import { EventEmitter } from 'node:events';
 import type {
   Consumer,
   DtlsParameters,
+  IceCandidate,
+  IceParameters,
   MediaKind,
   Producer,
   Router,
   RtpCapabilities,
   RtpParameters,
+  WebRtcServer,
   WebRtcTransport,
 } from 'mediasoup/types';
-import type { TransportListenInfo } from 'mediasoup/types';
+import type { MediaLogger } from './logger';
+import { MediaError } from './media-error';
 
 export type Source = 'camera' | 'mic' | 'screen';
+export type Direction = 'send' | 'recv';
 
-const MAX_TRANSPORTS = 4;
 const MAX_CONSUMERS = 64;
 
-export class MediaError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MediaError';
-  }
+/** A router and the WebRtcServer of its worker, through which the peer's transports listen. */
+export interface PeerSide {
+  router: Router;
+  webRtcServer: WebRtcServer;
+}
+
+export interface PeerOptions {
+  id: string;
+  userId: string | null;
+  /** Where this peer sends (the room's origin router) and where it receives. */
+  send: PeerSide;
+  recv: PeerSide;
+  /** A transport in use (connect, produce or consume asked of it) must finish DTLS within this time. */
+  connectTimeoutMs: number;
+  logger: MediaLogger;
+}
+
+/** What a client needs to build its side of a transport. */
+export interface TransportParameters {
+  id: string;
+  iceParameters: IceParameters;
+  iceCandidates: IceCandidate[];
+  dtlsParameters: DtlsParameters;
+}
+
+export interface ConsumerParameters {
+  consumerId: string;
+  producerId: string;
+  kind: MediaKind;
+  rtpParameters: RtpParameters;
+  source: Source;
+}
+
+interface PeerEvents {
+  /** One of the peer's consumers closed (its producer went, or the peer left). */
+  consumerclose: [consumerId: string];
+}
+
+interface TransportEntry {
+  transport: WebRtcTransport;
+  direction: Direction;
+  /** Runs from the transport's first use until DTLS connects. */
+  deadline?: NodeJS.Timeout;
+}
+
+/** Layers the viewer sees up to, from the size their player shows the video at. */
+function spatialLayerFor(height: number): number {
+  return height >= 540 ? 2 : height >= 270 ? 1 : 0;
 }
 
 /**
- * One participant's media: their transports, and the producers and consumers
- * on them. Closing the peer closes its transports, which closes everything on them.
+ * One participant's media: at most one send and one receive transport, and the
+ * producers and consumers on them. The maps are the peer's own; callers act
+ * through its methods. Closing the peer closes its transports, which closes
+ * everything on them; each map entry goes when mediasoup reports the close.
  */
-export class Peer {
-  readonly transports = new Map<string, WebRtcTransport>();
-  readonly producers = new Map<string, { producer: Producer; source: Source }>();
-  readonly consumers = new Map<string, { consumer: Consumer; source: Source }>();
+export class Peer extends EventEmitter<PeerEvents> {
+  readonly id: string;
+  readonly userId: string | null;
+  private readonly transports = new Map<string, TransportEntry>();
+  private readonly producers = new Map<string, { producer: Producer; source: Source }>();
+  private readonly consumers = new Map<string, { consumer: Consumer; source: Source }>();
+  /** Directions and sources being set up right now: two requests at once get one of each. */
+  private readonly opening = new Set<Direction>();
+  private readonly starting = new Set<Source>();
+  private readonly logger: MediaLogger;
   private closed = false;
 
-  constructor(
-    readonly id: string,
-    readonly userId: string | null,
-    /** Where this peer sends (the room's origin router) and where it receives. */
-    private readonly sendRouter: Router,
-    readonly recvRouter: Router,
-    private readonly listenInfos: TransportListenInfo[],
-  ) {}
+  constructor(private readonly opts: PeerOptions) {
+    super();
+    this.id = opts.id;
+    this.userId = opts.userId;
+    this.logger = opts.logger.child({ peerId: opts.id });
+  }
 
-  async createTransport(direction: 'send' | 'recv'): Promise<WebRtcTransport> {
-    // One of each is what a client needs; a few more cover renegotiation. Ports are finite.
-    if (this.transports.size >= MAX_TRANSPORTS)
-      throw new MediaError('too_many_transports', `At most ${MAX_TRANSPORTS} transports per participant`);
-    const router = direction === 'send' ? this.sendRouter : this.recvRouter;
-    const transport = await router.createWebRtcTransport({
-      listenInfos: this.listenInfos,
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: 1_500_000,
-      appData: { direction, peerId: this.id },
-    });
+  /** The router this peer receives on: the origin or an overflow router. */
+  get recvRouter(): Router {
+    return this.opts.recv.router;
+  }
+
+  /**
+   * A WebRTC transport through the worker's WebRtcServer (its one UDP and TCP
+   * port). One per direction: a client needs no more, and each costs the worker.
+   */
+  async createTransport(direction: Direction): Promise<TransportParameters> {
+    this.assertOpen();
+    if (this.opening.has(direction) || [...this.transports.values()].some((t) => t.direction === direction)) {
+      throw new MediaError('too_many_transports', `One ${direction === 'send' ? 'send' : 'receive'} transport per participant`);
+    }
+    this.opening.add(direction);
+    let transport: WebRtcTransport;
+    try {
+      const side = direction === 'send' ? this.opts.send : this.opts.recv;
+      transport = await side.router.createWebRtcTransport({
+        webRtcServer: side.webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: 1_500_000,
+        appData: { direction, peerId: this.id },
+      });
+    } finally {
+      this.opening.delete(direction);
+    }
     if (this.closed) {
       transport.close();
       throw new MediaError('peer_closed', 'The participant left');
     }
-    this.transports.set(transport.id, transport);
-    transport.observer.once('close', () => this.transports.delete(transport.id));
-    // A client that never completes DTLS leaves nothing behind.
+    const entry: TransportEntry = { transport, direction };
+    this.transports.set(transport.id, entry);
+    transport.observer.once('close', () => {
+      clearTimeout(entry.deadline);
+      this.transports.delete(transport.id);
+    });
     transport.on('dtlsstatechange', (state) => {
+      if (state === 'connected') clearTimeout(entry.deadline);
+      // A client that fails DTLS leaves nothing behind.
       if (state === 'failed' || state === 'closed') transport.close();
     });
-    return transport;
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
   }
 
   async connectTransport(transportId: string, dtlsParameters: DtlsParameters): Promise<void> {
-    await this.transport(transportId).connect({ dtlsParameters });
+    const entry = this.entry(transportId);
+    this.armDeadline(entry);
+    await entry.transport.connect({ dtlsParameters });
   }
 
+  /** A producer on the peer's send transport; one per source. */
   async produce(transportId: string, kind: MediaKind, rtpParameters: RtpParameters, source: Source): Promise<Producer> {
-    const transport = this.transport(transportId);
-    if (transport.appData.direction !== 'send') throw new MediaError('wrong_transport', 'Produce on a send transport');
-    for (const { source: s } of this.producers.values()) {
-      if (s === source) throw new MediaError('already_producing', `Already producing ${source}`);
+    const entry = this.entry(transportId);
+    if (entry.direction !== 'send') throw new MediaError('wrong_transport', 'Produce on a send transport');
+    if (this.starting.has(source) || [...this.producers.values()].some((p) => p.source === source)) {
+      throw new MediaError('already_producing', `Already producing ${source}`);
     }
-    const producer = await transport.produce({ kind, rtpParameters, appData: { source, peerId: this.id } });
+    this.starting.add(source);
+    let producer: Producer;
+    try {
+      producer = await entry.transport.produce({ kind, rtpParameters, appData: { source, peerId: this.id } });
+    } finally {
+      this.starting.delete(source);
+    }
     this.producers.set(producer.id, { producer, source });
     producer.observer.once('close', () => this.producers.delete(producer.id));
+    this.armDeadline(entry);
     return producer;
   }
 
-  async consume(transportId: string, producerId: string, source: Source, rtpCapabilities: RtpCapabilities): Promise<Consumer> {
-    const transport = this.transport(transportId);
-    if (transport.appData.direction !== 'recv') throw new MediaError('wrong_transport', 'Consume on a receive transport');
+  /** A consumer of `producerId` on the peer's receive transport, paused until the client resumes it. */
+  async consume(producerId: string, source: Source, rtpCapabilities: RtpCapabilities): Promise<ConsumerParameters> {
+    const entry = [...this.transports.values()].find((t) => t.direction === 'recv');
+    if (!entry) throw new MediaError('transport_not_found', 'Create a receive transport first');
     if (this.consumers.size >= MAX_CONSUMERS)
       throw new MediaError('too_many_consumers', `At most ${MAX_CONSUMERS} streams per participant`);
     if (!this.recvRouter.canConsume({ producerId, rtpCapabilities })) {
       throw new MediaError('cannot_consume', 'This device cannot receive that stream');
     }
     // Paused until the client has its track wired up, so no key frame is lost.
-    const consumer = await transport.consume({ producerId, rtpCapabilities, paused: true, appData: { source } });
+    const consumer = await entry.transport.consume({ producerId, rtpCapabilities, paused: true, appData: { source } });
     this.consumers.set(consumer.id, { consumer, source });
-    consumer.observer.once('close', () => this.consumers.delete(consumer.id));
-    return consumer;
+    consumer.observer.once('close', () => {
+      this.consumers.delete(consumer.id);
+      this.emit('consumerclose', consumer.id);
+    });
+    this.armDeadline(entry);
+    return { consumerId: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, source };
+  }
+
+  async pauseProducer(producerId: string): Promise<void> {
+    await this.producer(producerId).pause();
+  }
+
+  async resumeProducer(producerId: string): Promise<void> {
+    await this.producer(producerId).resume();
+  }
+
+  closeProducer(producerId: string): void {
+    this.producer(producerId).close();
+  }
+
+  /** Pauses every producer of this source (a moderator's mute). */
+  async pauseProducers(source: Source): Promise<void> {
+    const of = [...this.producers.values()].filter((p) => p.source === source);
+    await Promise.all(of.map(({ producer }) => producer.pause()));
+  }
+
+  /** Stops everything the peer sends (taken off the stage); its transports stay. */
+  closeProducers(): void {
+    for (const { producer } of [...this.producers.values()]) producer.close();
+  }
+
+  /** Starts a consumer the client has wired up, with a key frame for video. */
+  async resumeConsumer(consumerId: string): Promise<void> {
+    const consumer = this.consumer(consumerId);
+    await consumer.resume();
+    if (consumer.kind === 'video') await consumer.requestKeyFrame();
+  }
+
+  /** Sends the simulcast layer that fits the height the client shows the video at. */
+  async fitConsumer(consumerId: string, height: number): Promise<void> {
+    const consumer = this.consumer(consumerId);
+    if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer: spatialLayerFor(height), temporalLayer: 2 });
   }
 
   producer(producerId: string): Producer {
@@ -114,19 +242,59 @@ export class Peer {
   }
 
   transport(transportId: string): WebRtcTransport {
-    const transport = this.transports.get(transportId);
-    if (!transport) throw new MediaError('transport_not_found', 'No such transport of yours');
-    return transport;
+    return this.entry(transportId).transport;
+  }
+
+  hasTransport(transportId: string): boolean {
+    return this.transports.has(transportId);
+  }
+
+  hasConsumer(consumerId: string): boolean {
+    return this.consumers.has(consumerId);
+  }
+
+  /** How many objects the peer holds: for tests and diagnostics. */
+  counts(): { transports: number; producers: number; consumers: number } {
+    return { transports: this.transports.size, producers: this.producers.size, consumers: this.consumers.size };
   }
 
   /** Closes the peer's media. Safe to call twice. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const transport of [...this.transports.values()]) transport.close();
+    for (const { transport } of [...this.transports.values()]) transport.close();
   }
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  private entry(transportId: string): TransportEntry {
+    const entry = this.transports.get(transportId);
+    if (!entry) throw new MediaError('transport_not_found', 'No such transport of yours');
+    return entry;
+  }
+
+  /**
+   * From its first use, a transport has connectTimeoutMs to finish DTLS, or it
+   * is closed. An unused one is not expected to connect (mediasoup-client
+   * connects on the first produce or consume, and a viewer may wait for the
+   * lecturer's first stream); one per direction bounds those.
+   */
+  private armDeadline(entry: TransportEntry): void {
+    if (entry.deadline || entry.transport.closed || entry.transport.dtlsState === 'connected') return;
+    entry.deadline = setTimeout(() => {
+      if (entry.transport.closed || entry.transport.dtlsState === 'connected') return;
+      this.logger.info(
+        { transportId: entry.transport.id, dtlsState: entry.transport.dtlsState },
+        'transport did not connect in time; closed',
+      );
+      entry.transport.close();
+    }, this.opts.connectTimeoutMs);
+    entry.deadline.unref();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new MediaError('peer_closed', 'The participant left');
   }
 }

@@ -1,29 +1,37 @@
+import { MediaError } from './media-error';
 import { Room, type RoomOptions } from './room';
 
 /**
  * One Room per seminar. Get-or-create keeps the pending promise, so viewers
- * arriving together share one room; the entry goes when the room closes.
+ * arriving together share one room; the entry goes when the room closes, or
+ * when creating it failed.
  */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Promise<Room>>();
+  private closed = false;
 
   constructor(private readonly opts: RoomOptions) {}
 
   get(seminarId: string): Promise<Room> {
+    if (this.closed) return Promise.reject(new MediaError('shutting_down', 'The media server is shutting down'));
     let pending = this.rooms.get(seminarId);
     if (!pending) {
-      pending = Room.create(seminarId, this.opts).then(
+      const created: Promise<Room> = Room.create(seminarId, this.opts).then(
         (room) => {
-          room.once('close', () => {
-            if (this.rooms.get(seminarId) === pending) this.rooms.delete(seminarId);
-          });
+          const forget = () => {
+            if (this.rooms.get(seminarId) === created) this.rooms.delete(seminarId);
+          };
+          room.once('close', forget);
+          // Closed by closeAll() while it was being created.
+          if (this.closed) room.close();
           return room;
         },
         (err: unknown) => {
-          this.rooms.delete(seminarId);
+          if (this.rooms.get(seminarId) === created) this.rooms.delete(seminarId);
           throw err;
         },
       );
+      pending = created;
       this.rooms.set(seminarId, pending);
     }
     return pending;
@@ -34,12 +42,15 @@ export class RoomRegistry {
     return this.rooms.get(seminarId)?.catch(() => undefined);
   }
 
+  /** Closes every room, and refuses new ones. Safe to call twice. */
   async closeAll(): Promise<void> {
+    this.closed = true;
     const rooms = await Promise.allSettled([...this.rooms.values()]);
     for (const r of rooms) if (r.status === 'fulfilled') r.value.close();
     this.rooms.clear();
   }
 
+  /** Rooms open or being created: for tests and diagnostics. */
   get size(): number {
     return this.rooms.size;
   }

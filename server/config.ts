@@ -33,8 +33,11 @@ const envSchema = z
     JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     MEDIASOUP_LISTEN_IP: ip.default('127.0.0.1'),
     MEDIASOUP_ANNOUNCED_IP: optionalText,
-    RTC_MIN_PORT: port.pipe(z.number().min(1024)).default(40000),
+    // Unset: 40000, or free ports (0) when PORT is 0, so instances started side by side (tests) never collide.
+    RTC_PORT: optionalText.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(0).max(65535).optional()),
+    RTC_MIN_PORT: port.pipe(z.number().min(1024)).default(41000),
     RTC_MAX_PORT: port.pipe(z.number().min(1024)).default(49999),
+    RTC_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
     FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
     SMTP_URL: optionalText.pipe(
@@ -72,7 +75,27 @@ const envSchema = z
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],
     message: 'must be lower than RTC_MAX_PORT',
+  })
+  .superRefine((env, ctx) => {
+    const first = rtcPort(env);
+    if (first === 0) return;
+    const last = first + env.MEDIASOUP_WORKERS - 1;
+    const problem =
+      first < 1024
+        ? 'must be 0 (free ports) or at least 1024'
+        : last > 65535
+          ? `worker i listens on RTC_PORT + i: ${first}-${last} for ${env.MEDIASOUP_WORKERS} workers passes 65535`
+          : first <= env.RTC_MAX_PORT && last >= env.RTC_MIN_PORT
+            ? `ports ${first}-${last} (one per media worker) overlap RTC_MIN_PORT-RTC_MAX_PORT (${env.RTC_MIN_PORT}-${env.RTC_MAX_PORT}), the internal transports' range`
+            : env.PORT >= first && env.PORT <= last
+              ? `ports ${first}-${last} (one per media worker, UDP and TCP) include PORT ${env.PORT}`
+              : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['RTC_PORT'], message: problem });
   });
+
+function rtcPort(env: { RTC_PORT?: number | undefined; PORT: number }): number {
+  return env.RTC_PORT ?? (env.PORT === 0 ? 0 : 40000);
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -89,9 +112,14 @@ export interface Config {
   mediasoup: {
     listenIp: string;
     announcedAddress?: string;
+    /** Worker i's WebRtcServer listens on UDP and TCP rtcPort + i; 0: free ports chosen at start. */
+    rtcPort: number;
+    /** Ports of the transports that never face clients (pipes between workers, the recorder's). */
     rtcMinPort: number;
     rtcMaxPort: number;
     workers: number;
+    /** A WebRTC transport in use that has not finished DTLS within this time is closed. */
+    connectTimeoutMs: number;
   };
   ffmpegBin: string;
   /** Unset: e-mails are written as .eml files under dataDir/mail. */
@@ -121,14 +149,39 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Reads the configuration once, at start; throws ConfigError naming each bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+function parseEnv(env: NodeJS.ProcessEnv) {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Where Lectern keeps what it must not lose: what backup and restore work on. */
+export interface DataLocations {
+  dataDir: string;
+  recordingsDir: string;
+  mongodbUri?: string;
+  /** Only when the environment sets it; otherwise it is the file dataDir/jwt-secret. */
+  jwtSecret?: string;
+}
+
+/** The same variables as loadConfig, but it writes nothing (no secret is generated) and needs no JWT_SECRET. */
+export function loadDataLocations(env: NodeJS.ProcessEnv = process.env): DataLocations {
+  const e = parseEnv(env);
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    dataDir,
+    recordingsDir: path.resolve(e.RECORDINGS_DIR ?? path.join(dataDir, 'recordings')),
+    ...(e.MONGODB_URI ? { mongodbUri: e.MONGODB_URI } : {}),
+    ...(e.JWT_SECRET ? { jwtSecret: e.JWT_SECRET } : {}),
+  };
+}
+
+/** Reads the configuration once, at start; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(env);
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
@@ -144,9 +197,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediasoup: {
       listenIp: e.MEDIASOUP_LISTEN_IP,
       ...(e.MEDIASOUP_ANNOUNCED_IP ? { announcedAddress: e.MEDIASOUP_ANNOUNCED_IP } : {}),
+      rtcPort: rtcPort(e),
       rtcMinPort: e.RTC_MIN_PORT,
       rtcMaxPort: e.RTC_MAX_PORT,
       workers: e.MEDIASOUP_WORKERS,
+      connectTimeoutMs: e.RTC_CONNECT_TIMEOUT_MS,
     },
     ffmpegBin: e.FFMPEG_BIN,
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),

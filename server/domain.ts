@@ -12,6 +12,7 @@ import type { RouteSpec } from './http/route';
 import type { Logger } from './logger';
 import { createMailer } from './notifications/mailer';
 import { NotificationService } from './notifications/service';
+import { ProgressJournal } from './progress/journal';
 import { ProgressService } from './progress/service';
 import { CalendarService } from './seminars/calendar-service';
 import { LiveService } from './live/service';
@@ -67,6 +68,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     events,
     canAttachToCourse: (actor, courseId) => courses!.canAttach(actor, courseId),
   });
+  const progressLog = logger.child({ component: 'progress' });
   const progress = new ProgressService({
     repo: repos.progress,
     contentExists: cachePositive(async (id) => {
@@ -75,7 +77,16 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       return courses!.lessonVisible(id);
     }),
     flushIntervalMs: config.progressFlushMs,
-    onFlushError: (err) => logger.error({ err }, 'progress flush failed; will retry'),
+    journal: new ProgressJournal(path.join(config.dataDir, 'progress-journal')),
+    onFlushError: (err) => progressLog.error({ err }, 'progress flush failed; will retry'),
+    onJournal: (event) => {
+      if (event.unreadable?.length)
+        progressLog.error({ files: event.unreadable }, 'progress journal files that do not parse were set aside');
+      if (event.written)
+        progressLog.warn({ file: event.written, records: event.records }, 'database unreachable: buffered progress journaled to disk');
+      if (event.replayed) progressLog.info({ files: event.replayed, records: event.records }, 'replaying the progress journal');
+      if (event.removed) progressLog.info({ files: event.removed }, 'progress journal written to the database and removed');
+    },
   });
   courses = new CourseService({ courses: repos.courses, enrolments: repos.enrolments, seminars: repos.seminars, progress });
   const calendar = new CalendarService({
@@ -156,13 +167,21 @@ export type Domain = ReturnType<typeof createDomain>;
 /**
  * Heartbeats arrive every few seconds per learner; a visible lesson is
  * remembered for a minute, so unpublishing takes effect within that minute.
+ * While the database cannot answer, what was visible stays visible, so that
+ * heartbeats are still accepted (into the buffer) through an outage.
  */
-function cachePositive(check: (id: string) => Promise<boolean>, ttlMs = 60_000): (id: string) => Promise<boolean> {
+export function cachePositive(check: (id: string) => Promise<boolean>, ttlMs = 60_000): (id: string) => Promise<boolean> {
   const known = new Map<string, number>();
   return async (id) => {
     const until = known.get(id);
     if (until !== undefined && until > Date.now()) return true;
-    const visible = await check(id);
+    let visible: boolean;
+    try {
+      visible = await check(id);
+    } catch (err) {
+      if (until !== undefined) return true;
+      throw err;
+    }
     if (visible) {
       if (known.size >= 100_000) known.clear();
       known.set(id, Date.now() + ttlMs);

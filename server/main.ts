@@ -44,8 +44,19 @@ const running = new Set<Lectern>();
 /** Composition root: builds every part in order, and tears down what was built if a later part fails. */
 export async function start(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Lectern> {
   const teardown: Array<() => Promise<void> | void> = [];
+  // Every step runs even when one before it fails: a dead database must not keep buffered
+  // progress from its journal, nor anything else from stopping. The first failure is rethrown.
   const undo = async () => {
-    for (const step of teardown.reverse()) await step();
+    const failures: unknown[] = [];
+    for (const step of teardown.reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        failures.push(err);
+        logger.error({ err }, 'a part failed to stop; stopping the rest');
+      }
+    }
+    if (failures.length) throw failures[0];
   };
   try {
     await mkdir(config.recordingsDir, { recursive: true });
@@ -65,6 +76,8 @@ export async function start(config: Config, logger: Logger = createLogger(config
     teardown.push(() => db.close());
     const repos = await createRepositories(db);
     const domain = createDomain(config, repos, logger);
+    // What an earlier stop could not write goes back into the buffer before anything else.
+    await domain.progress.replayJournal();
     await db.whenConnected(() => domain.reconcile());
     domain.start();
     // Runs before db.close() (teardown is reversed), so buffered progress reaches the database.
@@ -74,6 +87,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       size: config.mediasoup.workers,
       listenIp: config.mediasoup.listenIp,
       ...(config.mediasoup.announcedAddress ? { announcedAddress: config.mediasoup.announcedAddress } : {}),
+      rtcPort: config.mediasoup.rtcPort,
       rtcMinPort: config.mediasoup.rtcMinPort,
       rtcMaxPort: config.mediasoup.rtcMaxPort,
       logger: logger.child({ component: 'media' }),
@@ -107,6 +121,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       pool,
       logger: logger.child({ component: 'rooms' }),
       maxConsumersPerRouter: config.live.maxConsumersPerRouter,
+      transportConnectTimeoutMs: config.mediasoup.connectTimeoutMs,
     });
     teardown.push(() => rooms.closeAll());
     const recorder = new RecordingController({
@@ -162,10 +177,14 @@ export async function start(config: Config, logger: Logger = createLogger(config
       }),
     };
     running.add(lectern);
-    logger.info({ port, embeddedDatabase: embeddedDb !== undefined, workers: config.mediasoup.workers }, 'lectern started');
+    logger.info(
+      // The WebRTC ports (UDP and TCP, one per worker) are the ones to open to clients.
+      { port, embeddedDatabase: embeddedDb !== undefined, workers: config.mediasoup.workers, rtcPorts: pool.ports() },
+      'lectern started',
+    );
     return lectern;
   } catch (err) {
-    await undo();
+    await undo().catch(() => undefined);
     throw err;
   }
 }

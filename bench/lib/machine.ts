@@ -71,3 +71,27 @@ export function sourceState(): { commit: string; uncommittedFiles: number } | un
     return undefined;
   }
 }
+
+export interface CpuSnapshot {
+  /** Busy jiffies of all cores together, and all jiffies. */
+  busy: number;
+  total: number;
+}
+
+/** All cores' CPU counters now, from /proc/stat, for `busyCoresSince`. */
+export function machineCpuSnapshot(): CpuSnapshot | undefined {
+  try {
+    const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** How many cores were busy on average since `before`, whoever used them. */
+export function busyCoresSince(before: CpuSnapshot | undefined): number | undefined {
+  const now = machineCpuSnapshot();
+  if (!before || !now || now.total === before.total) return undefined;
+  return Math.round(((now.busy - before.busy) / (now.total - before.total)) * availableParallelism() * 100) / 100;
+}

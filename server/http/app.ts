@@ -1,5 +1,5 @@
 import path from 'node:path';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import type { Logger } from '../logger';
 import type { Health, Readiness } from '../protocol';
@@ -14,6 +14,26 @@ export interface HttpAppDeps {
   /** Signed recording files under /media. */
   media: Router;
   publicBaseUrl: string;
+}
+
+/** Paths that are never a page of the front end, whatever the client accepts. */
+const NOT_PAGES = /^\/(api|media|socket\.io|healthz|readyz)(\/|$)/;
+
+/**
+ * The front end routes in the browser (/watch/:id and the like): a page load of any
+ * other path gets its index.html. Only GETs that prefer HTML over JSON: a missing
+ * script or an API client still gets a 404 with a code.
+ */
+function pageFallback(indexFile: string): RequestHandler {
+  return (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_PAGES.test(req.path) || req.accepts(['json', 'html']) !== 'html') {
+      return next();
+    }
+    res.sendFile(indexFile, { maxAge: '5m' }, (err) => {
+      // No build yet: the plain 404.
+      if (err && !res.headersSent) next();
+    });
+  };
 }
 
 /** Pages, media, docs and health checks; /api/v1 is served by http/api.ts in front of it. */
@@ -42,6 +62,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   app.use(deps.media);
   app.use(express.static(path.resolve(deps.webDir), { index: 'index.html', maxAge: '5m' }));
+  app.use(pageFallback(path.resolve(deps.webDir, 'index.html')));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

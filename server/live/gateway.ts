@@ -50,20 +50,17 @@ async function clientParameters<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Layers the viewer sees up to, from the size their player shows the video at. */
-function spatialLayerFor(height: number): number {
-  return height >= 540 ? 2 : height >= 270 ? 1 : 0;
-}
-
 /**
  * The /live namespace. Each event's payload is parsed with its schema from
  * server/protocol before anything runs, and answered with a typed ack; an
  * unknown or malformed event gets an error and changes nothing.
  */
 export class LiveGateway {
+  /** Per seminar, while its room is open: who is in it, hands and stage. */
   private readonly presence = new Map<string, Presence>();
   /** Rooms whose events this gateway already relays. */
   private readonly watched = new WeakSet<Room>();
+  /** Per seminar, the sockets in its room; a seminar's entry goes with its last socket or its room. */
   private readonly sockets = new Map<string, Set<LiveSocket>>();
   private readonly checkpoint: NodeJS.Timeout;
 
@@ -90,11 +87,20 @@ export class LiveGateway {
     return this.presence.get(seminarId)?.count ?? 0;
   }
 
+  /** How many entries the gateway's registries hold: for tests and diagnostics. */
+  counts(): { presence: number; seminars: number; sockets: number } {
+    let sockets = 0;
+    for (const set of this.sockets.values()) sockets += set.size;
+    return { presence: this.presence.size, seminars: this.sockets.size, sockets };
+  }
+
   async close(): Promise<void> {
     clearInterval(this.checkpoint);
     const all = [...this.sockets.values()].flatMap((s) => [...s]);
     await Promise.all(all.map((s) => this.leave(s)));
     for (const p of this.presence.values()) p.dispose();
+    this.presence.clear();
+    this.sockets.clear();
   }
 
   private onConnection(socket: LiveSocket): void {
@@ -134,8 +140,7 @@ export class LiveGateway {
     on('transport:create', async (p) => {
       const { access, peer } = this.inRoom(socket);
       if (p.direction === 'send') this.assertMayProduce(access, 'camera');
-      const t = await peer.createTransport(p.direction);
-      return { id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters };
+      return peer.createTransport(p.direction);
     });
     on('transport:connect', async (p) => {
       const { peer } = this.inRoom(socket);
@@ -144,43 +149,24 @@ export class LiveGateway {
     on('produce', async (p) => {
       const { access, peer, room } = this.inRoom(socket);
       this.assertMayProduce(access, p.source);
-      const producer = await clientParameters(() => peer.produce(p.transportId, p.kind, p.rtpParameters as never, p.source));
-      producer.observer.once('close', () => this.toRoom(access.seminar.id).emit('room:producer-closed', { producerId: producer.id }));
-      producer.observer.on('pause', () =>
-        this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: true }),
-      );
-      producer.observer.on('resume', () =>
-        this.toRoom(access.seminar.id).emit('room:producer-paused', { producerId: producer.id, paused: false }),
-      );
-      await room.publish(peer, producer, p.source);
+      // The room announces it (room:producer-added) once every router can serve it.
+      const { producerId } = await clientParameters(() => room.produce(peer, p.transportId, p.kind, p.rtpParameters as never, p.source));
       // The lecturer's media and that of guests on stage (assertMayProduce let nobody else here) are recorded.
       const role = access.role === 'lecturer' ? 'lecturer' : 'guest';
-      this.deps.recordings.producerAdded(room, access.seminar, { producer, source: p.source, role });
-      producer.observer.once('close', () => this.deps.recordings.producerClosed(access.seminar.id, producer.id));
-      return { producerId: producer.id };
+      this.deps.recordings.producerAdded(room, access.seminar, { producer: peer.producer(producerId), source: p.source, role });
+      return { producerId };
     });
-    on('producer:pause', async (p) => void (await this.inRoom(socket).peer.producer(p.producerId).pause()));
-    on('producer:resume', async (p) => void (await this.inRoom(socket).peer.producer(p.producerId).resume()));
-    on('producer:close', async (p) => void this.inRoom(socket).peer.producer(p.producerId).close());
+    on('producer:pause', async (p) => this.inRoom(socket).peer.pauseProducer(p.producerId));
+    on('producer:resume', async (p) => this.inRoom(socket).peer.resumeProducer(p.producerId));
+    on('producer:close', async (p) => this.inRoom(socket).peer.closeProducer(p.producerId));
     on('consume', async (p) => {
       const { peer, room } = this.inRoom(socket);
       const source = room.producerSource(p.producerId);
       if (!source) throw new MediaError('producer_not_found', 'No such stream in this room');
-      const recv = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
-      if (!recv) throw new MediaError('transport_not_found', 'Create a receive transport first');
-      const consumer = await clientParameters(() => peer.consume(recv.id, p.producerId, source, p.rtpCapabilities as never));
-      consumer.observer.once('close', () => socket.emit('room:consumer-closed', { consumerId: consumer.id }));
-      return { consumerId: consumer.id, producerId: p.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, source };
+      return clientParameters(() => peer.consume(p.producerId, source, p.rtpCapabilities as never));
     });
-    on('consumer:resume', async (p) => {
-      const consumer = this.inRoom(socket).peer.consumer(p.consumerId);
-      await consumer.resume();
-      if (consumer.kind === 'video') await consumer.requestKeyFrame();
-    });
-    on('consumer:preferences', async (p) => {
-      const consumer = this.inRoom(socket).peer.consumer(p.consumerId);
-      if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer: spatialLayerFor(p.height), temporalLayer: 2 });
-    });
+    on('consumer:resume', async (p) => this.inRoom(socket).peer.resumeConsumer(p.consumerId));
+    on('consumer:preferences', async (p) => this.inRoom(socket).peer.fitConsumer(p.consumerId, p.height));
     on('seminar:go-live', async () => {
       const { access } = this.inRoom(socket);
       await this.deps.seminars.transition(socket.data.actor, access.seminar.id, 'live');
@@ -239,9 +225,7 @@ export class LiveGateway {
     on('moderation:mute', async (p) => {
       const { access } = this.inRoom(socket);
       this.deps.live.moderatorOnly(access);
-      for (const s of this.socketsOf(access.seminar.id, p.userId)) {
-        for (const { producer, source } of s.data.peer?.producers.values() ?? []) if (source === 'mic') await producer.pause();
-      }
+      for (const s of this.socketsOf(access.seminar.id, p.userId)) await s.data.peer?.pauseProducers('mic');
     });
     on('moderation:remove', async (p) => this.eject(socket, p.userId, 'removed'));
     on('moderation:ban', async (p) => {
@@ -271,31 +255,50 @@ export class LiveGateway {
       await this.leave(socket); // rejoin after the room was rebuilt
     }
     const access = await this.deps.live.access(socket.data.actor, seminarId);
-    if (access.role === 'viewer' && this.presenceOf(seminarId).count >= this.deps.maxWebRtcViewers) {
+    if (access.role === 'viewer' && this.viewerCount(seminarId) >= this.deps.maxWebRtcViewers) {
       // The watch page then plays the seminar's live HLS (GET /seminars/:id/playback), a few seconds behind.
       throw new ConflictError('seats_full', 'All live seats are taken; watch the live stream instead');
     }
     const room = await this.deps.rooms.get(seminarId);
     this.watchRoom(room);
     const peer = await room.join(socket.id, access.userId);
-    if (socket.disconnected) {
-      // It left while we were joining: leave nothing behind.
+    if (socket.disconnected || room.isClosed) {
+      // It left, or the room went, while we were joining: leave nothing behind.
       room.leave(socket.id);
-      throw new ConflictError('disconnected', 'The connection closed');
+      throw socket.disconnected
+        ? new ConflictError('disconnected', 'The connection closed')
+        : new ConflictError('room_rebuilding', 'The room is being rebuilt; join again');
     }
+    // Joined first, so its own presence push reaches it (synchronous with the in-memory adapter);
+    // registered before the next await, so a room that closes from here on takes this socket along.
+    const joined = socket.join(`seminar:${seminarId}`);
     socket.data.access = access;
     socket.data.room = room;
     socket.data.peer = peer;
-    await socket.join(`seminar:${seminarId}`);
-    if (!this.sockets.has(seminarId)) this.sockets.set(seminarId, new Set());
-    this.sockets.get(seminarId)!.add(socket);
+    peer.on('consumerclose', (consumerId) => socket.emit('room:consumer-closed', { consumerId }));
+    let sockets = this.sockets.get(seminarId);
+    if (!sockets) this.sockets.set(seminarId, (sockets = new Set()));
+    sockets.add(socket);
     const presence = this.presenceOf(seminarId);
     if (access.role === 'viewer') presence.enter(socket.id);
-    socket.data.attendance = await this.deps.live.attend(access);
-    if (socket.disconnected) {
+    const routerRtpCapabilities = room.rtpCapabilities;
+    const producers = room.listProducers().map(({ producerId, peerId, userId, kind, source, paused }) => ({
+      producerId,
+      peerId,
+      userId,
+      kind,
+      source,
+      paused,
+    }));
+    await joined;
+    const attendance = await this.deps.live.attend(access);
+    if (socket.data.peer !== peer || socket.disconnected) {
+      // Left meanwhile (disconnect, removal, or the room closed): the span ends as it began.
+      await attendance.end();
       await this.leave(socket);
       throw new ConflictError('disconnected', 'The connection closed');
     }
+    socket.data.attendance = attendance;
     return {
       peerId: peer.id,
       role: access.role,
@@ -305,15 +308,8 @@ export class LiveGateway {
         status: access.seminar.status,
         liveStartedAt: access.seminar.liveStartedAt?.toISOString() ?? null,
       },
-      routerRtpCapabilities: room.rtpCapabilities,
-      producers: room.listProducers().map((p) => ({
-        producerId: p.producer.id,
-        peerId: p.peerId,
-        userId: p.userId,
-        kind: p.producer.kind,
-        source: p.source,
-        paused: p.producer.paused,
-      })),
+      routerRtpCapabilities,
+      producers,
       chat: await this.deps.live.recentChat(seminarId),
       questions: await this.deps.live.questions(seminarId, access.userId),
       viewers: presence.count,
@@ -322,39 +318,50 @@ export class LiveGateway {
     };
   }
 
+  /** Takes the socket out of its room: its media, the registries, then (after the awaits) its attendance. */
   private async leave(socket: LiveSocket): Promise<void> {
-    const { access, room } = socket.data;
+    const { access, room, attendance } = socket.data;
     if (!access) return;
-    socket.data.access = undefined;
+    socket.data.access = socket.data.room = socket.data.peer = socket.data.attendance = undefined;
     room?.leave(socket.id);
-    await socket.leave(`seminar:${access.seminar.id}`);
-    this.sockets.get(access.seminar.id)?.delete(socket);
-    const presence = this.presence.get(access.seminar.id);
+    const seminarId = access.seminar.id;
+    const sockets = this.sockets.get(seminarId);
+    sockets?.delete(socket);
+    if (sockets?.size === 0) this.sockets.delete(seminarId);
+    const presence = this.presence.get(seminarId);
     presence?.leave(socket.id);
     if (access.userId && presence?.hands.delete(access.userId)) {
-      this.toRoom(access.seminar.id).emit('hand:updated', { userId: access.userId, displayName: access.displayName, raised: false });
+      this.toRoom(seminarId).emit('hand:updated', { userId: access.userId, displayName: access.displayName, raised: false });
     }
-    await socket.data.attendance?.end();
+    await socket.leave(`seminar:${seminarId}`);
+    await attendance?.end();
+  }
+
+  /** The seminar's room closed for good (ended, or shutdown): its sockets leave, and its live state goes. */
+  private roomClosed(seminarId: string): void {
+    for (const s of [...(this.sockets.get(seminarId) ?? [])]) {
+      void this.leave(s).catch((err: unknown) => this.deps.logger.error({ err, seminarId }, 'leaving a closed room failed'));
+    }
+    this.sockets.delete(seminarId);
+    this.presence.get(seminarId)?.dispose();
+    this.presence.delete(seminarId);
   }
 
   private watchRoom(room: Room): void {
     if (this.watched.has(room)) return;
     this.watched.add(room);
-    room.on('producer', ({ producer, peerId, userId, source }) => {
-      this.toRoom(room.seminarId).emit('room:producer-added', {
-        producerId: producer.id,
-        peerId,
-        userId,
-        kind: producer.kind,
-        source,
-        paused: producer.paused,
-      });
+    const seminarId = room.seminarId;
+    room.on('producer', (info) => this.toRoom(seminarId).emit('room:producer-added', info));
+    room.on('producerpause', (info) => this.toRoom(seminarId).emit('room:producer-paused', info));
+    room.on('producerclose', ({ producerId }) => {
+      this.toRoom(seminarId).emit('room:producer-closed', { producerId });
+      this.deps.recordings.producerClosed(seminarId, producerId);
     });
     room.once('close', (reason) => {
-      if (reason !== 'workerdied') return;
+      if (reason === 'closed') return this.roomClosed(seminarId);
       this.deps.recordings.roomLost(room.seminarId);
       this.deps.logger.warn({ seminarId: room.seminarId }, 'room lost its media worker; clients rejoin');
-      for (const s of this.sockets.get(room.seminarId) ?? []) void s.data.attendance?.checkpoint();
+      for (const s of this.sockets.get(room.seminarId) ?? []) void s.data.attendance?.checkpoint().catch(() => undefined);
       this.toRoom(room.seminarId).emit('room:rebuild', { reason: 'media server restarted' });
     });
   }
@@ -396,8 +403,7 @@ export class LiveGateway {
       presence.hands.delete(userId);
     } else {
       presence.stage.delete(userId);
-      for (const s of this.socketsOf(access.seminar.id, userId))
-        for (const { producer } of [...(s.data.peer?.producers.values() ?? [])]) producer.close();
+      for (const s of this.socketsOf(access.seminar.id, userId)) s.data.peer?.closeProducers();
     }
     this.toRoom(access.seminar.id).emit('stage:updated', { userId, onStage });
   }

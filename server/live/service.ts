@@ -153,8 +153,9 @@ export class LiveService {
       end: async () => {
         if (ended) return;
         ended = true;
-        await this.deps.repo.closeAttendance(record.id, this.now());
+        // Credit first: it is buffered and cannot fail, while closing the record needs the database.
         await credit();
+        await this.deps.repo.closeAttendance(record.id, this.now());
       },
     };
   }

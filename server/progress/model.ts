@@ -16,11 +16,19 @@ export interface ProgressRecord {
   version: number;
 }
 
+/** What became of one record of a batch: written, or refused because the stored version moved on. */
+export type SaveOutcome = 'saved' | 'conflict' | { error: string };
+
 export interface ProgressRepository {
   get(userId: string, contentId: string): Promise<ProgressRecord | null>;
   /** Writes `next` if the stored version is still `next.version - 1` (0: not stored yet). */
   save(next: ProgressRecord): Promise<boolean>;
-  recordLive(userId: string, contentId: string, sessionId: string, seconds: number): Promise<void>;
+  /**
+   * `save` for many records in one round trip, each still conditional on its version; the
+   * outcomes are in the records' order. Throws when it cannot tell what was written (the
+   * database unreachable): conditional writes make the whole batch safe to retry.
+   */
+  saveMany(records: ProgressRecord[]): Promise<SaveOutcome[]>;
   listForUser(userId: string, contentIds: string[]): Promise<ProgressRecord[]>;
   listForContents(contentIds: string[], userIds: string[]): Promise<ProgressRecord[]>;
 }

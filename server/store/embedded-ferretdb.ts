@@ -18,6 +18,8 @@ export interface EmbeddedFerretDbOptions {
   sqliteDir: string;
   logger: Logger;
   startTimeoutMs?: number;
+  /** host:port to listen on; by default a free loopback port. A restart on the same data passes the port it had. */
+  listenAddress?: string;
 }
 
 /**
@@ -39,7 +41,14 @@ export class EmbeddedFerretDb {
       throw new Error(`FerretDB launcher not found at ${opts.bin}: run "npm run setup" (or set FERRETDB_BIN)`);
     }
     const logger = opts.logger.child({ component: 'ferretdb' });
-    const child = spawn(opts.bin, ['-sqlite-dir', opts.sqliteDir, '-log-level', 'error'], {
+    const args = [
+      '-sqlite-dir',
+      opts.sqliteDir,
+      '-log-level',
+      'error',
+      ...(opts.listenAddress ? ['-listen-addr', opts.listenAddress] : []),
+    ];
+    const child = spawn(opts.bin, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     createInterface({ input: child.stderr }).on('line', (line) => logger.warn({ ferretdb: line }, 'ferretdb log'));

@@ -1,5 +1,5 @@
-import { Schema, type Connection, type Model, type mongo } from 'mongoose';
-import type { ProgressRecord, ProgressRepository } from '../progress/model';
+import { mongo, Schema, type Connection, type Model } from 'mongoose';
+import type { ProgressRecord, ProgressRepository, SaveOutcome } from '../progress/model';
 import { isDuplicateKey } from './mongo-errors';
 import type { WriteGate } from './write-gate';
 
@@ -55,57 +55,48 @@ export class MongoProgressRepository implements ProgressRepository {
   }
 
   async save(next: ProgressRecord): Promise<boolean> {
-    // Flushes write thousands of these a minute, so they go through the driver's
-    // collection: toDoc already has the stored shape, and mongoose's casting of
-    // each update was a measurable share of the heartbeat path's CPU.
-    const doc = toDoc(next);
-    const { version, userId, contentId, ...fields } = doc;
-    if (version === 1) {
-      try {
-        await this.raw.insertOne(doc);
-        return true;
-      } catch (err) {
-        if (isDuplicateKey(err)) return false;
-        throw err;
-      }
-    }
-    // `live` is written only by recordLive, never overwritten here.
-    const { live: _live, ...rest } = fields;
-    const res = await this.gate.run(`progress:${userId}:${contentId}`, () =>
-      this.raw.updateOne({ _id: keyOf(userId, contentId), version: version - 1 }, { $set: { ...rest, version } }),
-    );
-    return res.modifiedCount === 1;
+    const [outcome] = await this.saveMany([next]);
+    if (typeof outcome === 'object') throw new Error(outcome.error);
+    return outcome === 'saved';
   }
 
-  async recordLive(userId: string, contentId: string, sessionId: string, seconds: number): Promise<void> {
-    const key = `live.${sessionId.replace(/[.$]/g, '_')}`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        // $max keeps a repeated or late report from lowering or double-counting a session.
-        await this.gate.run(`progress:${userId}:${contentId}`, () =>
-          this.model.updateOne(
-            { _id: keyOf(userId, contentId) },
-            {
-              $max: { [key]: seconds },
-              $setOnInsert: {
-                userId,
-                contentId,
-                intervals: [],
-                coveredSeconds: 0,
-                resumePosition: 0,
-                resumeSentAt: 0,
-                durationSeconds: null,
-                version: 1,
-              },
-            },
-            { upsert: true },
-          ),
-        );
-        return;
-      } catch (err) {
-        if (!isDuplicateKey(err) || attempt > 2) throw err;
-      }
+  /**
+   * One unordered bulkWrite for the whole batch: on the embedded FerretDB one command and one
+   * SQLite commit (server/store/ferretdb/patches/write-batch-one-transaction.patch), where a
+   * write each cost a commit and its fsync. Each update is conditional on the version this
+   * process read, and is an upsert: when the stored version moved on, the upsert's insert
+   * collides with the document's _id, and that duplicate-key error at the record's index is
+   * how a conflict is told apart from a write, per record (an unordered bulk reports only
+   * totals for the rest). A new record (version 1) is inserted by the same upsert.
+   */
+  async saveMany(records: ProgressRecord[]): Promise<SaveOutcome[]> {
+    if (records.length === 0) return [];
+    // Flushes write thousands of these a minute, so they go through the driver's collection:
+    // toDoc already has the stored shape, and mongoose's casting of each update was a
+    // measurable share of the heartbeat path's CPU.
+    const ops = records.map((record): mongo.AnyBulkWriteOperation<ProgressDoc> => {
+      const { _id, version, userId, contentId, ...fields } = toDoc(record);
+      return {
+        updateOne: {
+          filter: { _id, version: version - 1 },
+          update: { $set: { ...fields, version }, $setOnInsert: { userId, contentId } },
+          upsert: true,
+        },
+      };
+    });
+    const keys = records.map((r) => `progress:${r.userId}:${r.contentId}`);
+    const outcomes: SaveOutcome[] = records.map(() => 'saved');
+    try {
+      await this.gate.runAll(keys, () => this.raw.bulkWrite(ops, { ordered: false }));
+    } catch (err) {
+      if (!(err instanceof mongo.MongoBulkWriteError)) throw err;
+      const writeErrors = ([] as mongo.WriteError[]).concat(err.writeErrors);
+      const accounted = err.result.matchedCount + err.result.upsertedCount + writeErrors.length;
+      // A bulk cut short (the connection lost mid-way) also arrives as a MongoBulkWriteError.
+      if (writeErrors.length === 0 || accounted !== records.length) throw err;
+      for (const e of writeErrors) outcomes[e.index] = isDuplicateKey(e) ? 'conflict' : { error: e.errmsg ?? `write error ${e.code}` };
     }
+    return outcomes;
   }
 
   async listForUser(userId: string, contentIds: string[]): Promise<ProgressRecord[]> {

@@ -23,6 +23,20 @@ export class WriteGate {
     return current;
   }
 
+  /** Runs one write over several documents once every earlier write to any of them has ended. */
+  runAll<T>(keys: readonly string[], write: () => Promise<T>): Promise<T> {
+    const previous = keys.map((key) => this.tails.get(key)).filter((tail) => tail !== undefined);
+    const current = previous.length ? Promise.all(previous).then(write) : write();
+    const tail = current.catch(() => undefined);
+    for (const key of keys) {
+      this.tails.set(key, tail);
+      void tail.then(() => {
+        if (this.tails.get(key) === tail) this.tails.delete(key);
+      });
+    }
+    return current;
+  }
+
   get pending(): number {
     return this.tails.size;
   }

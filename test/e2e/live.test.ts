@@ -120,14 +120,14 @@ describe('live seminar in the browser', () => {
     await studio.fill('input[name=password]', 'correct horse battery');
     await studio.click('#sign-in button[type=submit]');
     const listed = studio.locator('[data-testid=seminar]', { hasText: 'Финансы для начинающих предпринимателей' });
-    await expect.poll(() => listed.locator('a[href^="/studio.html"]').count(), poll).toBe(1);
+    await expect.poll(() => listed.locator('a[href^="/studio/"]').count(), poll).toBe(1);
     await studio.screenshot({ path: path.join(artifacts, 'e2e-home.png') });
-    await listed.locator('a[href^="/studio.html"]').click();
+    await listed.locator('a[href^="/studio/"]').click();
     await studio.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
-    expect(new URL(studio.url()).pathname).toBe('/studio.html');
+    expect(new URL(studio.url()).pathname).toBe(`/studio/${seminarId}`);
 
-    const viewerA = await open('watch-a', people.learner.token, `/watch.html?seminar=${seminarId}`);
-    const viewerB = await open('watch-b', people.otherLearner.token, `/watch.html?seminar=${seminarId}&lang=en`);
+    const viewerA = await open('watch-a', people.learner.token, `/watch/${seminarId}`);
+    const viewerB = await open('watch-b', people.otherLearner.token, `/watch/${seminarId}?lang=en`);
     const viewers = [viewerA, viewerB];
 
     // Everyone is in the room; the viewers wait for the start, the studio counts them.

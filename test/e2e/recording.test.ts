@@ -249,8 +249,8 @@ describe('the recording of a seminar run in the browser', () => {
     await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
     expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token })).status).toBe(200);
 
-    const studio = await open(lecturerBrowser, 'studio', `/studio.html?seminar=${seminarId}#token=${people.lecturer.token}`);
-    const guest = await open(guestBrowser, 'guest', `/watch.html?seminar=${seminarId}#token=${people.learner.token}`);
+    const studio = await open(lecturerBrowser, 'studio', `/studio/${seminarId}#token=${people.lecturer.token}`);
+    const guest = await open(guestBrowser, 'guest', `/watch/${seminarId}#token=${people.learner.token}`);
     for (const page of [studio, guest]) await expect.poll(() => hook(page, 'state'), poll).toBe('joined');
 
     // Live: the studio publishes its camera (three simulcast layers) and microphone.

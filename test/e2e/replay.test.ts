@@ -105,7 +105,7 @@ describe('replay in the browser', () => {
     await lecturer.ok('marker:add', { label: 'УСН' });
 
     // A viewer on the live HLS: hls.js, decoding frames that keep coming.
-    const live = await open('live-viewer', people.otherLearner.token, `/replay.html?seminar=${seminarId}`);
+    const live = await open('live-viewer', people.otherLearner.token, `/replay/${seminarId}`);
     // The hooks exist before the playback answer arrives, so wait for it.
     await expect.poll(() => hook(live, 'live'), poll).toBe(true);
     await expect.poll(() => hook(live, 'engine'), poll).toBe('hls.js');
@@ -133,7 +133,7 @@ describe('replay in the browser', () => {
     await live.context().close();
 
     // The learner's first visit: plays from the start, seeks to 4 s, watches a bit faster, leaves.
-    const first = await open('learner-1', people.learner.token, `/replay.html?seminar=${seminarId}`);
+    const first = await open('learner-1', people.learner.token, `/replay/${seminarId}`);
     await expect.poll(() => hook(first, 'state'), poll).toBe('playing');
     expect(await hook(first, 'live')).toBe(false);
     expect(await hook(first, 'resumedFrom')).toBe(0);
@@ -177,7 +177,7 @@ describe('replay in the browser', () => {
     expect(Math.abs(progress.body.coveredSeconds - covered(watched))).toBeLessThanOrEqual(1.5);
 
     // Coming back: playback resumes at the saved position.
-    const again = await open('learner-2', people.learner.token, `/replay.html?seminar=${seminarId}`);
+    const again = await open('learner-2', people.learner.token, `/replay/${seminarId}`);
     await expect.poll(() => hook(again, 'state'), poll).toBe('playing');
     expect(Math.abs((await hook<number>(again, 'resumedFrom')) - saved.resumePosition)).toBeLessThanOrEqual(1);
     // 'playing' state comes with play(); the first frame actually playing (startedAt) follows the resume seek.
@@ -209,7 +209,7 @@ describe('replay in the browser', () => {
     const lesson = home.getByTestId('lesson');
     await expect.poll(() => lesson.count(), poll).toBe(1);
     expect(Number(await lesson.getAttribute('data-fraction'))).toBeGreaterThan(0);
-    expect(await lesson.locator('a').getAttribute('href')).toBe(`/replay.html?seminar=${seminarId}`);
+    expect(await lesson.locator('a').getAttribute('href')).toBe(`/replay/${seminarId}`);
     await home.screenshot({ path: path.join(artifacts, 'e2e-learning.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 240_000);

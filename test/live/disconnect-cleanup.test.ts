@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { WebRtcTransport } from 'mediasoup/types';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
@@ -55,8 +54,8 @@ async function viewerReceiving() {
   const consumed = await viewer.ok('consume', { producerId: camera.producer.id, rtpCapabilities: joined.routerRtpCapabilities });
 
   const peer = peerOf(room, viewer);
-  const transport = peer.transports.get(recv.id) as WebRtcTransport;
-  const consumer = peer.consumers.get(consumed.consumerId)!.consumer;
+  const transport = peer.transport(recv.id);
+  const consumer = peer.consumer(consumed.consumerId);
   expect(transport.closed).toBe(false);
   expect(consumer.closed).toBe(false);
   expect(await transportIdsOn([peer.recvRouter])).toContain(recv.id);
@@ -67,20 +66,20 @@ async function viewerReceiving() {
 async function expectCleanedUp(setup: Awaited<ReturnType<typeof viewerReceiving>>) {
   const { room, peer, transport, consumer, socketId, lecturer } = setup;
   await waitFor(
-    () => (!room.peers.has(socketId) && transport.closed && consumer.closed ? true : undefined),
+    () => (!room.hasPeer(socketId) && transport.closed && consumer.closed ? true : undefined),
     5000,
     "the viewer's media to be closed",
   );
   expect(peer.isClosed).toBe(true);
-  expect(peer.transports.size).toBe(0);
-  expect(peer.consumers.size).toBe(0);
+  expect(peer.counts().transports).toBe(0);
+  expect(peer.counts().consumers).toBe(0);
   const onRouters = await transportIdsOn(routersOf(room));
   expect(onRouters).not.toContain(transport.id);
   // mediasoup's own view of the receive router: the camera ingest is all that is left there.
   expect((await peer.recvRouter.dump()).transportIds).not.toContain(transport.id);
   // The rest of the room is untouched.
   expect(room.isClosed).toBe(false);
-  expect(room.peers.has(lecturer.socket.id!)).toBe(true);
+  expect(room.hasPeer(lecturer.socket.id!)).toBe(true);
   expect(app.live.viewerCount(setup.seminarId)).toBe(0);
 }
 
@@ -138,8 +137,8 @@ describe("a viewer's media after its socket goes", () => {
     await new Promise((r) => setTimeout(r, 1000));
     const attendance = await app.repos.live.attendance(seminarId);
     expect({
-      peerOfTheGoneSocket: room.peers.has(socketId),
-      peers: [...room.peers.keys()],
+      peerOfTheGoneSocket: room.hasPeer(socketId),
+      peers: room.peerIds(),
       viewers: app.live.viewerCount(seminarId),
       openAttendance: attendance.filter((a) => a.userId === people.learner.id && a.leftAt === null).length,
     }).toEqual({ peerOfTheGoneSocket: false, peers: [lecturer.socket.id], viewers: 0, openAttendance: 0 });

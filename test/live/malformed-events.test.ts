@@ -192,7 +192,7 @@ async function snapshot(seminarId: string, sockets: LiveClient[]) {
   const count = (collection: string, filter: Record<string, unknown> = {}) =>
     db.collection(collection).countDocuments({ seminarId, ...filter });
   const room = await roomOf(app, seminarId);
-  const peers = [...room.peers.values()];
+  const peers = room.peerIds().map((id) => room.peer(id)!);
   const questions = await db.collection('live_questions').find({ seminarId }).sort({ _id: 1 }).toArray();
   return {
     chat: await count('live_chat'),
@@ -203,10 +203,10 @@ async function snapshot(seminarId: string, sockets: LiveClient[]) {
     bans: await count('live_bans'),
     seminarStatus: (await app.repos.seminars.get(seminarId))?.status,
     roomClosed: room.isClosed,
-    peers: [...room.peers.keys()].sort(),
-    transports: peers.reduce((n, p) => n + p.transports.size, 0),
-    producers: peers.reduce((n, p) => n + p.producers.size, 0),
-    consumers: peers.reduce((n, p) => n + p.consumers.size, 0),
+    peers: room.peerIds().sort(),
+    transports: peers.reduce((n, p) => n + p.counts().transports, 0),
+    producers: peers.reduce((n, p) => n + p.counts().producers, 0),
+    consumers: peers.reduce((n, p) => n + p.counts().consumers, 0),
     routers: room.routers().length,
     transportsOnRouters: (await transportIdsOn(routersOf(room))).length,
     viewers: app.live.viewerCount(seminarId),
@@ -280,7 +280,7 @@ describe('a malformed payload', () => {
     for (const payload of [...malformedPayloads(seeded)['room:join'], ...NOT_OBJECTS]) {
       expect(codeOf(await requestWithin(fresh, 'room:join', payload))).toBe('invalid_payload');
     }
-    expect(room.peers.has(fresh.socket.id!)).toBe(false);
+    expect(room.hasPeer(fresh.socket.id!)).toBe(false);
     expect(codeOf(await requestWithin(fresh, 'chat:send', { text: 'am I in?' }))).toBe('not_in_room');
   });
 
@@ -298,7 +298,7 @@ describe('a malformed payload', () => {
     });
     expect({ connect: codeOf(connect), produce: codeOf(produce) }).toEqual({ connect: 'invalid_payload', produce: 'invalid_payload' });
     expect(await snapshot(seminarId, [lecturer, viewer])).toEqual(before);
-    expect(peerOf(await roomOf(app, seminarId), lecturer).producers.size).toBe(0);
+    expect(peerOf(await roomOf(app, seminarId), lecturer).counts().producers).toBe(0);
   });
 });
 
@@ -372,7 +372,7 @@ describe('outside the protocol', () => {
     expect(message.userId).toBe(people.otherLearner.id);
     const room = await roomOf(app, seminarId);
     await waitFor(
-      () => (peerOf(room, lecturer).transports.size === 1 ? true : undefined),
+      () => (peerOf(room, lecturer).counts().transports === 1 ? true : undefined),
       5000,
       'the send transport created without an ack',
     );

@@ -88,7 +88,7 @@ describe('when the origin router is full', () => {
     expect((await peerB.recvRouter.dump()).transportIds).toContain(recvB.id);
     const consumedB = await b.ok('consume', { producerId: camera.producer.id, rtpCapabilities: joinB.routerRtpCapabilities });
     expect(consumedB).toMatchObject({ producerId: camera.producer.id, kind: 'video', source: 'camera' });
-    expect(peerB.consumers.has(consumedB.consumerId)).toBe(true);
+    expect(peerB.hasConsumer(consumedB.consumerId)).toBe(true);
     expect(room.routers()[1]!.consumers).toBe(1);
     // mediasoup's view of the overflow router: the piped camera, with B's consumer on it.
     const piped = (await peerB.recvRouter.dump()).mapProducerIdConsumerIds.find((e) => e.key === camera.producer.id);

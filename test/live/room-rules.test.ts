@@ -83,7 +83,7 @@ describe('entering the room', () => {
     const guest = await clients.connect();
     expect(codeOf(await requestWithin(guest, 'room:join', { seminarId }))).toBe('unauthorized');
     const room = await app.rooms.peek(seminarId);
-    for (const c of [strangerClient, waitlisted, guest]) expect(room?.peers.has(c.socket.id!) ?? false).toBe(false);
+    for (const c of [strangerClient, waitlisted, guest]) expect(room?.hasPeer(c.socket.id!) ?? false).toBe(false);
 
     // The registered learner gets in.
     const registered = await clients.connect(people.learner);
@@ -102,12 +102,12 @@ describe('entering the room', () => {
     expect(answers.map(codeOf).filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(1);
     for (const code of answers.map(codeOf)) expect(['ok', 'already_joined']).toContain(code);
     const room = await roomOf(app, seminarId);
-    expect([...room.peers.keys()].sort()).toEqual([lecturer.socket.id, client.socket.id].sort());
+    expect(room.peerIds().sort()).toEqual([lecturer.socket.id, client.socket.id].sort());
     expect(app.live.viewerCount(seminarId)).toBe(1);
 
     client.close();
     await waitFor(
-      () => (room.peers.has(client.socket.id ?? '') || app.live.viewerCount(seminarId) > 0 ? undefined : true),
+      () => (room.hasPeer(client.socket.id ?? '') || app.live.viewerCount(seminarId) > 0 ? undefined : true),
       5000,
       'the viewer to leave',
     );
@@ -247,14 +247,14 @@ describe('moderation', () => {
     await lecturer.ok('moderation:ban', { userId: troll.id });
     expect(await viewer.next('room:removed', undefined, 5000)).toEqual({ reason: 'banned' });
     await waitFor(() => (viewer.socket.connected ? undefined : true), 5000, 'the banned socket to be disconnected');
-    expect(room.peers.has(socketId)).toBe(false);
+    expect(room.hasPeer(socketId)).toBe(false);
     expect(peer.isClosed).toBe(true);
-    expect(peer.transports.size).toBe(0);
+    expect(peer.counts().transports).toBe(0);
     expect(await app.repos.live.isBanned(seminarId, troll.id)).toBe(true);
 
     const again = await clients.connect(troll);
     expect(codeOf(await requestWithin(again, 'room:join', { seminarId }))).toBe('banned');
-    expect(room.peers.has(again.socket.id!)).toBe(false);
+    expect(room.hasPeer(again.socket.id!)).toBe(false);
     // Only this seminar: another one still lets them in.
     const elsewhere = await createSeminar(api, people.lecturer, { isPublic: true });
     expect(codeOf(await requestWithin(again, 'room:join', { seminarId: elsewhere }))).toBe('ok');
@@ -306,7 +306,7 @@ describe('the stage', () => {
       producerId: produced.producerId,
     });
     const room = await roomOf(app, seminarId);
-    expect(peerOf(room, viewer).producers.size).toBe(0);
+    expect(peerOf(room, viewer).counts().producers).toBe(0);
     expect(room.listProducers()).toEqual([]);
     expect(codeOf(await requestWithin(viewer, 'transport:create', { direction: 'send' }))).toBe('not_allowed_to_produce');
     expect(codeOf(await requestWithin(viewer, 'produce', { transportId: send.id, kind: 'video', rtpParameters, source: 'camera' }))).toBe(

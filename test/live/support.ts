@@ -121,15 +121,16 @@ export async function roomOf(app: Lectern, seminarId: string): Promise<Room> {
 }
 
 export function peerOf(room: Room, client: LiveClient): Peer {
-  const peer = room.peers.get(client.socket.id!);
+  const peer = room.peer(client.socket.id!);
   if (!peer) throw new Error(`socket ${client.socket.id} has no peer in the room`);
   return peer;
 }
 
 /** Every router of the room: the origin and each peer's receive router. */
 export function routersOf(room: Room): Router[] {
+  if (room.isClosed) return [];
   const byId = new Map<string, Router>([[room.origin.id, room.origin]]);
-  for (const peer of room.peers.values()) byId.set(peer.recvRouter.id, peer.recvRouter);
+  for (const id of room.peerIds()) byId.set(room.peer(id)!.recvRouter.id, room.peer(id)!.recvRouter);
   return [...byId.values()];
 }
 

@@ -77,10 +77,10 @@ describe('when the worker under a room is killed', () => {
     expect(lecturerRebuild).toEqual({ reason: expect.any(String) });
     expect(viewerRebuild).toEqual({ reason: expect.any(String) });
     expect(oldRoom.isClosed).toBe(true);
-    expect(oldRoom.peers.size).toBe(0);
+    expect(oldRoom.counts().peers).toBe(0);
     expect(oldViewerPeer.isClosed).toBe(true);
     expect(oldCamera.producer.closed).toBe(true);
-    expect(oldViewerPeer.consumers.has(oldConsumer.consumerId)).toBe(false);
+    expect(oldViewerPeer.hasConsumer(oldConsumer.consumerId)).toBe(false);
     // Until it joins again, the socket is told the room is being rebuilt.
     expect(codeOf(await requestWithin(viewer, 'transport:create', { direction: 'recv' }))).toBe('room_rebuilding');
 
@@ -110,7 +110,7 @@ describe('when the worker under a room is killed', () => {
       expect(r.workerPid).not.toBe(victim);
       expect(livePids).toContain(r.workerPid);
     }
-    expect([...room.peers.keys()].sort()).toEqual([lecturer.socket.id, viewer.socket.id].sort());
+    expect(room.peerIds().sort()).toEqual([lecturer.socket.id, viewer.socket.id].sort());
 
     // The lecturer's camera comes back (here: a new ffmpeg RTP source into the new origin router)…
     const camera = await injectCamera(app, room, peerOf(room, lecturer), { ffmpeg: true });
@@ -123,8 +123,8 @@ describe('when the worker under a room is killed', () => {
     const consumed = await viewer.ok('consume', { producerId: camera.producer.id, rtpCapabilities: viewerJoin.routerRtpCapabilities });
     expect(consumed).toMatchObject({ producerId: camera.producer.id, kind: 'video', source: 'camera' });
     const viewerPeer = peerOf(room, viewer);
-    expect(viewerPeer.transports.has(recv.id)).toBe(true);
-    expect(viewerPeer.consumers.has(consumed.consumerId)).toBe(true);
+    expect(viewerPeer.hasTransport(recv.id)).toBe(true);
+    expect(viewerPeer.hasConsumer(consumed.consumerId)).toBe(true);
 
     // …and bytes flow out of the viewer's receive router again, within seconds of the kill.
     const probe = await probeMedia(viewerPeer.recvRouter, camera.producer.id);
@@ -149,7 +149,7 @@ describe('when the worker under a room is killed', () => {
     const room = await roomOf(app, seminarId);
     expect(room).not.toBe(oldRoom);
     // The stale socket is in no room's media until it joins again.
-    expect(room.peers.has(stale.socket.id!)).toBe(false);
+    expect(room.hasPeer(stale.socket.id!)).toBe(false);
     expect(
       codeOf(
         await requestWithin(stale, 'consume', {
@@ -159,7 +159,7 @@ describe('when the worker under a room is killed', () => {
       ),
     ).toBe('room_rebuilding');
     expect(codeOf(await requestWithin(stale, 'room:join', { seminarId }))).toBe('ok');
-    expect(room.peers.has(stale.socket.id!)).toBe(true);
+    expect(room.hasPeer(stale.socket.id!)).toBe(true);
     await waitFor(() => (app.pool.stats().alive === 2 ? true : undefined), 10_000, 'the pool to be whole again');
   });
 });

@@ -1,10 +1,24 @@
+import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { routerMediaCodecs, type WorkerPool } from '../../media';
-import { alive, createTestPool, waitFor } from '../support/media';
+import { alive, createTestPool, freePortRun, portFree, waitFor } from '../support/media';
 
 let pool: WorkerPool | undefined;
-afterEach(() => pool?.close());
+const extraPools: WorkerPool[] = [];
+afterEach(() => {
+  pool?.close();
+  for (const p of extraPools.splice(0)) p.close();
+});
+
+/** What mediasoup itself reports for the worker's WebRtcServers: ids, sockets and transports. */
+async function serversOf(p: WorkerPool, index: number) {
+  const worker = p.workers[index]!;
+  const ids = (await worker.dump()).webRtcServerIds;
+  const server = p.webRtcServer(worker);
+  const dump = await server.dump();
+  return { ids, serverId: server.id, udp: dump.udpSockets, tcp: dump.tcpServers, transports: dump.webRtcTransportIds };
+}
 
 describe('WorkerPool', () => {
   it('starts one live worker process per slot', async () => {
@@ -54,5 +68,79 @@ describe('WorkerPool', () => {
     pool.close();
     await waitFor(() => (pids.every((pid) => !alive(pid)) ? true : undefined), 5000, 'worker processes to exit');
     expect(pool.stats().alive).toBe(0);
+  });
+
+  it('gives worker i one WebRtcServer on UDP and TCP port base + i, shared by all its WebRTC transports', async () => {
+    const base = await freePortRun(2);
+    pool = await createTestPool(2, { rtcPort: base });
+    expect(pool.ports().map(({ slot, udp, tcp }) => ({ slot, udp, tcp }))).toEqual([
+      { slot: 0, udp: base, tcp: base },
+      { slot: 1, udp: base + 1, tcp: base + 1 },
+    ]);
+    for (const i of [0, 1]) {
+      const s = await serversOf(pool, i);
+      expect(s.ids).toEqual([s.serverId]);
+      expect(s.udp).toEqual([{ ip: '127.0.0.1', port: base + i }]);
+      expect(s.tcp).toEqual([{ ip: '127.0.0.1', port: base + i }]);
+      expect(s.transports).toEqual([]);
+    }
+    // The ports are really held.
+    expect(await portFree(base)).toBe(false);
+    expect(await portFree(base + 1)).toBe(false);
+
+    // Three transports on worker 0, one port: every candidate is base, UDP and TCP.
+    const worker = pool.workers[0]!;
+    const router = await worker.createRouter({ mediaCodecs: routerMediaCodecs });
+    const webRtcServer = pool.webRtcServer(worker);
+    const transports = await Promise.all(
+      [1, 2, 3].map(() => router.createWebRtcTransport({ webRtcServer, enableUdp: true, enableTcp: true })),
+    );
+    for (const t of transports) {
+      expect(t.iceCandidates.map((c) => `${c.protocol}:${c.port}`).sort()).toEqual([`tcp:${base}`, `udp:${base}`]);
+    }
+    expect((await serversOf(pool, 0)).transports.sort()).toEqual(transports.map((t) => t.id).sort());
+    router.close();
+    expect((await serversOf(pool, 0)).transports).toEqual([]);
+  });
+
+  it("puts a replaced worker back on its slot's ports", async () => {
+    const base = await freePortRun(2);
+    pool = await createTestPool(2, { rtcPort: base });
+    const victim = pool.stats().workers[0]!.pid;
+    const replaced = once(pool, 'workerreplaced');
+    process.kill(victim, 'SIGKILL');
+    const [event] = (await replaced) as [{ slot: number; pid: number }];
+    expect(event.slot).toBe(0);
+    expect(pool.ports().find((p) => p.slot === 0)).toEqual({ slot: 0, pid: event.pid, udp: base, tcp: base });
+    const index = pool.workers.findIndex((w) => w.pid === event.pid);
+    const s = await serversOf(pool, index);
+    expect(s.udp).toEqual([{ ip: '127.0.0.1', port: base }]);
+    expect(s.tcp).toEqual([{ ip: '127.0.0.1', port: base }]);
+  });
+
+  it('with port 0 takes free ports from the internal range, so pools side by side never collide', async () => {
+    pool = await createTestPool(2);
+    extraPools.push(await createTestPool(2));
+    const ports = [...pool.ports(), ...extraPools[0]!.ports()].flatMap((p) => [`udp:${p.udp}`, `tcp:${p.tcp}`]);
+    expect(new Set(ports).size).toBe(8);
+    for (const p of [...pool.ports(), ...extraPools[0]!.ports()]) {
+      for (const port of [p.udp, p.tcp]) {
+        expect(port).toBeGreaterThanOrEqual(41000);
+        expect(port).toBeLessThanOrEqual(49999);
+      }
+    }
+  });
+
+  it("refuses to start when a worker's port is taken, naming the port, and leaves no worker behind", async () => {
+    const base = await freePortRun(2);
+    const squatter = createSocket('udp4');
+    await new Promise<void>((resolve) => squatter.bind(base + 1, '127.0.0.1', resolve));
+    try {
+      await expect(createTestPool(2, { rtcPort: base })).rejects.toThrow(new RegExp(`media worker 1 cannot listen .*port ${base + 1}`));
+      // Worker 0 started fine and was closed again: its port is free.
+      await waitFor(async () => ((await portFree(base)) ? true : undefined), 5000, 'worker 0 to let its port go');
+    } finally {
+      squatter.close();
+    }
   });
 });

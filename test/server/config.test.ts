@@ -25,6 +25,12 @@ describe('loadConfig', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ MEDIASOUP_LISTEN_IP: 'not-an-ip' }, 'MEDIASOUP_LISTEN_IP'],
     [{ RTC_MIN_PORT: '50000', RTC_MAX_PORT: '40000' }, 'RTC_MIN_PORT'],
+    [{ RTC_PORT: 'forty' }, 'RTC_PORT'],
+    [{ RTC_PORT: '80' }, 'RTC_PORT'],
+    [{ RTC_PORT: '65535', MEDIASOUP_WORKERS: '2' }, 'RTC_PORT'],
+    [{ RTC_PORT: '45000' }, 'RTC_PORT'],
+    [{ RTC_PORT: '8079', MEDIASOUP_WORKERS: '2' }, 'RTC_PORT'],
+    [{ RTC_CONNECT_TIMEOUT_MS: '5' }, 'RTC_CONNECT_TIMEOUT_MS'],
     [{ MEDIASOUP_WORKERS: '0' }, 'MEDIASOUP_WORKERS'],
     [{ PUBLIC_BASE_URL: 'not a url' }, 'PUBLIC_BASE_URL'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
@@ -32,6 +38,37 @@ describe('loadConfig', () => {
     const dir = await dataDir();
     expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(new RegExp(`\\b${variable}\\b`));
+  });
+
+  it('gives worker i the WebRTC port RTC_PORT + i: 40000 by default, free ports when PORT is 0, and says why a base does not fit', async () => {
+    const dir = await dataDir();
+    expect(loadConfig({ DATA_DIR: dir }).mediasoup).toMatchObject({
+      rtcPort: 40000,
+      rtcMinPort: 41000,
+      rtcMaxPort: 49999,
+      connectTimeoutMs: 30_000,
+    });
+    // Instances on an ephemeral HTTP port (tests side by side) take free WebRTC ports too, unless told otherwise.
+    expect(loadConfig({ DATA_DIR: dir, PORT: '0' }).mediasoup.rtcPort).toBe(0);
+    expect(loadConfig({ DATA_DIR: dir, PORT: '0', RTC_PORT: '30000' }).mediasoup.rtcPort).toBe(30000);
+    expect(loadConfig({ DATA_DIR: dir, RTC_PORT: '0' }).mediasoup.rtcPort).toBe(0);
+    expect(loadConfig({ DATA_DIR: dir, RTC_CONNECT_TIMEOUT_MS: '1500' }).mediasoup.connectTimeoutMs).toBe(1500);
+
+    const messageFor = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig({ DATA_DIR: dir, ...env });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(messageFor({ RTC_PORT: '45000', MEDIASOUP_WORKERS: '4' })).toMatch(
+      /RTC_PORT: ports 45000-45003 \(one per media worker\) overlap RTC_MIN_PORT-RTC_MAX_PORT \(41000-49999\)/,
+    );
+    expect(messageFor({ RTC_PORT: '65534', MEDIASOUP_WORKERS: '4' })).toMatch(/RTC_PORT: .*65534-65537 for 4 workers passes 65535/);
+    expect(messageFor({ RTC_PORT: '8079', MEDIASOUP_WORKERS: '2' })).toMatch(/RTC_PORT: ports 8079-8080 .* include PORT 8080/);
+    // The internal range may move out of the way instead.
+    expect(messageFor({ RTC_PORT: '45000', MEDIASOUP_WORKERS: '4', RTC_MIN_PORT: '46000' })).toBe('accepted');
   });
 
   it('generates a development JWT secret once and keeps it under the data dir', async () => {

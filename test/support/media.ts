@@ -1,15 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { createLogger } from '../../server/logger';
 import { WorkerPool } from '../../media';
 
 export const silentLogger = createLogger('silent');
 
-export function createTestPool(size: number): Promise<WorkerPool> {
+/** A pool on loopback; WebRTC ports free ones (rtcPort 0) unless the test names a base port. */
+export function createTestPool(size: number, opts: { rtcPort?: number } = {}): Promise<WorkerPool> {
   return WorkerPool.create({
     size,
     listenIp: '127.0.0.1',
-    rtcMinPort: 40000,
+    rtcPort: opts.rtcPort ?? 0,
+    rtcMinPort: 41000,
     rtcMaxPort: 49999,
     logger: silentLogger,
   });
@@ -171,4 +174,33 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether UDP and TCP can both bind this port on loopback right now. */
+export async function portFree(port: number): Promise<boolean> {
+  const udp = await new Promise<boolean>((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => resolve(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+  if (!udp) return false;
+  return new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A base port whose `count` ports are free for UDP and TCP, below the
+ * kernel's ephemeral range and outside the internal range the test pools use.
+ */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new Error(`no run of ${count} free ports`);
 }

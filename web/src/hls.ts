@@ -17,12 +17,13 @@ export function hlsSupported(video: HTMLVideoElement): boolean {
 
 /**
  * Attaches a playlist to a video. `startAt` (seconds) starts a recording there;
- * `onFatal` hears an error hls.js could not recover from.
+ * `onFatal` hears an error hls.js could not recover from, as hls.js's detail code
+ * (manifestLoadError, bufferAppendError…), which the page turns into its own text.
  */
 export function attachHls(
   video: HTMLVideoElement,
   url: string,
-  opts: { live: boolean; startAt?: number; onFatal?: (message: string) => void },
+  opts: { live: boolean; startAt?: number; onFatal?: (code: string) => void },
 ): HlsPlayer {
   if (Hls.isSupported()) {
     const hls = new Hls({
@@ -31,10 +32,13 @@ export function attachHls(
     });
     let mediaRecoveries = 0;
     hls.on(Hls.Events.ERROR, (_event, data) => {
+      // In the console for diagnosis (the browser tests print it when they fail): a stall
+      // or a recovery explains a player that stopped.
+      console.warn(`[hls] ${data.type}: ${data.details}${data.fatal ? ' (fatal)' : ''}`);
       if (!data.fatal) return;
       if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 3) return hls.recoverMediaError();
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR && data.details !== Hls.ErrorDetails.MANIFEST_LOAD_ERROR) return hls.startLoad();
-      opts.onFatal?.(`${data.type}: ${data.details}`);
+      opts.onFatal?.(data.details);
     });
     hls.loadSource(url);
     hls.attachMedia(video);

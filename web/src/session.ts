@@ -1,4 +1,6 @@
-import { sessionView, type SessionView } from '../../server/protocol/accounts';
+import { signal } from '@preact/signals';
+import { sessionView, userView, type SessionView } from '../../server/protocol/accounts';
+import { request, setTokenSource } from './kit/api';
 
 // The signed-in session lives in sessionStorage (one tab, gone when it closes).
 // Pages also accept #token=<access JWT>, which tests and links from other tools use.
@@ -11,14 +13,11 @@ interface Stored {
   displayName?: string;
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/** Who is signed in, for the pages to render from; null when signed out. */
+export interface Who {
+  userId: string | null;
+  displayName: string | undefined;
+  roles: string[];
 }
 
 function read(): Stored | null {
@@ -30,9 +29,33 @@ function read(): Stored | null {
   }
 }
 
+/** The access token's claims, unverified: only to know when it expires and whose it is. */
+function claims(token: string): { exp?: number; sub?: string; roles?: string[] } {
+  try {
+    const part = token.split('.')[1] ?? '';
+    return JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number; sub?: string; roles?: string[] };
+  } catch {
+    return {};
+  }
+}
+
+function whoOf(s: Stored | null): Who | null {
+  if (!s) return null;
+  const c = claims(s.accessToken);
+  return { userId: c.sub ?? null, displayName: s.displayName, roles: c.roles ?? [] };
+}
+
+/** The session as the pages see it: reading it in a component re-renders that component on sign-in and sign-out. */
+export const who = signal<Who | null>(whoOf(read()));
+
 function write(s: Stored | null): void {
-  if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
-  else sessionStorage.removeItem(KEY);
+  try {
+    if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
+    else sessionStorage.removeItem(KEY);
+  } catch {
+    // Storage blocked: the session lasts as long as the page.
+  }
+  who.value = whoOf(s);
 }
 
 /** Takes #token=… into the session and removes it from the address bar. */
@@ -48,53 +71,37 @@ export function hasSession(): boolean {
   return read() !== null;
 }
 
-export function displayName(): string | undefined {
-  return read()?.displayName;
-}
-
-/** The access token's claims, unverified: only to know when it expires and whose it is. */
-function claims(token: string): { exp?: number; sub?: string; roles?: string[] } {
-  try {
-    const part = token.split('.')[1] ?? '';
-    return JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: number; sub?: string; roles?: string[] };
-  } catch {
-    return {};
-  }
-}
-
-export function userId(): string | null {
-  const s = read();
-  return (s && claims(s.accessToken).sub) || null;
-}
-
-export function isAdmin(): boolean {
-  const s = read();
-  return (s && claims(s.accessToken).roles?.includes('admin')) ?? false;
-}
-
 function store(view: SessionView): void {
   write({ accessToken: view.accessToken, refreshToken: view.refreshToken, displayName: view.user.displayName });
 }
 
-let refreshing: Promise<void> | undefined;
+let refreshing: Promise<boolean> | undefined;
+
+/** Trades the refresh token for new tokens (one trade at a time); false when there is none or it is refused. */
+function refresh(): Promise<boolean> {
+  const s = read();
+  if (!s?.refreshToken) return Promise.resolve(false);
+  refreshing ??= request('POST', '/auth/refresh', { refreshToken: s.refreshToken }, null)
+    .then((answer) => {
+      store(sessionView.parse(answer));
+      return true;
+    })
+    // A refused refresh leaves the old token: the server then says what is wrong.
+    .catch(() => false)
+    .finally(() => (refreshing = undefined));
+  return refreshing;
+}
 
 /** A current access token, refreshed first when it is about to expire and we can; null when signed out. */
 export async function accessToken(): Promise<string | null> {
   const s = read();
   if (!s) return null;
   const exp = claims(s.accessToken).exp;
-  if (s.refreshToken && exp !== undefined && exp * 1000 - Date.now() < 60_000) {
-    refreshing ??= (async () => {
-      try {
-        store(sessionView.parse(await request('POST', '/auth/refresh', { refreshToken: s.refreshToken }, null)));
-      } catch {
-        // A refused refresh leaves the old token: the server then says what is wrong.
-      }
-    })().finally(() => (refreshing = undefined));
-    await refreshing;
-  }
+  if (s.refreshToken && exp !== undefined && exp * 1000 - Date.now() < 60_000) await refresh();
   return read()?.accessToken ?? null;
 }
+
+setTokenSource({ token: accessToken, refreshNow: refresh });
 
 export async function signIn(email: string, password: string): Promise<void> {
   store(sessionView.parse(await request('POST', '/auth/login', { email, password }, null)));
@@ -106,20 +113,19 @@ export async function signOut(): Promise<void> {
   if (s?.refreshToken) await request('POST', '/auth/logout', { refreshToken: s.refreshToken }, null).catch(() => undefined);
 }
 
-async function request(method: string, path: string, body: unknown, token: string | null): Promise<unknown> {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const parsed: unknown = res.headers.get('content-type')?.includes('application/json') ? await res.json() : undefined;
-  if (!res.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, error?.code ?? `http_${res.status}`, error?.message ?? res.statusText);
+/**
+ * A session taken from #token= knows no name: ask the server once, so the header
+ * can say who is signed in. Any failure changes nothing (the token may lack the grant).
+ */
+export async function completeProfile(): Promise<void> {
+  const s = read();
+  if (!s || s.displayName !== undefined) return;
+  const token = await accessToken();
+  try {
+    const me = userView.parse(await request('GET', '/me', undefined, token));
+    const now = read();
+    if (now?.accessToken === s.accessToken) write({ ...now, displayName: me.displayName });
+  } catch {
+    // The header then shows no name; nothing else depends on it.
   }
-  return parsed;
-}
-
-/** A call to /api/v1 as the signed-in user (or anonymously). */
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  return (await request(method, path, body, await accessToken())) as T;
 }

@@ -1,0 +1,84 @@
+import type { JSX } from 'preact';
+import { ErrorBoundary, lazy, LocationProvider, Route, Router } from 'preact-iso';
+// exec is the router's own path matcher, exported apart from the package's index.
+import { exec } from 'preact-iso/router';
+import { errorText } from './kit/errors';
+import { loadNamespace, t } from './kit/i18n';
+import { Shell, useTitle } from './kit/shell';
+import { toast } from './kit/toast';
+import type { Namespace } from './locales/resources';
+
+// The single-page app: one router, each page a chunk of its own that loads with its
+// area's texts. To add a page: a component under pages/ as the default export, and a
+// line in `routes` with its path and namespace.
+
+/** A page: the default export of a module under pages/, given the route's parameters as props. */
+type Page = (props: { id: string }) => JSX.Element;
+
+/** A page's code and its area's texts, fetched together. */
+function page(load: () => Promise<{ default: Page }>, ns: Namespace) {
+  return lazy(() => Promise.all([load(), loadNamespace(ns)]).then(([m]) => m.default));
+}
+
+export const routes: Array<{ path: string; component: ReturnType<typeof page> }> = [
+  { path: '/', component: page(() => import('./pages/home'), 'portal') },
+  { path: '/seminars/:id', component: page(() => import('./pages/seminar'), 'portal') },
+  { path: '/watch/:id', component: page(() => import('./pages/watch'), 'room') },
+  { path: '/studio/:id', component: page(() => import('./pages/studio'), 'room') },
+  { path: '/replay/:id', component: page(() => import('./pages/replay'), 'room') },
+];
+
+/** Starts fetching the page for a path before the app first renders. */
+export function preloadRoute(path: string): void {
+  void routes.find((r) => exec(path, r.path))?.component.preload();
+}
+
+/**
+ * The addresses of the former multi-page front end (/watch.html?seminar=X and the
+ * like), as their new routes; null for any other address.
+ */
+export function legacyRedirect(loc: { pathname: string; search: string }): string | null {
+  const legacy = /^\/(index|watch|studio|replay)\.html$/.exec(loc.pathname);
+  if (!legacy) return null;
+  const query = new URLSearchParams(loc.search);
+  const seminar = query.get('seminar');
+  query.delete('seminar');
+  const rest = query.size > 0 ? `?${query.toString()}` : '';
+  if (legacy[1] === 'index' || !seminar) return `/${rest}`;
+  return `/${legacy[1]}/${encodeURIComponent(seminar)}${rest}`;
+}
+
+function NotFound() {
+  useTitle(t('notFound.title'));
+  return (
+    <div class="page narrow">
+      <h1>{t('notFound.title')}</h1>
+      <p>{t('notFound.text')}</p>
+      <p>
+        <a href="/">{t('notFound.home')}</a>
+      </p>
+    </div>
+  );
+}
+
+/** After a client-side navigation, focus moves to the new page's content, as a page load would. */
+function focusMain(): void {
+  document.getElementById('main')?.focus({ preventScroll: true });
+}
+
+export function App() {
+  return (
+    <LocationProvider>
+      <Shell>
+        <ErrorBoundary onError={(err) => toast(errorText(err))}>
+          <Router onRouteChange={focusMain}>
+            {[
+              ...routes.map((r) => <Route key={r.path} path={r.path} component={r.component} />),
+              <Route key="404" default component={NotFound} />,
+            ]}
+          </Router>
+        </ErrorBoundary>
+      </Shell>
+    </LocationProvider>
+  );
+}

@@ -1,0 +1,100 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { signOut, who } from '../session';
+import { lang, setLang, t } from './i18n';
+import { Announcements } from './toast';
+
+// The frame around every route: a skip link, the header (app name, navigation,
+// the notifications badge's place, who is signed in, the language toggle), the
+// main landmark the routes render into, and the announcement regions.
+
+/** Sets the document's title while a page is shown: "<page> — Лектерн". */
+export function useTitle(title: string | undefined): void {
+  const app = t('app.name');
+  useEffect(() => {
+    document.title = title ? `${title} — ${app}` : app;
+  }, [title, app]);
+}
+
+/** A path with its query, to come back to after signing in. */
+export function signInHref(back: string): string {
+  return `/?next=${encodeURIComponent(back)}`;
+}
+
+function LanguageToggle() {
+  const other = lang.value === 'ru' ? 'en' : 'ru';
+  return (
+    <button type="button" class="link lang-toggle" lang={other} data-testid="lang" onClick={() => void setLang(other)}>
+      {t('lang.other')}
+    </button>
+  );
+}
+
+/**
+ * Where the notifications badge goes (the portal's inbox, issue #12): the header keeps
+ * a place for it so that adding it changes no layout.
+ */
+function NotificationsSlot() {
+  return null;
+}
+
+function Account() {
+  const { path, url, route } = useLocation();
+  const me = who.value;
+  if (!me) {
+    // The home page has the sign-in form itself.
+    return path === '/' ? null : <a href={signInHref(url)}>{t('auth.signIn')}</a>;
+  }
+  const name = me.displayName;
+  return (
+    <div class="account">
+      {name && (
+        <span class="account-name" title={t('auth.signedInAs', { name })}>
+          {name}
+        </span>
+      )}
+      <button
+        type="button"
+        class="link"
+        data-testid="sign-out"
+        onClick={() => {
+          void signOut().then(() => {
+            if (path !== '/') route('/');
+          });
+        }}
+      >
+        {t('auth.signOut')}
+      </button>
+    </div>
+  );
+}
+
+export function Shell({ children }: { children: ComponentChildren }) {
+  const { path } = useLocation();
+  return (
+    <div class="app">
+      <a class="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <header class="app-header">
+        <a class="brand" href="/">
+          {t('app.name')}
+        </a>
+        <nav aria-label={t('nav.main')} class="app-nav">
+          <a href="/" aria-current={path === '/' ? 'page' : undefined}>
+            {t('nav.seminars')}
+          </a>
+        </nav>
+        <span class="spacer" />
+        <NotificationsSlot />
+        <Account />
+        <LanguageToggle />
+      </header>
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+      <Announcements />
+    </div>
+  );
+}

@@ -1,0 +1,137 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { ActionButton } from '../kit/button';
+import { errorText } from '../kit/errors';
+import { t } from '../kit/i18n';
+import { signInHref, useTitle } from '../kit/shell';
+import { who } from '../session';
+import { ChatQa } from './chat-qa';
+import { RoomHeader, statusText } from './room-header';
+import { WatchRoom } from './watch-room';
+import '../styles/room.css';
+
+// The viewer's page: the lecturer's camera (or the screen, with the camera in a
+// corner), their voice, chat, Q&A with votes, a raised hand, and a clear state
+// while connecting, reconnecting and after the end.
+
+function overlayText(room: WatchRoom | null): string {
+  const s = room?.connection ?? { name: 'connecting' as const };
+  switch (s.name) {
+    case 'connecting':
+    case 'reconnecting':
+    case 'ended':
+    case 'removed':
+      return t(`room:state.${s.name}`);
+    case 'failed':
+      if (s.error.code === 'seats_full') return room?.hls ? '' : t('room:watch.seatsFull');
+      return s.error.code === 'not_registered' || s.error.code === 'unauthorized'
+        ? errorText(s.error)
+        : t('room:state.failed', { reason: errorText(s.error) });
+    case 'joined': {
+      if (room?.join?.seminar.status !== 'live') return t('room:state.waiting');
+      if (!room.main) return t('room:watch.noVideo');
+      return room.main.info.paused ? t('room:watch.paused') : '';
+    }
+  }
+}
+
+function WatchPage({ id }: { id: string }) {
+  const main = useRef<HTMLVideoElement>(null);
+  const pip = useRef<HTMLVideoElement>(null);
+  const audio = useRef<HTMLAudioElement>(null);
+  const [room, setRoom] = useState<WatchRoom | null>(null);
+  const { url } = useLocation();
+  useEffect(() => {
+    const r = new WatchRoom(id, { main: main.current!, pip: pip.current!, audio: audio.current! });
+    setRoom(r);
+    return () => r.close();
+  }, [id]);
+  void room?.version.value;
+
+  const s = room?.connection ?? { name: 'connecting' as const };
+  const status = room?.join?.seminar.status ?? '';
+  const title = room?.join?.seminar.title ?? room?.hlsTitle ?? t('app.name');
+  useTitle(room?.join?.seminar.title ?? room?.hlsTitle);
+  const overlay = overlayText(room);
+  const signedIn = who.value !== null && room?.join?.canChat === true;
+  const mainSub = room?.main;
+  const mainLabel = room?.hls
+    ? t('room:watch.hls')
+    : mainSub
+      ? t(mainSub.info.source === 'screen' ? 'room:watch.screen' : 'room:watch.camera')
+      : '';
+  const unauthorized = s.name === 'failed' && s.error.code === 'unauthorized';
+
+  return (
+    <div class="room">
+      <RoomHeader title={title} badge={statusText(status)} badgeClass={status}>
+        <span class="spacer" />
+        <span id="viewers" class="viewers" data-testid="viewers">
+          {s.name === 'joined' ? t('room:viewers', { count: room?.viewers ?? 0 }) : ''}
+        </span>
+      </RoomHeader>
+      <div class="layout">
+        <section class="stage" aria-label={t('room:watch.video')}>
+          <div class="videos">
+            <div id="main-tile" class={`tile main${mainSub?.info.paused ? ' paused' : ''}`} data-source={mainSub?.info.source ?? ''}>
+              <video id="main-video" ref={main} muted autoplay playsInline />
+              <span id="main-label" class="label">
+                {mainLabel}
+              </span>
+            </div>
+            <div id="pip-tile" class={`tile pip${room?.pip?.info.paused ? ' paused' : ''}`} hidden={!room?.pip}>
+              <video id="pip-video" ref={pip} muted autoplay playsInline />
+              <span class="label">{t('room:watch.camera')}</span>
+            </div>
+            <audio id="audio" ref={audio} autoplay />
+            <div id="state" class="overlay" data-testid="state" data-state={s.name} hidden={overlay === ''} role="status">
+              {overlay}
+              {unauthorized && (
+                <>
+                  {' '}
+                  <a href={signInHref(url)}>{t('auth.title')}</a>
+                </>
+              )}
+            </div>
+          </div>
+          <div class="controls">
+            <ActionButton
+              id="unmute"
+              class="primary"
+              data-testid="unmute"
+              hidden={!room?.needsUnmute || (s.name !== 'joined' && !room.hls)}
+              run={() => room!.unmute()}
+            >
+              {t('room:watch.unmute')}
+            </ActionButton>
+            <ActionButton
+              id="raise-hand"
+              data-testid="raise-hand"
+              hidden={!signedIn || s.name !== 'joined'}
+              aria-pressed={room?.handRaised ?? false}
+              run={() => room!.toggleHand()}
+            >
+              {t(room?.handRaised ? 'room:watch.lowerHand' : 'room:watch.raiseHand')}
+            </ActionButton>
+            <ActionButton
+              id="register"
+              class="primary"
+              data-testid="register"
+              hidden={!(s.name === 'failed' && s.error.code === 'not_registered' && who.value !== null)}
+              run={() => room!.register()}
+            >
+              {t('room:watch.register')}
+            </ActionButton>
+          </div>
+        </section>
+        <aside id="side" class="side" aria-label={`${t('room:chat.title')}, ${t('room:qa.title')}`}>
+          <ChatQa store={room?.panel ?? null} />
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+export default function Watch({ id }: { id: string }) {
+  return <WatchPage key={id} id={id} />;
+}
