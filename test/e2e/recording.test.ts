@@ -266,13 +266,16 @@ describe('the recording of a seminar run in the browser', () => {
     });
     const session = () => (Date.now() - liveStartedAt) / 1000;
 
-    // What the lecturer's browser sends on its top layer, sampled all along.
+    // What the lecturer's browser sends on its top layer, sampled all along. The top layer is
+    // the last encoding (rids sort in encoding order), not the widest at the moment: under load
+    // Chromium scales layers down, and counting one layer's frames now and another's later
+    // compares nothing.
     const top: Array<{ t: number; frames: number; size: string }> = [];
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         const camera = (await hook<any[]>(studio, 'stats').catch(() => [])).find((s) => s.source === 'camera');
-        const layer = camera?.layers?.slice().sort((a: any, b: any) => b.frameWidth - a.frameWidth)[0];
+        const layer = camera?.layers?.at(-1);
         if (layer) top.push({ t: session(), frames: layer.frames, size: `${layer.frameWidth}x${layer.frameHeight}` });
         await sleep(250);
       }
@@ -353,9 +356,12 @@ describe('the recording of a seminar run in the browser', () => {
         `(${((100 * recorded) / sent).toFixed(1)} %), longest gap ${(Math.max(...gaps) * 1000).toFixed(0)} ms`,
     );
     expect(recorded / sent).toBeGreaterThanOrEqual(0.95);
-    // Sound throughout, across every switch (a guest coming and going).
+    // Sound throughout, across every switch (a guest coming and going): no segment's worth
+    // without it. Under heavy load (a load average of 16 on 2 cores) holes of 0.35-0.52 s in
+    // picture and sound together were seen inside one ffmpeg run, away from any switch.
     const silence = await longestSilenceGap(all, topFrom, liveSeconds - 0.5);
     console.log(`recording: longest stretch without sound ${(silence * 1000).toFixed(0)} ms`);
+    expect(silence).toBeLessThan(1);
 
     // The session's length: the playlist, the API and the media itself.
     const probe = JSON.parse(
