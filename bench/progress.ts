@@ -9,6 +9,9 @@
 //   as answered for every scenario, then heartbeats paced at half the hello-world GET rate;
 // - FerretDB: its own process, started by Lectern.
 // Each scenario gets a warm-up, then a measured run with the same connections and duration.
+// Then BENCH_ROUNDS short rounds of GET, heartbeats and paced heartbeats back to back: on a
+// machine shared with other work the long runs above may meet different load, while the three
+// scenarios of one round meet the same; the target is judged on the rounds' medians.
 // Server CPU per request is printed beside req/s: on a shared 2-core machine it moves far less.
 // After the heartbeat run every learner sends one last heartbeat (the player's pagehide beacon),
 // Lectern is stopped at once (stop() flushes the buffer), started again on the same data, and
@@ -43,6 +46,14 @@ const settings = {
   connections: intEnv('BENCH_CONNECTIONS', 50),
   durationSeconds: intEnv('BENCH_DURATION', 10),
   warmupSeconds: intEnv('BENCH_WARMUP', 3),
+  /**
+   * Rounds of hello-world GET, heartbeats as fast as answered and heartbeats paced at 50 % of that
+   * round's GET rate, back to back: neighbours in time share the machine's other load, so each
+   * round's ratio is fair even when the long runs above it met different load. The target is judged
+   * on the rounds' medians.
+   */
+  rounds: intEnv('BENCH_ROUNDS', 5),
+  roundSeconds: intEnv('BENCH_ROUND_SECONDS', 4),
   /** Profile the server side of the heartbeat run (numbers of that run are then not comparable). */
   profile: process.env.BENCH_PROFILE === '1',
   target: { minRatio: 0.5, maxP99Ms: 50 },
@@ -120,9 +131,9 @@ async function seed(base: string): Promise<{ learners: Learner[]; contentIds: st
 // --- the bare Express baseline ------------------------------------------------------------
 
 /**
- * GET /hello answers "Hello World!"; POST /hello parses the JSON body as Lectern's API does and
- * answers as the heartbeat route does. The same GET without Express, on node:http alone, is the
- * floor: Lectern's API is served on node:http (server/http/api.ts), so it is measured too.
+ * GET /hello answers "Hello World!" (the baseline the target is against); POST /hello parses the
+ * JSON body with express.json as Lectern's API does and answers as the heartbeat route does. The
+ * same GET on node:http alone, without Express, is shown for context: the floor under any framework.
  */
 async function startHelloWorld(): Promise<{ url: string; bareUrl: string; close(): Promise<void> }> {
   const app = express();
@@ -248,6 +259,15 @@ interface ScenarioResult extends RunSummary {
   progressFlushes?: FlushStats;
 }
 
+/** One round: a GET, heartbeats as fast as answered, and heartbeats paced at 50 % of that GET rate. */
+interface Round {
+  get: ScenarioResult;
+  hb: ScenarioResult;
+  rate: number;
+  /** Absent when the heartbeat capacity of the round was already below the rate. */
+  paced?: ScenarioResult;
+}
+
 interface FlushStats {
   flushes: number;
   recordsWritten: number;
@@ -325,8 +345,15 @@ async function measure(
   loadgen: Loadgen,
   scenario: string,
   target: Target,
-  opts: { dbPid?: number; profile?: boolean; progress?: ReturnType<typeof instrumentProgress>; warmup?: boolean } = {},
+  opts: {
+    dbPid?: number;
+    profile?: boolean;
+    progress?: ReturnType<typeof instrumentProgress>;
+    warmup?: boolean;
+    durationSeconds?: number;
+  } = {},
 ): Promise<ScenarioResult & { profile?: ProfileSummary }> {
+  const durationSeconds = opts.durationSeconds ?? settings.durationSeconds;
   if (opts.warmup !== false) {
     log(`${scenario}: warm-up ${settings.warmupSeconds} s`);
     await loadgen.run(`${scenario} (warm-up)`, target, settings.warmupSeconds);
@@ -334,7 +361,7 @@ async function measure(
   // Let buffered heartbeats reach the database before measuring.
   await new Promise((r) => setTimeout(r, 1500));
   log(
-    `${scenario}: measuring ${settings.durationSeconds} s, ${settings.connections} connections${'rate' in target && target.rate ? `, paced at ${target.rate} req/s` : ''}`,
+    `${scenario}: measuring ${durationSeconds} s, ${settings.connections} connections${'rate' in target && target.rate ? `, paced at ${target.rate} req/s` : ''}`,
   );
   opts.progress?.reset();
   const eld = monitorEventLoopDelay({ resolution: 1 });
@@ -344,7 +371,7 @@ async function measure(
   const lg0 = processCpuSeconds(loadgen.pid);
   const t0 = performance.now();
   eld.enable();
-  const summary = await loadgen.run(scenario, target, settings.durationSeconds);
+  const summary = await loadgen.run(scenario, target, durationSeconds);
   eld.disable();
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -512,6 +539,30 @@ export async function run(): Promise<void> {
       log(`${PACED}: skipped, heartbeat capacity ${Math.round(capacity)} req/s is below ${halfRate} req/s`);
     }
 
+    const rounds: Round[] = [];
+    for (let i = 1; i <= settings.rounds; i++) {
+      const short = { warmup: false, durationSeconds: settings.roundSeconds };
+      const hbOpts = { ...short, ...(dbPid !== undefined ? { dbPid } : {}), progress: progressStats };
+      const get = await measure(loadgen, `round ${i}: hello-world GET`, { kind: 'get', url: hello.url, path: '/hello' }, short);
+      const hb = await measure(
+        loadgen,
+        `round ${i}: progress heartbeats`,
+        { kind: 'heartbeats', url: app.url, path: HEARTBEAT_PATH, track: true },
+        hbOpts,
+      );
+      const rate = Math.max(1, Math.round(get.reqPerSec * settings.target.minRatio));
+      const paced =
+        hb.reqPerSec >= rate
+          ? await measure(
+              loadgen,
+              `round ${i}: ${PACED}`,
+              { kind: 'heartbeats', url: app.url, path: HEARTBEAT_PATH, track: true, rate },
+              hbOpts,
+            )
+          : undefined;
+      rounds.push({ get, hb, rate, ...(paced ? { paced } : {}) });
+    }
+
     // The player's last heartbeat on pagehide, then an immediate stop: these live only in the buffer.
     const states = await loadgen.state();
     const finals = states.map((s) => nextHeartbeat(s));
@@ -569,7 +620,7 @@ export async function run(): Promise<void> {
     await restarted.stop();
     restarted = undefined;
 
-    await report(results, loss, before);
+    await report(results, rounds, loss, before);
     if (!loss.ok) process.exitCode = 1;
   } finally {
     loadgen.close();
@@ -580,8 +631,20 @@ export async function run(): Promise<void> {
   }
 }
 
+/** Whether a paced run answered (nearly) everything due, all with 2xx. */
+function keptUp(paced: ScenarioResult | undefined, seconds: number): paced is ScenarioResult {
+  return paced !== undefined && paced.requests >= 0.97 * (paced.requestedRate ?? 0) * seconds && paced.non2xx === 0 && paced.errors === 0;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 async function report(
   results: Array<ScenarioResult & { profile?: ProfileSummary }>,
+  rounds: Round[],
   loss: LossCheck,
   before: { busyPercent: number | undefined; loadAverage: number },
 ): Promise<void> {
@@ -595,13 +658,15 @@ async function report(
   const ratio = hb.reqPerSec / get.reqPerSec;
   const ratioBare = hb.reqPerSec / bare.reqPerSec;
   const ratioPost = hb.reqPerSec / post.reqPerSec;
+  const cpuRatio = get.serverCpuMicrosPerRequest / Math.max(1, hb.serverCpuMicrosPerRequest);
   const halfRate = Math.max(1, Math.round(get.reqPerSec * settings.target.minRatio));
-  const pacedKeptUp =
-    paced !== undefined &&
-    paced.requests >= 0.97 * (paced.requestedRate ?? 0) * settings.durationSeconds &&
-    paced.non2xx === 0 &&
-    paced.errors === 0;
-  const met = ratio >= settings.target.minRatio && pacedKeptUp && paced.latencyMs.p99 <= settings.target.maxP99Ms;
+  const pacedKeptUp = keptUp(paced, settings.durationSeconds);
+  // The verdict comes from the rounds: a paced round that fell behind, or was skipped, counts as an unbounded p99.
+  const roundRatios = rounds.map((r) => r.hb.reqPerSec / r.get.reqPerSec);
+  const roundP99s = rounds.map((r) => (keptUp(r.paced, settings.roundSeconds) ? r.paced.latencyMs.p99 : Infinity));
+  const medianRatio = rounds.length ? median(roundRatios) : ratio;
+  const medianP99 = rounds.length ? median(roundP99s) : pacedKeptUp ? paced.latencyMs.p99 : Infinity;
+  const met = medianRatio >= settings.target.minRatio && medianP99 <= settings.target.maxP99Ms;
 
   const lines = [
     `| scenario | req/s | p50 ms | p99 ms | vs hello GET | server CPU µs/req | CPU cores: server / FerretDB / autocannon | load avg |`,
@@ -615,8 +680,27 @@ async function report(
     `Heartbeat throughput, as fast as answered: **${(ratio * 100).toFixed(0)} %** of hello-world GET (${(ratioPost * 100).toFixed(0)} % of hello-world POST), p99 ${hb.latencyMs.p99} ms. ` +
       (paced
         ? `Paced at ${paced.requestedRate} req/s (50 % of hello-world GET): ${Math.round(paced.reqPerSec)} req/s answered, **p99 ${paced.latencyMs.p99} ms**. `
-        : `Paced run at ${halfRate} req/s (50 % of hello-world GET) skipped: the heartbeat capacity above is below it. `) +
-      `Target (≥ ${settings.target.minRatio * 100} % of hello-world throughput, p99 ≤ ${settings.target.maxP99Ms} ms at that rate): **${met ? 'met' : 'missed'}**.`,
+        : `Paced run at ${halfRate} req/s (50 % of hello-world GET) skipped: the heartbeat capacity above is below it.`),
+    '',
+    `Interleaved rounds (${settings.roundSeconds} s each, back to back, so each round's scenarios share the same moment's load):`,
+    '',
+    `| round | hello GET req/s | heartbeats req/s | ratio | paced at | answered | paced p50 ms | paced p99 ms | load avg |`,
+    `|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    ...rounds.map(
+      (r, i) =>
+        `| ${i + 1} | ${Math.round(r.get.reqPerSec)} | ${Math.round(r.hb.reqPerSec)} | ${(roundRatios[i]! * 100).toFixed(0)} % | ${r.rate} | ` +
+        (r.paced
+          ? `${Math.round(r.paced.reqPerSec)}${keptUp(r.paced, settings.roundSeconds) ? '' : ' (fell behind)'} | ${r.paced.latencyMs.p50} | ${r.paced.latencyMs.p99}`
+          : 'skipped: capacity below it | – | –') +
+        ` | ${r.hb.loadAverage.toFixed(2)} |`,
+    ),
+    '',
+    `Median over the rounds: heartbeats at **${(medianRatio * 100).toFixed(0)} %** of hello-world GET, paced p99 **${Number.isFinite(medianP99) ? `${medianP99} ms` : 'unbounded (fell behind)'}**. ` +
+      `Target (≥ ${settings.target.minRatio * 100} % of hello-world throughput, p99 ≤ ${settings.target.maxP99Ms} ms at that rate, medians of the rounds): **${met ? 'met' : 'missed'}**.`,
+    '',
+    // req/s follows whatever else the shared cores run at that moment; CPU per request far less.
+    `By server CPU per request, a heartbeat costs ${(hb.serverCpuMicrosPerRequest / get.serverCpuMicrosPerRequest).toFixed(2)}× a hello-world GET ` +
+      `(${hb.serverCpuMicrosPerRequest} against ${get.serverCpuMicrosPerRequest} µs): **${(cpuRatio * 100).toFixed(0)} %** of its throughput when both are bound by the server's CPU.`,
     '',
     `- Machine: ${m.nproc} cores (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}`,
     `- Other work on the machine just before the run: cores ${before.busyPercent ?? '?'} % busy, load average ${before.loadAverage} (the figures share the machine with it)`,
@@ -664,8 +748,22 @@ async function report(
     database: 'FerretDB 1.24.2 embedded on SQLite',
     settings,
     results,
-    ratio: { vsHelloGet: round(ratio, 3), vsHelloPost: round(ratioPost, 3), vsBareNodeGet: round(ratioBare, 3) },
-    target: { ...settings.target, pacedRate: halfRate, pacedP99Ms: paced?.latencyMs.p99 ?? null, pacedKeptUp, met },
+    ratio: {
+      vsHelloGet: round(ratio, 3),
+      vsHelloPost: round(ratioPost, 3),
+      vsBareNodeGet: round(ratioBare, 3),
+      byServerCpuVsHelloGet: round(cpuRatio, 3),
+    },
+    rounds,
+    target: {
+      ...settings.target,
+      pacedRate: halfRate,
+      pacedP99Ms: paced?.latencyMs.p99 ?? null,
+      pacedKeptUp,
+      medianRoundRatio: round(medianRatio, 3),
+      medianRoundPacedP99Ms: Number.isFinite(medianP99) ? medianP99 : null,
+      met,
+    },
     noHeartbeatLost: loss,
     table,
   };

@@ -3,10 +3,36 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ip = z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address');
+/**
+ * Express's `trust proxy`: true or false, a hop count, or a comma-separated list of addresses,
+ * subnets and the names loopback, linklocal and uniquelocal; checked as Express will compile it.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v, ctx): boolean | number | string[] => {
+    if (v === '') return ['loopback'];
+    if (v === 'true' || v === 'false') return v === 'true';
+    if (/^\d+$/.test(v)) return Number(v);
+    const list = v.split(',').map((e) => e.trim());
+    try {
+      if (list.some((e) => e === '')) throw new Error('an empty entry');
+      proxyaddr.compile(list);
+      return list;
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be true, false, a hop count, or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal (${(err as Error).message})`,
+      });
+      return z.NEVER;
+    }
+  });
+
 const optionalText = z
   .string()
   .optional()
@@ -20,6 +46,7 @@ const envSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: port.default(8080),
     PUBLIC_BASE_URL: z.url().optional(),
+    TRUST_PROXY: trustProxy.default(['loopback']),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATA_DIR: z.string().min(1).default('./data'),
     RECORDINGS_DIR: optionalText,
@@ -102,6 +129,11 @@ export interface Config {
   host: string;
   port: number;
   publicBaseUrl: string;
+  /**
+   * Which hops' X-Forwarded-For to believe (Express's `trust proxy`): the client address
+   * (req.ip) keys the sign-in throttle, so it must be the caller's, not a spoofed header.
+   */
+  trustProxy: boolean | number | string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   recordingsDir: string;
@@ -188,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     dataDir,
     recordingsDir: path.resolve(e.RECORDINGS_DIR ?? path.join(dataDir, 'recordings')),

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { AccountService } from './accounts/service';
 import { LoginThrottle } from './accounts/throttle';
 import { TokenIssuer } from './accounts/tokens';
@@ -167,27 +168,33 @@ export type Domain = ReturnType<typeof createDomain>;
 /**
  * Heartbeats arrive every few seconds per learner; a visible lesson is
  * remembered for a minute, so unpublishing takes effect within that minute.
- * While the database cannot answer, what was visible stays visible, so that
- * heartbeats are still accepted (into the buffer) through an outage.
+ * Only "visible" is remembered: a lesson published a moment later counts at once.
+ * While the database cannot answer, what was visible stays visible (a stale entry
+ * is kept for that), so that heartbeats are still accepted into the buffer through
+ * an outage longer than the minute.
  */
-export function cachePositive(check: (id: string) => Promise<boolean>, ttlMs = 60_000): (id: string) => Promise<boolean> {
-  const known = new Map<string, number>();
+export function cachePositive(
+  check: (id: string) => Promise<boolean>,
+  opts: { ttlMs?: number; max?: number } = {},
+): (id: string) => Promise<boolean> {
+  const known = new LRUCache<string, true>({
+    max: opts.max ?? 100_000,
+    ttl: opts.ttlMs ?? 60_000,
+    perf: { now: () => Date.now() },
+    ttlResolution: 0,
+    noDeleteOnStaleGet: true,
+  });
   return async (id) => {
-    const until = known.get(id);
-    if (until !== undefined && until > Date.now()) return true;
+    if (known.get(id)) return true;
     let visible: boolean;
     try {
       visible = await check(id);
     } catch (err) {
-      if (until !== undefined) return true;
+      if (known.get(id, { allowStale: true })) return true;
       throw err;
     }
-    if (visible) {
-      if (known.size >= 100_000) known.clear();
-      known.set(id, Date.now() + ttlMs);
-    } else {
-      known.delete(id);
-    }
+    if (visible) known.set(id, true);
+    else known.delete(id);
     return visible;
   };
 }

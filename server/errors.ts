@@ -1,6 +1,6 @@
 // Errors that the domain, the store and the transports share. Each carries the
 // HTTP status and the machine-readable code that clients see; the mapping to a
-// response lives in one place (http/error-handler.ts).
+// response lives in one place (error-mapping.ts), shared by REST and Socket.IO.
 export class AppError extends Error {
   constructor(
     readonly status: number,

@@ -11,7 +11,6 @@ import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
 import type { Config } from './config';
 import { createDomain, type Domain } from './domain';
-import { apiHandler } from './http/api';
 import { actorFromAuthorization } from './http/auth';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
@@ -104,19 +103,14 @@ export async function start(config: Config, logger: Logger = createLogger(config
       logger,
       webDir: path.join(root, 'web', 'dist'),
       routes: domain.routes,
+      actorOf: actorFromAuthorization(domain.tokens),
+      checkResponses: config.env !== 'production',
+      trustProxy: config.trustProxy,
       media: mediaRouter(domain.recordings),
       publicBaseUrl: config.publicBaseUrl,
       readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg, recorders: () => recorder.status() }),
     });
-    const api = apiHandler({
-      routes: domain.routes,
-      actorOf: actorFromAuthorization(domain.tokens),
-      checkResponses: config.env !== 'production',
-      logger: logger.child({ component: 'api' }),
-    });
-    const server = createServer((req, res) => {
-      if (!api(req, res)) app(req, res);
-    });
+    const server = createServer(app);
     const rooms = new RoomRegistry({
       pool,
       logger: logger.child({ component: 'rooms' }),

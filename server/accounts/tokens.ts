@@ -1,5 +1,6 @@
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { UnauthorizedError } from '../errors';
 import { grants, grantsFor, type Actor } from './grants';
@@ -19,8 +20,10 @@ const claims = z.object({
 
 type UserActor = Extract<Actor, { kind: 'user' }>;
 
-/** Enough for every viewer of a busy hour; the oldest entries go first beyond it. */
+/** Enough for every viewer of a busy hour; the least recently used go first beyond it. */
 const VERIFIED_CACHE_SIZE = 20_000;
+/** Expiry on the wall clock, the one `exp` is on (and the one tests can set). */
+const wallClock = { now: () => Date.now() };
 
 export class TokenIssuer {
   // A KeyObject, not the string: given a string, jsonwebtoken first tries it as a
@@ -31,11 +34,23 @@ export class TokenIssuer {
    * every few seconds with the same token, and verifying it again each time cost a
    * tenth of the server's CPU. Keyed by the whole token string, so only that exact
    * token hits; access tokens are not revocable one by one, so nothing else changes.
+   * Each entry lives until its token's `exp`, never longer.
    */
-  private readonly verified = new Map<string, { actor: UserActor; exp: number }>();
+  private readonly verified: LRUCache<string, UserActor>;
 
-  constructor(secret: string) {
+  constructor(secret: string, opts: { verifiedCacheSize?: number } = {}) {
     this.secret = createSecretKey(Buffer.from(secret, 'utf8'));
+    this.verified = new LRUCache({
+      max: opts.verifiedCacheSize ?? VERIFIED_CACHE_SIZE,
+      ttl: ACCESS_TOKEN_SECONDS * 1000,
+      perf: wallClock,
+      ttlResolution: 0,
+    });
+  }
+
+  /** Verified tokens remembered right now (expired ones may count until they are next looked up). */
+  get rememberedTokens(): number {
+    return this.verified.size;
   }
 
   issueAccess(userId: string, userRoles: Role[]): string {
@@ -51,9 +66,7 @@ export class TokenIssuer {
   /** Verifies algorithm, issuer, audience and expiry; the grants come from the token, never from input. */
   verifyAccess(token: string): UserActor {
     const cached = this.verified.get(token);
-    // Seconds, compared as jsonwebtoken does: a token is expired from its `exp` second on.
-    if (cached && Math.floor(Date.now() / 1000) < cached.exp) return cached.actor;
-    if (cached) this.verified.delete(token);
+    if (cached) return cached;
 
     let payload: unknown;
     try {
@@ -74,8 +87,10 @@ export class TokenIssuer {
       roles: Object.freeze(parsed.data.roles) as Role[],
       grants: Object.freeze(parsed.data.scope.split(' ').filter((g): g is (typeof grants)[number] => known.has(g))) as UserActor['grants'],
     });
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { actor, exp: parsed.data.exp });
+    // jsonwebtoken treats a token as expired from its `exp` second on; an entry goes stale once
+    // more than its ttl has passed, so it ends 1 ms before that second begins.
+    const ttl = parsed.data.exp * 1000 - Date.now() - 1;
+    if (ttl > 0) this.verified.set(token, actor, { ttl });
     return actor;
   }
 }

@@ -1,15 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseQuery } from 'node:querystring';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Actor } from '../accounts/grants';
-import { NotFoundError } from '../errors';
-import type { Logger } from '../logger';
-import { errorResponse } from './error-handler';
-import { clientIp } from './client-ip';
-import { readJsonBody } from './request';
+import { AppError } from '../errors';
 import { authorize, type RouteSpec } from './route';
-import { RouteTable } from './route-table';
 
 export const API_PREFIX = '/api/v1';
+/** The largest JSON body the API reads, measured after gzip, deflate or br are decoded. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface ApiOptions {
   routes: RouteSpec[];
@@ -17,98 +13,118 @@ export interface ApiOptions {
   actorOf: (authorization: string | undefined) => Actor;
   /** Parse every response with its schema too (tests), so the schemas cannot drift. */
   checkResponses: boolean;
-  logger: Logger;
+}
+
+// express.json's rules: application/json only, a UTF charset, gzip/deflate/br decoded, the limit
+// on the decoded size, an object or array at the top. Anything else is no body: the schema sees {}.
+const jsonBody = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
+
+function readBody(req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) =>
+    // body-parser's http-errors: error-mapping.ts reads their status and type.
+    jsonBody(req, res, (err?: Error) => {
+      if (err) reject(err);
+      else resolve();
+    }),
+  );
 }
 
 /**
- * Serves /api/v1 straight on node:http. Every param, query and body is parsed
- * with its route's zod schema before the handler runs; a failure is an error
- * response that changes nothing.
- *
- * Not through Express: its per-request machinery (prototype swaps, the
- * middleware walk, body-parser's content sniffing, an ETag hash per JSON
- * response) cost more CPU than a whole heartbeat does without it, and players
- * send thousands of heartbeats a second. Express keeps the rest: pages, media,
- * docs and health checks.
- *
- * Returns false for a request outside /api/v1, which the caller passes on.
+ * The REST API, mounted under /api/v1. Each route's caller is checked against
+ * its access before its body is read, and every param, query and body is parsed
+ * with its zod schema before the handler runs: a failure is an error response
+ * (error-handler.ts) that changes nothing. A path that exists but not for the
+ * method asked is 405 with an Allow header.
  */
-export function apiHandler(opts: ApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const table = new RouteTable<RouteSpec>();
-  for (const spec of opts.routes) table.add(spec.method, spec.path, spec);
+export function apiRouter(opts: ApiOptions): Router {
+  // Express tries routes in order: fixed paths first, so a pattern never takes their requests, and
+  // the heartbeat route (fixed, and most of the traffic) is reached after fewer non-matching routes.
+  const routes = [...opts.routes.filter((s) => !s.path.includes(':')), ...opts.routes.filter((s) => s.path.includes(':'))];
+  refuseShadowedRoutes(routes);
+  const router = Router();
+  for (const spec of routes) router[spec.method](spec.path, serve(spec, opts));
 
-  const serve = async (req: IncomingMessage, res: ServerResponse, target: string): Promise<void> => {
-    // A fragment is not the server's business (browsers never send one; parseurl dropped it too).
-    const hashAt = target.indexOf('#');
-    const url = hashAt === -1 ? target : target.slice(0, hashAt);
-    const queryAt = url.indexOf('?');
-    const path = url.slice(API_PREFIX.length, queryAt === -1 ? undefined : queryAt);
-    try {
-      const method = req.method ?? 'GET';
-      const found = table.find(method, path);
-      if (!found) throw new NotFoundError('route_not_found', `No route for ${method} ${API_PREFIX}${path}`);
-      const spec = found.value;
-      const json = await readJsonBody(req);
-      const actor = opts.actorOf(req.headers.authorization);
-      authorize(actor, spec.access);
-      const params = spec.params ? spec.params.parse(found.params) : undefined;
-      const query = spec.query ? spec.query.parse(queryAt === -1 ? {} : parseQuery(url.slice(queryAt + 1))) : undefined;
-      const body = spec.body ? spec.body.parse(json ?? {}) : undefined;
-      const result = await spec.handler({
-        actor,
-        params,
-        query,
-        body,
-        // Only sign-in needs it: not worked out for every heartbeat.
-        get clientIp() {
-          return clientIp(req);
-        },
-      });
-      const status = spec.status ?? 200;
-      if (status === 204 || result === undefined) {
-        send(res, status === 200 ? 204 : status);
-      } else if (spec.contentType === 'text/calendar') {
-        send(res, status, result as string, 'text/calendar; charset=utf-8', spec.attachment);
-      } else {
-        send(
-          res,
-          status,
-          JSON.stringify(opts.checkResponses && spec.response ? spec.response.parse(result) : result),
-          'application/json; charset=utf-8',
-          spec.attachment,
-        );
-      }
-    } catch (err) {
-      const { status, body } = errorResponse(err, opts.logger, { method: req.method, url });
-      // The rest of a body over the limit is not worth reading.
-      if (status === 413) res.setHeader('connection', 'close');
-      send(res, status, JSON.stringify(body), 'application/json; charset=utf-8');
-    }
-  };
-
-  const prefix = `${API_PREFIX}/`;
-  return (req, res) => {
-    const url = req.url ?? '/';
-    // Case-insensitive, as Express matched its mount path.
-    if (!url.startsWith(prefix) && url.slice(0, prefix.length).toLowerCase() !== prefix) return false;
-    serve(req, res, url).catch((err: unknown) => {
-      // Only a fault in answering an error gets here: the request cannot be answered.
-      opts.logger.error({ err, method: req.method, url }, 'could not answer the request');
-      res.destroy();
+  // Reached only when no route of the path served the method: each path the request matches
+  // adds its methods, and the last handler answers 405 with all of them.
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const spec of opts.routes) {
+    const methods = methodsByPath.get(spec.path) ?? new Set<string>();
+    methods.add(spec.method.toUpperCase());
+    if (spec.method === 'get') methods.add('HEAD');
+    methodsByPath.set(spec.path, methods);
+  }
+  for (const [path, methods] of methodsByPath) {
+    router.all(path, (_req, res, next) => {
+      const allowed = (res.locals.allow ??= new Set<string>()) as Set<string>;
+      for (const m of methods) allowed.add(m);
+      next();
     });
-    return true;
+  }
+  router.use((req, res, next) => {
+    const allowed = res.locals.allow as Set<string> | undefined;
+    if (!allowed) return next();
+    res.set('Allow', [...allowed].sort().join(', '));
+    next(new AppError(405, 'method_not_allowed', `${req.method} is not served here; see the Allow header`));
+  });
+  return router;
+}
+
+function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
+  const status = spec.status ?? 200;
+  // Express 5 passes a rejected promise on to the error handler.
+  return async (req, res) => {
+    // The token before the body: a caller who may not use the route costs no body read.
+    const actor = opts.actorOf(req.headers.authorization);
+    authorize(actor, spec.access);
+    if (spec.body) await readBody(req, res);
+    const params = spec.params ? spec.params.parse(req.params) : undefined;
+    const query = spec.query ? spec.query.parse(req.query) : undefined;
+    const body = spec.body ? spec.body.parse((req.body as unknown) ?? {}) : undefined;
+    const result = await spec.handler({
+      actor,
+      params,
+      query,
+      body,
+      // Only sign-in needs it: not worked out for every heartbeat.
+      get clientIp() {
+        return req.ip ?? 'unknown';
+      },
+    });
+    if (status === 204 || result === undefined) {
+      res.status(status === 200 ? 204 : status).end();
+      return;
+    }
+    if (spec.attachment !== undefined) res.attachment(spec.attachment);
+    if (spec.contentType === 'text/calendar') {
+      res.status(status).type('text/calendar; charset=utf-8').send(result);
+    } else {
+      res.status(status).json(opts.checkResponses && spec.response ? checkedResponse(spec, result) : result);
+    }
   };
 }
 
-function send(res: ServerResponse, status: number, payload?: string, contentType?: string, attachment?: string): void {
-  if (res.headersSent || res.destroyed) return;
-  if (payload === undefined) {
-    res.writeHead(status, status === 204 ? undefined : { 'content-length': '0' });
-    res.end();
-    return;
-  }
-  const headers: Record<string, string | number> = { 'content-type': contentType!, 'content-length': Buffer.byteLength(payload) };
-  if (attachment !== undefined) headers['content-disposition'] = `attachment; filename="${attachment}"`;
-  res.writeHead(status, headers);
-  res.end(payload);
+/** The answer parsed with its schema: a mismatch is the server's fault (500), not the caller's bad input. */
+function checkedResponse(spec: RouteSpec, result: unknown): unknown {
+  const parsed = spec.response!.safeParse(result);
+  if (!parsed.success)
+    throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered off its response schema: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/**
+ * Express tries routes in order, so a route registered first would take all of a later one's
+ * requests (a duplicate, or GET /seminars/:id before GET /seminars/upcoming): refused at start.
+ */
+export function refuseShadowedRoutes(routes: RouteSpec[]): void {
+  const segments = (path: string) => path.toLowerCase().split('/').slice(1);
+  routes.forEach((later, i) => {
+    const mine = segments(later.path);
+    for (const earlier of routes.slice(0, i)) {
+      if (earlier.method !== later.method) continue;
+      const theirs = segments(earlier.path);
+      if (theirs.length === mine.length && theirs.every((s, k) => s.startsWith(':') || s === mine[k])) {
+        throw new Error(`${later.method.toUpperCase()} ${later.path} is shadowed by ${earlier.path}, registered before it`);
+      }
+    }
+  });
 }

@@ -1,16 +1,25 @@
 import path from 'node:path';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
+import type { Actor } from '../accounts/grants';
 import type { Logger } from '../logger';
 import type { Health, Readiness } from '../protocol';
+import { API_PREFIX, apiRouter } from './api';
 import { errorHandler, notFound } from './error-handler';
-import { openApiDocument, type RouteSpec } from './route';
+import { openApiDocument } from './openapi';
+import type { RouteSpec } from './route';
 
 export interface HttpAppDeps {
   logger: Logger;
   readiness: () => Promise<Readiness>;
   webDir: string;
   routes: RouteSpec[];
+  /** The caller from the Authorization header; a present but bad token throws. */
+  actorOf: (authorization: string | undefined) => Actor;
+  /** Parse every API response with its schema too (outside production). */
+  checkResponses: boolean;
+  /** Express's `trust proxy`: whose X-Forwarded-For to believe for req.ip. */
+  trustProxy: boolean | number | string[];
   /** Signed recording files under /media. */
   media: Router;
   publicBaseUrl: string;
@@ -36,22 +45,24 @@ function pageFallback(indexFile: string): RequestHandler {
   };
 }
 
-/** Pages, media, docs and health checks; /api/v1 is served by http/api.ts in front of it. */
+/** The one Express app: the REST API, pages, media, docs and health checks. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // API answers are per user and change often: no ETag hash of every JSON body. Static files keep theirs.
+  app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy);
+
+  // First in line: heartbeats are most of the traffic.
+  app.use(API_PREFIX, apiRouter({ routes: deps.routes, actorOf: deps.actorOf, checkResponses: deps.checkResponses }));
 
   app.get('/healthz', (_req, res) => {
     const body: Health = { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
     res.json(body);
   });
-  app.get('/readyz', async (_req, res, next) => {
-    try {
-      const report = await deps.readiness();
-      res.status(report.status === 'ready' ? 200 : 503).json(report);
-    } catch (err) {
-      next(err);
-    }
+  app.get('/readyz', async (_req, res) => {
+    const report = await deps.readiness();
+    res.status(report.status === 'ready' ? 200 : 503).json(report);
   });
 
   const openapi = openApiDocument(deps.routes, { title: 'Lectern API', version: '1', serverUrl: deps.publicBaseUrl });

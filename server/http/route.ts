@@ -1,8 +1,6 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import { z, type ZodType } from 'zod';
+import type { z, ZodType } from 'zod';
 import { has, type Actor, type Grant } from '../accounts/grants';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import { errorBodySchema } from '../protocol';
 
 /**
  * Who may call a route: anyone, any signed-in user, or a holder of one grant.
@@ -12,12 +10,15 @@ export type Access = 'public' | 'user' | Grant;
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
+/** Error statuses that a route can answer (405 is answered for a path, not a route). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 429 | 500 | 503;
+
 export interface RouteContext<P, Q, B> {
   actor: Actor;
   params: P;
   query: Q;
   body: B;
-  /** The caller's address (X-Forwarded-For believed from a proxy on this host only). */
+  /** The caller's address (req.ip: X-Forwarded-For is believed only from the proxies TRUST_PROXY names). */
   clientIp: string;
 }
 
@@ -37,6 +38,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   contentType?: 'application/json' | 'text/calendar';
   /** Sent as a download with this file name (on success only). */
   attachment?: string;
+  /**
+   * The errors the handler's domain code can answer, by status, with their codes. Those of
+   * the inputs, access, body and database are added from the rest of the spec (http/openapi.ts).
+   */
+  errors?: Partial<Record<ErrorStatus, readonly string[]>>;
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
 }
 
@@ -50,51 +56,4 @@ export function authorize(actor: Actor, access: Access): void {
   if (access === 'public') return;
   if (actor.kind !== 'user') throw new UnauthorizedError();
   if (access !== 'user' && !has(actor, access)) throw new ForbiddenError('missing_grant', `This needs the ${access} grant`);
-}
-
-export function openApiDocument(routes: RouteSpec[], info: { title: string; version: string; serverUrl: string }) {
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-  const errorResponse = { description: 'Error', content: { 'application/json': { schema: errorBodySchema } } };
-  for (const spec of routes) {
-    const status = spec.status ?? 200;
-    registry.registerPath({
-      method: spec.method,
-      path: `/api/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`,
-      summary: spec.summary,
-      tags: [spec.tag],
-      description:
-        spec.access === 'public'
-          ? 'Open to anyone.'
-          : spec.access === 'user'
-            ? 'Any signed-in user.'
-            : `Needs the \`${spec.access}\` grant.`,
-      ...(spec.access === 'public' ? {} : { security: [{ bearer: [] }] }),
-      request: {
-        ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
-        ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
-        ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
-      },
-      responses: {
-        [status]: {
-          description: 'Success',
-          ...(spec.response
-            ? { content: { [spec.contentType ?? 'application/json']: { schema: spec.response } } }
-            : spec.contentType === 'text/calendar'
-              ? { content: { 'text/calendar': { schema: z.string() } } }
-              : {}),
-        },
-        400: errorResponse,
-        ...(spec.body ? { 413: errorResponse, 415: errorResponse } : {}),
-        ...(spec.access === 'public' ? {} : { 401: errorResponse, 403: errorResponse }),
-        404: errorResponse,
-        409: errorResponse,
-      },
-    });
-  }
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: { title: info.title, version: info.version },
-    servers: [{ url: info.serverUrl }],
-  });
 }

@@ -1,10 +1,10 @@
 import type { Namespace, Socket } from 'socket.io';
-import { z, ZodError } from 'zod';
+import { z } from 'zod';
 import type { Actor } from '../accounts/grants';
 import { anonymous } from '../accounts/grants';
 import type { TokenIssuer } from '../accounts/tokens';
-import { AppError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
-import { toAppError } from '../http/error-handler';
+import { BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
+import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
 import { clientEvents, type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents } from '../protocol';
@@ -38,7 +38,12 @@ export interface LiveGatewayDeps {
   recordings: RecordingController;
 }
 
-class ClientParameterError extends Error {}
+/** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
+class ClientParameterError extends BadRequestError {
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
+}
 
 /** mediasoup throws TypeError on parameter objects it cannot use: that is the client's bad input. */
 async function clientParameters<T>(call: () => Promise<T>): Promise<T> {
@@ -116,16 +121,9 @@ export class LiveGateway {
           const parsed = (clientEvents[event] as z.ZodType).parse(payload ?? {}) as ClientPayload<E>;
           reply({ ok: true, data: (await handler(parsed)) ?? null });
         } catch (err) {
-          const e =
-            err instanceof MediaError
-              ? new AppError(409, err.code, err.message)
-              : err instanceof ClientParameterError
-                ? new AppError(400, 'invalid_payload', err.message)
-                : err instanceof ZodError
-                  ? new AppError(400, 'invalid_payload', err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
-                  : toAppError(err);
+          const e = toAppError(err);
           if (e.status >= 500) log.error({ err, event }, 'live event failed');
-          reply({ ok: false, error: { code: e.code, message: e.message } });
+          reply({ ok: false, error: toErrorBody(e).error });
         }
       });
     };

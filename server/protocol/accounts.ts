@@ -38,7 +38,8 @@ export const rolesBody = z.object({
   roles: z
     .array(role)
     .min(1)
-    .refine((r) => new Set(r).size === r.length, 'must not repeat a role'),
+    .refine((r) => new Set(r).size === r.length, 'must not repeat a role')
+    .meta({ uniqueItems: true }),
 });
 
 export const calendarFeedView = z.object({ url: z.url() });

@@ -9,7 +9,11 @@ export const pageQuery = z.object({
     .string()
     .max(200)
     .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor from a previous page')
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        'Opaque: the nextCursor of the previous page, unchanged (base64url). Any other value is 400 invalid_cursor; absent, the first page.',
+    }),
 });
 export type PageQuery = z.infer<typeof pageQuery>;
 

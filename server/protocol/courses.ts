@@ -13,7 +13,8 @@ export const lessonInput = z.discriminatedUnion('kind', [
       .string()
       .max(300)
       .regex(/^[A-Za-z0-9_-][A-Za-z0-9_\-/.]*\.m3u8$/, 'must be a relative playlist path under the recordings directory')
-      .refine((p) => !p.split('/').some((part) => part === '..' || part === '.' || part === ''), 'must not leave the recordings directory'),
+      .refine((p) => !p.split('/').some((part) => part === '..' || part === '.' || part === ''), 'must not leave the recordings directory')
+      .meta({ description: 'Relative to the recordings directory; no empty, "." or ".." segments' }),
     durationSeconds: z
       .number()
       .positive()
@@ -57,7 +58,8 @@ export const createCourseBody = z.object({
 export const updateCourseBody = z
   .object(courseFields)
   .partial()
-  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field')
+  .meta({ minProperties: 1 });
 
 export const lessonView = z.object({
   id: z.string(),

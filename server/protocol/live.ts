@@ -3,7 +3,8 @@ import { objectId } from './common';
 
 // Socket.IO namespace /live. Every client event carries one payload and an ack;
 // the server parses the payload with the schema below and acks with
-// { ok: true, data } or { ok: false, error: { code, message } }.
+// { ok: true, data } or { ok: false, error: { code, message, details? } }: the same
+// codes and details as REST error bodies (server/error-mapping.ts maps both).
 
 const id = z.string().min(1).max(100);
 /** mediasoup's own parameter objects: checked for shape here, validated in depth by mediasoup. */
@@ -79,7 +80,7 @@ export const clientEvents = {
 export type ClientEventName = keyof typeof clientEvents;
 export type ClientPayload<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]>;
 
-export const ackError = z.object({ code: z.string(), message: z.string() });
+export const ackError = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: z.infer<typeof ackError> };
 
 export const liveRole = z.enum(['lecturer', 'viewer']);

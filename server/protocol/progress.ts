@@ -13,7 +13,12 @@ const mediaSeconds = z
 export const heartbeatBody = z.object({
   contentId: z.string().regex(/^[A-Za-z0-9_-]{6,40}$/, 'must be a lesson id or a seminar id'),
   intervals: z
-    .array(z.tuple([mediaSeconds, mediaSeconds]).refine(([from, to]) => from <= to, 'from must not exceed to'))
+    .array(
+      z
+        .tuple([mediaSeconds, mediaSeconds])
+        .refine(([from, to]) => from <= to, 'from must not exceed to')
+        .meta({ description: '[from, to] in media seconds, from ≤ to' }),
+    )
     .min(1)
     .max(200),
   position: mediaSeconds,

@@ -5,20 +5,24 @@ import { locale, objectId } from './common';
 export const seminarStatus = z.enum(['draft', 'scheduled', 'live', 'ended', 'cancelled']);
 export type SeminarStatusWire = z.infer<typeof seminarStatus>;
 
-export const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return tz.includes('/') || tz === 'UTC';
-  } catch {
-    return false;
-  }
-}, 'must be an IANA time zone such as Europe/Moscow');
+export const timeZone = z
+  .string()
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return tz.includes('/') || tz === 'UTC';
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as Europe/Moscow')
+  .meta({ description: 'An IANA time zone with a "/" (Europe/Moscow), or UTC' });
 
 /** Wall-clock time in the seminar's zone, as staff type it: 2026-12-03T18:30 */
 export const localDateTime = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a local date-time like 2026-12-03T18:30')
-  .refine((v) => DateTime.fromISO(v, { zone: 'UTC' }).isValid, 'must be a date and time that exist');
+  .refine((v) => DateTime.fromISO(v, { zone: 'UTC' }).isValid, 'must be a date and time that exist')
+  .meta({ description: 'Wall-clock date and time in the seminar’s zone, e.g. 2026-12-03T18:30; the date must exist' });
 
 const seminarFields = {
   title: z.string().trim().min(3).max(200),
@@ -51,7 +55,8 @@ export const updateSeminarBody = z
     lecturerIds: z.array(objectId).min(1).max(5),
   })
   .partial()
-  .refine((b) => Object.keys(b).length > 0, 'must change at least one field');
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field')
+  .meta({ minProperties: 1 });
 export type UpdateSeminarBody = z.infer<typeof updateSeminarBody>;
 
 export const transitionBody = z.object({ to: z.enum(['scheduled', 'live', 'ended', 'cancelled']) });

@@ -1,3 +1,4 @@
+import mongoose from 'mongoose';
 import { ConflictError } from '../errors';
 
 // Atomicity rule for this store: a conditional write is an updateOne/deleteOne
@@ -20,4 +21,24 @@ export async function uniquely<T>(write: () => Promise<T>, conflict: () => Confl
     if (isDuplicateKey(err)) throw conflict();
     throw err;
   }
+}
+
+/**
+ * Whether an operation failed because no database server could be reached (not
+ * because of what it asked): no server selected, the connection lost or closed,
+ * or mongoose gave up waiting for a connection to run it on.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const { mongo } = mongoose;
+  if (
+    err instanceof mongo.MongoServerSelectionError ||
+    err instanceof mongoose.Error.MongooseServerSelectionError ||
+    err instanceof mongo.MongoNetworkError ||
+    err instanceof mongo.MongoNotConnectedError ||
+    err instanceof mongo.MongoTopologyClosedError
+  ) {
+    return true;
+  }
+  // mongoose has no class of its own for this one: "Operation `x.find()` buffering timed out after 10000ms".
+  return err instanceof mongoose.Error && /buffering timed out/.test(err.message);
 }

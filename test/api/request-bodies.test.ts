@@ -5,7 +5,8 @@ import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 
-// The API reads bodies itself (not through express.json): these are the rules it keeps.
+// The API reads bodies with express.json (64 kB decoded, application/json, gzip/deflate/br): the rules
+// clients see, and what this API adds around it (the token is checked before the body is read).
 let app: Lectern;
 let api: Api;
 let people: Awaited<ReturnType<typeof cast>>;
@@ -120,6 +121,24 @@ describe('request bodies', () => {
     expect(JSON.parse(refused.text)).toMatchObject({ error: { code: 'payload_too_large' } });
   });
 
+  it('checks the token before reading the body: a bad token with a malformed or oversized body is 401', async () => {
+    const headers = { 'content-type': 'application/json', authorization: 'Bearer not.a.token' };
+    const malformed = await raw('POST', '/api/v1/seminars', headers, ['{"title":']);
+    expect(malformed.status).toBe(401);
+    expect(JSON.parse(malformed.text)).toMatchObject({ error: { code: 'invalid_token' } });
+    const anonymous = await raw('POST', '/api/v1/seminars', { 'content-type': 'application/json' }, ['x'.repeat(100_000)]);
+    expect(anonymous.status).toBe(401);
+    expect(JSON.parse(anonymous.text)).toMatchObject({ error: { code: 'unauthorized' } });
+    // A learner lacks seminars:manage: refused before the body is looked at.
+    const learner = await raw(
+      'POST',
+      '/api/v1/seminars',
+      { 'content-type': 'application/json', authorization: `Bearer ${people.learner.token}` },
+      ['{"title":'],
+    );
+    expect(learner.status).toBe(403);
+  });
+
   it('treats a body of another type as no body: the schema then refuses it', async () => {
     const res = await raw('POST', '/api/v1/auth/register', { 'content-type': 'text/plain' }, [registration('plain@test.lectern')]);
     expect(res.status).toBe(400);
@@ -153,7 +172,8 @@ describe('responses', () => {
     const res = await api.call('GET', `/seminars/${created.body.id}/calendar.ics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
-    expect(res.headers.get('content-disposition')).toBe('attachment; filename="seminar.ics"');
+    // Express's content-disposition quotes the name only when it must.
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename=seminar.ics');
     expect(res.text).toContain('BEGIN:VCALENDAR');
   });
 });

@@ -20,7 +20,8 @@ import {
 } from './support';
 
 // Every client event of the /live namespace, with payloads that its schema
-// must refuse: the gateway answers invalid_payload and nothing changes.
+// must refuse: the gateway answers invalid_request, with the same details as a
+// REST error body, and nothing changes.
 
 let app: Lectern;
 let api: Api;
@@ -247,7 +248,7 @@ describe('a malformed payload', () => {
     expect(Object.keys(malformedPayloads(seeded)).sort()).toEqual([...events].sort());
   });
 
-  it.each(events)('%s: answered invalid_payload, and nothing changes', async (event) => {
+  it.each(events)("%s: answered invalid_request with REST's details, and nothing changes", async (event) => {
     const cases = malformedPayloads(seeded)[event];
     expect(cases, `no malformed payloads written for the event "${event}"`).toBeDefined();
     expect(cases.length).toBeGreaterThan(0);
@@ -264,9 +265,14 @@ describe('a malformed payload', () => {
         const ack = await requestWithin(from, event, payload);
         expect({ payload: JSON.stringify(payload)?.slice(0, 80), code: codeOf(ack) }).toEqual({
           payload: JSON.stringify(payload)?.slice(0, 80),
-          code: 'invalid_payload',
+          code: 'invalid_request',
         });
-        if (ack !== 'no ack' && !ack.ok) expect(ack.error.message).toMatch(/\S/);
+        if (ack !== 'no ack' && !ack.ok) {
+          expect(ack.error.message).toMatch(/\S/);
+          // The zod issues, as REST lists them: [{ path, message }].
+          const issues = clientEvents[event].safeParse(payload ?? {}).error!.issues;
+          expect(ack.error.details).toEqual(issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+        }
       }
     }
     expect(await snapshot(seminarId, [lecturer, viewer])).toEqual(before);
@@ -278,13 +284,13 @@ describe('a malformed payload', () => {
     const fresh = await clients.connect(people.otherLearner);
     const room = await roomOf(app, seminarId);
     for (const payload of [...malformedPayloads(seeded)['room:join'], ...NOT_OBJECTS]) {
-      expect(codeOf(await requestWithin(fresh, 'room:join', payload))).toBe('invalid_payload');
+      expect(codeOf(await requestWithin(fresh, 'room:join', payload))).toBe('invalid_request');
     }
     expect(room.hasPeer(fresh.socket.id!)).toBe(false);
     expect(codeOf(await requestWithin(fresh, 'chat:send', { text: 'am I in?' }))).toBe('not_in_room');
   });
 
-  it('mediasoup parameters of the right outer shape but missing their fields are invalid_payload, not an internal error', async () => {
+  it('mediasoup parameters of the right outer shape but missing their fields are invalid_request, not an internal error', async () => {
     const before = await snapshot(seminarId, [lecturer, viewer]);
     const connect = await requestWithin(lecturer, 'transport:connect', {
       transportId: seeded.sendTransportId,
@@ -296,7 +302,7 @@ describe('a malformed payload', () => {
       rtpParameters: {},
       source: 'camera',
     });
-    expect({ connect: codeOf(connect), produce: codeOf(produce) }).toEqual({ connect: 'invalid_payload', produce: 'invalid_payload' });
+    expect({ connect: codeOf(connect), produce: codeOf(produce) }).toEqual({ connect: 'invalid_request', produce: 'invalid_request' });
     expect(await snapshot(seminarId, [lecturer, viewer])).toEqual(before);
     expect(peerOf(await roomOf(app, seminarId), lecturer).counts().producers).toBe(0);
   });
@@ -336,7 +342,7 @@ describe('outside the protocol', () => {
     expect(answers).toEqual(names.map((n) => `${n} → unknown_event`));
   });
 
-  it('a known event sent with an ack callback but no payload is answered invalid_payload, not left unanswered', async () => {
+  it('a known event sent with an ack callback but no payload is answered invalid_request, not left unanswered', async () => {
     const seminarId = await createSeminar(api, people.lecturer, { isPublic: true });
     const { client: viewer } = await clients.join(seminarId, people.otherLearner);
     const chatBefore = await app.db.connection.collection('live_chat').countDocuments({ seminarId });
@@ -346,7 +352,7 @@ describe('outside the protocol', () => {
     } catch {
       // no answer within 2 s
     }
-    expect(codeOf(ack as never)).toBe('invalid_payload');
+    expect(codeOf(ack as never)).toBe('invalid_request');
     expect(await app.db.connection.collection('live_chat').countDocuments({ seminarId })).toBe(chatBefore);
   });
 

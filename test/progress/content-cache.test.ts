@@ -7,11 +7,14 @@ describe('the visible-content cache', () => {
   it('answers from an expired entry while the check fails, and re-checks once it answers', async () => {
     let answer: boolean | Error = true;
     let checks = 0;
-    const visible = cachePositive(async () => {
-      checks++;
-      if (answer instanceof Error) throw answer;
-      return answer;
-    }, 20);
+    const visible = cachePositive(
+      async () => {
+        checks++;
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+      { ttlMs: 20 },
+    );
     expect(await visible('lesson1')).toBe(true);
     expect(await visible('lesson1')).toBe(true);
     expect(checks).toBe(1);

@@ -18,6 +18,32 @@ describe('access token verification', () => {
     expect(() => issuer.verifyAccess(token)).toThrow(expect.objectContaining({ code: 'token_expired', status: 401 }));
   });
 
+  it('remembers a token first verified late in its life only until its expiry', () => {
+    vi.useFakeTimers({ now: new Date('2026-11-27T10:00:00Z') });
+    const issuer = new TokenIssuer('s'.repeat(40));
+    const token = issuer.issueAccess(userId, ['learner']);
+    vi.setSystemTime(Date.now() + (ACCESS_TOKEN_SECONDS - 2) * 1000);
+    expect(issuer.verifyAccess(token).userId).toBe(userId);
+    expect(issuer.rememberedTokens).toBe(1);
+    vi.setSystemTime(Date.now() + 1999);
+    expect(issuer.verifyAccess(token).userId).toBe(userId);
+    vi.setSystemTime(Date.now() + 1);
+    expect(() => issuer.verifyAccess(token)).toThrow(expect.objectContaining({ code: 'token_expired' }));
+  });
+
+  it('remembers at most its cap of tokens, dropping the least recently used', () => {
+    const issuer = new TokenIssuer('s'.repeat(40), { verifiedCacheSize: 2 });
+    const tokens = ['a', 'b', 'c'].map((c) => issuer.issueAccess(c.repeat(24), ['learner']));
+    issuer.verifyAccess(tokens[0]!);
+    issuer.verifyAccess(tokens[1]!);
+    issuer.verifyAccess(tokens[0]!);
+    issuer.verifyAccess(tokens[2]!);
+    expect(issuer.rememberedTokens).toBe(2);
+    // The one dropped is verified again in full, and still passes.
+    expect(issuer.verifyAccess(tokens[1]!).userId).toBe('b'.repeat(24));
+    expect(issuer.rememberedTokens).toBe(2);
+  });
+
   it('accepts only the exact token that was verified', () => {
     const issuer = new TokenIssuer('s'.repeat(40));
     const token = issuer.issueAccess(userId, ['lecturer']);

@@ -22,22 +22,45 @@ function processesMentioning(needle: string): number[] {
     .map(Number);
 }
 
+/** `npm start`'s entry point as a child process; resolves with it once it listens. */
+async function startCli(env: NodeJS.ProcessEnv, preload: string[] = []) {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...preload.flatMap((p) => ['--import', p]), 'server/cli.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', MONGODB_URI: '', NODE_ENV: 'development', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      stdout.push(line);
+      const m = /listening on http:\/\/localhost:(\d+)/.exec(line);
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then((code) => reject(new Error(`exited early (${code}): ${stderr.join('\n')}`)));
+  });
+  return { child, port, base: `http://127.0.0.1:${port}/api/v1`, stdout, stderr, exited };
+}
+
+async function call(base: string, method: string, path: string, opts: { token?: string; body?: unknown } = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+  });
+  const text = await res.text();
+  const body: any = text ? JSON.parse(text) : undefined;
+  return { status: res.status, body };
+}
+
 describe('npm start (server/cli.ts) on embedded defaults', () => {
   it('starts FerretDB under DATA_DIR, is ready, and on SIGTERM stops workers and the database', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-cli-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, MONGODB_URI: '', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const stderr: string[] = [];
-    createInterface({ input: child.stderr }).on('line', (l) => stderr.push(l));
-    const port = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const m = /listening on http:\/\/localhost:(\d+)/.exec(line);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`exited early (${code}): ${stderr.join('\n')}`)));
-    });
+    const { child, port, exited } = await startCli({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
 
     const res = await fetch(`http://127.0.0.1:${port}/readyz`);
     const body = readinessSchema.parse(await res.json());
@@ -50,7 +73,6 @@ describe('npm start (server/cli.ts) on embedded defaults', () => {
     const dbPids = processesMentioning(path.join(dataDir, 'db'));
     expect(dbPids).toHaveLength(1);
 
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     await waitFor(() => ([...workerPids, ...dbPids].every((pid) => !alive(pid)) ? true : undefined), 5000, 'children to exit');
@@ -67,4 +89,51 @@ describe('npm start (server/cli.ts) on embedded defaults', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/Invalid configuration:\n\s+PORT:/);
   });
+});
+
+describe('npm start after a fault nobody caught', () => {
+  it.each(['unhandledRejection', 'uncaughtException'])(
+    '%s: logged with its context, then a graceful stop that writes buffered progress',
+    async (kind) => {
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-fault-'));
+      // Heartbeats stay buffered (a flush a minute): only stop() can write this one.
+      const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', PROGRESS_FLUSH_MS: '60000', ADMIN_EMAILS: 'admin@fault.lectern' };
+      const first = await startCli({ ...env, LECTERN_TEST_FAULT: kind }, ['./test/support/fault-on-signal.ts']);
+      const admin = await call(first.base, 'POST', '/auth/register', {
+        body: { email: 'admin@fault.lectern', password: 'correct horse battery', displayName: 'Админ', locale: 'ru' },
+      });
+      expect(admin.status).toBe(201);
+      const token = admin.body.accessToken as string;
+      const seminar = await call(first.base, 'POST', '/seminars', {
+        token,
+        body: { title: 'Сбой и восстановление', track: 'ops', startsAt: '2031-05-01T18:00', durationMinutes: 60, capacity: 10 },
+      });
+      expect(seminar.status).toBe(201);
+      expect(
+        (await call(first.base, 'POST', `/seminars/${seminar.body.id}/transitions`, { token, body: { to: 'scheduled' } })).status,
+      ).toBe(200);
+      const heartbeat = { contentId: seminar.body.id, intervals: [[0, 42]], position: 42, durationSeconds: 3600, sentAt: Date.now() };
+      expect((await call(first.base, 'POST', '/progress/heartbeats', { token, body: heartbeat })).status).toBe(202);
+
+      first.child.kill('SIGUSR2');
+      expect(await first.exited).toBe(1);
+      const logged = first.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+      const fatal = logged.find((l) => l.level === 60);
+      expect(fatal, first.stdout.join('\n')).toMatchObject({ kind, started: true, msg: `${kind}: stopping` });
+      expect(fatal!.err.message).toMatch(/^test fault: /);
+      expect(fatal!.err.stack).toContain('fault-on-signal.ts');
+
+      // Started again on the same data: the heartbeat that was only in memory is there.
+      const second = await startCli(env);
+      try {
+        const progress = await call(second.base, 'GET', `/progress/${seminar.body.id}`, { token });
+        expect(progress.status).toBe(200);
+        expect(progress.body).toMatchObject({ intervals: [[0, 42]], coveredSeconds: 42, resumePosition: 42 });
+      } finally {
+        second.child.kill('SIGTERM');
+        expect(await second.exited).toBe(0);
+      }
+    },
+    90_000,
+  );
 });

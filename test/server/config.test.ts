@@ -34,6 +34,9 @@ describe('loadConfig', () => {
     [{ MEDIASOUP_WORKERS: '0' }, 'MEDIASOUP_WORKERS'],
     [{ PUBLIC_BASE_URL: 'not a url' }, 'PUBLIC_BASE_URL'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
+    [{ TRUST_PROXY: 'banana' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'loopback,,10.0.0.1' }, 'TRUST_PROXY'],
   ])('rejects %o naming %s', async (env, variable) => {
     const dir = await dataDir();
     expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(ConfigError);
@@ -69,6 +72,16 @@ describe('loadConfig', () => {
     expect(messageFor({ RTC_PORT: '8079', MEDIASOUP_WORKERS: '2' })).toMatch(/RTC_PORT: ports 8079-8080 .* include PORT 8080/);
     // The internal range may move out of the way instead.
     expect(messageFor({ RTC_PORT: '45000', MEDIASOUP_WORKERS: '4', RTC_MIN_PORT: '46000' })).toBe('accepted');
+  });
+
+  it("reads TRUST_PROXY as Express's `trust proxy`: loopback by default, a boolean, a hop count or a list", async () => {
+    const dir = await dataDir();
+    const trust = (TRUST_PROXY?: string) => loadConfig({ DATA_DIR: dir, ...(TRUST_PROXY === undefined ? {} : { TRUST_PROXY }) }).trustProxy;
+    expect(trust()).toEqual(['loopback']);
+    expect(trust('true')).toBe(true);
+    expect(trust('false')).toBe(false);
+    expect(trust('2')).toBe(2);
+    expect(trust(' loopback, 10.0.0.0/8 ,fd00::/8,192.168.1.1 ')).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.168.1.1']);
   });
 
   it('generates a development JWT secret once and keeps it under the data dir', async () => {

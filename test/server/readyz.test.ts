@@ -111,6 +111,14 @@ describe('health and readiness', () => {
     expect(body.checks.mediasoup.ok).toBe(true);
   });
 
+  it('answers API calls with 503 database_unavailable while the database cannot be reached', async () => {
+    app = await startTestApp('readyz-api-broken', { MONGODB_URI: 'mongodb://127.0.0.1:9/lectern' });
+    // mongoose waits up to 10 s for a connection before it gives up on the query.
+    const res = await Api.of(app).call('GET', '/seminars');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ error: { code: 'database_unavailable' } });
+  }, 30_000);
+
   it('answers unknown routes with a JSON 404 and malformed JSON with a 400 code', async () => {
     app = await startTestApp('readyz-errors');
     const missing = await fetch(`${app.url}/api/nothing-here`);

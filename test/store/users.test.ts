@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../server/errors';
-import { toAppError } from '../../server/http/error-handler';
+import { toAppError } from '../../server/error-mapping';
 import { createLogger } from '../../server/logger';
 import { Database } from '../../server/store/database';
 import { createRepositories, type Repositories } from '../../server/store';

@@ -1,4 +1,5 @@
 import type { Lectern } from '../../server/main';
+import { contractOf } from './contract';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -7,7 +8,11 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
-/** A thin fetch wrapper over /api/v1 of an in-process Lectern. */
+/**
+ * A thin fetch wrapper over /api/v1 of an in-process Lectern. Every response is
+ * checked against the OpenAPI document the server publishes (support/contract.ts):
+ * a status it does not document, or a body off its schema, fails the test.
+ */
 export class Api {
   constructor(readonly baseUrl: string) {}
 
@@ -30,8 +35,10 @@ export class Api {
       body = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
     }
-    const res = await fetch(`${this.baseUrl}${path.startsWith('/api') ? path : `/api/v1${path}`}`, { method, headers, body });
+    const url = `${this.baseUrl}${path.startsWith('/api') ? path : `/api/v1${path}`}`;
+    const res = await fetch(url, { method, headers, body });
     const text = await res.text();
+    (await contractOf(this.baseUrl)).check({ method, url, status: res.status, headers: res.headers, text });
     let parsed: unknown = text;
     if (res.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text);
     return { status: res.status, body: parsed as T, text, headers: res.headers };

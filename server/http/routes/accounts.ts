@@ -13,6 +13,7 @@ export function accountRoutes(accounts: AccountService): RouteSpec[] {
       summary: 'Create a learner account and sign in',
       body: registerBody,
       response: sessionView,
+      errors: { 409: ['email_taken'] },
       handler: ({ body }) => accounts.register(body),
     }),
     route({
@@ -23,6 +24,7 @@ export function accountRoutes(accounts: AccountService): RouteSpec[] {
       summary: 'Sign in with e-mail and password (throttled per account and per IP)',
       body: loginBody,
       response: sessionView,
+      errors: { 401: ['invalid_credentials'], 429: ['too_many_attempts'] },
       handler: ({ body, clientIp }) => accounts.login(body.email, body.password, clientIp),
     }),
     route({
@@ -33,6 +35,7 @@ export function accountRoutes(accounts: AccountService): RouteSpec[] {
       summary: 'Exchange a refresh token for new tokens; the old refresh token stops working',
       body: refreshBody,
       response: sessionView,
+      errors: { 401: ['invalid_refresh_token', 'refresh_token_reused'] },
       handler: ({ body }) => accounts.refresh(body.refreshToken),
     }),
     route({
@@ -52,6 +55,7 @@ export function accountRoutes(accounts: AccountService): RouteSpec[] {
       access: 'profile',
       summary: 'The signed-in user',
       response: userView,
+      errors: { 404: ['user_not_found'] },
       handler: ({ actor }) => accounts.me(actor),
     }),
     route({
@@ -63,6 +67,7 @@ export function accountRoutes(accounts: AccountService): RouteSpec[] {
       params: idParams,
       body: rolesBody,
       response: userView,
+      errors: { 403: ['cannot_demote_self'], 404: ['user_not_found'] },
       handler: ({ actor, params, body }) => accounts.setRoles(actor, params.id, body.roles),
     }),
   ];

@@ -59,6 +59,7 @@ export function learningRoutes(
       summary: 'One course with its modules and lessons',
       params: idParams,
       response: courseView,
+      errors: { 404: ['course_not_found'] },
       handler: ({ actor, params }) => courses.get(actor, params.id),
     }),
     route({
@@ -70,6 +71,7 @@ export function learningRoutes(
       params: idParams,
       body: updateCourseBody,
       response: courseView,
+      errors: { 403: ['not_own_course'], 404: ['course_not_found'] },
       handler: ({ actor, params, body }) => courses.update(actor, params.id, body),
     }),
     route({
@@ -81,6 +83,11 @@ export function learningRoutes(
       params: idParams,
       body: courseStructureBody,
       response: courseView,
+      errors: {
+        400: ['unknown_module', 'unknown_lesson', 'duplicate_lesson', 'seminar_not_found'],
+        403: ['not_own_course'],
+        404: ['course_not_found'],
+      },
       handler: ({ actor, params, body }) => courses.setStructure(actor, params.id, body),
     }),
     route({
@@ -92,6 +99,7 @@ export function learningRoutes(
       params: idParams,
       body: publicationBody,
       response: courseView,
+      errors: { 403: ['not_own_course'], 404: ['course_not_found'], 409: ['course_empty'] },
       handler: ({ actor, params, body }) => courses.setPublished(actor, params.id, body.published),
     }),
     route({
@@ -102,6 +110,7 @@ export function learningRoutes(
       status: 204,
       summary: 'Enrol in a published course (idempotent)',
       params: idParams,
+      errors: { 404: ['course_not_found'], 409: ['course_not_published'] },
       handler: ({ actor, params }) => courses.enrol(actor, params.id),
     }),
     route({
@@ -112,6 +121,7 @@ export function learningRoutes(
       status: 204,
       summary: 'Leave a course',
       params: idParams,
+      errors: { 404: ['not_enrolled'] },
       handler: ({ actor, params }) => courses.unenrol(actor, params.id),
     }),
     route({
@@ -122,6 +132,7 @@ export function learningRoutes(
       summary: 'Completion figures for the course’s lecturers and admins',
       params: idParams,
       response: courseStatsView,
+      errors: { 403: ['forbidden', 'not_own_course'], 404: ['course_not_found'] },
       handler: ({ actor, params }) => courses.stats(actor, params.id),
     }),
     route({
@@ -144,6 +155,7 @@ export function learningRoutes(
         'Report watched intervals (signed in: bearer token, or accessToken in the body from navigator.sendBeacon); idempotent, order-free, merged per learner and lesson',
       body: heartbeatBody,
       // 202 with no body: buffered, written within a flush interval; players send thousands a second.
+      errors: { 401: ['unauthorized'], 403: ['forbidden'], 404: ['content_not_found'] },
       handler: async ({ actor, body }) => {
         const { accessToken, ...heartbeat } = body;
         const who = actor.kind === 'anonymous' && accessToken ? tokens.verifyAccess(accessToken) : actor;
@@ -178,6 +190,7 @@ export function learningRoutes(
       status: 204,
       summary: 'Mark a notification read',
       params: notificationParams,
+      errors: { 404: ['notification_not_found'] },
       handler: ({ actor, params }) => notifications.markRead(actor, params.notificationId),
     }),
   ];

@@ -39,6 +39,7 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       summary: 'Create a draft seminar; startsAt is wall-clock time in timeZone',
       body: createSeminarBody,
       response: seminarView,
+      errors: { 400: ['not_a_lecturer', 'course_not_found'], 403: ['not_own_seminar'] },
       handler: ({ actor, body }) => seminars.create(actor, body),
     }),
     route({
@@ -49,6 +50,7 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       summary: 'One seminar',
       params: idParams,
       response: seminarView,
+      errors: { 404: ['seminar_not_found'] },
       handler: ({ actor, params }) => seminars.get(actor, params.id),
     }),
     route({
@@ -60,6 +62,7 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       params: idParams,
       body: updateSeminarBody,
       response: seminarView,
+      errors: { 400: ['not_a_lecturer'], 403: ['not_own_seminar'], 404: ['seminar_not_found'], 409: ['seminar_not_editable'] },
       handler: ({ actor, params, body }) => seminars.update(actor, params.id, body),
     }),
     route({
@@ -71,6 +74,7 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       params: idParams,
       body: transitionBody,
       response: seminarView,
+      errors: { 403: ['not_own_seminar'], 404: ['seminar_not_found'], 409: ['illegal_transition'] },
       handler: ({ actor, params, body }) => seminars.transition(actor, params.id, body.to),
     }),
     route({
@@ -82,6 +86,7 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       params: idParams,
       contentType: 'text/calendar',
       attachment: 'seminar.ics',
+      errors: { 404: ['seminar_not_found'] },
       handler: ({ actor, params }) => calendar.seminarIcs(actor, params.id),
     }),
     route({
@@ -92,6 +97,7 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       summary: 'My registration for this seminar',
       params: idParams,
       response: registrationView,
+      errors: { 404: ['seminar_not_found', 'not_registered'] },
       handler: ({ actor, params }) => seminars.registrationOf(actor, params.id),
     }),
     route({
@@ -102,6 +108,7 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       summary: 'Register (idempotent); when full, join the waitlist',
       params: idParams,
       response: registrationView,
+      errors: { 404: ['seminar_not_found'], 409: ['registration_closed', 'registration_changed'] },
       handler: ({ actor, params }) => seminars.register(actor, params.id),
     }),
     route({
@@ -112,6 +119,7 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       status: 204,
       summary: 'Unregister; a freed seat goes to the head of the waitlist',
       params: idParams,
+      errors: { 404: ['seminar_not_found', 'not_registered'] },
       handler: ({ actor, params }) => seminars.unregister(actor, params.id),
     }),
     route({
@@ -142,6 +150,7 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       summary: 'A personal calendar feed (the token in the URL is the credential)',
       params: feedParams,
       contentType: 'text/calendar',
+      errors: { 404: ['calendar_not_found'] },
       handler: ({ params }) => calendar.feed(params.file.slice(0, -'.ics'.length)),
     }),
   ];

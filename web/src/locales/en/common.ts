@@ -64,6 +64,8 @@ export default {
     unreadable_body: 'The server could not read the request.',
     unsupported_charset: 'The server could not read the request.',
     unsupported_encoding: 'The server could not read the request.',
+    method_not_allowed: 'This action is not available here. Please reload the page.',
+    database_unavailable: 'The server is briefly unavailable. Please try again in a minute.',
     payload_too_large: 'The request is too large.',
     route_not_found: 'There is no such page or action.',
     not_found: 'Not found.',

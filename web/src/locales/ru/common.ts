@@ -70,6 +70,8 @@ export default {
     unreadable_body: 'Сервер не смог прочитать запрос.',
     unsupported_charset: 'Сервер не смог прочитать запрос.',
     unsupported_encoding: 'Сервер не смог прочитать запрос.',
+    method_not_allowed: 'Это действие здесь недоступно. Обновите страницу.',
+    database_unavailable: 'Сервер временно недоступен. Попробуйте ещё раз через минуту.',
     payload_too_large: 'Слишком большой запрос.',
     route_not_found: 'Такой страницы или действия нет.',
     not_found: 'Не найдено.',

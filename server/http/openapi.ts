@@ -1,0 +1,181 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { API_PREFIX, BODY_LIMIT_BYTES } from './api';
+import type { ErrorStatus, RouteSpec } from './route';
+
+// The OpenAPI 3.1 document, generated from the routes and the zod schemas that
+// parse every request: it has to say exactly what the server accepts and answers.
+
+const STATUS_MEANING: Record<ErrorStatus, string> = {
+  400: 'Bad input; nothing changed',
+  401: 'Not signed in, or the bearer token is malformed, invalid or expired',
+  403: 'Signed in, but not allowed to do this',
+  404: 'No such thing (or not visible to the caller)',
+  405: 'The path does not serve this method; the Allow header lists those it does',
+  409: 'Conflicts with the current state; nothing changed',
+  410: 'Gone',
+  413: `The body is over ${BODY_LIMIT_BYTES / 1024} kB once decoded`,
+  415: 'The body is JSON in a charset other than UTF, or in a content coding other than gzip, deflate or br',
+  429: 'Too many attempts; details.retryAfterSeconds says when to try again',
+  500: 'An unexpected fault (logged)',
+  503: 'The database cannot be reached right now; try again shortly',
+};
+
+/** Every error status a route can answer, with the codes each may carry. */
+export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
+  const out = new Map<ErrorStatus, Set<string>>();
+  const add = (status: ErrorStatus, ...codes: string[]) => {
+    const set = out.get(status) ?? new Set<string>();
+    for (const c of codes) set.add(c);
+    out.set(status, set);
+  };
+  if (spec.params) add(400, 'invalid_request', 'malformed_path');
+  if (spec.query) add(400, 'invalid_request');
+  if (spec.query && 'shape' in spec.query && 'cursor' in (spec.query as z.ZodObject).shape) add(400, 'invalid_cursor');
+  if (spec.body) {
+    add(400, 'invalid_request', 'malformed_json', 'unreadable_body');
+    add(413, 'payload_too_large');
+    add(415, 'unsupported_charset', 'unsupported_encoding');
+  }
+  // A token that is present but bad is refused on every route, public ones too.
+  add(401, 'invalid_token', 'token_expired');
+  if (spec.access !== 'public') add(401, 'unauthorized');
+  if (spec.access !== 'public' && spec.access !== 'user') add(403, 'missing_grant');
+  for (const [status, codes] of Object.entries(spec.errors ?? {})) add(Number(status) as ErrorStatus, ...codes);
+  add(500, 'internal');
+  add(503, 'database_unavailable');
+  return new Map([...out].sort(([a], [b]) => a - b));
+}
+
+/** What `details` holds, where a status has any: the same shapes on REST and Socket.IO (error-mapping.ts). */
+const DETAILS: Partial<Record<ErrorStatus, z.ZodType>> = {
+  400: z.array(z.object({ path: z.string(), message: z.string() })).meta({
+    description: 'invalid_request: one entry per failed rule; path is dot-separated, "" for the root',
+  }),
+  409: z
+    .object({ from: z.string(), to: z.string() })
+    .meta({ description: 'illegal_transition: the status it is in, and the one asked for' }),
+  429: z.object({ retryAfterSeconds: z.number().int() }),
+};
+
+/** The body of an error response, with the codes this response may carry. */
+function errorBody(status: ErrorStatus, codes: Iterable<string>) {
+  const list = [...codes].sort() as [string, ...string[]];
+  const details = DETAILS[status];
+  return z.object({
+    error: z.object({ code: z.enum(list), message: z.string(), ...(details ? { details: details.optional() } : {}) }),
+  });
+}
+
+function errorResponse(status: ErrorStatus, codes: Iterable<string>): ResponseConfig {
+  const list = [...codes].sort();
+  return {
+    description: `${STATUS_MEANING[status]}. Codes: ${list.map((c) => `\`${c}\``).join(', ')}.`,
+    content: { 'application/json': { schema: errorBody(status, list) } },
+  };
+}
+
+function successResponse(spec: RouteSpec): ResponseConfig {
+  const headers =
+    spec.attachment === undefined
+      ? {}
+      : {
+          headers: {
+            'Content-Disposition': {
+              description: `A download named ${spec.attachment}`,
+              schema: { type: 'string' as const, example: `attachment; filename=${spec.attachment}` },
+            },
+          },
+        };
+  if (spec.contentType === 'text/calendar') {
+    return { description: 'An iCalendar file', ...headers, content: { 'text/calendar': { schema: z.string() } } };
+  }
+  if (!spec.response) return { description: spec.status === 202 ? 'Accepted; no body' : 'Done; no body', ...headers };
+  return { description: 'Success', ...headers, content: { 'application/json': { schema: spec.response } } };
+}
+
+export function openApiDocument(routes: RouteSpec[], info: { title: string; version: string; serverUrl: string }) {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  registry.registerComponent('responses', 'MethodNotAllowed', {
+    description: `${STATUS_MEANING[405]}. Answered for any path of this document asked with a method it does not list (HEAD is served wherever GET is). Code: \`method_not_allowed\`.`,
+    headers: { Allow: { description: 'The methods the path serves, e.g. "GET, HEAD, PATCH"', schema: { type: 'string' } } },
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string', enum: ['method_not_allowed'] }, message: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+  });
+  for (const spec of routes) {
+    const status = spec.status ?? 200;
+    // A missing body is parsed as {}: the body is optional only where the schema accepts that.
+    const bodyRequired = spec.body ? !spec.body.safeParse({}).success : false;
+    registry.registerPath({
+      method: spec.method,
+      path: `${API_PREFIX}${spec.path.replace(/:(\w+)/g, '{$1}')}`,
+      summary: spec.summary,
+      tags: [spec.tag],
+      description:
+        spec.access === 'public'
+          ? 'Open to anyone; a bearer token, if sent, must be valid.'
+          : spec.access === 'user'
+            ? 'Any signed-in user.'
+            : `Needs the \`${spec.access}\` grant.`,
+      // Public routes take an optional token (drafts show to their lecturers, for one).
+      security: spec.access === 'public' ? [{}, { bearer: [] }] : [{ bearer: [] }],
+      request: {
+        ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
+        ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
+        ...(spec.body ? { body: { required: bodyRequired, content: { 'application/json': { schema: spec.body } } } } : {}),
+      },
+      responses: {
+        [status]: successResponse(spec),
+        ...Object.fromEntries([...errorCodes(spec)].map(([s, codes]) => [s, errorResponse(s, codes)])),
+      },
+    });
+  }
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: info.title,
+      version: info.version,
+      description:
+        'Errors are `{"error": {"code", "message", "details?"}}`; each response lists the codes it can carry. ' +
+        'Every GET also answers HEAD. A method a path does not serve is 405 with an `Allow` header (components.responses.MethodNotAllowed); ' +
+        'a path that is not here is 404 `route_not_found`. Request bodies are JSON (UTF charsets; gzip, deflate or br content coding), ' +
+        `at most ${BODY_LIMIT_BYTES / 1024} kB decoded. Text fields are trimmed before their length is checked; ` +
+        "other rules JSON Schema cannot state are in the fields' descriptions.",
+    },
+    servers: [{ url: info.serverUrl }],
+  });
+  closeTuples(document);
+  return document;
+}
+
+/**
+ * zod tuples come out as `prefixItems` alone, which in JSON Schema 2020-12 admits
+ * arrays of any length; the server takes exactly as many items as the tuple has.
+ */
+function closeTuples(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) closeTuples(item);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as Record<string, unknown>;
+  if (Array.isArray(schema.prefixItems) && schema.items === undefined) {
+    schema.minItems ??= schema.prefixItems.length;
+    schema.maxItems ??= schema.prefixItems.length;
+  }
+  for (const value of Object.values(schema)) closeTuples(value);
+}
