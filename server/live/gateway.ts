@@ -1,13 +1,15 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import type { Actor } from '../accounts/grants';
 import { anonymous } from '../accounts/grants';
 import type { TokenIssuer } from '../accounts/tokens';
-import { BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
+import { AppError, BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
 import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
 import { clientEvents, type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents } from '../protocol';
+import { MAX_ON_STAGE } from '../protocol/live';
 import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
@@ -45,6 +47,32 @@ class ClientParameterError extends BadRequestError {
   }
 }
 
+/** The Socket.IO room of a seminar's lecturers: the participant list goes only there. */
+const staffRoom = (seminarId: string) => `seminar:${seminarId}:staff`;
+
+/**
+ * Events that change the room for others or ask for a list, limited per user (per
+ * connection for guests): a moderator clicking through a list is far below these.
+ */
+const limits: Array<{ events: ClientEventName[]; points: number; seconds: number }> = [
+  {
+    events: [
+      'hand:lower',
+      'room:participants',
+      'stage:invite',
+      'stage:remove',
+      'moderation:mute',
+      'moderation:unmute',
+      'moderation:remove',
+      'moderation:ban',
+      'marker:add',
+    ],
+    points: 30,
+    seconds: 10,
+  },
+  { events: ['hand:raise', 'stage:accept', 'stage:decline', 'stage:leave'], points: 10, seconds: 10 },
+];
+
 /** mediasoup throws TypeError on parameter objects it cannot use: that is the client's bad input. */
 async function clientParameters<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -68,8 +96,13 @@ export class LiveGateway {
   /** Per seminar, the sockets in its room; a seminar's entry goes with its last socket or its room. */
   private readonly sockets = new Map<string, Set<LiveSocket>>();
   private readonly checkpoint: NodeJS.Timeout;
+  private readonly limiters = new Map<string, RateLimiterMemory>();
 
   constructor(private readonly deps: LiveGatewayDeps) {
+    for (const { events, points, seconds } of limits) {
+      const limiter = new RateLimiterMemory({ points, duration: seconds });
+      for (const event of events) this.limiters.set(event, limiter);
+    }
     deps.nsp.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       try {
@@ -119,6 +152,7 @@ export class LiveGateway {
         const reply = typeof ack === 'function' ? (ack as (a: Ack<unknown>) => void) : () => undefined;
         try {
           const parsed = (clientEvents[event] as z.ZodType).parse(payload ?? {}) as ClientPayload<E>;
+          await this.rateLimit(socket, event);
           reply({ ok: true, data: (await handler(parsed)) ?? null });
         } catch (err) {
           const e = toAppError(err);
@@ -149,13 +183,22 @@ export class LiveGateway {
       this.assertMayProduce(access, p.source);
       // The room announces it (room:producer-added) once every router can serve it.
       const { producerId } = await clientParameters(() => room.produce(peer, p.transportId, p.kind, p.rtpParameters as never, p.source));
+      // A muted guest coming back (a rejoin) stays muted.
+      if (p.source === 'mic' && access.userId && this.presenceOf(access.seminar.id).muted.has(access.userId))
+        await peer.pauseProducer(producerId);
       // The lecturer's media and that of guests on stage (assertMayProduce let nobody else here) are recorded.
       const role = access.role === 'lecturer' ? 'lecturer' : 'guest';
       this.deps.recordings.producerAdded(room, access.seminar, { producer: peer.producer(producerId), source: p.source, role });
       return { producerId };
     });
     on('producer:pause', async (p) => this.inRoom(socket).peer.pauseProducer(p.producerId));
-    on('producer:resume', async (p) => this.inRoom(socket).peer.resumeProducer(p.producerId));
+    on('producer:resume', async (p) => {
+      const { access, peer, room } = this.inRoom(socket);
+      // A mute holds until the lecturer lifts it: the guest's own page cannot undo it.
+      if (access.userId && room.producerSource(p.producerId) === 'mic' && this.presenceOf(access.seminar.id).muted.has(access.userId))
+        throw new ForbiddenError('muted_by_moderator', 'The lecturer muted your microphone');
+      await peer.resumeProducer(p.producerId);
+    });
     on('producer:close', async (p) => this.inRoom(socket).peer.closeProducer(p.producerId));
     on('consume', async (p) => {
       const { peer, room } = this.inRoom(socket);
@@ -213,18 +256,36 @@ export class LiveGateway {
     on('hand:raise', async (p) => {
       const { access } = this.inRoom(socket);
       if (!access.userId || access.role !== 'viewer') throw new ForbiddenError('cannot_raise_hand', 'Only signed-in viewers raise hands');
-      const presence = this.presenceOf(access.seminar.id);
-      if (p.raised) presence.hands.set(access.userId, access.displayName);
-      else presence.hands.delete(access.userId);
-      this.toRoom(access.seminar.id).emit('hand:updated', { userId: access.userId, displayName: access.displayName, raised: p.raised });
+      this.setHand(access.seminar.id, access.userId, access.displayName, p.raised);
     });
-    on('stage:invite', async (p) => this.setStage(socket, p.userId, true));
-    on('stage:remove', async (p) => this.setStage(socket, p.userId, false));
-    on('moderation:mute', async (p) => {
+    on('hand:lower', async (p) => {
       const { access } = this.inRoom(socket);
       this.deps.live.moderatorOnly(access);
-      for (const s of this.socketsOf(access.seminar.id, p.userId)) await s.data.peer?.pauseProducers('mic');
+      const name = this.presenceOf(access.seminar.id).hands.get(p.userId);
+      if (name !== undefined) this.setHand(access.seminar.id, p.userId, name, false);
     });
+    on('room:participants', async () => {
+      const { access } = this.inRoom(socket);
+      this.deps.live.moderatorOnly(access);
+      return this.presenceOf(access.seminar.id).participants();
+    });
+    on('stage:invite', async (p) => this.invite(socket, p.userId));
+    on('stage:accept', async () => this.answerInvitation(socket, true));
+    on('stage:decline', async () => this.answerInvitation(socket, false));
+    on('stage:leave', async () => {
+      const { access } = this.inRoom(socket);
+      const presence = this.presenceOf(access.seminar.id);
+      if (!access.userId || !(presence.stage.has(access.userId) || presence.invited.has(access.userId)))
+        throw new ConflictError('not_on_stage', 'You are not on stage');
+      this.offStage(access.seminar.id, access.userId);
+    });
+    on('stage:remove', async (p) => {
+      const { access } = this.inRoom(socket);
+      this.deps.live.moderatorOnly(access);
+      this.offStage(access.seminar.id, p.userId);
+    });
+    on('moderation:mute', async (p) => this.setMuted(socket, p.userId, true));
+    on('moderation:unmute', async (p) => this.setMuted(socket, p.userId, false));
     on('moderation:remove', async (p) => this.eject(socket, p.userId, 'removed'));
     on('moderation:ban', async (p) => {
       await this.deps.live.ban(this.inRoom(socket).access, p.userId);
@@ -269,7 +330,7 @@ export class LiveGateway {
     }
     // Joined first, so its own presence push reaches it (synchronous with the in-memory adapter);
     // registered before the next await, so a room that closes from here on takes this socket along.
-    const joined = socket.join(`seminar:${seminarId}`);
+    const joined = socket.join(access.role === 'lecturer' ? [`seminar:${seminarId}`, staffRoom(seminarId)] : `seminar:${seminarId}`);
     socket.data.access = access;
     socket.data.room = room;
     socket.data.peer = peer;
@@ -278,7 +339,7 @@ export class LiveGateway {
     if (!sockets) this.sockets.set(seminarId, (sockets = new Set()));
     sockets.add(socket);
     const presence = this.presenceOf(seminarId);
-    if (access.role === 'viewer') presence.enter(socket.id);
+    presence.enter(socket.id, { userId: access.userId, displayName: access.displayName, role: access.role });
     const routerRtpCapabilities = room.rtpCapabilities;
     const producers = room.listProducers().map(({ producerId, peerId, userId, kind, source, paused }) => ({
       producerId,
@@ -312,6 +373,8 @@ export class LiveGateway {
       questions: await this.deps.live.questions(seminarId, access.userId),
       viewers: presence.count,
       onStage: access.userId !== null && presence.stage.has(access.userId),
+      self: access.userId ? presence.self(access.userId) : { invited: false, onStage: false, muted: false },
+      stage: [...presence.stage].map(([userId, displayName]) => ({ userId, displayName })),
       canChat: access.canChat,
     };
   }
@@ -328,10 +391,12 @@ export class LiveGateway {
     if (sockets?.size === 0) this.sockets.delete(seminarId);
     const presence = this.presence.get(seminarId);
     presence?.leave(socket.id);
-    if (access.userId && presence?.hands.delete(access.userId)) {
-      this.toRoom(seminarId).emit('hand:updated', { userId: access.userId, displayName: access.displayName, raised: false });
+    // A hand goes down with the user's last connection; the stage and a mute stay for a rejoin.
+    if (access.userId && presence?.hands.has(access.userId) && !presence.isPresent(access.userId)) {
+      this.setHand(seminarId, access.userId, access.displayName, false);
     }
     await socket.leave(`seminar:${seminarId}`);
+    await socket.leave(staffRoom(seminarId));
     await attendance?.end();
   }
 
@@ -392,18 +457,93 @@ export class LiveGateway {
     this.toRoom(seminarId).emit('room:status', { status: seminar.status });
   }
 
-  private async setStage(socket: LiveSocket, userId: string, onStage: boolean): Promise<void> {
+  private setHand(seminarId: string, userId: string, displayName: string, raised: boolean): void {
+    const presence = this.presenceOf(seminarId);
+    if (raised) presence.hands.set(userId, displayName);
+    else presence.hands.delete(userId);
+    presence.listChanged();
+    this.toRoom(seminarId).emit('hand:updated', { userId, displayName, raised });
+  }
+
+  /** An invitation to a viewer in the room; they go on stage only once they accept. */
+  private async invite(socket: LiveSocket, userId: string): Promise<void> {
     const { access } = this.inRoom(socket);
     this.deps.live.moderatorOnly(access);
-    const presence = this.presenceOf(access.seminar.id);
-    if (onStage) {
-      presence.stage.add(userId);
-      presence.hands.delete(userId);
-    } else {
-      presence.stage.delete(userId);
-      for (const s of this.socketsOf(access.seminar.id, userId)) s.data.peer?.closeProducers();
+    const seminarId = access.seminar.id;
+    const presence = this.presenceOf(seminarId);
+    const target = this.socketsOf(seminarId, userId)[0]?.data.access;
+    if (!target) throw new ConflictError('not_present', 'That person is not in the room');
+    if (target.role === 'lecturer') throw new ConflictError('already_lecturer', 'A lecturer of this seminar is always on stage');
+    if (presence.stage.has(userId) || presence.invited.has(userId)) return;
+    if (presence.stage.size + presence.invited.size >= MAX_ON_STAGE)
+      throw new ConflictError('stage_full', `At most ${MAX_ON_STAGE} guests on stage`);
+    presence.invited.set(userId, target.displayName);
+    presence.hands.delete(userId);
+    this.toRoom(seminarId).emit('hand:updated', { userId, displayName: target.displayName, raised: false });
+    this.selfChanged(seminarId, userId);
+  }
+
+  private async answerInvitation(socket: LiveSocket, accept: boolean): Promise<void> {
+    const { access } = this.inRoom(socket);
+    const seminarId = access.seminar.id;
+    const presence = this.presenceOf(seminarId);
+    const displayName = access.userId ? presence.invited.get(access.userId) : undefined;
+    if (!access.userId || displayName === undefined) throw new ConflictError('not_invited', 'There is no invitation to answer');
+    presence.invited.delete(access.userId);
+    if (accept) {
+      presence.stage.set(access.userId, displayName);
+      this.toRoom(seminarId).emit('stage:updated', { userId: access.userId, displayName, onStage: true });
     }
-    this.toRoom(access.seminar.id).emit('stage:updated', { userId, onStage });
+    this.selfChanged(seminarId, access.userId);
+  }
+
+  /** Off the stage (or the invitation withdrawn): what they send stops, and a mute ends with it. */
+  private offStage(seminarId: string, userId: string): void {
+    const presence = this.presenceOf(seminarId);
+    const displayName = presence.stage.get(userId) ?? presence.invited.get(userId) ?? '';
+    const wasOn = presence.stage.delete(userId);
+    presence.invited.delete(userId);
+    presence.muted.delete(userId);
+    for (const s of this.socketsOf(seminarId, userId)) s.data.peer?.closeProducers();
+    if (wasOn) this.toRoom(seminarId).emit('stage:updated', { userId, displayName, onStage: false });
+    this.selfChanged(seminarId, userId);
+  }
+
+  private async setMuted(socket: LiveSocket, userId: string, muted: boolean): Promise<void> {
+    const { access } = this.inRoom(socket);
+    this.deps.live.moderatorOnly(access);
+    const seminarId = access.seminar.id;
+    const presence = this.presenceOf(seminarId);
+    if (!presence.stage.has(userId)) throw new ConflictError('not_on_stage', 'Only a guest on stage can be muted');
+    if (muted) {
+      presence.muted.add(userId);
+      for (const s of this.socketsOf(seminarId, userId)) await s.data.peer?.pauseProducers('mic');
+    } else {
+      // Lifting the mute lets the guest speak again; switching the microphone back on stays theirs.
+      presence.muted.delete(userId);
+    }
+    this.selfChanged(seminarId, userId);
+  }
+
+  /** Tells the user's own pages where they stand, and the lecturers' lists. */
+  private selfChanged(seminarId: string, userId: string): void {
+    const presence = this.presenceOf(seminarId);
+    const self = presence.self(userId);
+    for (const s of this.socketsOf(seminarId, userId)) s.emit('stage:self', self);
+    presence.listChanged();
+  }
+
+  private async rateLimit(socket: LiveSocket, event: string): Promise<void> {
+    const limiter = this.limiters.get(event);
+    if (!limiter) return;
+    try {
+      await limiter.consume(socket.data.access?.userId ?? socket.id);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      // The same details as REST's 429 (accounts/throttle.ts), so one client code reads both.
+      const retryAfterSeconds = Math.ceil(err.msBeforeNext / 1000);
+      throw new AppError(429, 'rate_limited', `Slow down: try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+    }
   }
 
   private async eject(socket: LiveSocket, userId: string, reason: 'removed' | 'banned'): Promise<void> {
@@ -425,7 +565,11 @@ export class LiveGateway {
   private presenceOf(seminarId: string): Presence {
     let p = this.presence.get(seminarId);
     if (!p) {
-      p = new Presence((count) => this.toRoom(seminarId).emit('room:viewers', { count }), this.deps.viewerCountThrottleMs);
+      p = new Presence(
+        (count) => this.toRoom(seminarId).emit('room:viewers', { count }),
+        (list) => this.deps.nsp.to(staffRoom(seminarId)).emit('room:participants', list),
+        this.deps.viewerCountThrottleMs,
+      );
       this.presence.set(seminarId, p);
     }
     return p;

@@ -71,9 +71,20 @@ export const clientEvents = {
   'question:status': z.object({ questionId: id, status: z.enum(['answering', 'answered']) }),
   'marker:add': z.object({ label: z.string().trim().min(1).max(120) }),
   'hand:raise': z.object({ raised: z.boolean() }),
+  /** The lecturer lowers someone's raised hand. */
+  'hand:lower': z.object({ userId: objectId }),
+  /** The lecturer's participant list, as it is now (then pushed as room:participants). */
+  'room:participants': z.object({}),
+  /** The lecturer invites a viewer on stage; the viewer accepts or declines. */
   'stage:invite': z.object({ userId: objectId }),
+  'stage:accept': z.object({}),
+  'stage:decline': z.object({}),
+  /** A guest leaves the stage by themselves; stage:remove is the lecturer taking them off. */
+  'stage:leave': z.object({}),
   'stage:remove': z.object({ userId: objectId }),
+  /** Mutes a guest's microphone until moderation:unmute: the guest cannot resume it meanwhile. */
   'moderation:mute': z.object({ userId: objectId }),
+  'moderation:unmute': z.object({ userId: objectId }),
   'moderation:remove': z.object({ userId: objectId }),
   'moderation:ban': z.object({ userId: objectId }),
 } as const;
@@ -120,6 +131,38 @@ export const question = z.object({
 });
 export type Question = z.infer<typeof question>;
 
+/** At most this many guests on stage at once. */
+export const MAX_ON_STAGE = 6;
+/** At most this many people in one participant list: raised hands and the stage first. */
+export const MAX_PARTICIPANTS_LISTED = 200;
+
+export const stageMember = z.object({ userId: z.string(), displayName: z.string() });
+export type StageMember = z.infer<typeof stageMember>;
+
+/** Where one signed-in user stands with the stage: what their own page shows. */
+export const stageSelf = z.object({ invited: z.boolean(), onStage: z.boolean(), muted: z.boolean() });
+export type StageSelf = z.infer<typeof stageSelf>;
+
+export const participant = z.object({
+  userId: z.string(),
+  displayName: z.string(),
+  role: liveRole,
+  hand: z.boolean(),
+  stage: z.enum(['none', 'invited', 'on']),
+  muted: z.boolean(),
+});
+export type Participant = z.infer<typeof participant>;
+
+/** Who is in the room, for its lecturers: named people (hands first), anonymous viewers counted. */
+export const participants = z.object({
+  people: z.array(participant).max(MAX_PARTICIPANTS_LISTED),
+  /** Signed-in people past the list's limit. */
+  more: z.number().int(),
+  /** Viewers without an account (public seminars), counted by connection. */
+  anonymous: z.number().int(),
+});
+export type Participants = z.infer<typeof participants>;
+
 export const joinResult = z.object({
   peerId: z.string(),
   role: liveRole,
@@ -130,6 +173,10 @@ export const joinResult = z.object({
   questions: z.array(question),
   viewers: z.number().int(),
   onStage: z.boolean(),
+  /** This user's invitation and mute (onStage above, kept for older clients). */
+  self: stageSelf,
+  /** Guests on stage now: their producers are shown beside the lecturer's. */
+  stage: z.array(stageMember).max(MAX_ON_STAGE),
   canChat: z.boolean(),
 });
 export type JoinResult = z.infer<typeof joinResult>;
@@ -164,5 +211,9 @@ export interface ServerEvents {
   'chat:deleted': (p: { messageId: string }) => void;
   'question:updated': (q: Omit<Question, 'votedByMe'>) => void;
   'hand:updated': (p: { userId: string; displayName: string; raised: boolean }) => void;
-  'stage:updated': (p: { userId: string; onStage: boolean }) => void;
+  'stage:updated': (p: { userId: string; displayName: string; onStage: boolean }) => void;
+  /** To one user's own connections: their invitation, stage and mute. */
+  'stage:self': (p: StageSelf) => void;
+  /** To the seminar's lecturers only, at most once per VIEWER_COUNT_THROTTLE_MS. */
+  'room:participants': (p: Participants) => void;
 }

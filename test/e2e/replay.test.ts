@@ -184,6 +184,19 @@ describe('replay in the browser', () => {
     await expect.poll(() => hook(again, 'startedAt'), poll).not.toBeNull();
     expect(Math.abs((await hook<number>(again, 'startedAt')) - saved.resumePosition)).toBeLessThanOrEqual(1);
     await expect.poll(() => again.getByTestId('resumed').isVisible()).toBe(true);
+    // A click on the seek bar seeks there: "continue from" goes, and the bar keeps following
+    // playback while it has the focus (it used to freeze then).
+    const bar = again.getByTestId('seek');
+    const box = (await bar.boundingBox())!;
+    await again.mouse.click(box.x + box.width * 0.25, box.y + box.height / 2);
+    await expect.poll(() => again.getByTestId('resumed').isVisible(), poll).toBe(false);
+    expect(await hook<number>(again, 'currentTime')).toBeLessThan(saved.resumePosition - 1);
+    const clicked = await hook<{ value: number; focused: boolean }>(again, 'seekBar');
+    expect(clicked.focused).toBe(true);
+    await expect.poll(async () => (await hook<{ value: number }>(again, 'seekBar')).value, poll).toBeGreaterThan(clicked.value + 1);
+    const following = await hook<{ value: number; focused: boolean }>(again, 'seekBar');
+    expect(following.focused).toBe(true);
+    expect(Math.abs(following.value - (await hook<number>(again, 'currentTime')))).toBeLessThan(0.75);
     // Chat and chapters follow the playback time.
     const playback = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.learner.token });
     const [message] = playback.body.chat as Array<{ offsetMs: number }>;

@@ -135,7 +135,8 @@ describe('after the seminars end', () => {
     const current = await everything();
     expect(current.workers.map((w) => w.webRtcTransports)).toEqual([0, 0]);
     expect(current.gateway).toEqual({ presence: 1, seminars: 1, sockets: 1 });
-    expect(current.socketRooms).toEqual([`seminar:${seminarId}`]);
+    // The lecturer's connection is in the seminar's room and its lecturers' room (the participant list).
+    expect(current.socketRooms).toEqual([`seminar:${seminarId}`, `seminar:${seminarId}:staff`]);
     await waitFor(
       async () => ((await openAttendance(seminarId, people.learner.id)) === 0 ? true : undefined),
       5000,

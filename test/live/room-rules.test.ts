@@ -264,7 +264,7 @@ describe('moderation', () => {
 describe('the stage', () => {
   const rtpParameters = { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1234 }] };
 
-  it('lets a viewer the lecturer invites send media, and stops it after stage:remove', async () => {
+  it('lets a viewer the lecturer invites send media once they accept, and stops it after stage:remove', async () => {
     const seminarId = await createSeminar(api, people.lecturer);
     const guestSpeaker = await registeredViewer(seminarId);
     const { client: lecturer } = await clients.join(seminarId, people.lecturer);
@@ -275,7 +275,16 @@ describe('the stage', () => {
     expect(codeOf(await requestWithin(viewer, 'stage:invite', { userId: guestSpeaker.id }))).toBe('moderators_only');
 
     await lecturer.ok('stage:invite', { userId: guestSpeaker.id });
-    expect(await viewer.next('stage:updated', (p) => p.userId === guestSpeaker.id)).toEqual({ userId: guestSpeaker.id, onStage: true });
+    expect(await viewer.next('stage:self', (p) => p.invited)).toEqual({ invited: true, onStage: false, muted: false });
+    // Invited is not yet on stage.
+    expect(codeOf(await requestWithin(viewer, 'transport:create', { direction: 'send' }))).toBe('not_allowed_to_produce');
+    await viewer.ok('stage:accept', {});
+    expect(await viewer.next('stage:updated', (p) => p.userId === guestSpeaker.id)).toEqual({
+      userId: guestSpeaker.id,
+      displayName: 'Зритель',
+      onStage: true,
+    });
+    expect(await viewer.next('stage:self', (p) => p.onStage)).toEqual({ invited: false, onStage: true, muted: false });
     const send = await viewer.ok('transport:create', { direction: 'send' });
     const produced = await viewer.ok('produce', { transportId: send.id, kind: 'video', rtpParameters, source: 'camera' });
     expect(await lecturer.next('room:producer-added', (p) => p.producerId === produced.producerId)).toMatchObject({
@@ -293,13 +302,16 @@ describe('the stage', () => {
         }),
       ),
     ).toBe('not_allowed_to_produce');
-    // A rejoin shows the viewer on stage.
+    // A rejoin shows the viewer on stage, and everyone the stage.
     const { joined: rejoined } = await clients.join(seminarId, guestSpeaker);
     expect(rejoined.onStage).toBe(true);
+    expect(rejoined.self).toEqual({ invited: false, onStage: true, muted: false });
+    expect(rejoined.stage).toEqual([{ userId: guestSpeaker.id, displayName: 'Зритель' }]);
 
     await lecturer.ok('stage:remove', { userId: guestSpeaker.id });
     expect(await viewer.next('stage:updated', (p) => p.userId === guestSpeaker.id && !p.onStage)).toEqual({
       userId: guestSpeaker.id,
+      displayName: 'Зритель',
       onStage: false,
     });
     expect(await lecturer.next('room:producer-closed', (p) => p.producerId === produced.producerId)).toEqual({
@@ -312,5 +324,159 @@ describe('the stage', () => {
     expect(codeOf(await requestWithin(viewer, 'produce', { transportId: send.id, kind: 'video', rtpParameters, source: 'camera' }))).toBe(
       'not_allowed_to_produce',
     );
+  });
+
+  it('a declined invitation goes, and nobody can accept or leave what they were never given', async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const invitee = await registeredViewer(seminarId);
+    const bystander = await registeredViewer(seminarId);
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const { client: viewer } = await clients.join(seminarId, invitee);
+    const { client: other } = await clients.join(seminarId, bystander);
+
+    expect(codeOf(await requestWithin(other, 'stage:accept', {}))).toBe('not_invited');
+    expect(codeOf(await requestWithin(other, 'stage:decline', {}))).toBe('not_invited');
+    expect(codeOf(await requestWithin(other, 'stage:leave', {}))).toBe('not_on_stage');
+    expect(codeOf(await requestWithin(lecturer, 'stage:invite', { userId: '0123456789abcdef01234567' }))).toBe('not_present');
+    expect(codeOf(await requestWithin(lecturer, 'stage:invite', { userId: people.lecturer.id }))).toBe('already_lecturer');
+
+    await lecturer.ok('stage:invite', { userId: invitee.id });
+    await viewer.next('stage:self', (p) => p.invited);
+    // Only the invitee can answer it.
+    expect(codeOf(await requestWithin(other, 'stage:accept', {}))).toBe('not_invited');
+    await viewer.ok('stage:decline', {});
+    expect(await viewer.next('stage:self', (p) => !p.invited)).toEqual({ invited: false, onStage: false, muted: false });
+    expect(codeOf(await requestWithin(viewer, 'stage:accept', {}))).toBe('not_invited');
+    expect(codeOf(await requestWithin(viewer, 'transport:create', { direction: 'send' }))).toBe('not_allowed_to_produce');
+    expect((await lecturer.ok('room:participants', {})).people.find((p: { userId: string }) => p.userId === invitee.id)).toMatchObject({
+      stage: 'none',
+    });
+  });
+
+  it('a mute holds: the guest cannot resume the microphone until the lecturer lifts it, also after a rejoin', async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const guest = await registeredViewer(seminarId);
+    const listener = await registeredViewer(seminarId);
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const { client: viewer } = await clients.join(seminarId, guest);
+    const { client: audience } = await clients.join(seminarId, listener);
+    const opus = { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc: 4321 }] };
+
+    // Only someone on stage can be muted; lecturers are never muted.
+    expect(codeOf(await requestWithin(lecturer, 'moderation:mute', { userId: guest.id }))).toBe('not_on_stage');
+    await lecturer.ok('stage:invite', { userId: guest.id });
+    await viewer.ok('stage:accept', {});
+    const send = await viewer.ok('transport:create', { direction: 'send' });
+    const { producerId } = await viewer.ok('produce', { transportId: send.id, kind: 'audio', rtpParameters: opus, source: 'mic' });
+    const room = await roomOf(app, seminarId);
+    const paused = () => peerOf(room, viewer).producer(producerId).paused;
+
+    expect(codeOf(await requestWithin(viewer, 'moderation:mute', { userId: guest.id }))).toBe('moderators_only');
+    expect(codeOf(await requestWithin(audience, 'moderation:unmute', { userId: guest.id }))).toBe('moderators_only');
+    await lecturer.ok('moderation:mute', { userId: guest.id });
+    expect(paused()).toBe(true);
+    expect(await viewer.next('stage:self', (p) => p.muted)).toEqual({ invited: false, onStage: true, muted: true });
+    expect(await audience.next('room:producer-paused', (p) => p.producerId === producerId)).toEqual({ producerId, paused: true });
+    expect(codeOf(await requestWithin(viewer, 'producer:resume', { producerId }))).toBe('muted_by_moderator');
+    // Nor can the guest lift the mute themselves.
+    expect(codeOf(await requestWithin(viewer, 'moderation:unmute', { userId: guest.id }))).toBe('moderators_only');
+    expect(paused()).toBe(true);
+    expect(paused()).toBe(true);
+
+    // A rejoin does not shake it off: the new microphone starts paused, and stays so.
+    viewer.close();
+    const { client: again, joined } = await clients.join(seminarId, guest);
+    expect(joined.self).toEqual({ invited: false, onStage: true, muted: true });
+    const send2 = await again.ok('transport:create', { direction: 'send' });
+    const second = await again.ok('produce', { transportId: send2.id, kind: 'audio', rtpParameters: opus, source: 'mic' });
+    expect(peerOf(room, again).producer(second.producerId).paused).toBe(true);
+    expect(codeOf(await requestWithin(again, 'producer:resume', { producerId: second.producerId }))).toBe('muted_by_moderator');
+
+    // Lifted: the guest switches it back on themselves.
+    await lecturer.ok('moderation:unmute', { userId: guest.id });
+    expect(await again.next('stage:self', (p) => !p.muted)).toEqual({ invited: false, onStage: true, muted: false });
+    expect(peerOf(room, again).producer(second.producerId).paused).toBe(true);
+    await again.ok('producer:resume', { producerId: second.producerId });
+    expect(peerOf(room, again).producer(second.producerId).paused).toBe(false);
+
+    // Leaving the stage by themselves closes what they send.
+    await again.ok('stage:leave', {});
+    expect(await audience.next('stage:updated', (p) => p.userId === guest.id && !p.onStage)).toMatchObject({ onStage: false });
+    expect(peerOf(room, again).counts().producers).toBe(0);
+    expect(codeOf(await requestWithin(again, 'transport:create', { direction: 'send' }))).toBe('not_allowed_to_produce');
+  });
+});
+
+describe('the participant list', () => {
+  it('is for lecturers only: raised hands first, names once per user, anonymous viewers counted, pushed on change', async () => {
+    const seminarId = await createSeminar(api, people.lecturer, { isPublic: true });
+    const anna = await registerUser(api, { displayName: 'Анна' });
+    const boris = await registerUser(api, { displayName: 'Борис' });
+    const vera = await registerUser(api, { displayName: 'Вера' });
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const { client: annaClient } = await clients.join(seminarId, anna);
+    await clients.join(seminarId, anna); // a second tab
+    const { client: borisClient } = await clients.join(seminarId, boris);
+    const { client: veraClient } = await clients.join(seminarId, vera);
+    await clients.join(seminarId); // two guests without accounts
+    await clients.join(seminarId);
+
+    // Viewers get neither the list nor its pushes; nor may they lower hands.
+    for (const c of [annaClient, borisClient]) expect(codeOf(await requestWithin(c, 'room:participants', {}))).toBe('moderators_only');
+    expect(codeOf(await requestWithin(annaClient, 'hand:lower', { userId: boris.id }))).toBe('moderators_only');
+
+    await veraClient.ok('hand:raise', { raised: true });
+    await sleep(20);
+    await borisClient.ok('hand:raise', { raised: true });
+    const list = await lecturer.ok('room:participants', {});
+    expect(list.people.map((p: { displayName: string; hand: boolean }) => [p.displayName, p.hand])).toEqual([
+      ['Вера', true],
+      ['Борис', true],
+      [expect.any(String), false], // the lecturer
+      ['Анна', false],
+    ]);
+    expect(list.people[2]).toMatchObject({ userId: people.lecturer.id, role: 'lecturer' });
+    expect(list).toMatchObject({ anonymous: 2, more: 0 });
+
+    // Pushed to the lecturer, throttled, ending on the latest state.
+    const pushed = await lecturer.next('room:participants', (p) => p.people[0]?.displayName === 'Вера', THROTTLE_MS * 4);
+    expect(pushed.people.filter((p: { hand: boolean }) => p.hand)).toHaveLength(2);
+    await lecturer.ok('hand:lower', { userId: vera.id });
+    expect(await veraClient.next('hand:updated', (p) => p.userId === vera.id && !p.raised)).toMatchObject({ raised: false });
+    const after = await lecturer.next(
+      'room:participants',
+      (p) => p.people[0]?.displayName === 'Борис' && !p.people.find((x: { userId: string; hand: boolean }) => x.userId === vera.id)?.hand,
+      THROTTLE_MS * 4,
+    );
+    expect(after.people.filter((p: { hand: boolean }) => p.hand).map((p: { displayName: string }) => p.displayName)).toEqual(['Борис']);
+    await sleep(THROTTLE_MS + 200);
+    for (const c of [annaClient, borisClient, veraClient]) expect(c.events.some((e) => e.event === 'room:participants')).toBe(false);
+  });
+
+  it('and the moderation events are rate-limited per lecturer', async () => {
+    // A lecturer of its own: the limit counts every moderation event of the user.
+    const seminarId = await createSeminar(api, people.otherLecturer);
+    const { client: lecturer } = await clients.join(seminarId, people.otherLecturer);
+    const codes: string[] = [];
+    for (let i = 0; i < 31; i++) codes.push(codeOf(await requestWithin(lecturer, 'room:participants', {})));
+    expect(codes.slice(0, 30).every((c) => c === 'ok')).toBe(true);
+    expect(codes[30]).toBe('rate_limited');
+  });
+
+  it("and a viewer's hand and stage answers share a limit per user, past which nothing changes", async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const user = await registeredViewer(seminarId);
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const { client: viewer } = await clients.join(seminarId, user);
+    const codes: string[] = [];
+    for (let i = 0; i < 10; i++) codes.push(codeOf(await requestWithin(viewer, 'hand:raise', { raised: i % 2 === 0 })));
+    expect(codes).toEqual(Array(10).fill('ok'));
+    // The last one lowered the hand; the next ones are refused before their own checks.
+    const refused = await requestWithin(viewer, 'hand:raise', { raised: true });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited', details: { retryAfterSeconds: expect.any(Number) } } });
+    expect(codeOf(await requestWithin(viewer, 'stage:decline', {}))).toBe('rate_limited');
+    expect(codeOf(await requestWithin(viewer, 'stage:leave', {}))).toBe('rate_limited');
+    const list = await lecturer.ok('room:participants', {});
+    expect(list.people.find((p: { userId: string }) => p.userId === user.id)).toMatchObject({ hand: false, stage: 'none' });
   });
 });

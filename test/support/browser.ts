@@ -20,18 +20,23 @@ const BASE_ARGS = [
 
 /**
  * Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`).
- * The fake devices play Chromium's own pattern and beep, or the given files (per browser
- * process: a browser whose user must sound and look different needs a process of its own).
+ * `cameras`: how many fake cameras it offers (device switching); it always offers three microphones.
+ * The fake devices play Chromium's own pattern and beep, or the given files (`audio`, `video`; per
+ * browser process: a browser whose user must sound and look different needs a process of its own).
  */
-export async function launchChromium(purpose: 'media' | 'playback', fakeMedia: { audio?: string; video?: string } = {}): Promise<Browser> {
+export async function launchChromium(
+  purpose: 'media' | 'playback',
+  opts: { cameras?: number; audio?: string; video?: string } = {},
+): Promise<Browser> {
   await mkdir(artifacts, { recursive: true });
+  const fake = opts.cameras ? `--use-fake-device-for-media-stream=device-count=${opts.cameras}` : '--use-fake-device-for-media-stream';
   const extra =
     purpose === 'media'
       ? [
-          '--use-fake-device-for-media-stream',
+          fake,
           '--use-fake-ui-for-media-stream',
-          ...(fakeMedia.audio ? [`--use-file-for-fake-audio-capture=${fakeMedia.audio}`] : []),
-          ...(fakeMedia.video ? [`--use-file-for-fake-video-capture=${fakeMedia.video}`] : []),
+          ...(opts.audio ? [`--use-file-for-fake-audio-capture=${opts.audio}`] : []),
+          ...(opts.video ? [`--use-file-for-fake-video-capture=${opts.video}`] : []),
         ]
       : ['--autoplay-policy=no-user-gesture-required'];
   return chromium.launch({

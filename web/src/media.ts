@@ -84,6 +84,9 @@ function wireConnect(transport: Transport, conn: RoomConnection, onFailed: () =>
 /** What getStats says about one RTP stream, boiled down to what pages and tests read. */
 export interface StreamStats {
   source: Source;
+  /** Received streams: whose producer it is (a guest on stage, or the lecturer). */
+  producerId?: string;
+  userId?: string | null;
   kind: 'audio' | 'video';
   paused: boolean;
   codec: string | null;
@@ -92,6 +95,8 @@ export interface StreamStats {
   frames: number;
   frameWidth: number;
   frameHeight: number;
+  /** Received audio only: the sum of the decoded sound's energy (totalAudioEnergy); it grows only while there is sound. */
+  audioEnergy: number;
   /** Simulcast layers (outbound only): one entry per encoding. */
   layers?: Array<{ rid: string | null; frameWidth: number; frameHeight: number; frames: number; bytes: number }>;
 }
@@ -105,7 +110,7 @@ function num(v: unknown): number {
 function summarize(
   report: RTCStatsReport,
   direction: 'inbound-rtp' | 'outbound-rtp',
-  base: Pick<StreamStats, 'source' | 'kind' | 'paused'>,
+  base: Pick<StreamStats, 'source' | 'kind' | 'paused' | 'producerId' | 'userId'>,
 ): StreamStats {
   const entries = [...(report as unknown as Map<string, StatsEntry>).values()];
   const rtp = entries.filter((e) => e.type === direction && e.kind === base.kind);
@@ -120,6 +125,7 @@ function summarize(
     frames: rtp.reduce((s, e) => s + num(direction === 'inbound-rtp' ? e.framesDecoded : e.framesEncoded), 0),
     frameWidth: num(biggest?.frameWidth),
     frameHeight: num(biggest?.frameHeight),
+    audioEnergy: rtp.reduce((s, e) => s + num(e.totalAudioEnergy), 0),
     ...(direction === 'outbound-rtp' && base.kind === 'video'
       ? {
           layers: rtp
@@ -300,7 +306,13 @@ export class Subscriber {
   async stats(): Promise<StreamStats[]> {
     return Promise.all(
       [...this.subscriptions.values()].map(async ({ info, consumer }) =>
-        summarize(await consumer.getStats(), 'inbound-rtp', { source: info.source, kind: consumer.kind, paused: info.paused }),
+        summarize(await consumer.getStats(), 'inbound-rtp', {
+          source: info.source,
+          kind: consumer.kind,
+          paused: info.paused,
+          producerId: info.producerId,
+          userId: info.userId,
+        }),
       ),
     );
   }

@@ -29,6 +29,8 @@ export class ReplayPlayer {
   problem: ReplayProblem | undefined;
   playback: PlaybackView | undefined;
   resumeFrom = 0;
+  /** "Continue from …" is shown until the learner seeks elsewhere. */
+  resumeNotice = true;
   /** The media time when playback first started on this page. */
   startedAt: number | null = null;
   heartbeats = 0;
@@ -87,7 +89,9 @@ export class ReplayPlayer {
     return Promise.resolve();
   }
 
+  /** The learner's seek (the seek bar, a chapter): the resume notice has served its purpose. */
   seekTo(seconds: number): void {
+    this.resumeNotice = false;
     const v = this.el.camera;
     const end = Number.isFinite(v.duration) ? v.duration : (this.playback?.durationSeconds ?? seconds);
     v.currentTime = Math.max(0, Math.min(seconds, end));

@@ -118,6 +118,12 @@ function ReplayPage({ id }: { id: string }) {
       rate: () => v.playbackRate,
       /** Where this page started playing from the saved progress (0: from the beginning). */
       resumedFrom: () => p.resumeFrom,
+      resumeNoticeShown: () => !document.getElementById('resumed')?.hidden,
+      /** The seek bar's value and whether it has the focus: it follows playback even then. */
+      seekBar: () => {
+        const bar = document.getElementById('seek') as HTMLInputElement | null;
+        return { value: Number(bar?.value ?? NaN), focused: document.activeElement === bar };
+      },
       startedAt: () => p.startedAt,
       /** Frames the camera video decoded so far. */
       frames: () => v.getVideoPlaybackQuality().totalVideoFrames,
@@ -235,7 +241,7 @@ function ReplayPage({ id }: { id: string }) {
                 ))}
               </select>
             </label>
-            <span id="resumed" class="muted" data-testid="resumed" hidden={(player?.resumeFrom ?? 0) <= 0}>
+            <span id="resumed" class="muted" data-testid="resumed" hidden={(player?.resumeFrom ?? 0) <= 0 || !player?.resumeNotice}>
               {t('room:replay.resumed', { time: mediaTime(player?.resumeFrom ?? 0) })}
             </span>
           </div>

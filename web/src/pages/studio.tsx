@@ -5,13 +5,56 @@ import { errorText } from '../kit/errors';
 import { t } from '../kit/i18n';
 import { signInHref, useTitle } from '../kit/shell';
 import { who } from '../session';
+import { toast } from '../kit/toast';
+import { deviceOf } from '../local-media';
 import { ChatQa } from './chat-qa';
+import { DevicePickers, Elapsed, LevelMeter } from './devices';
+import { ParticipantList } from './participants';
 import { RoomHeader, statusText } from './room-header';
+import { StageStrip } from './stage-strip';
 import { StudioRoom } from './studio-room';
 import '../styles/room.css';
 
-// The lecturer's studio: preview, go live, share the screen, pause each source,
-// end; the live viewer count, raised hands, and the moderated chat and Q&A.
+// The lecturer's studio: preview with camera and microphone pickers and a level
+// meter, go live, "on air · recording" with the time, share the screen, pause each
+// source, chapter markers, the uplink's health, end; the participant list with its
+// actions, the guests on stage, and the moderated chat and Q&A.
+
+/** A chapter marker: a label (or the elapsed time when left empty) at this moment of the recording. */
+function MarkerForm({ room, enabled }: { room: StudioRoom | null; enabled: boolean }) {
+  const [busy, setBusy] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <form
+      class="composer marker"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const el = input.current;
+        if (!room || !el || busy) return;
+        const label = el.value.trim() || t('room:studio.markerDefault', { count: room.markers + 1 });
+        setBusy(true);
+        room
+          .addMarker(label)
+          .then(() => (el.value = ''))
+          .catch((err: unknown) => toast(errorText(err)))
+          .finally(() => setBusy(false));
+      }}
+    >
+      <input
+        ref={input}
+        maxLength={120}
+        autocomplete="off"
+        aria-label={t('room:studio.markerLabel')}
+        placeholder={t('room:studio.markerPlaceholder')}
+        data-testid="marker-input"
+        disabled={!enabled}
+      />
+      <button type="submit" data-testid="marker-add" disabled={!enabled || busy}>
+        {t('room:studio.marker')}
+      </button>
+    </form>
+  );
+}
 
 function overlayText(room: StudioRoom | null): string {
   const s = room?.connection ?? { name: 'connecting' as const };
@@ -61,7 +104,8 @@ function StudioPage({ id }: { id: string }) {
   const paused = room?.paused ?? { camera: false, mic: false, screen: false };
   useTitle(`${t('room:studio.title')} — ${room?.join?.seminar.title ?? t('app.name')}`);
   const overlay = signedIn ? overlayText(room) : t('auth.needed');
-  const hands = [...(room?.hands.values() ?? [])];
+  const onAir = room?.onAir ?? false;
+  const uplink = room?.uplinkProblems ?? [];
 
   return (
     <div class="room">
@@ -70,6 +114,12 @@ function StudioPage({ id }: { id: string }) {
         badge={statusText(status)}
         badgeClass={live && publishing ? 'live' : status}
       >
+        {onAir && room?.liveSince !== undefined && (
+          <span class="on-air" data-testid="on-air" role="status">
+            <span aria-hidden="true">● </span>
+            {t('room:studio.onAir')} <Elapsed since={room.liveSince} />
+          </span>
+        )}
         <span class="spacer" />
         <span id="viewers" class="viewers" data-testid="viewers">
           {t('room:viewers', { count: room?.viewers ?? 0 })}
@@ -80,7 +130,9 @@ function StudioPage({ id }: { id: string }) {
           <div class="videos">
             <div class="tile main">
               <video id="camera-preview" ref={camera} muted autoplay playsInline />
-              <span class="label">{t('room:studio.preview')}</span>
+              <span class="label" data-testid="preview-label">
+                {t(onAir ? 'room:studio.onAirLabel' : 'room:studio.preview')}
+              </span>
             </div>
             <div id="screen-tile" class="tile pip" hidden={!tracks.screen}>
               <video id="screen-preview" ref={screen} muted autoplay playsInline />
@@ -153,17 +205,29 @@ function StudioPage({ id }: { id: string }) {
               {t('room:studio.end')}
             </ActionButton>
           </div>
+          <StageStrip tiles={room?.guests ?? []} />
+          {uplink.length > 0 && (
+            <p class="notice" data-testid="uplink-warning" role="status">
+              {t('room:studio.uplink', { problems: uplink.map((p) => t(`room:studio.uplinkProblem.${p}`)).join(', ') })}
+            </p>
+          )}
+          <div class="studio-tools">
+            <DevicePickers
+              idPrefix="studio-device"
+              devices={room?.devices ?? { camera: [], mic: [] }}
+              current={{ camera: deviceOf(tracks.camera), mic: deviceOf(tracks.mic) }}
+              disabled={!room}
+              choose={(kind, deviceId) => void room?.switchDevice(kind, deviceId)}
+            />
+            {room && <LevelMeter level={room.level} id="mic-level" />}
+            <MarkerForm room={room} enabled={live} />
+          </div>
           <p id="media-info" class="muted" data-testid="media-info">
             {mediaInfo(room)}
           </p>
-          <section class="panel hands" aria-labelledby="hands-title">
-            <h2 id="hands-title">{t('room:studio.hands')}</h2>
-            <ul id="hands" data-testid="hands">
-              {hands.length === 0 ? <li class="empty">{t('room:studio.handsEmpty')}</li> : hands.map((name, i) => <li key={i}>{name}</li>)}
-            </ul>
-          </section>
         </section>
-        <aside id="side" class="side" aria-label={`${t('room:chat.title')}, ${t('room:qa.title')}`}>
+        <aside id="side" class="side studio-side" aria-label={`${t('room:people.list')}, ${t('room:chat.title')}, ${t('room:qa.title')}`}>
+          {room && <ParticipantList store={room.participants} />}
           <ChatQa store={room?.panel ?? null} />
         </aside>
       </div>

@@ -7,7 +7,10 @@ import { toast } from '../kit/toast';
 import type { HlsPlayer } from '../hls';
 import { RoomConnection, type ConnectionState } from '../live';
 import { loadDevice, Subscriber, type StreamStats, type Subscription } from '../media';
+import { hasSession, who } from '../session';
 import { ChatQaStore } from './chat-qa-store';
+import { StageSeat } from './stage-seat';
+import { guestTiles, type StageTile } from './stage-tiles';
 
 // The viewer's side of a live room, apart from its view (watch.tsx): the room
 // connection, the media it receives (the lecturer's camera, or the screen with the
@@ -35,6 +38,12 @@ export class WatchRoom {
   /** What the big tile and the corner tile show. */
   main: Subscription | undefined;
   pip: Subscription | undefined;
+  /** Guests on stage (user id → name), their tiles, and this viewer's own seat there. */
+  stage = new Map<string, string>();
+  guests: StageTile[] = [];
+  readonly seat: StageSeat;
+  /** After the end: the recording can be watched (its replay route). */
+  recordingReady = false;
   readonly panel: ChatQaStore;
 
   private readonly conn: RoomConnection;
@@ -60,6 +69,7 @@ export class WatchRoom {
     });
     this.conn = conn;
     this.panel = new ChatQaStore(conn, false);
+    this.seat = new StageSeat(conn, () => this.layout());
 
     conn.socket.on('room:producer-added', (p) => this.consume(p, conn.current));
     conn.socket.on('room:producer-closed', ({ producerId }) => {
@@ -83,6 +93,17 @@ export class WatchRoom {
       if (this.join) this.join.seminar.status = status;
       this.changed();
     });
+    conn.socket.on('stage:updated', ({ userId, displayName, onStage }) => {
+      if (onStage) this.stage.set(userId, displayName);
+      else this.stage.delete(userId);
+      this.layout();
+    });
+    // The lecturer may lower this viewer's hand.
+    conn.socket.on('hand:updated', ({ userId, raised }) => {
+      if (userId !== who.value?.userId || raised === this.handRaised) return;
+      this.handRaised = raised;
+      this.changed();
+    });
 
     // The server sends the simulcast layer that fits the size the video is shown at.
     this.observer = new ResizeObserver(() => this.reportSizes());
@@ -97,6 +118,7 @@ export class WatchRoom {
     this.closed = true;
     this.conn.close();
     this.observer.disconnect();
+    this.seat.close();
     this.dropMedia();
     this.stopHls();
     const w = window as { lectern?: { owner?: unknown } };
@@ -137,7 +159,12 @@ export class WatchRoom {
       this.join = s.join;
       this.joins++;
     }
-    if (s.name !== 'joined' && s.name !== 'connecting') this.dropMedia();
+    if (s.name !== 'joined' && s.name !== 'connecting') {
+      this.dropMedia();
+      this.seat.dropped();
+    }
+    if (s.name === 'ended' || s.name === 'removed' || s.name === 'failed') this.seat.close();
+    if (s.name === 'ended' && !this.hls) void this.awaitRecording();
     if (s.name === 'ended' || s.name === 'removed' || s.name === 'failed') this.panel.disable();
     if (s.name === 'ended' && this.hls) this.stopHls();
     if (s.name === 'failed' && s.error.code === 'seats_full') void this.watchHls();
@@ -145,7 +172,8 @@ export class WatchRoom {
   }
 
   private consume(info: ProducerInfo, generation: number): void {
-    if (generation !== this.conn.current) return;
+    // What this page sends on stage it shows from its own tracks.
+    if (generation !== this.conn.current || info.peerId === this.join?.peerId) return;
     const subscriber = this.subscriberGeneration === generation ? this.subscriber : undefined;
     if (!subscriber) return void this.early.push({ info, generation });
     subscriber.consume(info).then(
@@ -162,8 +190,10 @@ export class WatchRoom {
     this.join = join;
     this.viewers = join.viewers;
     this.handRaised = false;
+    this.stage = new Map(join.stage.map((m) => [m.userId, m.displayName]));
     this.panel.reset(join);
     const device = await loadDevice(join.routerRtpCapabilities);
+    if (generation === this.conn.current) this.seat.joined(join, device, generation);
     const subscriber = new Subscriber(this.conn, device, () => this.conn.restart('receive transport failed'));
     if (generation !== this.conn.current) return;
     this.subscriber = subscriber;
@@ -184,9 +214,25 @@ export class WatchRoom {
     }
   }
 
-  /** Screen big and camera in the corner, or the camera big; the microphone to the audio element. */
+  /**
+   * The lecturer's screen big and camera in the corner, or the camera big; their microphone to the
+   * audio element. Guests on stage get tiles of their own, with their own audio.
+   */
   private layout(): void {
-    const subs = [...(this.subscriber?.subscriptions.values() ?? [])];
+    const all = [...(this.subscriber?.subscriptions.values() ?? [])];
+    const subs = all.filter((s) => !this.stage.has(s.info.userId ?? ''));
+    const me = who.value?.userId;
+    this.guests = guestTiles(this.stage, all).map((tile) =>
+      tile.userId === me
+        ? {
+            ...tile,
+            self: true,
+            ...(this.seat.tracks.camera ? { video: this.seat.tracks.camera } : {}),
+            videoOff: this.seat.off.camera || !this.seat.live,
+            micOff: this.seat.off.mic || !this.seat.live,
+          }
+        : tile,
+    );
     const of = (source: string) => subs.find((s) => s.info.source === source);
     const camera = of('camera');
     const screen = of('screen');
@@ -268,6 +314,26 @@ export class WatchRoom {
     this.changed();
   }
 
+  /** After the end, the recording is finalized within seconds: then the page links to its replay. */
+  private async awaitRecording(): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    while (!this.closed && Date.now() < deadline) {
+      try {
+        const playback = await api<{ live: boolean }>('GET', `/seminars/${this.seminarId}/playback`);
+        if (!playback.live) {
+          this.recordingReady = true;
+          this.changed();
+          return;
+        }
+      } catch (err) {
+        // Not allowed to watch it (or no session for a private seminar): no link. Not there yet: wait.
+        const status = (err as { status?: number }).status;
+        if (status === 401 || status === 403 || (!hasSession() && status !== 404)) return;
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+
   private stopHls(): void {
     this.hlsPlayer?.destroy();
     this.hlsPlayer = undefined;
@@ -284,6 +350,12 @@ export class WatchRoom {
         status: () => this.join?.seminar.status ?? null,
         viewers: () => this.viewers,
         handRaised: () => this.handRaised,
+        /** This viewer's invitation, stage and mute, and whether it is sending. */
+        stage: () => ({ ...this.seat.self, live: this.seat.live, micOff: this.seat.off.mic }),
+        stageProducerIds: () => this.seat.producerIds(),
+        stageStats: () => this.seat.stats(),
+        guests: () => this.guests.map((g) => ({ userId: g.userId, name: g.name, self: g.self, video: !!g.video, micOff: g.micOff })),
+        recordingReady: () => this.recordingReady,
         /** 'hls.js' or 'native' while watching the live HLS (every WebRTC seat taken), else null. */
         hls: () => this.hlsPlayer?.engine ?? null,
         /** Per received stream: source, codec, packets, bytes, framesDecoded (as frames) and frame size. */

@@ -5,10 +5,66 @@ import { errorText } from '../kit/errors';
 import { t } from '../kit/i18n';
 import { signInHref, useTitle } from '../kit/shell';
 import { who } from '../session';
+import { deviceOf } from '../local-media';
 import { ChatQa } from './chat-qa';
+import { DevicePickers, LevelMeter } from './devices';
 import { RoomHeader, statusText } from './room-header';
+import type { StageSeat } from './stage-seat';
+import { StageStrip } from './stage-strip';
 import { WatchRoom } from './watch-room';
 import '../styles/room.css';
+
+/** The lecturer's invitation on stage, and once on it: devices, switches and the way off. */
+function Seat({ seat, version }: { seat: StageSeat; version: number }) {
+  void version;
+  const self = seat.self;
+  if (self.invited) {
+    return (
+      <section class="panel invitation" aria-labelledby="invitation-title" data-testid="invitation">
+        <h2 id="invitation-title">{t('room:stage.invitedTitle')}</h2>
+        <p>{t('room:stage.invitedText')}</p>
+        <div class="controls">
+          <ActionButton class="primary" data-testid="stage-accept" run={() => seat.accept()}>
+            {t('room:stage.accept')}
+          </ActionButton>
+          <ActionButton data-testid="stage-decline" run={() => seat.decline()}>
+            {t('room:stage.decline')}
+          </ActionButton>
+        </div>
+      </section>
+    );
+  }
+  if (!self.onStage) return null;
+  return (
+    <section class="panel on-stage" aria-labelledby="on-stage-title" data-testid="on-stage">
+      <h2 id="on-stage-title">{t('room:stage.onStageTitle')}</h2>
+      {self.muted && (
+        <p class="notice" data-testid="muted-notice" role="status">
+          {t('room:stage.mutedByLecturer')}
+        </p>
+      )}
+      {!self.muted && seat.mayUnmute && <p class="muted">{t('room:stage.unmutedByLecturer')}</p>}
+      <DevicePickers
+        idPrefix="stage-device"
+        devices={seat.devices}
+        current={{ camera: deviceOf(seat.tracks.camera), mic: deviceOf(seat.tracks.mic) }}
+        choose={(kind, deviceId) => void seat.switchDevice(kind, deviceId)}
+      />
+      <LevelMeter level={seat.level} id="stage-mic-level" />
+      <div class="controls">
+        <ActionButton data-testid="stage-mic" aria-pressed={seat.off.mic} disabled={!seat.live} run={() => seat.toggle('mic')}>
+          {t(seat.off.mic ? 'room:studio.micOn' : 'room:studio.micOff')}
+        </ActionButton>
+        <ActionButton data-testid="stage-camera" aria-pressed={seat.off.camera} disabled={!seat.live} run={() => seat.toggle('camera')}>
+          {t(seat.off.camera ? 'room:studio.cameraOn' : 'room:studio.cameraOff')}
+        </ActionButton>
+        <ActionButton class="danger" data-testid="stage-leave" run={() => seat.leave()}>
+          {t('room:stage.leave')}
+        </ActionButton>
+      </div>
+    </section>
+  );
+}
 
 // The viewer's page: the lecturer's camera (or the screen, with the camera in a
 // corner), their voice, chat, Q&A with votes, a raised hand, and a clear state
@@ -92,8 +148,17 @@ function WatchPage({ id }: { id: string }) {
                   <a href={signInHref(url)}>{t('auth.title')}</a>
                 </>
               )}
+              {s.name === 'ended' && room?.recordingReady && (
+                <>
+                  {' '}
+                  <a href={`/replay/${id}`} data-testid="recording-link">
+                    {t('room:watch.recording')}
+                  </a>
+                </>
+              )}
             </div>
           </div>
+          <StageStrip tiles={room?.guests ?? []} />
           <div class="controls">
             <ActionButton
               id="unmute"
@@ -107,7 +172,7 @@ function WatchPage({ id }: { id: string }) {
             <ActionButton
               id="raise-hand"
               data-testid="raise-hand"
-              hidden={!signedIn || s.name !== 'joined'}
+              hidden={!signedIn || s.name !== 'joined' || room?.seat.self.onStage === true || room?.seat.self.invited === true}
               aria-pressed={room?.handRaised ?? false}
               run={() => room!.toggleHand()}
             >
@@ -123,6 +188,7 @@ function WatchPage({ id }: { id: string }) {
               {t('room:watch.register')}
             </ActionButton>
           </div>
+          {room && s.name === 'joined' && <Seat seat={room.seat} version={room.version.value} />}
         </section>
         <aside id="side" class="side" aria-label={`${t('room:chat.title')}, ${t('room:qa.title')}`}>
           <ChatQa store={room?.panel ?? null} />
