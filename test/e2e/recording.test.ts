@@ -294,6 +294,7 @@ describe('the recording of a seminar run in the browser', () => {
     // A viewer is invited on stage and goes on with camera and microphone.
     expect(await hook(guest, 'status')).toBe('live');
     await request(studio, 'stage:invite', { userId: people.learner.id });
+    await request(guest, 'stage:accept', {});
     await guest.addScriptTag({ content: script });
     const room = (await app.rooms.peek(seminarId))!;
     await guest.evaluate((caps) => (globalThis as any).stage.goOnStage(caps), room.rtpCapabilities);

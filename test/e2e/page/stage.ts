@@ -3,7 +3,8 @@ import type { Producer, RtpCapabilities, Transport } from 'mediasoup-client/type
 
 // A viewer of the watch page going on stage, as the test drives it: a send transport with
 // camera and microphone producers, signalled through the page's own connection
-// (window.lectern.request). The watch page has no stage controls of its own yet.
+// (window.lectern.request), after the guest accepted the invitation. Written before the watch page
+// had stage controls of its own; moving this test onto them is left to do.
 
 type Ack = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
 
