@@ -8,4 +8,5 @@ export { Room, type RoomOptions, type ProducerInfo } from './room';
 export { RoomRegistry } from './room-registry';
 export { Peer, type Source, type Direction, type TransportParameters, type ConsumerParameters } from './peer';
 export { version as mediasoupVersion } from 'mediasoup';
-export { Recorder, finalizePlaylist, readPlaylist, type RecordingSummary } from './recorder';
+export type { Producer } from 'mediasoup/types';
+export { Recorder, finalizePlaylist, readPlaylist, type RecorderStatus, type RecordingSource, type RecordingSummary } from './recorder';

@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
 
 /**
  * Finds an even UDP port whose odd neighbour is free too (RTP and RTCP for
@@ -26,4 +27,26 @@ function canBind(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * Waits until every port is bound (by ffmpeg: we picked them free), as /proc/net/udp lists them:
+ * media sent before would be refused, a key frame with it. Gives up after `timeoutMs` (false),
+ * and where there is no /proc (not Linux) waits `fallbackMs` instead.
+ */
+export async function waitUntilBound(ports: number[], timeoutMs: number, fallbackMs = 300): Promise<boolean> {
+  const wanted = ports.map((p) => `:${p.toString(16).toUpperCase().padStart(4, '0')}`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const table = await readFile('/proc/net/udp', 'utf8').catch(() => undefined);
+    if (table === undefined) {
+      await new Promise((r) => setTimeout(r, fallbackMs));
+      return true;
+    }
+    // "local_address" is the second column: 0100007F:B8D0 (127.0.0.1) or 00000000:B8D0 (any).
+    const bound = new Set(table.split('\n').map((line) => line.trim().split(/\s+/)[1]?.slice(-5)));
+    if (wanted.every((port) => bound.has(port))) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

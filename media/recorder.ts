@@ -1,247 +1,467 @@
 import { EventEmitter } from 'node:events';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { Consumer, PlainTransport, Router } from 'mediasoup/types';
-import { FfmpegHlsWriter, PLAYLIST } from './ffmpeg-hls';
+import { mkdir } from 'node:fs/promises';
+import type { Producer, Router } from 'mediasoup/types';
+import { LiveWriter } from './live-writer';
 import type { MediaLogger } from './logger';
-import { freeRtpPortPair } from './ports';
-import { recorderSdp, type SdpStream } from './sdp';
+import { PlaylistFile, type RecordingSummary } from './playlist';
+import { PlaylistPublisher } from './publisher';
+import type { Canvas } from './recording-graph';
+import { Sequencer, type SequencerAction } from './sequencer';
+
+export { finalizePlaylist, readPlaylist, PLAYLIST, type RecordingSummary } from './playlist';
+
+/** A producer to record: the lecturer's (or the shared screen) fills the picture, guests come in a corner. */
+export interface RecordingSource {
+  producer: Producer;
+  role: 'main' | 'guest';
+}
 
 export interface RecorderOptions {
   router: Router;
-  /** The producers to record: the lecturer's microphone and camera (or screen). */
-  audioProducerId?: string;
-  videoProducerId?: string;
+  sources?: RecordingSource[];
   dir: string;
   ffmpegBin: string;
   logger: MediaLogger;
+  /** Segment length and the playlist's target duration (default 1). */
   segmentSeconds?: number;
+  /** The wall-clock moment the recording's timeline starts from (the live start; default now). */
+  origin?: Date;
+  /** The picture's size, whatever layer or camera arrives (default 1280x720, the studio's top layer). */
+  canvas?: Canvas;
+  /** Whether the recording has sound (default true; screen shares have none). */
+  withAudio?: boolean;
+  /** Guests shown (and heard) at most. */
+  maxGuests?: number;
+  /** ffmpeg crashes tolerated before the recorder gives up... */
   maxRestarts?: number;
-  /** Goes on with a playlist already in `dir` (after a worker or server restart), after a discontinuity. */
+  /** ...counted since ffmpeg last ran this long without crashing. */
+  stableMs?: number;
+  /** Goes on with a playlist already in `dir` (after the room was rebuilt), after a discontinuity. */
   continuePlaylist?: boolean;
+}
+
+export interface RecorderStatus {
+  state: 'idle' | 'recording' | 'failed' | 'stopped';
+  /** Why it failed, when it did. */
+  failure?: string;
+  pid?: number;
+  /** ffmpeg processes running (two while one hands over to another). */
+  writers: number;
+  /** Crashes counted against the budget now. */
+  crashes: number;
+  /** Crashes since the recording began. */
+  restarts: number;
+  sources: number;
+  segments: number;
+  durationSeconds: number;
 }
 
 interface RecorderEvents {
   started: [{ pid: number | undefined }];
-  /** ffmpeg died unexpectedly; a restart follows unless the limit is reached. */
+  /** ffmpeg died unexpectedly; a restart follows unless the budget is spent. */
   crashed: [{ code: number | null; signal: string | null; restarts: number; stderrTail: string }];
-  restarted: [{ pid: number | undefined; startNumber: number }];
+  restarted: [{ pid: number | undefined }];
+  /** It gave up: nothing more is recorded. */
   failed: [{ reason: string }];
+  /** A new ffmpeg took over because what is recorded changed. */
+  switched: [{ pid: number | undefined }];
   finished: [RecordingSummary];
 }
 
-export interface RecordingSummary {
-  playlistPath: string;
-  durationSeconds: number;
-  segments: number;
-  discontinuities: number;
-}
-
-interface Track {
-  kind: 'audio' | 'video';
-  transport: PlainTransport;
-  consumer: Consumer;
-  rtpPort: number;
-  rtcpPort: number;
-}
+/** Additions wait a little: a camera and its microphone arrive up to a second apart. */
+const ADD_SETTLE_MS = 600;
+const REMOVE_SETTLE_MS = 30;
+/** Media that arrived while the end went through, kept rather than trimmed off (seconds). */
+const END_SLACK_S = 0.25;
+/** After a new writer let everything in, how long until its segments hold it all. */
+const READY_MARGIN_S = 0.5;
+/** A writer that owes the next moment and writes nothing for this long is given up on. */
+const SILENT_MS = 6000;
 
 /**
- * Records producers of a router to HLS: each is consumed through a
- * PlainTransport into ffmpeg, described by a generated SDP. H.264 is copied;
- * VP8 is transcoded. If ffmpeg dies it is restarted and the playlist goes on
- * after a discontinuity; segments written before the crash stay listed.
- * stop() finalizes the playlist (ENDLIST) whatever state ffmpeg is in.
+ * Records producers of a router as one HLS playlist with the live session's timeline.
+ *
+ * Each set of producers is recorded by one ffmpeg run (a LiveWriter): pictures scaled onto one
+ * canvas (guests as pictures-in-picture), sounds mixed, encoded to H.264 and AAC in segments on
+ * a fixed grid. When the set changes, a new writer starts: one that only adds a producer takes
+ * over at a grid point once it is running (nothing lost); when a producer goes away (paused,
+ * closed), the old writer is cut at that moment and the new one starts there. A Sequencer picks
+ * the segments, renamed into seg_NNNNN.ts and listed in index.m3u8; where nothing was recorded
+ * (before the first picture, around a crash) black and silence keep the timeline. A crashed
+ * ffmpeg is restarted, up to `maxRestarts` times within a stable period.
  */
 export class Recorder extends EventEmitter<RecorderEvents> {
-  private writer?: FfmpegHlsWriter;
+  private readonly sources = new Map<string, { source: RecordingSource; off: () => void }>();
+  private readonly writers = new Map<number, LiveWriter>();
+  /** The newest writer: what it records is what the recording holds now. */
+  private current?: LiveWriter;
+  private nextWriterId = 1;
+  private readonly publisher: PlaylistPublisher;
+  private timer?: NodeJS.Timeout;
+  private timerDue = Infinity;
+  private reconciling = false;
+  private again = false;
+  private backoffUntil = 0;
+  private crashes = 0;
   private restarts = 0;
-  private keyFrames?: NodeJS.Timeout;
+  private restarting = false;
+  /** Where the recording paused (nothing flowed): a later writer starts there or after. */
+  private resumeAt = 0;
+  private starting = false;
+  private started = false;
+  private failure?: string;
   private stopping?: Promise<RecordingSummary>;
+  private readonly origin: number;
+  private readonly step: number;
+  /** When each writer last gave a segment (or started). */
+  private readonly lastSegmentAt = new Map<number, number>();
+  /** Writers whose main picture went away: they write no more segments, and hand over as soon as they can. */
+  private readonly pictureLost = new Set<number>();
+  private readonly watchdog: NodeJS.Timeout;
 
   private constructor(
     private readonly opts: RecorderOptions,
-    private readonly tracks: Track[],
-    private readonly sdpPath: string,
+    private readonly playlist: PlaylistFile,
+    private readonly sequencer: Sequencer,
   ) {
     super();
+    this.origin = (opts.origin?.getTime() ?? Date.now()) / 1000;
+    this.step = opts.segmentSeconds ?? 1;
+    this.publisher = new PlaylistPublisher({
+      dir: opts.dir,
+      ffmpegBin: opts.ffmpegBin,
+      logger: opts.logger,
+      playlist,
+      originSeconds: this.origin,
+      segmentSeconds: this.step,
+      canvas: this.canvas,
+      withAudio: opts.withAudio !== false,
+      retire: (id) => void this.writers.get(id)?.stop(),
+    });
+    this.watchdog = setInterval(() => this.checkSilent(), 500);
+    this.watchdog.unref();
+  }
+
+  /**
+   * A writer that owes the next moment of the recording while a newer one runs, and writes
+   * nothing: its picture stopped (the camera went away) or it stalled. Lagging behind is
+   * fine as long as segments come; silent, it is given up on, and gives its last segment.
+   */
+  private checkSilent(): void {
+    const waiting = this.sequencer.waitingOn;
+    if (!waiting) return;
+    const lostPicture = this.pictureLost.has(waiting.writer) && waiting.handOverKnown;
+    if (!lostPicture && Date.now() - (this.lastSegmentAt.get(waiting.writer) ?? Date.now()) < SILENT_MS) return;
+    if (!lostPicture) this.opts.logger.warn({ writer: waiting.writer }, 'recorder gave up on a silent ffmpeg');
+    this.sequencer.giveUp(waiting.writer);
+    void this.writers.get(waiting.writer)?.finish();
   }
 
   static async create(opts: RecorderOptions): Promise<Recorder> {
     await mkdir(opts.dir, { recursive: true });
-    const tracks: Track[] = [];
-    try {
-      for (const [kind, producerId] of [
-        ['audio', opts.audioProducerId],
-        ['video', opts.videoProducerId],
-      ] as const) {
-        if (!producerId) continue;
-        const { rtpPort, rtcpPort } = await freeRtpPortPair();
-        const transport = await opts.router.createPlainTransport({
-          listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
-          rtcpMux: false,
-          comedia: false,
-        });
-        await transport.connect({ ip: '127.0.0.1', port: rtpPort, rtcpPort });
-        // The consumer takes the producer's best layer; paused until ffmpeg listens.
-        const consumer = await transport.consume({ producerId, rtpCapabilities: opts.router.rtpCapabilities, paused: true });
-        tracks.push({ kind, transport, consumer, rtpPort, rtcpPort });
-      }
-      if (tracks.length === 0) throw new Error('nothing to record');
-    } catch (err) {
-      for (const t of tracks) t.transport.close();
-      throw err;
-    }
-    const sdpPath = path.join(opts.dir, 'recording.sdp');
-    await writeFile(
-      sdpPath,
-      recorderSdp(
-        tracks.map<SdpStream>((t) => ({ kind: t.kind, rtpPort: t.rtpPort, rtcpPort: t.rtcpPort, rtpParameters: t.consumer.rtpParameters })),
-      ),
-    );
-    const recorder = new Recorder(opts, tracks, sdpPath);
-    let continueFrom: number | undefined;
-    if (opts.continuePlaylist) {
-      const existing = await readPlaylist(path.join(opts.dir, PLAYLIST));
-      if (existing.segments.length > 0) {
-        // ffmpeg's append_list stops at ENDLIST; take it off, numbering goes on after the last segment.
-        await writeFile(path.join(opts.dir, PLAYLIST), existing.text.replace(/#EXT-X-ENDLIST\s*/g, ''));
-        continueFrom = lastSegmentNumber(existing.segments) + 1;
-      }
-    }
-    await recorder.startWriter(continueFrom, false);
+    const step = opts.segmentSeconds ?? 1;
+    const playlist = await PlaylistFile.open(opts.dir, { segmentSeconds: step, continueExisting: opts.continuePlaylist ?? false });
+    const continued = playlist.segments > 0;
+    const recorder = new Recorder(opts, playlist, new Sequencer(step, continued ? playlist.durationSeconds : 0, continued));
+    recorder.setSources(opts.sources ?? []);
     return recorder;
   }
 
   get playlistPath(): string {
-    return path.join(this.opts.dir, PLAYLIST);
-  }
-
-  get videoCodec(): string | undefined {
-    return this.tracks.find((t) => t.kind === 'video')?.consumer.rtpParameters.codecs[0]?.mimeType;
+    return this.playlist.file;
   }
 
   get ffmpegPid(): number | undefined {
-    return this.writer?.pid;
+    return this.current?.pid;
   }
 
-  /** Finishes the recording: ffmpeg closes the playlist, transports close. Safe to call twice. */
-  stop(): Promise<RecordingSummary> {
+  /** What to record from now on. Producers that pause or close drop out by themselves, and come back on resume. */
+  setSources(sources: RecordingSource[]): void {
+    if (this.stopping) return;
+    const wanted = new Set(sources.map((s) => s.producer.id));
+    let removed = false;
+    for (const [id, entry] of this.sources) {
+      if (wanted.has(id)) continue;
+      entry.off();
+      this.sources.delete(id);
+      removed = true;
+    }
+    let added = false;
+    for (const source of sources) {
+      if (this.sources.has(source.producer.id) || source.producer.closed) continue;
+      this.sources.set(source.producer.id, { source, off: this.watch(source.producer) });
+      added = true;
+    }
+    if (removed) this.schedule(REMOVE_SETTLE_MS);
+    else if (added) this.schedule(ADD_SETTLE_MS);
+  }
+
+  status(): RecorderStatus {
+    return {
+      state: this.failure ? 'failed' : this.stopping ? 'stopped' : this.current ? 'recording' : 'idle',
+      ...(this.failure ? { failure: this.failure } : {}),
+      ...(this.current?.pid !== undefined ? { pid: this.current.pid } : {}),
+      writers: this.writers.size,
+      crashes: this.crashes,
+      restarts: this.restarts,
+      sources: this.sources.size,
+      segments: this.playlist.segments,
+      durationSeconds: this.playlist.durationSeconds,
+    };
+  }
+
+  /**
+   * Finishes the recording at `endAt` (default now; no earlier than what is listed): every
+   * ffmpeg writes out what it holds, the last segments are cut there, the playlist gets its
+   * end. Safe to call twice.
+   */
+  stop(endAt?: Date): Promise<RecordingSummary> {
     this.stopping ??= (async () => {
-      clearInterval(this.keyFrames);
-      await this.writer?.stop();
-      for (const t of this.tracks) t.transport.close();
-      const summary = await finalizePlaylist(this.playlistPath);
+      clearTimeout(this.timer);
+      clearInterval(this.watchdog);
+      for (const { off } of this.sources.values()) off();
+      this.sources.clear();
+      while (this.starting) await new Promise((r) => setTimeout(r, 20));
+      // The recording ends now: ffmpeg writes out what it still holds, and the last segments
+      // are cut here.
+      const at = Math.max((endAt?.getTime() ?? Date.now()) / 1000 - this.origin, this.sequencer.end);
+      const stoppingAt = Date.now();
+      for (const w of this.writers.values()) this.enqueue(this.sequencer.cut(w.id, at, END_SLACK_S));
+      await Promise.all([...this.writers.values()].map((w) => w.finish()));
+      const finishedMs = Date.now() - stoppingAt;
+      this.enqueue(this.sequencer.finish());
+      await this.publisher.settled();
+      await this.playlist.end();
+      await this.publisher.removeLeftovers();
+      const summary = this.playlist.summary();
+      this.opts.logger.info({ ...summary, finishedMs, stoppedMs: Date.now() - stoppingAt }, 'recorder finished');
       this.emit('finished', summary);
       return summary;
     })();
     return this.stopping;
   }
 
-  private async startWriter(continueFrom?: number, restart = continueFrom !== undefined): Promise<void> {
-    const video = this.tracks.find((t) => t.kind === 'video');
-    const writer = new FfmpegHlsWriter({
-      ffmpegBin: this.opts.ffmpegBin,
-      sdpPath: this.sdpPath,
-      dir: this.opts.dir,
-      copyVideo: video?.consumer.rtpParameters.codecs[0]?.mimeType.toLowerCase() === 'video/h264',
-      hasVideo: !!video,
-      hasAudio: this.tracks.some((t) => t.kind === 'audio'),
-      segmentSeconds: this.opts.segmentSeconds ?? 2,
-      ...(continueFrom !== undefined ? { continueFrom } : {}),
-    });
-    this.writer = writer;
-    writer.once('exit', (e) => {
-      if (e.expected || this.stopping) return;
-      void this.onCrash(e);
-    });
-    // ffmpeg binds its ports while it reads the SDP; give it a moment before media flows.
-    await new Promise((r) => setTimeout(r, 300));
-    // Video first: mediasoup forwards it from a key frame on, so audio let in earlier would
-    // open the first segment before any picture, stretch it, and raise the playlist's
-    // target duration, which live players keep behind the edge.
-    if (video) {
-      await video.consumer.enableTraceEvent(['keyframe']);
-      const firstKeyFrame = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 3000);
-        video.consumer.on('trace', (trace) => {
-          if (trace.type === 'keyframe') {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      await video.consumer.resume();
-      this.requestKeyFrames();
-      await firstKeyFrame;
-      await video.consumer.enableTraceEvent([]);
+  private watch(producer: Producer): () => void {
+    const away = () => this.schedule(REMOVE_SETTLE_MS);
+    const back = () => this.schedule(ADD_SETTLE_MS);
+    producer.observer.on('pause', away);
+    producer.observer.on('close', away);
+    producer.observer.on('resume', back);
+    return () => {
+      producer.observer.off('pause', away);
+      producer.observer.off('close', away);
+      producer.observer.off('resume', back);
+    };
+  }
+
+  private schedule(delayMs: number): void {
+    const due = Date.now() + delayMs;
+    if (this.timer && due >= this.timerDue) return;
+    clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDue = Infinity;
+      void this.reconcile();
+    }, delayMs);
+  }
+
+  /** What should be recorded now: flowing producers, the main picture first. */
+  private wanted(): { videos: Producer[]; audios: Producer[] } {
+    const flowing = [...this.sources.values()].map((e) => e.source).filter((s) => !s.producer.closed && !s.producer.paused);
+    const ordered = [...flowing.filter((s) => s.role === 'main'), ...flowing.filter((s) => s.role === 'guest')];
+    const pick = (kind: 'audio' | 'video') =>
+      ordered
+        .filter((s) => s.producer.kind === kind)
+        .slice(0, 1 + (this.opts.maxGuests ?? 3))
+        .map((s) => s.producer);
+    return { videos: pick('video'), audios: this.opts.withAudio === false ? [] : pick('audio') };
+  }
+
+  /** Makes the writers match the wanted producers. One pass at a time; a call meanwhile runs another pass after. */
+  private async reconcile(): Promise<void> {
+    if (this.reconciling) {
+      this.again = true;
+      return;
     }
-    for (const t of this.tracks) if (t.kind === 'audio') await t.consumer.resume();
-    if (!video) this.requestKeyFrames();
-    if (restart) this.emit('restarted', { pid: writer.pid, startNumber: continueFrom ?? 0 });
-    else this.emit('started', { pid: writer.pid });
+    this.reconciling = true;
+    try {
+      do {
+        this.again = false;
+        await this.reconcileOnce();
+      } while (this.again && !this.stopping);
+    } catch (err) {
+      this.opts.logger.error({ err }, 'recorder could not change what it records');
+    } finally {
+      this.reconciling = false;
+    }
   }
 
-  /** Segments must start on key frames: ask now, and at each segment boundary while copying. */
-  private requestKeyFrames(): void {
-    clearInterval(this.keyFrames);
-    const video = this.tracks.find((t) => t.kind === 'video');
-    if (!video) return;
-    void video.consumer.requestKeyFrame().catch(() => undefined);
-    this.keyFrames = setInterval(
-      () => void video.consumer.requestKeyFrame().catch(() => undefined),
-      (this.opts.segmentSeconds ?? 2) * 1000,
+  private async reconcileOnce(): Promise<void> {
+    if (this.stopping || this.failure) return;
+    const wanted = this.wanted();
+    const ids = [...wanted.videos, ...wanted.audios].map((p) => p.id);
+    let current = this.current;
+    // A writer that lost an input still sending (a pause of the sender's longer than ffmpeg
+    // waits) is replaced like one whose inputs changed.
+    const intact = (w: LiveWriter) => [...w.lostInputs].every((id) => !ids.includes(id));
+    if (current && sameList(current.inputs, ids) && intact(current)) return;
+    if (Date.now() < this.backoffUntil) return this.schedule(this.backoffUntil - Date.now());
+    const older = [...this.writers.values()].filter((w) => w !== current && !w.stopping);
+    if (current && older.length > 0) {
+      // A hand-over is under way. If what the newer writer records lost an input, it may never
+      // produce a picture: give it up and start again from the writer it was replacing.
+      if (!current.inputs.some((id) => !ids.includes(id)) && intact(current)) return this.schedule(250);
+      this.enqueue(this.sequencer.abandon(current.id));
+      void current.stop();
+      current = this.current = older[older.length - 1];
+    }
+    if (ids.length === 0) {
+      // Nothing flows any more: the recording pauses here; black fills the pause if media comes back.
+      if (current) {
+        const at = Math.max(Date.now() / 1000 - this.origin, this.sequencer.end);
+        this.resumeAt = at;
+        this.enqueue(this.sequencer.cut(current.id, at));
+        void current.finish();
+        this.current = undefined;
+      }
+      return;
+    }
+    if (current) {
+      // The new writer runs on the same grid and takes over at a grid point; nothing is lost.
+      // An old writer whose picture went away can cut no more segments: it gives its last one
+      // as soon as the new writer knows where it takes over.
+      this.sequencer.handOver(current.id);
+      const picture = current.inputs[0]!;
+      if (current.recordsVideo && (!ids.includes(picture) || current.lostInputs.has(picture))) this.pictureLost.add(current.id);
+      await this.startWriter(wanted, current.anchorSeconds);
+    } else {
+      await this.startWriter(wanted, Math.max(this.sequencer.end, this.resumeAt));
+    }
+  }
+
+  private async startWriter(wanted: { videos: Producer[]; audios: Producer[] }, anchorSeconds: number): Promise<void> {
+    const id = this.nextWriterId++;
+    const replacing = this.current !== undefined;
+    this.sequencer.addWriter(id);
+    this.starting = true;
+    let writer: LiveWriter | undefined;
+    try {
+      writer = await LiveWriter.create({
+        id,
+        router: this.opts.router,
+        videos: wanted.videos,
+        audios: wanted.audios,
+        dir: this.opts.dir,
+        ffmpegBin: this.opts.ffmpegBin,
+        logger: this.opts.logger,
+        plan: {
+          originSeconds: this.origin,
+          anchorSeconds,
+          segmentSeconds: this.step,
+          canvas: this.canvas,
+          withAudio: this.opts.withAudio !== false,
+        },
+      });
+      const w = writer;
+      this.writers.set(id, w);
+      this.lastSegmentAt.set(id, Date.now());
+      w.on('segment', (s) => {
+        this.lastSegmentAt.set(id, Date.now());
+        this.enqueue(this.sequencer.offer(id, s));
+      });
+      w.once('exit', (e) => this.onExit(w, e));
+      w.on('inputLost', (e) => {
+        this.opts.logger.warn({ writer: id, producerId: e.producerId }, 'recorder ffmpeg lost an input');
+        this.schedule(REMOVE_SETTLE_MS);
+      });
+      await w.run();
+    } catch (err) {
+      this.starting = false;
+      await writer?.stop();
+      this.writers.delete(id);
+      this.enqueue(this.sequencer.exited(id));
+      if (this.stopping) return;
+      // A producer that closed while we started is no crash: the next pass records without it.
+      if (writer?.lostInput || [...wanted.videos, ...wanted.audios].some((p) => p.closed || p.paused))
+        return this.schedule(REMOVE_SETTLE_MS);
+      this.opts.logger.error({ err }, 'recorder could not start ffmpeg');
+      this.countCrash({ code: null, signal: null, stderrTail: err instanceof Error ? err.message : String(err) }, Date.now());
+      return;
+    }
+    this.starting = false;
+    if (this.stopping || !this.writers.has(id)) return;
+    // Everything flows now; the sound that came last needs a moment to reach the segments.
+    this.enqueue(this.sequencer.ready(id, Date.now() / 1000 - this.origin + READY_MARGIN_S));
+    this.opts.logger.info(
+      {
+        writer: id,
+        pid: writer.pid,
+        videos: wanted.videos.map((p) => p.id),
+        audios: wanted.audios.map((p) => p.id),
+        anchor: anchorSeconds,
+      },
+      'recorder started ffmpeg',
     );
-    this.keyFrames.unref();
+    this.current = writer;
+    if (this.restarting) {
+      this.restarting = false;
+      this.emit('restarted', { pid: writer.pid });
+    } else if (!this.started) {
+      this.started = true;
+      this.emit('started', { pid: writer.pid });
+    } else if (replacing) {
+      this.emit('switched', { pid: writer.pid });
+    }
   }
 
-  private async onCrash(e: { code: number | null; signal: NodeJS.Signals | null; stderrTail: string }): Promise<void> {
+  private get canvas(): Canvas {
+    return this.opts.canvas ?? { width: 1280, height: 720 };
+  }
+
+  private enqueue(actions: SequencerAction[]): void {
+    this.publisher.enqueue(actions);
+  }
+
+  private onExit(
+    writer: LiveWriter,
+    e: { code: number | null; signal: NodeJS.Signals | null; expected: boolean; stderrTail: string },
+  ): void {
+    this.writers.delete(writer.id);
+    this.lastSegmentAt.delete(writer.id);
+    this.pictureLost.delete(writer.id);
+    this.enqueue(this.sequencer.exited(writer.id));
+    if (e.stderrTail.trim()) this.opts.logger.info({ writer: writer.id, stderr: e.stderrTail.trim().slice(-600) }, 'recorder ffmpeg said');
+    if (e.expected || this.stopping) return;
+    const wasCurrent = this.current === writer;
+    // A writer that was taking over died: the one it was taking over from carries on.
+    if (wasCurrent) this.current = [...this.writers.values()].pop();
+    this.countCrash(e, writer.startedAt);
+    if (wasCurrent && !this.failure) this.restarting = true;
+  }
+
+  /** A crash counts against the budget, which a run that lasted `stableMs` renews. */
+  private countCrash(e: { code: number | null; signal: string | null; stderrTail: string }, startedAt: number): void {
+    if (Date.now() - startedAt >= (this.opts.stableMs ?? 60_000)) this.crashes = 0;
+    this.crashes += 1;
     this.restarts += 1;
     this.opts.logger.error(
-      { code: e.code, signal: e.signal, restarts: this.restarts, stderr: e.stderrTail.slice(-300) },
+      { code: e.code, signal: e.signal, crashes: this.crashes, stderr: e.stderrTail.slice(-300) },
       'recorder ffmpeg died',
     );
     this.emit('crashed', { code: e.code, signal: e.signal, restarts: this.restarts, stderrTail: e.stderrTail });
-    if (this.restarts > (this.opts.maxRestarts ?? 10)) {
-      this.emit('failed', { reason: 'ffmpeg kept crashing' });
+    if (this.crashes > (this.opts.maxRestarts ?? 10)) {
+      this.failure = 'ffmpeg kept crashing';
+      this.opts.logger.error({ crashes: this.crashes }, 'recorder gave up');
+      this.emit('failed', { reason: this.failure });
       return;
     }
-    await new Promise((r) => setTimeout(r, Math.min(200 * this.restarts, 2000)));
-    if (this.stopping) return;
-    const { segments } = await readPlaylist(this.playlistPath);
-    await this.startWriter(segments.length === 0 ? 0 : lastSegmentNumber(segments) + 1);
+    const delay = Math.min(200 * this.crashes, 2000);
+    this.backoffUntil = Date.now() + delay;
+    this.schedule(delay);
   }
 }
 
-interface ParsedPlaylist {
-  text: string;
-  segments: Array<{ uri: string; duration: number }>;
-  ended: boolean;
-  discontinuities: number;
-}
-
-export async function readPlaylist(file: string): Promise<ParsedPlaylist> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const segments: Array<{ uri: string; duration: number }> = [];
-  let duration = 0;
-  for (const line of text.split('\n').map((l) => l.trim())) {
-    if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
-    else if (line && !line.startsWith('#')) segments.push({ uri: line, duration });
-  }
-  return { text, segments, ended: text.includes('#EXT-X-ENDLIST'), discontinuities: (text.match(/#EXT-X-DISCONTINUITY\b/g) ?? []).length };
-}
-
-function lastSegmentNumber(segments: Array<{ uri: string }>): number {
-  return Math.max(...segments.map((s) => Number(/(\d+)\.ts$/.exec(s.uri)?.[1] ?? -1)));
-}
-
-/** Makes a playlist final (ENDLIST) if ffmpeg could not: after a crash, or on boot after a server crash. */
-export async function finalizePlaylist(file: string): Promise<RecordingSummary> {
-  const playlist = await readPlaylist(file);
-  if (playlist.text && !playlist.ended) await appendFile(file, (playlist.text.endsWith('\n') ? '' : '\n') + '#EXT-X-ENDLIST\n');
-  return {
-    playlistPath: file,
-    durationSeconds: Math.round(playlist.segments.reduce((s, x) => s + x.duration, 0) * 1000) / 1000,
-    segments: playlist.segments.length,
-    discontinuities: playlist.discontinuities,
-  };
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

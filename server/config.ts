@@ -99,6 +99,8 @@ const envSchema = z
     ),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
+    RECORDING_MAX_RESTARTS: z.coerce.number().int().min(0).max(1000).default(10),
+    RECORDING_STABLE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     TURN_URLS: z
       .string()
       .default('')
@@ -217,6 +219,10 @@ export interface Config {
     maxWebRtcViewers: number;
   };
   recordingSegmentSeconds: number;
+  /** ffmpeg crashes a recorder tolerates before it gives up... */
+  recordingMaxRestarts: number;
+  /** ...counted since its ffmpeg last ran this long without crashing. */
+  recordingStableSeconds: number;
   /** Set: Socket.IO events reach clients on every node through Redis. */
   redisUrl?: string;
   /** Set: clients get time-limited TURN credentials (coturn's REST-API scheme) with each transport. */
@@ -304,6 +310,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS,
     },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
+    recordingMaxRestarts: e.RECORDING_MAX_RESTARTS,
+    recordingStableSeconds: e.RECORDING_STABLE_SECONDS,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     ...(e.TURN_URLS.length > 0
       ? {

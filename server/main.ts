@@ -109,7 +109,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       trustProxy: config.trustProxy,
       media: mediaRouter(domain.recordings),
       publicBaseUrl: config.publicBaseUrl,
-      readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg }),
+      readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg, recorders: () => recorder.status() }),
     });
     const server = createServer(app);
     const rooms = new RoomRegistry({
@@ -124,8 +124,10 @@ export async function start(config: Config, logger: Logger = createLogger(config
       ffmpegBin: config.ffmpegBin,
       logger: logger.child({ component: 'recorder' }),
       segmentSeconds: config.recordingSegmentSeconds,
+      maxRestarts: config.recordingMaxRestarts,
+      stableSeconds: config.recordingStableSeconds,
     });
-    domain.onSeminarEnded((seminar) => recorder.ended(seminar.id));
+    domain.onSeminarEnded((seminar) => recorder.ended(seminar.id, seminar.endedAt ?? undefined));
     teardown.push(() => recorder.stopAll());
     const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });
     if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));

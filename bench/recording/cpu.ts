@@ -50,27 +50,14 @@ export function machineJiffies(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-/** What the recorder's consumers sent and what its ffmpeg said, for a recorder that writes nothing (reads private fields: diagnostics only). */
-export async function diagnose(recorder: Recorder): Promise<string> {
-  const r = recorder as unknown as {
-    tracks: Array<{
-      kind: string;
-      rtpPort: number;
-      consumer: { paused: boolean; getStats(): Promise<Array<{ type: string; packetCount?: number; byteCount?: number }>> };
-    }>;
-    writer?: { stderrTail?: string; pid?: number };
-  };
-  const parts: string[] = [];
-  for (const t of r.tracks ?? []) {
-    const st = (await t.consumer.getStats().catch(() => [])).find((x) => x.type === 'outbound-rtp');
-    parts.push(`${t.kind} → :${t.rtpPort} ${t.consumer.paused ? 'paused' : 'resumed'}, ${st?.packetCount ?? '?'} packets sent`);
-  }
-  const pid = r.writer?.pid;
-  parts.push(
-    `ffmpeg ${pid} ${pid !== undefined && processCpuSeconds(pid) !== undefined ? `alive, ${processCpuSeconds(pid)} CPU s` : 'gone'}`,
+/** What the recorder reports of itself, for a recorder that writes nothing. */
+export function diagnose(recorder: Recorder): Promise<string> {
+  const st = recorder.status();
+  const pid = st.pid;
+  return Promise.resolve(
+    `recorder ${st.state}${st.failure ? ` (${st.failure})` : ''}, ${st.sources} sources, ${st.writers} ffmpeg, ${st.restarts} crashes; ` +
+      `ffmpeg ${pid} ${pid !== undefined && processCpuSeconds(pid) !== undefined ? `alive, ${processCpuSeconds(pid)} CPU s` : 'gone'}`,
   );
-  parts.push(`ffmpeg said: ${(r.writer?.stderrTail ?? '').trim().slice(-400) || 'nothing'}`);
-  return parts.join('; ');
 }
 
 export async function measureRecorderCpu(opts: {
@@ -89,14 +76,17 @@ export async function measureRecorderCpu(opts: {
   try {
     recorder = await Recorder.create({
       router: opts.router,
-      videoProducerId: source.video.id,
-      audioProducerId: source.audio.id,
+      sources: [
+        { producer: source.video, role: 'main' },
+        { producer: source.audio, role: 'main' },
+      ],
       dir: opts.dir,
       ffmpegBin: 'ffmpeg',
       logger: opts.logger,
       segmentSeconds: opts.segmentSeconds,
     });
-    const mode = recorder.videoCodec?.toLowerCase() === 'video/h264' ? 'copy' : 'transcode';
+    // The recorder always encodes now (one picture size, guests composited); the source codec only changes decoding.
+    const mode = 'transcode' as CpuResult['mode'];
     opts.log(
       `${opts.codec} source → recorder (${mode}), ffmpeg pid ${recorder.ffmpegPid}: ${opts.warmupSeconds} s warm-up, ${opts.windowSeconds} s measured`,
     );

@@ -91,8 +91,8 @@ export async function goLive(app: Lectern, cast: Cast, codec: SourceCodec, n: nu
   const room = (await app.rooms.peek(id))!;
   const source = await startSource(room.origin, codec);
   const record = (await app.repos.seminars.get(id))!;
-  app.recorder.producerAdded(room, record, { id: source.video.id, source: 'camera' });
-  app.recorder.producerAdded(room, record, { id: source.audio.id, source: 'mic' });
+  app.recorder.producerAdded(room, record, { producer: source.video, source: 'camera', role: 'lecturer' });
+  app.recorder.producerAdded(room, record, { producer: source.audio, source: 'mic', role: 'lecturer' });
   return { id, room, source, lecturer, recordingFrom: Date.now() };
 }
 

@@ -209,7 +209,9 @@ export class LiveGateway {
       // A muted guest coming back (a rejoin) stays muted.
       if (p.source === 'mic' && access.userId && this.presenceOf(access.seminar.id).muted.has(access.userId))
         await peer.pauseProducer(producerId);
-      if (access.role === 'lecturer') this.deps.recordings.producerAdded(room, access.seminar, { id: producerId, source: p.source });
+      // The lecturer's media and that of guests on stage (assertMayProduce let nobody else here) are recorded.
+      const role = access.role === 'lecturer' ? 'lecturer' : 'guest';
+      this.deps.recordings.producerAdded(room, access.seminar, { producer: peer.producer(producerId), source: p.source, role });
       return { producerId };
     });
     on('producer:pause', async (p) => this.inRoom(socket).peer.pauseProducer(p.producerId));

@@ -14,6 +14,11 @@ export const readinessSchema = z.object({
       workers: z.array(z.object({ slot: z.number().int(), pid: z.number().int(), routers: z.number().int() })),
     }),
     ffmpeg: check.extend({ version: z.string().optional() }),
+    /** Recorders of live seminars; one that gave up is listed with why (it does not make the node unready). */
+    recorders: check.extend({
+      active: z.number().int(),
+      stopped: z.array(z.object({ seminarId: z.string(), recordingId: z.string(), kind: z.enum(['main', 'screen']), reason: z.string() })),
+    }),
   }),
 });
 export type Readiness = z.infer<typeof readinessSchema>;

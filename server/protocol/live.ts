@@ -128,6 +128,7 @@ export const question = z.object({
   votedByMe: z.boolean(),
   status: z.enum(['open', 'answering', 'answered']),
   offsetMs: z.number(),
+  /** Where its chapter starts: the first "answering now", or "answered" when the lecturer skipped that. */
   answeringOffsetMs: z.number().nullable(),
 });
 export type Question = z.infer<typeof question>;

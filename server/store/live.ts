@@ -124,9 +124,9 @@ export class MongoLiveRepository implements LiveRepository {
     if (!isValidObjectId(questionId)) return null;
     await this.gate.run(`question:${questionId}`, async () => {
       const set: Record<string, unknown> = { status };
-      // The first "answering now" marks the chapter; later toggles keep it.
-      if (status === 'answering')
-        await this.qs.updateOne({ _id: questionId, seminarId, answeringOffsetMs: null }, { $set: { answeringOffsetMs: offsetMs } });
+      // The first change marks the chapter: "answering now", or "answered" for a question the
+      // lecturer answered without announcing it. Later toggles keep it.
+      await this.qs.updateOne({ _id: questionId, seminarId, answeringOffsetMs: null }, { $set: { answeringOffsetMs: offsetMs } });
       await this.qs.updateOne({ _id: questionId, seminarId }, { $set: set });
     });
     const doc = await this.qs.findOne({ _id: questionId, seminarId }).lean();

@@ -94,8 +94,8 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     const { video, audio, ffmpeg } = await avProducers(room.origin);
     sources.push(ffmpeg);
     const record = (await app.repos.seminars.get(recorded))!;
-    app.recorder.producerAdded(room, record, { id: video.id, source: 'camera' });
-    app.recorder.producerAdded(room, record, { id: audio.id, source: 'mic' });
+    app.recorder.producerAdded(room, record, { producer: video, source: 'camera', role: 'lecturer' });
+    app.recorder.producerAdded(room, record, { producer: audio, source: 'mic', role: 'lecturer' });
     await new Promise((r) => setTimeout(r, 2500));
     await recorder.ok('chat:send', { text: 'Начнём с целей бизнес-плана' });
     await recorder.ok('marker:add', { label: 'Цели' });

@@ -89,8 +89,8 @@ describe('replay in the browser', () => {
     const { video, audio, ffmpeg } = await avProducers(room.origin);
     sources.push(ffmpeg);
     const record = (await app.repos.seminars.get(seminarId))!;
-    app.recorder.producerAdded(room, record, { id: video.id, source: 'camera' });
-    app.recorder.producerAdded(room, record, { id: audio.id, source: 'mic' });
+    app.recorder.producerAdded(room, record, { producer: video, source: 'camera', role: 'lecturer' });
+    app.recorder.producerAdded(room, record, { producer: audio, source: 'mic', role: 'lecturer' });
     // Seconds recorded so far, from the live playlist (segment lengths follow the source's key frames).
     const recorded = async () => {
       const res = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.learner.token });

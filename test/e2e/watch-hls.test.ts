@@ -56,8 +56,8 @@ describe('watch page over capacity', () => {
     const { video, audio, ffmpeg } = await avProducers(room.origin);
     sources.push(ffmpeg);
     const record = (await app.repos.seminars.get(seminarId))!;
-    app.recorder.producerAdded(room, record, { id: video.id, source: 'camera' });
-    app.recorder.producerAdded(room, record, { id: audio.id, source: 'mic' });
+    app.recorder.producerAdded(room, record, { producer: video, source: 'camera', role: 'lecturer' });
+    app.recorder.producerAdded(room, record, { producer: audio, source: 'mic', role: 'lecturer' });
     // A playlist with a few segments (the page does not retry a playlist that is not written yet).
     await waitFor(
       async () => {

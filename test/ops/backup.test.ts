@@ -88,8 +88,8 @@ describe('backup and restore', () => {
       const { video, audio, ffmpeg } = await avProducers(room.origin);
       sources.push(ffmpeg);
       const record = (await a.repos.seminars.get(id))!;
-      a.recorder.producerAdded(room, record, { id: video.id, source: 'camera' });
-      a.recorder.producerAdded(room, record, { id: audio.id, source: 'mic' });
+      a.recorder.producerAdded(room, record, { producer: video, source: 'camera', role: 'lecturer' });
+      a.recorder.producerAdded(room, record, { producer: audio, source: 'mic', role: 'lecturer' });
       return { id, lecturer, ffmpeg };
     }
     const playbackOn = async (app: Lectern, id: string, user: TestUser) =>

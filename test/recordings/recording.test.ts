@@ -59,8 +59,8 @@ async function liveSeminar() {
   const { video, audio, ffmpeg } = await avProducers(room.origin);
   sources.push(ffmpeg);
   const seminarRecord = (await app.repos.seminars.get(id))!;
-  app.recorder.producerAdded(room, seminarRecord, { id: video.id, source: 'camera' });
-  app.recorder.producerAdded(room, seminarRecord, { id: audio.id, source: 'mic' });
+  app.recorder.producerAdded(room, seminarRecord, { producer: video, source: 'camera', role: 'lecturer' });
+  app.recorder.producerAdded(room, seminarRecord, { producer: audio, source: 'mic', role: 'lecturer' });
   return { id, courseId: course.body.id as string, lecturer, ffmpeg };
 }
 
@@ -126,6 +126,34 @@ describe('recording a live seminar', () => {
     lecturer.close();
   });
 
+  it('makes a chapter of a question answered without "answering now", where it was answered', async () => {
+    const { id, lecturer } = await liveSeminar();
+    const learner = await LiveClient.connect(app.url, people.learner.token);
+    await learner.ok('room:join', { seminarId: id });
+    const asked = await learner.ok('question:ask', { text: 'Какие налоги платит ИП?' });
+    await new Promise((r) => setTimeout(r, 1500));
+    const liveStartedAt = (await app.repos.seminars.get(id))!.liveStartedAt!.getTime();
+    const answeredAt = Date.now() - liveStartedAt;
+    const answered = await lecturer.ok('question:status', { questionId: asked.id, status: 'answered' });
+    expect(answered).toMatchObject({ status: 'answered', answeringOffsetMs: expect.any(Number) });
+    await lecturer.ok('seminar:end', {});
+    const playback = await waitFor(
+      async () => {
+        const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+        return res.status === 200 && !res.body.live ? res.body : undefined;
+      },
+      10_000,
+      'the recording to be ready',
+    );
+    const chapter = playback.chapters.find(
+      (c: { kind: string; title: string }) => c.kind === 'question' && c.title === 'Какие налоги платит ИП?',
+    );
+    expect(chapter).toBeDefined();
+    expect(Math.abs(chapter.offsetMs - answeredAt)).toBeLessThan(500);
+    learner.close();
+    lecturer.close();
+  });
+
   it('serves recording files only through a valid signed path, and never outside the recording', async () => {
     const { id, lecturer } = await liveSeminar();
     const playback = await waitFor(
@@ -180,8 +208,8 @@ describe('after a crash', () => {
     const { video, audio, ffmpeg } = await avProducers(room.origin);
     sources.push(ffmpeg);
     const sem = (await first.repos.seminars.get(s.body.id))!;
-    first.recorder.producerAdded(room, sem, { id: video.id, source: 'camera' });
-    first.recorder.producerAdded(room, sem, { id: audio.id, source: 'mic' });
+    first.recorder.producerAdded(room, sem, { producer: video, source: 'camera', role: 'lecturer' });
+    first.recorder.producerAdded(room, sem, { producer: audio, source: 'mic', role: 'lecturer' });
     const recording = (await first.repos.recordings.current(s.body.id))!;
     const playlist = path.join(bootConfig.recordingsDir, recording.dir, 'index.m3u8');
     // Segments are 1 s by default: wait for 4 s of listed media, not a count of segments.

@@ -2,8 +2,10 @@ import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { readinessSchema } from '../../server/protocol';
-import { Api } from '../support/api';
+import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
+import { avProducers } from '../support/av-producers';
+import { LiveClient } from '../support/live-client';
 import { waitFor } from '../support/media';
 
 let app: Lectern | undefined;
@@ -33,6 +35,53 @@ describe('health and readiness', () => {
     expect(body.checks.mediasoup.workers).toHaveLength(availableParallelism());
     expect(body.checks.ffmpeg.ok).toBe(true);
     expect(body.checks.ffmpeg.version).toMatch(/^\d+\.\d+/);
+    expect(body.checks.recorders).toEqual({ ok: true, active: 0, stopped: [] });
+  });
+
+  it('shows a recorder that gave up (ffmpeg kept crashing), with why, and stays ready: the seminar goes on', async () => {
+    app = await startTestApp('readyz-recorder', { RECORDING_MAX_RESTARTS: '0', MEDIASOUP_WORKERS: '1' });
+    const api = Api.of(app);
+    const people = await cast(api);
+    const seminar = await api.call('POST', '/seminars', {
+      token: people.lecturer.token,
+      body: { title: 'Сбой записи', track: 'faults', startsAt: '2030-05-01T10:00', durationMinutes: 60, capacity: 5 },
+    });
+    const id: string = seminar.body.id;
+    await api.call('POST', `/seminars/${id}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
+    const lecturer = await LiveClient.connect(app.url, people.lecturer.token);
+    await lecturer.ok('room:join', { seminarId: id });
+    await lecturer.ok('seminar:go-live', {});
+    const room = (await app.rooms.peek(id))!;
+    const { video, audio, ffmpeg } = await avProducers(room.origin);
+    try {
+      const record = (await app.repos.seminars.get(id))!;
+      app.recorder.producerAdded(room, record, { producer: video, source: 'camera', role: 'lecturer' });
+      app.recorder.producerAdded(room, record, { producer: audio, source: 'mic', role: 'lecturer' });
+      const pid = await waitFor(() => app!.recorder.status().recorders[0]?.pid, 30_000, 'the recorder ffmpeg');
+      expect((await readyz(app)).body.checks.recorders).toEqual({ ok: true, active: 1, stopped: [] });
+
+      process.kill(pid, 'SIGKILL');
+      const { status, body } = await waitFor(
+        async () => {
+          const r = await readyz(app!);
+          return r.body.checks.recorders.stopped.length > 0 ? r : undefined;
+        },
+        10_000,
+        'readyz to show the stopped recorder',
+      );
+      expect(status).toBe(200);
+      expect(body.status).toBe('ready');
+      const recordingId = (await app.repos.recordings.current(id))!.id;
+      expect(body.checks.recorders).toMatchObject({
+        ok: false,
+        active: 0,
+        stopped: [{ seminarId: id, recordingId, kind: 'main', reason: 'ffmpeg kept crashing' }],
+      });
+      expect(body.checks.recorders.error).toMatch(/stopped/);
+    } finally {
+      ffmpeg.kill('SIGKILL');
+      lecturer.close();
+    }
   });
 
   it('reports a killed worker as replaced', async () => {

@@ -3,7 +3,10 @@ import type { Producer, Router } from 'mediasoup/types';
 import { spawnAvSource, waitFor } from './media';
 
 /** Producers on a router, fed by a real ffmpeg test pattern (H.264) and tone (Opus). */
-export async function avProducers(router: Router): Promise<{ video: Producer; audio: Producer; ffmpeg: ChildProcess }> {
+export async function avProducers(
+  router: Router,
+  source: { picture?: string; toneHz?: number } = {},
+): Promise<{ video: Producer; audio: Producer; ffmpeg: ChildProcess }> {
   const listenInfo = { protocol: 'udp' as const, ip: '127.0.0.1' };
   const vt = await router.createPlainTransport({ listenInfo, rtcpMux: false, comedia: true });
   const at = await router.createPlainTransport({ listenInfo, rtcpMux: false, comedia: true });
@@ -29,6 +32,7 @@ export async function avProducers(router: Router): Promise<{ video: Producer; au
     },
   });
   const ffmpeg = spawnAvSource({
+    ...source,
     video: { rtpPort: vt.tuple.localPort, rtcpPort: vt.rtcpTuple!.localPort, ssrc: 11111111, payloadType: 102 },
     audio: { rtpPort: at.tuple.localPort, rtcpPort: at.rtcpTuple!.localPort, ssrc: 22222222, payloadType: 111 },
   });

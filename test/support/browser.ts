@@ -21,16 +21,26 @@ const BASE_ARGS = [
 /**
  * Chromium with fake camera and microphone (`media`) or with autoplay allowed (`playback`).
  * `cameras`: how many fake cameras it offers (device switching); it always offers three microphones.
+ * The fake devices play Chromium's own pattern and beep, or the given files (`audio`, `video`; per
+ * browser process: a browser whose user must sound and look different needs a process of its own).
  * `executablePath` starts it some other way (inside a network namespace, test/support/netns.ts);
  * `args` add switches.
  */
 export async function launchChromium(
   purpose: 'media' | 'playback',
-  opts: { cameras?: number; executablePath?: string; args?: string[] } = {},
+  opts: { cameras?: number; audio?: string; video?: string; executablePath?: string; args?: string[] } = {},
 ): Promise<Browser> {
   await mkdir(artifacts, { recursive: true });
   const fake = opts.cameras ? `--use-fake-device-for-media-stream=device-count=${opts.cameras}` : '--use-fake-device-for-media-stream';
-  const extra = purpose === 'media' ? [fake, '--use-fake-ui-for-media-stream'] : ['--autoplay-policy=no-user-gesture-required'];
+  const extra =
+    purpose === 'media'
+      ? [
+          fake,
+          '--use-fake-ui-for-media-stream',
+          ...(opts.audio ? [`--use-file-for-fake-audio-capture=${opts.audio}`] : []),
+          ...(opts.video ? [`--use-file-for-fake-video-capture=${opts.video}`] : []),
+        ]
+      : ['--autoplay-policy=no-user-gesture-required'];
   return chromium.launch({
     executablePath: opts.executablePath ?? process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
     args: [...BASE_ARGS, ...extra, ...(opts.args ?? [])],

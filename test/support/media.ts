@@ -99,11 +99,14 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
   }
 }
 
-/** A real ffmpeg sending H.264 video and Opus audio as two RTP streams. */
+/** A real ffmpeg sending H.264 video and Opus audio as two RTP streams (a test pattern and a 440 Hz tone unless told). */
 export function spawnAvSource(opts: {
   video: { rtpPort: number; rtcpPort: number; ssrc: number; payloadType: number };
   audio: { rtpPort: number; rtcpPort: number; ssrc: number; payloadType: number };
   seconds?: number;
+  /** A lavfi video source at 640x360, 25 fps. */
+  picture?: string;
+  toneHz?: number;
 }): ChildProcess {
   const rtp = (t: { rtpPort: number; rtcpPort: number }) => `rtp://127.0.0.1:${t.rtpPort}?rtcpport=${t.rtcpPort}&pkt_size=1200`;
   const args = [
@@ -114,11 +117,11 @@ export function spawnAvSource(opts: {
     '-f',
     'lavfi',
     '-i',
-    'testsrc2=size=640x360:rate=25',
+    opts.picture ?? 'testsrc2=size=640x360:rate=25',
     '-f',
     'lavfi',
     '-i',
-    'sine=frequency=440:sample_rate=48000',
+    `sine=frequency=${opts.toneHz ?? 440}:sample_rate=48000`,
     '-t',
     String(opts.seconds ?? 60),
     '-map',

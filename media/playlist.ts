@@ -1,0 +1,155 @@
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+// The recording's public HLS playlist (index.m3u8). The Recorder writes it itself, whole and
+// atomically (temp file + rename), from the segments it chose: a fixed target duration that
+// every EXTINF stays within, a discontinuity wherever a new encoder run starts, and the
+// wall-clock time of each segment.
+
+export const PLAYLIST = 'index.m3u8';
+
+export interface PlaylistEntry {
+  uri: string;
+  duration: number;
+  discontinuity: boolean;
+  /** Wall-clock time of its first frame, when known. */
+  startedAt?: Date;
+}
+
+export interface RecordingSummary {
+  playlistPath: string;
+  durationSeconds: number;
+  segments: number;
+  discontinuities: number;
+}
+
+export class PlaylistFile {
+  private ended = false;
+
+  private constructor(
+    readonly file: string,
+    private readonly targetDuration: number,
+    private readonly entries: PlaylistEntry[],
+  ) {}
+
+  /** A new playlist in `dir`, or the one there continued (its end mark taken off). */
+  static async open(dir: string, opts: { segmentSeconds: number; continueExisting: boolean }): Promise<PlaylistFile> {
+    const file = path.join(dir, PLAYLIST);
+    const entries = opts.continueExisting ? parseEntries(await readFile(file, 'utf8').catch(() => '')) : [];
+    // A playlist written before may hold longer segments; the target duration must cover them.
+    const longest = Math.max(0, ...entries.map((e) => e.duration));
+    return new PlaylistFile(file, Math.max(Math.ceil(opts.segmentSeconds), Math.ceil(longest - 1e-6)), entries);
+  }
+
+  get segments(): number {
+    return this.entries.length;
+  }
+
+  get durationSeconds(): number {
+    return round(this.entries.reduce((s, e) => s + e.duration, 0));
+  }
+
+  get discontinuities(): number {
+    return this.entries.filter((e) => e.discontinuity).length;
+  }
+
+  /** The number the next segment file takes: one past the highest so far. */
+  get nextNumber(): number {
+    return Math.max(-1, ...this.entries.map((e) => Number(/(\d+)\.ts$/.exec(e.uri)?.[1] ?? -1))) + 1;
+  }
+
+  async append(entries: PlaylistEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.entries.push(...entries);
+    await this.write();
+  }
+
+  /** Marks the playlist complete (ENDLIST). Writes nothing when no segment was ever listed. */
+  async end(): Promise<void> {
+    if (this.entries.length === 0) return;
+    this.ended = true;
+    await this.write();
+  }
+
+  summary(): RecordingSummary {
+    return {
+      playlistPath: this.file,
+      durationSeconds: this.durationSeconds,
+      segments: this.segments,
+      discontinuities: this.discontinuities,
+    };
+  }
+
+  private async write(): Promise<void> {
+    const lines = [
+      '#EXTM3U',
+      '#EXT-X-VERSION:6',
+      `#EXT-X-TARGETDURATION:${this.targetDuration}`,
+      '#EXT-X-MEDIA-SEQUENCE:0',
+      '#EXT-X-PLAYLIST-TYPE:EVENT',
+      '#EXT-X-INDEPENDENT-SEGMENTS',
+    ];
+    for (const e of this.entries) {
+      if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+      lines.push(`#EXTINF:${e.duration.toFixed(6)},`);
+      if (e.startedAt) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${e.startedAt.toISOString()}`);
+      lines.push(e.uri);
+    }
+    if (this.ended) lines.push('#EXT-X-ENDLIST');
+    const tmp = `${this.file}.tmp`;
+    await writeFile(tmp, lines.join('\n') + '\n');
+    await rename(tmp, this.file);
+  }
+}
+
+function parseEntries(text: string): PlaylistEntry[] {
+  const entries: PlaylistEntry[] = [];
+  let duration = 0;
+  let discontinuity = false;
+  let startedAt: Date | undefined;
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
+    else if (line === '#EXT-X-DISCONTINUITY') discontinuity = true;
+    else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) startedAt = new Date(line.slice(25));
+    else if (line && !line.startsWith('#')) {
+      entries.push({ uri: line, duration, discontinuity, ...(startedAt && !Number.isNaN(startedAt.getTime()) ? { startedAt } : {}) });
+      discontinuity = false;
+      startedAt = undefined;
+    }
+  }
+  return entries;
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}
+
+interface ParsedPlaylist {
+  text: string;
+  segments: Array<{ uri: string; duration: number }>;
+  ended: boolean;
+  discontinuities: number;
+}
+
+export async function readPlaylist(file: string): Promise<ParsedPlaylist> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const entries = parseEntries(text);
+  return {
+    text,
+    segments: entries.map((e) => ({ uri: e.uri, duration: e.duration })),
+    ended: text.includes('#EXT-X-ENDLIST'),
+    discontinuities: entries.filter((e) => e.discontinuity).length,
+  };
+}
+
+/** Makes a playlist final (ENDLIST) if the Recorder could not: on boot after a server crash. */
+export async function finalizePlaylist(file: string): Promise<RecordingSummary> {
+  const playlist = await readPlaylist(file);
+  if (playlist.text && !playlist.ended) await appendFile(file, (playlist.text.endsWith('\n') ? '' : '\n') + '#EXT-X-ENDLIST\n');
+  return {
+    playlistPath: file,
+    durationSeconds: round(playlist.segments.reduce((s, x) => s + x.duration, 0)),
+    segments: playlist.segments.length,
+    discontinuities: playlist.discontinuities,
+  };
+}
