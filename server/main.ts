@@ -15,6 +15,7 @@ import { actorFromAuthorization } from './http/auth';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { checkReadiness } from './readiness';
+import { RateLimits } from './rate-limits';
 import { Database } from './store/database';
 import { defaultFerretDbBin, EmbeddedFerretDb } from './store/embedded-ferretdb';
 import { createRepositories, type Repositories } from './store';
@@ -34,6 +35,7 @@ export interface Lectern {
   rooms: RoomRegistry;
   live: LiveGateway;
   recorder: RecordingController;
+  limits: RateLimits;
   embeddedDb?: EmbeddedFerretDb;
   stop(): Promise<void>;
 }
@@ -74,7 +76,12 @@ export async function start(config: Config, logger: Logger = createLogger(config
     const db = await Database.connect(uri, logger);
     teardown.push(() => db.close());
     const repos = await createRepositories(db);
-    const domain = createDomain(config, repos, logger);
+    const limits = await RateLimits.create({
+      ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+      logger: logger.child({ component: 'rate-limits' }),
+    });
+    teardown.push(() => limits.close());
+    const domain = createDomain(config, repos, logger, limits);
     // What an earlier stop could not write goes back into the buffer before anything else.
     await domain.progress.replayJournal();
     await db.whenConnected(() => domain.reconcile());
@@ -160,6 +167,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       rooms,
       live: gateway,
       recorder,
+      limits,
       ...(embeddedDb ? { embeddedDb } : {}),
       stop: once(async () => {
         running.delete(lectern);

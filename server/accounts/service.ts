@@ -4,14 +4,14 @@ import type { RegisterBody, SessionView, UserView } from '../protocol';
 import { has, type Actor } from './grants';
 import { normalizeEmail, type RefreshTokenRepository, type Role, type User, type UserRepository } from './model';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
-import type { LoginThrottle } from './throttle';
+import type { SignInThrottle } from './throttle';
 import { ACCESS_TOKEN_SECONDS, hashOpaqueToken, newOpaqueToken, REFRESH_TOKEN_DAYS, type TokenIssuer } from './tokens';
 
 export interface AccountDeps {
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
   tokens: TokenIssuer;
-  throttle: LoginThrottle;
+  throttle: SignInThrottle;
   /** E-mails that become admins when they register: how the first admin exists. */
   adminEmails: ReadonlySet<string>;
 }
@@ -19,7 +19,8 @@ export interface AccountDeps {
 export class AccountService {
   constructor(private readonly deps: AccountDeps) {}
 
-  async register(input: RegisterBody): Promise<SessionView> {
+  async register(input: RegisterBody, ip: string): Promise<SessionView> {
+    await this.deps.throttle.registration(ip);
     const email = normalizeEmail(input.email);
     const roles: Role[] = this.deps.adminEmails.has(email) ? ['admin', 'learner'] : ['learner'];
     const user = await this.deps.users.create({
@@ -34,14 +35,12 @@ export class AccountService {
 
   async login(emailInput: string, password: string, ip: string): Promise<SessionView> {
     const email = normalizeEmail(emailInput);
-    this.deps.throttle.check(email, ip);
+    // Counted before anything else is awaited: parallel guesses each take their own count.
+    const attempt = await this.deps.throttle.attempt(email, ip);
     const user = await this.deps.users.findByEmail(email);
     const ok = user ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
-    if (!user || !ok) {
-      this.deps.throttle.recordFailure(email, ip);
-      throw new UnauthorizedError('invalid_credentials', 'E-mail or password is wrong');
-    }
-    this.deps.throttle.recordSuccess(email);
+    if (!user || !ok) throw new UnauthorizedError('invalid_credentials', 'E-mail or password is wrong');
+    await attempt.succeeded();
     return this.openSession(user, randomUUID());
   }
 

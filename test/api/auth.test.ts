@@ -66,46 +66,6 @@ describe('registration and sign-in', () => {
   });
 });
 
-describe('login throttling', () => {
-  it('locks an account after 5 failures, even from many IPs, and keeps other accounts open', async () => {
-    const u = await registerUser(api);
-    for (let i = 0; i < 5; i++) {
-      const res = await api.call('POST', '/auth/login', {
-        body: { email: u.email, password: 'wrong password!' },
-        headers: { 'x-forwarded-for': `10.2.0.${i}` },
-      });
-      expect(res.status).toBe(401);
-    }
-    const locked = await api.call('POST', '/auth/login', {
-      body: { email: u.email, password },
-      headers: { 'x-forwarded-for': '10.2.1.1' },
-    });
-    expect(locked.status).toBe(429);
-    expect(locked.body.error).toMatchObject({ code: 'too_many_attempts', details: { retryAfterSeconds: expect.any(Number) } });
-    const other = await registerUser(api);
-    expect(
-      (await api.call('POST', '/auth/login', { body: { email: other.email, password }, headers: { 'x-forwarded-for': '10.2.1.1' } }))
-        .status,
-    ).toBe(200);
-  });
-
-  it('locks an IP after 30 failures across accounts', async () => {
-    const ip = { 'x-forwarded-for': '10.3.0.1' };
-    for (let i = 0; i < 30; i++) {
-      const res = await api.call('POST', '/auth/login', {
-        body: { email: `nobody${i}@example.ru`, password: 'wrong password!' },
-        headers: ip,
-      });
-      expect(res.status).toBe(401);
-    }
-    const u = await registerUser(api);
-    expect((await api.call('POST', '/auth/login', { body: { email: u.email, password }, headers: ip })).status).toBe(429);
-    expect(
-      (await api.call('POST', '/auth/login', { body: { email: u.email, password }, headers: { 'x-forwarded-for': '10.3.0.2' } })).status,
-    ).toBe(200);
-  });
-});
-
 describe('refresh tokens', () => {
   it('rotates: the new token works, the old one is refused, and replaying it revokes the family', async () => {
     const u = await registerUser(api);
