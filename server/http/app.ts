@@ -7,6 +7,7 @@ import type { Health, Readiness } from '../protocol';
 import { API_PREFIX, apiRouter } from './api';
 import { errorHandler, notFound } from './error-handler';
 import { openApiDocument } from './openapi';
+import { securityHeaders } from './security-headers';
 import type { RouteSpec } from './route';
 
 export interface HttpAppDeps {
@@ -23,6 +24,8 @@ export interface HttpAppDeps {
   /** Signed recording files under /media. */
   media: Router;
   publicBaseUrl: string;
+  /** Origins that may frame the watch and replay pages (EMBED_ORIGINS). */
+  embedOrigins: readonly string[];
 }
 
 /** Paths that are never a page of the front end, whatever the client accepts. */
@@ -52,6 +55,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // API answers are per user and change often: no ETag hash of every JSON body. Static files keep theirs.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
+  app.use(securityHeaders(deps.embedOrigins));
 
   // First in line: heartbeats are most of the traffic.
   app.use(API_PREFIX, apiRouter({ routes: deps.routes, actorOf: deps.actorOf, checkResponses: deps.checkResponses }));
