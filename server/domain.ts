@@ -50,7 +50,6 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     refreshTokens: repos.refreshTokens,
     tokens,
     throttle: new SignInThrottle(limits, { ...DEFAULT_SIGN_IN_LIMITS, registrationsPerIp: config.registrationsPerIpPerHour }),
-    adminEmails: new Set(config.adminEmails),
   });
   // eslint-disable-next-line prefer-const -- the closures below read it; it is assigned once the services it needs exist
   let courses: CourseService | undefined;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type { RegisterBody, SessionView, UserView } from '../protocol';
 import { has, type Actor } from './grants';
@@ -12,8 +12,12 @@ export interface AccountDeps {
   refreshTokens: RefreshTokenRepository;
   tokens: TokenIssuer;
   throttle: SignInThrottle;
-  /** E-mails that become admins when they register: how the first admin exists. */
-  adminEmails: ReadonlySet<string>;
+}
+
+/** What `npm run admin -- create` did: a new account comes with its generated password, shown once. */
+export interface AdminCreated {
+  user: UserView;
+  password?: string;
 }
 
 export class AccountService {
@@ -22,12 +26,12 @@ export class AccountService {
   async register(input: RegisterBody, ip: string): Promise<SessionView> {
     await this.deps.throttle.registration(ip);
     const email = normalizeEmail(input.email);
-    const roles: Role[] = this.deps.adminEmails.has(email) ? ['admin', 'learner'] : ['learner'];
+    // Registering never makes an admin: only someone at the server's console can (makeAdmin).
     const user = await this.deps.users.create({
       email,
       displayName: input.displayName,
       locale: input.locale,
-      roles,
+      roles: ['learner'],
       passwordHash: await hashPassword(input.password),
     });
     return this.openSession(user, randomUUID());
@@ -76,6 +80,30 @@ export class AccountService {
     const user = await this.deps.users.setRoles(userId, roles.includes('learner') ? roles : [...roles, 'learner']);
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
     return userView(user);
+  }
+
+  /**
+   * The server's console (npm run admin -- create): an existing account gains the admin
+   * role; otherwise one is created with a random password that is returned once.
+   */
+  async makeAdmin(emailInput: string, displayName: string): Promise<AdminCreated> {
+    const email = normalizeEmail(emailInput);
+    const existing = await this.deps.users.findByEmail(email);
+    if (existing) {
+      const roles: Role[] = existing.roles.includes('admin') ? existing.roles : ['admin', ...existing.roles];
+      const user = await this.deps.users.setRoles(existing.id, roles);
+      if (!user) throw new NotFoundError('user_not_found', 'No such user');
+      return { user: userView(user) };
+    }
+    const password = randomBytes(18).toString('base64url');
+    const user = await this.deps.users.create({
+      email,
+      displayName,
+      locale: 'ru',
+      roles: ['admin', 'learner'],
+      passwordHash: await hashPassword(password),
+    });
+    return { user: userView(user), password };
   }
 
   private async openSession(user: User, familyId: string): Promise<SessionView> {

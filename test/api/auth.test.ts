@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
-import { Api, ADMIN_EMAIL, registerUser, type TestUser } from '../support/api';
+import { Api, registerAdmin, registerUser, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
 
 let app: Lectern;
@@ -10,7 +10,7 @@ let admin: TestUser;
 beforeAll(async () => {
   app = await startTestApp('auth');
   api = Api.of(app);
-  admin = await registerUser(api, { email: ADMIN_EMAIL });
+  admin = await registerAdmin(api);
 });
 afterAll(() => app.stop());
 
