@@ -74,16 +74,6 @@ const envSchema = z
         .optional(),
     ),
     MAIL_FROM: z.string().min(3).default('Lectern <no-reply@localhost>'),
-    ADMIN_EMAILS: z
-      .string()
-      .default('')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((e) => e.trim().toLowerCase())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses'))),
     REMINDER_TICK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
     PROGRESS_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     LIVE_ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
@@ -94,6 +84,29 @@ const envSchema = z
         .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
         .optional(),
     ),
+    EMBED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().refine((v) => {
+            try {
+              const url = new URL(v);
+              return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === v;
+            } catch {
+              return false;
+            }
+          }, 'must be a comma-separated list of origins such as https://portal.example.org (scheme, host and port only)'),
+        ),
+      ),
+    LIVE_EVENTS_PER_10S: z.coerce.number().int().min(1).max(100_000).default(60),
+    LIVE_COSTLY_EVENTS_PER_10S: z.coerce.number().int().min(1).max(100_000).default(10),
     REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
@@ -156,8 +169,6 @@ export interface Config {
   /** Unset: e-mails are written as .eml files under dataDir/mail. */
   smtpUrl?: string;
   mailFrom: string;
-  /** These e-mails become admins when they register: how the first admin exists. */
-  adminEmails: string[];
   reminderTickSeconds: number;
   progressFlushMs: number;
   live: {
@@ -166,10 +177,15 @@ export interface Config {
     viewerCountThrottleMs: number;
     /** WebRTC viewers per seminar on this node; past it, viewers are sent to live HLS. */
     maxWebRtcViewers: number;
+    /** Events one socket may send per 10 s: any event, and those broadcast or stored for everyone. */
+    eventsPer10s: number;
+    costlyEventsPer10s: number;
   };
   recordingSegmentSeconds: number;
   /** Set: Socket.IO events reach clients on every node through Redis, and rate limits are shared there. */
   redisUrl?: string;
+  /** Origins that may show the watch and replay pages in a frame (the centre's portal). */
+  embedOrigins: string[];
   /** New accounts one address may create per hour. */
   registrationsPerIpPerHour: number;
 }
@@ -236,16 +252,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ffmpegBin: e.FFMPEG_BIN,
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
     mailFrom: e.MAIL_FROM,
-    adminEmails: e.ADMIN_EMAILS,
     reminderTickSeconds: e.REMINDER_TICK_SECONDS,
     progressFlushMs: e.PROGRESS_FLUSH_MS,
     live: {
       maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS,
       viewerCountThrottleMs: e.VIEWER_COUNT_THROTTLE_MS,
       maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS,
+      eventsPer10s: e.LIVE_EVENTS_PER_10S,
+      costlyEventsPer10s: e.LIVE_COSTLY_EVENTS_PER_10S,
     },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    embedOrigins: e.EMBED_ORIGINS,
     registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
   };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server as SocketServer } from 'socket.io';
 import { ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
-import { LiveGateway, type LiveNamespace } from './live/gateway';
+import { LIVE_MAX_MESSAGE_BYTES, LiveGateway, type LiveNamespace } from './live/gateway';
 import { attachRedisAdapter } from './live/redis-adapter';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
@@ -115,6 +115,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       trustProxy: config.trustProxy,
       media: mediaRouter(domain.recordings),
       publicBaseUrl: config.publicBaseUrl,
+      embedOrigins: config.embedOrigins,
       readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg }),
     });
     const server = createServer(app);
@@ -133,7 +134,11 @@ export async function start(config: Config, logger: Logger = createLogger(config
     });
     domain.onSeminarEnded((seminar) => recorder.ended(seminar.id));
     teardown.push(() => recorder.stopAll());
-    const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });
+    const io = new SocketServer(server, {
+      serveClient: false,
+      transports: ['websocket', 'polling'],
+      maxHttpBufferSize: LIVE_MAX_MESSAGE_BYTES,
+    });
     if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));
     const gateway = new LiveGateway({
       nsp: io.of('/live') as unknown as LiveNamespace,
@@ -146,6 +151,9 @@ export async function start(config: Config, logger: Logger = createLogger(config
       maxWebRtcViewers: config.live.maxWebRtcViewers,
       attendanceCheckpointMs: 30_000,
       recordings: recorder,
+      limits,
+      eventsPer10s: config.live.eventsPer10s,
+      costlyEventsPer10s: config.live.costlyEventsPer10s,
     });
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));

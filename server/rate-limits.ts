@@ -64,6 +64,15 @@ export class RateLimits {
     });
   };
 
+  /** A limiter kept in this process whatever the store: for keys that live on one node (a socket). */
+  readonly local: LimiterFactory = (spec) =>
+    new RateLimiterMemory({
+      keyPrefix: spec.name,
+      points: spec.points,
+      duration: spec.durationSeconds,
+      ...(spec.blockSeconds ? { blockDuration: spec.blockSeconds } : {}),
+    });
+
   /** Takes points from key, or throws 429 `code` with details.retryAfterSeconds. */
   async consume(
     limiter: RateLimiterAbstract,

@@ -11,6 +11,8 @@ import { clientEvents, type Ack, type ClientEventName, type ClientPayload, type 
 import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
+import type { RateLimits } from '../rate-limits';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { questionView, type LiveAccess, type LiveService } from './service';
 
 interface SocketState {
@@ -36,7 +38,38 @@ export interface LiveGatewayDeps {
   maxWebRtcViewers: number;
   attendanceCheckpointMs: number;
   recordings: RecordingController;
+  limits: RateLimits;
+  /**
+   * Events per socket per 10 s. Joining a room takes about 2 + 3 × streams signalling events at
+   * once, so the general budget (60 by default) covers a join with a dozen streams; what is
+   * broadcast or written to the database for everyone (chat, questions, votes, hands, markers)
+   * has its own, smaller one (10).
+   */
+  eventsPer10s: number;
+  costlyEventsPer10s: number;
 }
+
+const COSTLY_EVENTS: ReadonlySet<string> = new Set([
+  'chat:send',
+  'chat:delete',
+  'question:ask',
+  'question:upvote',
+  'question:status',
+  'hand:raise',
+  'marker:add',
+  'stage:invite',
+  'stage:remove',
+]);
+
+/**
+ * The largest Socket.IO message read (its maxHttpBufferSize). The biggest event is `consume`,
+ * which carries the device's RTP capabilities (at most 50 codecs and 50 header extensions by
+ * its schema: about ten kilobytes from Chromium); Socket.IO's 1 MB default would let every
+ * socket make the server parse a megabyte per message.
+ */
+export const LIVE_MAX_MESSAGE_BYTES = 64 * 1024;
+
+const RATE_LIMITED = { code: 'rate_limited', message: 'Too many events on this connection; slow down' };
 
 /** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
 class ClientParameterError extends BadRequestError {
@@ -68,8 +101,13 @@ export class LiveGateway {
   /** Per seminar, the sockets in its room; a seminar's entry goes with its last socket or its room. */
   private readonly sockets = new Map<string, Set<LiveSocket>>();
   private readonly checkpoint: NodeJS.Timeout;
+  private readonly anyEvent: RateLimiterAbstract;
+  private readonly costlyEvent: RateLimiterAbstract;
 
   constructor(private readonly deps: LiveGatewayDeps) {
+    // A socket lives on one node: its budget stays in this process, even with Redis.
+    this.anyEvent = deps.limits.local({ name: 'live-event', points: deps.eventsPer10s, durationSeconds: 10 });
+    this.costlyEvent = deps.limits.local({ name: 'live-event-costly', points: deps.costlyEventsPer10s, durationSeconds: 10 });
     deps.nsp.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       try {
@@ -118,6 +156,7 @@ export class LiveGateway {
         const [payload, ack] = typeof first === 'function' && second === undefined ? [undefined, first] : [first, second];
         const reply = typeof ack === 'function' ? (ack as (a: Ack<unknown>) => void) : () => undefined;
         try {
+          await this.spend(socket, event);
           const parsed = (clientEvents[event] as z.ZodType).parse(payload ?? {}) as ClientPayload<E>;
           reply({ ok: true, data: (await handler(parsed)) ?? null });
         } catch (err) {
@@ -130,8 +169,12 @@ export class LiveGateway {
     socket.onAny((event: string, ...args: unknown[]) => {
       if (Object.hasOwn(clientEvents, event)) return;
       const ack = args[args.length - 1];
-      if (typeof ack === 'function')
-        (ack as (reply: Ack<never>) => void)({ ok: false, error: { code: 'unknown_event', message: `No event named ${event}` } });
+      const reply = typeof ack === 'function' ? (ack as (reply: Ack<never>) => void) : () => undefined;
+      // Unknown events cost from the same budget: a flood of made-up names is still a flood.
+      this.spend(socket, event).then(
+        () => reply({ ok: false, error: { code: 'unknown_event', message: `No event named ${event.slice(0, 64)}` } }),
+        (err: unknown) => reply({ ok: false, error: toErrorBody(toAppError(err)).error }),
+      );
     });
 
     on('room:join', (p) => this.join(socket, p.seminarId));
@@ -232,6 +275,12 @@ export class LiveGateway {
     socket.on('disconnect', () => {
       void this.leave(socket).catch((err: unknown) => log.error({ err }, 'leaving the room failed'));
     });
+  }
+
+  /** Takes one event from the socket's budgets, or throws 429 rate_limited. */
+  private async spend(socket: LiveSocket, event: string): Promise<void> {
+    await this.deps.limits.consume(this.anyEvent, socket.id, RATE_LIMITED);
+    if (COSTLY_EVENTS.has(event)) await this.deps.limits.consume(this.costlyEvent, socket.id, RATE_LIMITED);
   }
 
   private async join(socket: LiveSocket, seminarId: string): Promise<JoinResult> {

@@ -80,6 +80,7 @@ export default {
     invalid_credentials: 'Wrong e-mail or password.',
     too_many_attempts: 'Too many sign-in attempts. Please wait and try again.',
     too_many_registrations: 'Too many new accounts from this address. Please try again later.',
+    already_consuming: 'This stream is already being received.',
     email_taken: 'This e-mail address is already registered.',
     forbidden: 'You are not allowed to do this.',
     missing_grant: 'You are not allowed to do this.',
