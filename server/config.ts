@@ -107,6 +107,8 @@ const envSchema = z
       ),
     LIVE_EVENTS_PER_10S: z.coerce.number().int().min(1).max(100_000).default(60),
     LIVE_COSTLY_EVENTS_PER_10S: z.coerce.number().int().min(1).max(100_000).default(10),
+    LIVE_SOCKETS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(50),
+    LIVE_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(10),
     REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
@@ -180,6 +182,9 @@ export interface Config {
     /** Events one socket may send per 10 s: any event, and those broadcast or stored for everyone. */
     eventsPer10s: number;
     costlyEventsPer10s: number;
+    /** Open live sockets at once: anonymous ones per address, signed-in ones per user. */
+    maxSocketsPerIp: number;
+    maxSocketsPerUser: number;
   };
   recordingSegmentSeconds: number;
   /** Set: Socket.IO events reach clients on every node through Redis, and rate limits are shared there. */
@@ -260,6 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS,
       eventsPer10s: e.LIVE_EVENTS_PER_10S,
       costlyEventsPer10s: e.LIVE_COSTLY_EVENTS_PER_10S,
+      maxSocketsPerIp: e.LIVE_SOCKETS_PER_IP,
+      maxSocketsPerUser: e.LIVE_SOCKETS_PER_USER,
     },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),

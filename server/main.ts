@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import proxyaddr from 'proxy-addr';
 import { Server as SocketServer } from 'socket.io';
 import { ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
 import { LIVE_MAX_MESSAGE_BYTES, LiveGateway, type LiveNamespace } from './live/gateway';
@@ -154,6 +155,10 @@ export async function start(config: Config, logger: Logger = createLogger(config
       limits,
       eventsPer10s: config.live.eventsPer10s,
       costlyEventsPer10s: config.live.costlyEventsPer10s,
+      maxSocketsPerIp: config.live.maxSocketsPerIp,
+      maxSocketsPerUser: config.live.maxSocketsPerUser,
+      // Express's compiled TRUST_PROXY, so a socket's address is the one the REST API sees.
+      clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
     });
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));

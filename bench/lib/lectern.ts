@@ -16,6 +16,8 @@ export function benchConfig(dataDir: string, env: NodeJS.ProcessEnv): Config {
     MEDIASOUP_WORKERS: '1',
     // Benches register thousands of learners from 127.0.0.1.
     REGISTRATIONS_PER_IP_PER_HOUR: '1000000',
+    // …and join hundreds of guest viewers from it.
+    LIVE_SOCKETS_PER_IP: '1000000',
     ...(process.env.FERRETDB_BIN ? { FERRETDB_BIN: process.env.FERRETDB_BIN } : {}),
     ...env,
   });

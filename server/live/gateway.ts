@@ -1,9 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import type { Actor } from '../accounts/grants';
 import { anonymous } from '../accounts/grants';
 import type { TokenIssuer } from '../accounts/tokens';
-import { BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
+import { AppError, BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
 import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
@@ -47,6 +48,11 @@ export interface LiveGatewayDeps {
    */
   eventsPer10s: number;
   costlyEventsPer10s: number;
+  /** Open sockets at once: anonymous ones per client address, signed-in ones per user. */
+  maxSocketsPerIp: number;
+  maxSocketsPerUser: number;
+  /** The client's address of a handshake, believing X-Forwarded-For as Express does (TRUST_PROXY). */
+  clientAddress: (req: IncomingMessage) => string;
 }
 
 const COSTLY_EVENTS: ReadonlySet<string> = new Set([
@@ -101,6 +107,8 @@ export class LiveGateway {
   /** Per seminar, the sockets in its room; a seminar's entry goes with its last socket or its room. */
   private readonly sockets = new Map<string, Set<LiveSocket>>();
   private readonly checkpoint: NodeJS.Timeout;
+  /** Open sockets by `ip:<address>` (anonymous) or `user:<id>`: counted in the handshake, before any await. */
+  private readonly open = new Map<string, number>();
   private readonly anyEvent: RateLimiterAbstract;
   private readonly costlyEvent: RateLimiterAbstract;
 
@@ -112,6 +120,7 @@ export class LiveGateway {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       try {
         socket.data = { actor: typeof token === 'string' && token ? deps.tokens.verifyAccess(token) : anonymous };
+        this.admit(socket);
         next();
       } catch (err) {
         const e = toAppError(err);
@@ -274,6 +283,32 @@ export class LiveGateway {
 
     socket.on('disconnect', () => {
       void this.leave(socket).catch((err: unknown) => log.error({ err }, 'leaving the room failed'));
+    });
+  }
+
+  /**
+   * Counts the socket against its owner's cap, or throws 429 too_many_connections: anonymous
+   * sockets per address (a flood from one address cannot take a public seminar's seats or the
+   * media ports), signed-in ones per user, so a shared address never locks out the lecturer.
+   */
+  private admit(socket: LiveSocket): void {
+    const actor = socket.data.actor;
+    const [key, cap] =
+      actor.kind === 'user'
+        ? [`user:${actor.userId}`, this.deps.maxSocketsPerUser]
+        : [`ip:${this.deps.clientAddress(socket.request)}`, this.deps.maxSocketsPerIp];
+    const count = this.open.get(key) ?? 0;
+    if (count >= cap) {
+      this.deps.limits.refused(actor.kind === 'user' ? 'live-sockets-user' : 'live-sockets-ip');
+      throw new AppError(429, 'too_many_connections', 'Too many open connections from here; close some and try again', {
+        retryAfterSeconds: 10,
+      });
+    }
+    this.open.set(key, count + 1);
+    socket.once('disconnect', () => {
+      const left = (this.open.get(key) ?? 1) - 1;
+      if (left > 0) this.open.set(key, left);
+      else this.open.delete(key);
     });
   }
 

@@ -81,6 +81,7 @@ export default {
     too_many_attempts: 'Too many sign-in attempts. Please wait and try again.',
     too_many_registrations: 'Too many new accounts from this address. Please try again later.',
     already_consuming: 'This stream is already being received.',
+    too_many_connections: 'Too many open connections from your network. Close other tabs and try again.',
     email_taken: 'This e-mail address is already registered.',
     forbidden: 'You are not allowed to do this.',
     missing_grant: 'You are not allowed to do this.',
