@@ -148,6 +148,8 @@ export class RecordingService {
     }
     if (seminar.lecturerIds.includes(actor.userId)) return;
     if (seminar.status === 'draft' || seminar.status === 'cancelled') throw new NotFoundError('seminar_not_found', 'No such seminar');
+    // Banned from the room is banned from its stream and recording too (a lecturer cannot be banned).
+    if (await this.deps.live.isBanned(seminar.id, actor.userId)) throw new ForbiddenError('banned', 'You were removed from this seminar');
     if (seminar.isPublic) return;
     if ((await this.deps.registrations.find(seminar.id, actor.userId))?.status === 'registered') return;
     // A learner of a published course that holds the recording.
