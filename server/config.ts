@@ -107,6 +107,7 @@ const envSchema = z
       ),
     LIVE_EVENTS_PER_10S: z.coerce.number().int().min(1).max(100_000).default(60),
     LIVE_COSTLY_EVENTS_PER_10S: z.coerce.number().int().min(1).max(100_000).default(10),
+    METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     LIVE_SOCKETS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(50),
     LIVE_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(10),
     REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
@@ -189,6 +190,8 @@ export interface Config {
   recordingSegmentSeconds: number;
   /** Set: Socket.IO events reach clients on every node through Redis, and rate limits are shared there. */
   redisUrl?: string;
+  /** Set: Prometheus metrics at /metrics for `Authorization: Bearer <token>`; unset: no /metrics. */
+  metricsToken?: string;
   /** Origins that may show the watch and replay pages in a frame (the centre's portal). */
   embedOrigins: string[];
   /** New accounts one address may create per hour. */
@@ -271,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     embedOrigins: e.EMBED_ORIGINS,
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
   };
 }

@@ -17,6 +17,7 @@ import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { checkReadiness } from './readiness';
 import { RateLimits } from './rate-limits';
+import { Metrics } from './metrics';
 import { Database } from './store/database';
 import { defaultFerretDbBin, EmbeddedFerretDb } from './store/embedded-ferretdb';
 import { createRepositories, type Repositories } from './store';
@@ -107,6 +108,20 @@ export async function start(config: Config, logger: Logger = createLogger(config
     );
     if ('error' in ffmpeg) logger.error(ffmpeg.error);
 
+    const metrics = new Metrics({
+      workers: () => {
+        const s = pool.stats();
+        return { alive: s.alive, replaced: s.replaced, routers: s.workers.reduce((n, w) => n + w.routers, 0) };
+      },
+      media: () => rooms.totals(),
+      viewers: () => gateway.viewerCounts(),
+      sockets: () => io.of('/live').sockets.size,
+      recorderRestarts: () => recorder.restarts,
+      heartbeatBuffer: () => domain.progress.bufferedCount,
+    });
+    limits.onRefused((name) => metrics.refused(name));
+    domain.progress.onFlush((report) => metrics.flushed(report.ms));
+
     const app = createHttpApp({
       logger,
       webDir: path.join(root, 'web', 'dist'),
@@ -117,6 +132,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       media: mediaRouter(domain.recordings),
       publicBaseUrl: config.publicBaseUrl,
       embedOrigins: config.embedOrigins,
+      metrics: { timer: metrics.httpTimer, ...(config.metricsToken ? { endpoint: metrics.endpoint(config.metricsToken) } : {}) },
       readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg }),
     });
     const server = createServer(app);

@@ -139,6 +139,11 @@ export class LiveGateway {
     return this.presence.get(seminarId)?.count ?? 0;
   }
 
+  /** Viewers per seminar with an open room on this node: for metrics. */
+  viewerCounts(): Map<string, number> {
+    return new Map([...this.presence].map(([id, p]) => [id, p.count]));
+  }
+
   /** How many entries the gateway's registries hold: for tests and diagnostics. */
   counts(): { presence: number; seminars: number; sockets: number } {
     let sockets = 0;

@@ -29,6 +29,8 @@ interface SeminarRecording {
  */
 export class RecordingController {
   private readonly active = new Map<string, SeminarRecording>();
+  /** ffmpeg restarts after a crash, since start: for metrics. */
+  restarts = 0;
 
   constructor(private readonly deps: { recordings: RecordingService; ffmpegBin: string; logger: Logger; segmentSeconds?: number }) {}
 
@@ -150,9 +152,10 @@ export class RecordingController {
   }
 
   private watch(recorder: Recorder, seminarId: string): void {
-    recorder.on('crashed', (e) =>
-      this.deps.logger.error({ seminarId, code: e.code, signal: e.signal, restarts: e.restarts }, 'recording ffmpeg crashed; restarting'),
-    );
+    recorder.on('crashed', (e) => {
+      this.restarts++;
+      this.deps.logger.error({ seminarId, code: e.code, signal: e.signal, restarts: e.restarts }, 'recording ffmpeg crashed; restarting');
+    });
     recorder.on('failed', (e) => this.deps.logger.error({ seminarId, reason: e.reason }, 'recording failed'));
   }
 
