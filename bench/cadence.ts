@@ -29,7 +29,7 @@ import type { FlushReport } from '../server/progress/service';
 import type { FromCadenceLoadgen, ToCadenceLoadgen, WindowSummary } from './lib/cadence-loadgen';
 import { intEnv } from './lib/env';
 import type { Learner, LearnerState } from './lib/heartbeats';
-import { benchConfig } from './lib/lectern';
+import { adminToken, benchConfig } from './lib/lectern';
 import { busyCoresSince, machine, machineBusyPercent, machineCpuSnapshot, processCpuSeconds, sourceState } from './lib/machine';
 import { startProfile, type ProfileSummary } from './lib/profile';
 import { call } from './lib/rest';
@@ -72,13 +72,15 @@ function round(n: number, digits = 0): number {
 // --- the scene ----------------------------------------------------------------------------
 
 /** An admin, a lecturer and `contents` scheduled seminars, on which learners may report progress. */
-async function seedContents(base: string): Promise<string[]> {
+async function seedContents(app: Lectern): Promise<string[]> {
+  const base = app.url;
   const register = async (email: string) => {
     const res = await call(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName: 'Бенчмарк', locale: 'ru' } });
     if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${res.text}`);
     return { id: res.body.user.id as string, token: res.body.accessToken as string };
   };
-  const admin = await register(ADMIN_EMAIL);
+  await register(ADMIN_EMAIL);
+  const admin = { token: await adminToken(app, ADMIN_EMAIL, PASSWORD) };
   const lecturer = await register('lecturer@bench.lectern');
   const grant = await call(base, 'PUT', `/users/${lecturer.id}/roles`, { token: admin.token, body: { roles: ['lecturer'] } });
   if (grant.status !== 200) throw new Error(`grant lecturer: ${grant.status} ${grant.text}`);
@@ -339,7 +341,7 @@ export async function run(): Promise<void> {
   log(`machine before the run: cores ${before.busyPercent ?? '?'} % busy, load average ${before.loadAverage} (shared with other work)`);
   try {
     app = await start(config, logger);
-    const contentIds = await seedContents(app.url);
+    const contentIds = await seedContents(app);
     log(`Lectern up at ${app.url}, embedded FerretDB under ${dataDir}, ${contentIds.length} seminars`);
     await loadgen.ask({ type: 'start', url: app.url, connections: settings.connections }, 'ok');
 

@@ -169,7 +169,7 @@ async function startStage(dataDir: string, clipFile: string, pinning: Pinning): 
   const app = await startLectern(dataDir);
   const workerPid = app.pool.stats().workers[0]!.pid;
   if (pinning.enabled) taskset(pinning.workerCpus, workerPid);
-  const { seminarId, lecturerId } = await seedLiveSeminar(app.url);
+  const { seminarId, lecturerId } = await seedLiveSeminar(app);
   const stream = await startLecturerStream(app, seminarId, lecturerId, clipFile, Math.ceil(settings.budgetSeconds + 120));
   return { app, seminarId, stream, workerPid };
 }

@@ -28,7 +28,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Config } from '../server/config';
-import { benchConfig } from './lib/lectern';
+import { adminToken, benchConfig } from './lib/lectern';
 import { createLogger } from '../server/logger';
 import { start, type Lectern } from '../server/main';
 import type { ProgressRecord } from '../server/progress/model';
@@ -89,8 +89,10 @@ async function inBatches<T, R>(items: T[], width: number, fn: (item: T, i: numbe
 }
 
 /** An admin, a lecturer, `contents` seminars and `learners` learners, each with its own token. */
-async function seed(base: string): Promise<{ learners: Learner[]; contentIds: string[] }> {
-  const admin = await register(base, ADMIN_EMAIL, 'Администратор');
+async function seed(app: Lectern): Promise<{ learners: Learner[]; contentIds: string[] }> {
+  const base = app.url;
+  await register(base, ADMIN_EMAIL, 'Администратор');
+  const admin = { token: await adminToken(app, ADMIN_EMAIL, PASSWORD) };
   const lecturerUser = await register(base, 'lecturer@bench.lectern', 'Лектор');
   const grant = await call(base, 'PUT', `/users/${lecturerUser.id}/roles`, { token: admin.token, body: { roles: ['lecturer'] } });
   if (grant.status !== 200) throw new Error(`grant lecturer: ${grant.status} ${grant.text}`);
@@ -473,7 +475,6 @@ function round(n: number, digits = 0): number {
 export async function run(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-bench-'));
   const config: Config = benchConfig(dataDir, {
-    ADMIN_EMAILS: ADMIN_EMAIL,
     ...(process.env.PROGRESS_FLUSH_MS ? { PROGRESS_FLUSH_MS: process.env.PROGRESS_FLUSH_MS } : {}),
   });
   const logger = createLogger('silent');
@@ -490,7 +491,7 @@ export async function run(): Promise<void> {
     const dbPid = app.embeddedDb?.pid;
 
     t = performance.now();
-    const { learners, contentIds } = await seed(app.url);
+    const { learners, contentIds } = await seed(app);
     log(`seeded ${learners.length} learners and ${contentIds.length} seminars in ${Math.round(performance.now() - t)} ms`);
 
     hello = await startHelloWorld();

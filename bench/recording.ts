@@ -37,7 +37,7 @@ import { diagnose, machineJiffies, measureRecorderCpu, type CpuResult } from './
 import type { Recorder } from '../media/recorder';
 import { findHlsJs, hlsJsVersion, startPlayerBench, type PlayerSample } from './recording/player';
 import { hlsProbe, webrtcProbe, type HlsSegmentSample } from './recording/probes';
-import { ADMIN_EMAIL, endAndTime, goLive, playback, seed, type EndTiming } from './recording/seminar';
+import { endAndTime, goLive, playback, seed, type EndTiming } from './recording/seminar';
 import { KEYFRAME_INTERVAL_SECONDS, VIDEO_BITRATE, type SourceCodec } from './recording/source';
 import { FPS, HEIGHT, WIDTH } from './recording/stamp';
 import { LIVE_HLS } from '../web/src/hls-config';
@@ -280,7 +280,7 @@ export async function run(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-bench-recording-'));
   const scratch = path.join(dataDir, 'bench');
   await mkdir(scratch, { recursive: true });
-  const config = benchConfig(dataDir, { ADMIN_EMAILS: ADMIN_EMAIL, RECORDING_SEGMENT_SECONDS: String(SEGMENT_SECONDS) });
+  const config = benchConfig(dataDir, { RECORDING_SEGMENT_SECONDS: String(SEGMENT_SECONDS) });
   // Lectern's warnings and errors (a recorder's ffmpeg crashing, say) are kept per seminar.
   const appLog: string[] = [];
   const logger = pino({ level: 'warn', base: { service: 'lectern' } }, { write: (line: string) => void appLog.push(line.trim()) });
@@ -288,7 +288,7 @@ export async function run(): Promise<void> {
   try {
     log(`starting Lectern (NODE_ENV=production, one mediasoup worker, embedded FerretDB under ${dataDir})`);
     app = await start(config, logger);
-    const cast = await seed(app.url);
+    const cast = await seed(app);
 
     // 1. CPU, on a router of Lectern's own worker, one case after the other.
     const worker = app.pool.leastLoaded()!;

@@ -96,6 +96,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly transports = new Map<string, TransportEntry>();
   private readonly producers = new Map<string, { producer: Producer; source: Source }>();
   private readonly consumers = new Map<string, { consumer: Consumer; source: Source }>();
+  /** Producers whose consumer is being created right now. */
+  private readonly consuming = new Set<string>();
   /** Directions and sources being set up right now: two requests at once get one of each. */
   private readonly opening = new Set<Direction>();
   private readonly starting = new Set<Source>();
@@ -209,13 +211,23 @@ export class Peer extends EventEmitter<PeerEvents> {
   async consume(producerId: string, source: Source, rtpCapabilities: RtpCapabilities): Promise<ConsumerParameters> {
     const entry = [...this.transports.values()].find((t) => t.direction === 'recv');
     if (!entry) throw new MediaError('transport_not_found', 'Create a receive transport first');
-    if (this.consumers.size >= MAX_CONSUMERS)
+    if (this.consumers.size + this.consuming.size >= MAX_CONSUMERS)
       throw new MediaError('too_many_consumers', `At most ${MAX_CONSUMERS} streams per participant`);
+    // One consumer per stream: a second would only double what the peer receives (and costs).
+    // Reserved before the await, so parallel requests for one stream cannot both pass.
+    if (this.consuming.has(producerId) || [...this.consumers.values()].some((c) => c.consumer.producerId === producerId))
+      throw new MediaError('already_consuming', 'This participant already receives that stream');
     if (!this.recvRouter.canConsume({ producerId, rtpCapabilities })) {
       throw new MediaError('cannot_consume', 'This device cannot receive that stream');
     }
-    // Paused until the client has its track wired up, so no key frame is lost.
-    const consumer = await entry.transport.consume({ producerId, rtpCapabilities, paused: true, appData: { source } });
+    this.consuming.add(producerId);
+    let consumer: Consumer;
+    try {
+      // Paused until the client has its track wired up, so no key frame is lost.
+      consumer = await entry.transport.consume({ producerId, rtpCapabilities, paused: true, appData: { source } });
+    } finally {
+      this.consuming.delete(producerId);
+    }
     this.consumers.set(consumer.id, { consumer, source });
     consumer.observer.once('close', () => {
       this.consumers.delete(consumer.id);

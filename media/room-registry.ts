@@ -50,6 +50,26 @@ export class RoomRegistry {
     this.rooms.clear();
   }
 
+  /** What the open rooms hold, summed: for metrics. Rooms still being created are not counted yet. */
+  async totals(): Promise<{ rooms: number; routers: number; peers: number; transports: number; producers: number; consumers: number }> {
+    const t = { rooms: 0, routers: 0, peers: 0, transports: 0, producers: 0, consumers: 0 };
+    for (const settled of await Promise.allSettled([...this.rooms.values()])) {
+      if (settled.status !== 'fulfilled' || settled.value.isClosed) continue;
+      const room = settled.value;
+      t.rooms++;
+      t.routers += room.counts().routers;
+      for (const id of room.peerIds()) {
+        const c = room.peer(id)?.counts();
+        if (!c) continue;
+        t.peers++;
+        t.transports += c.transports;
+        t.producers += c.producers;
+        t.consumers += c.consumers;
+      }
+    }
+    return t;
+  }
+
   /** Rooms open or being created: for tests and diagnostics. */
   get size(): number {
     return this.rooms.size;

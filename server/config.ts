@@ -77,16 +77,6 @@ const envSchema = z
         .optional(),
     ),
     MAIL_FROM: z.string().min(3).default('Lectern <no-reply@localhost>'),
-    ADMIN_EMAILS: z
-      .string()
-      .default('')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((e) => e.trim().toLowerCase())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.email('must be a comma-separated list of e-mail addresses'))),
     REMINDER_TICK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
     PROGRESS_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     LIVE_ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
@@ -97,6 +87,33 @@ const envSchema = z
         .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
         .optional(),
     ),
+    EMBED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().refine((v) => {
+            try {
+              const url = new URL(v);
+              return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === v;
+            } catch {
+              return false;
+            }
+          }, 'must be a comma-separated list of origins such as https://portal.example.org (scheme, host and port only)'),
+        ),
+      ),
+    LIVE_EVENTS_PER_10S: z.coerce.number().int().min(1).max(100_000).default(60),
+    LIVE_COSTLY_EVENTS_PER_10S: z.coerce.number().int().min(1).max(100_000).default(10),
+    METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+    LIVE_SOCKETS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(50),
+    LIVE_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(10),
+    REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
     RECORDING_MAX_RESTARTS: z.coerce.number().int().min(0).max(1000).default(10),
@@ -207,8 +224,6 @@ export interface Config {
   /** Unset: e-mails are written as .eml files under dataDir/mail. */
   smtpUrl?: string;
   mailFrom: string;
-  /** These e-mails become admins when they register: how the first admin exists. */
-  adminEmails: string[];
   reminderTickSeconds: number;
   progressFlushMs: number;
   live: {
@@ -217,14 +232,26 @@ export interface Config {
     viewerCountThrottleMs: number;
     /** WebRTC viewers per seminar on this node; past it, viewers are sent to live HLS. */
     maxWebRtcViewers: number;
+    /** Events one socket may send per 10 s: any event, and those broadcast or stored for everyone. */
+    eventsPer10s: number;
+    costlyEventsPer10s: number;
+    /** Open live sockets at once: anonymous ones per address, signed-in ones per user. */
+    maxSocketsPerIp: number;
+    maxSocketsPerUser: number;
   };
   recordingSegmentSeconds: number;
   /** ffmpeg crashes a recorder tolerates before it gives up... */
   recordingMaxRestarts: number;
   /** ...counted since its ffmpeg last ran this long without crashing. */
   recordingStableSeconds: number;
-  /** Set: Socket.IO events reach clients on every node through Redis. */
+  /** Set: Socket.IO events reach clients on every node through Redis, and rate limits are shared there. */
   redisUrl?: string;
+  /** Set: Prometheus metrics at /metrics for `Authorization: Bearer <token>`; unset: no /metrics. */
+  metricsToken?: string;
+  /** Origins that may show the watch and replay pages in a frame (the centre's portal). */
+  embedOrigins: string[];
+  /** New accounts one address may create per hour. */
+  registrationsPerIpPerHour: number;
   /** Set: clients get time-limited TURN credentials (coturn's REST-API scheme) with each transport. */
   turn?: TurnConfig;
 }
@@ -301,13 +328,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ffmpegBin: e.FFMPEG_BIN,
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
     mailFrom: e.MAIL_FROM,
-    adminEmails: e.ADMIN_EMAILS,
     reminderTickSeconds: e.REMINDER_TICK_SECONDS,
     progressFlushMs: e.PROGRESS_FLUSH_MS,
     live: {
       maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS,
       viewerCountThrottleMs: e.VIEWER_COUNT_THROTTLE_MS,
       maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS,
+      eventsPer10s: e.LIVE_EVENTS_PER_10S,
+      costlyEventsPer10s: e.LIVE_COSTLY_EVENTS_PER_10S,
+      maxSocketsPerIp: e.LIVE_SOCKETS_PER_IP,
+      maxSocketsPerUser: e.LIVE_SOCKETS_PER_USER,
     },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
     recordingMaxRestarts: e.RECORDING_MAX_RESTARTS,
@@ -323,6 +353,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
         }
       : {}),
+    embedOrigins: e.EMBED_ORIGINS,
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
+    registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
   };
 }
 

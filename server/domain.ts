@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { AccountService } from './accounts/service';
-import { LoginThrottle } from './accounts/throttle';
+import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle } from './accounts/throttle';
 import { TokenIssuer } from './accounts/tokens';
 import type { Config } from './config';
 import { CourseService } from './courses/service';
@@ -25,9 +25,10 @@ import { recordingRoutes } from './http/routes/recordings';
 import { SeminarService, type SeminarEvents } from './seminars/service';
 import type { Seminar } from './seminars/model';
 import type { Repositories } from './store';
+import type { RateLimits } from './rate-limits';
 
 /** The domain services on their repositories, plus the REST routes over them. */
-export function createDomain(config: Config, repos: Repositories, logger: Logger) {
+export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits) {
   const tokens = new TokenIssuer(config.jwtSecret);
   const mailer = createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
@@ -48,8 +49,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     users: repos.users,
     refreshTokens: repos.refreshTokens,
     tokens,
-    throttle: new LoginThrottle(),
-    adminEmails: new Set(config.adminEmails),
+    throttle: new SignInThrottle(limits, { ...DEFAULT_SIGN_IN_LIMITS, registrationsPerIp: config.registrationsPerIpPerHour }),
   });
   // eslint-disable-next-line prefer-const -- the closures below read it; it is assigned once the services it needs exist
   let courses: CourseService | undefined;

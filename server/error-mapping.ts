@@ -28,6 +28,7 @@ export const MEDIA_ERROR_STATUS: Readonly<Record<string, number>> = {
   already_producing: 409,
   too_many_transports: 409,
   too_many_consumers: 409,
+  already_consuming: 409,
   wrong_transport: 400,
   cannot_consume: 400,
   producer_not_found: 404,

@@ -3,9 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import proxyaddr from 'proxy-addr';
 import { Server as SocketServer } from 'socket.io';
 import { ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
-import { LiveGateway, type LiveNamespace } from './live/gateway';
+import { LIVE_MAX_MESSAGE_BYTES, LiveGateway, type LiveNamespace } from './live/gateway';
 import { attachRedisAdapter } from './live/redis-adapter';
 import { TurnCredentials } from './live/turn';
 import { RecordingController } from './recordings/controller';
@@ -16,6 +17,8 @@ import { actorFromAuthorization } from './http/auth';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './logger';
 import { checkReadiness } from './readiness';
+import { RateLimits } from './rate-limits';
+import { Metrics } from './metrics';
 import { Database } from './store/database';
 import { defaultFerretDbBin, EmbeddedFerretDb } from './store/embedded-ferretdb';
 import { createRepositories, type Repositories } from './store';
@@ -35,6 +38,7 @@ export interface Lectern {
   rooms: RoomRegistry;
   live: LiveGateway;
   recorder: RecordingController;
+  limits: RateLimits;
   embeddedDb?: EmbeddedFerretDb;
   stop(): Promise<void>;
 }
@@ -75,7 +79,12 @@ export async function start(config: Config, logger: Logger = createLogger(config
     const db = await Database.connect(uri, logger);
     teardown.push(() => db.close());
     const repos = await createRepositories(db);
-    const domain = createDomain(config, repos, logger);
+    const limits = await RateLimits.create({
+      ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+      logger: logger.child({ component: 'rate-limits' }),
+    });
+    teardown.push(() => limits.close());
+    const domain = createDomain(config, repos, logger, limits);
     // What an earlier stop could not write goes back into the buffer before anything else.
     await domain.progress.replayJournal();
     await db.whenConnected(() => domain.reconcile());
@@ -100,6 +109,20 @@ export async function start(config: Config, logger: Logger = createLogger(config
     );
     if ('error' in ffmpeg) logger.error(ffmpeg.error);
 
+    const metrics = new Metrics({
+      workers: () => {
+        const s = pool.stats();
+        return { alive: s.alive, replaced: s.replaced, routers: s.workers.reduce((n, w) => n + w.routers, 0) };
+      },
+      media: () => rooms.totals(),
+      viewers: () => gateway.viewerCounts(),
+      sockets: () => io.of('/live').sockets.size,
+      recorderRestarts: () => recorder.restarts,
+      heartbeatBuffer: () => domain.progress.bufferedCount,
+    });
+    limits.onRefused((name) => metrics.refused(name));
+    domain.progress.onFlush((report) => metrics.flushed(report.ms));
+
     const app = createHttpApp({
       logger,
       webDir: path.join(root, 'web', 'dist'),
@@ -109,6 +132,8 @@ export async function start(config: Config, logger: Logger = createLogger(config
       trustProxy: config.trustProxy,
       media: mediaRouter(domain.recordings),
       publicBaseUrl: config.publicBaseUrl,
+      embedOrigins: config.embedOrigins,
+      metrics: { timer: metrics.httpTimer, ...(config.metricsToken ? { endpoint: metrics.endpoint(config.metricsToken) } : {}) },
       readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg, recorders: () => recorder.status() }),
     });
     const server = createServer(app);
@@ -129,7 +154,11 @@ export async function start(config: Config, logger: Logger = createLogger(config
     });
     domain.onSeminarEnded((seminar) => recorder.ended(seminar.id, seminar.endedAt ?? undefined));
     teardown.push(() => recorder.stopAll());
-    const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });
+    const io = new SocketServer(server, {
+      serveClient: false,
+      transports: ['websocket', 'polling'],
+      maxHttpBufferSize: LIVE_MAX_MESSAGE_BYTES,
+    });
     if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));
     const gateway = new LiveGateway({
       nsp: io.of('/live') as unknown as LiveNamespace,
@@ -143,6 +172,13 @@ export async function start(config: Config, logger: Logger = createLogger(config
       attendanceCheckpointMs: 30_000,
       recordings: recorder,
       ...(config.turn ? { turn: new TurnCredentials(config.turn) } : {}),
+      limits,
+      eventsPer10s: config.live.eventsPer10s,
+      costlyEventsPer10s: config.live.costlyEventsPer10s,
+      maxSocketsPerIp: config.live.maxSocketsPerIp,
+      maxSocketsPerUser: config.live.maxSocketsPerUser,
+      // Express's compiled TRUST_PROXY, so a socket's address is the one the REST API sees.
+      clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
     });
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));
@@ -164,6 +200,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       rooms,
       live: gateway,
       recorder,
+      limits,
       ...(embeddedDb ? { embeddedDb } : {}),
       stop: once(async () => {
         running.delete(lectern);

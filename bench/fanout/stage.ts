@@ -6,7 +6,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { ok } from '../lib/rest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchConfig } from '../lib/lectern';
+import { adminToken, benchConfig } from '../lib/lectern';
 import { createLogger } from '../../server/logger';
 import { start, type Lectern } from '../../server/main';
 import type { FromSender, SenderStats, ToSender } from './sender';
@@ -17,15 +17,17 @@ const PASSWORD = 'correct horse battery';
 
 export async function startLectern(dataDir: string): Promise<Lectern> {
   // One router on one worker takes the whole audience: that worker is what is measured.
-  const config = benchConfig(dataDir, { LIVE_ROUTER_MAX_CONSUMERS: '100000', ADMIN_EMAILS: ADMIN_EMAIL });
+  const config = benchConfig(dataDir, { LIVE_ROUTER_MAX_CONSUMERS: '100000' });
   return start(config, createLogger(process.env.BENCH_FANOUT_DEBUG ? 'warn' : 'silent'));
 }
 
 /** An admin, a lecturer, and a public seminar taken live; viewers join it as guests. */
-export async function seedLiveSeminar(base: string): Promise<{ seminarId: string; lecturerId: string }> {
+export async function seedLiveSeminar(app: Lectern): Promise<{ seminarId: string; lecturerId: string }> {
+  const base = app.url;
   const register = (email: string, displayName: string) =>
     ok(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
-  const admin = await register(ADMIN_EMAIL, 'Администратор');
+  await register(ADMIN_EMAIL, 'Администратор');
+  const admin = { accessToken: await adminToken(app, ADMIN_EMAIL, PASSWORD) };
   const lecturer = await register('lecturer@fanout.bench.lectern', 'Лектор');
   await ok(base, 'PUT', `/users/${lecturer.user.id}/roles`, { token: admin.accessToken, body: { roles: ['lecturer'] } });
   const login = await ok(base, 'POST', '/auth/login', { body: { email: 'lecturer@fanout.bench.lectern', password: PASSWORD } });

@@ -3,6 +3,7 @@
 // seminar:go-live, seminar:end), the stamped source's producers on the room's origin router
 // announced to the recording controller, and the learner's playback API.
 import { execFile } from 'node:child_process';
+import { adminToken } from '../lib/lectern';
 import { call, ok } from '../lib/rest';
 import { io, type Socket } from 'socket.io-client';
 import type { Lectern } from '../../server/main';
@@ -46,11 +47,13 @@ export interface Cast {
   courseId: string;
 }
 
-/** An admin (ADMIN_EMAILS), a lecturer, a learner, and a course that takes the recordings as lessons. */
-export async function seed(base: string): Promise<Cast> {
+/** An admin, a lecturer, a learner, and a course that takes the recordings as lessons. */
+export async function seed(app: Lectern): Promise<Cast> {
+  const base = app.url;
   const register = (email: string, displayName: string) =>
     ok(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
-  const admin = await register(ADMIN_EMAIL, 'Администратор');
+  await register(ADMIN_EMAIL, 'Администратор');
+  const admin = { accessToken: await adminToken(app, ADMIN_EMAIL, PASSWORD) };
   const lecturer = await register('lecturer@recording.bench.lectern', 'Лектор');
   await ok(base, 'PUT', `/users/${lecturer.user.id}/roles`, { token: admin.accessToken, body: { roles: ['lecturer'] } });
   const login = await ok(base, 'POST', '/auth/login', { body: { email: 'lecturer@recording.bench.lectern', password: PASSWORD } });

@@ -1,32 +1,37 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type { RegisterBody, SessionView, UserView } from '../protocol';
 import { has, type Actor } from './grants';
 import { normalizeEmail, type RefreshTokenRepository, type Role, type User, type UserRepository } from './model';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
-import type { LoginThrottle } from './throttle';
+import type { SignInThrottle } from './throttle';
 import { ACCESS_TOKEN_SECONDS, hashOpaqueToken, newOpaqueToken, REFRESH_TOKEN_DAYS, type TokenIssuer } from './tokens';
 
 export interface AccountDeps {
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
   tokens: TokenIssuer;
-  throttle: LoginThrottle;
-  /** E-mails that become admins when they register: how the first admin exists. */
-  adminEmails: ReadonlySet<string>;
+  throttle: SignInThrottle;
+}
+
+/** What `npm run admin -- create` did: a new account comes with its generated password, shown once. */
+export interface AdminCreated {
+  user: UserView;
+  password?: string;
 }
 
 export class AccountService {
   constructor(private readonly deps: AccountDeps) {}
 
-  async register(input: RegisterBody): Promise<SessionView> {
+  async register(input: RegisterBody, ip: string): Promise<SessionView> {
+    await this.deps.throttle.registration(ip);
     const email = normalizeEmail(input.email);
-    const roles: Role[] = this.deps.adminEmails.has(email) ? ['admin', 'learner'] : ['learner'];
+    // Registering never makes an admin: only someone at the server's console can (makeAdmin).
     const user = await this.deps.users.create({
       email,
       displayName: input.displayName,
       locale: input.locale,
-      roles,
+      roles: ['learner'],
       passwordHash: await hashPassword(input.password),
     });
     return this.openSession(user, randomUUID());
@@ -34,14 +39,12 @@ export class AccountService {
 
   async login(emailInput: string, password: string, ip: string): Promise<SessionView> {
     const email = normalizeEmail(emailInput);
-    this.deps.throttle.check(email, ip);
+    // Counted before anything else is awaited: parallel guesses each take their own count.
+    const attempt = await this.deps.throttle.attempt(email, ip);
     const user = await this.deps.users.findByEmail(email);
     const ok = user ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
-    if (!user || !ok) {
-      this.deps.throttle.recordFailure(email, ip);
-      throw new UnauthorizedError('invalid_credentials', 'E-mail or password is wrong');
-    }
-    this.deps.throttle.recordSuccess(email);
+    if (!user || !ok) throw new UnauthorizedError('invalid_credentials', 'E-mail or password is wrong');
+    await attempt.succeeded();
     return this.openSession(user, randomUUID());
   }
 
@@ -77,6 +80,30 @@ export class AccountService {
     const user = await this.deps.users.setRoles(userId, roles.includes('learner') ? roles : [...roles, 'learner']);
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
     return userView(user);
+  }
+
+  /**
+   * The server's console (npm run admin -- create): an existing account gains the admin
+   * role; otherwise one is created with a random password that is returned once.
+   */
+  async makeAdmin(emailInput: string, displayName: string): Promise<AdminCreated> {
+    const email = normalizeEmail(emailInput);
+    const existing = await this.deps.users.findByEmail(email);
+    if (existing) {
+      const roles: Role[] = existing.roles.includes('admin') ? existing.roles : ['admin', ...existing.roles];
+      const user = await this.deps.users.setRoles(existing.id, roles);
+      if (!user) throw new NotFoundError('user_not_found', 'No such user');
+      return { user: userView(user) };
+    }
+    const password = randomBytes(18).toString('base64url');
+    const user = await this.deps.users.create({
+      email,
+      displayName,
+      locale: 'ru',
+      roles: ['admin', 'learner'],
+      passwordHash: await hashPassword(password),
+    });
+    return { user: userView(user), password };
   }
 
   private async openSession(user: User, familyId: string): Promise<SessionView> {

@@ -1,56 +1,86 @@
-import { AppError } from '../errors';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimits } from '../rate-limits';
 
-interface Window {
-  failures: number[];
+export interface SignInLimits {
+  /** Attempts per address in the window; a success gives its point back. */
+  perIp: number;
+  /** Attempts at one account from one address before that pair is refused for the window. */
+  perAccountAndIp: number;
+  /** Attempts at one account, from anywhere, before each further one must wait. */
+  freePerAccount: number;
+  /** The longest wait between attempts at a slowed account. */
+  maxDelaySeconds: number;
+  windowSeconds: number;
+  /** New accounts per address per hour. */
+  registrationsPerIp: number;
+}
+
+export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = {
+  perIp: 30,
+  perAccountAndIp: 5,
+  freePerAccount: 5,
+  maxDelaySeconds: 60,
+  windowSeconds: 15 * 60,
+  registrationsPerIp: 20,
+};
+
+const TOO_MANY = { code: 'too_many_attempts', message: 'Too many sign-in attempts; try again later' };
+const TOO_MANY_REGISTRATIONS = { code: 'too_many_registrations', message: 'Too many new accounts from this address; try again later' };
+
+/** What the caller reports once the password was checked. */
+export interface SignInAttempt {
+  succeeded(): Promise<void>;
 }
 
 /**
- * Counts failed sign-ins per account and per IP in a sliding window. It lives
- * in memory, per node: behind several nodes each one throttles on its own,
- * which still bounds guessing to nodes × limit.
+ * Sign-in and registration throttling. Every attempt is counted by the limiter
+ * itself (an atomic increment in memory or Redis) before the password is looked
+ * at, so a burst of parallel guesses cannot all pass one check. A known account
+ * is slowed, not locked: past its free attempts, each next attempt waits a delay
+ * that doubles up to maxDelaySeconds, so its owner still gets in while guessing
+ * stays slow. The address that guesses is the one refused for the window.
  */
-export class LoginThrottle {
-  private readonly windows = new Map<string, Window>();
+export class SignInThrottle {
+  private readonly ip: RateLimiterAbstract;
+  private readonly pair: RateLimiterAbstract;
+  private readonly account: RateLimiterAbstract;
+  private readonly pace: RateLimiterAbstract;
+  private readonly registrations: RateLimiterAbstract;
 
   constructor(
-    private readonly limits = { perAccount: 5, perIp: 30, windowMs: 15 * 60_000 },
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly limits: RateLimits,
+    private readonly config: SignInLimits = DEFAULT_SIGN_IN_LIMITS,
+  ) {
+    const window = config.windowSeconds;
+    this.ip = limits.limiter({ name: 'login-ip', points: config.perIp, durationSeconds: window });
+    this.pair = limits.limiter({ name: 'login-account-ip', points: config.perAccountAndIp, durationSeconds: window });
+    // Only counts: the pace limiter below does the refusing, so the count may grow without bound.
+    this.account = limits.limiter({ name: 'login-account', points: Number.MAX_SAFE_INTEGER, durationSeconds: window });
+    this.pace = limits.limiter({ name: 'login-account-pace', points: 1, durationSeconds: 1 });
+    this.registrations = limits.limiter({ name: 'register-ip', points: config.registrationsPerIp, durationSeconds: 3600 });
+  }
 
-  /** Throws 429 when either key is over its limit. */
-  check(email: string, ip: string): void {
-    const wait = Math.max(this.retryAfter(`a:${email}`, this.limits.perAccount), this.retryAfter(`i:${ip}`, this.limits.perIp));
-    if (wait > 0) {
-      throw new AppError(429, 'too_many_attempts', 'Too many failed sign-in attempts; try again later', {
-        retryAfterSeconds: Math.ceil(wait / 1000),
-      });
+  /** Counts one sign-in attempt; throws 429 too_many_attempts when it must not go ahead. */
+  async attempt(email: string, ip: string): Promise<SignInAttempt> {
+    const pairKey = `${email}|${ip}`;
+    await this.limits.consume(this.ip, ip, TOO_MANY);
+    await this.limits.consume(this.pair, pairKey, TOO_MANY);
+    const tried = await this.account.consume(email);
+    const over = tried.consumedPoints - this.config.freePerAccount;
+    if (over > 0) {
+      // 1 s after the first attempt past the free ones, then 2, 4, … seconds.
+      const delay = Math.min(2 ** (over - 1), this.config.maxDelaySeconds);
+      await this.limits.consume(this.pace, email, TOO_MANY, { customDuration: delay });
     }
+    return {
+      succeeded: async () => {
+        await Promise.all([this.account.delete(email), this.pair.delete(pairKey), this.ip.reward(ip)]);
+      },
+    };
   }
 
-  recordFailure(email: string, ip: string): void {
-    for (const key of [`a:${email}`, `i:${ip}`]) {
-      const w = this.windows.get(key) ?? { failures: [] };
-      w.failures.push(this.now());
-      this.windows.set(key, w);
-    }
-    if (this.windows.size > 50_000) this.prune();
-  }
-
-  recordSuccess(email: string): void {
-    this.windows.delete(`a:${email}`);
-  }
-
-  private retryAfter(key: string, limit: number): number {
-    const w = this.windows.get(key);
-    if (!w) return 0;
-    const since = this.now() - this.limits.windowMs;
-    w.failures = w.failures.filter((t) => t > since);
-    if (w.failures.length < limit) return 0;
-    return w.failures[w.failures.length - limit]! + this.limits.windowMs - this.now();
-  }
-
-  private prune(): void {
-    const since = this.now() - this.limits.windowMs;
-    for (const [key, w] of this.windows) if (!w.failures.some((t) => t > since)) this.windows.delete(key);
+  /** Counts one registration from this address; throws 429 too_many_registrations past the hourly limit. */
+  async registration(ip: string): Promise<void> {
+    await this.limits.consume(this.registrations, ip, TOO_MANY_REGISTRATIONS);
   }
 }

@@ -72,12 +72,13 @@ export class CourseService {
         seen.add(lessonId);
         if (l.kind === 'recording') {
           const seminar = await this.deps.seminars.get(l.seminarId);
-          // Another lecturer's seminar may be used once it is public (scheduled or later); drafts and cancelled ones only by their own lecturers.
+          // A lesson opens its seminar (live stream and recording) to the course's learners, so it
+          // may only be a seminar anyone may watch (public, and scheduled or later) or one that a
+          // course owner lectures: never another lecturer's private seminar, whoever edits the course.
           const usable =
             seminar &&
-            (isAdmin(actor) ||
-              seminar.lecturerIds.includes(actor.kind === 'user' ? actor.userId : '') ||
-              ['scheduled', 'live', 'ended'].includes(seminar.status));
+            ((seminar.isPublic && ['scheduled', 'live', 'ended'].includes(seminar.status)) ||
+              seminar.lecturerIds.some((id) => course.ownerIds.includes(id)));
           if (!usable) throw new BadRequestError('seminar_not_found', `No seminar ${l.seminarId} that this course may use`);
           lessons.push({
             id: lessonId,

@@ -73,6 +73,8 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
   const status = spec.status ?? 200;
   // Express 5 passes a rejected promise on to the error handler.
   return async (req, res) => {
+    // Metrics label the answer with this pattern (an error answer is sent after the router has left).
+    res.locals.route = `${req.baseUrl}${spec.path}`;
     // The token before the body: a caller who may not use the route costs no body read.
     const actor = opts.actorOf(req.headers.authorization);
     authorize(actor, spec.access);

@@ -7,6 +7,7 @@ import type { Health, Readiness } from '../protocol';
 import { API_PREFIX, apiRouter } from './api';
 import { errorHandler, notFound } from './error-handler';
 import { openApiDocument } from './openapi';
+import { securityHeaders } from './security-headers';
 import type { RouteSpec } from './route';
 
 export interface HttpAppDeps {
@@ -23,10 +24,14 @@ export interface HttpAppDeps {
   /** Signed recording files under /media. */
   media: Router;
   publicBaseUrl: string;
+  /** HTTP timing for every answer, and the /metrics endpoint when a token is configured. */
+  metrics: { timer: RequestHandler; endpoint?: RequestHandler };
+  /** Origins that may frame the watch and replay pages (EMBED_ORIGINS). */
+  embedOrigins: readonly string[];
 }
 
 /** Paths that are never a page of the front end, whatever the client accepts. */
-const NOT_PAGES = /^\/(api|media|socket\.io|healthz|readyz)(\/|$)/;
+const NOT_PAGES = /^\/(api|media|socket\.io|healthz|readyz|metrics)(\/|$)/;
 
 /**
  * The front end routes in the browser (/watch/:id and the like): a page load of any
@@ -52,6 +57,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   // API answers are per user and change often: no ETag hash of every JSON body. Static files keep theirs.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
+  app.use(deps.metrics.timer);
+  app.use(securityHeaders(deps.embedOrigins));
+  if (deps.metrics.endpoint) app.get('/metrics', deps.metrics.endpoint);
 
   // First in line: heartbeats are most of the traffic.
   app.use(API_PREFIX, apiRouter({ routes: deps.routes, actorOf: deps.actorOf, checkResponses: deps.checkResponses }));

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
@@ -13,6 +14,8 @@ import { MAX_ON_STAGE } from '../protocol/live';
 import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
+import type { RateLimits } from '../rate-limits';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { questionView, type LiveAccess, type LiveService } from './service';
 import type { IceConfiguration, TurnCredentials } from './turn';
 
@@ -41,10 +44,46 @@ export interface LiveGatewayDeps {
   recordings: RecordingController;
   /** Set: every transport comes with time-limited TURN credentials. */
   turn?: TurnCredentials;
+  limits: RateLimits;
+  /**
+   * Events per socket per 10 s. Joining a room takes about 2 + 3 × streams signalling events at
+   * once, so the general budget (60 by default) covers a join with a dozen streams; what is
+   * broadcast or written to the database for everyone (chat, questions, votes, hands, markers)
+   * has its own, smaller one (10).
+   */
+  eventsPer10s: number;
+  costlyEventsPer10s: number;
+  /** Open sockets at once: anonymous ones per client address, signed-in ones per user. */
+  maxSocketsPerIp: number;
+  maxSocketsPerUser: number;
+  /** The client's address of a handshake, believing X-Forwarded-For as Express does (TRUST_PROXY). */
+  clientAddress: (req: IncomingMessage) => string;
 }
 
 /** ICE restarts per transport: a client backs off to one every few seconds while its path is down. */
 const ICE_RESTARTS = { points: 20, duration: 60 };
+
+const COSTLY_EVENTS: ReadonlySet<string> = new Set([
+  'chat:send',
+  'chat:delete',
+  'question:ask',
+  'question:upvote',
+  'question:status',
+  'hand:raise',
+  'marker:add',
+  'stage:invite',
+  'stage:remove',
+]);
+
+/**
+ * The largest Socket.IO message read (its maxHttpBufferSize). The biggest event is `consume`,
+ * which carries the device's RTP capabilities (at most 50 codecs and 50 header extensions by
+ * its schema: about ten kilobytes from Chromium); Socket.IO's 1 MB default would let every
+ * socket make the server parse a megabyte per message.
+ */
+export const LIVE_MAX_MESSAGE_BYTES = 64 * 1024;
+
+const RATE_LIMITED = { code: 'rate_limited', message: 'Too many events on this connection; slow down' };
 
 /** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
 class ClientParameterError extends BadRequestError {
@@ -105,16 +144,24 @@ export class LiveGateway {
   /** Per transport, not per user as `limits` are: a viewer's send and receive transports recover apart. */
   private readonly iceRestarts = new RateLimiterMemory(ICE_RESTARTS);
   private readonly limiters = new Map<string, RateLimiterMemory>();
+  /** Open sockets by `ip:<address>` (anonymous) or `user:<id>`: counted in the handshake, before any await. */
+  private readonly open = new Map<string, number>();
+  private readonly anyEvent: RateLimiterAbstract;
+  private readonly costlyEvent: RateLimiterAbstract;
 
   constructor(private readonly deps: LiveGatewayDeps) {
     for (const { events, points, seconds } of limits) {
       const limiter = new RateLimiterMemory({ points, duration: seconds });
       for (const event of events) this.limiters.set(event, limiter);
     }
+    // A socket lives on one node: its budget stays in this process, even with Redis.
+    this.anyEvent = deps.limits.local({ name: 'live-event', points: deps.eventsPer10s, durationSeconds: 10 });
+    this.costlyEvent = deps.limits.local({ name: 'live-event-costly', points: deps.costlyEventsPer10s, durationSeconds: 10 });
     deps.nsp.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       try {
         socket.data = { actor: typeof token === 'string' && token ? deps.tokens.verifyAccess(token) : anonymous };
+        this.admit(socket);
         next();
       } catch (err) {
         const e = toAppError(err);
@@ -131,6 +178,11 @@ export class LiveGateway {
   /** Viewers in a seminar's room right now (on this node). */
   viewerCount(seminarId: string): number {
     return this.presence.get(seminarId)?.count ?? 0;
+  }
+
+  /** Viewers per seminar with an open room on this node: for metrics. */
+  viewerCounts(): Map<string, number> {
+    return new Map([...this.presence].map(([id, p]) => [id, p.count]));
   }
 
   /** How many entries the gateway's registries hold: for tests and diagnostics. */
@@ -159,6 +211,7 @@ export class LiveGateway {
         const [payload, ack] = typeof first === 'function' && second === undefined ? [undefined, first] : [first, second];
         const reply = typeof ack === 'function' ? (ack as (a: Ack<unknown>) => void) : () => undefined;
         try {
+          await this.spend(socket, event);
           const parsed = (clientEvents[event] as z.ZodType).parse(payload ?? {}) as ClientPayload<E>;
           await this.rateLimit(socket, event);
           reply({ ok: true, data: (await handler(parsed)) ?? null });
@@ -172,8 +225,12 @@ export class LiveGateway {
     socket.onAny((event: string, ...args: unknown[]) => {
       if (Object.hasOwn(clientEvents, event)) return;
       const ack = args[args.length - 1];
-      if (typeof ack === 'function')
-        (ack as (reply: Ack<never>) => void)({ ok: false, error: { code: 'unknown_event', message: `No event named ${event}` } });
+      const reply = typeof ack === 'function' ? (ack as (reply: Ack<never>) => void) : () => undefined;
+      // Unknown events cost from the same budget: a flood of made-up names is still a flood.
+      this.spend(socket, event).then(
+        () => reply({ ok: false, error: { code: 'unknown_event', message: `No event named ${event.slice(0, 64)}` } }),
+        (err: unknown) => reply({ ok: false, error: toErrorBody(toAppError(err)).error }),
+      );
     });
 
     on('room:join', (p) => this.join(socket, p.seminarId));
@@ -318,6 +375,38 @@ export class LiveGateway {
     socket.on('disconnect', () => {
       void this.leave(socket).catch((err: unknown) => log.error({ err }, 'leaving the room failed'));
     });
+  }
+
+  /**
+   * Counts the socket against its owner's cap, or throws 429 too_many_connections: anonymous
+   * sockets per address (a flood from one address cannot take a public seminar's seats or the
+   * media ports), signed-in ones per user, so a shared address never locks out the lecturer.
+   */
+  private admit(socket: LiveSocket): void {
+    const actor = socket.data.actor;
+    const [key, cap] =
+      actor.kind === 'user'
+        ? [`user:${actor.userId}`, this.deps.maxSocketsPerUser]
+        : [`ip:${this.deps.clientAddress(socket.request)}`, this.deps.maxSocketsPerIp];
+    const count = this.open.get(key) ?? 0;
+    if (count >= cap) {
+      this.deps.limits.refused(actor.kind === 'user' ? 'live-sockets-user' : 'live-sockets-ip');
+      throw new AppError(429, 'too_many_connections', 'Too many open connections from here; close some and try again', {
+        retryAfterSeconds: 10,
+      });
+    }
+    this.open.set(key, count + 1);
+    socket.once('disconnect', () => {
+      const left = (this.open.get(key) ?? 1) - 1;
+      if (left > 0) this.open.set(key, left);
+      else this.open.delete(key);
+    });
+  }
+
+  /** Takes one event from the socket's budgets, or throws 429 rate_limited. */
+  private async spend(socket: LiveSocket, event: string): Promise<void> {
+    await this.deps.limits.consume(this.anyEvent, socket.id, RATE_LIMITED);
+    if (COSTLY_EVENTS.has(event)) await this.deps.limits.consume(this.costlyEvent, socket.id, RATE_LIMITED);
   }
 
   private async join(socket: LiveSocket, seminarId: string): Promise<JoinResult> {

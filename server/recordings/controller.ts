@@ -67,6 +67,8 @@ const SCREEN_CANVAS = { width: 1920, height: 1080 };
  */
 export class RecordingController {
   private readonly active = new Map<string, SeminarRecording>();
+  /** ffmpeg restarts after a crash, since start: for metrics. */
+  restarts = 0;
 
   constructor(private readonly deps: RecordingControllerDeps) {}
 
@@ -224,9 +226,10 @@ export class RecordingController {
   }
 
   private watch(recorder: Recorder, seminarId: string): void {
-    recorder.on('crashed', (e) =>
-      this.deps.logger.error({ seminarId, code: e.code, signal: e.signal, restarts: e.restarts }, 'recording ffmpeg crashed; restarting'),
-    );
+    recorder.on('crashed', (e) => {
+      this.restarts++;
+      this.deps.logger.error({ seminarId, code: e.code, signal: e.signal, restarts: e.restarts }, 'recording ffmpeg crashed; restarting');
+    });
     recorder.on('failed', (e) => this.deps.logger.error({ seminarId, reason: e.reason }, 'recording stopped for good'));
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import type { Actor } from '../accounts/grants';
 import { has, isAdmin } from '../accounts/grants';
 import type { CourseRepository, EnrolmentRepository } from '../courses/model';
@@ -38,7 +39,17 @@ export interface RecordingDeps {
  * a course lesson (or a draft for staff), who may play it back, and repair of
  * what a crash left half-done.
  */
+/** The newest chat messages that playback shows along the timeline. */
+export const PLAYBACK_CHAT_LIMIT = 1000;
+/** How long one load of a seminar's playback timeline serves every viewer. */
+export const PLAYBACK_TIMELINE_TTL_MS = 5000;
+
 export class RecordingService {
+  private readonly timelines = new LRUCache<string, ReturnType<RecordingService['loadTimeline']>>({
+    max: 1000,
+    ttl: PLAYBACK_TIMELINE_TTL_MS,
+  });
+
   constructor(private readonly deps: RecordingDeps) {}
 
   async begin(seminar: Seminar, videoCodec: string | null): Promise<Recording> {
@@ -102,14 +113,7 @@ export class RecordingService {
     const recording = (await this.deps.recordings.current(seminarId)) ?? (await this.deps.recordings.latestReady(seminarId));
     if (!recording) throw new NotFoundError('recording_not_found', 'This seminar has no recording yet');
     const { prefix, expiresAt } = this.deps.signer.sign(recording.id);
-    const questions = await this.deps.live.questions(seminarId);
-    const markers = await this.deps.live.markers(seminarId);
-    const chapters = [
-      ...questions
-        .filter((q) => q.answeringOffsetMs !== null)
-        .map((q) => ({ offsetMs: q.answeringOffsetMs!, title: q.text, kind: 'question' as const })),
-      ...markers.map((m) => ({ offsetMs: m.offsetMs, title: m.label, kind: 'marker' as const })),
-    ].sort((a, b) => a.offsetMs - b.offsetMs);
+    const { chapters, chat, questions } = await this.timeline(seminarId);
     return {
       recordingId: recording.id,
       seminarId,
@@ -121,9 +125,39 @@ export class RecordingService {
       expiresAt: expiresAt.toISOString(),
       durationSeconds: recording.durationSeconds,
       chapters,
-      chat: (await this.deps.live.recentChat(seminarId, 1000)).map(chatView),
-      questions: questions.map(questionView),
+      chat,
+      questions,
     };
+  }
+
+  /**
+   * A seminar's chat, questions and chapters as playback shows them: the same for every
+   * viewer, so loaded once per seminar per few seconds (and once for requests that arrive
+   * together) instead of on every anonymous call.
+   */
+  private timeline(seminarId: string) {
+    let pending = this.timelines.get(seminarId);
+    if (!pending) {
+      pending = this.loadTimeline(seminarId);
+      this.timelines.set(seminarId, pending);
+      pending.catch(() => this.timelines.delete(seminarId));
+    }
+    return pending;
+  }
+
+  private async loadTimeline(seminarId: string) {
+    const [questions, markers, chat] = await Promise.all([
+      this.deps.live.questions(seminarId),
+      this.deps.live.markers(seminarId),
+      this.deps.live.recentChat(seminarId, PLAYBACK_CHAT_LIMIT),
+    ]);
+    const chapters = [
+      ...questions
+        .filter((q) => q.answeringOffsetMs !== null)
+        .map((q) => ({ offsetMs: q.answeringOffsetMs!, title: q.text, kind: 'question' as const })),
+      ...markers.map((m) => ({ offsetMs: m.offsetMs, title: m.label, kind: 'marker' as const })),
+    ].sort((a, b) => a.offsetMs - b.offsetMs);
+    return { chapters, chat: chat.map(chatView), questions: questions.map(questionView) };
   }
 
   async unattached(actor: Actor) {
@@ -148,6 +182,8 @@ export class RecordingService {
     }
     if (seminar.lecturerIds.includes(actor.userId)) return;
     if (seminar.status === 'draft' || seminar.status === 'cancelled') throw new NotFoundError('seminar_not_found', 'No such seminar');
+    // Banned from the room is banned from its stream and recording too (a lecturer cannot be banned).
+    if (await this.deps.live.isBanned(seminar.id, actor.userId)) throw new ForbiddenError('banned', 'You were removed from this seminar');
     if (seminar.isPublic) return;
     if ((await this.deps.registrations.find(seminar.id, actor.userId))?.status === 'registered') return;
     // A learner of a published course that holds the recording.

@@ -80,21 +80,22 @@ describe('course structure', () => {
 
   it('refuses another lecturer’s draft seminar as a recording lesson, but takes a public one', async () => {
     const c = await publishedCourse();
-    const mk = async () =>
+    const mk = async (isPublic: boolean) =>
       (
         await api.call('POST', '/seminars', {
           token: people.otherLecturer.token,
-          body: { title: 'Чужой семинар', track: 'Taxes', startsAt: '2027-08-01T10:00', durationMinutes: 60, capacity: 5 },
+          body: { title: 'Чужой семинар', track: 'Taxes', startsAt: '2027-08-01T10:00', durationMinutes: 60, capacity: 5, isPublic },
         })
       ).body.id as string;
-    const draftId = await mk();
+    const draftId = await mk(true);
     const refused = await api.call('PUT', `/courses/${c.id}/structure`, {
       token: people.lecturer.token,
       body: { modules: [{ title: 'm', lessons: [{ kind: 'recording', title: 'r', seminarId: draftId }] }] },
     });
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('seminar_not_found');
-    const publicId = await mk();
+    // Public and scheduled: anyone may watch it, so a course may too (a private one: course-lessons-access.test.ts).
+    const publicId = await mk(true);
     await api.call('POST', `/seminars/${publicId}/transitions`, { token: people.otherLecturer.token, body: { to: 'scheduled' } });
     const taken = await api.call('PUT', `/courses/${c.id}/structure`, {
       token: people.lecturer.token,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium } from '../support/browser';
+import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 
 // The browser end to end: Debian's Chromium through playwright-core, with fake
 // camera, microphone and screen. One lecturer and two viewers, each in a
@@ -73,15 +73,17 @@ describe('live seminar in the browser', () => {
     const p = await context.newPage();
     pages.set(name, p);
     p.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
+    await reportCspViolations(p, name, problems);
     p.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
     return p;
   }
 
-  /** A page signed in by the access token in its address (#token=…). */
+  /** A page signed in as the token's user. */
   async function open(name: string, token: string, path: string): Promise<Page> {
     const p = await newPage(name);
-    await p.goto(`${app.url}${path}#token=${token}`);
-    await p.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
+    await signInPage(p, token);
+    await p.goto(`${app.url}${path}`);
+    await waitForHooks(p);
     return p;
   }
 
@@ -123,7 +125,7 @@ describe('live seminar in the browser', () => {
     await expect.poll(() => listed.locator('a[href^="/studio/"]').count(), poll).toBe(1);
     await studio.screenshot({ path: path.join(artifacts, 'e2e-home.png') });
     await listed.locator('a[href^="/studio/"]').click();
-    await studio.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
+    await waitForHooks(studio);
     expect(new URL(studio.url()).pathname).toBe(`/studio/${seminarId}`);
 
     const viewerA = await open('watch-a', people.learner.token, `/watch/${seminarId}`);

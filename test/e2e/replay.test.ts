@@ -8,7 +8,7 @@ import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { avProducers } from '../support/av-producers';
 import { LiveClient } from '../support/live-client';
-import { artifacts, launchChromium } from '../support/browser';
+import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 import { waitFor } from '../support/media';
 
 // The replay page in Debian's Chromium: hls.js plays the live HLS while the
@@ -43,16 +43,18 @@ describe('replay in the browser', () => {
     await app?.stop();
   });
 
-  /** A page signed in by the token in its address; ready when its test hooks (window.lectern) are, or when `ready` shows. */
+  /** A page signed in as the token's user, failing on any CSP violation; ready when its test hooks (window.lectern) are, or when `ready` shows. */
   async function open(name: string, token: string, url: string, ready?: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     pages.set(name, page);
     page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
     page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
-    await page.goto(`${app.url}${url}#token=${token}`);
+    await reportCspViolations(page, name, problems);
+    await signInPage(page, token);
+    await page.goto(`${app.url}${url}`);
     if (ready) await page.locator(ready).waitFor({ timeout: 30_000 });
-    else await page.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
+    else await waitForHooks(page);
     return page;
   }
 

@@ -6,7 +6,7 @@ import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { avProducers } from '../support/av-producers';
-import { artifacts, launchChromium } from '../support/browser';
+import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 import { LiveClient } from '../support/live-client';
 import { waitFor } from '../support/media';
 
@@ -81,8 +81,10 @@ describe('watch page over capacity', () => {
     onTestFailed(async () => {
       await page.screenshot({ path: path.join(artifacts, 'e2e-watch-hls-failed.png') }).catch(() => undefined);
     });
-    await page.goto(`${app.url}/watch/${seminarId}#token=${people.learner.token}`);
-    await page.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
+    await reportCspViolations(page, 'watch', problems);
+    await signInPage(page, people.learner.token);
+    await page.goto(`${app.url}/watch/${seminarId}`);
+    await waitForHooks(page);
 
     await expect.poll(() => hook(page, 'hls'), poll).toBe('hls.js');
     expect(scripts.some((s) => /\/assets\/hls\.js-[\w-]+\.js$/.test(s))).toBe(true);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium } from '../support/browser';
+import { artifacts, launchChromium, signInPage, waitForHooks } from '../support/browser';
 import { waitFor } from '../support/media';
 import { httpsCall, SITE_NAME, startNginx, type Nginx } from '../support/nginx';
 
@@ -53,7 +53,7 @@ describe('Lectern behind nginx over HTTPS', () => {
   });
 
   /** A page in a context of its own that accepts the self-signed certificate. */
-  async function open(browser: Browser, name: string, url: string): Promise<Page> {
+  async function open(browser: Browser, name: string, url: string, token?: string): Promise<Page> {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     pages.set(name, page);
@@ -61,11 +61,12 @@ describe('Lectern behind nginx over HTTPS', () => {
     page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
     page.on('request', (r) => requested.push(r.url()));
     page.on('websocket', (ws) => sockets.push(ws.url()));
+    if (token) await signInPage(page, token);
     await page.goto(`${origin}${url}`);
     return page;
   }
 
-  const ready = (page: Page) => page.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
+  const ready = (page: Page) => waitForHooks(page);
   const stream = async (page: Page, source: string) => (await hook<Stream[]>(page, 'stats')).find((s) => s.source === source);
   const through = (p: string, headers: Record<string, string> = {}) =>
     httpsCall({ port: nginx.httpsPort, path: p, ca: nginx.cert, headers });
@@ -116,7 +117,7 @@ describe('Lectern behind nginx over HTTPS', () => {
     await expect.poll(async () => (await hook<Stream[]>(studio, 'stats')).map((s) => s.source).sort(), poll).toEqual(['camera', 'mic']);
 
     // A viewer over WebRTC: frames decoded, sound arriving.
-    const viewer = await open(media, 'watch', `/watch/${seminarId}#token=${people.learner.token}`);
+    const viewer = await open(media, 'watch', `/watch/${seminarId}`, people.learner.token);
     await ready(viewer);
     await expect.poll(() => hook(viewer, 'status'), poll).toBe('live');
     await expect.poll(async () => (await stream(viewer, 'camera'))?.frames ?? 0, poll).toBeGreaterThan(0);
@@ -125,7 +126,7 @@ describe('Lectern behind nginx over HTTPS', () => {
     await expect.poll(async () => (await stream(viewer, 'mic'))?.packets ?? 0, poll).toBeGreaterThan(25);
 
     // Another viewer on the live HLS: hls.js decoding frames that keep coming.
-    const live = await open(playback, 'live-hls', `/replay/${seminarId}#token=${people.otherLearner.token}`);
+    const live = await open(playback, 'live-hls', `/replay/${seminarId}`, people.otherLearner.token);
     await ready(live);
     await expect.poll(() => hook(live, 'live'), poll).toBe(true);
     await expect.poll(() => hook<number>(live, 'frames'), poll).toBeGreaterThan(0);
@@ -160,7 +161,7 @@ describe('Lectern behind nginx over HTTPS', () => {
       15_000,
       'the recording to be ready',
     );
-    const replay = await open(playback, 'replay', `/replay/${seminarId}#token=${people.learner.token}`);
+    const replay = await open(playback, 'replay', `/replay/${seminarId}`, people.learner.token);
     await ready(replay);
     await expect.poll(() => hook(replay, 'state'), poll).toBe('playing');
     expect(await hook(replay, 'live')).toBe(false);

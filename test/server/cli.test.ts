@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { readinessSchema } from '../../server/protocol';
+import { runAdminCli } from '../support/admin-cli';
 import { alive, waitFor } from '../support/media';
 
 /** pids of processes whose command line mentions `needle`. */
@@ -97,12 +98,12 @@ describe('npm start after a fault nobody caught', () => {
     async (kind) => {
       const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-fault-'));
       // Heartbeats stay buffered (a flush a minute): only stop() can write this one.
-      const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', PROGRESS_FLUSH_MS: '60000', ADMIN_EMAILS: 'admin@fault.lectern' };
+      const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', PROGRESS_FLUSH_MS: '60000' };
+      const made = await runAdminCli(['create', 'admin@fault.lectern'], { DATA_DIR: dataDir });
+      expect(made.code, made.stderr).toBe(0);
       const first = await startCli({ ...env, LECTERN_TEST_FAULT: kind }, ['./test/support/fault-on-signal.ts']);
-      const admin = await call(first.base, 'POST', '/auth/register', {
-        body: { email: 'admin@fault.lectern', password: 'correct horse battery', displayName: 'Админ', locale: 'ru' },
-      });
-      expect(admin.status).toBe(201);
+      const admin = await call(first.base, 'POST', '/auth/login', { body: { email: 'admin@fault.lectern', password: made.password } });
+      expect(admin.status).toBe(200);
       const token = admin.body.accessToken as string;
       const seminar = await call(first.base, 'POST', '/seminars', {
         token,

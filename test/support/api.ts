@@ -17,6 +17,7 @@ export class Api {
   constructor(readonly baseUrl: string) {}
 
   static of(app: Lectern): Api {
+    apps.set(app.url, app);
     return new Api(app.url);
   }
 
@@ -77,9 +78,24 @@ export async function login(api: Api, email: string): Promise<TestUser> {
 
 export const ADMIN_EMAIL = 'admin@test.lectern';
 
-/** An admin (through ADMIN_EMAILS), two lecturers and two learners. */
+/** The in-process apps behind the Api objects, for what only the server's console may do. */
+const apps = new Map<string, Lectern>();
+
+/**
+ * The admin, signed in: registered like anyone, then made admin the way an operator does
+ * (AccountService.makeAdmin, what `npm run admin -- create` runs); registering never makes one.
+ */
+export async function registerAdmin(api: Api): Promise<TestUser> {
+  const app = apps.get(api.baseUrl);
+  if (!app) throw new Error('registerAdmin needs an Api made with Api.of(app)');
+  await registerUser(api, { email: ADMIN_EMAIL });
+  await app.domain.accounts.makeAdmin(ADMIN_EMAIL, 'Администратор');
+  return login(api, ADMIN_EMAIL);
+}
+
+/** An admin, two lecturers and two learners. */
 export async function cast(api: Api) {
-  const admin = await registerUser(api, { email: ADMIN_EMAIL });
+  const admin = await registerAdmin(api);
   const makeLecturer = async () => {
     const u = await registerUser(api);
     const res = await api.call('PUT', `/users/${u.id}/roles`, { token: admin.token, body: { roles: ['lecturer'] } });

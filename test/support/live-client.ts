@@ -18,6 +18,11 @@ export class LiveClient {
     return new LiveClient(socket);
   }
 
+  /** A client over a socket that is already connected. */
+  static wrap(socket: Socket): LiveClient {
+    return new LiveClient(socket);
+  }
+
   async request<T = any>(event: string, payload?: unknown): Promise<Ack<T>> {
     return (await this.socket.timeout(10_000).emitWithAck(event, payload)) as Ack<T>;
   }

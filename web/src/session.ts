@@ -3,7 +3,7 @@ import { sessionView, userView, type SessionView } from '../../server/protocol/a
 import { request, setTokenSource } from './kit/api';
 
 // The signed-in session lives in sessionStorage (one tab, gone when it closes).
-// Pages also accept #token=<access JWT>, which tests and links from other tools use.
+// No address signs anyone in: a link carrying a token would let its author sign a victim in as someone else.
 
 const KEY = 'lectern.session';
 
@@ -58,15 +58,6 @@ function write(s: Stored | null): void {
   who.value = whoOf(s);
 }
 
-/** Takes #token=… into the session and removes it from the address bar. */
-export function adoptTokenFromHash(): void {
-  const params = new URLSearchParams(location.hash.slice(1));
-  const token = params.get('token');
-  if (!token) return;
-  write({ accessToken: token });
-  history.replaceState(null, '', location.pathname + location.search);
-}
-
 export function hasSession(): boolean {
   return read() !== null;
 }
@@ -114,7 +105,7 @@ export async function signOut(): Promise<void> {
 }
 
 /**
- * A session taken from #token= knows no name: ask the server once, so the header
+ * A session stored without a name (an older page's): ask the server once, so the header
  * can say who is signed in. Any failure changes nothing (the token may lack the grant).
  */
 export async function completeProfile(): Promise<void> {

@@ -14,7 +14,7 @@ export function recordingRoutes(recordings: RecordingService): RouteSpec[] {
         'Signed HLS playback of the seminar: live while it runs, the finished recording after; with chapters, chat and questions on the timeline',
       params: idParams,
       response: playbackView,
-      errors: { 401: ['unauthorized'], 403: ['not_allowed_to_watch'], 404: ['seminar_not_found', 'recording_not_found'] },
+      errors: { 401: ['unauthorized'], 403: ['not_allowed_to_watch', 'banned'], 404: ['seminar_not_found', 'recording_not_found'] },
       handler: ({ actor, params }) => recordings.playback(actor, params.id),
     }),
     route({

@@ -1,0 +1,55 @@
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+/** Pages the centre's portal may show in a frame: a seminar's watch and replay pages. */
+const EMBEDDABLE = /^\/(watch|replay)\/[^/]+\/?$/;
+
+/**
+ * What the pages load, and nothing else: the Vite build's own scripts and styles,
+ * hls.js's worker (a blob: URL) and its media (blob: MediaSource URLs), the API and
+ * Socket.IO on this origin (WebRTC media is not fetched, so CSP does not govern it).
+ * Style attributes that the pages and Swagger UI set need 'unsafe-inline' for styles
+ * only; scripts never run inline.
+ */
+function directives(frameAncestors: string[]) {
+  return {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    fontSrc: ["'self'", 'data:'],
+    mediaSrc: ["'self'", 'blob:'],
+    workerSrc: ["'self'", 'blob:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors,
+  };
+}
+
+/**
+ * helmet's headers on every answer: a Content-Security-Policy, nosniff, a referrer
+ * policy that never sends a path to another origin. Framing is refused everywhere
+ * (studio, staff and account pages above all, against clickjacking) except on the
+ * watch and replay pages, which the origins in EMBED_ORIGINS may frame.
+ */
+export function securityHeaders(embedOrigins: readonly string[]): RequestHandler {
+  const common = {
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' as const },
+    // Plain-HTTP deployments (and tests) exist behind TLS-terminating proxies; HSTS is the proxy's to send.
+    strictTransportSecurity: false,
+  };
+  const strict = helmet({
+    ...common,
+    contentSecurityPolicy: { useDefaults: false, directives: directives(["'none'"]) },
+    xFrameOptions: { action: 'deny' },
+  });
+  const embeddable = helmet({
+    ...common,
+    contentSecurityPolicy: { useDefaults: false, directives: directives(["'self'", ...embedOrigins]) },
+    // X-Frame-Options cannot name other origins; frame-ancestors above says who may frame.
+    xFrameOptions: false,
+  });
+  return (req, res, next) => (EMBEDDABLE.test(req.path) ? embeddable : strict)(req, res, next);
+}

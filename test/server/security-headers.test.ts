@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config';
+import type { Lectern } from '../../server/main';
+import { startTestApp } from '../support/app';
+
+let app: Lectern;
+const portal = 'https://portal.example.org';
+
+beforeAll(async () => {
+  app = await startTestApp('security_headers', { EMBED_ORIGINS: `${portal}, https://mbm.example.ru:8443` });
+});
+afterAll(() => app.stop());
+
+const page = (path: string) => fetch(`${app.url}${path}`, { headers: { accept: 'text/html' } });
+
+function csp(res: Response): Map<string, string> {
+  const header = res.headers.get('content-security-policy') ?? '';
+  return new Map(
+    header
+      .split(';')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => [d.split(' ')[0]!, d.slice(d.indexOf(' ') + 1)] as const),
+  );
+}
+
+describe('security headers', () => {
+  it('gives every page a CSP that allows only its own scripts, blob: media and workers, and no framing', async () => {
+    for (const path of ['/', '/studio', '/staff', '/account', '/no-such-page']) {
+      const res = await page(path);
+      const policy = csp(res);
+      expect(policy.get('default-src'), path).toBe("'self'");
+      expect(policy.get('script-src'), path).toBe("'self'");
+      expect(policy.get('worker-src'), path).toBe("'self' blob:");
+      expect(policy.get('media-src'), path).toBe("'self' blob:");
+      expect(policy.get('object-src'), path).toBe("'none'");
+      expect(policy.get('frame-ancestors'), path).toBe("'none'");
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('referrer-policy'), path).toBe('strict-origin-when-cross-origin');
+    }
+  });
+
+  it('lets only the configured origins frame the watch and replay pages', async () => {
+    for (const path of ['/watch/0123456789abcdef01234567', '/replay/0123456789abcdef01234567']) {
+      const res = await page(path);
+      expect(res.status).toBe(200);
+      expect(csp(res).get('frame-ancestors'), path).toBe(`'self' ${portal} https://mbm.example.ru:8443`);
+      expect(res.headers.get('x-frame-options'), path).toBeNull();
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    // Not a sub-path trick: a deeper address is not the watch page.
+    expect(csp(await page('/watch/x/y')).get('frame-ancestors')).toBe("'none'");
+  });
+
+  it('sends nosniff and the CSP on API answers and static files too', async () => {
+    for (const path of ['/api/v1/seminars/upcoming', '/healthz', '/index.html']) {
+      const res = await fetch(`${app.url}${path}`);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(csp(res).get('frame-ancestors'), path).toBe("'none'");
+    }
+  });
+
+  it('refuses an EMBED_ORIGINS entry that is not an origin', () => {
+    for (const bad of ['portal.example.org', 'https://portal.example.org/embed', 'javascript:alert(1)', "'unsafe-inline'"]) {
+      expect(() => loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), EMBED_ORIGINS: bad }), bad).toThrow(ConfigError);
+    }
+    expect(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), EMBED_ORIGINS: `${portal},` }).embedOrigins).toEqual([portal]);
+  });
+});
