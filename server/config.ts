@@ -96,6 +96,13 @@ const envSchema = z
     ),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
+    NODE_ID: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+        .optional(),
+    ),
+    NODE_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(30),
   })
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],
@@ -169,6 +176,10 @@ export interface Config {
   recordingSegmentSeconds: number;
   /** Set: Socket.IO events reach clients on every node through Redis. */
   redisUrl?: string;
+  /** This node's name among the nodes on one database; unset: one generated once and kept in dataDir/node-id. */
+  nodeId?: string;
+  /** A node that has not renewed its lease for this long is taken for dead: the next node to boot repairs what it held. */
+  nodeLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -243,6 +254,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
     ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
+    ...(e.NODE_ID ? { nodeId: e.NODE_ID } : {}),
+    nodeLeaseSeconds: e.NODE_LEASE_SECONDS,
   };
 }
 

@@ -18,6 +18,7 @@ import { checkReadiness } from './readiness';
 import { Database } from './store/database';
 import { defaultFerretDbBin, EmbeddedFerretDb } from './store/embedded-ferretdb';
 import { createRepositories, type Repositories } from './store';
+import { persistedNodeId } from './nodes/node-id';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -74,10 +75,12 @@ export async function start(config: Config, logger: Logger = createLogger(config
     const db = await Database.connect(uri, logger);
     teardown.push(() => db.close());
     const repos = await createRepositories(db);
-    const domain = createDomain(config, repos, logger);
+    const nodeId = config.nodeId ?? (await persistedNodeId(config.dataDir));
+    const domain = createDomain(config, repos, logger.child({ nodeId }), nodeId);
     // What an earlier stop could not write goes back into the buffer before anything else.
     await domain.progress.replayJournal();
-    await db.whenConnected(() => domain.reconcile());
+    // Once: a reconnect after a database outage is no crash, and must not end live seminars.
+    await db.whenFirstConnected(() => domain.reconcile());
     domain.start();
     // Runs before db.close() (teardown is reversed), so buffered progress reaches the database.
     teardown.push(() => domain.close());
@@ -124,7 +127,6 @@ export async function start(config: Config, logger: Logger = createLogger(config
       logger: logger.child({ component: 'recorder' }),
       segmentSeconds: config.recordingSegmentSeconds,
     });
-    domain.onSeminarEnded((seminar) => recorder.ended(seminar.id));
     teardown.push(() => recorder.stopAll());
     const io = new SocketServer(server, { serveClient: false, transports: ['websocket', 'polling'] });
     if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));
@@ -139,6 +141,12 @@ export async function start(config: Config, logger: Logger = createLogger(config
       maxWebRtcViewers: config.live.maxWebRtcViewers,
       attendanceCheckpointMs: 30_000,
       recordings: recorder,
+    });
+    // Recording and the room follow the seminar, whichever door (socket or REST) moved it.
+    domain.onSeminarMoved(async (seminar) => {
+      if (seminar.status === 'live') await recorder.live(seminar);
+      if (seminar.status === 'ended') await recorder.ended(seminar.id);
+      await gateway.seminarMoved(seminar);
     });
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));

@@ -8,6 +8,7 @@ import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
 import { clientEvents, type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents } from '../protocol';
+import type { Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
@@ -163,19 +164,16 @@ export class LiveGateway {
     });
     on('consumer:resume', async (p) => this.inRoom(socket).peer.resumeConsumer(p.consumerId));
     on('consumer:preferences', async (p) => this.inRoom(socket).peer.fitConsumer(p.consumerId, p.height));
+    // The recording, the sockets' view and the room follow from the transition itself (seminarMoved).
     on('seminar:go-live', async () => {
       const { access } = this.inRoom(socket);
       await this.deps.seminars.transition(socket.data.actor, access.seminar.id, 'live');
-      await this.refreshSeminar(socket.data.actor, access.seminar.id);
-      await this.deps.recordings.live(socket.data.access!.seminar);
       return { status: 'live' };
     });
     on('seminar:end', async () => {
-      const { access, room } = this.inRoom(socket);
+      const { access } = this.inRoom(socket);
       // Ending runs the recording to a lesson (SeminarEvents.ended) before the answer.
       await this.deps.seminars.transition(socket.data.actor, access.seminar.id, 'ended');
-      await this.refreshSeminar(socket.data.actor, access.seminar.id);
-      room.close();
       return { status: 'ended' };
     });
     on('chat:send', async (p) => {
@@ -378,16 +376,20 @@ export class LiveGateway {
     if (access.seminar.status !== 'live') throw new ConflictError('seminar_not_live', 'The seminar is not live');
   }
 
-  /** Keeps every socket's view of the seminar current after a status change, and starts or ends attendance. */
-  private async refreshSeminar(actor: Actor, seminarId: string): Promise<void> {
-    const seminar = await this.deps.seminars.visible(actor, seminarId);
-    for (const s of this.sockets.get(seminarId) ?? []) {
+  /**
+   * The seminar moved (live, ended, cancelled), through a socket or the REST API:
+   * every socket's view of it becomes current, attendance starts or ends, and an
+   * ended or cancelled seminar's room closes.
+   */
+  async seminarMoved(seminar: Seminar): Promise<void> {
+    for (const s of [...(this.sockets.get(seminar.id) ?? [])]) {
       if (!s.data.access) continue;
       s.data.access = { ...s.data.access, seminar };
       if (seminar.status === 'live') s.data.attendance = await this.deps.live.attend(s.data.access);
-      if (seminar.status === 'ended') await s.data.attendance?.end();
+      else await s.data.attendance?.end();
     }
-    this.toRoom(seminarId).emit('room:status', { status: seminar.status });
+    this.toRoom(seminar.id).emit('room:status', { status: seminar.status });
+    if (seminar.status === 'ended' || seminar.status === 'cancelled') (await this.deps.rooms.peek(seminar.id))?.close();
   }
 
   private async setStage(socket: LiveSocket, userId: string, onStage: boolean): Promise<void> {
