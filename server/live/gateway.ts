@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Actor } from '../accounts/grants';
 import { anonymous } from '../accounts/grants';
 import type { TokenIssuer } from '../accounts/tokens';
-import { BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
+import { AppError, BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
 import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
@@ -21,6 +21,11 @@ interface SocketState {
   room?: Room;
   peer?: Peer;
   attendance?: { checkpoint(): Promise<void>; end(): Promise<void> };
+  /** Closes the connection when its access token expires, unless auth:refresh brought a fresh one. */
+  expiry?: NodeJS.Timeout;
+  /** When the recent auth:refresh calls came (for their rate limit). */
+  refreshes?: number[];
+  expiresAt?: Date;
 }
 
 type LiveSocket = Socket<Record<string, never>, ServerEvents, Record<string, never>, SocketState>;
@@ -38,6 +43,9 @@ export interface LiveGatewayDeps {
   attendanceCheckpointMs: number;
   recordings: RecordingController;
 }
+
+const REFRESH_BURST = 6;
+const REFRESH_WINDOW_MS = 60_000;
 
 /** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
 class ClientParameterError extends BadRequestError {
@@ -74,7 +82,8 @@ export class LiveGateway {
     deps.nsp.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       try {
-        socket.data = { actor: typeof token === 'string' && token ? deps.tokens.verifyAccess(token) : anonymous };
+        const signedIn = typeof token === 'string' && token !== '';
+        socket.data = signedIn ? { actor: deps.tokens.verifyAccess(token), expiresAt: deps.tokens.expiryOf(token) } : { actor: anonymous };
         next();
       } catch (err) {
         const e = toAppError(err);
@@ -135,6 +144,8 @@ export class LiveGateway {
         (ack as (reply: Ack<never>) => void)({ ok: false, error: { code: 'unknown_event', message: `No event named ${event}` } });
     });
 
+    this.armExpiry(socket);
+    on('auth:refresh', async (p) => this.refreshToken(socket, p.token));
     on('room:join', (p) => this.join(socket, p.seminarId));
     on('transport:create', async (p) => {
       const { access, peer } = this.inRoom(socket);
@@ -228,6 +239,7 @@ export class LiveGateway {
     });
 
     socket.on('disconnect', () => {
+      clearTimeout(socket.data.expiry);
       void this.leave(socket).catch((err: unknown) => log.error({ err }, 'leaving the room failed'));
     });
   }
@@ -248,6 +260,8 @@ export class LiveGateway {
         throw new ConflictError('already_joined', 'This connection is already in a room');
       await this.leave(socket); // rejoin after the room was rebuilt
     }
+    // Roles and bans as they are now: a token's roles are as old as the token.
+    socket.data.actor = await this.deps.live.currentActor(socket.data.actor);
     const access = await this.deps.live.access(socket.data.actor, seminarId);
     if (access.role === 'viewer' && this.viewerCount(seminarId) >= this.deps.maxWebRtcViewers) {
       // The watch page then plays the seminar's live HLS (GET /seminars/:id/playback), a few seconds behind.
@@ -310,6 +324,44 @@ export class LiveGateway {
       onStage: access.userId !== null && presence.stage.has(access.userId),
       canChat: access.canChat,
     };
+  }
+
+  /** Closes the connection at its token's expiry (a signed-in one; a guest's has no token). */
+  private armExpiry(socket: LiveSocket): void {
+    clearTimeout(socket.data.expiry);
+    const { expiresAt } = socket.data;
+    if (!expiresAt) return;
+    socket.data.expiry = setTimeout(
+      () => {
+        socket.emit('auth:expired');
+        void this.leave(socket)
+          .catch((err: unknown) => this.deps.logger.error({ err }, 'leaving the room failed'))
+          .finally(() => socket.disconnect(true));
+      },
+      Math.max(0, expiresAt.getTime() - Date.now()),
+    );
+    socket.data.expiry.unref();
+  }
+
+  /** A fresh token of the same user keeps the connection open until that token's expiry. */
+  private refreshToken(socket: LiveSocket, token: string): { expiresAt: string } {
+    const now = Date.now();
+    const recent = (socket.data.refreshes ?? []).filter((t) => t > now - REFRESH_WINDOW_MS);
+    if (recent.length >= REFRESH_BURST) {
+      throw new AppError(429, 'rate_limited', `At most ${REFRESH_BURST} token refreshes a minute`, {
+        retryAfterSeconds: Math.ceil((recent[0]! + REFRESH_WINDOW_MS - now) / 1000),
+      });
+    }
+    socket.data.refreshes = [...recent, now];
+    const actor = this.deps.tokens.verifyAccess(token);
+    const current = socket.data.actor;
+    if (current.kind !== 'user' || current.userId !== actor.userId) {
+      throw new ForbiddenError('different_user', 'A connection keeps the user it was opened with; connect again to switch');
+    }
+    // Roles stay those read at the last join; the fresh token only extends the connection.
+    socket.data.expiresAt = this.deps.tokens.expiryOf(token);
+    this.armExpiry(socket);
+    return { expiresAt: socket.data.expiresAt.toISOString() };
   }
 
   /** Takes the socket out of its room: its media, the registries, then (after the awaits) its attendance. */

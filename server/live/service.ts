@@ -1,5 +1,5 @@
 import type { UserRepository } from '../accounts/model';
-import type { Actor } from '../accounts/grants';
+import { grantsFor, type Actor } from '../accounts/grants';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type { ChatMessage, Question } from '../protocol';
 import type { ProgressService } from '../progress/service';
@@ -43,6 +43,17 @@ export class LiveService {
       now?: () => Date;
     },
   ) {}
+
+  /**
+   * The actor with the roles the user has now, not those their token was issued with:
+   * a role removed (or an account gone) takes effect at the next join, not at token expiry.
+   */
+  async currentActor(actor: Actor): Promise<Actor> {
+    if (actor.kind !== 'user') return actor;
+    const user = await this.deps.users.findById(actor.userId);
+    if (!user) throw new UnauthorizedError('unauthorized', 'This account no longer exists');
+    return { kind: 'user', userId: user.id, roles: user.roles, grants: grantsFor(user.roles) };
+  }
 
   /** Who the actor is in this seminar's room, or why they may not enter. */
   async access(actor: Actor, seminarId: string): Promise<LiveAccess> {
