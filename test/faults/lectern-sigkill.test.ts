@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { testDatabaseUri } from '../support/app';
 import { LiveClient } from '../support/live-client';
 import { alive, waitFor } from '../support/media';
 import { ffprobeJson } from '../support/probe';
-import { listedSeconds } from './support';
+import { listedSeconds, processesMentioning } from './support';
 
 // Lectern SIGKILLed mid-seminar, as the kernel's OOM killer or a power cut would end it,
 // then started again on the same data: the recording is finalized with every segment
@@ -51,20 +51,6 @@ async function startLectern(env: NodeJS.ProcessEnv): Promise<Running> {
     void exited.then((code) => reject(new Error(`Lectern exited during start (${String(code)}): ${stderr.join('\n')}`)));
   });
   return { child, url: `http://127.0.0.1:${port}`, lines, exited };
-}
-
-/** pids of processes whose command line mentions `needle`. */
-function processesMentioning(needle: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 describe('Lectern SIGKILLed mid-seminar', () => {

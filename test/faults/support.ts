@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -61,13 +62,18 @@ export interface RecordedSeminar {
   source: ChildProcess;
 }
 
+/** One cast per app: its admin's e-mail is fixed. */
+const crews = new WeakMap<Lectern, ReturnType<typeof cast>>();
+
 /**
  * A live seminar whose lecturer is in the room and whose camera and microphone
  * (a real ffmpeg test pattern and tone) are being recorded.
  */
 export async function liveRecordedSeminar(app: Lectern, title = 'Семинар под сбоем'): Promise<RecordedSeminar> {
   const api = Api.of(app);
-  const { lecturer: teacher } = await cast(api);
+  let crew = crews.get(app);
+  if (!crew) crews.set(app, (crew = cast(api)));
+  const { lecturer: teacher } = await crew;
   const created = await api.call('POST', '/seminars', {
     token: teacher.token,
     body: { title, track: 'Faults', startsAt: '2030-02-01T10:00', durationMinutes: 60, capacity: 10 },
@@ -104,3 +110,17 @@ export async function listedSeconds(playlist: string): Promise<number> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** pids of processes whose command line mentions `needle` (a recording's directory: its ffmpeg). */
+export function processesMentioning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
