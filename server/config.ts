@@ -151,6 +151,13 @@ const envSchema = z
       .enum(['true', 'false', '1', '0', ''], 'must be true or false')
       .default('false')
       .transform((v) => v === 'true' || v === '1'),
+    NODE_ID: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+        .optional(),
+    ),
+    NODE_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(30),
   })
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],
@@ -252,6 +259,10 @@ export interface Config {
   embedOrigins: string[];
   /** New accounts one address may create per hour. */
   registrationsPerIpPerHour: number;
+  /** This node's name among the nodes on one database; unset: one generated once and kept in dataDir/node-id. */
+  nodeId?: string;
+  /** A node that has not renewed its lease for this long is taken for dead: the next node to boot repairs what it held. */
+  nodeLeaseSeconds: number;
   /** Set: clients get time-limited TURN credentials (coturn's REST-API scheme) with each transport. */
   turn?: TurnConfig;
 }
@@ -356,6 +367,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedOrigins: e.EMBED_ORIGINS,
     ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
+    ...(e.NODE_ID ? { nodeId: e.NODE_ID } : {}),
+    nodeLeaseSeconds: e.NODE_LEASE_SECONDS,
   };
 }
 

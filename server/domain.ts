@@ -28,7 +28,7 @@ import type { Repositories } from './store';
 import type { RateLimits } from './rate-limits';
 
 /** The domain services on their repositories, plus the REST routes over them. */
-export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits) {
+export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
   const tokens = new TokenIssuer(config.jwtSecret);
   const mailer = createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
@@ -53,14 +53,21 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
   });
   // eslint-disable-next-line prefer-const -- the closures below read it; it is assigned once the services it needs exist
   let courses: CourseService | undefined;
-  const endedListeners: Array<(seminar: Seminar) => Promise<unknown>> = [];
+  const movedListeners: Array<(seminar: Seminar) => Promise<unknown>> = [];
+  const moved = async (s: Seminar) => {
+    for (const listener of movedListeners) await listener(s);
+  };
   const events: SeminarEvents = {
-    live: (s) => notifications.live(s),
-    cancelled: (s, users) => notifications.cancelled(s, users),
-    promoted: (s, user) => notifications.promoted(s, user),
-    ended: async (s) => {
-      for (const listener of endedListeners) await listener(s);
+    live: async (s) => {
+      await notifications.live(s);
+      await moved(s);
     },
+    cancelled: async (s, users) => {
+      await notifications.cancelled(s, users);
+      await moved(s);
+    },
+    promoted: (s, user) => notifications.promoted(s, user),
+    ended: moved,
   };
   const seminars = new SeminarService({
     seminars: repos.seminars,
@@ -109,6 +116,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     live: repos.live,
     signer: new MediaUrlSigner(`${config.jwtSecret}:media`),
     recordingsDir: config.recordingsDir,
+    nodeId,
     finalizeFiles: async (dir) => {
       const main = await finalizePlaylist(path.join(dir, 'index.m3u8'));
       const screens = await readdir(dir).catch(() => [] as string[]);
@@ -127,7 +135,14 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
   ];
 
   let timer: NodeJS.Timeout | undefined;
+  let leaseTimer: NodeJS.Timeout | undefined;
+  const leaseLog = logger.child({ component: 'node-lease', nodeId });
+  const renewLease = () =>
+    repos.nodeLeases
+      .renew(nodeId, new Date(Date.now() + config.nodeLeaseSeconds * 1000))
+      .catch((err: unknown) => leaseLog.warn({ err }, 'could not renew this node’s lease; will retry'));
   return {
+    nodeId,
     tokens,
     accounts,
     seminars,
@@ -138,26 +153,44 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     live,
     recordings,
     routes,
-    /** Repairs what a crash left half-done: run on every (re)connect to the database. */
+    /**
+     * Repairs what a crash left half-done: run once, at boot (not on a database
+     * reconnect, which is no crash), on what this node's previous run held and
+     * what nodes whose lease has expired held; other living nodes' seminars are theirs.
+     */
     reconcile: async () => {
-      await recordings.reconcile();
+      const alive = await repos.nodeLeases.alive(new Date());
+      alive.delete(nodeId);
+      await recordings.reconcile(alive);
       await seminars.reconcile();
     },
-    /** Runs when a seminar ends, however it was ended (the room, or the REST API). */
-    onSeminarEnded(listener: (seminar: Seminar) => Promise<unknown>): void {
-      endedListeners.push(listener);
+    /**
+     * Runs after a seminar moved to live, ended or cancelled, whichever door moved it
+     * (the room's socket or the REST API): recording and room lifecycle hang on it.
+     */
+    onSeminarMoved(listener: (seminar: Seminar) => Promise<unknown>): void {
+      movedListeners.push(listener);
     },
-    /** Starts the reminder scheduler. */
+    /** Starts the reminder scheduler and this node's lease. */
     start(): void {
       timer = setInterval(() => {
         notifications.tick().catch((err: unknown) => logger.error({ err }, 'reminder pass failed'));
       }, config.reminderTickSeconds * 1000);
       timer.unref();
+      void renewLease();
+      leaseTimer = setInterval(() => void renewLease(), (config.nodeLeaseSeconds * 1000) / 3);
+      leaseTimer.unref();
     },
-    /** Writes buffered progress and stops the scheduler. Safe to call twice. */
+    /** Writes buffered progress, stops the scheduler and gives the lease up. Safe to call twice. */
     async close(): Promise<void> {
       clearInterval(timer);
+      clearInterval(leaseTimer);
       await progress.close();
+      // What this node held (recordings stopped by the shutdown) is another booting node's to repair now.
+      // Bounded: with the database down it would wait for mongoose's buffer, and the lease expires anyway.
+      await Promise.race([repos.nodeLeases.release(nodeId), new Promise((resolve) => setTimeout(resolve, 2000).unref())]).catch(
+        (err: unknown) => leaseLog.warn({ err }, 'could not release this node’s lease'),
+      );
       mailer.close();
     },
   };

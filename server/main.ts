@@ -22,6 +22,7 @@ import { Metrics } from './metrics';
 import { Database } from './store/database';
 import { defaultFerretDbBin, EmbeddedFerretDb } from './store/embedded-ferretdb';
 import { createRepositories, type Repositories } from './store';
+import { persistedNodeId } from './nodes/node-id';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -84,10 +85,12 @@ export async function start(config: Config, logger: Logger = createLogger(config
       logger: logger.child({ component: 'rate-limits' }),
     });
     teardown.push(() => limits.close());
-    const domain = createDomain(config, repos, logger, limits);
+    const nodeId = config.nodeId ?? (await persistedNodeId(config.dataDir));
+    const domain = createDomain(config, repos, logger.child({ nodeId }), limits, nodeId);
     // What an earlier stop could not write goes back into the buffer before anything else.
     await domain.progress.replayJournal();
-    await db.whenConnected(() => domain.reconcile());
+    // Once: a reconnect after a database outage is no crash, and must not end live seminars.
+    await db.whenFirstConnected(() => domain.reconcile());
     domain.start();
     // Runs before db.close() (teardown is reversed), so buffered progress reaches the database.
     teardown.push(() => domain.close());
@@ -152,7 +155,6 @@ export async function start(config: Config, logger: Logger = createLogger(config
       maxRestarts: config.recordingMaxRestarts,
       stableSeconds: config.recordingStableSeconds,
     });
-    domain.onSeminarEnded((seminar) => recorder.ended(seminar.id, seminar.endedAt ?? undefined));
     teardown.push(() => recorder.stopAll());
     const io = new SocketServer(server, {
       serveClient: false,
@@ -179,6 +181,12 @@ export async function start(config: Config, logger: Logger = createLogger(config
       maxSocketsPerUser: config.live.maxSocketsPerUser,
       // Express's compiled TRUST_PROXY, so a socket's address is the one the REST API sees.
       clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
+    });
+    // Recording and the room follow the seminar, whichever door (socket or REST) moved it.
+    domain.onSeminarMoved(async (seminar) => {
+      if (seminar.status === 'live') await recorder.live(seminar);
+      if (seminar.status === 'ended') await recorder.ended(seminar.id, seminar.endedAt ?? undefined);
+      await gateway.seminarMoved(seminar);
     });
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));

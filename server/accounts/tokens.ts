@@ -63,6 +63,12 @@ export class TokenIssuer {
     });
   }
 
+  /** When a token that verifyAccess accepted expires. */
+  expiryOf(token: string): Date {
+    const { exp } = claims.pick({ exp: true }).parse(jwt.decode(token));
+    return new Date(exp * 1000);
+  }
+
   /** Verifies algorithm, issuer, audience and expiry; the grants come from the token, never from input. */
   verifyAccess(token: string): UserActor {
     const cached = this.verified.get(token);

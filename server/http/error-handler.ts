@@ -3,6 +3,9 @@ import { NotFoundError, toErrorBody } from '../errors';
 import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 
+/** What a 503 tells clients to wait: the embedded database restarts within seconds. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** Errors become HTTP responses here, through the mapping both transports share (error-mapping.ts). */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -12,6 +15,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return next(err);
     // What is left of a body over the limit is not worth reading on this connection.
     if (appError.status === 413) res.set('connection', 'close');
+    // 503 is a passing state (the database restarting, the server stopping): say when to come back.
+    if (appError.status === 503) res.set('retry-after', String(RETRY_AFTER_SECONDS));
     res.status(appError.status).json(toErrorBody(appError));
   };
 }

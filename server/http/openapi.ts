@@ -1,4 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { RETRY_AFTER_SECONDS } from './error-handler';
 import { z } from 'zod';
 import { API_PREFIX, BODY_LIMIT_BYTES } from './api';
 import type { ErrorStatus, RouteSpec } from './route';
@@ -71,6 +72,16 @@ function errorResponse(status: ErrorStatus, codes: Iterable<string>): ResponseCo
   const list = [...codes].sort();
   return {
     description: `${STATUS_MEANING[status]}. Codes: ${list.map((c) => `\`${c}\``).join(', ')}.`,
+    ...(status === 503
+      ? {
+          headers: {
+            'Retry-After': {
+              description: 'Seconds to wait before trying again',
+              schema: { type: 'string' as const, example: String(RETRY_AFTER_SECONDS) },
+            },
+          },
+        }
+      : {}),
     content: { 'application/json': { schema: errorBody(status, list) } },
   };
 }

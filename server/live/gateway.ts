@@ -11,6 +11,7 @@ import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
 import { clientEvents, type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents } from '../protocol';
 import { MAX_ON_STAGE } from '../protocol/live';
+import type { Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
@@ -26,6 +27,11 @@ interface SocketState {
   room?: Room;
   peer?: Peer;
   attendance?: { checkpoint(): Promise<void>; end(): Promise<void> };
+  /** Closes the connection when its access token expires, unless auth:refresh brought a fresh one. */
+  expiry?: NodeJS.Timeout;
+  /** When the recent auth:refresh calls came (for their rate limit). */
+  refreshes?: number[];
+  expiresAt?: Date;
 }
 
 type LiveSocket = Socket<Record<string, never>, ServerEvents, Record<string, never>, SocketState>;
@@ -84,6 +90,9 @@ const COSTLY_EVENTS: ReadonlySet<string> = new Set([
 export const LIVE_MAX_MESSAGE_BYTES = 64 * 1024;
 
 const RATE_LIMITED = { code: 'rate_limited', message: 'Too many events on this connection; slow down' };
+
+const REFRESH_BURST = 6;
+const REFRESH_WINDOW_MS = 60_000;
 
 /** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
 class ClientParameterError extends BadRequestError {
@@ -160,7 +169,8 @@ export class LiveGateway {
     deps.nsp.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       try {
-        socket.data = { actor: typeof token === 'string' && token ? deps.tokens.verifyAccess(token) : anonymous };
+        const signedIn = typeof token === 'string' && token !== '';
+        socket.data = signedIn ? { actor: deps.tokens.verifyAccess(token), expiresAt: deps.tokens.expiryOf(token) } : { actor: anonymous };
         this.admit(socket);
         next();
       } catch (err) {
@@ -233,6 +243,8 @@ export class LiveGateway {
       );
     });
 
+    this.armExpiry(socket);
+    on('auth:refresh', async (p) => this.refreshToken(socket, p.token));
     on('room:join', (p) => this.join(socket, p.seminarId));
     on('transport:create', async (p) => {
       const { access, peer } = this.inRoom(socket);
@@ -288,19 +300,16 @@ export class LiveGateway {
     });
     on('consumer:resume', async (p) => this.inRoom(socket).peer.resumeConsumer(p.consumerId));
     on('consumer:preferences', async (p) => this.inRoom(socket).peer.fitConsumer(p.consumerId, p.height));
+    // The recording, the sockets' view and the room follow from the transition itself (seminarMoved).
     on('seminar:go-live', async () => {
       const { access } = this.inRoom(socket);
       await this.deps.seminars.transition(socket.data.actor, access.seminar.id, 'live');
-      await this.refreshSeminar(socket.data.actor, access.seminar.id);
-      await this.deps.recordings.live(socket.data.access!.seminar);
       return { status: 'live' };
     });
     on('seminar:end', async () => {
-      const { access, room } = this.inRoom(socket);
+      const { access } = this.inRoom(socket);
       // Ending runs the recording to a lesson (SeminarEvents.ended) before the answer.
       await this.deps.seminars.transition(socket.data.actor, access.seminar.id, 'ended');
-      await this.refreshSeminar(socket.data.actor, access.seminar.id);
-      room.close();
       return { status: 'ended' };
     });
     on('chat:send', async (p) => {
@@ -373,6 +382,7 @@ export class LiveGateway {
     });
 
     socket.on('disconnect', () => {
+      clearTimeout(socket.data.expiry);
       void this.leave(socket).catch((err: unknown) => log.error({ err }, 'leaving the room failed'));
     });
   }
@@ -425,6 +435,8 @@ export class LiveGateway {
         throw new ConflictError('already_joined', 'This connection is already in a room');
       await this.leave(socket); // rejoin after the room was rebuilt
     }
+    // Roles and bans as they are now: a token's roles are as old as the token.
+    socket.data.actor = await this.deps.live.currentActor(socket.data.actor);
     const access = await this.deps.live.access(socket.data.actor, seminarId);
     if (access.role === 'viewer' && this.viewerCount(seminarId) >= this.deps.maxWebRtcViewers) {
       // The watch page then plays the seminar's live HLS (GET /seminars/:id/playback), a few seconds behind.
@@ -489,6 +501,44 @@ export class LiveGateway {
       stage: [...presence.stage].map(([userId, displayName]) => ({ userId, displayName })),
       canChat: access.canChat,
     };
+  }
+
+  /** Closes the connection at its token's expiry (a signed-in one; a guest's has no token). */
+  private armExpiry(socket: LiveSocket): void {
+    clearTimeout(socket.data.expiry);
+    const { expiresAt } = socket.data;
+    if (!expiresAt) return;
+    socket.data.expiry = setTimeout(
+      () => {
+        socket.emit('auth:expired');
+        void this.leave(socket)
+          .catch((err: unknown) => this.deps.logger.error({ err }, 'leaving the room failed'))
+          .finally(() => socket.disconnect(true));
+      },
+      Math.max(0, expiresAt.getTime() - Date.now()),
+    );
+    socket.data.expiry.unref();
+  }
+
+  /** A fresh token of the same user keeps the connection open until that token's expiry. */
+  private refreshToken(socket: LiveSocket, token: string): { expiresAt: string } {
+    const now = Date.now();
+    const recent = (socket.data.refreshes ?? []).filter((t) => t > now - REFRESH_WINDOW_MS);
+    if (recent.length >= REFRESH_BURST) {
+      throw new AppError(429, 'rate_limited', `At most ${REFRESH_BURST} token refreshes a minute`, {
+        retryAfterSeconds: Math.ceil((recent[0]! + REFRESH_WINDOW_MS - now) / 1000),
+      });
+    }
+    socket.data.refreshes = [...recent, now];
+    const actor = this.deps.tokens.verifyAccess(token);
+    const current = socket.data.actor;
+    if (current.kind !== 'user' || current.userId !== actor.userId) {
+      throw new ForbiddenError('different_user', 'A connection keeps the user it was opened with; connect again to switch');
+    }
+    // Roles stay those read at the last join; the fresh token only extends the connection.
+    socket.data.expiresAt = this.deps.tokens.expiryOf(token);
+    this.armExpiry(socket);
+    return { expiresAt: socket.data.expiresAt.toISOString() };
   }
 
   /** Takes the socket out of its room: its media, the registries, then (after the awaits) its attendance. */
@@ -562,16 +612,20 @@ export class LiveGateway {
     if (access.seminar.status !== 'live') throw new ConflictError('seminar_not_live', 'The seminar is not live');
   }
 
-  /** Keeps every socket's view of the seminar current after a status change, and starts or ends attendance. */
-  private async refreshSeminar(actor: Actor, seminarId: string): Promise<void> {
-    const seminar = await this.deps.seminars.visible(actor, seminarId);
-    for (const s of this.sockets.get(seminarId) ?? []) {
+  /**
+   * The seminar moved (live, ended, cancelled), through a socket or the REST API:
+   * every socket's view of it becomes current, attendance starts or ends, and an
+   * ended or cancelled seminar's room closes.
+   */
+  async seminarMoved(seminar: Seminar): Promise<void> {
+    for (const s of [...(this.sockets.get(seminar.id) ?? [])]) {
       if (!s.data.access) continue;
       s.data.access = { ...s.data.access, seminar };
       if (seminar.status === 'live') s.data.attendance = await this.deps.live.attend(s.data.access);
-      if (seminar.status === 'ended') await s.data.attendance?.end();
+      else await s.data.attendance?.end();
     }
-    this.toRoom(seminarId).emit('room:status', { status: seminar.status });
+    this.toRoom(seminar.id).emit('room:status', { status: seminar.status });
+    if (seminar.status === 'ended' || seminar.status === 'cancelled') (await this.deps.rooms.peek(seminar.id))?.close();
   }
 
   private setHand(seminarId: string, userId: string, displayName: string, raised: boolean): void {

@@ -1,11 +1,11 @@
 import type { UserRepository } from '../accounts/model';
-import type { Actor } from '../accounts/grants';
+import { grantsFor, type Actor } from '../accounts/grants';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type { ChatMessage, Question } from '../protocol';
 import type { ProgressService } from '../progress/service';
 import type { RegistrationRepository, Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
-import type { ChatRecord, LiveRepository, QuestionRecord } from './model';
+import type { AttendanceRecord, ChatRecord, LiveRepository, QuestionRecord } from './model';
 
 export interface LiveAccess {
   seminar: Seminar;
@@ -23,8 +23,15 @@ const CHAT_WINDOW_MS = 10_000;
  * questions and votes, lecturer markers, bans and attendance. Every record
  * carries its offset from the start of the live session, for replay.
  */
+/** One user's attendance in one seminar on this node, shared by all the sockets they have open there. */
+interface SharedSpan {
+  opened: Promise<AttendanceRecord>;
+  holders: number;
+}
+
 export class LiveService {
   private readonly chatTimes = new Map<string, number[]>();
+  private readonly spans = new Map<string, SharedSpan>();
 
   constructor(
     private readonly deps: {
@@ -36,6 +43,17 @@ export class LiveService {
       now?: () => Date;
     },
   ) {}
+
+  /**
+   * The actor with the roles the user has now, not those their token was issued with:
+   * a role removed (or an account gone) takes effect at the next join, not at token expiry.
+   */
+  async currentActor(actor: Actor): Promise<Actor> {
+    if (actor.kind !== 'user') return actor;
+    const user = await this.deps.users.findById(actor.userId);
+    if (!user) throw new UnauthorizedError('unauthorized', 'This account no longer exists');
+    return { kind: 'user', userId: user.id, roles: user.roles, grants: grantsFor(user.roles) };
+  }
 
   /** Who the actor is in this seminar's room, or why they may not enter. */
   async access(actor: Actor, seminarId: string): Promise<LiveAccess> {
@@ -135,15 +153,38 @@ export class LiveService {
     if (who.role !== 'lecturer') throw new ForbiddenError('moderators_only', 'Only the lecturer or an admin may do this');
   }
 
-  /** Starts an attendance span; the returned function ends it and credits the seconds to the learner's progress. */
+  /**
+   * Starts (or joins) the user's attendance span; `end` leaves it and credits the seconds to the
+   * learner's progress. A user's overlapping sockets (two tabs, a phone and a laptop) share one
+   * span from the first join to the last leave, so time is counted once, not per socket.
+   */
   async attend(who: LiveAccess): Promise<{ checkpoint(): Promise<void>; end(): Promise<void> }> {
     if (!who.userId || who.seminar.status !== 'live') return { checkpoint: async () => {}, end: async () => {} };
     const userId = who.userId;
-    const record = await this.deps.repo.openAttendance(who.seminar.id, userId, this.now());
+    const seminarId = who.seminar.id;
+    const key = `${seminarId}\u0000${userId}`;
+    let span = this.spans.get(key);
+    if (!span) {
+      const opened = this.deps.repo.openAttendance(seminarId, userId, this.now());
+      const created: SharedSpan = (span = { opened, holders: 0 });
+      this.spans.set(key, created);
+      opened.catch(() => {
+        if (this.spans.get(key) === created) this.spans.delete(key);
+      });
+    }
+    const shared = span;
+    shared.holders++;
+    let record: AttendanceRecord;
+    try {
+      record = await shared.opened;
+    } catch (err) {
+      shared.holders--;
+      throw err;
+    }
     const credit = () =>
       this.deps.progress.recordLiveAttendance({
         userId,
-        seminarId: who.seminar.id,
+        seminarId,
         sessionId: record.id,
         seconds: (this.now().getTime() - record.joinedAt.getTime()) / 1000,
       });
@@ -155,6 +196,8 @@ export class LiveService {
         ended = true;
         // Credit first: it is buffered and cannot fail, while closing the record needs the database.
         await credit();
+        if (--shared.holders > 0) return;
+        if (this.spans.get(key) === shared) this.spans.delete(key);
         await this.deps.repo.closeAttendance(record.id, this.now());
       },
     };

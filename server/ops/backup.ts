@@ -100,6 +100,14 @@ export async function backup(from: DataLocations, target: string, opts: BackupOp
   }
   log(`secrets: JWT and media signing secret ${jwtSecret === 'none' ? 'not found' : `(from the ${jwtSecret})`}`);
 
+  // The restored installation is this node again: at its boot it repairs what this node held
+  // (the seminar on air at the backup), which the database's copy of its lease would otherwise keep.
+  const nodeId = await readFile(path.join(from.dataDir, 'node-id'), 'utf8').catch(() => undefined);
+  if (nodeId) {
+    await writeFile(path.join(dir, 'node-id'), nodeId);
+    await record('node-id');
+  }
+
   const manifest: Manifest = { format: 'lectern-backup', version: 1, createdAt: new Date().toISOString(), database, jwtSecret, files };
   await writeFile(path.join(dir, 'SHA256SUMS'), files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
   await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
@@ -142,6 +150,7 @@ export async function restore(to: DataLocations, source: string, opts: BackupOpt
     let dest: string;
     if (area === 'db') dest = path.join(to.dataDir, 'db', rel);
     else if (area === 'recordings') dest = path.join(to.recordingsDir, rel);
+    else if (f.path === 'node-id') dest = path.join(to.dataDir, 'node-id');
     else if (f.path === 'secrets/jwt-secret') {
       if (manifest.jwtSecret !== 'file') continue;
       dest = path.join(to.dataDir, 'jwt-secret');

@@ -89,6 +89,8 @@ export const clientEvents = {
   'moderation:unmute': z.object({ userId: objectId }),
   'moderation:remove': z.object({ userId: objectId }),
   'moderation:ban': z.object({ userId: objectId }),
+  /** A fresh access token for this connection: without one, it is closed when its token expires. */
+  'auth:refresh': z.object({ token: z.string().min(1).max(4096) }),
 } as const;
 export type ClientEventName = keyof typeof clientEvents;
 export type ClientPayload<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]>;
@@ -226,6 +228,8 @@ export interface ServerEvents {
   /** The media server under this room failed: join again (the client does this by itself). */
   'room:rebuild': (p: { reason: string }) => void;
   'room:removed': (p: { reason: 'removed' | 'banned' }) => void;
+  /** The connection's access token expired and no fresh one came (auth:refresh): it is closed now. */
+  'auth:expired': () => void;
   'chat:message': (m: ChatMessage) => void;
   'chat:deleted': (p: { messageId: string }) => void;
   'question:updated': (q: Omit<Question, 'votedByMe'>) => void;

@@ -19,10 +19,12 @@ export interface Recording {
   screens: Array<{ name: string; offsetMs: number }>;
   /** The course lesson it became, or null while it waits for staff as a draft. */
   lessonId: string | null;
+  /** The node whose recorder writes it, while it is being written (null: written before nodes were tracked). */
+  nodeId: string | null;
 }
 
 export interface RecordingRepository {
-  create(r: Pick<Recording, 'seminarId' | 'dir' | 'startedAt' | 'videoCodec'> & { id: string }): Promise<Recording>;
+  create(r: Pick<Recording, 'seminarId' | 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> & { id: string }): Promise<Recording>;
   get(id: string): Promise<Recording | null>;
   current(seminarId: string): Promise<Recording | null>;
   latestReady(seminarId: string): Promise<Recording | null>;

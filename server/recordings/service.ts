@@ -27,6 +27,8 @@ export interface RecordingDeps {
   live: LiveRepository;
   signer: MediaUrlSigner;
   recordingsDir: string;
+  /** This process's node id: recordings it begins are its own until they are completed. */
+  nodeId: string;
   /** Closes a playlist that a crash left open (ENDLIST), and reports what it holds. */
   finalizeFiles(dir: string): Promise<FinishedFiles>;
   /** Writes poster.jpg from the recording; false when it has no picture. */
@@ -56,7 +58,14 @@ export class RecordingService {
     const existing = await this.deps.recordings.current(seminar.id);
     if (existing) return existing;
     const id = randomBytes(12).toString('hex');
-    return this.deps.recordings.create({ id, seminarId: seminar.id, dir: `${seminar.id}/${id}`, startedAt: new Date(), videoCodec });
+    return this.deps.recordings.create({
+      id,
+      seminarId: seminar.id,
+      dir: `${seminar.id}/${id}`,
+      startedAt: new Date(),
+      videoCodec,
+      nodeId: this.deps.nodeId,
+    });
   }
 
   absoluteDir(recording: Pick<Recording, 'dir'>): string {
@@ -88,20 +97,26 @@ export class RecordingService {
   }
 
   /**
-   * After a crash: recordings left open are finalized and become lessons, and
-   * seminars left live are ended — nothing stays "live" or unplayable.
+   * At boot, after a crash: recordings that no living node writes are finalized
+   * and become lessons, and seminars left live with no living node recording
+   * them are ended — nothing stays "live" or unplayable. What another node
+   * still holds (its lease is current) is left alone. `aliveNodes` must not
+   * hold this node: whatever its previous run held died with it.
    */
-  async reconcile(): Promise<void> {
+  async reconcile(aliveNodes: ReadonlySet<string>): Promise<void> {
+    const heldElsewhere = (r: Recording) => r.nodeId !== null && r.nodeId !== this.deps.nodeId && aliveNodes.has(r.nodeId);
     for (const recording of await this.deps.recordings.listUnfinished()) {
+      if (heldElsewhere(recording)) continue;
       await this.complete(recording.id).catch((err: unknown) =>
         this.deps.logger.error({ err, recordingId: recording.id }, 'could not finalize a recording'),
       );
     }
     for (const seminar of await this.deps.seminars.listActive()) {
-      if (seminar.status === 'live') {
-        await this.deps.seminars.transition(seminar.id, ['live'], 'ended', new Date());
-        this.deps.logger.warn({ seminarId: seminar.id }, 'ended a seminar that a restart left live');
-      }
+      if (seminar.status !== 'live') continue;
+      const current = await this.deps.recordings.current(seminar.id);
+      if (current && heldElsewhere(current)) continue;
+      await this.deps.seminars.transition(seminar.id, ['live'], 'ended', new Date());
+      this.deps.logger.warn({ seminarId: seminar.id }, 'ended a seminar that a stopped node left live');
     }
   }
 

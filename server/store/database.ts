@@ -12,6 +12,8 @@ export class Database {
   private connecting?: Promise<void>;
   private lastError?: string;
   private closed = false;
+  /** Work for the first successful connect only; emptied once it has run. */
+  private onFirstConnect: Array<() => Promise<unknown>> = [];
 
   private constructor(
     readonly connection: Connection,
@@ -30,6 +32,16 @@ export class Database {
   async whenConnected(task: () => Promise<unknown>): Promise<void> {
     this.onConnected.push(task);
     if (this.isConnected) await task();
+  }
+
+  /**
+   * Runs work once: now if connected, else at the first successful connect. A
+   * reconnect after an outage does not run it again (boot repair must not treat
+   * a database blip as a crash).
+   */
+  async whenFirstConnected(task: () => Promise<unknown>): Promise<void> {
+    if (this.isConnected) await task();
+    else this.onFirstConnect.push(task);
   }
 
   get isConnected(): boolean {
@@ -67,6 +79,7 @@ export class Database {
     try {
       await this.connection.openUri(this.uri, { serverSelectionTimeoutMS: 2000 });
       for (const task of this.onConnected) await task();
+      for (const task of this.onFirstConnect.splice(0)) await task();
       this.lastError = undefined;
       this.logger.info({ uri: redact(this.uri) }, 'database connected');
     } catch (err) {

@@ -20,62 +20,45 @@ export interface EmbeddedFerretDbOptions {
   startTimeoutMs?: number;
   /** host:port to listen on; by default a free loopback port. A restart on the same data passes the port it had. */
   listenAddress?: string;
+  /** The longest wait before starting a child that exited again (the backoff doubles from 250 ms). */
+  maxBackoffMs?: number;
 }
 
 /**
  * FerretDB v1 on SQLite as a child process: the embedded default when no
  * MONGODB_URI is configured. The child binds port 0 and prints its URI; it also
  * exits on its own when our end of its stdin closes, so it never outlives us.
+ *
+ * Supervised: a child that exits while we run is started again on the same
+ * port and SQLite files, after a backoff that doubles up to `maxBackoffMs` (and
+ * starts over once a child has stayed up a minute). The mongoose connection
+ * reconnects to the same address by itself; meanwhile the API answers 503.
  */
 export class EmbeddedFerretDb {
   private stopping?: Promise<void>;
+  private restartTimer?: NodeJS.Timeout;
+  private failures = 0;
+  private startedAt = Date.now();
+  /** How many times the child was started again after it exited on its own. */
+  restarts = 0;
 
   private constructor(
-    private readonly child: ChildProcess,
+    private child: ChildProcess,
     readonly uri: string,
-    private readonly logger: Logger,
-  ) {}
+    private readonly opts: EmbeddedFerretDbOptions & { logger: Logger },
+  ) {
+    this.supervise();
+  }
 
   static async start(opts: EmbeddedFerretDbOptions): Promise<EmbeddedFerretDb> {
     if (!existsSync(opts.bin)) {
       throw new Error(`FerretDB launcher not found at ${opts.bin}: run "npm run setup" (or set FERRETDB_BIN)`);
     }
     const logger = opts.logger.child({ component: 'ferretdb' });
-    const args = [
-      '-sqlite-dir',
-      opts.sqliteDir,
-      '-log-level',
-      'error',
-      ...(opts.listenAddress ? ['-listen-addr', opts.listenAddress] : []),
-    ];
-    const child = spawn(opts.bin, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    createInterface({ input: child.stderr }).on('line', (line) => logger.warn({ ferretdb: line }, 'ferretdb log'));
-
-    const uri = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`FerretDB did not report its address within ${opts.startTimeoutMs ?? 15000} ms`));
-      }, opts.startTimeoutMs ?? 15000);
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const match = /^LISTENING (mongodb:\/\/\S+)$/.exec(line);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`FerretDB exited during start (code ${code}, signal ${signal})`));
-      });
-    });
+    const { child, uri } = await spawnFerretDb({ ...opts, logger });
     logger.info({ uri, sqliteDir: opts.sqliteDir, pid: child.pid }, 'embedded FerretDB started');
-    return new EmbeddedFerretDb(child, uri, logger);
+    // A restart must come back where the connection string points.
+    return new EmbeddedFerretDb(child, uri, { ...opts, logger, listenAddress: new URL(uri).host });
   }
 
   get pid(): number | undefined {
@@ -85,16 +68,85 @@ export class EmbeddedFerretDb {
   /** Ends the child: stdin EOF and SIGTERM first, SIGKILL if it lingers. Safe to call twice. */
   stop(timeoutMs = 5000): Promise<void> {
     this.stopping ??= new Promise<void>((resolve) => {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-      this.child.once('exit', () => {
+      clearTimeout(this.restartTimer);
+      const child = this.child;
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('exit', () => {
         clearTimeout(timer);
-        this.logger.info('embedded FerretDB stopped');
+        this.opts.logger.info('embedded FerretDB stopped');
         resolve();
       });
-      this.child.stdin?.end();
-      this.child.kill('SIGTERM');
+      child.stdin?.end();
+      child.kill('SIGTERM');
     });
     return this.stopping;
   }
+
+  private supervise(): void {
+    this.startedAt = Date.now();
+    this.child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      if (Date.now() - this.startedAt > 60_000) this.failures = 0;
+      const delay = Math.min(this.opts.maxBackoffMs ?? 10_000, 250 * 2 ** this.failures);
+      this.failures++;
+      this.opts.logger.error({ code, signal, restartInMs: delay }, 'embedded FerretDB exited; restarting it');
+      this.scheduleRestart(delay);
+    });
+  }
+
+  private scheduleRestart(delay: number): void {
+    this.restartTimer = setTimeout(() => {
+      if (this.stopping) return;
+      spawnFerretDb(this.opts).then(
+        ({ child }) => {
+          if (this.stopping) {
+            child.stdin?.end();
+            child.kill('SIGTERM');
+            return;
+          }
+          this.child = child;
+          this.restarts++;
+          this.opts.logger.warn({ pid: child.pid, restarts: this.restarts }, 'embedded FerretDB restarted');
+          this.supervise();
+        },
+        (err: unknown) => {
+          const next = Math.min(this.opts.maxBackoffMs ?? 10_000, 250 * 2 ** this.failures);
+          this.failures++;
+          this.opts.logger.error({ err, restartInMs: next }, 'embedded FerretDB did not restart; trying again');
+          this.scheduleRestart(next);
+        },
+      );
+    }, delay);
+    this.restartTimer.unref();
+  }
+}
+
+/** Starts the child and waits for the address it reports. */
+async function spawnFerretDb(opts: EmbeddedFerretDbOptions & { logger: Logger }): Promise<{ child: ChildProcess; uri: string }> {
+  const args = ['-sqlite-dir', opts.sqliteDir, '-log-level', 'error', ...(opts.listenAddress ? ['-listen-addr', opts.listenAddress] : [])];
+  const child = spawn(opts.bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  createInterface({ input: child.stderr }).on('line', (line) => opts.logger.warn({ ferretdb: line }, 'ferretdb log'));
+  const uri = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`FerretDB did not report its address within ${opts.startTimeoutMs ?? 15000} ms`));
+    }, opts.startTimeoutMs ?? 15000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /^LISTENING (mongodb:\/\/\S+)$/.exec(line);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`FerretDB exited during start (code ${code}, signal ${signal})`));
+    });
+  });
+  return { child, uri };
 }

@@ -1,6 +1,7 @@
 import type { Database } from './database';
 import { MongoCourseRepository, MongoEnrolmentRepository } from './courses';
 import { MongoLiveRepository } from './live';
+import { MongoNodeLeaseRepository } from './node-leases';
 import { MongoRecordingRepository } from './recordings';
 import { MongoNotificationRepository, MongoOutboxRepository } from './notifications';
 import { MongoProgressRepository } from './progress';
@@ -24,6 +25,7 @@ export async function createRepositories(db: Database) {
     notifications: MongoNotificationRepository.create(db.connection),
     live: MongoLiveRepository.create(db.connection, gate),
     recordings: MongoRecordingRepository.create(db.connection, gate),
+    nodeLeases: MongoNodeLeaseRepository.create(db.connection),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

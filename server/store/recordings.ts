@@ -21,6 +21,7 @@ const schema = new Schema<RecordingDoc>(
     hasPoster: { type: Boolean, default: false },
     screens: { type: [new Schema({ name: String, offsetMs: Number }, { _id: false })], default: [] },
     lessonId: { type: String, default: null },
+    nodeId: { type: String, default: null },
   },
   { versionKey: false },
 );
@@ -44,7 +45,7 @@ export class MongoRecordingRepository implements RecordingRepository {
     return this.model.createIndexes();
   }
 
-  async create(r: Pick<Recording, 'seminarId' | 'dir' | 'startedAt' | 'videoCodec'> & { id: string }): Promise<Recording> {
+  async create(r: Pick<Recording, 'seminarId' | 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> & { id: string }): Promise<Recording> {
     const { id, ...rest } = r;
     const doc = await this.model.create({ _id: id, ...rest, status: 'recording', screens: [], lessonId: null });
     return toRecording(doc.toObject());
@@ -85,5 +86,10 @@ export class MongoRecordingRepository implements RecordingRepository {
 
 function toRecording(doc: RecordingDoc): Recording {
   const { _id, ...rest } = doc;
-  return { ...rest, id: _id, screens: (rest.screens ?? []).map((s) => ({ name: s.name, offsetMs: s.offsetMs })) };
+  return {
+    ...rest,
+    id: _id,
+    nodeId: rest.nodeId ?? null,
+    screens: (rest.screens ?? []).map((s) => ({ name: s.name, offsetMs: s.offsetMs })),
+  };
 }

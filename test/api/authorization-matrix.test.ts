@@ -225,6 +225,7 @@ const matrix: Record<string, Case> = {
         dir: `${id}/${recordingId}`,
         startedAt: new Date(),
         videoCodec: 'video/H264',
+        nodeId: null,
       });
       await app.repos.recordings.update(recordingId, { status: 'ready', durationSeconds: 60 });
       return { path: `/seminars/${id}/playback` };

@@ -1352,7 +1352,11 @@ async function snapshot(app: Lectern): Promise<Record<string, unknown>> {
   // Heartbeats are buffered in memory: flush, so a buffered write would show.
   await app.domain.progress.flush();
   const db = app.db.connection.db!;
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
+  // node_leases is the node saying it is alive (renewed on a timer), not something a request wrote.
+  const names = (await db.listCollections({}, { nameOnly: true }).toArray())
+    .map((c) => c.name)
+    .filter((n) => n !== 'node_leases')
+    .sort();
   const out: Record<string, unknown> = {};
   for (const name of names) {
     const docs = await db.collection(name).find({}).sort({ _id: 1 }).toArray();

@@ -166,11 +166,15 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
     'moderation:unmute': userIds,
     'moderation:remove': userIds,
     'moderation:ban': userIds,
+    'auth:refresh': [{}, { token: '' }, { token: 42 }, { token: 'x'.repeat(4097) }, { token: ['a.b.c'] }, { token: null }],
   };
 }
 
-/** A well-formed payload of each event (other than room:join), for the "before joining" cases. */
-const validPayloads: Record<Exclude<ClientEventName, 'room:join'>, unknown> = {
+/** Events that need no room: joining one, and refreshing the connection's token (test/live/token-expiry.test.ts). */
+type RoomlessEvent = 'room:join' | 'auth:refresh';
+
+/** A well-formed payload of each event that needs a room, for the "before joining" cases. */
+const validPayloads: Record<Exclude<ClientEventName, RoomlessEvent>, unknown> = {
   'transport:create': { direction: 'recv' },
   'transport:connect': { transportId: 't1', dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:CD' }] } },
   'transport:restart-ice': { transportId: 't1' },
@@ -336,7 +340,7 @@ describe('outside the protocol', () => {
   });
   afterEach(() => clients.closeAll());
 
-  it.each(events.filter((e): e is Exclude<ClientEventName, 'room:join'> => e !== 'room:join'))(
+  it.each(events.filter((e): e is Exclude<ClientEventName, RoomlessEvent> => e !== 'room:join' && e !== 'auth:refresh'))(
     '%s before room:join is answered not_in_room',
     async (event) => {
       const payload = validPayloads[event];

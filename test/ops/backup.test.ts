@@ -36,6 +36,8 @@ async function npmRun(script: 'backup' | 'restore', dir: string, env: NodeJS.Pro
 async function everything(app: Lectern): Promise<Map<string, Map<string, any>>> {
   const all = new Map<string, Map<string, any>>();
   for (const { name } of await app.db.connection.db!.listCollections().toArray()) {
+    // A node's lease is its liveness, renewed on a timer: each Lectern has its own.
+    if (name === 'node_leases') continue;
     const docs = await app.db.connection.collection(name).find({}).toArray();
     all.set(name, new Map(docs.map((d) => [String(d._id), d])));
   }

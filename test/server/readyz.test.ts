@@ -117,6 +117,7 @@ describe('health and readiness', () => {
     const res = await Api.of(app).call('GET', '/seminars');
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ error: { code: 'database_unavailable' } });
+    expect(res.headers.get('retry-after')).toBe('5');
   }, 30_000);
 
   it('answers unknown routes with a JSON 404 and malformed JSON with a 400 code', async () => {

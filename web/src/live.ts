@@ -70,6 +70,9 @@ export class RoomConnection {
   private generation = 0;
   private finished = false;
   private retry?: ReturnType<typeof setTimeout>;
+  /** The token this connection was last given: the server closes it when that one expires. */
+  private sentToken: string | null = null;
+  private readonly tokenCheck: ReturnType<typeof setInterval>;
 
   constructor(
     readonly seminarId: string,
@@ -80,7 +83,11 @@ export class RoomConnection {
     },
   ) {
     this.socket = io('/live', {
-      auth: (cb) => void accessToken().then((token) => cb(token ? { token } : {})),
+      auth: (cb) =>
+        void accessToken().then((token) => {
+          this.sentToken = token;
+          cb(token ? { token } : {});
+        }),
       reconnectionDelay: 500,
       reconnectionDelayMax: 4000,
     });
@@ -108,6 +115,21 @@ export class RoomConnection {
     this.socket.on('room:status', ({ status }) => {
       if (status === 'ended' || status === 'cancelled') this.finish({ name: 'ended' });
     });
+    // accessToken() renews the token in its last minute; the connection gets each new one
+    // before the old one expires (else the server closes it, and we dial again).
+    this.tokenCheck = setInterval(() => void this.handOverToken(), 20_000);
+  }
+
+  private async handOverToken(): Promise<void> {
+    if (this.finished || !this.socket.connected || this.sentToken === null) return;
+    const token = await accessToken();
+    if (!token || token === this.sentToken) return;
+    try {
+      await this.request('auth:refresh', { token });
+      this.sentToken = token;
+    } catch (err) {
+      console.warn(`[live] token refresh refused: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** The current join's number: work started under an older one is stale. */
@@ -145,6 +167,7 @@ export class RoomConnection {
   close(): void {
     this.finished = true;
     clearTimeout(this.retry);
+    clearInterval(this.tokenCheck);
     this.socket.disconnect();
   }
 
@@ -183,6 +206,7 @@ export class RoomConnection {
     this.finished = true;
     this.generation++;
     clearTimeout(this.retry);
+    clearInterval(this.tokenCheck);
     this.handlers.state(state);
     // Ended seminars keep the socket a moment so the last chat lines arrive; then let go.
     setTimeout(() => this.socket.disconnect(), state.name === 'ended' ? 1000 : 0);

@@ -119,6 +119,7 @@ export default {
     already_joined: 'Joining the room is already in progress.',
     disconnected: 'The connection to the room was lost.',
     not_in_room: 'You are not in the room. Please reload the page.',
+    different_user: 'You signed in as someone else in another tab. Please reload the page.',
     room_rebuilding: 'The room is restarting, please wait.',
     transport_not_found: 'The media connection dropped; reconnecting.',
     producer_not_found: 'That source is no longer broadcast.',
