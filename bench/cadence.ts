@@ -332,7 +332,7 @@ function checkLearner(s: LearnerState, doc: StoredDoc | undefined): { failure?: 
 
 export async function run(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-bench-cadence-'));
-  const config: Config = benchConfig(dataDir, { ADMIN_EMAILS: ADMIN_EMAIL, PROGRESS_FLUSH_MS: String(settings.flushIntervalMs) });
+  const config: Config = benchConfig(dataDir, { PROGRESS_FLUSH_MS: String(settings.flushIntervalMs) });
   const logger = createLogger('silent');
   const loadgen = new Loadgen();
   let app: Lectern | undefined;

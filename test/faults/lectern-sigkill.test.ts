@@ -7,7 +7,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPlaylist } from '../../media';
-import { Api, cast } from '../support/api';
+import { runAdminCli } from '../support/admin-cli';
+import { Api, registerUser } from '../support/api';
 import { testDatabaseUri } from '../support/app';
 import { LiveClient } from '../support/live-client';
 import { alive, waitFor } from '../support/media';
@@ -63,13 +64,24 @@ describe('Lectern SIGKILLed mid-seminar', () => {
       LOG_LEVEL: 'silent',
       DATA_DIR: dataDir,
       JWT_SECRET: randomBytes(32).toString('hex'),
-      ADMIN_EMAILS: 'admin@test.lectern',
       MONGODB_URI: testDatabaseUri('sigkill'),
       MEDIASOUP_WORKERS: '1',
     };
+    // The admin as an operator makes one: the CLI on the server, before the start.
+    const made = await runAdminCli(['create', 'admin@test.lectern'], env);
+    expect(made.code, made.stderr).toBe(0);
     const first = await startLectern(env);
     const api = new Api(first.url);
-    const { lecturer: teacher } = await cast(api);
+    const adminLogin = await api.call('POST', '/auth/login', { body: { email: 'admin@test.lectern', password: made.password } });
+    expect(adminLogin.status).toBe(200);
+    const lecturerUser = await registerUser(api);
+    const grant = await api.call('PUT', `/users/${lecturerUser.id}/roles`, {
+      token: adminLogin.body.accessToken as string,
+      body: { roles: ['lecturer'] },
+    });
+    expect(grant.status).toBe(200);
+    const relogin = await api.call('POST', '/auth/login', { body: { email: lecturerUser.email, password: 'correct horse battery' } });
+    const teacher = { token: relogin.body.accessToken as string };
     const created = await api.call('POST', '/seminars', {
       token: teacher.token,
       body: { title: 'Сервер убит', track: 'Faults', startsAt: '2030-05-01T10:00', durationMinutes: 60, capacity: 10 },
