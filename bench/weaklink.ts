@@ -104,10 +104,11 @@ export async function run(): Promise<void> {
 }
 
 function row(r: Round): string {
-  if (r.void) return `| ${r.round} | ${r.loadAverage} | ${r.busyCores ?? '–'} | – | – | – | – | – | – | – | not met: ${r.void} |`;
+  const n = `${r.round}${r.rejoined ? ' (new join)' : ''}`;
+  if (r.void) return `| ${n} | ${r.loadAverage} | ${r.busyCores ?? '–'} | – | – | – | – | – | – | – | not met: ${r.void} |`;
   const to = r.heightsLower.length ? r.heightsLower.map((h) => `${h}p`).join(', ') : '–';
   return (
-    `| ${r.round} | ${r.loadAverage} | ${r.busyCores ?? '–'} | ${r.limitKbit} | ${r.switchMs === null ? `> ${s(SWITCH_WAIT_MS)}` : s(r.switchMs)} | ${to} | ` +
+    `| ${n} | ${r.loadAverage} | ${r.busyCores ?? '–'} | ${r.limitKbit} | ${r.switchMs === null ? `> ${s(SWITCH_WAIT_MS)}` : s(r.switchMs)} | ${to} | ` +
     `${pct(r.framesKept)} | ${r.backMs === null ? `> ${s(BACK_WAIT_MS)}` : s(r.backMs)} | ${r.freezes}${r.freezes ? ` (${s(r.longestFreezeMs)})` : ''} | ` +
     `${r.lowestEstimateKbit ?? '–'} | ${r.met ? 'met' : `not met: ${r.missed.join('; ')}`} |`
   );
@@ -152,7 +153,7 @@ async function report(rounds: Round[], before: { busyPercent: number | undefined
     '',
     `- A round: the viewer steady at 720p for 4 s, the studio's layers measured for 3 s, the limit set between what the 360p layer and what the viewer received at 720p need (+ 64 kbit/s for voice and RTCP) with \`tc tbf\` (${settings.latencyMs} ms queue) on the viewer's veth pair, ` +
       `8 s on the lower layer after the switch, then the limit lifted. "frames kept": frames decoded per second on the lower layer (from 1 s after the switch) over those at 720p before. ` +
-      `A round also needs the studio still sending 720p while the viewer is lower (its encoder not starved) and the viewer still lower when the limit lifts. "freezes": stretches of ${FREEZE_MS} ms or more without a new decoded frame, from the limit until back at 720p. ` +
+      `A viewer still not at 720p 40 s after a round (that round says "not back") gets its page opened again, a new join, before the next round ("new join"). A round also needs the studio still sending 720p while the viewer is lower (its encoder not starved) and the viewer still lower when the limit lifts. "freezes": stretches of ${FREEZE_MS} ms or more without a new decoded frame, from the limit until back at 720p. ` +
       `"lowest estimate": mediasoup's bandwidth estimate for the viewer's receive transport, lowest while limited. Camera: ${settings.camera}.`,
     `- Machine: ${m.nproc} cores (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. ` +
       `Before the run the cores were ${before.busyPercent ?? '?'} % busy, load average ${before.loadAverage}; "load avg" is the one-minute load average as each round began, "cores busy" how many cores anyone kept busy during it (Lectern, both Chromiums and all other work).`,

@@ -21,6 +21,8 @@ export const BACK_WAIT_MS = 30_000;
 export const FREEZE_MS = 500;
 
 export interface RoundFigures {
+  /** Set when the viewer was not at 720p before the round (still down from the last one) and its page was opened again: where it was. */
+  rejoined?: string;
   /** Set when the round could not start as it must (the viewer not steady at 720p): nothing else is measured. */
   void?: string;
   limitKbit: number;
@@ -92,12 +94,30 @@ export function freezesIn(samples: Sample[], minMs = FREEZE_MS): { count: number
 }
 
 export async function measureRound(scene: NetworkScene, latencyMs: number): Promise<RoundFigures> {
-  const { viewer, studio, viewerNet } = scene;
+  const { studio, viewerNet } = scene;
   // Steady at the top layer first, with the studio sending all three.
-  let steady = await sample(viewer, Date.now(), 250, (s) => s.t >= 4000);
-  for (let tries = 0; !steady.every((s) => s.height === TOP) && tries < 10; tries++)
-    steady = await sample(viewer, Date.now(), 250, (s) => s.t >= 4000);
-  if (!steady.every((s) => s.height === TOP)) return emptyFigures('not steady at 720p for 4 s in 10 tries');
+  const steadyAtTop = async () => {
+    let steady = await sample(scene.viewer, Date.now(), 250, (s) => s.t >= 4000);
+    for (let tries = 0; !steady.every((s) => s.height === TOP) && tries < 10; tries++)
+      steady = await sample(scene.viewer, Date.now(), 250, (s) => s.t >= 4000);
+    return steady;
+  };
+  let steady = await steadyAtTop();
+  // A viewer that never came back from the last round is left there (that round says so): the
+  // page is opened again, a new join, so that this round measures a viewer that starts at 720p.
+  let rejoined: string | undefined;
+  if (!steady.every((s) => s.height === TOP)) {
+    rejoined = `at ${[...new Set(steady.map((s) => `${s.height}p`))].join(', ')} after ${10 * 4} s`;
+    const reopened = await scene.reopenViewer().then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+    if (reopened) return { ...emptyFigures(`the viewer, ${rejoined}, opened again, did not reach 720p: ${reopened}`), rejoined };
+    steady = await steadyAtTop();
+    if (!steady.every((s) => s.height === TOP))
+      return { ...emptyFigures('not steady at 720p for 4 s in 10 tries, after a new join'), rejoined };
+  }
+  const viewer = scene.viewer;
   const first = steady[0]!;
   const last = steady[steady.length - 1]!;
   const rateBefore = fps(first, last);
@@ -139,6 +159,7 @@ export async function measureRound(scene: NetworkScene, latencyMs: number): Prom
     const frozen = freezesIn([...switching, ...lower, ...back.map((s) => ({ ...s, t: s.t + lifted }))].sort((a, b) => a.t - b.t));
     const limited = trace.events.filter((e) => e.t >= limitedAt && e.t <= limitedAt + lifted);
     return {
+      ...(rejoined ? { rejoined } : {}),
       limitKbit,
       topKbit,
       midKbit,

@@ -131,6 +131,8 @@ export interface NetworkScene {
   consoleLog: string[];
   /** Uncaught page errors, `name: message`. */
   problems: string[];
+  /** Closes the viewer's page and opens a new one (a new join), back at 720p; `viewer` is then the new page. */
+  reopenViewer(): Promise<void>;
   /** Closes the browsers, stops Lectern and removes the namespaces. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -180,6 +182,12 @@ export async function startNetworkScene(startApp: (env: NodeJS.ProcessEnv) => Pr
     await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
     await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token });
 
+    const atTop = (viewer: Page) =>
+      until(async () => (await camera(viewer))?.frameHeight === 720, 'the viewer to decode the top layer').catch(async (err: Error) => {
+        throw new Error(
+          `${err.message}: viewer ${JSON.stringify(await camera(viewer))}, studio ${JSON.stringify(await hook(studio, 'stats'))}`,
+        );
+      });
     const consoleLog: string[] = [];
     const problems: string[] = [];
     const open = async (browser: Browser, name: string, url: string) => {
@@ -191,7 +199,8 @@ export async function startNetworkScene(startApp: (env: NodeJS.ProcessEnv) => Pr
       return page;
     };
     const studio = await open(browsers[0]!, 'studio', `${base}/studio/${seminarId}#token=${people.lecturer.token}`);
-    const viewer = await open(browsers[1]!, 'viewer', `${base}/watch/${seminarId}#token=${people.learner.token}`);
+    const viewerUrl = `${base}/watch/${seminarId}#token=${people.learner.token}`;
+    const viewer = await open(browsers[1]!, 'viewer', viewerUrl);
     for (const page of [studio, viewer]) await until(async () => (await hook(page, 'state')) === 'joined', 'both pages to join');
     await studio.click('[data-testid=go-live]');
     // Three simulcast layers leave the studio, and the viewer decodes the top one.
@@ -199,12 +208,27 @@ export async function startNetworkScene(startApp: (env: NodeJS.ProcessEnv) => Pr
       const sent = await hook<Array<{ source: string; layers?: Array<{ frames: number }> }>>(studio, 'stats');
       return sent.find((s) => s.source === 'camera')?.layers?.filter((l) => l.frames > 0).length === 3;
     }, 'three simulcast layers from the studio');
-    await until(async () => (await camera(viewer))?.frameHeight === 720, 'the viewer to decode the top layer').catch(async (err: Error) => {
-      throw new Error(
-        `${err.message}: viewer ${JSON.stringify(await camera(viewer))}, studio ${JSON.stringify(await hook(studio, 'stats'))}`,
-      );
-    });
-    return { viewerNet, lecturerNet, app, base, mediaPorts, studio, viewer, seminarId, consoleLog, problems, close };
+    await atTop(viewer);
+    const scene: NetworkScene = {
+      viewerNet,
+      lecturerNet,
+      app,
+      base,
+      mediaPorts,
+      studio,
+      viewer,
+      seminarId,
+      consoleLog,
+      problems,
+      close,
+      async reopenViewer() {
+        await scene.viewer.context().close();
+        scene.viewer = await open(browsers[1]!, 'viewer', viewerUrl);
+        await until(async () => (await hook(scene.viewer, 'state')) === 'joined', 'the viewer to join again');
+        await atTop(scene.viewer);
+      },
+    };
+    return scene;
   } catch (err) {
     await close();
     throw err;
