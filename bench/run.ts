@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   recording: () => import('./recording'),
   fanout: () => import('./fanout'),
   cadence: () => import('./cadence'),
+  weaklink: () => import('./weaklink'),
 };
 
 async function main(): Promise<void> {

@@ -239,7 +239,14 @@ export class LiveWriter extends EventEmitter<LiveWriterEvents> {
 
   /** Resolves at the consumer's first key frame, or after FIRST_KEY_FRAME_MS; leaves no listener behind. */
   private async firstKeyFrame(consumer: Consumer): Promise<void> {
-    await consumer.enableTraceEvent(['keyframe']);
+    // The consumer may close while this is asked (the writer replaced, the seminar ended): then
+    // there is no key frame to wait for, and a rejection here would go unhandled while the
+    // caller awaits resume().
+    const tracing = await consumer.enableTraceEvent(['keyframe']).then(
+      () => true,
+      () => false,
+    );
+    if (!tracing) return;
     let onTrace: ((trace: { type: string }) => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
