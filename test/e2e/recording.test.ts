@@ -11,7 +11,7 @@ import { pipBox, TS_OFFSET_SECONDS } from '../../media/recording-graph';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium } from '../support/browser';
+import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 import { waitFor } from '../support/media';
 
 // The recording as viewers saw it, end to end in Chromium: the lecturer broadcasts from the
@@ -223,13 +223,15 @@ describe('the recording of a seminar run in the browser', () => {
     await app?.stop();
   });
 
-  async function open(browser: Browser, name: string, url: string): Promise<Page> {
+  async function open(browser: Browser, name: string, route: string, token: string): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     pages.set(name, page);
     page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
-    await page.goto(`${app.url}${url}`);
-    await page.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
+    await reportCspViolations(page, name, problems);
+    await signInPage(page, token);
+    await page.goto(`${app.url}${route}`);
+    await waitForHooks(page);
     return page;
   }
 
@@ -249,8 +251,8 @@ describe('the recording of a seminar run in the browser', () => {
     await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
     expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token })).status).toBe(200);
 
-    const studio = await open(lecturerBrowser, 'studio', `/studio/${seminarId}#token=${people.lecturer.token}`);
-    const guest = await open(guestBrowser, 'guest', `/watch/${seminarId}#token=${people.learner.token}`);
+    const studio = await open(lecturerBrowser, 'studio', `/studio/${seminarId}`, people.lecturer.token);
+    const guest = await open(guestBrowser, 'guest', `/watch/${seminarId}`, people.learner.token);
     for (const page of [studio, guest]) await expect.poll(() => hook(page, 'state'), poll).toBe('joined');
 
     // Live: the studio publishes its camera (three simulcast layers) and microphone.

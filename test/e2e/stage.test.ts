@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import type { Lectern } from '../../server/main';
 import { Api, cast, registerUser, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium } from '../support/browser';
+import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 
 // The live room as its people use it, in Debian's Chromium with fake devices (three
 // cameras, three microphones): the lecturer's participant list (a raised hand
@@ -94,8 +94,10 @@ describe('the live room: participant list, guests on stage, the studio', () => {
     pages.set(name, page);
     page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
     page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
-    await page.goto(`${app.url}${route}#token=${token}`);
-    await page.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
+    await reportCspViolations(page, name, problems);
+    await signInPage(page, token);
+    await page.goto(`${app.url}${route}`);
+    await waitForHooks(page);
     return page;
   }
 

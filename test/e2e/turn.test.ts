@@ -5,7 +5,7 @@ import { TurnCredentials } from '../../server/live/turn';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium } from '../support/browser';
+import { artifacts, launchChromium, signInPage, waitForHooks } from '../support/browser';
 import { Coturn } from '../support/coturn';
 
 // TURN for viewers whose network lets nothing but a relay through: a local coturn
@@ -81,12 +81,13 @@ describe('TURN relay', () => {
     await turn?.stop();
   });
 
-  async function open(name: string, url: string): Promise<Page> {
+  async function open(name: string, url: string, token: string): Promise<Page> {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
     pages.push(page);
     page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
+    await signInPage(page, token);
     await page.goto(url);
-    await page.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
+    await waitForHooks(page);
     return page;
   }
 
@@ -106,8 +107,8 @@ describe('TURN relay', () => {
     await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
     await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token });
 
-    const studio = await open('studio', `${app.url}/studio/${seminarId}#token=${people.lecturer.token}`);
-    const viewer = await open('viewer', `${app.url}/watch/${seminarId}#token=${people.learner.token}`);
+    const studio = await open('studio', `${app.url}/studio/${seminarId}`, people.lecturer.token);
+    const viewer = await open('viewer', `${app.url}/watch/${seminarId}`, people.learner.token);
     for (const page of [studio, viewer]) await expect.poll(() => hook(page, 'state'), poll).toBe('joined');
     const issuedAt = Date.now();
     await studio.click('[data-testid=go-live]');

@@ -16,9 +16,10 @@ export interface ApiResponse<T = any> {
 export class Api {
   constructor(readonly baseUrl: string) {}
 
-  static of(app: Lectern): Api {
-    apps.set(app.url, app);
-    return new Api(app.url);
+  /** An Api on an in-process app; `baseUrl` when clients reach it by another address (a network namespace). */
+  static of(app: Lectern, baseUrl = app.url): Api {
+    apps.set(baseUrl, app);
+    return new Api(baseUrl);
   }
 
   async call<T = any>(

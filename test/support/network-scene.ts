@@ -2,7 +2,7 @@ import type { Transport } from 'mediasoup/types';
 import type { Browser, Page } from 'playwright-core';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from './api';
-import { launchChromium } from './browser';
+import { launchChromium, signInPage, waitForHooks } from './browser';
 import { NetNamespace } from './netns';
 
 // A lecturer and a viewer on a real network path, shared by test/e2e/network.test.ts (ICE
@@ -171,7 +171,7 @@ export async function startNetworkScene(startApp: (env: NodeJS.ProcessEnv) => Pr
     );
     browsers.push(await launchChromium('media', { executablePath: await viewerNet.chromiumInside(), args: secure }));
 
-    const api = new Api(base);
+    const api = Api.of(app, base);
     const people = await cast(api);
     const created = await api.call('POST', '/seminars', {
       token: people.lecturer.token,
@@ -190,17 +190,18 @@ export async function startNetworkScene(startApp: (env: NodeJS.ProcessEnv) => Pr
       });
     const consoleLog: string[] = [];
     const problems: string[] = [];
-    const open = async (browser: Browser, name: string, url: string) => {
+    const open = async (browser: Browser, name: string, url: string, token: string) => {
       const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
       page.on('console', (m) => consoleLog.push(`${new Date().toISOString()} ${name} ${m.type()}: ${m.text()}`));
       page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
+      await signInPage(page, token);
       await page.goto(url);
-      await page.waitForFunction(() => 'lectern' in globalThis, null, { timeout: 30_000 });
+      await waitForHooks(page);
       return page;
     };
-    const studio = await open(browsers[0]!, 'studio', `${base}/studio/${seminarId}#token=${people.lecturer.token}`);
-    const viewerUrl = `${base}/watch/${seminarId}#token=${people.learner.token}`;
-    const viewer = await open(browsers[1]!, 'viewer', viewerUrl);
+    const studio = await open(browsers[0]!, 'studio', `${base}/studio/${seminarId}`, people.lecturer.token);
+    const viewerUrl = `${base}/watch/${seminarId}`;
+    const viewer = await open(browsers[1]!, 'viewer', viewerUrl, people.learner.token);
     for (const page of [studio, viewer]) await until(async () => (await hook(page, 'state')) === 'joined', 'both pages to join');
     await studio.click('[data-testid=go-live]');
     // Three simulcast layers leave the studio, and the viewer decodes the top one.
@@ -223,7 +224,7 @@ export async function startNetworkScene(startApp: (env: NodeJS.ProcessEnv) => Pr
       close,
       async reopenViewer() {
         await scene.viewer.context().close();
-        scene.viewer = await open(browsers[1]!, 'viewer', viewerUrl);
+        scene.viewer = await open(browsers[1]!, 'viewer', viewerUrl, people.learner.token);
         await until(async () => (await hook(scene.viewer, 'state')) === 'joined', 'the viewer to join again');
         await atTop(scene.viewer);
       },
