@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -21,7 +20,6 @@ import { waitFor } from '../support/media';
 // recording is taken apart with ffprobe and ffmpeg.
 
 const run = promisify(execFile);
-const here = path.dirname(fileURLToPath(import.meta.url));
 const GUEST_TONE_HZ = 2500;
 const CANVAS = { width: 1280, height: 720 };
 
@@ -69,22 +67,6 @@ async function guestMedia(dir: string): Promise<{ audio: string; video: string }
     video,
   ]);
   return { audio, video };
-}
-
-/** test/e2e/page/stage.ts bundled for the page: mediasoup-client on the watch page's own connection. */
-async function stageScript(dir: string): Promise<string> {
-  const { build } = await import('vite');
-  await build({
-    configFile: false,
-    logLevel: 'error',
-    build: {
-      outDir: dir,
-      emptyOutDir: false,
-      minify: false,
-      lib: { entry: path.join(here, 'page/stage.ts'), formats: ['iife'], name: 'stagePage', fileName: () => 'stage.js' },
-    },
-  });
-  return readFile(path.join(dir, 'stage.js'), 'utf8');
 }
 
 /** Timeline seconds (since the live start) of every video frame, and each segment's picture size. */
@@ -202,18 +184,16 @@ describe('the recording of a seminar run in the browser', () => {
   let app: Lectern;
   let lecturerBrowser: Browser;
   let guestBrowser: Browser;
-  let script: string;
   const problems: string[] = [];
   const pages = new Map<string, Page>();
 
   beforeAll(async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'lectern-e2e-rec-'));
     const media = await guestMedia(dir);
-    [app, lecturerBrowser, guestBrowser, script] = await Promise.all([
+    [app, lecturerBrowser, guestBrowser] = await Promise.all([
       startTestApp('e2e_recording'),
       launchChromium('media'),
       launchChromium('media', media),
-      stageScript(dir),
     ]);
   }, 180_000);
 
@@ -297,11 +277,21 @@ describe('the recording of a seminar run in the browser', () => {
     expect(await hook(guest, 'status')).toBe('live');
     await request(studio, 'stage:invite', { userId: people.learner.id });
     await request(guest, 'stage:accept', {});
-    await guest.addScriptTag({ content: script });
-    const room = (await app.rooms.peek(seminarId))!;
-    await guest.evaluate((caps) => (globalThis as any).stage.goOnStage(caps), room.rtpCapabilities);
+    // The watch page sends the guest's camera and microphone by itself once they are on stage.
+    const guestSent = async () => {
+      const sent = await hook<Array<{ kind: string; frames: number; packets: number; layers?: Array<{ frames: number }> }>>(
+        guest,
+        'stageStats',
+      );
+      const video = sent.find((x) => x.kind === 'video');
+      return {
+        video: video ? Math.max(video.frames, ...(video.layers ?? []).map((l) => l.frames)) : 0,
+        audio: sent.find((x) => x.kind === 'audio')?.packets ?? 0,
+      };
+    };
     const guestFrom = session();
-    await expect.poll(async () => (await guest.evaluate(() => (globalThis as any).stage.sent())).video, poll).toBeGreaterThan(50);
+    await expect.poll(async () => (await guestSent()).video, poll).toBeGreaterThan(50);
+    expect((await guestSent()).audio).toBeGreaterThan(0);
     await sleep(3000);
 
     // A question, answered directly (no "answering now" first).
