@@ -275,8 +275,11 @@ describe('the recording of a seminar run in the browser', () => {
 
     // A viewer is invited on stage and goes on with camera and microphone.
     expect(await hook(guest, 'status')).toBe('live');
+    const mainRecorder = () => app.recorder.status().recorders.find((r) => r.seminarId === seminarId && r.kind === 'main');
+    const lecturerOnlyPid = mainRecorder()?.pid;
     await request(studio, 'stage:invite', { userId: people.learner.id });
     await request(guest, 'stage:accept', {});
+    const acceptedAt = session();
     // The watch page sends the guest's camera and microphone by itself once they are on stage.
     const guestSent = async () => {
       const sent = await hook<Array<{ kind: string; frames: number; packets: number; layers?: Array<{ frames: number }> }>>(
@@ -289,10 +292,23 @@ describe('the recording of a seminar run in the browser', () => {
         audio: sent.find((x) => x.kind === 'audio')?.packets ?? 0,
       };
     };
-    const guestFrom = session();
     await expect.poll(async () => (await guestSent()).video, poll).toBeGreaterThan(50);
     expect((await guestSent()).audio).toBeGreaterThan(0);
-    await sleep(3000);
+    // The guest is in the recording once a new ffmpeg run with all four streams has taken over
+    // (one writer again). That takes a few seconds, more on a loaded machine: the guest's
+    // window is measured from there, and how long it took is reported.
+    await expect
+      .poll(
+        () => {
+          const r = mainRecorder();
+          return r !== undefined && r.sources === 4 && r.writers === 1 && r.pid !== lecturerOnlyPid;
+        },
+        { timeout: 60_000, interval: 250 },
+      )
+      .toBe(true);
+    const guestFrom = session();
+    console.log(`recording: the guest's run took over ${(guestFrom - acceptedAt).toFixed(1)} s after the guest accepted`);
+    await sleep(5000);
 
     // A question, answered directly (no "answering now" first).
     const text = 'Как посчитать точку безубыточности?';
@@ -374,7 +390,7 @@ describe('the recording of a seminar run in the browser', () => {
 
     // The guest heard (their tone in their time on stage, not before or after) and seen (magenta in the corner).
     const guestTone = await toneLevel(all, guestFrom + 0.5, guestTo - 0.5, GUEST_TONE_HZ);
-    const before = await toneLevel(all, topFrom, guestFrom - 1.5, GUEST_TONE_HZ);
+    const before = await toneLevel(all, topFrom, acceptedAt - 0.5, GUEST_TONE_HZ);
     const after = await toneLevel(all, guestTo + 2.5, liveSeconds - 0.5, GUEST_TONE_HZ);
     const cornerOn = await cornerRedness(all, guestFrom + 0.5, guestTo - 0.5);
     const cornerOff = await cornerRedness(all, guestTo + 2.5, liveSeconds - 0.5);
