@@ -25,7 +25,7 @@ export class PlayedRanges {
     this.current = [t, t];
   }
 
-  /** A seek, a pause or a stall: the next update starts a new span. */
+  /** A seek: the next update starts a new span. */
   cut(): void {
     if (this.current && this.current[1] > this.current[0]) this.done.push(this.current);
     this.current = null;

@@ -188,11 +188,12 @@ export class ReplayPlayer {
     this.listen(v, 'timeupdate', () => {
       if (!v.paused && !v.seeking) this.played.advance(v.currentTime);
     });
+    // Only a seek skips media. A stall or a pause leaves the position where it
+    // was, so the span goes on from there when playback does; cutting there
+    // would leave a sliver between two time updates counted as unwatched.
     this.listen(v, 'seeking', () => this.played.cut());
-    this.listen(v, 'waiting', () => this.played.cut());
     this.listen(v, 'pause', () => {
       this.played.advance(v.currentTime);
-      this.played.cut();
       void this.heartbeat();
     });
     this.listen(v, 'ended', () => void this.heartbeat());
@@ -217,7 +218,6 @@ export class ReplayPlayer {
     if (this.closed) return;
     const v = this.el.camera;
     this.played.advance(v.currentTime);
-    this.played.cut();
     void this.heartbeat(true);
   }
 
