@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { avProducers } from '../support/av-producers';
 import { artifacts, launchChromium, reportCspViolations, signInPage } from '../support/browser';
 import { LiveClient } from '../support/live-client';
 import { waitFor } from '../support/media';
+import { axe, pageWidths } from '../support/page-checks';
 
 // Every route of the front end, at a phone's 360 px and a desktop's 1280 px, in
 // Russian and English: no horizontal scrolling, no serious or critical axe-core
@@ -18,16 +18,8 @@ import { waitFor } from '../support/media';
 // test-artifacts/pages/. Real content: a seminar with chat and a question, and a
 // recorded one with a chapter, played back.
 
-const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const shots = path.join(artifacts, 'pages');
 const poll = { timeout: 30_000, interval: 200 };
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
 
 type Who = 'guest' | 'learner' | 'lecturer';
 
@@ -168,19 +160,6 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     return page;
   }
 
-  /** Serious and critical axe-core violations, as readable lines, and how many rules the page passed. */
-  async function axe(page: Page): Promise<{ serious: string[]; passed: number }> {
-    // Evaluated, not a <script> tag: the pages' CSP (rightly) refuses inline scripts.
-    if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(await readFile(axeSource, 'utf8'));
-    const result = (await page.evaluate(() =>
-      (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ['violations'] }),
-    )) as { violations: AxeViolation[]; passes: unknown[] };
-    const serious = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    return { serious, passed: result.passes.length };
-  }
-
   for (const lang of ['ru', 'en'] as const) {
     for (const width of [360, 1280]) {
       for (const r of routes) {
@@ -192,10 +171,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
             expect(await page.getAttribute('html', 'lang')).toBe(lang);
             expect(await page.locator('.skip-link').textContent()).toBe(lang === 'ru' ? 'Перейти к содержимому' : 'Skip to content');
             await page.screenshot({ path: path.join(shots, `${r.name}-${lang}-${width}.png`), fullPage: true });
-            const overflow = await page.evaluate(() => {
-              const w = globalThis as any;
-              return { scroll: w.document.scrollingElement.scrollWidth as number, inner: w.innerWidth as number };
-            });
+            const overflow = await pageWidths(page);
             expect(overflow.scroll, 'no horizontal scrolling').toBeLessThanOrEqual(overflow.inner);
             const { serious, passed } = await axe(page);
             expect(serious).toEqual([]);
