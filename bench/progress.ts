@@ -268,6 +268,11 @@ interface Round {
   rate: number;
   /** Absent when the heartbeat capacity of the round was already below the rate. */
   paced?: ScenarioResult;
+  /**
+   * The bare Express app's JSON POST (express.json, nothing else) at the same rate: what the
+   * framework alone does at that load on this machine, so the paced p99 has a same-run baseline.
+   */
+  postPaced: ScenarioResult;
 }
 
 interface FlushStats {
@@ -552,6 +557,12 @@ export async function run(): Promise<void> {
         hbOpts,
       );
       const rate = Math.max(1, Math.round(get.reqPerSec * settings.target.minRatio));
+      const postPaced = await measure(
+        loadgen,
+        `round ${i}: hello-world POST (express.json), paced at 50 % of hello GET`,
+        { kind: 'heartbeats', url: hello.url, path: '/hello', track: false, rate },
+        short,
+      );
       const paced =
         hb.reqPerSec >= rate
           ? await measure(
@@ -561,7 +572,7 @@ export async function run(): Promise<void> {
               hbOpts,
             )
           : undefined;
-      rounds.push({ get, hb, rate, ...(paced ? { paced } : {}) });
+      rounds.push({ get, hb, rate, postPaced, ...(paced ? { paced } : {}) });
     }
 
     // The player's last heartbeat on pagehide, then an immediate stop: these live only in the buffer.
@@ -665,6 +676,8 @@ async function report(
   // The verdict comes from the rounds: a paced round that fell behind, or was skipped, counts as an unbounded p99.
   const roundRatios = rounds.map((r) => r.hb.reqPerSec / r.get.reqPerSec);
   const roundP99s = rounds.map((r) => (keptUp(r.paced, settings.roundSeconds) ? r.paced.latencyMs.p99 : Infinity));
+  const postP99s = rounds.map((r) => (keptUp(r.postPaced, settings.roundSeconds) ? r.postPaced.latencyMs.p99 : Infinity));
+  const fmtP99 = (ms: number) => (Number.isFinite(ms) ? `${ms} ms` : 'unbounded (fell behind)');
   const medianRatio = rounds.length ? median(roundRatios) : ratio;
   const medianP99 = rounds.length ? median(roundP99s) : pacedKeptUp ? paced.latencyMs.p99 : Infinity;
   const met = medianRatio >= settings.target.minRatio && medianP99 <= settings.target.maxP99Ms;
@@ -685,18 +698,19 @@ async function report(
     '',
     `Interleaved rounds (${settings.roundSeconds} s each, back to back, so each round's scenarios share the same moment's load):`,
     '',
-    `| round | hello GET req/s | heartbeats req/s | ratio | paced at | answered | paced p50 ms | paced p99 ms | load avg |`,
-    `|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    `| round | hello GET req/s | heartbeats req/s | ratio | paced at | answered | paced p50 ms | paced p99 ms | bare Express POST at that rate: p99 ms | load avg |`,
+    `|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
     ...rounds.map(
       (r, i) =>
         `| ${i + 1} | ${Math.round(r.get.reqPerSec)} | ${Math.round(r.hb.reqPerSec)} | ${(roundRatios[i]! * 100).toFixed(0)} % | ${r.rate} | ` +
         (r.paced
           ? `${Math.round(r.paced.reqPerSec)}${keptUp(r.paced, settings.roundSeconds) ? '' : ' (fell behind)'} | ${r.paced.latencyMs.p50} | ${r.paced.latencyMs.p99}`
           : 'skipped: capacity below it | – | –') +
-        ` | ${r.hb.loadAverage.toFixed(2)} |`,
+        ` | ${r.postPaced.latencyMs.p99}${keptUp(r.postPaced, settings.roundSeconds) ? '' : ' (fell behind)'} | ${r.hb.loadAverage.toFixed(2)} |`,
     ),
     '',
-    `Median over the rounds: heartbeats at **${(medianRatio * 100).toFixed(0)} %** of hello-world GET, paced p99 **${Number.isFinite(medianP99) ? `${medianP99} ms` : 'unbounded (fell behind)'}**. ` +
+    `Median over the rounds: heartbeats at **${(medianRatio * 100).toFixed(0)} %** of hello-world GET, paced p99 **${Number.isFinite(medianP99) ? `${medianP99} ms` : 'unbounded (fell behind)'}** ` +
+      `(a bare Express JSON POST at the same rates: p99 ${fmtP99(median(postP99s))}). ` +
       `Target (≥ ${settings.target.minRatio * 100} % of hello-world throughput, p99 ≤ ${settings.target.maxP99Ms} ms at that rate, medians of the rounds): **${met ? 'met' : 'missed'}**.`,
     '',
     // req/s follows whatever else the shared cores run at that moment; CPU per request far less.
@@ -763,6 +777,7 @@ async function report(
       pacedKeptUp,
       medianRoundRatio: round(medianRatio, 3),
       medianRoundPacedP99Ms: Number.isFinite(medianP99) ? medianP99 : null,
+      medianRoundBarePostPacedP99Ms: Number.isFinite(median(postP99s)) ? median(postP99s) : null,
       met,
     },
     noHeartbeatLost: loss,

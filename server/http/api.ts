@@ -38,8 +38,10 @@ function readBody(req: Request, res: Response): Promise<void> {
  */
 export function apiRouter(opts: ApiOptions): Router {
   // Express tries routes in order: fixed paths first, so a pattern never takes their requests, and
-  // the heartbeat route (fixed, and most of the traffic) is reached after fewer non-matching routes.
-  const routes = [...opts.routes.filter((s) => !s.path.includes(':')), ...opts.routes.filter((s) => s.path.includes(':'))];
+  // the hot ones (heartbeats: most of the traffic) before all, so they pass no other route's match.
+  const fixed = opts.routes.filter((s) => !s.path.includes(':'));
+  const routes = [...fixed.filter((s) => s.hot), ...fixed.filter((s) => !s.hot), ...opts.routes.filter((s) => s.path.includes(':'))];
+  if (opts.routes.some((s) => s.hot && s.path.includes(':'))) throw new Error('Only a fixed path may be a hot route');
   refuseShadowedRoutes(routes);
   const router = Router();
   for (const spec of routes) router[spec.method](spec.path, serve(spec, opts));

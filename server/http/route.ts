@@ -43,6 +43,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
    * the inputs, access, body and database are added from the rest of the spec (http/openapi.ts).
    */
   errors?: Partial<Record<ErrorStatus, readonly string[]>>;
+  /** Most of the traffic (heartbeats): tried before every other route. Fixed paths only. */
+  hot?: boolean;
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
 }
 

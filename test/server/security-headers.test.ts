@@ -61,6 +61,15 @@ describe('security headers', () => {
     }
   });
 
+  it('gives JSON API answers a CSP that allows nothing, and no more headers than they need', async () => {
+    const res = await fetch(`${app.url}/api/v1/seminars/upcoming`);
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+    // The Swagger UI is a page: it keeps the pages' policy.
+    expect(csp(await page('/api/docs/')).get('script-src')).toBe("'self'");
+  });
+
   it('refuses an EMBED_ORIGINS entry that is not an origin', () => {
     for (const bad of ['portal.example.org', 'https://portal.example.org/embed', 'javascript:alert(1)', "'unsafe-inline'"]) {
       expect(() => loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), EMBED_ORIGINS: bad }), bad).toThrow(ConfigError);

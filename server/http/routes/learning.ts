@@ -148,6 +148,7 @@ export function learningRoutes(
       // 'public' at the route so a beacon's token in the body can be checked; the domain still requires progress:write.
       method: 'post',
       path: '/progress/heartbeats',
+      hot: true,
       tag: 'progress',
       access: 'public',
       status: 202,
