@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   fanout: () => import('./fanout'),
   cadence: () => import('./cadence'),
   weaklink: () => import('./weaklink'),
+  chat: () => import('./chat'),
 };
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@ async function freePort(): Promise<number> {
 }
 
 /** A throwaway redis-server (installed by scripts/setup.sh) on a free port. */
-export async function startRedis(): Promise<{ url: string; stop(): void }> {
+export async function startRedis(): Promise<{ url: string; pid: number | undefined; stop(): void }> {
   const port = await freePort();
   const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -20,5 +20,5 @@ export async function startRedis(): Promise<{ url: string; stop(): void }> {
     proc.stdout!.on('data', (d: Buffer) => d.toString().includes('Ready to accept connections') && resolve());
     proc.once('exit', (code) => reject(new Error(`redis-server exited (${code})`)));
   });
-  return { url: `redis://127.0.0.1:${port}`, stop: () => proc.kill('SIGTERM') };
+  return { url: `redis://127.0.0.1:${port}`, pid: proc.pid, stop: () => proc.kill('SIGTERM') };
 }
