@@ -29,10 +29,9 @@ import type { FlushReport } from '../server/progress/service';
 import type { FromCadenceLoadgen, ToCadenceLoadgen, WindowSummary } from './lib/cadence-loadgen';
 import { intEnv } from './lib/env';
 import type { Learner, LearnerState } from './lib/heartbeats';
-import { adminToken, benchConfig } from './lib/lectern';
+import { benchConfig, scheduledSeminar, seedLecturer } from './lib/lectern';
 import { busyCoresSince, machine, machineBusyPercent, machineCpuSnapshot, processCpuSeconds, sourceState } from './lib/machine';
 import { startProfile, type ProfileSummary } from './lib/profile';
-import { call } from './lib/rest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -57,9 +56,6 @@ const settings = {
   target: { learners: 10_000, floor: 5000, maxP99Ms: 50 },
 };
 
-const ADMIN_EMAIL = 'admin@bench.lectern';
-const PASSWORD = 'correct horse battery';
-
 function log(msg: string): void {
   process.stderr.write(`[bench cadence] ${msg}\n`);
 }
@@ -73,30 +69,17 @@ function round(n: number, digits = 0): number {
 
 /** An admin, a lecturer and `contents` scheduled seminars, on which learners may report progress. */
 async function seedContents(app: Lectern): Promise<string[]> {
-  const base = app.url;
-  const register = async (email: string) => {
-    const res = await call(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName: 'Бенчмарк', locale: 'ru' } });
-    if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${res.text}`);
-    return { id: res.body.user.id as string, token: res.body.accessToken as string };
-  };
-  await register(ADMIN_EMAIL);
-  const admin = { token: await adminToken(app, ADMIN_EMAIL, PASSWORD) };
-  const lecturer = await register('lecturer@bench.lectern');
-  const grant = await call(base, 'PUT', `/users/${lecturer.id}/roles`, { token: admin.token, body: { roles: ['lecturer'] } });
-  if (grant.status !== 200) throw new Error(`grant lecturer: ${grant.status} ${grant.text}`);
-  const login = await call(base, 'POST', '/auth/login', { body: { email: 'lecturer@bench.lectern', password: PASSWORD } });
-  if (login.status !== 200) throw new Error(`login lecturer: ${login.status} ${login.text}`);
-  const token = login.body.accessToken as string;
+  const { token } = await seedLecturer(app);
   const ids: string[] = [];
   for (let i = 0; i < settings.contents; i++) {
-    const res = await call(base, 'POST', '/seminars', {
-      token,
-      body: { title: `Запись ${i + 1}: маркетинг`, track: 'marketing', startsAt: '2030-03-01T18:30', durationMinutes: 90, capacity: 1000 },
-    });
-    if (res.status !== 201) throw new Error(`create seminar: ${res.status} ${res.text}`);
-    const scheduled = await call(base, 'POST', `/seminars/${res.body.id}/transitions`, { token, body: { to: 'scheduled' } });
-    if (scheduled.status !== 200) throw new Error(`schedule seminar: ${scheduled.status} ${scheduled.text}`);
-    ids.push(res.body.id as string);
+    const body = {
+      title: `Запись ${i + 1}: маркетинг`,
+      track: 'marketing',
+      startsAt: '2030-03-01T18:30',
+      durationMinutes: 90,
+      capacity: 1000,
+    };
+    ids.push(await scheduledSeminar(app, token, body));
   }
   return ids;
 }

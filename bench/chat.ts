@@ -26,9 +26,8 @@ import { start, type Lectern } from '../server/main';
 import { startRedis } from '../test/support/redis';
 import type { ConnectSummary, FromChatClients, RunSummary, ToChatClients } from './lib/chat-clients';
 import { intEnv } from './lib/env';
-import { adminToken, benchConfig } from './lib/lectern';
+import { benchConfig, scheduledSeminar, seedLecturer } from './lib/lectern';
 import { machine, machineBusyPercent, processCpuSeconds } from './lib/machine';
-import { call } from './lib/rest';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -42,8 +41,6 @@ const settings = {
   connectPerSecond: intEnv('CHAT_CONNECT_PER_SECOND', 200),
   target: { maxP99Ms: 200 },
 };
-
-const PASSWORD = 'correct horse battery';
 
 function log(msg: string): void {
   process.stderr.write(`[bench chat] ${msg}\n`);
@@ -89,33 +86,15 @@ type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : n
 
 /** A public, scheduled seminar with a question to vote on, and `count` viewers' tokens. */
 async function seed(app: Lectern, count: number): Promise<{ seminarId: string; tokens: string[]; lecturer: string }> {
-  const base = app.url;
-  const register = async (email: string) => {
-    const res = await call(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName: 'Бенчмарк', locale: 'ru' } });
-    if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${res.text}`);
-    return res.body.user.id as string;
-  };
-  await register('admin@bench.lectern');
-  const admin = await adminToken(app, 'admin@bench.lectern', PASSWORD);
-  const lecturerId = await register('lecturer@bench.lectern');
-  const grant = await call(base, 'PUT', `/users/${lecturerId}/roles`, { token: admin, body: { roles: ['lecturer'] } });
-  if (grant.status !== 200) throw new Error(`grant lecturer: ${grant.status} ${grant.text}`);
-  const lecturer = app.domain.tokens.issueAccess(lecturerId, ['lecturer']);
-  const created = await call(base, 'POST', '/seminars', {
-    token: lecturer,
-    body: {
-      title: 'Налоги для ИП: большой эфир',
-      track: 'finance',
-      startsAt: '2030-03-01T18:30',
-      durationMinutes: 90,
-      capacity: 100_000,
-      isPublic: true,
-    },
+  const lecturer = (await seedLecturer(app)).token;
+  const seminarId = await scheduledSeminar(app, lecturer, {
+    title: 'Налоги для ИП: большой эфир',
+    track: 'finance',
+    startsAt: '2030-03-01T18:30',
+    durationMinutes: 90,
+    capacity: 100_000,
+    isPublic: true,
   });
-  if (created.status !== 201) throw new Error(`create seminar: ${created.status} ${created.text}`);
-  const seminarId = created.body.id as string;
-  const scheduled = await call(base, 'POST', `/seminars/${seminarId}/transitions`, { token: lecturer, body: { to: 'scheduled' } });
-  if (scheduled.status !== 200) throw new Error(`schedule: ${scheduled.status} ${scheduled.text}`);
 
   const now = new Date();
   const ids = Array.from({ length: count }, () => new Types.ObjectId());

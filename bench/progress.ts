@@ -18,7 +18,6 @@
 // every learner's stored intervals are checked against what the server answered 202 to.
 import { fork, type ChildProcess } from 'node:child_process';
 import { intEnv } from './lib/env';
-import { call } from './lib/rest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
@@ -28,7 +27,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Config } from '../server/config';
-import { adminToken, benchConfig } from './lib/lectern';
+import { benchConfig, registerAccount, scheduledSeminar, seedLecturer } from './lib/lectern';
 import { createLogger } from '../server/logger';
 import { start, type Lectern } from '../server/main';
 import type { ProgressRecord } from '../server/progress/model';
@@ -59,8 +58,6 @@ const settings = {
   target: { minRatio: 0.5, maxP99Ms: 50 },
 };
 
-const ADMIN_EMAIL = 'admin@bench.lectern';
-const PASSWORD = 'correct horse battery';
 const HEARTBEAT_PATH = '/api/v1/progress/heartbeats';
 const PACED = 'progress heartbeats, paced at 50 % of hello GET';
 const BARE_GET = 'node:http GET, no framework (for context)';
@@ -70,12 +67,6 @@ function log(msg: string): void {
 }
 
 // --- talking to Lectern -------------------------------------------------------------------
-
-async function register(base: string, email: string, displayName: string) {
-  const res = await call(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
-  if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${res.text}`);
-  return { id: res.body.user.id as string, token: res.body.accessToken as string };
-}
 
 async function inBatches<T, R>(items: T[], width: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -90,40 +81,24 @@ async function inBatches<T, R>(items: T[], width: number, fn: (item: T, i: numbe
 
 /** An admin, a lecturer, `contents` seminars and `learners` learners, each with its own token. */
 async function seed(app: Lectern): Promise<{ learners: Learner[]; contentIds: string[] }> {
-  const base = app.url;
-  await register(base, ADMIN_EMAIL, 'Администратор');
-  const admin = { token: await adminToken(app, ADMIN_EMAIL, PASSWORD) };
-  const lecturerUser = await register(base, 'lecturer@bench.lectern', 'Лектор');
-  const grant = await call(base, 'PUT', `/users/${lecturerUser.id}/roles`, { token: admin.token, body: { roles: ['lecturer'] } });
-  if (grant.status !== 200) throw new Error(`grant lecturer: ${grant.status} ${grant.text}`);
-  const login = await call(base, 'POST', '/auth/login', { body: { email: 'lecturer@bench.lectern', password: PASSWORD } });
-  if (login.status !== 200) throw new Error(`login lecturer: ${login.status} ${login.text}`);
-  const lecturerToken = login.body.accessToken as string;
-
+  const lecturerToken = (await seedLecturer(app)).token;
   const contentIds: string[] = [];
   for (let i = 0; i < settings.contents; i++) {
-    const res = await call(base, 'POST', '/seminars', {
-      token: lecturerToken,
-      body: {
-        title: `Бенчмарк ${i + 1}: финансовая модель`,
-        track: 'finance',
-        startsAt: '2030-03-01T18:30',
-        durationMinutes: 90,
-        capacity: 1000,
-      },
-    });
-    if (res.status !== 201) throw new Error(`create seminar: ${res.status} ${res.text}`);
-    // Learners may only report progress on content they can see: not drafts.
-    const published = await call(base, 'POST', `/seminars/${res.body.id}/transitions`, { token: lecturerToken, body: { to: 'scheduled' } });
-    if (published.status !== 200) throw new Error(`schedule seminar: ${published.status} ${published.text}`);
-    contentIds.push(res.body.id as string);
+    const body = {
+      title: `Бенчмарк ${i + 1}: финансовая модель`,
+      track: 'finance',
+      startsAt: '2030-03-01T18:30',
+      durationMinutes: 90,
+      capacity: 1000,
+    };
+    contentIds.push(await scheduledSeminar(app, lecturerToken, body));
   }
 
   const learners = await inBatches(
     Array.from({ length: settings.learners }, (_, i) => i),
     4,
     async (i) => {
-      const u = await register(base, `learner${i}@bench.lectern`, `Слушатель ${i}`);
+      const u = await registerAccount(app, `learner${i}@bench.lectern`, `Слушатель ${i}`);
       return { userId: u.id, token: u.token, contentId: contentIds[i % contentIds.length]! };
     },
   );
