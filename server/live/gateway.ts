@@ -29,8 +29,6 @@ interface SocketState {
   attendance?: { checkpoint(): Promise<void>; end(): Promise<void> };
   /** Closes the connection when its access token expires, unless auth:refresh brought a fresh one. */
   expiry?: NodeJS.Timeout;
-  /** When the recent auth:refresh calls came (for their rate limit). */
-  refreshes?: number[];
   expiresAt?: Date;
 }
 
@@ -91,8 +89,8 @@ export const LIVE_MAX_MESSAGE_BYTES = 64 * 1024;
 
 const RATE_LIMITED = { code: 'rate_limited', message: 'Too many events on this connection; slow down' };
 
-const REFRESH_BURST = 6;
-const REFRESH_WINDOW_MS = 60_000;
+/** auth:refresh per socket: a page refreshes once per token lifetime; a retry or two on top. */
+const REFRESHES = { points: 6, durationSeconds: 60 };
 
 /** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
 class ClientParameterError extends BadRequestError {
@@ -157,6 +155,7 @@ export class LiveGateway {
   private readonly open = new Map<string, number>();
   private readonly anyEvent: RateLimiterAbstract;
   private readonly costlyEvent: RateLimiterAbstract;
+  private readonly refresh: RateLimiterAbstract;
 
   constructor(private readonly deps: LiveGatewayDeps) {
     for (const { events, points, seconds } of limits) {
@@ -166,6 +165,7 @@ export class LiveGateway {
     // A socket lives on one node: its budget stays in this process, even with Redis.
     this.anyEvent = deps.limits.local({ name: 'live-event', points: deps.eventsPer10s, durationSeconds: 10 });
     this.costlyEvent = deps.limits.local({ name: 'live-event-costly', points: deps.costlyEventsPer10s, durationSeconds: 10 });
+    this.refresh = deps.limits.local({ name: 'live-auth-refresh', ...REFRESHES });
     deps.nsp.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       try {
@@ -521,15 +521,12 @@ export class LiveGateway {
   }
 
   /** A fresh token of the same user keeps the connection open until that token's expiry. */
-  private refreshToken(socket: LiveSocket, token: string): { expiresAt: string } {
-    const now = Date.now();
-    const recent = (socket.data.refreshes ?? []).filter((t) => t > now - REFRESH_WINDOW_MS);
-    if (recent.length >= REFRESH_BURST) {
-      throw new AppError(429, 'rate_limited', `At most ${REFRESH_BURST} token refreshes a minute`, {
-        retryAfterSeconds: Math.ceil((recent[0]! + REFRESH_WINDOW_MS - now) / 1000),
-      });
-    }
-    socket.data.refreshes = [...recent, now];
+  private async refreshToken(socket: LiveSocket, token: string): Promise<{ expiresAt: string }> {
+    // Counted before the token is checked: guessing costs from the same budget.
+    await this.deps.limits.consume(this.refresh, socket.id, {
+      code: 'rate_limited',
+      message: `At most ${REFRESHES.points} token refreshes a minute`,
+    });
     const actor = this.deps.tokens.verifyAccess(token);
     const current = socket.data.actor;
     if (current.kind !== 'user' || current.userId !== actor.userId) {
