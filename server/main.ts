@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import proxyaddr from 'proxy-addr';
 import { Server as SocketServer } from 'socket.io';
-import { ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
+import { canTieToParent, ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
 import { LIVE_MAX_MESSAGE_BYTES, LiveGateway, type LiveNamespace } from './live/gateway';
 import { attachRedisAdapter } from './live/redis-adapter';
 import { TurnCredentials } from './live/turn';
@@ -111,6 +111,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       (err: Error) => ({ error: `ffmpeg unavailable (${config.ffmpegBin}): ${err.message}` }),
     );
     if ('error' in ffmpeg) logger.error(ffmpeg.error);
+    if (!canTieToParent()) logger.warn('setpriv (util-linux) is missing: a recorder ffmpeg would outlive a killed Lectern');
 
     const metrics = new Metrics({
       workers: () => {
