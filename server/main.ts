@@ -164,6 +164,8 @@ export async function start(config: Config, logger: Logger = createLogger(config
     });
     if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));
     const gateway = new LiveGateway({
+      // The server is untyped; the gateway's events are typed on its namespace alone.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       nsp: io.of('/live') as unknown as LiveNamespace,
       tokens: domain.tokens,
       live: domain.live,
@@ -182,6 +184,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       maxSocketsPerUser: config.live.maxSocketsPerUser,
       // Express's compiled TRUST_PROXY, so a socket's address is the one the REST API sees.
       clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
+      clustered: config.redisUrl !== undefined,
     });
     // Recording and the room follow the seminar, whichever door (socket or REST) moved it.
     domain.onSeminarMoved(async (seminar) => {

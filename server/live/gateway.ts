@@ -32,8 +32,15 @@ interface SocketState {
   expiresAt?: Date;
 }
 
-type LiveSocket = Socket<Record<string, never>, ServerEvents, Record<string, never>, SocketState>;
-export type LiveNamespace = Namespace<Record<string, never>, ServerEvents, Record<string, never>, SocketState>;
+/** What one node asks the others through the adapter (Redis): a removal reaches the user's sockets on every node. */
+const ejection = z.object({ seminarId: z.string().max(64), userId: z.string().max(64), reason: z.enum(['removed', 'banned']) });
+type Ejection = z.infer<typeof ejection>;
+interface NodeEvents {
+  'moderation:eject': (e: Ejection, ack: (ejected: number) => void) => void;
+}
+
+type LiveSocket = Socket<Record<string, never>, ServerEvents, NodeEvents, SocketState>;
+export type LiveNamespace = Namespace<Record<string, never>, ServerEvents, NodeEvents, SocketState>;
 
 export interface LiveGatewayDeps {
   nsp: LiveNamespace;
@@ -62,6 +69,8 @@ export interface LiveGatewayDeps {
   maxSocketsPerUser: number;
   /** The client's address of a handshake, believing X-Forwarded-For as Express does (TRUST_PROXY). */
   clientAddress: (req: IncomingMessage) => string;
+  /** Other nodes share the namespace through the Redis adapter: removals are sent to them too. */
+  clustered: boolean;
 }
 
 /** ICE restarts per transport: a client backs off to one every few seconds while its path is down. */
@@ -179,6 +188,15 @@ export class LiveGateway {
       }
     });
     deps.nsp.on('connection', (socket) => this.onConnection(socket));
+    // Another node's lecturer removed or banned someone: their sockets here go too.
+    deps.nsp.on('moderation:eject', (payload, ack) => {
+      const parsed = ejection.safeParse(payload);
+      if (!parsed.success) return ack(0);
+      this.ejectHere(parsed.data).then(ack, (err: unknown) => {
+        deps.logger.error({ err, ...parsed.data }, 'ejecting for another node failed');
+        ack(0);
+      });
+    });
     this.checkpoint = setInterval(() => {
       for (const set of this.sockets.values()) for (const s of set) void s.data.attendance?.checkpoint().catch(() => undefined);
     }, deps.attendanceCheckpointMs);
@@ -719,11 +737,25 @@ export class LiveGateway {
     this.deps.live.moderatorOnly(access);
     if (access.seminar.lecturerIds.includes(userId))
       throw new ForbiddenError('cannot_remove_lecturer', 'A lecturer of this seminar cannot be removed');
-    for (const s of this.socketsOf(access.seminar.id, userId)) {
+    const request: Ejection = { seminarId: access.seminar.id, userId, reason };
+    await this.ejectHere(request);
+    if (!this.deps.clustered) return;
+    // The user may be connected to other nodes as well (another tab behind the load balancer).
+    // Answered once every node has ejected them; the adapter gives up after its request timeout.
+    await this.deps.nsp.serverSideEmitWithAck('moderation:eject', request).catch((err: unknown) => {
+      this.deps.logger.warn({ err, ...request }, 'not every node confirmed the removal');
+    });
+  }
+
+  /** Takes the user's sockets on this node out of the seminar's room: their media, then the connection. */
+  private async ejectHere({ seminarId, userId, reason }: Ejection): Promise<number> {
+    const sockets = this.socketsOf(seminarId, userId);
+    for (const s of sockets) {
       s.emit('room:removed', { reason });
       await this.leave(s);
       s.disconnect(true);
     }
+    return sockets.length;
   }
 
   private socketsOf(seminarId: string, userId: string): LiveSocket[] {
