@@ -1,7 +1,7 @@
 // The only module that server/ imports from media/.
 export { WorkerPool, type WorkerPoolOptions, type WorkerPoolStats, type WorkerPorts } from './worker-pool';
 export { routerMediaCodecs } from './codecs';
-export { ffmpegVersion } from './ffmpeg';
+export { canTieToParent, ffmpegVersion } from './ffmpeg';
 export type { MediaLogger } from './logger';
 export { MediaError } from './media-error';
 export { Room, type RoomOptions, type ProducerInfo } from './room';

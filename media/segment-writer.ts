@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { open, type FileHandle } from 'node:fs/promises';
+import { spawnTiedToParent } from './ffmpeg';
 
 /** A segment ffmpeg finished, as its CSV list tells it: times are timeline seconds. */
 export interface WrittenSegment {
@@ -56,7 +57,8 @@ export class SegmentWriter extends EventEmitter<SegmentWriterEvents> {
     private readonly csvPath: string,
   ) {
     super();
-    this.child = spawn(ffmpegBin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    // Dies with Lectern: a SIGKILLed Lectern leaves no ffmpeg behind (the next start finalizes).
+    this.child = spawnTiedToParent(ffmpegBin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
       const lines = (this.stderrLine + d.toString()).split('\n');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import proxyaddr from 'proxy-addr';
 import { Server as SocketServer } from 'socket.io';
-import { ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
+import { canTieToParent, ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
 import { LIVE_MAX_MESSAGE_BYTES, LiveGateway, type LiveNamespace } from './live/gateway';
 import { attachRedisAdapter } from './live/redis-adapter';
 import { TurnCredentials } from './live/turn';
@@ -111,6 +111,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       (err: Error) => ({ error: `ffmpeg unavailable (${config.ffmpegBin}): ${err.message}` }),
     );
     if ('error' in ffmpeg) logger.error(ffmpeg.error);
+    if (!canTieToParent()) logger.warn('setpriv (util-linux) is missing: a recorder ffmpeg would outlive a killed Lectern');
 
     const metrics = new Metrics({
       workers: () => {
@@ -163,6 +164,8 @@ export async function start(config: Config, logger: Logger = createLogger(config
     });
     if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));
     const gateway = new LiveGateway({
+      // The server is untyped; the gateway's events are typed on its namespace alone.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       nsp: io.of('/live') as unknown as LiveNamespace,
       tokens: domain.tokens,
       live: domain.live,
@@ -181,6 +184,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       maxSocketsPerUser: config.live.maxSocketsPerUser,
       // Express's compiled TRUST_PROXY, so a socket's address is the one the REST API sees.
       clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
+      clustered: config.redisUrl !== undefined,
     });
     // Recording and the room follow the seminar, whichever door (socket or REST) moved it.
     domain.onSeminarMoved(async (seminar) => {

@@ -1,10 +1,13 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Actor } from '../accounts/grants';
-import { AppError } from '../errors';
+import { AppError, PayloadTooLargeError } from '../errors';
 import { authorize, type RouteSpec } from './route';
 
 export const API_PREFIX = '/api/v1';
-/** The largest JSON body the API reads, measured after gzip, deflate or br are decoded. */
+/**
+ * The largest JSON body the API reads: both the bytes that arrive (a compressed body's as sent)
+ * and what gzip, deflate or br decode them to.
+ */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface ApiOptions {
@@ -19,14 +22,40 @@ export interface ApiOptions {
 // on the decoded size, an object or array at the top. Anything else is no body: the schema sees {}.
 const jsonBody = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
 
+/**
+ * express.json bounds what a body decodes to, not what arrives: a compressed stream that decodes
+ * to little (empty deflate blocks) is read for as long as the client sends it, and after any
+ * refusal body-parser reads the rest of the request before it answers. So the bytes that arrive
+ * are bounded here too: a declared length over the limit is refused before a byte is read, and
+ * a body that grows past it is refused the moment it does. Either 413 closes the connection
+ * (error-handler.ts), so what the client still sends is never read.
+ */
 function readBody(req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) =>
-    // body-parser's http-errors: error-mapping.ts reads their status and type.
-    jsonBody(req, res, (err?: Error) => {
+  const tooLarge = () => new PayloadTooLargeError(`The request body is over ${BODY_LIMIT_BYTES} bytes, as sent or decoded`);
+  if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let received = 0;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= BODY_LIMIT_BYTES) return;
+      // The decoder gets no more: what already arrived is all it inflates.
+      req.unpipe();
+      settle(tooLarge());
+    };
+    const settle = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', count);
       if (err) reject(err);
       else resolve();
-    }),
-  );
+    };
+    // body-parser's http-errors: error-mapping.ts reads their status and type.
+    jsonBody(req, res, (err?: Error) => settle(err));
+    // Listening in the same tick as body-parser starts to read: the request flows from the next
+    // tick on, so this sees every chunk that body-parser (or its decoder) sees.
+    if (!settled) req.on('data', count);
+  });
 }
 
 /**

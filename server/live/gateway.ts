@@ -29,13 +29,18 @@ interface SocketState {
   attendance?: { checkpoint(): Promise<void>; end(): Promise<void> };
   /** Closes the connection when its access token expires, unless auth:refresh brought a fresh one. */
   expiry?: NodeJS.Timeout;
-  /** When the recent auth:refresh calls came (for their rate limit). */
-  refreshes?: number[];
   expiresAt?: Date;
 }
 
-type LiveSocket = Socket<Record<string, never>, ServerEvents, Record<string, never>, SocketState>;
-export type LiveNamespace = Namespace<Record<string, never>, ServerEvents, Record<string, never>, SocketState>;
+/** What one node asks the others through the adapter (Redis): a removal reaches the user's sockets on every node. */
+const ejection = z.object({ seminarId: z.string().max(64), userId: z.string().max(64), reason: z.enum(['removed', 'banned']) });
+type Ejection = z.infer<typeof ejection>;
+interface NodeEvents {
+  'moderation:eject': (e: Ejection, ack: (ejected: number) => void) => void;
+}
+
+type LiveSocket = Socket<Record<string, never>, ServerEvents, NodeEvents, SocketState>;
+export type LiveNamespace = Namespace<Record<string, never>, ServerEvents, NodeEvents, SocketState>;
 
 export interface LiveGatewayDeps {
   nsp: LiveNamespace;
@@ -64,6 +69,8 @@ export interface LiveGatewayDeps {
   maxSocketsPerUser: number;
   /** The client's address of a handshake, believing X-Forwarded-For as Express does (TRUST_PROXY). */
   clientAddress: (req: IncomingMessage) => string;
+  /** Other nodes share the namespace through the Redis adapter: removals are sent to them too. */
+  clustered: boolean;
 }
 
 /** ICE restarts per transport: a client backs off to one every few seconds while its path is down. */
@@ -91,8 +98,8 @@ export const LIVE_MAX_MESSAGE_BYTES = 64 * 1024;
 
 const RATE_LIMITED = { code: 'rate_limited', message: 'Too many events on this connection; slow down' };
 
-const REFRESH_BURST = 6;
-const REFRESH_WINDOW_MS = 60_000;
+/** auth:refresh per socket: a page refreshes once per token lifetime; a retry or two on top. */
+const REFRESHES = { points: 6, durationSeconds: 60 };
 
 /** Parameters that mediasoup could not use: the client's bad input, answered as a schema failure is. */
 class ClientParameterError extends BadRequestError {
@@ -157,6 +164,7 @@ export class LiveGateway {
   private readonly open = new Map<string, number>();
   private readonly anyEvent: RateLimiterAbstract;
   private readonly costlyEvent: RateLimiterAbstract;
+  private readonly refresh: RateLimiterAbstract;
 
   constructor(private readonly deps: LiveGatewayDeps) {
     for (const { events, points, seconds } of limits) {
@@ -166,6 +174,7 @@ export class LiveGateway {
     // A socket lives on one node: its budget stays in this process, even with Redis.
     this.anyEvent = deps.limits.local({ name: 'live-event', points: deps.eventsPer10s, durationSeconds: 10 });
     this.costlyEvent = deps.limits.local({ name: 'live-event-costly', points: deps.costlyEventsPer10s, durationSeconds: 10 });
+    this.refresh = deps.limits.local({ name: 'live-auth-refresh', ...REFRESHES });
     deps.nsp.use((socket, next) => {
       const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       try {
@@ -179,6 +188,15 @@ export class LiveGateway {
       }
     });
     deps.nsp.on('connection', (socket) => this.onConnection(socket));
+    // Another node's lecturer removed or banned someone: their sockets here go too.
+    deps.nsp.on('moderation:eject', (payload, ack) => {
+      const parsed = ejection.safeParse(payload);
+      if (!parsed.success) return ack(0);
+      this.ejectHere(parsed.data).then(ack, (err: unknown) => {
+        deps.logger.error({ err, ...parsed.data }, 'ejecting for another node failed');
+        ack(0);
+      });
+    });
     this.checkpoint = setInterval(() => {
       for (const set of this.sockets.values()) for (const s of set) void s.data.attendance?.checkpoint().catch(() => undefined);
     }, deps.attendanceCheckpointMs);
@@ -521,15 +539,12 @@ export class LiveGateway {
   }
 
   /** A fresh token of the same user keeps the connection open until that token's expiry. */
-  private refreshToken(socket: LiveSocket, token: string): { expiresAt: string } {
-    const now = Date.now();
-    const recent = (socket.data.refreshes ?? []).filter((t) => t > now - REFRESH_WINDOW_MS);
-    if (recent.length >= REFRESH_BURST) {
-      throw new AppError(429, 'rate_limited', `At most ${REFRESH_BURST} token refreshes a minute`, {
-        retryAfterSeconds: Math.ceil((recent[0]! + REFRESH_WINDOW_MS - now) / 1000),
-      });
-    }
-    socket.data.refreshes = [...recent, now];
+  private async refreshToken(socket: LiveSocket, token: string): Promise<{ expiresAt: string }> {
+    // Counted before the token is checked: guessing costs from the same budget.
+    await this.deps.limits.consume(this.refresh, socket.id, {
+      code: 'rate_limited',
+      message: `At most ${REFRESHES.points} token refreshes a minute`,
+    });
     const actor = this.deps.tokens.verifyAccess(token);
     const current = socket.data.actor;
     if (current.kind !== 'user' || current.userId !== actor.userId) {
@@ -722,11 +737,25 @@ export class LiveGateway {
     this.deps.live.moderatorOnly(access);
     if (access.seminar.lecturerIds.includes(userId))
       throw new ForbiddenError('cannot_remove_lecturer', 'A lecturer of this seminar cannot be removed');
-    for (const s of this.socketsOf(access.seminar.id, userId)) {
+    const request: Ejection = { seminarId: access.seminar.id, userId, reason };
+    await this.ejectHere(request);
+    if (!this.deps.clustered) return;
+    // The user may be connected to other nodes as well (another tab behind the load balancer).
+    // Answered once every node has ejected them; the adapter gives up after its request timeout.
+    await this.deps.nsp.serverSideEmitWithAck('moderation:eject', request).catch((err: unknown) => {
+      this.deps.logger.warn({ err, ...request }, 'not every node confirmed the removal');
+    });
+  }
+
+  /** Takes the user's sockets on this node out of the seminar's room: their media, then the connection. */
+  private async ejectHere({ seminarId, userId, reason }: Ejection): Promise<number> {
+    const sockets = this.socketsOf(seminarId, userId);
+    for (const s of sockets) {
       s.emit('room:removed', { reason });
       await this.leave(s);
       s.disconnect(true);
     }
+    return sockets.length;
   }
 
   private socketsOf(seminarId: string, userId: string): LiveSocket[] {

@@ -5,6 +5,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import mongoose from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPlaylist } from '../../media';
 import { runAdminCli } from '../support/admin-cli';
@@ -13,11 +14,14 @@ import { testDatabaseUri } from '../support/app';
 import { LiveClient } from '../support/live-client';
 import { alive, waitFor } from '../support/media';
 import { ffprobeJson } from '../support/probe';
-import { listedSeconds, processesMentioning } from './support';
+import { listedSeconds, processesMentioning, sleep } from './support';
+import { RetryingPlayer } from './retrying-player';
 
 // Lectern SIGKILLed mid-seminar, as the kernel's OOM killer or a power cut would end it,
 // then started again on the same data: the recording is finalized with every segment
-// written before the kill, and the seminar is not left "live" with nobody running it.
+// written before the kill, no recorder ffmpeg outlives the killed Lectern, the seminar is
+// not left "live" with nobody running it, and the heartbeats that players send again
+// (those in flight at the kill) all reach the database, none counted twice.
 
 interface Running {
   child: ChildProcess;
@@ -55,7 +59,7 @@ async function startLectern(env: NodeJS.ProcessEnv): Promise<Running> {
 }
 
 describe('Lectern SIGKILLed mid-seminar', () => {
-  it('finalizes the recording with every segment written before the kill, and ends the seminar, at the next start', async () => {
+  it('leaves no recorder ffmpeg, and at the next start finalizes the recording, ends the seminar and takes every re-sent heartbeat once', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-sigkill-'));
     const env = {
       NODE_ENV: 'test',
@@ -88,6 +92,8 @@ describe('Lectern SIGKILLed mid-seminar', () => {
     });
     const seminarId = created.body.id as string;
     await api.call('POST', `/seminars/${seminarId}/transitions`, { token: teacher.token, body: { to: 'scheduled' } });
+    const learners = await Promise.all([0, 1, 2, 3].map(() => registerUser(api)));
+    const players = learners.map((u, i) => new RetryingPlayer(u.token, seminarId, i));
     const lecturer = await LiveClient.connect(first.url, teacher.token);
     await lecturer.ok('room:join', { seminarId });
     await lecturer.ok('seminar:go-live', {});
@@ -99,24 +105,53 @@ describe('Lectern SIGKILLed mid-seminar', () => {
     const seminarDir = path.join(dataDir, 'recordings', seminarId);
     const [recordingId] = await readdir(seminarDir);
     const playlist = path.join(seminarDir, recordingId!, 'index.m3u8');
+    // Learners watch meanwhile: a heartbeat a player each, every 100 ms, each answered 202.
+    let watching = true;
+    const playing = players.map(async (p) => {
+      while (watching) {
+        await p.send(first.url, p.next());
+        await sleep(100);
+      }
+    });
     await waitFor(async () => ((await listedSeconds(playlist)) >= 4 ? true : undefined), 30_000, '4 s of recording');
+    watching = false;
+    await Promise.all(playing);
+    expect(players.map((p) => p.unacked.length)).toEqual([0, 0, 0, 0]);
+    // The recorder's ffmpeg, a child of Lectern (the source is the test's stand-in for a browser).
+    const recorders = processesMentioning(path.join(seminarDir, recordingId!));
+    expect(recorders.length).toBeGreaterThan(0);
+    strays.push(...recorders);
 
+    // Each player's last heartbeat is half sent when the kill comes: in flight, never taken.
+    const inFlight = players.map((p) => p.halfSend(first.url, p.next()).dropped);
+    await sleep(200);
     first.child.kill('SIGKILL');
     await first.exited;
     lecturer.close();
-    // What the kill leaves: the source (the test's) and a recorder ffmpeg with nothing left
-    // to feed it. Only what was listed now is the recording's; the orphan is ended first.
+    expect(await Promise.all(inFlight)).toEqual([false, false, false, false]);
     process.kill(source, 'SIGKILL');
-    const orphans = processesMentioning(path.join(seminarDir, recordingId!));
-    strays.push(...orphans);
-    for (const pid of orphans) process.kill(pid, 'SIGKILL');
-    await waitFor(() => (orphans.every((p) => !alive(p)) ? true : undefined), 5_000, 'the orphaned recorder to end');
+    // The kernel ends the recorder with Lectern (setpriv --pdeathsig): nothing writes on.
+    await waitFor(() => (recorders.every((p) => !alive(p)) ? true : undefined), 5_000, 'the recorder ffmpeg to die with Lectern');
+    expect(processesMentioning(path.join(seminarDir, recordingId!))).toEqual([]);
     const beforeRestart = await readPlaylist(playlist);
     expect(beforeRestart.ended).toBe(false);
     expect(beforeRestart.segments.length).toBeGreaterThan(2);
 
+    // The players send again what was not answered, to whichever Lectern answers: before the
+    // restart they find nobody. One also sends an answered heartbeat again (its answer lost, as
+    // far as it knows): counted once all the same.
+    const again = players[0]!;
+    again.unacked.unshift({ ...again.unacked[0]!, intervals: [[again.start, again.to - 3]], position: again.to - 3, sentAt: 1 });
+    const target: { url?: string } = {};
+    const resending = players.map((p) => p.resendUntilDone(() => target.url, Date.now() + 60_000));
     const second = await startLectern(env);
+    target.url = second.url;
     try {
+      await Promise.all(resending);
+      for (const p of players) expect(p.refused).toEqual([]);
+      expect(players.map((p) => p.unacked.length)).toEqual([0, 0, 0, 0]);
+      expect(players.map((p) => p.resent)).toEqual([2, 1, 1, 1]);
+
       const api2 = new Api(second.url);
       const playback = await waitFor(
         async () => {
@@ -143,8 +178,24 @@ describe('Lectern SIGKILLed mid-seminar', () => {
       expect(join).toMatchObject({ ok: false, error: { code: 'seminar_over' } });
       back.close();
     } finally {
+      // A clean stop flushes what the second Lectern buffered.
       second.child.kill('SIGTERM');
       await second.exited;
     }
-  }, 120_000);
+    // Read straight from the database: each player's one interval, up to its last heartbeat
+    // (the one in flight at the kill), no more and no less.
+    const conn = await mongoose.createConnection(env.MONGODB_URI).asPromise();
+    try {
+      for (const p of players) {
+        const doc = await conn.collection('progress').findOne({ userId: learners[players.indexOf(p)]!.id, contentId: seminarId });
+        expect(doc, `progress of player ${players.indexOf(p)}`).toMatchObject({
+          intervals: [{ from: p.start, to: p.to }],
+          coveredSeconds: p.to - p.start,
+          resumePosition: p.to,
+        });
+      }
+    } finally {
+      await conn.close();
+    }
+  }, 150_000);
 });

@@ -34,6 +34,10 @@ beforeAll(async () => {
   const shared = await testConfig(env);
   nodes = [await start(shared, createLogger('silent')), await start({ ...shared, dataDir: `${shared.dataDir}-b` }, createLogger('silent'))];
 });
+/** One cast for the file: its admin's e-mail is fixed. */
+let crew: ReturnType<typeof cast> | undefined;
+const people = () => (crew ??= cast(Api.of(nodes[0]!)));
+
 afterAll(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
   redis?.kill('SIGTERM');
@@ -43,17 +47,17 @@ describe('several nodes through the Redis adapter', () => {
   it('delivers chat and questions to clients connected to another node', async () => {
     const [a, b] = nodes as [Lectern, Lectern];
     const api = Api.of(a);
-    const people = await cast(api);
+    const { lecturer: teacher, learner } = await people();
     const seminar = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
+      token: teacher.token,
       body: { title: 'Два узла', track: 'Scale', startsAt: '2027-03-01T10:00', durationMinutes: 60, capacity: 10 },
     });
     const id = seminar.body.id;
-    await api.call('POST', `/seminars/${id}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
-    await api.call('PUT', `/seminars/${id}/registration`, { token: people.learner.token });
+    await api.call('POST', `/seminars/${id}/transitions`, { token: teacher.token, body: { to: 'scheduled' } });
+    await api.call('PUT', `/seminars/${id}/registration`, { token: learner.token });
 
-    const lecturer = await LiveClient.connect(a.url, people.lecturer.token);
-    const viewer = await LiveClient.connect(b.url, people.learner.token);
+    const lecturer = await LiveClient.connect(a.url, teacher.token);
+    const viewer = await LiveClient.connect(b.url, learner.token);
     await lecturer.ok('room:join', { seminarId: id });
     await viewer.ok('room:join', { seminarId: id });
 
@@ -65,5 +69,60 @@ describe('several nodes through the Redis adapter', () => {
     await lecturer.next('question:updated', (u) => u.id === q.id);
     lecturer.close();
     viewer.close();
+  });
+
+  it('removes and bans a viewer connected to another node: their sockets there close, their media with them, and the ban holds on both', async () => {
+    const [a, b] = nodes as [Lectern, Lectern];
+    const api = Api.of(a);
+    const { lecturer: teacher, learner } = await people();
+    const seminar = await api.call('POST', '/seminars', {
+      token: teacher.token,
+      body: { title: 'Модерация на двух узлах', track: 'Scale', startsAt: '2027-03-02T10:00', durationMinutes: 60, capacity: 10 },
+    });
+    const id = seminar.body.id as string;
+    await api.call('POST', `/seminars/${id}/transitions`, { token: teacher.token, body: { to: 'scheduled' } });
+    await api.call('PUT', `/seminars/${id}/registration`, { token: learner.token });
+    const lecturer = await LiveClient.connect(a.url, teacher.token);
+    await lecturer.ok('room:join', { seminarId: id });
+    const clients = [lecturer];
+    /** The learner in the room through `node`, with a receive transport there (media on that node). */
+    const viewerOn = async (node: Lectern) => {
+      const client = await LiveClient.connect(node.url, learner.token);
+      clients.push(client);
+      const { peerId } = await client.ok('room:join', { seminarId: id });
+      await client.ok('transport:create', { direction: 'recv' });
+      const room = (await node.rooms.peek(id))!;
+      expect(room.hasPeer(peerId)).toBe(true);
+      return { client, peerId, room };
+    };
+    const closed = (client: LiveClient) =>
+      new Promise<void>((resolve) => (client.socket.disconnected ? resolve() : client.socket.once('disconnect', () => resolve())));
+    try {
+      // Removed: out of B's room, media and all; they may come back.
+      const onB = await viewerOn(b);
+      await lecturer.ok('moderation:remove', { userId: learner.id });
+      expect(await onB.client.next('room:removed', () => true, 5_000)).toEqual({ reason: 'removed' });
+      await closed(onB.client);
+      expect(onB.room.hasPeer(onB.peerId)).toBe(false);
+      expect(b.live.viewerCount(id)).toBe(0);
+
+      // Banned while in the room through both nodes: every socket goes, and neither node lets them back.
+      const again = await viewerOn(b);
+      const local = await viewerOn(a);
+      await lecturer.ok('moderation:ban', { userId: learner.id });
+      for (const v of [again, local]) {
+        expect(await v.client.next('room:removed', () => true, 5_000)).toEqual({ reason: 'banned' });
+        await closed(v.client);
+        expect(v.room.hasPeer(v.peerId)).toBe(false);
+      }
+      expect([a.live.viewerCount(id), b.live.viewerCount(id)]).toEqual([0, 0]);
+      for (const node of [a, b]) {
+        const back = await LiveClient.connect(node.url, learner.token);
+        clients.push(back);
+        expect(await back.request('room:join', { seminarId: id })).toMatchObject({ ok: false, error: { code: 'banned' } });
+      }
+    } finally {
+      for (const c of clients) c.close();
+    }
   });
 });

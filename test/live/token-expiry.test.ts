@@ -73,6 +73,9 @@ describe('a live socket and its token', () => {
   });
 
   it('refuses another user’s token, an invalid one, a guest’s refresh, and more than 6 a minute', async () => {
+    // The shared rate limits (server/rate-limits.ts) count every refusal, for the metrics.
+    const refusals: string[] = [];
+    app.limits.onRefused((name) => refusals.push(name));
     const viewer = await registerUser(api);
     const other = await registerUser(api);
     const client = await connected(tokenFor(viewer, ['learner'], 60));
@@ -83,6 +86,9 @@ describe('a live socket and its token', () => {
     for (let i = 0; i < 4; i++)
       codes.push(codeOf(await requestWithin(client, 'auth:refresh', { token: tokenFor(viewer, ['learner'], 60) })));
     expect(codes).toEqual(['ok', 'ok', 'ok', 'rate_limited']);
+    expect(refusals).toEqual(['live-auth-refresh']);
+    const refused = await requestWithin(client, 'auth:refresh', { token: tokenFor(viewer, ['learner'], 60) });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited', details: { retryAfterSeconds: expect.any(Number) } } });
     const guest = await clients.connect();
     expect(codeOf(await requestWithin(guest, 'auth:refresh', { token: tokenFor(viewer, ['learner'], 60) }))).toBe('different_user');
     client.close();
