@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
-import { Api, cast, registerUser, type TestUser } from '../support/api';
+import { Api, cast, registerUser, type ApiResponse, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
 
 // The portal's catalogue (GET /seminars by part, track and dates, paged), a seminar's
@@ -68,7 +68,7 @@ describe('GET /seminars: the catalogue’s filters', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await api.call('GET', `/seminars?track=${track}&when=past&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: ApiResponse = await api.call('GET', `/seminars?track=${track}&when=past&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((s: { id: string }) => s.id));

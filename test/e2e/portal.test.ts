@@ -178,7 +178,7 @@ describe('the portal in the browser', () => {
 
       // The .ics, downloaded and parsed back.
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ics').click()]);
-      const ics = await readFile((await download.path()), 'utf8');
+      const ics = await readFile(await download.path(), 'utf8');
       expect(parseEvents(ics)).toEqual([
         {
           uid: `seminar-${ids.wanted}@lectern`,
