@@ -133,6 +133,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       routes: domain.routes,
       actorOf: actorFromAuthorization(domain.tokens),
       checkResponses: config.env !== 'production',
+      limits,
       trustProxy: config.trustProxy,
       media: mediaRouter(domain.recordings),
       publicBaseUrl: config.publicBaseUrl,

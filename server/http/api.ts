@@ -1,6 +1,8 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Actor } from '../accounts/grants';
 import { AppError, PayloadTooLargeError } from '../errors';
+import type { RateLimits } from '../rate-limits';
 import { authorize, type RouteSpec } from './route';
 
 export const API_PREFIX = '/api/v1';
@@ -16,6 +18,8 @@ export interface ApiOptions {
   actorOf: (authorization: string | undefined) => Actor;
   /** Parse every response with its schema too (tests), so the schemas cannot drift. */
   checkResponses: boolean;
+  /** Where the routes' rate limits count; a route with a rateLimit needs it. */
+  limits?: RateLimits;
 }
 
 // express.json's rules: application/json only, a UTF charset, gzip/deflate/br decoded, the limit
@@ -100,8 +104,22 @@ export function apiRouter(opts: ApiOptions): Router {
   return router;
 }
 
+const RATE_LIMITED = { code: 'rate_limited', message: 'Too many requests; slow down' };
+
+/** The route's limiter, if it has a limit; a limit without a store to count in is refused at start. */
+function limiterOf(spec: RouteSpec, limits: RateLimits | undefined): RateLimiterAbstract | undefined {
+  if (!spec.rateLimit) return undefined;
+  if (!limits) throw new Error(`${spec.method.toUpperCase()} ${spec.path} has a rate limit but the API was given no limits`);
+  return limits.limiter({
+    name: `route-${spec.rateLimit.name}`,
+    points: spec.rateLimit.points,
+    durationSeconds: spec.rateLimit.durationSeconds,
+  });
+}
+
 function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
   const status = spec.status ?? 200;
+  const limiter = limiterOf(spec, opts.limits);
   // Express 5 passes a rejected promise on to the error handler.
   return async (req, res) => {
     // Metrics label the answer with this pattern (an error answer is sent after the router has left).
@@ -109,6 +127,8 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
     // The token before the body: a caller who may not use the route costs no body read.
     const actor = opts.actorOf(req.headers.authorization);
     authorize(actor, spec.access);
+    if (limiter)
+      await opts.limits!.consume(limiter, actor.kind === 'user' ? `u:${actor.userId}` : `ip:${req.ip ?? 'unknown'}`, RATE_LIMITED);
     if (spec.body) await readBody(req, res);
     const params = spec.params ? spec.params.parse(req.params) : undefined;
     const query = spec.query ? spec.query.parse(req.query) : undefined;

@@ -3,6 +3,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import swaggerUi from 'swagger-ui-express';
 import type { Actor } from '../accounts/grants';
 import type { Logger } from '../logger';
+import type { RateLimits } from '../rate-limits';
 import type { Health, Readiness } from '../protocol';
 import { API_PREFIX, apiRouter } from './api';
 import { errorHandler, notFound } from './error-handler';
@@ -19,6 +20,8 @@ export interface HttpAppDeps {
   actorOf: (authorization: string | undefined) => Actor;
   /** Parse every API response with its schema too (outside production). */
   checkResponses: boolean;
+  /** Where the routes' rate limits count. */
+  limits: RateLimits;
   /** Express's `trust proxy`: whose X-Forwarded-For to believe for req.ip. */
   trustProxy: boolean | number | string[];
   /** Signed recording files under /media. */
@@ -62,7 +65,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   if (deps.metrics.endpoint) app.get('/metrics', deps.metrics.endpoint);
 
   // First in line: heartbeats are most of the traffic.
-  app.use(API_PREFIX, apiRouter({ routes: deps.routes, actorOf: deps.actorOf, checkResponses: deps.checkResponses }));
+  app.use(API_PREFIX, apiRouter({ routes: deps.routes, actorOf: deps.actorOf, checkResponses: deps.checkResponses, limits: deps.limits }));
 
   app.get('/healthz', (_req, res) => {
     const body: Health = { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };

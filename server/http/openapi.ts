@@ -42,6 +42,7 @@ export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
   add(401, 'invalid_token', 'token_expired');
   if (spec.access !== 'public') add(401, 'unauthorized');
   if (spec.access !== 'public' && spec.access !== 'user') add(403, 'missing_grant');
+  if (spec.rateLimit) add(429, 'rate_limited');
   for (const [status, codes] of Object.entries(spec.errors ?? {})) add(Number(status) as ErrorStatus, ...codes);
   add(500, 'internal');
   add(503, 'database_unavailable');

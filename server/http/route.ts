@@ -13,6 +13,13 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** Error statuses that a route can answer (405 is answered for a path, not a route). */
 export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 429 | 500 | 503;
 
+export interface RouteRateLimit {
+  /** Names the limit in keys, logs and metrics: 'notifications-read'. */
+  name: string;
+  points: number;
+  durationSeconds: number;
+}
+
 export interface RouteContext<P, Q, B> {
   actor: Actor;
   params: P;
@@ -45,6 +52,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   errors?: Partial<Record<ErrorStatus, readonly string[]>>;
   /** Most of the traffic (heartbeats): tried before every other route. Fixed paths only. */
   hot?: boolean;
+  /**
+   * At most `points` calls in `durationSeconds` per signed-in user (per address for anonymous
+   * callers), counted before the handler runs; past it 429 `rate_limited` with retryAfterSeconds.
+   */
+  rateLimit?: RouteRateLimit;
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
 }
 

@@ -45,6 +45,9 @@ export interface NotificationRepository {
   insertOnce(n: Omit<Notification, 'readAt'>): Promise<void>;
   listForUser(userId: string, limit: number, cursor?: string): Promise<Page<Notification>>;
   markRead(userId: string, id: string): Promise<boolean>;
+  /** Unread notifications of a user, counted up to `cap`. */
+  countUnread(userId: string, cap: number): Promise<number>;
+  markAllRead(userId: string): Promise<void>;
 }
 
 export interface MailMessage {

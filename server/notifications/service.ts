@@ -1,7 +1,7 @@
 import type { UserRepository } from '../accounts/model';
 import { UnauthorizedError, NotFoundError } from '../errors';
 import type { Logger } from '../logger';
-import type { NotificationView, PageQuery } from '../protocol';
+import { UNREAD_COUNT_CAP, type NotificationView, type PageQuery, type UnreadCountView } from '../protocol';
 import type { Page, RegistrationRepository, Seminar, SeminarRepository } from '../seminars/model';
 import type { SeminarEvents } from '../seminars/service';
 import type { Actor } from '../accounts/grants';
@@ -75,6 +75,8 @@ export class NotificationService implements SeminarEvents {
 
   async promoted(seminar: Seminar, userId: string): Promise<void> {
     await this.enqueueFor(seminar, 'promoted', [userId], new Date());
+    // At once, as "live now" is: the promoted learner is likely waiting on the seminar's page.
+    void this.tick().catch((err: unknown) => this.deps.logger.error({ err }, 'notification delivery failed'));
   }
 
   async ended(): Promise<void> {}
@@ -83,6 +85,16 @@ export class NotificationService implements SeminarEvents {
     if (actor.kind !== 'user') throw new UnauthorizedError();
     const result = await this.deps.notifications.listForUser(actor.userId, page.limit, page.cursor);
     return { items: result.items.map(notificationView), nextCursor: result.nextCursor };
+  }
+
+  async unreadCount(actor: Actor): Promise<UnreadCountView> {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    return { count: await this.deps.notifications.countUnread(actor.userId, UNREAD_COUNT_CAP) };
+  }
+
+  async markAllRead(actor: Actor): Promise<void> {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    await this.deps.notifications.markAllRead(actor.userId);
   }
 
   async markRead(actor: Actor, id: string): Promise<void> {

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { objectId } from './common';
 
+/** The badge stops counting here ("99+"): counting a forgotten inbox costs nothing more. */
+export const UNREAD_COUNT_CAP = 100;
+
 export const notificationView = z.object({
   id: z.string(),
   kind: z.enum(['reminder_24h', 'reminder_1h', 'live_now', 'cancelled', 'promoted']),
@@ -11,3 +14,12 @@ export const notificationView = z.object({
   readAt: z.iso.datetime().nullable(),
 });
 export type NotificationView = z.infer<typeof notificationView>;
+
+export const unreadCountView = z.object({
+  count: z
+    .number()
+    .int()
+    .min(0)
+    .meta({ description: `Unread notifications, counted up to ${UNREAD_COUNT_CAP}: more reads as ${UNREAD_COUNT_CAP}` }),
+});
+export type UnreadCountView = z.infer<typeof unreadCountView>;

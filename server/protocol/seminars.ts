@@ -61,10 +61,23 @@ export type UpdateSeminarBody = z.infer<typeof updateSeminarBody>;
 
 export const transitionBody = z.object({ to: z.enum(['scheduled', 'live', 'ended', 'cancelled']) });
 
+/** Which part of the catalogue: a filter on status, narrowed further by `status` when both are given. */
+export const seminarWhen = z.enum(['live', 'upcoming', 'past']);
+export type SeminarWhen = z.infer<typeof seminarWhen>;
+
+const instant = z.iso.datetime({ offset: true });
+
 export const seminarListQuery = z.object({
   status: seminarStatus.optional(),
   track: z.string().max(80).optional(),
+  when: seminarWhen.optional().meta({
+    description:
+      'live: on air now; upcoming: scheduled (and drafts, to those who may see them), soonest first; past: ended, most recent first. Cancelled seminars are in none of them.',
+  }),
+  startsFrom: instant.optional().meta({ description: 'Only seminars starting at or after this instant (ISO 8601 with Z or an offset)' }),
+  startsBefore: instant.optional().meta({ description: 'Only seminars starting before this instant (ISO 8601 with Z or an offset)' }),
 });
+export type SeminarListQuery = z.infer<typeof seminarListQuery>;
 
 export const seminarView = z.object({
   id: objectId,
@@ -85,6 +98,12 @@ export const seminarView = z.object({
   sequence: z.number(),
 });
 export type SeminarView = z.infer<typeof seminarView>;
+
+/** One seminar as its page shows it: with its lecturers' names. */
+export const seminarPageView = seminarView.extend({
+  lecturers: z.array(z.object({ id: objectId, displayName: z.string() })),
+});
+export type SeminarPageView = z.infer<typeof seminarPageView>;
 
 export const registrationView = z.object({
   seminarId: objectId,

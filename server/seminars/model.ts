@@ -47,6 +47,12 @@ export interface SeminarFilter {
   track?: string;
   /** Drafts are listed only to their lecturers (or to admins, who pass no restriction). */
   draftsOf?: string /* a user id, or 'all' */;
+  /** Starting at or after this instant. */
+  startsFrom?: Date;
+  /** Starting before this instant. */
+  startsBefore?: Date;
+  /** Latest start first (the past), instead of soonest first. */
+  newestFirst?: boolean;
 }
 
 export interface Page<T> {

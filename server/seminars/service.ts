@@ -1,7 +1,16 @@
 import type { UserRepository } from '../accounts/model';
 import { has, isAdmin, type Actor } from '../accounts/grants';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
-import type { CreateSeminarBody, PageQuery, RegistrationView, SeminarView, UpdateSeminarBody } from '../protocol';
+import type {
+  CreateSeminarBody,
+  PageQuery,
+  RegistrationView,
+  SeminarListQuery,
+  SeminarPageView,
+  SeminarView,
+  SeminarWhen,
+  UpdateSeminarBody,
+} from '../protocol';
 import {
   transitions,
   type Page,
@@ -30,6 +39,13 @@ export interface SeminarDeps {
   /** Whether a course exists and the actor may attach seminars to it. */
   canAttachToCourse(actor: Actor, courseId: string): Promise<boolean>;
 }
+
+/** The catalogue's parts, as statuses. */
+const WHEN: Record<SeminarWhen, SeminarStatus[]> = {
+  live: ['live'],
+  upcoming: ['draft', 'scheduled'],
+  past: ['ended'],
+};
 
 const EDITABLE: SeminarStatus[] = ['draft', 'scheduled'];
 const REGISTRATION_OPEN: SeminarStatus[] = ['scheduled', 'live'];
@@ -67,6 +83,18 @@ export class SeminarService {
     return seminarView(await this.visible(actor, id));
   }
 
+  /** The seminar with its lecturers' names, for its page. */
+  async page(actor: Actor, id: string): Promise<SeminarPageView> {
+    const seminar = await this.visible(actor, id);
+    const lecturers = [];
+    for (const lecturerId of seminar.lecturerIds) {
+      const user = await this.deps.users.findById(lecturerId);
+      // A deleted account leaves its id behind: it has no name to show.
+      if (user) lecturers.push({ id: user.id, displayName: user.displayName });
+    }
+    return { ...seminarView(seminar), lecturers };
+  }
+
   /** The seminar if the actor may see it; drafts are their lecturers' and admins' alone. */
   async visible(actor: Actor, id: string): Promise<Seminar> {
     const seminar = await this.deps.seminars.get(id);
@@ -76,11 +104,20 @@ export class SeminarService {
     return seminar;
   }
 
-  async list(actor: Actor, filter: { status?: SeminarStatus; track?: string }, page: PageQuery): Promise<Page<SeminarView>> {
-    const statuses: SeminarStatus[] = filter.status ? [filter.status] : ['draft', 'scheduled', 'live', 'ended', 'cancelled'];
+  async list(actor: Actor, filter: SeminarListQuery, page: PageQuery): Promise<Page<SeminarView>> {
+    const all: SeminarStatus[] = filter.when ? WHEN[filter.when] : ['draft', 'scheduled', 'live', 'ended', 'cancelled'];
+    // `status` narrows `when`: a status outside it lists nothing.
+    const statuses = filter.status ? all.filter((s) => s === filter.status) : all;
     const draftsOf = isAdmin(actor) ? 'all' : has(actor, 'seminars:manage') ? actor.userId : undefined;
     const result = await this.deps.seminars.list(
-      { statuses, ...(filter.track ? { track: filter.track } : {}), ...(draftsOf ? { draftsOf } : {}) },
+      {
+        statuses,
+        ...(filter.track ? { track: filter.track } : {}),
+        ...(draftsOf ? { draftsOf } : {}),
+        ...(filter.startsFrom ? { startsFrom: new Date(filter.startsFrom) } : {}),
+        ...(filter.startsBefore ? { startsBefore: new Date(filter.startsBefore) } : {}),
+        ...(filter.when === 'past' ? { newestFirst: true } : {}),
+      },
       page.limit,
       page.cursor,
     );

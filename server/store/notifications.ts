@@ -150,4 +150,12 @@ export class MongoNotificationRepository implements NotificationRepository {
     const res = await this.model.updateOne({ _id: id, userId }, { $set: { readAt: new Date() } });
     return res.matchedCount === 1;
   }
+
+  countUnread(userId: string, cap: number): Promise<number> {
+    return this.model.countDocuments({ userId, readAt: null }).limit(cap).exec();
+  }
+
+  async markAllRead(userId: string): Promise<void> {
+    await this.model.updateMany({ userId, readAt: null }, { $set: { readAt: new Date() } });
+  }
 }

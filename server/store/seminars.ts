@@ -83,15 +83,19 @@ export class MongoSeminarRepository implements SeminarRepository {
     }
     const and: object[] = [{ $or: visible }];
     if (filter.track) and.push({ track: filter.track });
+    if (filter.startsFrom) and.push({ startsAt: { $gte: filter.startsFrom } });
+    if (filter.startsBefore) and.push({ startsAt: { $lt: filter.startsBefore } });
     const after = decodeCursor(cursor, ['time', 'id']);
+    const beyond = filter.newestFirst ? '$lt' : '$gt';
     if (after) {
       const at = new Date(after[0] as number);
       const id = new Types.ObjectId(after[1] as string);
-      and.push({ $or: [{ startsAt: { $gt: at } }, { startsAt: at, _id: { $gt: id } }] });
+      and.push({ $or: [{ startsAt: { [beyond]: at } }, { startsAt: at, _id: { [beyond]: id } }] });
     }
+    const direction = filter.newestFirst ? -1 : 1;
     const docs = await this.model
       .find({ $and: and })
-      .sort({ startsAt: 1, _id: 1 })
+      .sort({ startsAt: direction, _id: direction })
       .limit(limit + 1)
       .lean();
     const items = docs.slice(0, limit).map(toSeminar);

@@ -327,6 +327,14 @@ const matrix: Record<string, Case> = {
     expect: signedIn,
     request: async () => ({ path: '/me/notifications' }),
   },
+  'GET /me/notifications/unread-count': {
+    expect: signedIn,
+    request: async () => ({ path: '/me/notifications/unread-count' }),
+  },
+  'POST /me/notifications/read-all': {
+    expect: signedIn,
+    request: async () => ({ path: '/me/notifications/read-all' }),
+  },
   'POST /me/notifications/:notificationId/read': {
     expect: signedIn,
     request: async ({ user }) => ({ path: `/me/notifications/${await fixtures.notificationFor((user ?? people.learner).id)}/read` }),

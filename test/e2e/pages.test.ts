@@ -117,7 +117,19 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
   const routes: Array<{ name: string; who: Who; path: () => string; ready: (page: Page) => Promise<unknown> }> = [
     { name: 'home-guest', who: 'guest', path: () => '/', ready: (p) => p.locator('[data-testid=seminar]').first().waitFor() },
     { name: 'home', who: 'learner', path: () => '/', ready: (p) => p.getByTestId('lesson').first().waitFor() },
-    { name: 'seminar', who: 'learner', path: () => `/seminars/${live}`, ready: (p) => p.getByTestId('seminar-page').waitFor() },
+    {
+      name: 'catalogue',
+      who: 'guest',
+      path: () => '/seminars',
+      ready: (p) => p.getByTestId('part-upcoming').locator('[data-testid=seminar]').first().waitFor(),
+    },
+    { name: 'seminar', who: 'learner', path: () => `/seminars/${live}`, ready: (p) => p.getByTestId('registration').waitFor() },
+    {
+      name: 'notifications',
+      who: 'learner',
+      path: () => '/notifications',
+      ready: (p) => p.getByTestId('inbox').locator('.empty, [data-testid=notification]').first().waitFor(),
+    },
     {
       name: 'watch',
       who: 'learner',

@@ -22,7 +22,9 @@ function page(load: () => Promise<{ default: Page }>, ns: Namespace) {
 
 export const routes: Array<{ path: string; component: ReturnType<typeof page> }> = [
   { path: '/', component: page(() => import('./pages/home'), 'portal') },
+  { path: '/seminars', component: page(() => import('./pages/seminars'), 'portal') },
   { path: '/seminars/:id', component: page(() => import('./pages/seminar'), 'portal') },
+  { path: '/notifications', component: page(() => import('./pages/notifications'), 'portal') },
   { path: '/watch/:id', component: page(() => import('./pages/watch'), 'room') },
   { path: '/studio/:id', component: page(() => import('./pages/studio'), 'room') },
   { path: '/replay/:id', component: page(() => import('./pages/replay'), 'room') },

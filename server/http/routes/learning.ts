@@ -15,6 +15,7 @@ import {
   page,
   pageQuery,
   progressView,
+  unreadCountView,
   updateCourseBody,
 } from '../../protocol';
 import { route, type RouteSpec } from '../route';
@@ -193,6 +194,26 @@ export function learningRoutes(
       params: notificationParams,
       errors: { 404: ['notification_not_found'] },
       handler: ({ actor, params }) => notifications.markRead(actor, params.notificationId),
+    }),
+    route({
+      method: 'get',
+      path: '/me/notifications/unread-count',
+      tag: 'notifications',
+      access: 'profile',
+      summary: 'How many of my notifications are unread (the header’s badge asks every minute or so)',
+      response: unreadCountView,
+      rateLimit: { name: 'notifications-unread', points: 60, durationSeconds: 60 },
+      handler: ({ actor }) => notifications.unreadCount(actor),
+    }),
+    route({
+      method: 'post',
+      path: '/me/notifications/read-all',
+      tag: 'notifications',
+      access: 'profile',
+      status: 204,
+      summary: 'Mark all my notifications read',
+      rateLimit: { name: 'notifications-read-all', points: 20, durationSeconds: 60 },
+      handler: ({ actor }) => notifications.markAllRead(actor),
     }),
   ];
 }

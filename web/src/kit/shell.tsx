@@ -3,10 +3,11 @@ import { useEffect } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { signOut, who } from '../session';
 import { lang, setLang, t } from './i18n';
+import { NotificationsLink } from './notifications-badge';
 import { Announcements } from './toast';
 
 // The frame around every route: a skip link, the header (app name, navigation,
-// the notifications badge's place, who is signed in, the language toggle), the
+// the inbox link with its unread count, who is signed in, the language toggle), the
 // main landmark the routes render into, and the announcement regions.
 
 /** Sets the document's title while a page is shown: "<page> — Лектерн". */
@@ -29,14 +30,6 @@ function LanguageToggle() {
       {t('lang.other')}
     </button>
   );
-}
-
-/**
- * Where the notifications badge goes (the portal's inbox, issue #12): the header keeps
- * a place for it so that adding it changes no layout.
- */
-function NotificationsSlot() {
-  return null;
 }
 
 function Account() {
@@ -82,12 +75,12 @@ export function Shell({ children }: { children: ComponentChildren }) {
           {t('app.name')}
         </a>
         <nav aria-label={t('nav.main')} class="app-nav">
-          <a href="/" aria-current={path === '/' ? 'page' : undefined}>
+          <a href="/seminars" aria-current={path === '/seminars' ? 'page' : undefined}>
             {t('nav.seminars')}
           </a>
         </nav>
         <span class="spacer" />
-        <NotificationsSlot />
+        <NotificationsLink />
         <Account />
         <LanguageToggle />
       </header>

@@ -164,7 +164,8 @@ export class WatchRoom {
       this.seat.dropped();
     }
     if (s.name === 'ended' || s.name === 'removed' || s.name === 'failed') this.seat.close();
-    if (s.name === 'ended' && !this.hls) void this.awaitRecording();
+    // Ended while watching, or opened after the end: the recording follows.
+    if ((s.name === 'ended' && !this.hls) || (s.name === 'failed' && s.error.code === 'seminar_over')) void this.awaitRecording();
     if (s.name === 'ended' || s.name === 'removed' || s.name === 'failed') this.panel.disable();
     if (s.name === 'ended' && this.hls) this.stopHls();
     if (s.name === 'failed' && s.error.code === 'seats_full') void this.watchHls();
@@ -299,6 +300,7 @@ export class WatchRoom {
         () => {
           this.connection = { name: 'ended' };
           this.stopHls();
+          void this.awaitRecording();
           this.changed();
         },
         { once: true },

@@ -80,6 +80,7 @@ function overlayText(room: WatchRoom | null): string {
       return t(`room:state.${s.name}`);
     case 'failed':
       if (s.error.code === 'seats_full') return room?.hls ? '' : t('room:watch.seatsFull');
+      if (s.error.code === 'seminar_over') return t('room:state.ended');
       return s.error.code === 'not_registered' || s.error.code === 'unauthorized'
         ? errorText(s.error)
         : t('room:state.failed', { reason: errorText(s.error) });
@@ -148,7 +149,7 @@ function WatchPage({ id }: { id: string }) {
                   <a href={signInHref(url)}>{t('auth.title')}</a>
                 </>
               )}
-              {s.name === 'ended' && room?.recordingReady && (
+              {(s.name === 'ended' || (s.name === 'failed' && s.error.code === 'seminar_over')) && room?.recordingReady && (
                 <>
                   {' '}
                   <a href={`/replay/${id}`} data-testid="recording-link">

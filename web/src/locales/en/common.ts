@@ -10,6 +10,9 @@ export default {
     skip: 'Skip to content',
     main: 'Main menu',
     seminars: 'Seminars',
+    notifications: 'Notifications',
+    unread_one: '{{count}} unread',
+    unread_other: '{{count}} unread',
   },
   lang: {
     other: 'Русский',

@@ -11,6 +11,11 @@ export default {
     skip: 'Перейти к содержимому',
     main: 'Основное меню',
     seminars: 'Семинары',
+    notifications: 'Уведомления',
+    unread_one: '{{count}} непрочитанное',
+    unread_few: '{{count}} непрочитанных',
+    unread_many: '{{count}} непрочитанных',
+    unread_other: '{{count}} непрочитанного',
   },
   lang: {
     other: 'English',
