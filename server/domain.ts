@@ -130,7 +130,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
   const routes: RouteSpec[] = [
     ...accountRoutes(accounts),
     ...seminarRoutes(seminars, calendar),
-    ...learningRoutes(courses, progress, notifications, tokens),
+    ...learningRoutes(courses, progress, notifications, tokens, limits),
     ...recordingRoutes(recordings),
   ];
 

@@ -10,6 +10,8 @@ export default {
     skip: 'Skip to content',
     main: 'Main menu',
     seminars: 'Seminars',
+    courses: 'Courses',
+    learning: 'My learning',
   },
   lang: {
     other: 'Русский',
@@ -103,6 +105,7 @@ export default {
     not_enrolled: 'Enrol in the course to continue.',
     unknown_module: 'The course has no such module.',
     unknown_lesson: 'The course has no such lesson.',
+    lesson_not_found: 'Lesson not found.',
     duplicate_lesson: 'This lesson is already in the course.',
     content_not_found: 'No such lesson or seminar.',
     notification_not_found: 'No such notification.',

@@ -11,6 +11,8 @@ export default {
     skip: 'Перейти к содержимому',
     main: 'Основное меню',
     seminars: 'Семинары',
+    courses: 'Курсы',
+    learning: 'Моё обучение',
   },
   lang: {
     other: 'English',
@@ -112,6 +114,7 @@ export default {
     not_enrolled: 'Запишитесь на курс, чтобы продолжить.',
     unknown_module: 'Такого модуля в курсе нет.',
     unknown_lesson: 'Такого урока в курсе нет.',
+    lesson_not_found: 'Урок не найден.',
     duplicate_lesson: 'Этот урок уже есть в курсе.',
     content_not_found: 'Урок или семинар не найден.',
     notification_not_found: 'Уведомление не найдено.',
