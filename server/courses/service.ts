@@ -13,6 +13,8 @@ export interface CourseDeps {
   enrolments: EnrolmentRepository;
   seminars: SeminarRepository;
   progress: ProgressService;
+  /** The length of a seminar's finished recording, if it has one. */
+  recordingDuration(seminarId: string): Promise<number | null>;
 }
 
 export class CourseService {
@@ -88,7 +90,9 @@ export class CourseService {
             seminarId: l.seminarId,
             playlistPath: null,
             body: null,
-            durationSeconds: knownLessons.get(lessonId)?.durationSeconds ?? null,
+            // A recording finished before it became a lesson has its length already; one still to
+            // come gets it when it is finalized (setRecordingDuration).
+            durationSeconds: knownLessons.get(lessonId)?.durationSeconds ?? (await this.deps.recordingDuration(l.seminarId)),
           });
         } else if (l.kind === 'hls') {
           lessons.push({
