@@ -7,6 +7,18 @@ import MarkdownIt from 'markdown-it';
 // the page still passes the HTML through DOMPurify before inserting it (defence in depth).
 const md = new MarkdownIt({ html: false, linkify: true, typographer: true, breaks: false });
 
-export function renderMarkdown(source: string): string {
-  return md.render(source);
+/**
+ * The lesson's body as HTML under the page's own <h1> (the lesson's title): headings move
+ * one level down, and a first heading that only repeats the title is left out.
+ */
+export function renderMarkdown(source: string, title: string): string {
+  const env = {};
+  const tokens = md.parse(source, env);
+  if (tokens[0]?.type === 'heading_open' && tokens[1]?.content.trim() === title.trim()) tokens.splice(0, 3);
+  for (const token of tokens) {
+    if ((token.type === 'heading_open' || token.type === 'heading_close') && token.tag !== 'h6') {
+      token.tag = `h${Number(token.tag.slice(1)) + 1}`;
+    }
+  }
+  return md.renderer.render(tokens, md.options, env);
 }

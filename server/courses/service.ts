@@ -169,7 +169,7 @@ export class CourseService {
       courseTitle: course.title,
       moduleTitle: module.title,
       lesson: lessonView(lesson),
-      html: lesson.kind === 'text' ? renderMarkdown(lesson.body ?? '') : null,
+      html: lesson.kind === 'text' ? renderMarkdown(lesson.body ?? '', lesson.title) : null,
       previous: link(at - 1),
       next: link(at + 1),
     };
