@@ -76,10 +76,13 @@ export default function LessonPage({ id, lessonId }: { id: string; lessonId: str
       {isText ? (
         // The server rendered it with raw HTML off; DOMPurify is the second lock.
         <div class="lesson-body" data-testid="lesson-body" dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(view.html!) }} />
-      ) : (
+      ) : lesson.kind === 'recording' ? (
         <p>
           {t('learning:lesson.notText')} <a href={lessonHref(view.courseId, lesson)}>{t('learning:lesson.watch')}</a>
         </p>
+      ) : (
+        // A video from the library (an HLS playlist, not a seminar): the pages have no player for it yet.
+        <p>{t('learning:lesson.noPlayer')}</p>
       )}
       {isText && (
         <p>

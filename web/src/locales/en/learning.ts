@@ -39,6 +39,7 @@ export default {
     read: 'Lesson read.',
     watch: 'Watch the recording',
     notText: 'This lesson is a recording. It opens in the player.',
+    noPlayer: 'This video lesson cannot be played in the browser yet.',
     navigation: 'Course navigation',
   },
   learning: {
