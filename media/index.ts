@@ -10,3 +10,4 @@ export { Peer, type Source, type Direction, type TransportParameters, type Consu
 export { version as mediasoupVersion } from 'mediasoup';
 export type { Producer } from 'mediasoup/types';
 export { Recorder, finalizePlaylist, readPlaylist, type RecorderStatus, type RecordingSource, type RecordingSummary } from './recorder';
+export { syntheticSource, type SyntheticSource } from './synthetic-source';

@@ -96,7 +96,13 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       if (event.removed) progressLog.info({ files: event.removed }, 'progress journal written to the database and removed');
     },
   });
-  courses = new CourseService({ courses: repos.courses, enrolments: repos.enrolments, seminars: repos.seminars, progress });
+  courses = new CourseService({
+    courses: repos.courses,
+    enrolments: repos.enrolments,
+    seminars: repos.seminars,
+    progress,
+    recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
+  });
   const calendar = new CalendarService({
     seminars: repos.seminars,
     registrations: repos.registrations,
@@ -130,7 +136,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
   const routes: RouteSpec[] = [
     ...accountRoutes(accounts),
     ...seminarRoutes(seminars, calendar),
-    ...learningRoutes(courses, progress, notifications, tokens),
+    ...learningRoutes(courses, progress, notifications, tokens, limits),
     ...recordingRoutes(recordings),
   ];
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { has, isAdmin, type Actor } from '../accounts/grants';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
-import type { CourseStructureBody, CourseView, PageQuery } from '../protocol';
+import type { CourseStructureBody, CourseView, LessonContentView, PageQuery } from '../protocol';
+import { renderMarkdown } from './markdown';
 import { liveSeconds, type ProgressRecord } from '../progress/model';
 import type { ProgressService } from '../progress/service';
 import type { Page, SeminarRepository } from '../seminars/model';
@@ -12,6 +13,8 @@ export interface CourseDeps {
   enrolments: EnrolmentRepository;
   seminars: SeminarRepository;
   progress: ProgressService;
+  /** The length of a seminar's finished recording, if it has one. */
+  recordingDuration(seminarId: string): Promise<number | null>;
 }
 
 export class CourseService {
@@ -87,7 +90,9 @@ export class CourseService {
             seminarId: l.seminarId,
             playlistPath: null,
             body: null,
-            durationSeconds: knownLessons.get(lessonId)?.durationSeconds ?? null,
+            // A recording finished before it became a lesson has its length already; one still to
+            // come gets it when it is finalized (setRecordingDuration).
+            durationSeconds: knownLessons.get(lessonId)?.durationSeconds ?? (await this.deps.recordingDuration(l.seminarId)),
           });
         } else if (l.kind === 'hls') {
           lessons.push({
@@ -140,6 +145,34 @@ export class CourseService {
     const contentIds = courses.flatMap((c) => lessonsOf(c).map(contentIdOf));
     const records = new Map((await this.deps.progress.records(actor.userId, contentIds)).map((r) => [r.contentId, r]));
     return courses.map((course) => courseProgress(course, (lesson) => records.get(contentIdOf(lesson))));
+  }
+
+  /**
+   * One lesson as its page shows it: a text lesson's Markdown rendered, and its neighbours
+   * in the course's order. For the course's learners, and its lecturers and admins.
+   */
+  async lesson(actor: Actor, courseId: string, lessonId: string): Promise<LessonContentView> {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    const course = await this.visible(actor, courseId);
+    if (!this.manages(actor, course) && !(await this.deps.enrolments.isEnrolled(courseId, actor.userId)))
+      throw new ForbiddenError('not_enrolled', 'Enrol in the course to read its lessons');
+    const order = course.modules.flatMap((m) => m.lessons.map((lesson) => ({ lesson, module: m })));
+    const at = order.findIndex((o) => o.lesson.id === lessonId);
+    if (at < 0) throw new NotFoundError('lesson_not_found', 'No such lesson in this course');
+    const { lesson, module } = order[at]!;
+    const link = (i: number) => {
+      const l = order[i]?.lesson;
+      return l ? { id: l.id, kind: l.kind, title: l.title, seminarId: l.seminarId } : null;
+    };
+    return {
+      courseId,
+      courseTitle: course.title,
+      moduleTitle: module.title,
+      lesson: lessonView(lesson),
+      html: lesson.kind === 'text' ? renderMarkdown(lesson.body ?? '', lesson.title) : null,
+      previous: link(at - 1),
+      next: link(at + 1),
+    };
   }
 
   /** Completion figures for the course's lecturers and admins. */
@@ -220,11 +253,19 @@ function courseProgress(course: Course, recordOf: (lesson: Lesson) => ProgressRe
     };
   });
   const completedLessons = lessons.filter((l) => l.complete).length;
+  // The share watched counts what was actually covered, so 81 % of the only long lesson is
+  // about 81 %, not the 0 % of "no lesson complete yet". Lessons of unknown length add nothing.
+  const known = lessons.filter((l) => l.durationSeconds);
+  const totalSeconds = known.reduce((s, l) => s + l.durationSeconds!, 0);
+  const watchedSeconds = known.reduce((s, l) => s + Math.min(l.coveredSeconds, l.durationSeconds!), 0);
   return {
     course: courseView(course),
     percent: lessons.length ? round((100 * completedLessons) / lessons.length) : 0,
     completedLessons,
     totalLessons: lessons.length,
+    watchedPercent: totalSeconds ? round((100 * watchedSeconds) / totalSeconds) : 0,
+    watchedSeconds: round(watchedSeconds),
+    totalSeconds: round(totalSeconds),
     lessons,
   };
 }
@@ -250,13 +291,11 @@ export function courseView(c: Course): CourseView {
     modules: c.modules.map((m) => ({
       id: m.id,
       title: m.title,
-      lessons: m.lessons.map((l) => ({
-        id: l.id,
-        kind: l.kind,
-        title: l.title,
-        seminarId: l.seminarId,
-        durationSeconds: l.durationSeconds,
-      })),
+      lessons: m.lessons.map(lessonView),
     })),
   };
+}
+
+function lessonView(l: Lesson) {
+  return { id: l.id, kind: l.kind, title: l.title, seminarId: l.seminarId, durationSeconds: l.durationSeconds };
 }

@@ -123,8 +123,21 @@ export class ProgressService {
     return Promise.resolve();
   }
 
-  records(userId: string, contentIds: string[]): Promise<ProgressRecord[]> {
-    return this.deps.repo.listForUser(userId, contentIds);
+  /** A learner's records with what is still buffered merged in, as get() reads them: "My learning" is never behind the player. */
+  async records(userId: string, contentIds: string[]): Promise<ProgressRecord[]> {
+    const stored = new Map((await this.deps.repo.listForUser(userId, contentIds)).map((r) => [r.contentId, r]));
+    const out: ProgressRecord[] = [];
+    for (const contentId of new Set(contentIds)) {
+      const key = pendingKey(userId, contentId);
+      const buffered = [this.inFlight.get(key), this.pending.get(key)].filter((p) => p !== undefined);
+      const record = stored.get(contentId);
+      if (buffered.length === 0) {
+        if (record) out.push(record);
+        continue;
+      }
+      out.push(buffered.reduce(applyPending, record ?? emptyProgress(userId, contentId)));
+    }
+    return out;
   }
 
   recordsFor(contentIds: string[], userIds: string[]): Promise<ProgressRecord[]> {

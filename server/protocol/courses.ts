@@ -91,11 +91,31 @@ export const lessonProgressView = z.object({
 });
 export const myCourseView = z.object({
   course: courseView,
-  percent: z.number(),
+  percent: z.number().meta({ description: 'Share of the lessons completed, 0–100' }),
   completedLessons: z.number(),
   totalLessons: z.number(),
+  watchedPercent: z.number().meta({
+    description: 'Share of the course’s known length actually watched or read, 0–100 (covered seconds over the lessons’ durations)',
+  }),
+  watchedSeconds: z.number(),
+  /** Lessons whose length is not known yet (a recording still in progress) add nothing. */
+  totalSeconds: z.number(),
   lessons: z.array(lessonProgressView),
 });
+
+/** A lesson's neighbour in the course's order, for previous/next. */
+export const lessonLink = z.object({ id: z.string(), kind: lessonView.shape.kind, title: z.string(), seminarId: objectId.nullable() });
+export const lessonContentView = z.object({
+  courseId: objectId,
+  courseTitle: z.string(),
+  moduleTitle: z.string(),
+  lesson: lessonView,
+  /** A text lesson's Markdown rendered to HTML with raw HTML off (markdown-it); null for other kinds. */
+  html: z.string().nullable(),
+  previous: lessonLink.nullable(),
+  next: lessonLink.nullable(),
+});
+export type LessonContentView = z.infer<typeof lessonContentView>;
 export const courseStatsView = z.object({
   courseId: objectId,
   enrolled: z.number(),

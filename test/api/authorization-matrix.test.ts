@@ -304,6 +304,15 @@ const matrix: Record<string, Case> = {
     expect: signedIn,
     request: async (caller) => ({ path: `/courses/${await enrolledCourse(caller)}/enrolment` }),
   },
+  'GET /courses/:id/lessons/:lessonId': {
+    expect: signedIn,
+    request: async (caller) => {
+      const { id } = await fixtures.course();
+      if (caller.user) await app.domain.courses.enrol(actorOf(caller.user), id);
+      const lessonId = (await app.domain.courses.get(actorOf(people.owner), id)).modules[0]!.lessons[0]!.id;
+      return { path: `/courses/${id}/lessons/${lessonId}` };
+    },
+  },
   'GET /courses/:id/stats': {
     expect: courseOwners,
     request: async () => ({ path: `/courses/${shared.course.id}/stats` }),
@@ -379,6 +388,12 @@ const variants: Array<Case & { route: string; on: string }> = [
     on: 'an unpublished course',
     expect: unpublishedOwners,
     request: async () => ({ path: `/courses/${(await fixtures.course(false)).id}/publication`, body: { published: true } }),
+  },
+  {
+    route: 'GET /courses/:id/lessons/:lessonId',
+    on: 'a course the caller is not enrolled in',
+    expect: row(NO_TOKEN, '403 not_enrolled', '403 not_enrolled', ALLOW, ALLOW),
+    request: async () => ({ path: `/courses/${shared.course.id}/lessons/${shared.course.lessonId}` }),
   },
   {
     route: 'GET /courses/:id/stats',

@@ -1166,6 +1166,14 @@ const cases: Case[] = [
     field: 'id',
   },
   {
+    route: 'get /courses/:id/lessons/:lessonId',
+    input: 'params',
+    name: "lessonId 'x' (too short)",
+    as: 'learner',
+    path: (f) => `/courses/${f.courseId}/lessons/x`,
+    field: 'lessonId',
+  },
+  {
     route: 'get /courses/:id/stats',
     input: 'params',
     name: "id 'not-an-id'",

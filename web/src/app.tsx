@@ -13,7 +13,7 @@ import type { Namespace } from './locales/resources';
 // line in `routes` with its path and namespace.
 
 /** A page: the default export of a module under pages/, given the route's parameters as props. */
-type Page = (props: { id: string }) => JSX.Element;
+type Page = (props: { id: string; lessonId: string }) => JSX.Element;
 
 /** A page's code and its area's texts, fetched together. */
 function page(load: () => Promise<{ default: Page }>, ns: Namespace) {
@@ -28,6 +28,10 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/watch/:id', component: page(() => import('./pages/watch'), 'room') },
   { path: '/studio/:id', component: page(() => import('./pages/studio'), 'room') },
   { path: '/replay/:id', component: page(() => import('./pages/replay'), 'room') },
+  { path: '/courses', component: page(() => import('./pages/courses'), 'learning') },
+  { path: '/courses/:id', component: page(() => import('./pages/course'), 'learning') },
+  { path: '/courses/:id/lessons/:lessonId', component: page(() => import('./pages/lesson'), 'learning') },
+  { path: '/learning', component: page(() => import('./pages/learning'), 'learning') },
 ];
 
 /** Starts fetching the page for a path before the app first renders. */

@@ -3,6 +3,7 @@ import type { CourseService } from '../../courses/service';
 import type { NotificationService } from '../../notifications/service';
 import type { ProgressService } from '../../progress/service';
 import type { TokenIssuer } from '../../accounts/tokens';
+import type { RateLimits } from '../../rate-limits';
 import {
   courseStatsView,
   courseStructureBody,
@@ -10,6 +11,7 @@ import {
   createCourseBody,
   heartbeatBody,
   idParams,
+  lessonContentView,
   myCourseView,
   notificationView,
   page,
@@ -23,13 +25,20 @@ import { route, type RouteSpec } from '../route';
 const publicationBody = z.object({ published: z.boolean() });
 const contentParams = z.object({ contentId: z.string().regex(/^[A-Za-z0-9_-]{6,40}$/) });
 const notificationParams = z.object({ notificationId: z.string().min(1).max(200) });
+const lessonParams = idParams.extend({ lessonId: z.string().regex(/^[A-Za-z0-9_-]{6,40}$/, 'must be a lesson id') });
+
+/** Lesson reads per learner: a reader opens a few a minute; a script walking every course is cut off. */
+export const LESSON_READS = { name: 'lesson-read', points: 60, durationSeconds: 60 };
+const TOO_FAST = { code: 'rate_limited', message: 'Too many lessons opened; wait a moment' };
 
 export function learningRoutes(
   courses: CourseService,
   progress: ProgressService,
   notifications: NotificationService,
   tokens: TokenIssuer,
+  limits: RateLimits,
 ): RouteSpec[] {
+  const lessonReads = limits.limiter(LESSON_READS);
   return [
     route({
       method: 'get',
@@ -124,6 +133,20 @@ export function learningRoutes(
       params: idParams,
       errors: { 404: ['not_enrolled'] },
       handler: ({ actor, params }) => courses.unenrol(actor, params.id),
+    }),
+    route({
+      method: 'get',
+      path: '/courses/:id/lessons/:lessonId',
+      tag: 'courses',
+      access: 'courses:enrol',
+      summary: 'One lesson for its page: a text lesson rendered from Markdown (raw HTML off), and its previous and next lessons',
+      params: lessonParams,
+      response: lessonContentView,
+      errors: { 403: ['not_enrolled'], 404: ['course_not_found', 'lesson_not_found'], 429: ['rate_limited'] },
+      handler: async ({ actor, params }) => {
+        if (actor.kind === 'user') await limits.consume(lessonReads, actor.userId, TOO_FAST);
+        return courses.lesson(actor, params.id, params.lessonId);
+      },
     }),
     route({
       method: 'get',

@@ -78,6 +78,14 @@ export function Shell({ children }: { children: ComponentChildren }) {
           <a href="/seminars" aria-current={path === '/seminars' ? 'page' : undefined}>
             {t('nav.seminars')}
           </a>
+          <a href="/courses" aria-current={path === '/courses' ? 'page' : undefined}>
+            {t('nav.courses')}
+          </a>
+          {who.value && (
+            <a href="/learning" aria-current={path === '/learning' ? 'page' : undefined}>
+              {t('nav.learning')}
+            </a>
+          )}
         </nav>
         <span class="spacer" />
         <NotificationsLink />

@@ -3,6 +3,7 @@ import type { ProgressView } from '../../../server/protocol/progress';
 import type { PlaybackView } from '../../../server/protocol/recordings';
 import { api, ApiError } from '../kit/api';
 import { attachHls, hlsSupported, type HlsPlayer } from '../hls';
+import { trackLeavingHeartbeat } from '../progress-flush';
 import { PlayedRanges, type Interval } from '../replay-progress';
 import { accessToken, hasSession } from '../session';
 
@@ -58,7 +59,8 @@ export class ReplayPlayer {
   /** Sends what was watched and lets go of the players (the page is going). */
   close(): void {
     if (this.closed) return;
-    this.leaving();
+    // The app stays: the heartbeat goes by fetch, and the next page ("My learning") waits for it.
+    this.leaving(true);
     this.closed = true;
     for (const undo of this.cleanup.splice(0)) undo();
     this.dropScreen();
@@ -214,10 +216,15 @@ export class ReplayPlayer {
   }
 
   /** The page is going (closed, hidden, or left for another route): what was watched goes now. */
-  private leaving(): void {
+  private leaving(withinApp = false): void {
     if (this.closed) return;
     const v = this.el.camera;
     this.played.advance(v.currentTime);
+    if (withinApp) {
+      const sent = this.heartbeat();
+      if (sent) trackLeavingHeartbeat(sent);
+      return;
+    }
     void this.heartbeat(true);
   }
 

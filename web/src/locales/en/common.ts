@@ -13,6 +13,8 @@ export default {
     notifications: 'Notifications',
     unread_one: '{{count}} unread',
     unread_other: '{{count}} unread',
+    courses: 'Courses',
+    learning: 'My learning',
   },
   lang: {
     other: 'Русский',
@@ -106,6 +108,7 @@ export default {
     not_enrolled: 'Enrol in the course to continue.',
     unknown_module: 'The course has no such module.',
     unknown_lesson: 'The course has no such lesson.',
+    lesson_not_found: 'Lesson not found.',
     duplicate_lesson: 'This lesson is already in the course.',
     content_not_found: 'No such lesson or seminar.',
     notification_not_found: 'No such notification.',

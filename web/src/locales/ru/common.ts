@@ -16,6 +16,8 @@ export default {
     unread_few: '{{count}} непрочитанных',
     unread_many: '{{count}} непрочитанных',
     unread_other: '{{count}} непрочитанного',
+    courses: 'Курсы',
+    learning: 'Моё обучение',
   },
   lang: {
     other: 'English',
@@ -117,6 +119,7 @@ export default {
     not_enrolled: 'Запишитесь на курс, чтобы продолжить.',
     unknown_module: 'Такого модуля в курсе нет.',
     unknown_lesson: 'Такого урока в курсе нет.',
+    lesson_not_found: 'Урок не найден.',
     duplicate_lesson: 'Этот урок уже есть в курсе.',
     content_not_found: 'Урок или семинар не найден.',
     notification_not_found: 'Уведомление не найдено.',
