@@ -26,6 +26,7 @@ const schema = new Schema<SeminarDoc>(
     lecturerIds: [String],
     courseId: { type: String, default: null },
     sequence: Number,
+    questions: { type: Schema.Types.Mixed, default: [] },
     liveStartedAt: { type: Date, default: null },
     endedAt: { type: Date, default: null },
     createdAt: Date,
@@ -59,6 +60,7 @@ export class MongoSeminarRepository implements SeminarRepository {
   async create(s: NewSeminar): Promise<Seminar> {
     const doc = await this.model.create({
       ...s,
+      questions: s.questions ?? [],
       status: 'draft',
       registeredCount: 0,
       seatsLeft: s.capacity,
@@ -83,6 +85,7 @@ export class MongoSeminarRepository implements SeminarRepository {
     }
     const and: object[] = [{ $or: visible }];
     if (filter.track) and.push({ track: filter.track });
+    if (filter.lecturerOf) and.push({ lecturerIds: filter.lecturerOf });
     const after = decodeCursor(cursor, ['time', 'id']);
     if (after) {
       const at = new Date(after[0] as number);
@@ -173,6 +176,7 @@ function toSeminar(doc: SeminarDoc & { _id: unknown }): Seminar {
     lecturerIds: [...doc.lecturerIds],
     courseId: doc.courseId ?? null,
     sequence: doc.sequence,
+    questions: (doc.questions ?? []).map((q) => ({ ...q, options: [...q.options] })),
     liveStartedAt: doc.liveStartedAt ?? null,
     endedAt: doc.endedAt ?? null,
     createdAt: doc.createdAt,
