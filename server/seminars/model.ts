@@ -44,7 +44,17 @@ export type NewSeminar = Omit<
 export type SeminarChanges = Partial<
   Pick<
     Seminar,
-    'title' | 'description' | 'track' | 'language' | 'startsAt' | 'timeZone' | 'durationMinutes' | 'capacity' | 'isPublic' | 'lecturerIds' | 'questions'
+    | 'title'
+    | 'description'
+    | 'track'
+    | 'language'
+    | 'startsAt'
+    | 'timeZone'
+    | 'durationMinutes'
+    | 'capacity'
+    | 'isPublic'
+    | 'lecturerIds'
+    | 'questions'
   >
 >;
 
@@ -94,7 +104,11 @@ export interface Registration {
 
 export interface RegistrationRepository {
   /** Inserts a pending registration; returns the existing one instead when the user is already in. */
-  insertPending(seminarId: string, userId: string, answers?: RegistrationAnswers): Promise<{ created: boolean; registration: Registration }>;
+  insertPending(
+    seminarId: string,
+    userId: string,
+    answers?: RegistrationAnswers,
+  ): Promise<{ created: boolean; registration: Registration }>;
   setStatus(id: string, from: RegistrationStatus[], to: RegistrationStatus): Promise<Registration | null>;
   remove(seminarId: string, userId: string): Promise<Registration | null>;
   find(seminarId: string, userId: string): Promise<Registration | null>;

@@ -149,7 +149,11 @@ export class SeminarService {
     if (!REGISTRATION_OPEN.includes(seminar.status)) {
       throw new ConflictError('registration_closed', `Registration is closed for a ${seminar.status} seminar`);
     }
-    const { created, registration } = await this.deps.registrations.insertPending(id, actor.userId, checkAnswers(seminar.questions, answers));
+    const { created, registration } = await this.deps.registrations.insertPending(
+      id,
+      actor.userId,
+      checkAnswers(seminar.questions, answers),
+    );
     if (!created && registration.status !== 'pending') return this.registrationView(registration);
     return this.registrationView(await this.settle(registration));
   }

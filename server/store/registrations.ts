@@ -12,7 +12,10 @@ interface RegistrationDoc {
   answers?: Record<string, string>;
 }
 
-const schema = new Schema<RegistrationDoc>({ seminarId: String, userId: String, status: String, createdAt: Date, answers: { type: Schema.Types.Mixed, default: {} } }, { versionKey: false });
+const schema = new Schema<RegistrationDoc>(
+  { seminarId: String, userId: String, status: String, createdAt: Date, answers: { type: Schema.Types.Mixed, default: {} } },
+  { versionKey: false },
+);
 schema.index({ seminarId: 1, userId: 1 }, { unique: true });
 schema.index({ seminarId: 1, status: 1, createdAt: 1 });
 schema.index({ userId: 1, _id: -1 });
@@ -36,7 +39,11 @@ export class MongoRegistrationRepository implements RegistrationRepository {
     return this.model.createIndexes();
   }
 
-  async insertPending(seminarId: string, userId: string, answers: Record<string, string> = {}): Promise<{ created: boolean; registration: Registration }> {
+  async insertPending(
+    seminarId: string,
+    userId: string,
+    answers: Record<string, string> = {},
+  ): Promise<{ created: boolean; registration: Registration }> {
     try {
       const doc = await this.model.create({ seminarId, userId, status: 'pending', createdAt: new Date(), answers });
       return { created: true, registration: toRegistration(doc.toObject()) };

@@ -1,5 +1,14 @@
 import { Schema, Types, isValidObjectId, type Connection, type Model } from 'mongoose';
-import { normalizeEmail, roles, locales, type NewUser, type Role, type User, type UserDirectory, type UserRepository } from '../accounts/model';
+import {
+  normalizeEmail,
+  roles,
+  locales,
+  type NewUser,
+  type Role,
+  type User,
+  type UserDirectory,
+  type UserRepository,
+} from '../accounts/model';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ConflictError } from '../errors';
 import { uniquely } from './mongo-errors';
@@ -77,7 +86,9 @@ export class MongoUserRepository implements UserRepository, UserDirectory {
     const and: object[] = [];
     if (filter.q) {
       const pattern = escapeRegExp(filter.q);
-      and.push({ $or: [{ displayName: { $regex: pattern, $options: 'i' } }, { email: { $regex: `^${escapeRegExp(normalizeEmail(filter.q))}` } }] });
+      and.push({
+        $or: [{ displayName: { $regex: pattern, $options: 'i' } }, { email: { $regex: `^${escapeRegExp(normalizeEmail(filter.q))}` } }],
+      });
     }
     if (filter.role) and.push({ roles: filter.role });
     const after = decodeCursor(cursor, ['id']);

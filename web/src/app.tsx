@@ -26,6 +26,12 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/watch/:id', component: page(() => import('./pages/watch'), 'room') },
   { path: '/studio/:id', component: page(() => import('./pages/studio'), 'room') },
   { path: '/replay/:id', component: page(() => import('./pages/replay'), 'room') },
+  { path: '/workspace', component: page(() => import('./pages/workspace/seminars'), 'workspace') },
+  { path: '/workspace/seminars/new', component: page(() => import('./pages/workspace/seminar-form'), 'workspace') },
+  { path: '/workspace/seminars/:id', component: page(() => import('./pages/workspace/seminar-form'), 'workspace') },
+  { path: '/workspace/seminars/:id/registrations', component: page(() => import('./pages/workspace/registrations'), 'workspace') },
+  { path: '/workspace/users', component: page(() => import('./pages/workspace/users'), 'workspace') },
+  { path: '/workspace/users/:id', component: page(() => import('./pages/workspace/user'), 'workspace') },
 ];
 
 /** Starts fetching the page for a path before the app first renders. */

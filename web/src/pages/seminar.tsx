@@ -6,6 +6,7 @@ import { dateTime, readerTimeZone, sameOffset, zoneName } from '../kit/format';
 import { t } from '../kit/i18n';
 import { useTitle } from '../kit/shell';
 import { who } from '../session';
+import { RegistrationForm } from './registration-questions';
 import { SeminarLinks } from './seminar-links';
 import '../styles/portal.css';
 
@@ -67,6 +68,7 @@ export default function Seminar({ id }: { id: string }) {
       </p>
       {s.description && <p class="description">{s.description}</p>}
       <SeminarLinks s={s} me={who.value} />
+      <RegistrationForm s={s} me={who.value} />
     </article>
   );
 }

@@ -10,6 +10,8 @@ export default {
     skip: 'Skip to content',
     main: 'Main menu',
     seminars: 'Seminars',
+    workspace: 'My seminars',
+    users: 'Users',
   },
   lang: {
     other: 'Русский',

@@ -11,6 +11,8 @@ export default {
     skip: 'Перейти к содержимому',
     main: 'Основное меню',
     seminars: 'Семинары',
+    workspace: 'Мои семинары',
+    users: 'Пользователи',
   },
   lang: {
     other: 'English',
