@@ -60,6 +60,14 @@ export default {
     created: 'Draft created.',
     back: 'Back to my seminars',
     notEditable: 'This seminar can no longer be changed.',
+    hints: {
+      title: '3 to 200 characters.',
+      track: '2 to 80 characters.',
+      startsAt: 'Enter a date and time that exist.',
+      durationMinutes: '15 to 600 minutes.',
+      capacity: '1 to 100,000 seats.',
+      lecturerIds: 'Choose 1 to 5 lecturers.',
+    },
   },
   registrations: {
     title: 'Registrations: {{title}}',

@@ -59,6 +59,14 @@ export default {
     created: 'Черновик создан.',
     back: 'К моим семинарам',
     notEditable: 'Этот семинар уже нельзя изменить.',
+    hints: {
+      title: 'От 3 до 200 символов.',
+      track: 'От 2 до 80 символов.',
+      startsAt: 'Укажите существующие дату и время.',
+      durationMinutes: 'От 15 до 600 минут.',
+      capacity: 'От 1 до 100 000 мест.',
+      lecturerIds: 'Выберите от 1 до 5 лекторов.',
+    },
   },
   registrations: {
     title: 'Записавшиеся: {{title}}',

@@ -102,6 +102,14 @@ function SeminarForm({ seminar, lecturers: initialLecturers }: { seminar: Semina
   const [lecturers, setLecturers] = useState<Lecturer[]>(initialLecturers);
   const [questions, setQuestions] = useState<DraftQuestion[]>(draftQuestions(seminar));
   useEffect(() => setLecturers(initialLecturers), [initialLecturers]);
+  const hints = {
+    title: t('workspace:form.hints.title'),
+    track: t('workspace:form.hints.track'),
+    startsAt: t('workspace:form.hints.startsAt'),
+    durationMinutes: t('workspace:form.hints.durationMinutes'),
+    capacity: t('workspace:form.hints.capacity'),
+    lecturerIds: t('workspace:form.hints.lecturerIds'),
+  };
   const form = useForm(async (data) => {
     const body = {
       title: text(data, 'title'),
@@ -123,7 +131,7 @@ function SeminarForm({ seminar, lecturers: initialLecturers }: { seminar: Semina
       toast(t('workspace:form.created'));
     }
     route('/workspace');
-  });
+  }, hints);
   const s = seminar;
   return (
     <form class="ws-form" onSubmit={form.onSubmit} noValidate data-testid="seminar-form">
