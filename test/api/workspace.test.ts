@@ -144,7 +144,7 @@ describe('the registrations CSV', () => {
     });
     const bytes = Buffer.from(await res.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const rows = parse(bytes, { bom: true, encoding: 'utf8' }) as string[][];
+    const rows: string[][] = parse(bytes, { bom: true, encoding: 'utf8' });
     expect(rows).toEqual([
       ['Имя', 'E-mail', 'Статус', 'Дата записи (Europe/Moscow)', 'Компания', 'Стадия бизнеса'],
       ['Анна Смирнова', first.email, 'registered', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d$/), 'Кофейня «Утро»', ''],

@@ -181,9 +181,9 @@ describe('the lecturer’s workspace', () => {
       await row.waitFor(poll);
       expect(await row.textContent()).toContain('ООО «Ромашка», ИНН 7801234567');
       const [download] = await Promise.all([again.waitForEvent('download'), again.getByTestId('csv').click()]);
-      const bytes = await readFile((await download.path())!);
+      const bytes = await readFile(await download.path());
       expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-      const rows = parse(bytes, { bom: true }) as string[][];
+      const rows: string[][] = parse(bytes, { bom: true });
       expect(rows[0]).toEqual(['Имя', 'E-mail', 'Статус', 'Дата записи (Europe/Moscow)', 'Компания и ИНН', 'Стадия бизнеса']);
       expect(rows.slice(1)).toEqual([
         ['Тестовый Пользователь', people.learner.email, 'registered', expect.any(String), 'ООО «Ромашка», ИНН 7801234567', 'Рост'],
