@@ -22,7 +22,7 @@ export class UserAdminService {
 
   async list(actor: Actor, filter: { q?: string; role?: Role }, page: PageQuery) {
     if (!has(actor, 'users:manage')) throw new ForbiddenError();
-    const result = await this.deps.users.search(filter.q ? filter : { ...filter, q: undefined }, page.limit, page.cursor);
+    const result = await this.deps.users.search(filter, page.limit, page.cursor);
     return { items: result.items.map(adminUserView), nextCursor: result.nextCursor };
   }
 

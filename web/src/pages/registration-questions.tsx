@@ -21,9 +21,22 @@ export function RegistrationForm({
   // Its texts are the workspace's (this form and the organiser's question editor go together).
   const [ready, setReady] = useState(false);
   const [done, setDone] = useState<RegistrationView | null>(null);
+  const userId = me?.userId ?? null;
   useEffect(() => {
-    void loadNamespace('workspace').then(() => setReady(true));
-  }, []);
+    let current = true;
+    setReady(false);
+    setDone(null);
+    // Already registered (or waiting): say so instead of asking again.
+    const existing = userId ? api<RegistrationView>('GET', `/seminars/${s.id}/registration`).catch(() => null) : Promise.resolve(null);
+    void Promise.all([loadNamespace('workspace'), existing]).then(([, registration]) => {
+      if (!current) return;
+      setDone(registration);
+      setReady(true);
+    });
+    return () => {
+      current = false;
+    };
+  }, [s.id, userId]);
   const form = useForm(async (data) => {
     const answers: Record<string, string> = {};
     for (const q of s.questions) {
