@@ -9,6 +9,9 @@ import { CourseService } from './courses/service';
 import { accountRoutes } from './http/routes/accounts';
 import { learningRoutes } from './http/routes/learning';
 import { seminarRoutes } from './http/routes/seminars';
+import { workspaceRoutes } from './http/routes/workspace';
+import { UserAdminService } from './accounts/admin';
+import { RegistrantService } from './seminars/registrants';
 import type { RouteSpec } from './http/route';
 import type { Logger } from './logger';
 import { createMailer } from './notifications/mailer';
@@ -66,6 +69,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       await notifications.cancelled(s, users);
       await moved(s);
     },
+    moved: (s, users) => notifications.moved(s, users),
     promoted: (s, user) => notifications.promoted(s, user),
     ended: moved,
   };
@@ -133,11 +137,22 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     logger: logger.child({ component: 'recordings' }),
   });
 
+  const userDroppedListeners: Array<(userId: string) => Promise<unknown>> = [];
+  const admin = new UserAdminService({
+    users: repos.users,
+    refreshTokens: repos.refreshTokens,
+    dropSockets: async (userId) => {
+      for (const listener of userDroppedListeners) await listener(userId);
+    },
+  });
+  const registrants = new RegistrantService({ seminars, registrations: repos.registrations, users: repos.users });
+
   const routes: RouteSpec[] = [
     ...accountRoutes(accounts),
     ...seminarRoutes(seminars, calendar),
     ...learningRoutes(courses, progress, notifications, tokens, limits),
     ...recordingRoutes(recordings),
+    ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -151,6 +166,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     nodeId,
     tokens,
     accounts,
+    admin,
     seminars,
     courses,
     progress,
@@ -176,6 +192,10 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
      */
     onSeminarMoved(listener: (seminar: Seminar) => Promise<unknown>): void {
       movedListeners.push(listener);
+    },
+    /** Runs when an account is disabled: the live gateway drops the user's sockets. */
+    onUserDisabled(listener: (userId: string) => Promise<unknown>): void {
+      userDroppedListeners.push(listener);
     },
     /** Starts the reminder scheduler and this node's lease. */
     start(): void {

@@ -193,6 +193,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       if (seminar.status === 'ended') await recorder.ended(seminar.id, seminar.endedAt ?? undefined);
       await gateway.seminarMoved(seminar);
     });
+    domain.onUserDisabled((userId) => gateway.dropUser(userId));
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));
     teardown.push(async () => {

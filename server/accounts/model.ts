@@ -11,6 +11,8 @@ export interface User {
   locale: Locale;
   roles: Role[];
   createdAt: Date;
+  /** A disabled account cannot sign in, refresh, or join a live room. */
+  disabled: boolean;
 }
 
 export interface NewUser {
@@ -40,6 +42,14 @@ export interface UserRoleUpdate {
   findByCalendarTokenHash(hash: string): Promise<User | null>;
 }
 
+/** The admin's view over all accounts (the user list, the lecturer search). */
+export interface UserDirectory {
+  /** Newest first; `q` matches part of the name or the start of the e-mail, case-insensitively. */
+  search(filter: { q?: string; role?: Role }, limit: number, cursor?: string): Promise<{ items: User[]; nextCursor: string | null }>;
+  findByIds(ids: string[]): Promise<User[]>;
+  setDisabled(id: string, disabled: boolean): Promise<User | null>;
+}
+
 export interface RefreshTokenRecord {
   userId: string;
   familyId: string;
@@ -54,4 +64,6 @@ export interface RefreshTokenRepository {
   consume(hash: string, now: Date): Promise<RefreshTokenRecord | { reused: RefreshTokenRecord } | null>;
   revokeFamily(familyId: string): Promise<void>;
   revoke(hash: string): Promise<void>;
+  /** Every live refresh token of a user stops working (a disabled account). */
+  revokeUser(userId: string): Promise<void>;
 }

@@ -45,6 +45,8 @@ export class AccountService {
     const ok = user ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
     if (!user || !ok) throw new UnauthorizedError('invalid_credentials', 'E-mail or password is wrong');
     await attempt.succeeded();
+    // Told only to who knows the password: a guess learns nothing about the account.
+    if (user.disabled) throw new ForbiddenError('account_disabled', 'This account is disabled');
     return this.openSession(user, randomUUID());
   }
 
@@ -52,11 +54,13 @@ export class AccountService {
   async refresh(refreshToken: string): Promise<SessionView> {
     const result = await this.deps.refreshTokens.consume(hashOpaqueToken(refreshToken), new Date());
     if (!result) throw new UnauthorizedError('invalid_refresh_token', 'The refresh token is not valid');
+    const owner = await this.deps.users.findById('reused' in result ? result.reused.userId : result.userId);
+    if (owner?.disabled) throw new UnauthorizedError('account_disabled', 'This account is disabled');
     if ('reused' in result) {
       await this.deps.refreshTokens.revokeFamily(result.reused.familyId);
       throw new UnauthorizedError('refresh_token_reused', 'The refresh token was already used; sign in again');
     }
-    const user = await this.deps.users.findById(result.userId);
+    const user = owner;
     if (!user) throw new UnauthorizedError('invalid_refresh_token', 'The refresh token is not valid');
     return this.openSession(user, result.familyId);
   }

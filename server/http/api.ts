@@ -148,8 +148,8 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
       return;
     }
     if (spec.attachment !== undefined) res.attachment(spec.attachment);
-    if (spec.contentType === 'text/calendar') {
-      res.status(status).type('text/calendar; charset=utf-8').send(result);
+    if (spec.contentType === 'text/calendar' || spec.contentType === 'text/csv') {
+      res.status(status).type(`${spec.contentType}; charset=utf-8`).send(result);
     } else {
       res.status(status).json(opts.checkResponses && spec.response ? checkedResponse(spec, result) : result);
     }

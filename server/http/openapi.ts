@@ -102,6 +102,13 @@ function successResponse(spec: RouteSpec): ResponseConfig {
   if (spec.contentType === 'text/calendar') {
     return { description: 'An iCalendar file', ...headers, content: { 'text/calendar': { schema: z.string() } } };
   }
+  if (spec.contentType === 'text/csv') {
+    return {
+      description: 'A CSV file: UTF-8 with a byte-order mark (so that Excel reads Cyrillic), comma-separated, CRLF lines, a header row',
+      ...headers,
+      content: { 'text/csv': { schema: z.string() } },
+    };
+  }
   if (!spec.response) return { description: spec.status === 202 ? 'Accepted; no body' : 'Done; no body', ...headers };
   return { description: 'Success', ...headers, content: { 'application/json': { schema: spec.response } } };
 }

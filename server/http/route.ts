@@ -39,10 +39,10 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
-  /** Status and schema of a success; `text/calendar` bodies are strings. */
+  /** Status and schema of a success; `text/calendar` and `text/csv` bodies are strings. */
   status?: 200 | 201 | 202 | 204;
   response?: ZodType;
-  contentType?: 'application/json' | 'text/calendar';
+  contentType?: 'application/json' | 'text/calendar' | 'text/csv';
   /** Sent as a download with this file name (on success only). */
   attachment?: string;
   /**

@@ -643,6 +643,17 @@ export class LiveGateway {
     if (seminar.status === 'ended' || seminar.status === 'cancelled') (await this.deps.rooms.peek(seminar.id))?.close();
   }
 
+  /**
+   * A disabled account's sockets, on every node (through the adapter), are disconnected;
+   * joining again is refused, since a join reads the account afresh (LiveService.currentActor).
+   */
+  async dropUser(userId: string): Promise<void> {
+    for (const s of await this.deps.nsp.fetchSockets()) {
+      const actor = s.data.actor;
+      if (actor.kind === 'user' && actor.userId === userId) s.disconnect(true);
+    }
+  }
+
   private setHand(seminarId: string, userId: string, displayName: string, raised: boolean): void {
     const presence = this.presenceOf(seminarId);
     if (raised) presence.hands.set(userId, displayName);

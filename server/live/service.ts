@@ -52,6 +52,7 @@ export class LiveService {
     if (actor.kind !== 'user') return actor;
     const user = await this.deps.users.findById(actor.userId);
     if (!user) throw new UnauthorizedError('unauthorized', 'This account no longer exists');
+    if (user.disabled) throw new UnauthorizedError('account_disabled', 'This account is disabled');
     return { kind: 'user', userId: user.id, roles: user.roles, grants: grantsFor(user.roles) };
   }
 

@@ -1,7 +1,7 @@
 // Notifications as the domain sees them: no Express, no mongoose, no nodemailer.
 import type { Page } from '../seminars/model';
 
-export const notificationKinds = ['reminder_24h', 'reminder_1h', 'live_now', 'cancelled', 'promoted'] as const;
+export const notificationKinds = ['reminder_24h', 'reminder_1h', 'live_now', 'cancelled', 'promoted', 'rescheduled'] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
 /**

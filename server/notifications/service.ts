@@ -73,6 +73,12 @@ export class NotificationService implements SeminarEvents {
     void this.tick().catch((err: unknown) => this.deps.logger.error({ err }, 'notification delivery failed'));
   }
 
+  async moved(seminar: Seminar, userIds: string[]): Promise<void> {
+    // The id carries the new start, so each move is told once, and a second move again.
+    await this.enqueueFor(seminar, 'rescheduled', userIds, new Date());
+    void this.tick().catch((err: unknown) => this.deps.logger.error({ err }, 'notification delivery failed'));
+  }
+
   async promoted(seminar: Seminar, userId: string): Promise<void> {
     await this.enqueueFor(seminar, 'promoted', [userId], new Date());
     // At once, as "live now" is: the promoted learner is likely waiting on the seminar's page.
@@ -175,6 +181,8 @@ export class NotificationService implements SeminarEvents {
       );
     }
     if (item.kind === 'live_now') return seminar.status === 'live';
+    // A notice of a start that has since moved again is stale: the later notice says it.
+    if (item.kind === 'rescheduled') return seminar.status === 'scheduled' && seminar.startsAt.getTime() === item.seminarStartsAt.getTime();
     return true;
   }
 }

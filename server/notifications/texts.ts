@@ -14,6 +14,7 @@ export function messageFor(kind: NotificationKind, seminar: Seminar, locale: Loc
     reminder_1h: [`Через час: «${t}»`, `Семинар «${t}» начнётся ${when}. Ссылка: ${link}`],
     live_now: [`В эфире: «${t}»`, `Семинар «${t}» уже идёт. Подключайтесь: ${link}`],
     cancelled: [`Отменён: «${t}»`, `Семинар «${t}», назначенный на ${when}, отменён.`],
+    rescheduled: [`Перенесён: «${t}»`, `Семинар «${t}» перенесён на ${when}. Ссылка: ${link}`],
     promoted: [`Место освободилось: «${t}»`, `Вы записаны на семинар «${t}» (${when}) из листа ожидания. Ссылка: ${link}`],
   };
   const en: Record<NotificationKind, [string, string]> = {
@@ -21,6 +22,7 @@ export function messageFor(kind: NotificationKind, seminar: Seminar, locale: Loc
     reminder_1h: [`In one hour: “${t}”`, `The seminar “${t}” starts ${when}. Link: ${link}`],
     live_now: [`Live now: “${t}”`, `The seminar “${t}” is live. Join: ${link}`],
     cancelled: [`Cancelled: “${t}”`, `The seminar “${t}” planned for ${when} is cancelled.`],
+    rescheduled: [`Moved: “${t}”`, `The seminar “${t}” has moved to ${when}. Link: ${link}`],
     promoted: [`You got a seat: “${t}”`, `A seat freed up: you are registered for “${t}” (${when}). Link: ${link}`],
   };
   const [title, body] = (locale === 'ru' ? ru : en)[kind];

@@ -10,3 +10,4 @@ export * from './progress';
 export * from './notifications';
 export * from './live';
 export * from './recordings';
+export * from './workspace';

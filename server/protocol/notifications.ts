@@ -6,7 +6,7 @@ export const UNREAD_COUNT_CAP = 100;
 
 export const notificationView = z.object({
   id: z.string(),
-  kind: z.enum(['reminder_24h', 'reminder_1h', 'live_now', 'cancelled', 'promoted']),
+  kind: z.enum(['reminder_24h', 'reminder_1h', 'live_now', 'cancelled', 'promoted', 'rescheduled']),
   seminarId: objectId,
   title: z.string(),
   body: z.string(),

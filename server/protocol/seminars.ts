@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { locale, objectId } from './common';
+import { registrationQuestion, registrationQuestions } from './workspace';
 
 export const seminarStatus = z.enum(['draft', 'scheduled', 'live', 'ended', 'cancelled']);
 export type SeminarStatusWire = z.infer<typeof seminarStatus>;
@@ -36,6 +37,7 @@ const seminarFields = {
   isPublic: z.boolean().default(false),
   lecturerIds: z.array(objectId).min(1).max(5).optional(),
   courseId: objectId.optional(),
+  questions: registrationQuestions.default([]),
 };
 
 export const createSeminarBody = z.object(seminarFields);
@@ -53,6 +55,7 @@ export const updateSeminarBody = z
     capacity: seminarFields.capacity,
     isPublic: z.boolean(),
     lecturerIds: z.array(objectId).min(1).max(5),
+    questions: registrationQuestions,
   })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'must change at least one field')
@@ -96,6 +99,7 @@ export const seminarView = z.object({
   lecturerIds: z.array(objectId),
   courseId: objectId.nullable(),
   sequence: z.number(),
+  questions: z.array(registrationQuestion),
 });
 export type SeminarView = z.infer<typeof seminarView>;
 

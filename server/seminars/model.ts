@@ -1,5 +1,6 @@
 // Seminars as the domain sees them: no Express, no mongoose.
 import type { Locale } from '../accounts/model';
+import type { RegistrationAnswers, RegistrationQuestion } from '../protocol/workspace';
 
 export const seminarStatuses = ['draft', 'scheduled', 'live', 'ended', 'cancelled'] as const;
 export type SeminarStatus = (typeof seminarStatuses)[number];
@@ -29,16 +30,31 @@ export interface Seminar {
   courseId: string | null;
   /** Bumped on every change a calendar must see (ICS SEQUENCE). */
   sequence: number;
+  /** The organiser's own registration questions. */
+  questions: RegistrationQuestion[];
   liveStartedAt: Date | null;
   endedAt: Date | null;
   createdAt: Date;
 }
 
-export type NewSeminar = Omit<Seminar, 'id' | 'status' | 'registeredCount' | 'sequence' | 'liveStartedAt' | 'endedAt' | 'createdAt'>;
+export type NewSeminar = Omit<
+  Seminar,
+  'id' | 'status' | 'registeredCount' | 'sequence' | 'liveStartedAt' | 'endedAt' | 'createdAt' | 'questions'
+> & { questions?: RegistrationQuestion[] };
 export type SeminarChanges = Partial<
   Pick<
     Seminar,
-    'title' | 'description' | 'track' | 'language' | 'startsAt' | 'timeZone' | 'durationMinutes' | 'capacity' | 'isPublic' | 'lecturerIds'
+    | 'title'
+    | 'description'
+    | 'track'
+    | 'language'
+    | 'startsAt'
+    | 'timeZone'
+    | 'durationMinutes'
+    | 'capacity'
+    | 'isPublic'
+    | 'lecturerIds'
+    | 'questions'
   >
 >;
 
@@ -53,6 +69,8 @@ export interface SeminarFilter {
   startsBefore?: Date;
   /** Latest start first (the past), instead of soonest first. */
   newestFirst?: boolean;
+  /** Only seminars this user teaches. */
+  lecturerOf?: string;
 }
 
 export interface Page<T> {
@@ -86,11 +104,17 @@ export interface Registration {
   userId: string;
   status: RegistrationStatus;
   createdAt: Date;
+  /** Answers to the seminar's registration questions, by question id. */
+  answers: RegistrationAnswers;
 }
 
 export interface RegistrationRepository {
   /** Inserts a pending registration; returns the existing one instead when the user is already in. */
-  insertPending(seminarId: string, userId: string): Promise<{ created: boolean; registration: Registration }>;
+  insertPending(
+    seminarId: string,
+    userId: string,
+    answers?: RegistrationAnswers,
+  ): Promise<{ created: boolean; registration: Registration }>;
   setStatus(id: string, from: RegistrationStatus[], to: RegistrationStatus): Promise<Registration | null>;
   remove(seminarId: string, userId: string): Promise<Registration | null>;
   find(seminarId: string, userId: string): Promise<Registration | null>;
@@ -102,4 +126,6 @@ export interface RegistrationRepository {
   listPending(olderThan: Date): Promise<Registration[]>;
   registeredUserIds(seminarId: string): Promise<string[]>;
   seminarIdsForUser(userId: string): Promise<string[]>;
+  /** A seminar's registrations and waitlist, oldest first. */
+  listForSeminar(seminarId: string, limit: number, cursor?: string): Promise<Page<Registration>>;
 }

@@ -4,6 +4,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, Unauthor
 import type {
   CreateSeminarBody,
   PageQuery,
+  RegistrationAnswers,
   RegistrationView,
   SeminarListQuery,
   SeminarPageView,
@@ -11,6 +12,7 @@ import type {
   SeminarWhen,
   UpdateSeminarBody,
 } from '../protocol';
+import { checkAnswers } from './answers';
 import {
   transitions,
   type Page,
@@ -27,6 +29,8 @@ import { instantToZoned, zonedToInstant } from './time';
 export interface SeminarEvents {
   live(seminar: Seminar): Promise<void>;
   cancelled(seminar: Seminar, userIds: string[]): Promise<void>;
+  /** A scheduled seminar got a new start: its registrants hear of it. */
+  moved(seminar: Seminar, userIds: string[]): Promise<void>;
   promoted(seminar: Seminar, userId: string): Promise<void>;
   ended(seminar: Seminar): Promise<void>;
 }
@@ -75,6 +79,7 @@ export class SeminarService {
       isPublic: body.isPublic,
       lecturerIds,
       courseId: body.courseId ?? null,
+      questions: body.questions,
     });
     return seminarView(seminar);
   }
@@ -124,6 +129,14 @@ export class SeminarService {
     return { items: result.items.map(seminarView), nextCursor: result.nextCursor };
   }
 
+  /** The seminars the actor teaches, in every status, by start time. */
+  async mine(actor: Actor, filter: { status?: SeminarStatus }, page: PageQuery): Promise<Page<SeminarView>> {
+    if (!has(actor, 'seminars:manage')) throw new ForbiddenError();
+    const statuses: SeminarStatus[] = filter.status ? [filter.status] : ['draft', 'scheduled', 'live', 'ended', 'cancelled'];
+    const result = await this.deps.seminars.list({ statuses, draftsOf: actor.userId, lecturerOf: actor.userId }, page.limit, page.cursor);
+    return { items: result.items.map(seminarView), nextCursor: result.nextCursor };
+  }
+
   async update(actor: Actor, id: string, body: UpdateSeminarBody): Promise<SeminarView> {
     const current = await this.managed(actor, id);
     if (body.lecturerIds) {
@@ -143,6 +156,9 @@ export class SeminarService {
     const updated = await this.deps.seminars.update(id, EDITABLE, changes);
     if (!updated) throw new ConflictError('seminar_not_editable', `A ${current.status} seminar cannot be changed`);
     if (body.capacity !== undefined && body.capacity > current.capacity) await this.promote(updated);
+    if (updated.status === 'scheduled' && updated.startsAt.getTime() !== current.startsAt.getTime()) {
+      await this.deps.events.moved(updated, await this.deps.registrations.registeredUserIds(id));
+    }
     return seminarView(updated);
   }
 
@@ -164,14 +180,18 @@ export class SeminarService {
     return seminarView(moved);
   }
 
-  async register(actor: Actor, id: string): Promise<RegistrationView> {
+  async register(actor: Actor, id: string, answers: RegistrationAnswers = {}): Promise<RegistrationView> {
     if (actor.kind !== 'user') throw new UnauthorizedError();
     if (!has(actor, 'seminars:register')) throw new ForbiddenError();
     const seminar = await this.visible(actor, id);
     if (!REGISTRATION_OPEN.includes(seminar.status)) {
       throw new ConflictError('registration_closed', `Registration is closed for a ${seminar.status} seminar`);
     }
-    const { created, registration } = await this.deps.registrations.insertPending(id, actor.userId);
+    const { created, registration } = await this.deps.registrations.insertPending(
+      id,
+      actor.userId,
+      checkAnswers(seminar.questions, answers),
+    );
     if (!created && registration.status !== 'pending') return this.registrationView(registration);
     return this.registrationView(await this.settle(registration));
   }
@@ -255,7 +275,8 @@ export class SeminarService {
     }
   }
 
-  private async managed(actor: Actor, id: string): Promise<Seminar> {
+  /** The seminar, if the actor is one of its lecturers or an admin. */
+  async managed(actor: Actor, id: string): Promise<Seminar> {
     if (actor.kind !== 'user') throw new UnauthorizedError();
     if (!has(actor, 'seminars:manage')) throw new ForbiddenError();
     const seminar = await this.visible(actor, id);
@@ -300,5 +321,6 @@ export function seminarView(s: Seminar): SeminarView {
     lecturerIds: s.lecturerIds,
     courseId: s.courseId,
     sequence: s.sequence,
+    questions: s.questions,
   };
 }

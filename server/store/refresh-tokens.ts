@@ -22,6 +22,7 @@ const schema = new Schema<RefreshTokenDoc>(
 );
 schema.index({ hash: 1 }, { unique: true });
 schema.index({ familyId: 1 });
+schema.index({ userId: 1 });
 
 export class MongoRefreshTokenRepository implements RefreshTokenRepository {
   private constructor(
@@ -58,6 +59,10 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
 
   async revokeFamily(familyId: string): Promise<void> {
     await this.model.updateMany({ familyId, usedAt: null }, { $set: { usedAt: new Date() } });
+  }
+
+  async revokeUser(userId: string): Promise<void> {
+    await this.model.updateMany({ userId, usedAt: null }, { $set: { usedAt: new Date() } });
   }
 
   async revoke(hash: string): Promise<void> {

@@ -9,12 +9,17 @@ interface RegistrationDoc {
   userId: string;
   status: RegistrationStatus;
   createdAt: Date;
+  answers?: Record<string, string>;
 }
 
-const schema = new Schema<RegistrationDoc>({ seminarId: String, userId: String, status: String, createdAt: Date }, { versionKey: false });
+const schema = new Schema<RegistrationDoc>(
+  { seminarId: String, userId: String, status: String, createdAt: Date, answers: { type: Schema.Types.Mixed, default: {} } },
+  { versionKey: false },
+);
 schema.index({ seminarId: 1, userId: 1 }, { unique: true });
 schema.index({ seminarId: 1, status: 1, createdAt: 1 });
 schema.index({ userId: 1, _id: -1 });
+schema.index({ seminarId: 1, _id: 1 });
 
 export class MongoRegistrationRepository implements RegistrationRepository {
   private constructor(
@@ -34,9 +39,13 @@ export class MongoRegistrationRepository implements RegistrationRepository {
     return this.model.createIndexes();
   }
 
-  async insertPending(seminarId: string, userId: string): Promise<{ created: boolean; registration: Registration }> {
+  async insertPending(
+    seminarId: string,
+    userId: string,
+    answers: Record<string, string> = {},
+  ): Promise<{ created: boolean; registration: Registration }> {
     try {
-      const doc = await this.model.create({ seminarId, userId, status: 'pending', createdAt: new Date() });
+      const doc = await this.model.create({ seminarId, userId, status: 'pending', createdAt: new Date(), answers });
       return { created: true, registration: toRegistration(doc.toObject()) };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
@@ -110,6 +119,19 @@ export class MongoRegistrationRepository implements RegistrationRepository {
     return docs.map((d) => d.userId);
   }
 
+  async listForSeminar(seminarId: string, limit: number, cursor?: string): Promise<Page<Registration>> {
+    const after = decodeCursor(cursor, ['id']);
+    const query = after ? { seminarId, _id: { $gt: new Types.ObjectId(after[0] as string) } } : { seminarId };
+    const docs = await this.model
+      .find(query)
+      .sort({ _id: 1 })
+      .limit(limit + 1)
+      .lean();
+    const items = docs.slice(0, limit).map(toRegistration);
+    const last = items[items.length - 1];
+    return { items, nextCursor: docs.length > limit && last ? encodeCursor([last.id]) : null };
+  }
+
   async seminarIdsForUser(userId: string): Promise<string[]> {
     const docs = await this.model.find({ userId, status: { $in: ['registered', 'waitlisted'] } }, { seminarId: 1 }).lean();
     return docs.map((d) => d.seminarId);
@@ -117,5 +139,12 @@ export class MongoRegistrationRepository implements RegistrationRepository {
 }
 
 function toRegistration(doc: RegistrationDoc & { _id: unknown }): Registration {
-  return { id: String(doc._id), seminarId: doc.seminarId, userId: doc.userId, status: doc.status, createdAt: doc.createdAt };
+  return {
+    id: String(doc._id),
+    seminarId: doc.seminarId,
+    userId: doc.userId,
+    status: doc.status,
+    createdAt: doc.createdAt,
+    answers: { ...doc.answers },
+  };
 }

@@ -26,6 +26,7 @@ const schema = new Schema<SeminarDoc>(
     lecturerIds: [String],
     courseId: { type: String, default: null },
     sequence: Number,
+    questions: { type: Schema.Types.Mixed, default: [] },
     liveStartedAt: { type: Date, default: null },
     endedAt: { type: Date, default: null },
     createdAt: Date,
@@ -59,6 +60,7 @@ export class MongoSeminarRepository implements SeminarRepository {
   async create(s: NewSeminar): Promise<Seminar> {
     const doc = await this.model.create({
       ...s,
+      questions: s.questions ?? [],
       status: 'draft',
       registeredCount: 0,
       seatsLeft: s.capacity,
@@ -85,6 +87,7 @@ export class MongoSeminarRepository implements SeminarRepository {
     if (filter.track) and.push({ track: filter.track });
     if (filter.startsFrom) and.push({ startsAt: { $gte: filter.startsFrom } });
     if (filter.startsBefore) and.push({ startsAt: { $lt: filter.startsBefore } });
+    if (filter.lecturerOf) and.push({ lecturerIds: filter.lecturerOf });
     const after = decodeCursor(cursor, ['time', 'id']);
     const beyond = filter.newestFirst ? '$lt' : '$gt';
     if (after) {
@@ -177,6 +180,7 @@ function toSeminar(doc: SeminarDoc & { _id: unknown }): Seminar {
     lecturerIds: [...doc.lecturerIds],
     courseId: doc.courseId ?? null,
     sequence: doc.sequence,
+    questions: (doc.questions ?? []).map((q) => ({ ...q, options: [...q.options] })),
     liveStartedAt: doc.liveStartedAt ?? null,
     endedAt: doc.endedAt ?? null,
     createdAt: doc.createdAt,

@@ -1,5 +1,15 @@
-import { Schema, isValidObjectId, type Connection, type Model } from 'mongoose';
-import { normalizeEmail, roles, locales, type NewUser, type Role, type User, type UserRepository } from '../accounts/model';
+import { Schema, Types, isValidObjectId, type Connection, type Model } from 'mongoose';
+import {
+  normalizeEmail,
+  roles,
+  locales,
+  type NewUser,
+  type Role,
+  type User,
+  type UserDirectory,
+  type UserRepository,
+} from '../accounts/model';
+import { decodeCursor, encodeCursor } from './cursor';
 import { ConflictError } from '../errors';
 import { uniquely } from './mongo-errors';
 
@@ -11,6 +21,7 @@ interface UserDoc {
   passwordHash: string;
   calendarTokenHash?: string;
   createdAt: Date;
+  disabled?: boolean;
 }
 
 const userSchema = new Schema<UserDoc>(
@@ -22,13 +33,14 @@ const userSchema = new Schema<UserDoc>(
     passwordHash: { type: String, required: true },
     calendarTokenHash: { type: String },
     createdAt: { type: Date, required: true },
+    disabled: { type: Boolean, default: false },
   },
   { versionKey: false },
 );
 userSchema.index({ email: 1 }, { unique: true });
 userSchema.index({ calendarTokenHash: 1 });
 
-export class MongoUserRepository implements UserRepository {
+export class MongoUserRepository implements UserRepository, UserDirectory {
   private constructor(private readonly model: Model<UserDoc>) {}
 
   static async create(connection: Connection): Promise<MongoUserRepository> {
@@ -70,6 +82,38 @@ export class MongoUserRepository implements UserRepository {
     return doc ? toUser(doc) : null;
   }
 
+  async search(filter: { q?: string; role?: Role }, limit: number, cursor?: string): Promise<{ items: User[]; nextCursor: string | null }> {
+    const and: object[] = [];
+    if (filter.q) {
+      const pattern = escapeRegExp(filter.q);
+      and.push({
+        $or: [{ displayName: { $regex: pattern, $options: 'i' } }, { email: { $regex: `^${escapeRegExp(normalizeEmail(filter.q))}` } }],
+      });
+    }
+    if (filter.role) and.push({ roles: filter.role });
+    const after = decodeCursor(cursor, ['id']);
+    if (after) and.push({ _id: { $lt: new Types.ObjectId(after[0] as string) } });
+    const docs = await this.model
+      .find(and.length ? { $and: and } : {})
+      .sort({ _id: -1 })
+      .limit(limit + 1)
+      .lean();
+    const items = docs.slice(0, limit).map(toUser);
+    const last = items[items.length - 1];
+    return { items, nextCursor: docs.length > limit && last ? encodeCursor([last.id]) : null };
+  }
+
+  async findByIds(ids: string[]): Promise<User[]> {
+    const docs = await this.model.find({ _id: { $in: ids.filter((id) => isValidObjectId(id)) } }).lean();
+    return docs.map(toUser);
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<User | null> {
+    if (!isValidObjectId(id)) return null;
+    const res = await this.model.updateOne({ _id: id }, { $set: { disabled } });
+    return res.matchedCount === 1 ? this.findById(id) : null;
+  }
+
   async findByEmail(email: string): Promise<(User & { passwordHash: string }) | null> {
     const doc = await this.model.findOne({ email: normalizeEmail(email) }).lean();
     return doc ? { ...toUser(doc), passwordHash: doc.passwordHash } : null;
@@ -84,5 +128,11 @@ function toUser(doc: UserDoc & { _id: unknown }): User {
     locale: doc.locale,
     roles: [...doc.roles],
     createdAt: doc.createdAt,
+    disabled: doc.disabled === true,
   };
+}
+
+/** A user's text as a literal pattern: searching for "a.b" finds a dot. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

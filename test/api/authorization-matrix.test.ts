@@ -185,6 +185,44 @@ const matrix: Record<string, Case> = {
     request: async () => ({ path: `/users/${(await fixtures.user()).id}/roles`, body: { roles: ['lecturer'] } }),
   },
 
+  // --- the workspace (issue 13)
+  'GET /me/seminars': {
+    expect: lecturers,
+    request: async () => ({ path: '/me/seminars' }),
+  },
+  'GET /seminars/:id/registrations': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${shared.seminar}/registrations` }),
+  },
+  'GET /seminars/:id/registrations.csv': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${shared.seminar}/registrations.csv` }),
+  },
+  'GET /users/lecturers': {
+    expect: lecturers,
+    request: async () => ({ path: '/users/lecturers?q=%D0%A6%D0%B5' }),
+  },
+  'GET /users': {
+    expect: admins,
+    request: async () => ({ path: '/users?q=target' }),
+  },
+  'GET /users/:id': {
+    expect: admins,
+    request: async () => ({ path: `/users/${(await fixtures.user()).id}` }),
+  },
+  'PUT /users/:id/disabled': {
+    expect: admins,
+    request: async () => ({ path: `/users/${(await fixtures.user()).id}/disabled`, body: { disabled: true } }),
+  },
+  'GET /users/:id/registrations': {
+    expect: admins,
+    request: async () => ({ path: `/users/${people.learner.id}/registrations` }),
+  },
+  'GET /users/:id/learning': {
+    expect: admins,
+    request: async () => ({ path: `/users/${people.learner.id}/learning` }),
+  },
+
   // --- seminars
   'GET /seminars': {
     expect: everyone,

@@ -32,6 +32,12 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/courses/:id', component: page(() => import('./pages/course'), 'learning') },
   { path: '/courses/:id/lessons/:lessonId', component: page(() => import('./pages/lesson'), 'learning') },
   { path: '/learning', component: page(() => import('./pages/learning'), 'learning') },
+  { path: '/workspace', component: page(() => import('./pages/workspace/seminars'), 'workspace') },
+  { path: '/workspace/seminars/new', component: page(() => import('./pages/workspace/seminar-form'), 'workspace') },
+  { path: '/workspace/seminars/:id', component: page(() => import('./pages/workspace/seminar-form'), 'workspace') },
+  { path: '/workspace/seminars/:id/registrations', component: page(() => import('./pages/workspace/registrations'), 'workspace') },
+  { path: '/workspace/users', component: page(() => import('./pages/workspace/users'), 'workspace') },
+  { path: '/workspace/users/:id', component: page(() => import('./pages/workspace/user'), 'workspace') },
 ];
 
 /** Starts fetching the page for a path before the app first renders. */

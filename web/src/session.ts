@@ -48,6 +48,20 @@ function whoOf(s: Stored | null): Who | null {
 /** The session as the pages see it: reading it in a component re-renders that component on sign-in and sign-out. */
 export const who = signal<Who | null>(whoOf(read()));
 
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Refreshes a minute before the access token expires, even on a page that calls nothing:
+ * the new token carries the user's current roles, so a role an admin granted or removed
+ * reaches the open page (its links) without signing in again.
+ */
+function scheduleRefresh(s: Stored | null): void {
+  clearTimeout(refreshTimer);
+  const exp = s ? claims(s.accessToken).exp : undefined;
+  if (!s?.refreshToken || exp === undefined) return;
+  refreshTimer = setTimeout(() => void refresh(), Math.max(1000, exp * 1000 - Date.now() - 60_000));
+}
+
 function write(s: Stored | null): void {
   try {
     if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
@@ -56,6 +70,7 @@ function write(s: Stored | null): void {
     // Storage blocked: the session lasts as long as the page.
   }
   who.value = whoOf(s);
+  scheduleRefresh(s);
 }
 
 export function hasSession(): boolean {
@@ -93,6 +108,7 @@ export async function accessToken(): Promise<string | null> {
 }
 
 setTokenSource({ token: accessToken, refreshNow: refresh });
+scheduleRefresh(read());
 
 export async function signIn(email: string, password: string): Promise<void> {
   store(sessionView.parse(await request('POST', '/auth/login', { email, password }, null)));

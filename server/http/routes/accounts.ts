@@ -24,7 +24,7 @@ export function accountRoutes(accounts: AccountService): RouteSpec[] {
       summary: 'Sign in with e-mail and password (counted per address and per account; a guessed account is slowed down, not locked)',
       body: loginBody,
       response: sessionView,
-      errors: { 401: ['invalid_credentials'], 429: ['too_many_attempts'] },
+      errors: { 401: ['invalid_credentials'], 403: ['account_disabled'], 429: ['too_many_attempts'] },
       handler: ({ body, clientIp }) => accounts.login(body.email, body.password, clientIp),
     }),
     route({
@@ -35,7 +35,7 @@ export function accountRoutes(accounts: AccountService): RouteSpec[] {
       summary: 'Exchange a refresh token for new tokens; the old refresh token stops working',
       body: refreshBody,
       response: sessionView,
-      errors: { 401: ['invalid_refresh_token', 'refresh_token_reused'] },
+      errors: { 401: ['invalid_refresh_token', 'refresh_token_reused', 'account_disabled'] },
       handler: ({ body }) => accounts.refresh(body.refreshToken),
     }),
     route({

@@ -86,6 +86,17 @@ export function Shell({ children }: { children: ComponentChildren }) {
               {t('nav.learning')}
             </a>
           )}
+          {/* From the token's roles: a role granted shows here after the next token refresh. */}
+          {(who.value?.roles.includes('lecturer') || who.value?.roles.includes('admin')) && (
+            <a href="/workspace" data-testid="nav-workspace" aria-current={path === '/workspace' ? 'page' : undefined}>
+              {t('nav.workspace')}
+            </a>
+          )}
+          {who.value?.roles.includes('admin') && (
+            <a href="/workspace/users" aria-current={path.startsWith('/workspace/users') ? 'page' : undefined}>
+              {t('nav.users')}
+            </a>
+          )}
         </nav>
         <span class="spacer" />
         <NotificationsLink />

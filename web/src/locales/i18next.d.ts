@@ -2,11 +2,12 @@ import type common from './ru/common';
 import type portal from './ru/portal';
 import type room from './ru/room';
 import type learning from './ru/learning';
+import type workspace from './ru/workspace';
 
 // t() is typed by the Russian resources: a key that does not exist is a type error.
 declare module 'i18next' {
   interface CustomTypeOptions {
     defaultNS: 'common';
-    resources: { common: typeof common; portal: typeof portal; room: typeof room; learning: typeof learning };
+    resources: { common: typeof common; portal: typeof portal; room: typeof room; learning: typeof learning; workspace: typeof workspace };
   }
 }

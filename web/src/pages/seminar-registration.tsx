@@ -3,10 +3,13 @@ import { api } from '../kit/api';
 import { ActionButton } from '../kit/button';
 import { t } from '../kit/i18n';
 import { toast } from '../kit/toast';
+import { who } from '../session';
+import { RegistrationForm } from './registration-questions';
 import { seatsLeft } from './seminar-card';
 
-// Register, join the waitlist, cancel or leave it: one button for where the reader
-// stands, and a sentence that says where that is (with the waitlist place).
+// Register (through the seminar's questions when it has any), join the waitlist,
+// cancel or leave it: one control for where the reader stands, and a sentence that
+// says where that is (with the waitlist place).
 
 export function RegistrationPanel({
   s,
@@ -21,6 +24,8 @@ export function RegistrationPanel({
   const open = seatsLeft(s) !== null;
   if (!registration) {
     if (!open) return null;
+    // The organiser's own questions come first: the form registers with their answers.
+    if (s.questions.length > 0) return <RegistrationForm s={s} me={who.value} onRegistered={changed} />;
     const full = seatsLeft(s) === 0;
     return (
       <ActionButton

@@ -15,6 +15,8 @@ export default {
     unread_other: '{{count}} unread',
     courses: 'Courses',
     learning: 'My learning',
+    workspace: 'My seminars',
+    users: 'Users',
   },
   lang: {
     other: 'Русский',
@@ -83,6 +85,9 @@ export default {
     invalid_refresh_token: 'Your session has expired. Please sign in again.',
     refresh_token_reused: 'Your session was ended for security. Please sign in again.',
     invalid_credentials: 'Wrong e-mail or password.',
+    account_disabled: 'This account is disabled. Please contact the centre’s administrator.',
+    invalid_answers: 'Please answer the registration questions.',
+    cannot_disable_self: 'You cannot disable your own account.',
     too_many_attempts: 'Too many sign-in attempts. Please wait and try again.',
     too_many_registrations: 'Too many new accounts from this address. Please try again later.',
     already_consuming: 'This stream is already being received.',

@@ -93,6 +93,7 @@ export default {
       live_now: 'Live now',
       cancelled: 'Cancelled',
       promoted: 'Waitlist',
+      rescheduled: 'New time',
     },
   },
   learning: {

@@ -18,6 +18,8 @@ export default {
     unread_other: '{{count}} непрочитанного',
     courses: 'Курсы',
     learning: 'Моё обучение',
+    workspace: 'Мои семинары',
+    users: 'Пользователи',
   },
   lang: {
     other: 'English',
@@ -92,6 +94,9 @@ export default {
     invalid_refresh_token: 'Сеанс истёк. Войдите снова.',
     refresh_token_reused: 'Сеанс завершён из соображений безопасности. Войдите снова.',
     invalid_credentials: 'Неверная эл. почта или пароль.',
+    account_disabled: 'Эта учётная запись отключена. Обратитесь к администратору центра.',
+    invalid_answers: 'Ответьте на вопросы регистрации.',
+    cannot_disable_self: 'Нельзя отключить собственную учётную запись.',
     too_many_attempts: 'Слишком много неудачных попыток входа. Попробуйте позже.',
     too_many_registrations: 'С этого адреса создано слишком много учётных записей. Попробуйте позже.',
     already_consuming: 'Этот поток уже принимается.',
