@@ -33,6 +33,7 @@ import { adminToken, benchConfig } from './lib/lectern';
 import { busyCoresSince, machine, machineBusyPercent, machineCpuSnapshot, processCpuSeconds, sourceState } from './lib/machine';
 import { startProfile, type ProfileSummary } from './lib/profile';
 import { call } from './lib/rest';
+import { DEFAULT_PRIVACY_POLICY } from '../server/config';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -75,7 +76,15 @@ function round(n: number, digits = 0): number {
 async function seedContents(app: Lectern): Promise<string[]> {
   const base = app.url;
   const register = async (email: string) => {
-    const res = await call(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName: 'Бенчмарк', locale: 'ru' } });
+    const res = await call(base, 'POST', '/auth/register', {
+      body: {
+        email,
+        password: PASSWORD,
+        displayName: 'Бенчмарк',
+        locale: 'ru',
+        consent: { policyVersion: DEFAULT_PRIVACY_POLICY.version, accepted: true },
+      },
+    });
     if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${res.text}`);
     return { id: res.body.user.id as string, token: res.body.accessToken as string };
   };

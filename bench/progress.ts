@@ -36,6 +36,7 @@ import { markAccepted, nextHeartbeat, type Learner, type LearnerState } from './
 import type { FromLoadgen, RunSummary, Target, ToLoadgen } from './lib/loadgen';
 import { machine, machineBusyPercent, processCpuSeconds, sourceState } from './lib/machine';
 import { startProfile, type ProfileSummary } from './lib/profile';
+import { DEFAULT_PRIVACY_POLICY } from '../server/config';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -72,7 +73,15 @@ function log(msg: string): void {
 // --- talking to Lectern -------------------------------------------------------------------
 
 async function register(base: string, email: string, displayName: string) {
-  const res = await call(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
+  const res = await call(base, 'POST', '/auth/register', {
+    body: {
+      email,
+      password: PASSWORD,
+      displayName,
+      locale: 'ru',
+      consent: { policyVersion: DEFAULT_PRIVACY_POLICY.version, accepted: true },
+    },
+  });
   if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${res.text}`);
   return { id: res.body.user.id as string, token: res.body.accessToken as string };
 }

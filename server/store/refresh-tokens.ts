@@ -22,6 +22,7 @@ const schema = new Schema<RefreshTokenDoc>(
 );
 schema.index({ hash: 1 }, { unique: true });
 schema.index({ familyId: 1 });
+schema.index({ userId: 1 });
 
 export class MongoRefreshTokenRepository implements RefreshTokenRepository {
   private constructor(
@@ -62,5 +63,9 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
 
   async revoke(hash: string): Promise<void> {
     await this.gate.run(`refresh:${hash}`, () => this.model.updateOne({ hash, usedAt: null }, { $set: { usedAt: new Date() } }));
+  }
+
+  async revokeAllFor(userId: string): Promise<void> {
+    await this.model.updateMany({ userId, usedAt: null }, { $set: { usedAt: new Date() } });
   }
 }

@@ -1,5 +1,17 @@
 import { Schema, isValidObjectId, type Connection, type Model } from 'mongoose';
-import { normalizeEmail, roles, locales, type NewUser, type Role, type User, type UserRepository } from '../accounts/model';
+import {
+  DEFAULT_TIME_ZONE,
+  normalizeEmail,
+  roles,
+  locales,
+  type Consent,
+  type NewUser,
+  type OidcLink,
+  type ProfileChanges,
+  type Role,
+  type User,
+  type UserRepository,
+} from '../accounts/model';
 import { ConflictError } from '../errors';
 import { uniquely } from './mongo-errors';
 
@@ -8,9 +20,14 @@ interface UserDoc {
   displayName: string;
   locale: (typeof locales)[number];
   roles: Array<(typeof roles)[number]>;
-  passwordHash: string;
+  passwordHash?: string | null;
   calendarTokenHash?: string;
   createdAt: Date;
+  // Absent on accounts made before confirmation existed: read as unconfirmed, Moscow, no consent.
+  emailConfirmedAt?: Date | null;
+  timeZone?: string;
+  consent?: Consent | null;
+  oidc?: OidcLink[];
 }
 
 const userSchema = new Schema<UserDoc>(
@@ -19,14 +36,19 @@ const userSchema = new Schema<UserDoc>(
     displayName: { type: String, required: true },
     locale: { type: String, enum: locales, required: true },
     roles: { type: [String], enum: roles, required: true },
-    passwordHash: { type: String, required: true },
+    passwordHash: { type: String, default: null },
     calendarTokenHash: { type: String },
     createdAt: { type: Date, required: true },
+    emailConfirmedAt: { type: Date, default: null },
+    timeZone: { type: String, default: DEFAULT_TIME_ZONE },
+    consent: { type: new Schema<Consent>({ policyVersion: String, at: Date }, { _id: false }), default: null },
+    oidc: { type: [new Schema<OidcLink>({ issuer: String, subject: String }, { _id: false })], default: [] },
   },
   { versionKey: false },
 );
 userSchema.index({ email: 1 }, { unique: true });
 userSchema.index({ calendarTokenHash: 1 });
+userSchema.index({ 'oidc.issuer': 1, 'oidc.subject': 1 });
 
 export class MongoUserRepository implements UserRepository {
   private constructor(private readonly model: Model<UserDoc>) {}
@@ -70,9 +92,46 @@ export class MongoUserRepository implements UserRepository {
     return doc ? toUser(doc) : null;
   }
 
-  async findByEmail(email: string): Promise<(User & { passwordHash: string }) | null> {
+  async findByEmail(email: string): Promise<(User & { passwordHash: string | null }) | null> {
     const doc = await this.model.findOne({ email: normalizeEmail(email) }).lean();
-    return doc ? { ...toUser(doc), passwordHash: doc.passwordHash } : null;
+    return doc ? { ...toUser(doc), passwordHash: doc.passwordHash ?? null } : null;
+  }
+
+  async passwordHashOf(id: string): Promise<string | null> {
+    if (!isValidObjectId(id)) return null;
+    const doc = await this.model.findById(id, { passwordHash: 1 }).lean();
+    return doc?.passwordHash ?? null;
+  }
+
+  async setPasswordHash(id: string, hash: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { passwordHash: hash } });
+  }
+
+  async confirmEmail(id: string, at: Date): Promise<void> {
+    // The first confirmation's time stays: a second link followed changes nothing.
+    await this.model.updateOne({ _id: id, emailConfirmedAt: null }, { $set: { emailConfirmedAt: at } });
+  }
+
+  async updateProfile(id: string, changes: ProfileChanges): Promise<User | null> {
+    if (!isValidObjectId(id)) return null;
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length > 0) await this.model.updateOne({ _id: id }, { $set: set });
+    return this.findById(id);
+  }
+
+  async findByOidc(link: OidcLink): Promise<User | null> {
+    const doc = await this.model.findOne({ oidc: { $elemMatch: { issuer: link.issuer, subject: link.subject } } }).lean();
+    return doc ? toUser(doc) : null;
+  }
+
+  async addOidcLink(id: string, link: OidcLink): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $push: { oidc: link } });
+  }
+
+  async remove(id: string): Promise<boolean> {
+    if (!isValidObjectId(id)) return false;
+    const res = await this.model.deleteOne({ _id: id });
+    return res.deletedCount === 1;
   }
 }
 
@@ -84,5 +143,10 @@ function toUser(doc: UserDoc & { _id: unknown }): User {
     locale: doc.locale,
     roles: [...doc.roles],
     createdAt: doc.createdAt,
+    emailConfirmedAt: doc.emailConfirmedAt ?? null,
+    timeZone: doc.timeZone ?? DEFAULT_TIME_ZONE,
+    consent: doc.consent ? { policyVersion: doc.consent.policyVersion, at: doc.consent.at } : null,
+    oidc: (doc.oidc ?? []).map((l) => ({ issuer: l.issuer, subject: l.subject })),
+    hasPassword: typeof doc.passwordHash === 'string' && doc.passwordHash.length > 0,
   };
 }

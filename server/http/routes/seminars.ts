@@ -105,10 +105,10 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       path: '/seminars/:id/registration',
       tag: 'seminars',
       access: 'seminars:register',
-      summary: 'Register (idempotent); when full, join the waitlist',
+      summary: 'Register (idempotent); when full, join the waitlist. Needs a confirmed e-mail address',
       params: idParams,
       response: registrationView,
-      errors: { 404: ['seminar_not_found'], 409: ['registration_closed', 'registration_changed'] },
+      errors: { 403: ['email_not_confirmed'], 404: ['seminar_not_found'], 409: ['registration_closed', 'registration_changed'] },
       handler: ({ actor, params }) => seminars.register(actor, params.id),
     }),
     route({
