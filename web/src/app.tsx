@@ -26,6 +26,14 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/watch/:id', component: page(() => import('./pages/watch'), 'room') },
   { path: '/studio/:id', component: page(() => import('./pages/studio'), 'room') },
   { path: '/replay/:id', component: page(() => import('./pages/replay'), 'room') },
+  { path: '/sign-in', component: page(() => import('./pages/account/sign-in'), 'account') },
+  { path: '/sign-in/oidc', component: page(() => import('./pages/account/oidc-callback'), 'account') },
+  { path: '/sign-up', component: page(() => import('./pages/account/sign-up'), 'account') },
+  { path: '/confirm-email', component: page(() => import('./pages/account/confirm-email'), 'account') },
+  { path: '/forgot-password', component: page(() => import('./pages/account/forgot-password'), 'account') },
+  { path: '/reset-password', component: page(() => import('./pages/account/reset-password'), 'account') },
+  { path: '/profile', component: page(() => import('./pages/account/profile'), 'account') },
+  { path: '/privacy', component: page(() => import('./pages/account/privacy'), 'account') },
 ];
 
 /** Starts fetching the page for a path before the app first renders. */

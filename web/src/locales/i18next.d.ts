@@ -1,3 +1,4 @@
+import type account from './ru/account';
 import type common from './ru/common';
 import type portal from './ru/portal';
 import type room from './ru/room';
@@ -6,6 +7,6 @@ import type room from './ru/room';
 declare module 'i18next' {
   interface CustomTypeOptions {
     defaultNS: 'common';
-    resources: { common: typeof common; portal: typeof portal; room: typeof room };
+    resources: { common: typeof common; portal: typeof portal; room: typeof room; account: typeof account };
   }
 }
