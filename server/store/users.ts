@@ -28,6 +28,8 @@ interface UserDoc {
   timeZone?: string;
   consent?: Consent | null;
   oidc?: OidcLink[];
+  /** "issuer subject" of each link: what sign-in looks up (FerretDB has no $elemMatch on fields). */
+  oidcKeys?: string[];
 }
 
 const userSchema = new Schema<UserDoc>(
@@ -43,12 +45,13 @@ const userSchema = new Schema<UserDoc>(
     timeZone: { type: String, default: DEFAULT_TIME_ZONE },
     consent: { type: new Schema<Consent>({ policyVersion: String, at: Date }, { _id: false }), default: null },
     oidc: { type: [new Schema<OidcLink>({ issuer: String, subject: String }, { _id: false })], default: [] },
+    oidcKeys: { type: [String], default: [] },
   },
   { versionKey: false },
 );
 userSchema.index({ email: 1 }, { unique: true });
 userSchema.index({ calendarTokenHash: 1 });
-userSchema.index({ 'oidc.issuer': 1, 'oidc.subject': 1 });
+userSchema.index({ oidcKeys: 1 });
 
 export class MongoUserRepository implements UserRepository {
   private constructor(private readonly model: Model<UserDoc>) {}
@@ -65,7 +68,13 @@ export class MongoUserRepository implements UserRepository {
 
   async create(user: NewUser): Promise<User> {
     const doc = await uniquely(
-      () => this.model.create({ ...user, email: normalizeEmail(user.email), createdAt: new Date() }),
+      () =>
+        this.model.create({
+          ...user,
+          email: normalizeEmail(user.email),
+          createdAt: new Date(),
+          oidcKeys: (user.oidc ?? []).map(oidcKey),
+        }),
       () => new ConflictError('email_taken', 'An account with this e-mail already exists'),
     );
     return toUser(doc.toObject());
@@ -120,12 +129,12 @@ export class MongoUserRepository implements UserRepository {
   }
 
   async findByOidc(link: OidcLink): Promise<User | null> {
-    const doc = await this.model.findOne({ oidc: { $elemMatch: { issuer: link.issuer, subject: link.subject } } }).lean();
+    const doc = await this.model.findOne({ oidcKeys: oidcKey(link) }).lean();
     return doc ? toUser(doc) : null;
   }
 
   async addOidcLink(id: string, link: OidcLink): Promise<void> {
-    await this.model.updateOne({ _id: id }, { $push: { oidc: link } });
+    await this.model.updateOne({ _id: id }, { $push: { oidc: link, oidcKeys: oidcKey(link) } });
   }
 
   async remove(id: string): Promise<boolean> {
@@ -133,6 +142,10 @@ export class MongoUserRepository implements UserRepository {
     const res = await this.model.deleteOne({ _id: id });
     return res.deletedCount === 1;
   }
+}
+
+function oidcKey(link: OidcLink): string {
+  return `${link.issuer} ${link.subject}`;
 }
 
 function toUser(doc: UserDoc & { _id: unknown }): User {
