@@ -98,7 +98,10 @@ function snakeCase(name: string): string {
  * this sign-in's, an issuer that is not the configured one, or a code the provider refused.
  */
 export function oidcFailure(err: unknown): AppError {
-  const message = err instanceof Error ? err.message : '';
+  // The reason is often in the cause: "invalid response encountered" ← 'unexpected "state" …'.
+  const messages: string[] = [];
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) messages.push(e.message);
+  const message = messages.join(': ');
   if (/"state"/.test(message))
     return new BadRequestError('oidc_state_mismatch', 'The answer from the portal is not for this sign-in (state)');
   if (/nonce/i.test(message)) return new BadRequestError('oidc_nonce_mismatch', 'The portal’s ID token is not for this sign-in (nonce)');

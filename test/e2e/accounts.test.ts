@@ -246,7 +246,7 @@ describe('personal data', () => {
       await page.getByTestId('download-data').waitFor(slow);
       const [download] = await Promise.all([page.waitForEvent('download', slow), page.getByTestId('download-data').click()]);
       expect(download.suggestedFilename()).toBe('lectern-personal-data.json');
-      const data = JSON.parse(await readFile((await download.path())!, 'utf8'));
+      const data = JSON.parse(await readFile(await download.path(), 'utf8'));
       expect(data.user).toMatchObject({ id: user.id, email: user.email, displayName: 'Мария Удаляемая', timeZone: 'Europe/Moscow' });
       expect(data.user.consent.policyVersion).toBe(app.config.privacyPolicy.version);
       expect(data.registrations).toHaveLength(1);
