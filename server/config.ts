@@ -41,6 +41,27 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/**
+ * The personal-data processing policy (152-FZ) shown on /privacy and accepted at sign-up.
+ * The centre replaces it with its own: PRIVACY_POLICY_FILE_RU/EN (plain text, paragraphs
+ * separated by blank lines) and a new PRIVACY_POLICY_VERSION whenever the text changes.
+ */
+export const DEFAULT_PRIVACY_POLICY = {
+  version: '2026-11-29',
+  text: {
+    ru: [
+      'Лектерн обрабатывает ваши персональные данные (адрес эл. почты, имя, язык, часовой пояс, записи на семинары, прогресс обучения, сообщения в чате и вопросы) для проведения семинаров и курсов центра поддержки предпринимательства, в соответствии с Федеральным законом № 152-ФЗ «О персональных данных».',
+      'Данные хранятся на серверах центра и не передаются третьим лицам. Вы можете в любой момент скачать все данные о себе и удалить учётную запись в профиле. После удаления ваши сообщения в чате и вопросы остаются в записях семинаров под анонимным именем; прогресс, записи на семинары и сеансы входа удаляются.',
+      'Согласие действует до удаления учётной записи.',
+    ].join('\n\n'),
+    en: [
+      'Lectern processes your personal data (e-mail address, name, language, time zone, seminar registrations, learning progress, chat messages and questions) to run the seminars and courses of the entrepreneurship-support centre, under Russian Federal Law No. 152-FZ "On personal data".',
+      'The data is kept on the centre’s servers and is not passed to third parties. You can download everything held about you and delete your account at any time from your profile. After deletion, your chat messages and questions stay in seminar recordings under an anonymous name; your progress, registrations and sign-in sessions are removed.',
+      'The consent lasts until the account is deleted.',
+    ].join('\n\n'),
+  },
+};
+
 // Every setting comes from one environment variable, named here; the error
 // messages below name the variable so a bad deployment says what to fix.
 const envSchema = z
@@ -158,6 +179,23 @@ const envSchema = z
         .optional(),
     ),
     NODE_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(30),
+    PRIVACY_POLICY_VERSION: z
+      .string()
+      .trim()
+      .regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores')
+      .default(DEFAULT_PRIVACY_POLICY.version),
+    PRIVACY_POLICY_FILE_RU: optionalText,
+    PRIVACY_POLICY_FILE_EN: optionalText,
+    OIDC_ISSUER: optionalText.pipe(z.url('must be the issuer URL, e.g. https://id.example.org').optional()),
+    OIDC_CLIENT_ID: optionalText.pipe(z.string().max(200).optional()),
+    OIDC_CLIENT_SECRET: optionalText.pipe(z.string().max(500).optional()),
+  })
+  .superRefine((env, ctx) => {
+    // Sign-in through the centre's portal needs all three, or none (off).
+    const set = (['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const).filter((k) => env[k] !== undefined);
+    if (set.length > 0 && set.length < 3)
+      for (const k of ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const)
+        if (env[k] === undefined) ctx.addIssue({ code: 'custom', path: [k], message: `required with ${set.join(' and ')} (OIDC sign-in)` });
   })
   .refine((env) => env.RTC_MIN_PORT < env.RTC_MAX_PORT, {
     path: ['RTC_MIN_PORT'],
@@ -265,6 +303,9 @@ export interface Config {
   nodeLeaseSeconds: number;
   /** Set: clients get time-limited TURN credentials (coturn's REST-API scheme) with each transport. */
   turn?: TurnConfig;
+  privacyPolicy: { version: string; text: { ru: string; en: string } };
+  /** Set: sign-in with the centre's portal account (OpenID Connect); unset: off. */
+  oidc?: { issuer: string; clientId: string; clientSecret: string };
 }
 
 export interface TurnConfig {
@@ -369,7 +410,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registrationsPerIpPerHour: e.REGISTRATIONS_PER_IP_PER_HOUR,
     ...(e.NODE_ID ? { nodeId: e.NODE_ID } : {}),
     nodeLeaseSeconds: e.NODE_LEASE_SECONDS,
+    privacyPolicy: {
+      version: e.PRIVACY_POLICY_VERSION,
+      text: {
+        ru: policyText('PRIVACY_POLICY_FILE_RU', e.PRIVACY_POLICY_FILE_RU) ?? DEFAULT_PRIVACY_POLICY.text.ru,
+        en: policyText('PRIVACY_POLICY_FILE_EN', e.PRIVACY_POLICY_FILE_EN) ?? DEFAULT_PRIVACY_POLICY.text.en,
+      },
+    },
+    ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID && e.OIDC_CLIENT_SECRET
+      ? { oidc: { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID, clientSecret: e.OIDC_CLIENT_SECRET } }
+      : {}),
   };
+}
+
+function policyText(variable: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  ${variable}: cannot read ${file} (${(err as Error).message})`);
+  }
+  if (text === '') throw new ConfigError(`Invalid configuration:\n  ${variable}: ${file} is empty`);
+  return text;
 }
 
 // Outside production a secret is generated on first start and kept under the

@@ -1,10 +1,15 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
+import { AccountLimits } from './accounts/limits';
+import { MailLinks } from './accounts/mail-links';
+import { OidcSignIn } from './accounts/oidc';
+import { PersonalData } from './accounts/personal-data';
 import { AccountService } from './accounts/service';
 import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle } from './accounts/throttle';
 import { TokenIssuer } from './accounts/tokens';
 import type { Config } from './config';
+import { AppError } from './errors';
 import { CourseService } from './courses/service';
 import { accountRoutes } from './http/routes/accounts';
 import { learningRoutes } from './http/routes/learning';
@@ -48,11 +53,32 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     publicBaseUrl: config.publicBaseUrl,
     logger: logger.child({ component: 'notifications' }),
   });
+  const accountLimits = new AccountLimits(limits);
+  const mailLinks = new MailLinks({
+    users: repos.users,
+    accountTokens: repos.accountTokens,
+    refreshTokens: repos.refreshTokens,
+    limits: accountLimits,
+    send: (id, userId, mail) => notifications.accountMail(id, userId, mail),
+    publicBaseUrl: config.publicBaseUrl,
+  });
   const accounts = new AccountService({
     users: repos.users,
     refreshTokens: repos.refreshTokens,
     tokens,
     throttle: new SignInThrottle(limits, { ...DEFAULT_SIGN_IN_LIMITS, registrationsPerIp: config.registrationsPerIpPerHour }),
+    limits: accountLimits,
+    mailLinks,
+    policyVersion: config.privacyPolicy.version,
+  });
+  const oidc = new OidcSignIn({
+    ...(config.oidc ? { settings: config.oidc } : {}),
+    redirectUri: `${config.publicBaseUrl}/sign-in/oidc`,
+    secret: `${config.jwtSecret}:oidc`,
+    users: repos.users,
+    accounts,
+    limits: accountLimits,
+    logger: logger.child({ component: 'oidc' }),
   });
   // eslint-disable-next-line prefer-const -- the closures below read it; it is assigned once the services it needs exist
   let courses: CourseService | undefined;
@@ -146,9 +172,24 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     },
   });
   const registrants = new RegistrantService({ seminars, registrations: repos.registrations, users: repos.users });
+  const personalData = new PersonalData({
+    users: repos.users,
+    store: repos.personalData,
+    limits: accountLimits,
+    releaseRegistrations: async (userId) => {
+      const actor = { kind: 'user' as const, userId, roles: ['learner' as const], grants: ['seminars:register' as const] };
+      for (const seminarId of await repos.registrations.seminarIdsForUser(userId)) {
+        // A seminar that has ended or gone keeps no seat to free; its registration is erased with the rest.
+        await seminars.unregister(actor, seminarId).catch((err: unknown) => {
+          if (!(err instanceof AppError)) throw err;
+        });
+      }
+    },
+    flushProgress: () => progress.flush(),
+  });
 
   const routes: RouteSpec[] = [
-    ...accountRoutes(accounts),
+    ...accountRoutes({ accounts, mailLinks, personalData, oidc, limits: accountLimits, policy: config.privacyPolicy }),
     ...seminarRoutes(seminars, calendar),
     ...learningRoutes(courses, progress, notifications, tokens, limits),
     ...recordingRoutes(recordings),
@@ -167,6 +208,9 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     tokens,
     accounts,
     admin,
+    mailLinks,
+    personalData,
+    oidc,
     seminars,
     courses,
     progress,

@@ -91,3 +91,23 @@ function httpErrorOf(err: unknown): { status: number; name: string; message: str
 function snakeCase(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
+
+/**
+ * What a refused OpenID Connect answer means to the user (openid-client's errors carry
+ * the reason in their message): a state that is not this browser's, a nonce that is not
+ * this sign-in's, an issuer that is not the configured one, or a code the provider refused.
+ */
+export function oidcFailure(err: unknown): AppError {
+  // The reason is often in the cause: "invalid response encountered" ← 'unexpected "state" …'.
+  const messages: string[] = [];
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) messages.push(e.message);
+  const message = messages.join(': ');
+  if (/"state"/.test(message))
+    return new BadRequestError('oidc_state_mismatch', 'The answer from the portal is not for this sign-in (state)');
+  if (/nonce/i.test(message)) return new BadRequestError('oidc_nonce_mismatch', 'The portal’s ID token is not for this sign-in (nonce)');
+  if (/\biss\b|issuer/i.test(message))
+    return new BadRequestError('oidc_issuer_mismatch', 'The answer did not come from the configured portal (issuer)');
+  if (/invalid_grant|authorization code|PKCE|code_verifier/i.test(message))
+    return new BadRequestError('oidc_code_rejected', 'The portal refused the sign-in code; start again');
+  return new AppError(502, 'oidc_failed', 'The sign-in through the portal failed; start again');
+}

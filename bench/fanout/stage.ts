@@ -10,6 +10,7 @@ import { adminToken, benchConfig } from '../lib/lectern';
 import { createLogger } from '../../server/logger';
 import { start, type Lectern } from '../../server/main';
 import type { FromSender, SenderStats, ToSender } from './sender';
+import { DEFAULT_PRIVACY_POLICY } from '../../server/config';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN_EMAIL = 'admin@fanout.bench.lectern';
@@ -25,7 +26,15 @@ export async function startLectern(dataDir: string): Promise<Lectern> {
 export async function seedLiveSeminar(app: Lectern): Promise<{ seminarId: string; lecturerId: string }> {
   const base = app.url;
   const register = (email: string, displayName: string) =>
-    ok(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
+    ok(base, 'POST', '/auth/register', {
+      body: {
+        email,
+        password: PASSWORD,
+        displayName,
+        locale: 'ru',
+        consent: { policyVersion: DEFAULT_PRIVACY_POLICY.version, accepted: true },
+      },
+    });
   await register(ADMIN_EMAIL, 'Администратор');
   const admin = { accessToken: await adminToken(app, ADMIN_EMAIL, PASSWORD) };
   const lecturer = await register('lecturer@fanout.bench.lectern', 'Лектор');

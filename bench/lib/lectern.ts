@@ -1,7 +1,7 @@
 // Lectern as every benchmark runs it: in this process, production mode, silent, on port 0,
 // one mediasoup worker, a fresh JWT secret and its embedded database under `dataDir`.
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type Config } from '../../server/config';
+import { DEFAULT_PRIVACY_POLICY, loadConfig, type Config } from '../../server/config';
 import type { Lectern } from '../../server/main';
 import { call } from './rest';
 
@@ -39,7 +39,10 @@ const BENCH_PASSWORD = 'correct horse battery';
 
 /** Registers an account and answers its id and access token. */
 export async function registerAccount(app: Lectern, email: string, displayName: string): Promise<{ id: string; token: string }> {
-  const res = await call(app.url, 'POST', '/auth/register', { body: { email, password: BENCH_PASSWORD, displayName, locale: 'ru' } });
+  const consent = { policyVersion: DEFAULT_PRIVACY_POLICY.version, accepted: true };
+  const res = await call(app.url, 'POST', '/auth/register', {
+    body: { email, password: BENCH_PASSWORD, displayName, locale: 'ru', consent },
+  });
   if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${res.text}`);
   return { id: res.body.user.id as string, token: res.body.accessToken as string };
 }

@@ -9,6 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { Lectern } from '../../server/main';
 import type { Room } from '../../media';
 import { startSource, type Source, type SourceCodec } from './source';
+import { DEFAULT_PRIVACY_POLICY } from '../../server/config';
 
 const PASSWORD = 'correct horse battery';
 export const ADMIN_EMAIL = 'admin@recording.bench.lectern';
@@ -51,13 +52,23 @@ export interface Cast {
 export async function seed(app: Lectern): Promise<Cast> {
   const base = app.url;
   const register = (email: string, displayName: string) =>
-    ok(base, 'POST', '/auth/register', { body: { email, password: PASSWORD, displayName, locale: 'ru' } });
+    ok(base, 'POST', '/auth/register', {
+      body: {
+        email,
+        password: PASSWORD,
+        displayName,
+        locale: 'ru',
+        consent: { policyVersion: DEFAULT_PRIVACY_POLICY.version, accepted: true },
+      },
+    });
   await register(ADMIN_EMAIL, 'Администратор');
   const admin = { accessToken: await adminToken(app, ADMIN_EMAIL, PASSWORD) };
   const lecturer = await register('lecturer@recording.bench.lectern', 'Лектор');
   await ok(base, 'PUT', `/users/${lecturer.user.id}/roles`, { token: admin.accessToken, body: { roles: ['lecturer'] } });
   const login = await ok(base, 'POST', '/auth/login', { body: { email: 'lecturer@recording.bench.lectern', password: PASSWORD } });
   const learner = await register('learner@recording.bench.lectern', 'Слушатель');
+  // As if the learner had followed the mailed link: only a confirmed address may register for a seminar.
+  await app.repos.users.confirmEmail(learner.user.id as string, new Date());
   const course = await ok(base, 'POST', '/courses', { token: login.accessToken, body: { title: 'Бенчмарк записи', track: 'Recordings' } });
   return { lecturerToken: login.accessToken as string, learnerToken: learner.accessToken as string, courseId: course.id as string };
 }

@@ -44,7 +44,7 @@ export class UserAdminService {
     const user = await this.deps.users.setDisabled(id, disabled);
     if (!user) throw new NotFoundError('user_not_found', 'No such user');
     if (disabled) {
-      await this.deps.refreshTokens.revokeUser(id);
+      await this.deps.refreshTokens.revokeAllFor(id);
       await this.deps.dropSockets(id);
     }
     return adminUserView(user);

@@ -4,6 +4,21 @@ export type Role = (typeof roles)[number];
 export const locales = ['ru', 'en'] as const;
 export type Locale = (typeof locales)[number];
 
+/** The seminar zone's default, and a new account's. */
+export const DEFAULT_TIME_ZONE = 'Europe/Moscow';
+
+/** 152-FZ: which version of the personal-data policy the user accepted, and when. */
+export interface Consent {
+  policyVersion: string;
+  at: Date;
+}
+
+/** An account at the centre's OpenID Connect provider, linked to this one. */
+export interface OidcLink {
+  issuer: string;
+  subject: string;
+}
+
 export interface User {
   id: string;
   email: string;
@@ -13,6 +28,13 @@ export interface User {
   createdAt: Date;
   /** A disabled account cannot sign in, refresh, or join a live room. */
   disabled: boolean;
+  /** Null until the owner of the address followed the confirmation link (or signed in through OIDC with a verified address). */
+  emailConfirmedAt: Date | null;
+  timeZone: string;
+  consent: Consent | null;
+  oidc: OidcLink[];
+  /** False for an account made through OIDC that never set a password. */
+  hasPassword: boolean;
 }
 
 export interface NewUser {
@@ -20,14 +42,46 @@ export interface NewUser {
   displayName: string;
   locale: Locale;
   roles: Role[];
-  passwordHash: string;
+  /** Absent: the account signs in through OIDC only, until a password is set by reset. */
+  passwordHash?: string;
+  emailConfirmedAt?: Date | null;
+  timeZone?: string;
+  consent?: Consent | null;
+  oidc?: OidcLink[];
+}
+
+export interface ProfileChanges {
+  displayName?: string;
+  locale?: Locale;
+  timeZone?: string;
 }
 
 export interface UserRepository extends UserRoleUpdate {
   /** Throws ConflictError('email_taken') when the e-mail is already registered. */
   create(user: NewUser): Promise<User>;
   findById(id: string): Promise<User | null>;
-  findByEmail(email: string): Promise<(User & { passwordHash: string }) | null>;
+  /** passwordHash is null for an account without a password (OIDC only). */
+  findByEmail(email: string): Promise<(User & { passwordHash: string | null }) | null>;
+  passwordHashOf(id: string): Promise<string | null>;
+  setPasswordHash(id: string, hash: string): Promise<void>;
+  confirmEmail(id: string, at: Date): Promise<void>;
+  updateProfile(id: string, changes: ProfileChanges): Promise<User | null>;
+  findByOidc(link: OidcLink): Promise<User | null>;
+  addOidcLink(id: string, link: OidcLink): Promise<void>;
+  /** Removes the account document itself; the rest of their data is PersonalDataStore's. */
+  remove(id: string): Promise<boolean>;
+}
+
+export const accountTokenPurposes = ['confirm_email', 'password_reset'] as const;
+export type AccountTokenPurpose = (typeof accountTokenPurposes)[number];
+
+/** Single-use tokens sent by e-mail; only their hash is stored. */
+export interface AccountTokenRepository {
+  insert(record: { hash: string; userId: string; purpose: AccountTokenPurpose; expiresAt: Date }): Promise<void>;
+  /** Atomically marks a live token used; its user id, or null when unknown, used or expired. */
+  consume(hash: string, purpose: AccountTokenPurpose, now: Date): Promise<string | null>;
+  /** Voids a user's unused tokens of one purpose (a new reset link replaces the old). */
+  voidFor(userId: string, purpose: AccountTokenPurpose): Promise<void>;
 }
 
 /** E-mail addresses compare case-insensitively and without surrounding spaces. */
@@ -64,6 +118,6 @@ export interface RefreshTokenRepository {
   consume(hash: string, now: Date): Promise<RefreshTokenRecord | { reused: RefreshTokenRecord } | null>;
   revokeFamily(familyId: string): Promise<void>;
   revoke(hash: string): Promise<void>;
-  /** Every live refresh token of a user stops working (a disabled account). */
-  revokeUser(userId: string): Promise<void>;
+  /** Every session of a user ends (a changed or reset password, a disabled account). */
+  revokeAllFor(userId: string): Promise<void>;
 }

@@ -1,8 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
-import type { RegisterBody, SessionView, UserView } from '../protocol';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
+import type { ProfileBody, RegisterBody, SessionView, UserView } from '../protocol';
 import { has, type Actor } from './grants';
-import { normalizeEmail, type RefreshTokenRepository, type Role, type User, type UserRepository } from './model';
+import type { AccountLimits } from './limits';
+import type { MailLinks } from './mail-links';
+import { DEFAULT_TIME_ZONE, normalizeEmail, type RefreshTokenRepository, type Role, type User, type UserRepository } from './model';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
 import type { SignInThrottle } from './throttle';
 import { ACCESS_TOKEN_SECONDS, hashOpaqueToken, newOpaqueToken, REFRESH_TOKEN_DAYS, type TokenIssuer } from './tokens';
@@ -12,6 +14,10 @@ export interface AccountDeps {
   refreshTokens: RefreshTokenRepository;
   tokens: TokenIssuer;
   throttle: SignInThrottle;
+  limits: AccountLimits;
+  mailLinks: MailLinks;
+  /** The personal-data policy's current version: sign-up must accept this one. */
+  policyVersion: string;
 }
 
 /** What `npm run admin -- create` did: a new account comes with its generated password, shown once. */
@@ -24,6 +30,7 @@ export class AccountService {
   constructor(private readonly deps: AccountDeps) {}
 
   async register(input: RegisterBody, ip: string): Promise<SessionView> {
+    this.checkPolicy(input.consent.policyVersion);
     await this.deps.throttle.registration(ip);
     const email = normalizeEmail(input.email);
     // Registering never makes an admin: only someone at the server's console can (makeAdmin).
@@ -33,8 +40,54 @@ export class AccountService {
       locale: input.locale,
       roles: ['learner'],
       passwordHash: await hashPassword(input.password),
+      timeZone: input.timeZone ?? DEFAULT_TIME_ZONE,
+      emailConfirmedAt: null,
+      consent: { policyVersion: input.consent.policyVersion, at: new Date() },
     });
+    await this.deps.mailLinks.sendConfirmation(user);
     return this.openSession(user, randomUUID());
+  }
+
+  /** 152-FZ consent is to one text: a page showing an older version must be reloaded. */
+  checkPolicy(version: string): void {
+    if (version !== this.deps.policyVersion)
+      throw new ConflictError('policy_outdated', 'The personal-data policy has changed; read the current version and accept it');
+  }
+
+  async resendConfirmation(actor: Actor): Promise<void> {
+    await this.deps.mailLinks.resendConfirmation(await this.current(actor));
+  }
+
+  async updateProfile(actor: Actor, changes: ProfileBody): Promise<UserView> {
+    const me = await this.current(actor);
+    await this.deps.limits.hit('profile-user', me.id);
+    const user = await this.deps.users.updateProfile(me.id, changes);
+    if (!user) throw new NotFoundError('user_not_found', 'No such user');
+    return userView(user);
+  }
+
+  /** Ends every other session: the tab that changed it gets a new one. */
+  async changePassword(actor: Actor, currentPassword: string, newPassword: string): Promise<SessionView> {
+    const me = await this.current(actor);
+    await this.deps.limits.hit('password-change-user', me.id);
+    const hash = await this.deps.users.passwordHashOf(me.id);
+    if (hash === null) throw new ConflictError('no_password', 'This account signs in through the portal; set a password by reset');
+    if (!(await verifyPassword(currentPassword, hash))) throw new ForbiddenError('wrong_password', 'The password is wrong');
+    await this.deps.users.setPasswordHash(me.id, await hashPassword(newPassword));
+    await this.deps.refreshTokens.revokeAllFor(me.id);
+    return this.openSession(me, randomUUID());
+  }
+
+  /** A session for a user another way proved (OIDC). */
+  sessionFor(user: User): Promise<SessionView> {
+    return this.openSession(user, randomUUID());
+  }
+
+  private async current(actor: Actor): Promise<User> {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    const user = await this.deps.users.findById(actor.userId);
+    if (!user) throw new NotFoundError('user_not_found', 'No such user');
+    return user;
   }
 
   async login(emailInput: string, password: string, ip: string): Promise<SessionView> {
@@ -42,7 +95,7 @@ export class AccountService {
     // Counted before anything else is awaited: parallel guesses each take their own count.
     const attempt = await this.deps.throttle.attempt(email, ip);
     const user = await this.deps.users.findByEmail(email);
-    const ok = user ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
+    const ok = user?.passwordHash ? await verifyPassword(password, user.passwordHash) : (await burnPasswordCheck(password), false);
     if (!user || !ok) throw new UnauthorizedError('invalid_credentials', 'E-mail or password is wrong');
     await attempt.succeeded();
     // Told only to who knows the password: a guess learns nothing about the account.
@@ -70,10 +123,7 @@ export class AccountService {
   }
 
   async me(actor: Actor): Promise<UserView> {
-    if (actor.kind !== 'user') throw new UnauthorizedError();
-    const user = await this.deps.users.findById(actor.userId);
-    if (!user) throw new NotFoundError('user_not_found', 'No such user');
-    return userView(user);
+    return userView(await this.current(actor));
   }
 
   async setRoles(actor: Actor, userId: string, roles: Role[]): Promise<UserView> {
@@ -106,6 +156,8 @@ export class AccountService {
       locale: 'ru',
       roles: ['admin', 'learner'],
       passwordHash: await hashPassword(password),
+      // The operator at the console vouches for the address.
+      emailConfirmedAt: new Date(),
     });
     return { user: userView(user), password };
   }
@@ -135,5 +187,9 @@ export function userView(user: User): UserView {
     locale: user.locale,
     roles: user.roles,
     createdAt: user.createdAt.toISOString(),
+    emailConfirmed: user.emailConfirmedAt !== null,
+    timeZone: user.timeZone,
+    hasPassword: user.hasPassword,
+    consent: user.consent ? { policyVersion: user.consent.policyVersion, at: user.consent.at.toISOString() } : null,
   };
 }

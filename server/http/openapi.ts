@@ -19,7 +19,8 @@ const STATUS_MEANING: Record<ErrorStatus, string> = {
   415: 'The body is JSON in a charset other than UTF, or in a content coding other than gzip, deflate or br',
   429: 'Too many attempts; details.retryAfterSeconds says when to try again',
   500: 'An unexpected fault (logged)',
-  503: 'The database cannot be reached right now; try again shortly',
+  502: 'The OpenID Connect provider answered in a way that could not be used',
+  503: 'The database (or, for portal sign-in, the OpenID Connect provider) cannot be reached right now; try again shortly',
 };
 
 /** Every error status a route can answer, with the codes each may carry. */

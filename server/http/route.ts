@@ -11,7 +11,7 @@ export type Access = 'public' | 'user' | Grant;
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Error statuses that a route can answer (405 is answered for a path, not a route). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503;
 
 export interface RouteRateLimit {
   /** Names the limit in keys, logs and metrics: 'notifications-read'. */

@@ -13,10 +13,15 @@ export interface OutboxItem {
   id: string;
   userId: string;
   seminarId: string;
-  kind: NotificationKind;
+  kind: NotificationKind | 'account_mail';
   dueAt: Date;
   /** For reminders: the start they announce. A moved seminar makes them stale. */
   seminarStartsAt: Date;
+  /**
+   * An account e-mail (confirmation, password reset), written out because its link's token is
+   * stored nowhere else in the clear; the store drops it once the item is finished.
+   */
+  mail?: AccountMail;
   status: 'pending' | 'sending' | 'sent' | 'cancelled' | 'failed';
   attempts: number;
 }
@@ -48,6 +53,13 @@ export interface NotificationRepository {
   /** Unread notifications of a user, counted up to `cap`. */
   countUnread(userId: string, cap: number): Promise<number>;
   markAllRead(userId: string): Promise<void>;
+}
+
+/** An e-mail about the account itself, not a seminar: no in-app notification goes with it. */
+export interface AccountMail {
+  to: string;
+  subject: string;
+  text: string;
 }
 
 export interface MailMessage {

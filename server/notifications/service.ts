@@ -5,7 +5,7 @@ import { UNREAD_COUNT_CAP, type NotificationView, type PageQuery, type UnreadCou
 import type { Page, RegistrationRepository, Seminar, SeminarRepository } from '../seminars/model';
 import type { SeminarEvents } from '../seminars/service';
 import type { Actor } from '../accounts/grants';
-import type { Mailer, Notification, NotificationKind, NotificationRepository, OutboxItem, OutboxRepository } from './model';
+import type { AccountMail, Mailer, Notification, NotificationKind, NotificationRepository, OutboxItem, OutboxRepository } from './model';
 import { messageFor } from './texts';
 
 const HOUR = 3_600_000;
@@ -87,6 +87,16 @@ export class NotificationService implements SeminarEvents {
 
   async ended(): Promise<void> {}
 
+  /**
+   * Queues an e-mail about the account (confirmation, reset link) through the outbox, so it is
+   * delivered once even across a restart, and starts delivery at once.
+   */
+  async accountMail(id: string, userId: string, mail: AccountMail): Promise<void> {
+    const now = new Date();
+    await this.deps.outbox.enqueue([{ id, userId, seminarId: '', kind: 'account_mail', dueAt: now, seminarStartsAt: now, mail }]);
+    void this.tick().catch((err: unknown) => this.deps.logger.error({ err }, 'account mail delivery failed'));
+  }
+
   async list(actor: Actor, page: PageQuery): Promise<Page<NotificationView>> {
     if (actor.kind !== 'user') throw new UnauthorizedError();
     const result = await this.deps.notifications.listForUser(actor.userId, page.limit, page.cursor);
@@ -149,6 +159,12 @@ export class NotificationService implements SeminarEvents {
   }
 
   private async deliver(item: OutboxItem, now: Date): Promise<void> {
+    if (item.kind === 'account_mail') {
+      if (item.mail) await this.deps.mailer.send({ id: item.id, ...item.mail });
+      await this.deps.outbox.finish(item.id, item.mail ? 'sent' : 'cancelled');
+      this.deps.logger.info({ outboxId: item.id, kind: item.kind }, 'account mail delivered');
+      return;
+    }
     const seminar = await this.deps.seminars.get(item.seminarId);
     const user = await this.deps.users.findById(item.userId);
     if (!seminar || !user || !(await this.stillRelevant(item, seminar))) {

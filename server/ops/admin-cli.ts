@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { AccountLimits } from '../accounts/limits';
+import { MailLinks } from '../accounts/mail-links';
 import { AccountService } from '../accounts/service';
 import { SignInThrottle } from '../accounts/throttle';
 import { TokenIssuer } from '../accounts/tokens';
@@ -53,6 +55,17 @@ async function main(): Promise<void> {
       refreshTokens: repos.refreshTokens,
       tokens: new TokenIssuer(config.jwtSecret),
       throttle: new SignInThrottle(limits),
+      limits: new AccountLimits(limits),
+      // The console makes admins only: it never signs anyone up, so it sends no mail.
+      mailLinks: new MailLinks({
+        users: repos.users,
+        accountTokens: repos.accountTokens,
+        refreshTokens: repos.refreshTokens,
+        limits: new AccountLimits(limits),
+        send: () => Promise.reject(new Error('the admin console sends no mail')),
+        publicBaseUrl: config.publicBaseUrl,
+      }),
+      policyVersion: config.privacyPolicy.version,
     });
     const created = await accounts.makeAdmin(email, args.values.name ?? 'Администратор');
     const out = created.password

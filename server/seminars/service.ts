@@ -184,6 +184,9 @@ export class SeminarService {
     if (actor.kind !== 'user') throw new UnauthorizedError();
     if (!has(actor, 'seminars:register')) throw new ForbiddenError();
     const seminar = await this.visible(actor, id);
+    // An unconfirmed account may sign in, but a seat goes only to an address that answers (issue #12).
+    if (!(await this.deps.users.findById(actor.userId))?.emailConfirmedAt)
+      throw new ForbiddenError('email_not_confirmed', 'Confirm your e-mail address before registering for seminars');
     if (!REGISTRATION_OPEN.includes(seminar.status)) {
       throw new ConflictError('registration_closed', `Registration is closed for a ${seminar.status} seminar`);
     }

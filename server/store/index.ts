@@ -1,9 +1,11 @@
 import type { Database } from './database';
+import { MongoAccountTokenRepository } from './account-tokens';
 import { MongoCourseRepository, MongoEnrolmentRepository } from './courses';
 import { MongoLiveRepository } from './live';
 import { MongoNodeLeaseRepository } from './node-leases';
 import { MongoRecordingRepository } from './recordings';
 import { MongoNotificationRepository, MongoOutboxRepository } from './notifications';
+import { MongoPersonalDataStore } from './personal-data';
 import { MongoProgressRepository } from './progress';
 import { MongoRefreshTokenRepository } from './refresh-tokens';
 import { MongoRegistrationRepository } from './registrations';
@@ -16,6 +18,8 @@ export async function createRepositories(db: Database) {
   const repos = {
     users: await MongoUserRepository.create(db.connection),
     refreshTokens: MongoRefreshTokenRepository.create(db.connection, gate),
+    accountTokens: MongoAccountTokenRepository.create(db.connection, gate),
+    personalData: new MongoPersonalDataStore(db.connection),
     seminars: MongoSeminarRepository.create(db.connection, gate),
     registrations: MongoRegistrationRepository.create(db.connection, gate),
     courses: MongoCourseRepository.create(db.connection),

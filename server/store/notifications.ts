@@ -21,6 +21,7 @@ const outboxSchema = new Schema<OutboxDoc>(
     status: String,
     attempts: Number,
     claimedAt: { type: Date, default: null },
+    mail: { type: new Schema({ to: String, subject: String, text: String }, { _id: false }), default: undefined },
   },
   { versionKey: false },
 );
@@ -80,7 +81,8 @@ export class MongoOutboxRepository implements OutboxRepository {
   }
 
   async finish(id: string, status: 'sent' | 'cancelled' | 'failed'): Promise<void> {
-    await this.gate.run(`outbox:${id}`, () => this.model.updateOne({ _id: id }, { $set: { status } }));
+    // An account e-mail's text carries a link's token: kept no longer than it takes to send.
+    await this.gate.run(`outbox:${id}`, () => this.model.updateOne({ _id: id }, { $set: { status }, $unset: { mail: 1 } }));
   }
 
   async release(id: string): Promise<void> {

@@ -61,11 +61,11 @@ export class MongoRefreshTokenRepository implements RefreshTokenRepository {
     await this.model.updateMany({ familyId, usedAt: null }, { $set: { usedAt: new Date() } });
   }
 
-  async revokeUser(userId: string): Promise<void> {
-    await this.model.updateMany({ userId, usedAt: null }, { $set: { usedAt: new Date() } });
-  }
-
   async revoke(hash: string): Promise<void> {
     await this.gate.run(`refresh:${hash}`, () => this.model.updateOne({ hash, usedAt: null }, { $set: { usedAt: new Date() } }));
+  }
+
+  async revokeAllFor(userId: string): Promise<void> {
+    await this.model.updateMany({ userId, usedAt: null }, { $set: { usedAt: new Date() } });
   }
 }

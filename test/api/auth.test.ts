@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
-import { Api, registerAdmin, registerUser, type TestUser } from '../support/api';
+import { Api, registerAdmin, registerUser, type TestUser, CONSENT } from '../support/api';
 import { startTestApp } from '../support/app';
 
 let app: Lectern;
@@ -19,7 +19,7 @@ const password = 'correct horse battery';
 describe('registration and sign-in', () => {
   it('registers a learner with a scrypt hash and signs in', async () => {
     const res = await api.call('POST', '/auth/register', {
-      body: { email: 'Olga@Example.ru', password, displayName: 'Ольга', locale: 'ru' },
+      body: { email: 'Olga@Example.ru', password, displayName: 'Ольга', locale: 'ru', consent: CONSENT },
     });
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ email: 'olga@example.ru', roles: ['learner'], locale: 'ru' });
@@ -44,7 +44,9 @@ describe('registration and sign-in', () => {
 
   it('refuses a second account for the same e-mail with 409 email_taken', async () => {
     const u = await registerUser(api);
-    const res = await api.call('POST', '/auth/register', { body: { email: u.email.toUpperCase(), password, displayName: 'X' } });
+    const res = await api.call('POST', '/auth/register', {
+      body: { email: u.email.toUpperCase(), password, displayName: 'X', consent: CONSENT },
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('email_taken');
     expect(await app.db.connection.collection('users').countDocuments({ email: u.email })).toBe(1);

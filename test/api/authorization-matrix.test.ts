@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../server/accounts/grants';
+import { newOpaqueToken } from '../../server/accounts/tokens';
 import type { Lectern } from '../../server/main';
 import { courseStructureBody, createSeminarBody, errorBodySchema } from '../../server/protocol';
-import { Api, cast, registerUser, type ApiResponse, type TestUser } from '../support/api';
+import { Api, cast, CONSENT, registerUser, type ApiResponse, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
 
 /**
@@ -44,6 +45,8 @@ const othersNotification = row(NO_TOKEN, NOT_MINE, NOT_MINE, NOT_MINE, NOT_MINE)
 // A recording: its lecturers, admins, and learners registered for the seminar.
 const NOT_WATCHER = '403 not_allowed_to_watch';
 const watchers = row(NO_TOKEN, ALLOW, NOT_WATCHER, ALLOW, ALLOW);
+const OIDC_OFF = '404 oidc_disabled';
+const oidcOff = row(OIDC_OFF, OIDC_OFF, OIDC_OFF, OIDC_OFF, OIDC_OFF);
 
 const PASSWORD = 'correct horse battery';
 
@@ -60,6 +63,8 @@ interface Caller {
 interface Call {
   path: string;
   body?: unknown;
+  /** Another signed-in user's token in place of the caller's (a call that would delete the caller). */
+  token?: string;
 }
 interface Case {
   expect: Row;
@@ -122,6 +127,14 @@ const fixtures = {
     });
   },
 
+  /** A live link token (confirmation or reset) for a fresh user, as the mail would carry. */
+  async mailToken(purpose: 'confirm_email' | 'password_reset'): Promise<string> {
+    const { token, hash } = newOpaqueToken();
+    const user = await fixtures.user();
+    await app.repos.accountTokens.insert({ hash, userId: user.id, purpose, expiresAt: new Date(Date.now() + 3_600_000) });
+    return token;
+  },
+
   async refreshToken(): Promise<string> {
     return (await app.domain.accounts.login(people.loginUser.email, PASSWORD, '127.0.0.2')).refreshToken;
   },
@@ -161,7 +174,7 @@ const matrix: Record<string, Case> = {
     expect: everyone,
     request: async () => ({
       path: '/auth/register',
-      body: { email: `new-${unique()}@test.lectern`, password: PASSWORD, displayName: 'Новичок' },
+      body: { email: `new-${unique()}@test.lectern`, password: PASSWORD, displayName: 'Новичок', consent: CONSENT },
     }),
   },
   'POST /auth/login': {
@@ -179,6 +192,59 @@ const matrix: Record<string, Case> = {
   'GET /me': {
     expect: signedIn,
     request: async () => ({ path: '/me' }),
+  },
+  'PATCH /me': {
+    expect: signedIn,
+    request: async () => ({ path: '/me', body: { timeZone: 'Europe/Moscow' } }),
+  },
+  'POST /me/password': {
+    expect: signedIn,
+    request: async () => ({ path: '/me/password', body: { currentPassword: PASSWORD, newPassword: PASSWORD } }),
+  },
+  'POST /me/confirmation-email': {
+    expect: signedIn,
+    request: async () => ({ path: '/me/confirmation-email' }),
+  },
+  'GET /me/personal-data': {
+    expect: signedIn,
+    request: async () => ({ path: '/me/personal-data' }),
+  },
+  'POST /me/deletion': {
+    expect: signedIn,
+    // Deleting the caller would take them from the rows after this one: a fresh account of theirs stands in.
+    request: async () => ({ path: '/me/deletion', body: { password: PASSWORD }, token: (await registerUser(api)).token }),
+  },
+  'POST /auth/confirm-email': {
+    expect: everyone,
+    request: async () => ({ path: '/auth/confirm-email', body: { token: await fixtures.mailToken('confirm_email') } }),
+  },
+  'POST /auth/password-reset-request': {
+    expect: everyone,
+    request: async () => ({ path: '/auth/password-reset-request', body: { email: `nobody-${unique()}@test.lectern` } }),
+  },
+  'POST /auth/password-reset': {
+    expect: everyone,
+    request: async () => ({
+      path: '/auth/password-reset',
+      body: { token: await fixtures.mailToken('password_reset'), password: PASSWORD },
+    }),
+  },
+  'GET /privacy-policy': {
+    expect: everyone,
+    request: async () => ({ path: '/privacy-policy' }),
+  },
+  'GET /auth/oidc': {
+    expect: everyone,
+    request: async () => ({ path: '/auth/oidc' }),
+  },
+  // This app has no OIDC provider configured: the routes say so to everyone (test/e2e/accounts-oidc.test.ts has one).
+  'POST /auth/oidc/start': {
+    expect: oidcOff,
+    request: async () => ({ path: '/auth/oidc/start', body: {} }),
+  },
+  'POST /auth/oidc/callback': {
+    expect: oidcOff,
+    request: async () => ({ path: '/auth/oidc/callback', body: { flow: 'x', callbackQuery: 'code=x&state=y' } }),
   },
   'PUT /users/:id/roles': {
     expect: admins,
@@ -461,11 +527,12 @@ function callerOf(role: Role): Caller {
 
 async function expectCell(route: string, c: Case, role: Role): Promise<void> {
   const caller = callerOf(role);
-  const { path, body } = await c.request(caller);
   const method = route.split(' ')[0]!;
-  const res = await api.call(method, path, {
-    ...(caller.user ? { token: caller.user.token } : {}),
-    ...(body === undefined ? {} : { body }),
+  const call = await c.request(caller);
+  const token = caller.user ? (call.token ?? caller.user.token) : undefined;
+  const res = await api.call(method, call.path, {
+    ...(token ? { token } : {}),
+    ...(call.body === undefined ? {} : { body: call.body }),
   });
   expectOutcome(route, res, c.expect[role]);
 }

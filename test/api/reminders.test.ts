@@ -26,7 +26,8 @@ function moscowLocal(at: Date): string {
 
 async function mails(config: Config): Promise<string[]> {
   const dir = path.join(config.dataDir, 'mail');
-  const files = await readdir(dir).catch(() => []);
+  // Only the seminar mails: sign-up's confirmation links (account_mail_*) land in the same folder.
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => !f.startsWith('account_mail_'));
   return Promise.all(files.sort().map((f) => readFile(path.join(dir, f), 'utf8')));
 }
 

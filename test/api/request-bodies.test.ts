@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
-import { Api, cast } from '../support/api';
+import { Api, cast, CONSENT } from '../support/api';
 import { startTestApp } from '../support/app';
 
 // The API reads bodies with express.json (64 kB decoded, application/json, gzip/deflate/br): the rules
@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-const registration = (email: string) => JSON.stringify({ email, password: 'correct horse battery', displayName: 'Ирина', locale: 'ru' });
+const registration = (email: string) =>
+  JSON.stringify({ email, password: 'correct horse battery', displayName: 'Ирина', locale: 'ru', consent: CONSENT });
 
 async function signsIn(email: string): Promise<boolean> {
   const res = await api.call('POST', '/auth/login', { body: { email, password: 'correct horse battery' } });

@@ -4,7 +4,7 @@ import { AppError } from '../../server/errors';
 import { createLogger } from '../../server/logger';
 import type { Lectern } from '../../server/main';
 import { RateLimits } from '../../server/rate-limits';
-import { Api, registerUser } from '../support/api';
+import { Api, registerUser, CONSENT } from '../support/api';
 import { startTestApp } from '../support/app';
 import { startRedis } from '../support/redis';
 
@@ -22,7 +22,10 @@ const from = (ip: string) => ({ 'x-forwarded-for': ip });
 
 async function newAccount(ip: string): Promise<string> {
   const email = `u${Date.now()}${Math.random().toString(36).slice(2, 8)}@test.lectern`;
-  const res = await api.call('POST', '/auth/register', { body: { email, password, displayName: 'Тест' }, headers: from(ip) });
+  const res = await api.call('POST', '/auth/register', {
+    body: { email, password, displayName: 'Тест', consent: CONSENT },
+    headers: from(ip),
+  });
   expect(res.status).toBe(201);
   return email;
 }
@@ -95,7 +98,10 @@ describe('sign-in throttling', () => {
     const emails = Array.from({ length: 6 }, (_, i) => `burst${i}-${Date.now()}@test.lectern`);
     const burst = await Promise.all(
       emails.map((email) =>
-        api.call('POST', '/auth/register', { body: { email, password, displayName: 'Тест' }, headers: from('10.24.0.1') }),
+        api.call('POST', '/auth/register', {
+          body: { email, password, displayName: 'Тест', consent: CONSENT },
+          headers: from('10.24.0.1'),
+        }),
       ),
     );
     expect(statuses(burst)).toEqual([201, 201, 201, 429, 429, 429]);

@@ -156,6 +156,10 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
         await expect.poll(() => p.evaluate(() => (globalThis as any).lectern.visibleChat()), poll).toBe(1);
       },
     },
+    { name: 'sign-in', who: 'guest', path: () => '/sign-in', ready: (p) => p.locator('#sign-in').waitFor() },
+    { name: 'sign-up', who: 'guest', path: () => '/sign-up', ready: (p) => p.locator('#sign-up a[href="/privacy"]').waitFor() },
+    { name: 'privacy', who: 'guest', path: () => '/privacy', ready: (p) => p.getByTestId('policy').waitFor() },
+    { name: 'profile', who: 'learner', path: () => '/profile', ready: (p) => p.locator('#profile').waitFor() },
     { name: 'not-found', who: 'guest', path: () => '/no-such-page', ready: (p) => p.locator('h1').waitFor() },
   ];
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
-import { Api, registerUser } from '../support/api';
+import { Api, registerUser, CONSENT } from '../support/api';
 import { startTestApp, testDatabaseUri } from '../support/app';
 import { runAdminCli } from '../support/admin-cli';
 
@@ -21,7 +21,7 @@ afterAll(() => app.stop());
 describe('npm run admin -- create', () => {
   it('registering never makes an admin, whatever the e-mail', async () => {
     const res = await api.call('POST', '/auth/register', {
-      body: { email: 'boss@test.lectern', password: 'correct horse battery', displayName: 'Не админ' },
+      body: { email: 'boss@test.lectern', password: 'correct horse battery', displayName: 'Не админ', consent: CONSENT },
     });
     expect(res.status).toBe(201);
     expect(res.body.user.roles).toEqual(['learner']);

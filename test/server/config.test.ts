@@ -1,8 +1,8 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config';
+import { ConfigError, DEFAULT_PRIVACY_POLICY, loadConfig } from '../../server/config';
 
 const SECRET = 'a-shared-secret-of-coturn';
 
@@ -47,10 +47,32 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: 'banana' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: 'loopback,,10.0.0.1' }, 'TRUST_PROXY'],
+    [{ OIDC_ISSUER: 'https://id.example.org' }, 'OIDC_CLIENT_ID'],
+    [{ OIDC_ISSUER: 'https://id.example.org', OIDC_CLIENT_ID: 'lectern' }, 'OIDC_CLIENT_SECRET'],
+    [{ OIDC_CLIENT_SECRET: 'secret' }, 'OIDC_ISSUER'],
+    [{ OIDC_ISSUER: 'not a url', OIDC_CLIENT_ID: 'lectern', OIDC_CLIENT_SECRET: 'secret' }, 'OIDC_ISSUER'],
+    [{ PRIVACY_POLICY_VERSION: 'version 2' }, 'PRIVACY_POLICY_VERSION'],
+    [{ PRIVACY_POLICY_FILE_RU: '/no/such/policy.txt' }, 'PRIVACY_POLICY_FILE_RU'],
   ])('rejects %o naming %s', async (env, variable) => {
     const dir = await dataDir();
     expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dir, ...env })).toThrow(new RegExp(`\\b${variable}\\b`));
+  });
+
+  it('takes the personal-data policy from files and turns OIDC on only with all three settings', async () => {
+    const dir = await dataDir();
+    const ru = path.join(dir, 'policy-ru.txt');
+    await writeFile(ru, 'Политика центра.\n\nВторой абзац.\n');
+    const config = loadConfig({ DATA_DIR: dir, PRIVACY_POLICY_VERSION: '2027-01', PRIVACY_POLICY_FILE_RU: ru });
+    expect(config.privacyPolicy.version).toBe('2027-01');
+    expect(config.privacyPolicy.text.ru).toBe('Политика центра.\n\nВторой абзац.');
+    expect(config.privacyPolicy.text.en).toBe(DEFAULT_PRIVACY_POLICY.text.en);
+    expect(config.oidc).toBeUndefined();
+    expect(
+      loadConfig({ DATA_DIR: dir, OIDC_ISSUER: 'https://id.example.org', OIDC_CLIENT_ID: 'lectern', OIDC_CLIENT_SECRET: 's' }).oidc,
+    ).toEqual({ issuer: 'https://id.example.org', clientId: 'lectern', clientSecret: 's' });
+    await writeFile(ru, '  \n');
+    expect(() => loadConfig({ DATA_DIR: dir, PRIVACY_POLICY_FILE_RU: ru })).toThrow(/PRIVACY_POLICY_FILE_RU: .* is empty/);
   });
 
   it('gives worker i the WebRTC port RTC_PORT + i: 40000 by default, free ports when PORT is 0, and says why a base does not fit', async () => {

@@ -1,4 +1,5 @@
 import type { Lectern } from '../../server/main';
+import { DEFAULT_PRIVACY_POLICY } from '../../server/config';
 import { contractOf } from './contract';
 
 export interface ApiResponse<T = any> {
@@ -56,7 +57,18 @@ export interface TestUser {
 
 let counter = 0;
 
-export async function registerUser(api: Api, opts: { email?: string; locale?: 'ru' | 'en'; displayName?: string } = {}): Promise<TestUser> {
+/** What sign-up sends as consent to the personal-data policy (the default policy's version). */
+export const CONSENT = { policyVersion: DEFAULT_PRIVACY_POLICY.version, accepted: true } as const;
+
+/**
+ * A learner account, signed up through the API. On an app made with Api.of(app) its address is
+ * marked confirmed, as if the mailed link had been followed (test/e2e/accounts.test.ts follows the
+ * real link), so that it may register for seminars; `confirmed: false` leaves it unconfirmed.
+ */
+export async function registerUser(
+  api: Api,
+  opts: { email?: string; locale?: 'ru' | 'en'; displayName?: string; confirmed?: boolean } = {},
+): Promise<TestUser> {
   const email = opts.email ?? `user${process.pid}-${++counter}-${Date.now()}@test.lectern`;
   const res = await api.call('POST', '/auth/register', {
     body: {
@@ -64,9 +76,12 @@ export async function registerUser(api: Api, opts: { email?: string; locale?: 'r
       password: 'correct horse battery',
       displayName: opts.displayName ?? 'Тестовый Пользователь',
       locale: opts.locale ?? 'ru',
+      consent: CONSENT,
     },
   });
   if (res.status !== 201) throw new Error(`register failed: ${res.status} ${res.text}`);
+  const app = apps.get(api.baseUrl);
+  if (app && opts.confirmed !== false) await app.repos.users.confirmEmail(res.body.user.id, new Date());
   return { id: res.body.user.id, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };
 }
 

@@ -38,6 +38,14 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/workspace/seminars/:id/registrations', component: page(() => import('./pages/workspace/registrations'), 'workspace') },
   { path: '/workspace/users', component: page(() => import('./pages/workspace/users'), 'workspace') },
   { path: '/workspace/users/:id', component: page(() => import('./pages/workspace/user'), 'workspace') },
+  { path: '/sign-in', component: page(() => import('./pages/account/sign-in'), 'account') },
+  { path: '/sign-in/oidc', component: page(() => import('./pages/account/oidc-callback'), 'account') },
+  { path: '/sign-up', component: page(() => import('./pages/account/sign-up'), 'account') },
+  { path: '/confirm-email', component: page(() => import('./pages/account/confirm-email'), 'account') },
+  { path: '/forgot-password', component: page(() => import('./pages/account/forgot-password'), 'account') },
+  { path: '/reset-password', component: page(() => import('./pages/account/reset-password'), 'account') },
+  { path: '/profile', component: page(() => import('./pages/account/profile'), 'account') },
+  { path: '/privacy', component: page(() => import('./pages/account/privacy'), 'account') },
 ];
 
 /** Starts fetching the page for a path before the app first renders. */

@@ -1,6 +1,7 @@
 import { signal } from '@preact/signals';
 import { sessionView, userView, type SessionView } from '../../server/protocol/accounts';
 import { request, setTokenSource } from './kit/api';
+import { setLang } from './kit/i18n';
 
 // The signed-in session lives in sessionStorage (one tab, gone when it closes).
 // No address signs anyone in: a link carrying a token would let its author sign a victim in as someone else.
@@ -111,7 +112,20 @@ setTokenSource({ token: accessToken, refreshNow: refresh });
 scheduleRefresh(read());
 
 export async function signIn(email: string, password: string): Promise<void> {
-  store(sessionView.parse(await request('POST', '/auth/login', { email, password }, null)));
+  adopt(sessionView.parse(await request('POST', '/auth/login', { email, password }, null)));
+}
+
+/** Keeps a session the server opened (sign-in, sign-up, a changed password, the portal); the profile's language takes over. */
+export function adopt(view: SessionView): void {
+  store(view);
+  // A ?lang= in the address is this visit's explicit choice, and stays.
+  if (!new URLSearchParams(location.search).has('lang')) void setLang(view.user.locale);
+}
+
+/** Shows a new display name in the header at once. */
+export function renamed(displayName: string): void {
+  const s = read();
+  if (s) write({ ...s, displayName });
 }
 
 export async function signOut(): Promise<void> {

@@ -107,11 +107,17 @@ export function seminarRoutes(seminars: SeminarService, calendar: CalendarServic
       path: '/seminars/:id/registration',
       tag: 'seminars',
       access: 'seminars:register',
-      summary: 'Register (idempotent); when full, join the waitlist. Answers go to the seminar’s registration questions',
+      summary:
+        'Register (idempotent); when full, join the waitlist. Needs a confirmed e-mail address; answers go to the seminar’s registration questions',
       params: idParams,
       body: registerForSeminarBody,
       response: registrationView,
-      errors: { 400: ['invalid_answers'], 404: ['seminar_not_found'], 409: ['registration_closed', 'registration_changed'] },
+      errors: {
+        400: ['invalid_answers'],
+        403: ['email_not_confirmed'],
+        404: ['seminar_not_found'],
+        409: ['registration_closed', 'registration_changed'],
+      },
       handler: ({ actor, params, body }) => seminars.register(actor, params.id, body.answers),
     }),
     route({

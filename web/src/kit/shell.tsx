@@ -20,7 +20,7 @@ export function useTitle(title: string | undefined): void {
 
 /** A path with its query, to come back to after signing in. */
 export function signInHref(back: string): string {
-  return `/?next=${encodeURIComponent(back)}`;
+  return `/sign-in?next=${encodeURIComponent(back)}`;
 }
 
 function LanguageToggle() {
@@ -36,17 +36,15 @@ function Account() {
   const { path, url, route } = useLocation();
   const me = who.value;
   if (!me) {
-    // The home page has the sign-in form itself.
-    return path === '/' ? null : <a href={signInHref(url)}>{t('auth.signIn')}</a>;
+    // The sign-in page needs no link to itself.
+    return path === '/sign-in' ? null : <a href={signInHref(url)}>{t('auth.signIn')}</a>;
   }
   const name = me.displayName;
   return (
     <div class="account">
-      {name && (
-        <span class="account-name" title={t('auth.signedInAs', { name })}>
-          {name}
-        </span>
-      )}
+      <a href="/profile" class="account-name" title={name ? t('auth.signedInAs', { name }) : undefined} data-testid="profile-link">
+        {name ?? t('nav.profile')}
+      </a>
       <button
         type="button"
         class="link"

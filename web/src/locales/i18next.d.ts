@@ -1,3 +1,4 @@
+import type account from './ru/account';
 import type common from './ru/common';
 import type portal from './ru/portal';
 import type room from './ru/room';
@@ -8,6 +9,13 @@ import type workspace from './ru/workspace';
 declare module 'i18next' {
   interface CustomTypeOptions {
     defaultNS: 'common';
-    resources: { common: typeof common; portal: typeof portal; room: typeof room; learning: typeof learning; workspace: typeof workspace };
+    resources: {
+      common: typeof common;
+      portal: typeof portal;
+      room: typeof room;
+      learning: typeof learning;
+      workspace: typeof workspace;
+      account: typeof account;
+    };
   }
 }
