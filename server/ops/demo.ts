@@ -51,7 +51,15 @@ export async function seedDemo(app: Lectern, opts: { recordingSeconds: number; l
     const isNew = !user;
     if (!user) {
       user = {
-        ...(await app.repos.users.create({ ...a, locale: 'ru', roles: [...a.roles], passwordHash: await hashPassword(a.password) })),
+        ...(await app.repos.users.create({
+          ...a,
+          locale: 'ru',
+          roles: [...a.roles],
+          passwordHash: await hashPassword(a.password),
+          // Demo accounts are ready to use: the address counts as confirmed, the policy as agreed to.
+          emailConfirmedAt: new Date(),
+          consent: { policyVersion: app.config.privacyPolicy.version, at: new Date() },
+        })),
         passwordHash: '',
       };
       created.push(`account ${a.email}`);

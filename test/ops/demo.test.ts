@@ -78,6 +78,11 @@ describe('npm run demo', () => {
     // Every lesson has a length, the recording's too: the share watched has a whole to count against.
     const lessons = learning.body[0].course.modules.flatMap((m: { lessons: unknown[] }) => m.lessons);
     for (const l of lessons) expect(l.durationSeconds).toBeGreaterThan(0);
+
+    // A demo learner can take a seat at once: the address counts as confirmed.
+    const seat = await api.call('PUT', `/seminars/${upcoming!._id.toString()}/registration`, { token: login.body.accessToken, body: {} });
+    expect(seat.status).toBe(200);
+    expect(seat.body.status).toBe('registered');
     const catalogue = await api.call('GET', '/courses');
     expect(catalogue.body.items.map((c: { title: string }) => c.title)).toContain(DEMO_TITLES.course);
   });
