@@ -34,6 +34,12 @@ function SignIn() {
       <Field form={form} name="password" label={t('auth.password')} type="password" autocomplete="current-password" required />
       <FormError form={form} />
       <SubmitButton form={form}>{t('auth.submit')}</SubmitButton>
+      <p class="muted">
+        <a href="/forgot-password">{t('auth.forgot')}</a>
+      </p>
+      <p>
+        {t('auth.newHere')} <a href="/sign-up">{t('auth.createAccount')}</a>
+      </p>
     </form>
   );
 }
@@ -75,12 +81,15 @@ function Lesson({
 function Learning({ courses }: { courses: MyCourse[] }) {
   return (
     <section id="learning" class="learning" aria-labelledby="learning-title">
-      <h2 id="learning-title">{t('portal:learning.title')}</h2>
+      <h2 id="learning-title">
+        <a href="/learning">{t('portal:learning.title')}</a>
+      </h2>
       <ul id="courses" class="courses" data-testid="learning">
         {courses.length === 0 && <li class="empty">{t('portal:learning.empty')}</li>}
         {courses.map((c) => {
           const progress = new Map(c.lessons.map((l) => [l.lessonId, l]));
-          const percent = Math.round(c.percent);
+          // The share actually watched: a lesson watched to 81 % counts before it is complete.
+          const percent = Math.round(c.watchedPercent);
           return (
             <li key={c.course.id} class="course" data-testid="course">
               <h3>{c.course.title}</h3>

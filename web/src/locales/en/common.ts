@@ -32,6 +32,9 @@ export default {
     needed: 'Sign in to continue.',
     signIn: 'Sign in',
     signUp: 'Sign up',
+    forgot: 'Forgot your password?',
+    newHere: 'New here?',
+    createAccount: 'Create an account',
   },
   status: {
     draft: 'draft',

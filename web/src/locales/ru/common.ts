@@ -35,6 +35,9 @@ export default {
     needed: 'Войдите, чтобы продолжить.',
     signIn: 'Войти',
     signUp: 'Регистрация',
+    forgot: 'Забыли пароль?',
+    newHere: 'Впервые здесь?',
+    createAccount: 'Создать аккаунт',
   },
   status: {
     draft: 'черновик',
