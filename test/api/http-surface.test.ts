@@ -44,7 +44,7 @@ describe('methods a path does not serve', () => {
     expect(heartbeats.headers.get('allow')).toBe('GET, HEAD, POST');
     const me = await api.call('POST', '/api/V1/Me/', { token: people.learner.token });
     expect(me.status).toBe(405);
-    expect(me.headers.get('allow')).toBe('GET, HEAD');
+    expect(me.headers.get('allow')).toBe('GET, HEAD, PATCH');
   });
 
   it('leave a path that no route has a 404', async () => {

@@ -146,7 +146,8 @@ describe('the lecturer’s workspace', () => {
       await company.fill('ООО «Ромашка», ИНН 7801234567');
       await reg.getByLabel(/Стадия бизнеса/).selectOption('Рост');
       await reg.getByRole('button', { name: 'Записаться' }).click();
-      await learnerPage.getByTestId('registered').waitFor(poll);
+      // The seminar page's registration panel takes over from the form: registered, with a cancel button.
+      await learnerPage.locator('[data-testid=registration][data-status=registered]').waitFor(poll);
       expect(await app.repos.registrations.find(seminarId, people.learner.id)).toMatchObject({
         status: 'registered',
         answers: { q1: 'ООО «Ромашка», ИНН 7801234567', q2: 'Рост' },
@@ -219,7 +220,8 @@ describe('the admin’s users', () => {
       await adminPage.keyboard.press('Enter');
       const found = adminPage.locator(`[data-testid=user][data-id="${target.id}"]`);
       await found.waitFor(poll);
-      expect(await adminPage.getByTestId('user').count()).toBe(1);
+      // The unfiltered list (newest first) shows the target too until the search's answer replaces it.
+      await expect.poll(() => adminPage.getByTestId('user').count(), poll).toBe(1);
       await found.getByRole('link', { name: 'Сергей Новиков' }).click();
       await adminPage.getByTestId('user-page').waitFor(poll);
       await adminPage.getByTestId('role-lecturer').check();
