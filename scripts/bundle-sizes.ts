@@ -24,7 +24,8 @@ const manifest = JSON.parse(readFileSync(path.join(dist, '.vite/manifest.json'),
 /** The routes, read from web/src/app.tsx so that this table cannot drift from the router. */
 const routes = [
   ...readFileSync(path.join(root, 'web/src/app.tsx'), 'utf8').matchAll(
-    /\{ path: '([^']+)', component: page\(\(\) => import\('\.\/pages\/([\w-]+)'\), '(\w+)'\) \}/g,
+    // Pages may sit in folders (workspace/users), and a long entry may be wrapped over lines.
+    /\{\s*path: '([^']+)',\s*component: page\(\(\) => import\('\.\/pages\/([\w/-]+)'\),\s*'(\w+)'\)\s*\}/g,
   ),
 ].map(([, route, page, ns]) => ({ route: route!, src: `src/pages/${page}.tsx`, ns: ns! }));
 if (routes.length === 0) throw new Error('no routes found in web/src/app.tsx');
@@ -81,7 +82,12 @@ const header = [
 ];
 const rows: string[][] = [];
 for (const r of routes) {
-  const ownKey = Object.keys(manifest).find((k) => manifest[k]!.src === r.src);
+  // A page that another page also imports statically (the sign-in form) is built as a shared
+  // chunk named after it, without a src of its own.
+  const name = path.basename(r.src, '.tsx');
+  const ownKey =
+    Object.keys(manifest).find((k) => manifest[k]!.src === r.src) ??
+    Object.keys(manifest).find((k) => !manifest[k]!.src && manifest[k]!.name === name);
   if (!ownKey) throw new Error(`${r.src} is not in the build`);
   const keys = closure(ownKey, closure(entryKey));
   for (const ns of ['common', r.ns]) {
