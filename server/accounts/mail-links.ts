@@ -84,6 +84,11 @@ export class MailLinks {
     await this.deps.refreshTokens.revokeAllFor(userId);
   }
 
+  /** A password changed by its owner: a reset link mailed before it must not set another. */
+  async passwordChanged(userId: string): Promise<void> {
+    await this.deps.accountTokens.voidFor(userId, 'password_reset');
+  }
+
   private async issue(userId: string, purpose: AccountTokenPurpose, minutes: number): Promise<string> {
     const { token, hash } = newOpaqueToken();
     await this.deps.accountTokens.insert({ hash, userId, purpose, expiresAt: new Date(Date.now() + minutes * 60_000) });

@@ -111,6 +111,10 @@ export class OidcSignIn {
       // An unconfirmed account may be someone else's claim on this address: never hand it over.
       if (!existing.emailConfirmedAt)
         throw new ConflictError('oidc_email_unconfirmed', 'An account with this e-mail exists but is not confirmed; confirm it first');
+      // A staff account is never handed over on the portal's word about an address: its owner
+      // signs in with the password (the portal may let users change their address).
+      if (existing.roles.some((r) => r === 'lecturer' || r === 'admin'))
+        throw new ConflictError('oidc_link_refused', 'A staff account is not linked through the portal; sign in with your password');
       await this.deps.users.addOidcLink(existing.id, link);
       return existing;
     }

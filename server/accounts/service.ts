@@ -75,11 +75,13 @@ export class AccountService {
     if (!(await verifyPassword(currentPassword, hash))) throw new ForbiddenError('wrong_password', 'The password is wrong');
     await this.deps.users.setPasswordHash(me.id, await hashPassword(newPassword));
     await this.deps.refreshTokens.revokeAllFor(me.id);
+    await this.deps.mailLinks.passwordChanged(me.id);
     return this.openSession(me, randomUUID());
   }
 
-  /** A session for a user another way proved (OIDC). */
-  sessionFor(user: User): Promise<SessionView> {
+  /** A session for a user another way proved (OIDC); a disabled account gets none, whichever way it came. */
+  async sessionFor(user: User): Promise<SessionView> {
+    if (user.disabled) throw new ForbiddenError('account_disabled', 'This account is disabled');
     return this.openSession(user, randomUUID());
   }
 

@@ -15,7 +15,8 @@ export function checkAnswers(questions: readonly RegistrationQuestion[], answers
   }
   const kept: RegistrationAnswers = {};
   for (const q of questions) {
-    const answer = answers[q.id]?.trim() ?? '';
+    // Own keys only: a question id such as "constructor" must not read the object's prototype.
+    const answer = Object.hasOwn(answers, q.id) ? (answers[q.id]?.trim() ?? '') : '';
     if (answer === '') {
       if (q.required) problems.push({ path: `answers.${q.id}`, message: 'is required' });
       continue;

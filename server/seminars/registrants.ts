@@ -53,7 +53,7 @@ export class RegistrantService {
           r.email,
           r.status,
           instantToZoned(new Date(r.createdAt), seminar.timeZone).replace('T', ' '),
-          ...seminar.questions.map((q) => r.answers[q.id] ?? ''),
+          ...seminar.questions.map((q) => (Object.hasOwn(r.answers, q.id) ? (r.answers[q.id] ?? '') : '')),
         ]);
       }
       cursor = batch.nextCursor ?? undefined;

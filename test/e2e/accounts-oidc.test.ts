@@ -38,6 +38,8 @@ beforeAll(async () => {
     vera: { email: 'vera@portal.test', name: 'Вера' },
     nina: { email: 'nina@portal.test', name: 'Нина' },
     unverified: { email: 'unverified@portal.test', name: 'Без проверки', emailVerified: false },
+    dora: { email: 'dora@portal.test', name: 'Дора' },
+    leo: { email: 'leo@portal.test', name: 'Лев' },
   });
   [app, browser] = await Promise.all([
     startAppAtKnownAddress('e2e_oidc', {
@@ -225,6 +227,23 @@ describe('refusals', () => {
     expect([unsigned.status, unsigned.body.error.code]).toEqual([400, 'oidc_flow_invalid']);
 
     expect(await users().countDocuments({ email: 'unverified@portal.test' })).toBe(0);
+  }, 120_000);
+
+  it('gives a disabled account no session, and never links a staff account on the portal’s word', async () => {
+    const dora = await registerUser(api, { email: 'dora@portal.test' });
+    await app.repos.users.setDisabled(dora.id, true);
+    const disabled = await providerAnswer('dora');
+    const refused = await callback(disabled.flow, disabled.query);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('account_disabled');
+
+    const leo = await registerUser(api, { email: 'leo@portal.test' });
+    await app.repos.users.setRoles(leo.id, ['lecturer']);
+    const staff = await providerAnswer('leo');
+    const notLinked = await callback(staff.flow, staff.query);
+    expect(notLinked.status).toBe(409);
+    expect(notLinked.body.error.code).toBe('oidc_link_refused');
+    expect((await users().findOne({ email: 'leo@portal.test' }))!.oidc).toEqual([]);
   }, 120_000);
 
   it('refuses a portal account without a verified e-mail', async () => {

@@ -120,6 +120,7 @@ export default {
     oidc_code_rejected: 'The portal refused the sign-in. Start again.',
     oidc_email_unverified: 'The portal account has no confirmed e-mail address.',
     oidc_email_unconfirmed: 'An account with this address exists but is not confirmed. Confirm it with the link we sent.',
+    oidc_link_refused: 'A staff account cannot be linked through the portal. Sign in with your password.',
     seminar_not_found: 'No such seminar.',
     not_own_seminar: 'This is not your seminar.',
     not_a_lecturer: 'This user is not a lecturer.',
