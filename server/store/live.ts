@@ -18,6 +18,8 @@ const chatSchema = new Schema<Doc<ChatRecord>>(
   { versionKey: false },
 );
 chatSchema.index({ seminarId: 1, at: -1 });
+// A user's own messages: the personal-data export and the erase after an account is deleted.
+chatSchema.index({ userId: 1 });
 
 const questionSchema = new Schema<Doc<QuestionRecord>>(
   {
@@ -34,6 +36,8 @@ const questionSchema = new Schema<Doc<QuestionRecord>>(
   { versionKey: false },
 );
 questionSchema.index({ seminarId: 1, at: 1 });
+questionSchema.index({ userId: 1 });
+questionSchema.index({ voterIds: 1 });
 
 const markerSchema = new Schema<Doc<MarkerRecord>>({ seminarId: String, label: String, offsetMs: Number }, { versionKey: false });
 markerSchema.index({ seminarId: 1, offsetMs: 1 });
@@ -49,6 +53,7 @@ const attendanceSchema = new Schema<Doc<AttendanceRecord>>(
   { versionKey: false },
 );
 attendanceSchema.index({ seminarId: 1, userId: 1 });
+attendanceSchema.index({ userId: 1 });
 
 function model<T>(connection: Connection, name: string, schema: Schema<T>, collection: string): Model<T> {
   return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema, collection);

@@ -26,6 +26,7 @@ const outboxSchema = new Schema<OutboxDoc>(
   { versionKey: false },
 );
 outboxSchema.index({ status: 1, dueAt: 1 });
+outboxSchema.index({ userId: 1 });
 
 export class MongoOutboxRepository implements OutboxRepository {
   private constructor(
