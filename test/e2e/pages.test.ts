@@ -233,6 +233,8 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     const page = await open('learner', 'ru', 1280, `/watch/${live}`);
     try {
       await expect.poll(() => page.getByTestId('chat-send').textContent(), poll).toBe('Отправить');
+      // In the room before the switch (the controls render before the join's answer arrives).
+      await expect.poll(() => page.evaluate(() => (globalThis as any).lectern.joins()), poll).toBe(1);
       await page.getByTestId('lang').click();
       await expect.poll(() => page.getByTestId('chat-send').textContent(), poll).toBe('Send');
       expect(await page.getAttribute('html', 'lang')).toBe('en');
