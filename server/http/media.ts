@@ -33,7 +33,10 @@ export function mediaRouter(recordings: RecordingService): Router {
       const playlist = ext === '.m3u8';
       res.setHeader('Content-Type', TYPES[ext]!);
       res.setHeader('Cache-Control', playlist ? (found.live ? 'no-cache' : 'private, max-age=60') : 'private, max-age=31536000, immutable');
-      res.sendFile(full, { dotfiles: 'deny', headers: {} }, (err) => {
+      // No validators on a playlist: it changes several times a second, and Last-Modified has a
+      // one-second resolution, so a 304 would leave a browser with a stale copy (which a finished
+      // playlist's max-age then keeps): a live viewer would never see the end.
+      res.sendFile(full, { dotfiles: 'deny', headers: {}, lastModified: !playlist, etag: !playlist }, (err) => {
         if (err && !res.headersSent) next(new NotFoundError('media_not_found', 'No such media file'));
       });
     } catch (err) {

@@ -87,6 +87,15 @@ describe('recording a live seminar', () => {
     const text = await livePlaylist.text();
     expect(text).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
     expect(text).not.toContain('#EXT-X-ENDLIST');
+    // A playlist changes several times a second: a validator with one-second resolution would let a
+    // browser keep a stale copy (a 304 to If-Modified-Since), and then cache it under the finished
+    // playlist's max-age, so a live viewer would never see the end.
+    expect(livePlaylist.headers.get('last-modified')).toBeNull();
+    expect(livePlaylist.headers.get('etag')).toBeNull();
+    const revalidated = await fetch(`${app.url}${playback.playlistUrl}`, {
+      headers: { 'if-modified-since': new Date(Date.now() + 60_000).toUTCString() },
+    });
+    expect(revalidated.status).toBe(200);
     const segment = await get(playback.playlistUrl.replace('index.m3u8', 'seg_00000.ts'));
     expect(segment.status).toBe(200);
     expect(segment.headers.get('content-type')).toBe('video/mp2t');
