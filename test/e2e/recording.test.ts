@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -153,6 +153,32 @@ async function toneLevel(all: string, from: number, to: number, hz: number): Pro
   ]);
   const m = /Overall[\s\S]*?RMS level dB: (-?[\d.]+|-inf)/.exec(stderr);
   return !m || m[1] === '-inf' ? -Infinity : Number(m[1]);
+}
+
+/** The tone's level in each half second of the recording ("t:dB"): printed when the tone checks fail, to see where it was. */
+async function toneProfile(all: string, hz: number): Promise<string> {
+  const band = `bandpass=f=${hz}:width_type=h:width=150`;
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-f',
+      'mpegts',
+      '-i',
+      all,
+      '-vn',
+      '-af',
+      `${band},${band},aresample=48000,asetnsamples=n=24000,astats=metadata=1:reset=1,ametadata=print:key=lavfi.astats.Overall.RMS_level:file=-`,
+      '-f',
+      'null',
+      '-',
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const times = [...stdout.matchAll(/pts_time:([\d.]+)/g)].map((m) => Number(m[1]));
+  const levels = [...stdout.matchAll(/RMS_level=(-?[\d.]+|-inf)/g)].map((m) => m[1]);
+  return times.map((t, i) => `${t.toFixed(1)}:${levels[i] === '-inf' ? '-inf' : Number(levels[i]).toFixed(0)}`).join(' ');
 }
 
 /** The mean V (red-difference) of the picture-in-picture corner over [from, to): magenta is high. */
@@ -398,6 +424,12 @@ describe('the recording of a seminar run in the browser', () => {
       `recording: guest tone ${guestTone.toFixed(1)} dBFS on stage, ${before.toFixed(1)} before, ${after.toFixed(1)} after; ` +
         `corner V ${cornerOn.toFixed(0)} on stage, ${cornerOff.toFixed(0)} after`,
     );
+    if (!(guestTone > -40 && guestTone - Math.max(before, after) > 20)) {
+      console.log(
+        `recording: accepted at ${acceptedAt.toFixed(1)} s; guest tone per half second: ${await toneProfile(all, GUEST_TONE_HZ)}`,
+      );
+      await cp(dir, path.join(artifacts, 'e2e-recording-failed'), { recursive: true }).catch(() => undefined);
+    }
     expect(guestTone).toBeGreaterThan(-40);
     expect(guestTone - Math.max(before, after)).toBeGreaterThan(20);
     expect(cornerOn).toBeGreaterThan(cornerOff + 40);
