@@ -10,6 +10,17 @@ import { avProducers } from '../support/av-producers';
 
 const app = await start(loadConfig(process.env), createLogger('silent'));
 process.stdout.write(`LISTENING ${app.port}\n`);
+// As the real command (server/cli.ts) does: a SIGTERM stops Lectern cleanly, so what it
+// buffered is written before it exits.
+process.once('SIGTERM', () => {
+  app.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`stop failed: ${String(err)}\n`);
+      process.exit(1);
+    },
+  );
+});
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   const [command, seminarId] = line.trim().split(' ');

@@ -103,8 +103,9 @@ describe('Lectern SIGKILLed mid-seminar', () => {
     strays.push(source);
 
     const seminarDir = path.join(dataDir, 'recordings', seminarId);
-    const [recordingId] = await readdir(seminarDir);
-    const playlist = path.join(seminarDir, recordingId!, 'index.m3u8');
+    // The recorder makes its directory once it has started, a moment after the hook answered.
+    const recordingId = await waitFor(async () => (await readdir(seminarDir).catch(() => []))[0], 20_000, 'the recording directory');
+    const playlist = path.join(seminarDir, recordingId, 'index.m3u8');
     // Learners watch meanwhile: a heartbeat a player each, every 100 ms, each answered 202.
     let watching = true;
     const playing = players.map(async (p) => {
@@ -118,7 +119,7 @@ describe('Lectern SIGKILLed mid-seminar', () => {
     await Promise.all(playing);
     expect(players.map((p) => p.unacked.length)).toEqual([0, 0, 0, 0]);
     // The recorder's ffmpeg, a child of Lectern (the source is the test's stand-in for a browser).
-    const recorders = processesMentioning(path.join(seminarDir, recordingId!));
+    const recorders = processesMentioning(path.join(seminarDir, recordingId));
     expect(recorders.length).toBeGreaterThan(0);
     strays.push(...recorders);
 
@@ -132,7 +133,7 @@ describe('Lectern SIGKILLed mid-seminar', () => {
     process.kill(source, 'SIGKILL');
     // The kernel ends the recorder with Lectern (setpriv --pdeathsig): nothing writes on.
     await waitFor(() => (recorders.every((p) => !alive(p)) ? true : undefined), 5_000, 'the recorder ffmpeg to die with Lectern');
-    expect(processesMentioning(path.join(seminarDir, recordingId!))).toEqual([]);
+    expect(processesMentioning(path.join(seminarDir, recordingId))).toEqual([]);
     const beforeRestart = await readPlaylist(playlist);
     expect(beforeRestart.ended).toBe(false);
     expect(beforeRestart.segments.length).toBeGreaterThan(2);
