@@ -110,6 +110,7 @@ class ClientParameterError extends BadRequestError {
 
 /** The Socket.IO room of a seminar's lecturers: the participant list goes only there. */
 const staffRoom = (seminarId: string) => `seminar:${seminarId}:staff`;
+const userRoom = (userId: string) => `user:${userId}`;
 
 /**
  * Events that change the room for others or ask for a list, limited per user (per
@@ -231,6 +232,10 @@ export class LiveGateway {
 
   private onConnection(socket: LiveSocket): void {
     const log = this.deps.logger.child({ socketId: socket.id });
+    // A room of the user's own sockets, on every node: an account disabled on one node is
+    // dropped everywhere without listing every socket of the cluster.
+    const actor = socket.data.actor;
+    if (actor.kind === 'user') void socket.join(userRoom(actor.userId));
     const on = <E extends ClientEventName>(event: E, handler: (payload: ClientPayload<E>) => Promise<unknown>) => {
       // Socket.IO's typed listener maps cannot express one handler for every event name.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
@@ -647,11 +652,9 @@ export class LiveGateway {
    * A disabled account's sockets, on every node (through the adapter), are disconnected;
    * joining again is refused, since a join reads the account afresh (LiveService.currentActor).
    */
-  async dropUser(userId: string): Promise<void> {
-    for (const s of await this.deps.nsp.fetchSockets()) {
-      const actor = s.data.actor;
-      if (actor.kind === 'user' && actor.userId === userId) s.disconnect(true);
-    }
+  dropUser(userId: string): Promise<void> {
+    this.deps.nsp.in(userRoom(userId)).disconnectSockets(true);
+    return Promise.resolve();
   }
 
   private setHand(seminarId: string, userId: string, displayName: string, raised: boolean): void {
