@@ -164,12 +164,16 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
   });
 
   const userDroppedListeners: Array<(userId: string) => Promise<unknown>> = [];
+  // A disabled or deleted account: its access tokens void here at once (the listeners, the
+  // live gateway, void them on the other nodes and drop the user's sockets).
+  const signOutEverywhere = async (userId: string) => {
+    tokens.revokeUser(userId);
+    for (const listener of userDroppedListeners) await listener(userId);
+  };
   const admin = new UserAdminService({
     users: repos.users,
     refreshTokens: repos.refreshTokens,
-    dropSockets: async (userId) => {
-      for (const listener of userDroppedListeners) await listener(userId);
-    },
+    dropSockets: signOutEverywhere,
   });
   const registrants = new RegistrantService({ seminars, registrations: repos.registrations, users: repos.users });
   const personalData = new PersonalData({
@@ -186,6 +190,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       }
     },
     flushProgress: () => progress.flush(),
+    signOutEverywhere,
   });
 
   const routes: RouteSpec[] = [
@@ -237,7 +242,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     onSeminarMoved(listener: (seminar: Seminar) => Promise<unknown>): void {
       movedListeners.push(listener);
     },
-    /** Runs when an account is disabled: the live gateway drops the user's sockets. */
+    /** Runs when an account is disabled or deleted: the live gateway drops the user's sockets and voids their tokens on other nodes. */
     onUserDisabled(listener: (userId: string) => Promise<unknown>): void {
       userDroppedListeners.push(listener);
     },

@@ -30,6 +30,8 @@ export interface PersonalDataDeps {
   releaseRegistrations(userId: string): Promise<void>;
   /** Writes buffered progress, so none of it lands after the erase. */
   flushProgress(): Promise<void>;
+  /** Voids the user's access tokens and drops their live sockets, on every node: nothing they send lands after the erase. */
+  signOutEverywhere(userId: string): Promise<void>;
 }
 
 /** 152-FZ: a user can take everything Lectern holds about them, and can have it deleted. */
@@ -58,6 +60,7 @@ export class PersonalData {
     // A stolen access token alone must not delete an account that has a password.
     if (hash !== null && (password === undefined || !(await verifyPassword(password, hash))))
       throw new ForbiddenError('wrong_password', 'The password is wrong');
+    await this.deps.signOutEverywhere(actor.userId);
     await this.deps.releaseRegistrations(actor.userId);
     await this.deps.flushProgress();
     await this.deps.store.erase(actor.userId, randomBytes(12).toString('hex'));

@@ -16,6 +16,8 @@ const claims = z.object({
   roles: z.array(z.enum(roles)),
   scope: z.string(),
   exp: z.number(),
+  // jsonwebtoken sets it on every token it signs; one without it predates any revocation check.
+  iat: z.number().optional(),
 });
 
 type UserActor = Extract<Actor, { kind: 'user' }>;
@@ -33,10 +35,21 @@ export class TokenIssuer {
    * Tokens that passed verification, until their expiry. A player sends a heartbeat
    * every few seconds with the same token, and verifying it again each time cost a
    * tenth of the server's CPU. Keyed by the whole token string, so only that exact
-   * token hits; access tokens are not revocable one by one, so nothing else changes.
+   * token hits; a user's revocation is checked on every hit all the same.
    * Each entry lives until its token's `exp`, never longer.
    */
-  private readonly verified: LRUCache<string, UserActor>;
+  private readonly verified: LRUCache<string, { actor: UserActor; issuedAt: number }>;
+  /**
+   * Users whose access tokens issued before a moment are void: a disabled or deleted account
+   * must not keep writing for the quarter hour its last token lives. Kept for that quarter
+   * hour only: every token issued before then has expired by itself after it.
+   */
+  private readonly revoked = new LRUCache<string, number>({
+    max: 100_000,
+    ttl: ACCESS_TOKEN_SECONDS * 1000,
+    perf: wallClock,
+    ttlResolution: 0,
+  });
 
   constructor(secret: string, opts: { verifiedCacheSize?: number } = {}) {
     this.secret = createSecretKey(Buffer.from(secret, 'utf8'));
@@ -72,7 +85,7 @@ export class TokenIssuer {
   /** Verifies algorithm, issuer, audience and expiry; the grants come from the token, never from input. */
   verifyAccess(token: string): UserActor {
     const cached = this.verified.get(token);
-    if (cached) return cached;
+    if (cached) return this.unlessRevoked(cached.actor, cached.issuedAt);
 
     let payload: unknown;
     try {
@@ -96,7 +109,19 @@ export class TokenIssuer {
     // jsonwebtoken treats a token as expired from its `exp` second on; an entry goes stale once
     // more than its ttl has passed, so it ends 1 ms before that second begins.
     const ttl = parsed.data.exp * 1000 - Date.now() - 1;
-    if (ttl > 0) this.verified.set(token, actor, { ttl });
+    const issuedAt = parsed.data.iat ?? 0;
+    if (ttl > 0) this.verified.set(token, { actor, issuedAt }, { ttl });
+    return this.unlessRevoked(actor, issuedAt);
+  }
+
+  /** Voids the user's access tokens issued up to now (to the second: `iat` has no finer grain, so one issued later in this second goes too). */
+  revokeUser(userId: string): void {
+    this.revoked.set(userId, Math.floor(Date.now() / 1000));
+  }
+
+  private unlessRevoked(actor: UserActor, issuedAt: number): UserActor {
+    const since = this.revoked.get(actor.userId);
+    if (since !== undefined && issuedAt <= since) throw new UnauthorizedError('token_revoked', 'The access token was revoked');
     return actor;
   }
 }

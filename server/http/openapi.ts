@@ -40,7 +40,7 @@ export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
     add(415, 'unsupported_charset', 'unsupported_encoding');
   }
   // A token that is present but bad is refused on every route, public ones too.
-  add(401, 'invalid_token', 'token_expired');
+  add(401, 'invalid_token', 'token_expired', 'token_revoked');
   if (spec.access !== 'public') add(401, 'unauthorized');
   if (spec.access !== 'public' && spec.access !== 'user') add(403, 'missing_grant');
   if (spec.rateLimit) add(429, 'rate_limited');

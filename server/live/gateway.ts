@@ -37,6 +37,7 @@ const ejection = z.object({ seminarId: z.string().max(64), userId: z.string().ma
 type Ejection = z.infer<typeof ejection>;
 interface NodeEvents {
   'moderation:eject': (e: Ejection, ack: (ejected: number) => void) => void;
+  'user:revoked': (userId: string) => void;
 }
 
 type LiveSocket = Socket<Record<string, never>, ServerEvents, NodeEvents, SocketState>;
@@ -197,6 +198,10 @@ export class LiveGateway {
         deps.logger.error({ err, ...parsed.data }, 'ejecting for another node failed');
         ack(0);
       });
+    });
+    // An account disabled or deleted on another node: its access tokens are void here too.
+    deps.nsp.on('user:revoked', (userId) => {
+      if (typeof userId === 'string' && /^[0-9a-f]{24}$/.test(userId)) deps.tokens.revokeUser(userId);
     });
     this.checkpoint = setInterval(() => {
       for (const set of this.sockets.values()) for (const s of set) void s.data.attendance?.checkpoint().catch(() => undefined);
@@ -652,7 +657,9 @@ export class LiveGateway {
    * A disabled account's sockets, on every node (through the adapter), are disconnected;
    * joining again is refused, since a join reads the account afresh (LiveService.currentActor).
    */
+  /** A disabled or deleted account: its sockets go, on every node, and the other nodes void its tokens. */
   dropUser(userId: string): Promise<void> {
+    if (this.deps.clustered) this.deps.nsp.serverSideEmit('user:revoked', userId);
     this.deps.nsp.in(userRoom(userId)).disconnectSockets(true);
     return Promise.resolve();
   }

@@ -6,6 +6,7 @@ import { LECTURER_SEARCHES_PER_10S, WORKSPACE_CALLS_PER_MINUTE } from '../../ser
 import type { Lectern } from '../../server/main';
 import { Api, cast, login, registerUser, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
+import { handshakeError } from '../live/support';
 import { LiveClient } from '../support/live-client';
 import { waitFor } from '../support/media';
 
@@ -301,11 +302,15 @@ describe('the admin’s users', () => {
     const refresh = await api.call('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } });
     expect(refresh.status).toBe(401);
     expect(refresh.body.error.code).toBe('account_disabled');
-    // A socket opened with the still-unexpired access token is refused at its join.
-    const again = await LiveClient.connect(app.url, user.token);
-    const join = await again.request('room:join', { seminarId: s.id });
-    expect(join).toMatchObject({ ok: false, error: { code: 'account_disabled' } });
-    again.close();
+    // The still-unexpired access token is void at once: no socket, no heartbeat, nothing written.
+    expect((await handshakeError(app.url, { token: user.token }))?.data).toMatchObject({ code: 'token_revoked' });
+    const beat = await api.call('POST', '/progress/heartbeats', {
+      token: user.token,
+      body: { contentId: s.id, intervals: [[0, 5]], position: 5, durationSeconds: 60, sentAt: Date.now() },
+    });
+    expect(beat.status).toBe(401);
+    expect(beat.body.error.code).toBe('token_revoked');
+    expect(await app.repos.progress.get(user.id, s.id)).toBeNull();
 
     const self = await api.call('PUT', `/users/${people.admin.id}/disabled`, { token: people.admin.token, body: { disabled: true } });
     expect(self.status).toBe(403);

@@ -295,6 +295,17 @@ describe('personal data', () => {
     // The seat went back.
     expect((await app.repos.seminars.get(seminarId))!.registeredCount).toBe(seatsBefore - 1);
     expect((await api.call('POST', '/auth/login', { body: { email: user.email, password: PASSWORD } })).status).toBe(401);
+    // The access token the deleted account still held writes nothing back.
+    const late = await api.call('POST', '/progress/heartbeats', {
+      token: user.token,
+      body: { contentId: seminarId, intervals: [[30, 60]], position: 60, durationSeconds: 600, sentAt: Date.now() },
+    });
+    expect(late.status).toBe(401);
+    expect(late.body.error.code).toBe('token_revoked');
+    expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: user.token })).status).toBe(401);
+    await app.domain.progress.flush();
+    expect(await count('progress', user.id)).toBe(0);
+    expect(await count('registrations', user.id)).toBe(0);
   }, 120_000);
 });
 

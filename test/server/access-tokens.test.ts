@@ -31,6 +31,23 @@ describe('access token verification', () => {
     expect(() => issuer.verifyAccess(token)).toThrow(expect.objectContaining({ code: 'token_expired' }));
   });
 
+  it('refuses every token of a revoked user issued up to the revocation, remembered or not, and accepts later ones', () => {
+    vi.useFakeTimers({ now: new Date('2026-11-27T10:00:00Z') });
+    const issuer = new TokenIssuer('s'.repeat(40));
+    const remembered = issuer.issueAccess(userId, ['learner']);
+    issuer.verifyAccess(remembered);
+    vi.setSystemTime(Date.now() + 5000);
+    const fresh = issuer.issueAccess(userId, ['learner']);
+    const other = issuer.issueAccess('b'.repeat(24), ['learner']);
+    issuer.revokeUser(userId);
+    for (const token of [remembered, fresh]) {
+      expect(() => issuer.verifyAccess(token)).toThrow(expect.objectContaining({ code: 'token_revoked', status: 401 }));
+    }
+    expect(issuer.verifyAccess(other).userId).toBe('b'.repeat(24));
+    vi.setSystemTime(Date.now() + 1000);
+    expect(issuer.verifyAccess(issuer.issueAccess(userId, ['learner'])).userId).toBe(userId);
+  });
+
   it('remembers at most its cap of tokens, dropping the least recently used', () => {
     const issuer = new TokenIssuer('s'.repeat(40), { verifiedCacheSize: 2 });
     const tokens = ['a', 'b', 'c'].map((c) => issuer.issueAccess(c.repeat(24), ['learner']));

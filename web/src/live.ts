@@ -57,6 +57,7 @@ const FINAL = new Set([
   'seminar_not_found',
   'invalid_payload',
   'token_expired',
+  'token_revoked',
   'invalid_token',
   'seats_full',
 ]);

@@ -71,12 +71,17 @@ export function setTokenSource(source: typeof tokenSource): void {
   tokenSource = source;
 }
 
-/** A call as the signed-in user (or anonymously); an expired token is refreshed once and the call repeated. */
+/** A call as the signed-in user (or anonymously); an expired or revoked token is refreshed once and the call repeated. */
 export async function api<T = unknown>(method: Method, path: string, body?: unknown): Promise<T> {
   try {
     return (await request(method, path, body, await tokenSource.token())) as T;
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401 && err.code === 'token_expired' && (await tokenSource.refreshNow())) {
+    if (
+      err instanceof ApiError &&
+      err.status === 401 &&
+      (err.code === 'token_expired' || err.code === 'token_revoked') &&
+      (await tokenSource.refreshNow())
+    ) {
       return (await request(method, path, body, await tokenSource.token())) as T;
     }
     throw err;

@@ -87,6 +87,7 @@ export default {
     unauthorized: 'Sign in to continue.',
     invalid_token: 'Your session is not valid. Please sign in again.',
     token_expired: 'Your session has expired. Please sign in again.',
+    token_revoked: 'Your session has ended. Please sign in again.',
     invalid_refresh_token: 'Your session has expired. Please sign in again.',
     refresh_token_reused: 'Your session was ended for security. Please sign in again.',
     invalid_credentials: 'Wrong e-mail or password.',

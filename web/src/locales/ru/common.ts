@@ -96,6 +96,7 @@ export default {
     unauthorized: 'Войдите, чтобы продолжить.',
     invalid_token: 'Сеанс недействителен. Войдите снова.',
     token_expired: 'Сеанс истёк. Войдите снова.',
+    token_revoked: 'Сеанс завершён. Войдите снова.',
     invalid_refresh_token: 'Сеанс истёк. Войдите снова.',
     refresh_token_reused: 'Сеанс завершён из соображений безопасности. Войдите снова.',
     invalid_credentials: 'Неверная эл. почта или пароль.',
