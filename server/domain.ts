@@ -61,6 +61,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     limits: accountLimits,
     send: (id, userId, mail) => notifications.accountMail(id, userId, mail),
     publicBaseUrl: config.publicBaseUrl,
+    onMailError: (err) => logger.error({ err }, 'could not queue a password-reset mail'),
   });
   const accounts = new AccountService({
     users: repos.users,

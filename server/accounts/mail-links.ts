@@ -24,6 +24,8 @@ export interface MailLinkDeps {
   /** Queues one account e-mail through the outbox (NotificationService.accountMail). */
   send(id: string, userId: string, mail: { to: string; subject: string; text: string }): Promise<void>;
   publicBaseUrl: string;
+  /** A reset mail that could not be queued after the answer went out: logged, as nobody waits for it. */
+  onMailError(err: unknown): void;
 }
 
 /**
@@ -62,7 +64,12 @@ export class MailLinks {
     await this.deps.limits.hit('reset-request-ip', ip);
     await this.deps.limits.hit('reset-request-email', email);
     const user = await this.deps.users.findByEmail(email);
-    if (!user) return;
+    // The link is made and queued after the answer: a known address must not answer later
+    // than an unknown one, or the timing tells which addresses have accounts.
+    if (user) this.mailReset(user).catch((err: unknown) => this.deps.onMailError(err));
+  }
+
+  private async mailReset(user: User): Promise<void> {
     // Only the newest link works.
     await this.deps.accountTokens.voidFor(user.id, 'password_reset');
     const token = await this.issue(user.id, 'password_reset', RESET_MINUTES);

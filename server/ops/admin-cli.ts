@@ -64,6 +64,7 @@ async function main(): Promise<void> {
         limits: new AccountLimits(limits),
         send: () => Promise.reject(new Error('the admin console sends no mail')),
         publicBaseUrl: config.publicBaseUrl,
+        onMailError: (err) => logger.error({ err }, 'the admin console sends no mail'),
       }),
       policyVersion: config.privacyPolicy.version,
     });
