@@ -296,6 +296,13 @@ describe('the portal in the browser', () => {
       ready: (p) => p.getByTestId('part-upcoming').locator('[data-testid=seminar]').first().waitFor(),
     },
     { name: 'seminar', who: 'otherLearner', path: () => `/seminars/${ids.wanted}`, ready: (p) => p.getByTestId('registration').waitFor() },
+    {
+      name: 'seminar-missing',
+      who: null,
+      path: () => '/seminars/0123456789abcdef01234567',
+      // Why it is not there, and the way back to the catalogue.
+      ready: (p) => Promise.all([p.getByRole('alert').waitFor(), p.locator('main a[href="/seminars"]').waitFor()]),
+    },
     { name: 'seminar-live', who: 'learner', path: () => `/seminars/${ids.live}`, ready: (p) => p.getByTestId('watch-live').waitFor() },
     {
       name: 'seminar-recorded',

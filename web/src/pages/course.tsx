@@ -2,9 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api } from '../kit/api';
 import { ActionButton } from '../kit/button';
-import { errorText } from '../kit/errors';
 import { mediaTime } from '../kit/format';
 import { t } from '../kit/i18n';
+import { LoadFailed, Loading } from '../kit/load-states';
 import { signInHref, useTitle } from '../kit/shell';
 import { announce } from '../kit/toast';
 import { who } from '../session';
@@ -40,24 +40,8 @@ export default function CoursePage({ id }: { id: string }) {
   }, [id, me?.userId, version]);
   useTitle(course?.title);
 
-  if (error) {
-    return (
-      <div class="page narrow">
-        <h1>{t('notFound.title')}</h1>
-        <p role="alert">{errorText(error)}</p>
-        <p>
-          <a href="/courses">{t('nav.courses')}</a>
-        </p>
-      </div>
-    );
-  }
-  if (!course) {
-    return (
-      <div class="page narrow">
-        <p role="status">{t('learning:course.loading')}</p>
-      </div>
-    );
-  }
+  if (error) return <LoadFailed error={error} back={{ href: '/courses', label: t('nav.courses') }} />;
+  if (!course) return <Loading text={t('learning:course.loading')} />;
   const enrolled = mine !== null;
   const progress = new Map(mine?.lessons.map((l) => [l.lessonId, l]) ?? []);
   const enrol = async () => {

@@ -3,8 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { LessonContentView } from '../../../server/protocol/courses';
 import { api } from '../kit/api';
 import { ActionButton } from '../kit/button';
-import { errorText } from '../kit/errors';
 import { t } from '../kit/i18n';
+import { LoadFailed, Loading } from '../kit/load-states';
 import { useTitle } from '../kit/shell';
 import { announce } from '../kit/toast';
 import { trackLeavingHeartbeat } from '../progress-flush';
@@ -47,24 +47,8 @@ export default function LessonPage({ id, lessonId }: { id: string; lessonId: str
   }, [id, lessonId]);
   useTitle(view?.lesson.title);
 
-  if (error) {
-    return (
-      <div class="page narrow">
-        <h1>{t('notFound.title')}</h1>
-        <p role="alert">{errorText(error)}</p>
-        <p>
-          <a href={`/courses/${encodeURIComponent(id)}`}>{t('nav.courses')}</a>
-        </p>
-      </div>
-    );
-  }
-  if (!view) {
-    return (
-      <div class="page narrow">
-        <p role="status">{t('learning:lesson.loading')}</p>
-      </div>
-    );
-  }
+  if (error) return <LoadFailed error={error} back={{ href: `/courses/${encodeURIComponent(id)}`, label: t('nav.courses') }} />;
+  if (!view) return <Loading text={t('learning:lesson.loading')} />;
   const { lesson, previous, next } = view;
   const isText = lesson.kind === 'text' && view.html !== null;
   return (

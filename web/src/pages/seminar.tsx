@@ -2,9 +2,9 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import type { RegistrationView, SeminarPageView } from '../../../server/protocol/seminars';
 import { api, ApiError } from '../kit/api';
-import { errorText } from '../kit/errors';
 import { dateTime, readerTimeZone, sameOffset, zoneName } from '../kit/format';
 import { t } from '../kit/i18n';
+import { LoadFailed, Loading } from '../kit/load-states';
 import { signInHref, useTitle } from '../kit/shell';
 import { who } from '../session';
 import { SeminarCalendar } from './seminar-calendar';
@@ -93,24 +93,8 @@ export default function Seminar({ id }: { id: string }) {
   const reg = useRegistration(id);
   useTitle(seminar?.title);
 
-  if (error) {
-    return (
-      <div class="page narrow">
-        <h1>{t('notFound.title')}</h1>
-        <p role="alert">{errorText(error)}</p>
-        <p>
-          <a href="/seminars">{t('notFound.home')}</a>
-        </p>
-      </div>
-    );
-  }
-  if (!seminar) {
-    return (
-      <div class="page narrow">
-        <p role="status">{t('portal:seminar.loading')}</p>
-      </div>
-    );
-  }
+  if (error) return <LoadFailed error={error} back={{ href: '/seminars', label: t('notFound.home') }} />;
+  if (!seminar) return <Loading text={t('portal:seminar.loading')} />;
   const s = seminar;
   const left = seatsLeft(s);
   const names = s.lecturers.map((l) => l.displayName);
