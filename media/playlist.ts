@@ -1,4 +1,4 @@
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 // The recording's public HLS playlist (index.m3u8). The Recorder writes it itself, whole and
@@ -56,6 +56,17 @@ export class PlaylistFile {
   /** The number the next segment file takes: one past the highest so far. */
   get nextNumber(): number {
     return Math.max(-1, ...this.entries.map((e) => Number(/(\d+)\.ts$/.exec(e.uri)?.[1] ?? -1))) + 1;
+  }
+
+  /** The last segment listed, if any. */
+  get last(): PlaylistEntry | undefined {
+    return this.entries.at(-1);
+  }
+
+  /** The usual segment length here: the (lower) median of those listed (a run's first and last may differ). */
+  get usualDuration(): number | undefined {
+    const sorted = this.entries.map((e) => e.duration).sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)];
   }
 
   async append(entries: PlaylistEntry[]): Promise<void> {
@@ -120,7 +131,7 @@ function parseEntries(text: string): PlaylistEntry[] {
   return entries;
 }
 
-function round(seconds: number): number {
+export function round(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
 }
 
@@ -139,17 +150,5 @@ export async function readPlaylist(file: string): Promise<ParsedPlaylist> {
     segments: entries.map((e) => ({ uri: e.uri, duration: e.duration })),
     ended: text.includes('#EXT-X-ENDLIST'),
     discontinuities: entries.filter((e) => e.discontinuity).length,
-  };
-}
-
-/** Makes a playlist final (ENDLIST) if the Recorder could not: on boot after a server crash. */
-export async function finalizePlaylist(file: string): Promise<RecordingSummary> {
-  const playlist = await readPlaylist(file);
-  if (playlist.text && !playlist.ended) await appendFile(file, (playlist.text.endsWith('\n') ? '' : '\n') + '#EXT-X-ENDLIST\n');
-  return {
-    playlistPath: file,
-    durationSeconds: round(playlist.segments.reduce((s, x) => s + x.duration, 0)),
-    segments: playlist.segments.length,
-    discontinuities: playlist.discontinuities,
   };
 }

@@ -8,7 +8,8 @@ import { PlaylistPublisher } from './publisher';
 import type { Canvas } from './recording-graph';
 import { Sequencer, type SequencerAction } from './sequencer';
 
-export { finalizePlaylist, readPlaylist, PLAYLIST, type RecordingSummary } from './playlist';
+export { readPlaylist, PLAYLIST, type RecordingSummary } from './playlist';
+export { finalizePlaylist } from './crash-recovery';
 
 /** A producer to record: the lecturer's (or the shared screen) fills the picture, guests come in a corner. */
 export interface RecordingSource {
