@@ -25,8 +25,9 @@ import { ProgressJournal } from './progress/journal';
 import { ProgressService } from './progress/service';
 import { CalendarService } from './seminars/calendar-service';
 import { LiveService } from './live/service';
-import { finalizePlaylist } from '../media';
+import { downloadFileName, finalizePlaylist, pruneCuts, remuxToMp4, replayPlaylistName, writeReplayCut } from '../media';
 import { makePoster } from './recordings/controller';
+import { RecordingLibrary } from './recordings/library';
 import { RecordingService } from './recordings/service';
 import { MediaUrlSigner } from './recordings/signing';
 import { recordingRoutes } from './http/routes/recordings';
@@ -131,6 +132,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     enrolments: repos.enrolments,
     seminars: repos.seminars,
     progress,
+    // What the replay plays: after a cut, the cut's length.
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
   });
   const calendar = new CalendarService({
@@ -143,6 +145,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
 
   const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
 
+  const mediaSigner = new MediaUrlSigner(`${config.jwtSecret}:media`);
   const recordings = new RecordingService({
     recordings: repos.recordings,
     seminars: repos.seminars,
@@ -150,7 +153,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     courses: repos.courses,
     enrolments: repos.enrolments,
     live: repos.live,
-    signer: new MediaUrlSigner(`${config.jwtSecret}:media`),
+    signer: mediaSigner,
     recordingsDir: config.recordingsDir,
     nodeId,
     finalizeFiles: async (dir) => {
@@ -161,6 +164,23 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     },
     makePoster: (dir) => makePoster(config.ffmpegBin, dir),
     logger: logger.child({ component: 'recordings' }),
+  });
+
+  const library = new RecordingLibrary({
+    recordings: repos.recordings,
+    seminars: repos.seminars,
+    courses: repos.courses,
+    mediaSigner,
+    downloadSigner: new MediaUrlSigner(`${config.jwtSecret}:download`, 3600),
+    recordingsDir: config.recordingsDir,
+    files: {
+      cut: writeReplayCut,
+      prune: pruneCuts,
+      replayPlaylist: replayPlaylistName,
+      downloadFile: downloadFileName,
+      remux: (playlist, output) => remuxToMp4({ ffmpegBin: config.ffmpegBin, playlist, output }),
+    },
+    logger: logger.child({ component: 'recording-library' }),
   });
 
   const userDroppedListeners: Array<(userId: string) => Promise<unknown>> = [];
@@ -192,7 +212,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...accountRoutes({ accounts, mailLinks, personalData, oidc, limits: accountLimits, policy: config.privacyPolicy }),
     ...seminarRoutes(seminars, calendar),
     ...learningRoutes(courses, progress, notifications, tokens, limits),
-    ...recordingRoutes(recordings),
+    ...recordingRoutes(recordings, library),
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
   ];
 
@@ -218,6 +238,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     calendar,
     live,
     recordings,
+    library,
     routes,
     /**
      * Repairs what a crash left half-done: run once, at boot (not on a database
