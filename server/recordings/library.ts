@@ -49,6 +49,8 @@ const MAX_SEMINARS_LISTED = 2000;
 export class RecordingLibrary {
   /** MP4s being made, by recording and cut: requests that arrive together wait for one ffmpeg. */
   private readonly building = new Map<string, Promise<void>>();
+  /** Cuts and deletions of one recording, one at a time: two cuts at once could prune each other's playlist. */
+  private readonly changes = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: RecordingLibraryDeps) {}
 
@@ -84,7 +86,11 @@ export class RecordingLibrary {
    * boundary; [0, null] undoes the cut. The replay's length (playback, course lessons, hence
    * completion) follows; MP4s of an earlier cut are removed.
    */
-  async trim(actor: Actor, id: string, body: TrimRecordingBody): Promise<RecordingView> {
+  trim(actor: Actor, id: string, body: TrimRecordingBody): Promise<RecordingView> {
+    return this.serial(id, () => this.trimNow(actor, id, body));
+  }
+
+  private async trimNow(actor: Actor, id: string, body: TrimRecordingBody): Promise<RecordingView> {
     const { recording, seminar } = await this.managed(actor, id);
     this.assertReady(recording);
     const total = recording.trim?.totalSeconds ?? recording.durationSeconds ?? 0;
@@ -107,13 +113,16 @@ export class RecordingLibrary {
    * published course has a lesson that plays it (unpublish or change the course first); the
    * lessons of unpublished courses that play it are taken out of them.
    */
-  async remove(actor: Actor, id: string): Promise<void> {
+  remove(actor: Actor, id: string): Promise<void> {
+    return this.serial(id, () => this.removeNow(actor, id));
+  }
+
+  private async removeNow(actor: Actor, id: string): Promise<void> {
     const { recording } = await this.managed(actor, id);
     if (recording.status === 'recording') throw new ConflictError('recording_in_progress', 'The recording is still being written');
     const courses = recording.seminarId ? await this.deps.courses.withSeminar(recording.seminarId) : [];
     const published = courses.find((c) => c.published);
     if (published) throw new ConflictError('recording_in_published_course', `It is a lesson of the published course "${published.title}"`);
-    for (const course of courses) await this.detach(course, recording.seminarId);
 
     // Moved aside first (one rename), so the record and its files go together: if the record
     // cannot be removed, the files come back.
@@ -132,6 +141,8 @@ export class RecordingLibrary {
       if (moved) await rename(trash, dir).catch(() => undefined);
       throw err;
     }
+    // Its lessons in unpublished courses go once the recording is gone (not before: a refusal leaves them be).
+    for (const course of courses) await this.detach(course, recording.seminarId);
     if (moved) {
       await rm(trash, { recursive: true, force: true }).catch((err: unknown) =>
         this.deps.logger.error({ err, recordingId: id, trash }, 'could not remove the files of a deleted recording'),
@@ -197,6 +208,16 @@ export class RecordingLibrary {
       await rm(file, { force: true });
       throw new ConflictError('recording_changed', 'The recording changed while its MP4 was made; ask for the download again');
     }
+  }
+
+  private serial<T>(id: string, op: () => Promise<T>): Promise<T> {
+    const next = (this.changes.get(id) ?? Promise.resolve()).then(op, op);
+    const tail = next.catch(() => undefined);
+    this.changes.set(id, tail);
+    void tail.then(() => {
+      if (this.changes.get(id) === tail) this.changes.delete(id);
+    });
+    return next;
   }
 
   private async detach(course: Course, seminarId: string): Promise<void> {

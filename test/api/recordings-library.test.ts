@@ -207,6 +207,18 @@ describe('PUT /recordings/:id/trim', () => {
     const course = (await api.call('GET', `/courses/${courseId}`, { token: people.lecturer.token })).body;
     expect(course.modules[0].lessons[0].durationSeconds).toBe(7);
 
+    // Completion is counted against the cut: 6.5 s watched of 7 passes the 0.9 threshold (of 12 it would not).
+    const learner = people.otherLearner;
+    expect((await api.call('PUT', `/courses/${courseId}/enrolment`, { token: learner.token })).status).toBe(204);
+    const beat = await api.call('POST', '/progress/heartbeats', {
+      token: learner.token,
+      body: { contentId: seminarId, intervals: [[0, 6.5]], position: 6.5, durationSeconds: playback.durationSeconds, sentAt: Date.now() },
+    });
+    expect(beat.status, beat.text).toBe(202);
+    await app.domain.progress.flush();
+    const learning = (await api.call('GET', '/me/learning', { token: learner.token })).body;
+    expect(learning[0].lessons[0]).toMatchObject({ durationSeconds: 7, coveredSeconds: 6.5, complete: true });
+
     // Undone: the whole recording plays again, the cut's playlist is gone.
     const undo = await api.call('PUT', `/recordings/${r.id}/trim`, {
       token: people.lecturer.token,
