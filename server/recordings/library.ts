@@ -220,7 +220,10 @@ export class RecordingLibrary {
     return next;
   }
 
-  private async detach(course: Course, seminarId: string): Promise<void> {
+  private async detach(stale: Course, seminarId: string): Promise<void> {
+    // Read again: the course builder may have changed it meanwhile.
+    const course = await this.deps.courses.get(stale.id);
+    if (!course) return;
     const modules = course.modules.map((m) => ({
       ...m,
       lessons: m.lessons.filter((l) => !(l.kind === 'recording' && l.seminarId === seminarId)),
