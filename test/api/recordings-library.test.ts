@@ -14,7 +14,10 @@ import { ffprobeJson } from '../support/probe';
 import { readyRecording, recordingDir } from '../support/recordings';
 
 // The workspace's recordings (issue 13): list, rename, cut, delete and download as MP4, each
-// checked on disk, in the database and, for media, with ffprobe.
+// checked on disk, in the database and, for media, with ffprobe. Each test writes real HLS
+// with ffmpeg (and remuxes it): on a loaded 2-core machine that takes far longer than the
+// suite's 30 s, so the tests here get 180 s (a limit on waiting, not on what is asserted).
+const SLOW = { timeout: 180_000 };
 
 const run = promisify(execFile);
 
@@ -65,7 +68,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-describe('GET /recordings', () => {
+describe('GET /recordings', SLOW, () => {
   it('lists a lecturer’s own recordings, all of them to an admin, none to a learner', async () => {
     const mine = await readyRecording(app, await seminarOf(people.lecturer), 3);
     const theirs = await readyRecording(app, await seminarOf(people.otherLecturer), 3);
@@ -104,7 +107,7 @@ describe('GET /recordings', () => {
   });
 });
 
-describe('PATCH /recordings/:id', () => {
+describe('PATCH /recordings/:id', SLOW, () => {
   it('renames: the replay shows the name; an empty one brings back the seminar’s title', async () => {
     const seminarId = await seminarOf(people.lecturer, 'Маркетинг');
     const r = await readyRecording(app, seminarId, 2);
@@ -156,7 +159,7 @@ describe('PATCH /recordings/:id', () => {
   });
 });
 
-describe('PUT /recordings/:id/trim', () => {
+describe('PUT /recordings/:id/trim', SLOW, () => {
   it('cuts the replay at segment boundaries: playlist, playback, timeline and the course lesson follow', async () => {
     const seminarId = await seminarOf(people.lecturer, 'Финансовый учёт');
     const r = await readyRecording(app, seminarId, 12);
@@ -275,7 +278,7 @@ describe('PUT /recordings/:id/trim', () => {
   });
 });
 
-describe('download as MP4', () => {
+describe('download as MP4', SLOW, () => {
   it('remuxes the cut replay once for requests that arrive together, without transcoding, and serves ranges', async () => {
     const seminarId = await seminarOf(people.lecturer, 'Продажи: запись');
     const r = await readyRecording(app, seminarId, 10);
@@ -374,7 +377,7 @@ describe('download as MP4', () => {
   });
 });
 
-describe('DELETE /recordings/:id', () => {
+describe('DELETE /recordings/:id', SLOW, () => {
   it('is refused while a published course plays it; from a draft course the lesson is taken out; the files go', async () => {
     const seminarId = await seminarOf(people.lecturer);
     const r = await readyRecording(app, seminarId, 3);
