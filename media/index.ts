@@ -11,3 +11,5 @@ export { version as mediasoupVersion } from 'mediasoup';
 export type { Producer } from 'mediasoup/types';
 export { Recorder, finalizePlaylist, readPlaylist, type RecorderStatus, type RecordingSource, type RecordingSummary } from './recorder';
 export { syntheticSource, type SyntheticSource } from './synthetic-source';
+export { planCut, writeReplayCut, pruneCuts, replayPlaylistName, downloadFileName, type CutRange, type PlannedCut } from './replay-cut';
+export { remuxToMp4, type RemuxOptions } from './remux';

@@ -113,7 +113,7 @@ export class PlaylistFile {
   }
 }
 
-function parseEntries(text: string): PlaylistEntry[] {
+export function parseEntries(text: string): PlaylistEntry[] {
   const entries: PlaylistEntry[] = [];
   let duration = 0;
   let discontinuity = false;

@@ -25,8 +25,9 @@ import { ProgressJournal } from './progress/journal';
 import { ProgressService } from './progress/service';
 import { CalendarService } from './seminars/calendar-service';
 import { LiveService } from './live/service';
-import { finalizePlaylist } from '../media';
+import { downloadFileName, finalizePlaylist, pruneCuts, remuxToMp4, replayPlaylistName, writeReplayCut } from '../media';
 import { makePoster } from './recordings/controller';
+import { RecordingLibrary } from './recordings/library';
 import { RecordingService } from './recordings/service';
 import { MediaUrlSigner } from './recordings/signing';
 import { recordingRoutes } from './http/routes/recordings';
@@ -132,6 +133,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     enrolments: repos.enrolments,
     seminars: repos.seminars,
     progress,
+    // What the replay plays: after a cut, the cut's length.
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
   });
   const calendar = new CalendarService({
@@ -144,6 +146,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
 
   const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
 
+  const mediaSigner = new MediaUrlSigner(`${config.jwtSecret}:media`);
   const recordings = new RecordingService({
     recordings: repos.recordings,
     seminars: repos.seminars,
@@ -151,7 +154,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     courses: repos.courses,
     enrolments: repos.enrolments,
     live: repos.live,
-    signer: new MediaUrlSigner(`${config.jwtSecret}:media`),
+    signer: mediaSigner,
     recordingsDir: config.recordingsDir,
     nodeId,
     finalizeFiles: async (dir) => {
@@ -162,6 +165,23 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     },
     makePoster: (dir) => makePoster(config.ffmpegBin, dir),
     logger: logger.child({ component: 'recordings' }),
+  });
+
+  const library = new RecordingLibrary({
+    recordings: repos.recordings,
+    seminars: repos.seminars,
+    courses: repos.courses,
+    mediaSigner,
+    downloadSigner: new MediaUrlSigner(`${config.jwtSecret}:download`, 3600),
+    recordingsDir: config.recordingsDir,
+    files: {
+      cut: writeReplayCut,
+      prune: pruneCuts,
+      replayPlaylist: replayPlaylistName,
+      downloadFile: downloadFileName,
+      remux: (playlist, output) => remuxToMp4({ ffmpegBin: config.ffmpegBin, playlist, output }),
+    },
+    logger: logger.child({ component: 'recording-library' }),
   });
 
   const userDroppedListeners: Array<(userId: string) => Promise<unknown>> = [];
@@ -198,7 +218,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...accountRoutes({ accounts, mailLinks, personalData, oidc, limits: accountLimits, policy: config.privacyPolicy }),
     ...seminarRoutes(seminars, calendar),
     ...learningRoutes(courses, progress, notifications, tokens, limits),
-    ...recordingRoutes(recordings),
+    ...recordingRoutes(recordings, library),
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
   ];
 
@@ -224,6 +244,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     calendar,
     live,
     recordings,
+    library,
     routes,
     /**
      * Repairs what a crash left half-done: run once, at boot (not on a database

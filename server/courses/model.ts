@@ -43,6 +43,8 @@ export interface CourseRepository {
   listByIds(ids: string[]): Promise<Course[]>;
   /** The course whose structure holds this lesson id, if any. */
   findByLessonId(lessonId: string): Promise<Course | null>;
+  /** The courses with a recording lesson of this seminar (bounded: a seminar is in a handful). */
+  withSeminar(seminarId: string): Promise<Course[]>;
   /** Sets the duration of every recording lesson of a seminar (once the recording is final). */
   setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void>;
 }

@@ -1,9 +1,10 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Actor } from '../accounts/grants';
-import { AppError, PayloadTooLargeError } from '../errors';
+import path from 'node:path';
+import { AppError, NotFoundError, PayloadTooLargeError } from '../errors';
 import type { RateLimits } from '../rate-limits';
-import { authorize, type RouteSpec } from './route';
+import { authorize, type RouteSpec, type SentFile } from './route';
 
 export const API_PREFIX = '/api/v1';
 /**
@@ -147,6 +148,7 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
       res.status(status === 200 ? 204 : status).end();
       return;
     }
+    if (spec.contentType === 'video/mp4') return sendFile(res, result as SentFile);
     if (spec.attachment !== undefined) res.attachment(spec.attachment);
     if (spec.contentType === 'text/calendar' || spec.contentType === 'text/csv') {
       res.status(status).type(`${spec.contentType}; charset=utf-8`).send(result);
@@ -154,6 +156,30 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
       res.status(status).json(opts.checkResponses && spec.response ? checkedResponse(spec, result) : result);
     }
   };
+}
+
+/**
+ * A file as a download, through Express's sendFile: Range requests get 206 and the part,
+ * conditional ones 304, HEAD the headers alone. A client that leaves midway is no error.
+ */
+function sendFile(res: Response, sent: SentFile): Promise<void> {
+  res.attachment(sent.fileName);
+  res.setHeader('Cache-Control', 'private, no-cache');
+  return new Promise((resolve, reject) => {
+    // Relative to its folder: the dot-file rule then looks at the name alone, not at DATA_DIR's path.
+    res.sendFile(path.basename(sent.file), { root: path.dirname(sent.file), dotfiles: 'deny', cacheControl: false }, (err?: Error) => {
+      if (!err || res.headersSent) return resolve();
+      // The error is JSON, not the file.
+      res.removeHeader('Content-Disposition');
+      res.removeHeader('Content-Type');
+      const http = err as Error & { status?: number; headers?: Record<string, string> };
+      if (http.status === 416) {
+        if (http.headers?.['Content-Range']) res.setHeader('Content-Range', http.headers['Content-Range']);
+        return reject(new AppError(416, 'range_not_satisfiable', 'The range asked for lies outside the file'));
+      }
+      reject(new NotFoundError('media_not_found', 'No such media file'));
+    });
+  });
 }
 
 /** The answer parsed with its schema: a mismatch is the server's fault (500), not the caller's bad input. */

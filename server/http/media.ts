@@ -3,7 +3,8 @@ import { Router } from 'express';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../errors';
 import type { RecordingService } from '../recordings/service';
 
-const FILE = /^(?:screen-\d{1,3}\/)?(?:index\.m3u8|seg_\d{5}\.ts|poster\.jpg)$/;
+// replay-<start>-<end>.m3u8: the replay as its lecturer cut it (media/replay-cut.ts).
+const FILE = /^(?:screen-\d{1,3}\/)?(?:index\.m3u8|seg_\d{5}\.ts|poster\.jpg)$|^replay-\d{1,9}-\d{1,9}\.m3u8$/;
 const TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
   '.ts': 'video/mp2t',

@@ -17,6 +17,7 @@ const STATUS_MEANING: Record<ErrorStatus, string> = {
   410: 'Gone',
   413: `The body is over ${BODY_LIMIT_BYTES / 1024} kB once decoded`,
   415: 'The body is JSON in a charset other than UTF, or in a content coding other than gzip, deflate or br',
+  416: 'The Range asked for lies outside the file; Content-Range gives its size',
   429: 'Too many attempts; details.retryAfterSeconds says when to try again',
   500: 'An unexpected fault (logged)',
   502: 'The OpenID Connect provider answered in a way that could not be used',
@@ -110,8 +111,26 @@ function successResponse(spec: RouteSpec): ResponseConfig {
       content: { 'text/csv': { schema: z.string() } },
     };
   }
+  if (spec.contentType === 'video/mp4') {
+    return {
+      description: 'The whole MP4 file (a Range request gets 206 and the part; If-None-Match/If-Modified-Since may get 304)',
+      ...headers,
+      content: { 'video/mp4': { schema: z.string().meta({ format: 'binary' }) } },
+    };
+  }
   if (!spec.response) return { description: spec.status === 202 ? 'Accepted; no body' : 'Done; no body', ...headers };
   return { description: 'Success', ...headers, content: { 'application/json': { schema: spec.response } } };
+}
+
+/** A Range request's answer, for a file route. */
+function partialResponse(): ResponseConfig {
+  return {
+    description: 'The part of the MP4 that the Range header asked for',
+    headers: {
+      'Content-Range': { description: 'bytes first-last/size', schema: { type: 'string' as const, example: 'bytes 0-1023/52428800' } },
+    },
+    content: { 'video/mp4': { schema: z.string().meta({ format: 'binary' }) } },
+  };
 }
 
 export function openApiDocument(routes: RouteSpec[], info: { title: string; version: string; serverUrl: string }) {
@@ -160,6 +179,7 @@ export function openApiDocument(routes: RouteSpec[], info: { title: string; vers
       },
       responses: {
         [status]: successResponse(spec),
+        ...(spec.contentType === 'video/mp4' ? { 206: partialResponse() } : {}),
         ...Object.fromEntries([...errorCodes(spec)].map(([s, codes]) => [s, errorResponse(s, codes)])),
       },
     });

@@ -11,7 +11,7 @@ export type Access = 'public' | 'user' | Grant;
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Error statuses that a route can answer (405 is answered for a path, not a route). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 416 | 429 | 500 | 502 | 503;
 
 export interface RouteRateLimit {
   /** Names the limit in keys, logs and metrics: 'notifications-read'. */
@@ -42,7 +42,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   /** Status and schema of a success; `text/calendar` and `text/csv` bodies are strings. */
   status?: 200 | 201 | 202 | 204;
   response?: ZodType;
-  contentType?: 'application/json' | 'text/calendar' | 'text/csv';
+  /** `video/mp4`: the handler resolves to a SentFile, served with Range support (206, 416). */
+  contentType?: 'application/json' | 'text/calendar' | 'text/csv' | 'video/mp4';
   /** Sent as a download with this file name (on success only). */
   attachment?: string;
   /**
@@ -58,6 +59,12 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
    */
   rateLimit?: RouteRateLimit;
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
+}
+
+/** A file on disk as a route's answer (contentType video/mp4): sent as a download with this name. */
+export interface SentFile {
+  file: string;
+  fileName: string;
 }
 
 export function route<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(

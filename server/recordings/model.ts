@@ -10,7 +10,12 @@ export interface Recording {
   dir: string;
   startedAt: Date;
   endedAt: Date | null;
+  /** What the replay plays: the whole recording, or what its cut keeps. */
   durationSeconds: number | null;
+  /** The name its lecturer gave it (null: the seminar's title is shown). */
+  title: string | null;
+  /** Where the replay is cut, at segment boundaries (null: it plays whole); see media/replay-cut.ts. */
+  trim: RecordingTrim | null;
   segments: number;
   discontinuities: number;
   videoCodec: string | null;
@@ -23,6 +28,13 @@ export interface Recording {
   nodeId: string | null;
 }
 
+export interface RecordingTrim {
+  startSeconds: number;
+  endSeconds: number;
+  /** The whole recording's length, before the cut. */
+  totalSeconds: number;
+}
+
 export interface RecordingRepository {
   create(r: Pick<Recording, 'seminarId' | 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> & { id: string }): Promise<Recording>;
   get(id: string): Promise<Recording | null>;
@@ -32,4 +44,8 @@ export interface RecordingRepository {
   addScreen(id: string, screen: { name: string; offsetMs: number }): Promise<void>;
   listUnfinished(): Promise<Recording[]>;
   listUnattached(limit: number): Promise<Recording[]>;
+  /** Newest first: of these seminars, or all of them ('all'). */
+  list(seminarIds: string[] | 'all', limit: number, cursor?: string): Promise<{ items: Recording[]; nextCursor: string | null }>;
+  /** Removes the record; false when there was none. */
+  remove(id: string): Promise<boolean>;
 }

@@ -9,7 +9,8 @@ import type { LiveRepository } from '../live/model';
 import { chatView, questionView } from '../live/service';
 import type { Logger } from '../logger';
 import type { RegistrationRepository, Seminar, SeminarRepository } from '../seminars/model';
-import type { Recording, RecordingRepository } from './model';
+import { replayPlaylistName } from '../../media';
+import type { Recording, RecordingRepository, RecordingTrim } from './model';
 import type { MediaUrlSigner } from './signing';
 
 export interface FinishedFiles {
@@ -128,20 +129,23 @@ export class RecordingService {
     const recording = (await this.deps.recordings.current(seminarId)) ?? (await this.deps.recordings.latestReady(seminarId));
     if (!recording) throw new NotFoundError('recording_not_found', 'This seminar has no recording yet');
     const { prefix, expiresAt } = this.deps.signer.sign(recording.id);
-    const { chapters, chat, questions } = await this.timeline(seminarId);
+    // A finished recording plays as its lecturer cut it, and the timeline is that of what plays.
+    const trim = recording.status === 'ready' ? recording.trim : null;
+    const timeline = onCut(await this.timeline(seminarId), trim);
     return {
       recordingId: recording.id,
       seminarId,
-      title: seminar.title,
+      title: recording.title ?? seminar.title,
       live: recording.status === 'recording',
-      playlistUrl: `${prefix}/index.m3u8`,
+      playlistUrl: `${prefix}/${replayPlaylistName(trim)}`,
       posterUrl: recording.hasPoster ? `${prefix}/poster.jpg` : null,
-      screens: recording.screens.map((s) => ({ offsetMs: s.offsetMs, playlistUrl: `${prefix}/${s.name}/index.m3u8` })),
+      screens: recording.screens.map((s) => ({
+        offsetMs: s.offsetMs - (trim ? Math.round(trim.startSeconds * 1000) : 0),
+        playlistUrl: `${prefix}/${s.name}/index.m3u8`,
+      })),
       expiresAt: expiresAt.toISOString(),
       durationSeconds: recording.durationSeconds,
-      chapters,
-      chat,
-      questions,
+      ...timeline,
     };
   }
 
@@ -237,4 +241,29 @@ export class RecordingService {
     await this.deps.courses.update(course.id, { modules });
     return lessonId;
   }
+}
+
+type Timeline = Awaited<ReturnType<RecordingService['loadTimeline']>>;
+
+/**
+ * The timeline moved onto a cut replay: offsets count from the cut's start; chapters and chat
+ * of the parts cut away are left out; a question asked before the start shows at 0, and its
+ * chapter only if it was answered within what plays.
+ */
+export function onCut(timeline: Timeline, trim: RecordingTrim | null): Timeline {
+  if (!trim) return timeline;
+  const start = Math.round(trim.startSeconds * 1000);
+  const end = Math.round(trim.endSeconds * 1000);
+  const within = (ms: number) => ms >= start && ms < end;
+  return {
+    chapters: timeline.chapters.filter((c) => within(c.offsetMs)).map((c) => ({ ...c, offsetMs: c.offsetMs - start })),
+    chat: timeline.chat.filter((m) => within(m.offsetMs)).map((m) => ({ ...m, offsetMs: m.offsetMs - start })),
+    questions: timeline.questions
+      .filter((q) => q.offsetMs < end)
+      .map((q) => ({
+        ...q,
+        offsetMs: Math.max(0, q.offsetMs - start),
+        answeringOffsetMs: q.answeringOffsetMs !== null && within(q.answeringOffsetMs) ? q.answeringOffsetMs - start : null,
+      })),
+  };
 }

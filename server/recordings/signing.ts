@@ -12,8 +12,14 @@ export class MediaUrlSigner {
   ) {}
 
   sign(recordingId: string, now = Date.now()): { prefix: string; expiresAt: Date } {
+    const { exp, sig, expiresAt } = this.token(recordingId, now);
+    return { prefix: `/media/${recordingId}/${exp}/${sig}`, expiresAt };
+  }
+
+  /** The expiry and signature alone, for an address of another shape. */
+  token(recordingId: string, now = Date.now()): { exp: number; sig: string; expiresAt: Date } {
     const exp = Math.floor(now / 1000) + this.ttlSeconds;
-    return { prefix: `/media/${recordingId}/${exp}/${this.mac(recordingId, exp)}`, expiresAt: new Date(exp * 1000) };
+    return { exp, sig: this.mac(recordingId, exp), expiresAt: new Date(exp * 1000) };
   }
 
   verify(recordingId: string, exp: string, sig: string, now = Date.now()): boolean {

@@ -102,6 +102,10 @@ export class MongoCourseRepository implements CourseRepository {
     return doc ? toCourse(doc) : null;
   }
 
+  async withSeminar(seminarId: string): Promise<Course[]> {
+    return (await this.model.find({ seminarIds: seminarId }).limit(1000).lean()).map(toCourse);
+  }
+
   async setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void> {
     for (const doc of await this.model.find({ seminarIds: seminarId }).lean()) {
       const modules = doc.modules.map((m) => ({

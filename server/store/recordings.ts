@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Recording, RecordingRepository } from '../recordings/model';
+import { decodeCursor, encodeCursor } from './cursor';
 import type { WriteGate } from './write-gate';
 
 interface RecordingDoc extends Omit<Recording, 'id'> {
@@ -21,6 +22,8 @@ const schema = new Schema<RecordingDoc>(
     hasPoster: { type: Boolean, default: false },
     screens: { type: [new Schema({ name: String, offsetMs: Number }, { _id: false })], default: [] },
     lessonId: { type: String, default: null },
+    title: { type: String, default: null },
+    trim: { type: new Schema({ startSeconds: Number, endSeconds: Number, totalSeconds: Number }, { _id: false }), default: null },
     nodeId: { type: String, default: null },
   },
   { versionKey: false },
@@ -82,6 +85,29 @@ export class MongoRecordingRepository implements RecordingRepository {
   async listUnattached(limit: number): Promise<Recording[]> {
     return (await this.model.find({ status: 'ready', lessonId: null }).sort({ startedAt: -1 }).limit(limit).lean()).map(toRecording);
   }
+
+  async list(seminarIds: string[] | 'all', limit: number, cursor?: string): Promise<{ items: Recording[]; nextCursor: string | null }> {
+    const and: object[] = [];
+    if (seminarIds !== 'all') and.push({ seminarId: { $in: seminarIds } });
+    const after = decodeCursor(cursor, ['time', 'id']);
+    if (after) {
+      const at = new Date(after[0] as number);
+      and.push({ $or: [{ startedAt: { $lt: at } }, { startedAt: at, _id: { $lt: after[1] as string } }] });
+    }
+    const docs = await this.model
+      .find(and.length ? { $and: and } : {})
+      .sort({ startedAt: -1, _id: -1 })
+      .limit(limit + 1)
+      .lean();
+    const items = docs.slice(0, limit).map(toRecording);
+    const last = items[items.length - 1];
+    return { items, nextCursor: docs.length > limit && last ? encodeCursor([last.startedAt.getTime(), last.id]) : null };
+  }
+
+  async remove(id: string): Promise<boolean> {
+    const result = await this.gate.run(`recording:${id}`, () => this.model.deleteOne({ _id: id }));
+    return result.deletedCount > 0;
+  }
 }
 
 function toRecording(doc: RecordingDoc): Recording {
@@ -90,6 +116,10 @@ function toRecording(doc: RecordingDoc): Recording {
     ...rest,
     id: _id,
     nodeId: rest.nodeId ?? null,
+    title: rest.title ?? null,
+    trim: rest.trim
+      ? { startSeconds: rest.trim.startSeconds, endSeconds: rest.trim.endSeconds, totalSeconds: rest.trim.totalSeconds }
+      : null,
     screens: (rest.screens ?? []).map((s) => ({ name: s.name, offsetMs: s.offsetMs })),
   };
 }

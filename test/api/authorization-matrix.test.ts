@@ -9,6 +9,7 @@ import type { Lectern } from '../../server/main';
 import { courseStructureBody, createSeminarBody, errorBodySchema } from '../../server/protocol';
 import { Api, cast, CONSENT, registerUser, type ApiResponse, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
+import { readyRecording } from '../support/recordings';
 
 /**
  * The callers, in the column order of every row below. 'owner' is the lecturer
@@ -45,6 +46,8 @@ const othersNotification = row(NO_TOKEN, NOT_MINE, NOT_MINE, NOT_MINE, NOT_MINE)
 // A recording: its lecturers, admins, and learners registered for the seminar.
 const NOT_WATCHER = '403 not_allowed_to_watch';
 const watchers = row(NO_TOKEN, ALLOW, NOT_WATCHER, ALLOW, ALLOW);
+// A recording in the workspace: its seminar's lecturers and admins.
+const recordingOwners = row(NO_TOKEN, NO_GRANT, '403 not_own_recording', ALLOW, ALLOW);
 const OIDC_OFF = '404 oidc_disabled';
 const oidcOff = row(OIDC_OFF, OIDC_OFF, OIDC_OFF, OIDC_OFF, OIDC_OFF);
 
@@ -114,6 +117,11 @@ const fixtures = {
     );
     if (published) await app.domain.courses.setPublished(owner, course.id, true);
     return { id: course.id, lessonId: withLesson.modules[0]!.lessons[0]!.id };
+  },
+
+  /** A finished recording (real HLS, two seconds) of a fresh seminar of the owner's. */
+  async recording(): Promise<string> {
+    return (await readyRecording(app, await fixtures.seminar(), 2)).id;
   },
 
   /** A learner straight in the database (no password hashing): a target for role changes and feeds. */
@@ -338,6 +346,38 @@ const matrix: Record<string, Case> = {
   'GET /recordings/unattached': {
     expect: lecturers,
     request: async () => ({ path: '/recordings/unattached' }),
+  },
+  'GET /recordings': {
+    expect: lecturers,
+    request: async () => ({ path: '/recordings' }),
+  },
+  'GET /recordings/:id': {
+    expect: recordingOwners,
+    request: async () => ({ path: `/recordings/${await fixtures.recording()}` }),
+  },
+  'PATCH /recordings/:id': {
+    expect: recordingOwners,
+    request: async () => ({ path: `/recordings/${await fixtures.recording()}`, body: { title: 'Запись: финансы' } }),
+  },
+  'PUT /recordings/:id/trim': {
+    expect: recordingOwners,
+    request: async () => ({ path: `/recordings/${await fixtures.recording()}/trim`, body: { startSeconds: 1, endSeconds: null } }),
+  },
+  'DELETE /recordings/:id': {
+    expect: recordingOwners,
+    request: async () => ({ path: `/recordings/${await fixtures.recording()}` }),
+  },
+  'GET /recordings/:id/download': {
+    expect: recordingOwners,
+    request: async () => ({ path: `/recordings/${await fixtures.recording()}/download` }),
+  },
+  'GET /recordings/:id/download.mp4': {
+    // The signed link is the authorization: whoever holds one (the owner handed it on) downloads.
+    expect: everyone,
+    request: async () => {
+      const link = await app.domain.library.downloadLink(actorOf(people.owner), await fixtures.recording());
+      return { path: link.url };
+    },
   },
   'GET /seminars/:id/registration': {
     expect: signedIn,

@@ -5,6 +5,7 @@ import type { Lectern } from '../../server/main';
 import { errorBodySchema } from '../../server/protocol';
 import { Api, cast, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
+import { readyRecording } from '../support/recordings';
 
 // "Every body, query and param is parsed with zod, and bad input gets a 400
 // with a machine-readable code and changes nothing." One table of bad inputs,
@@ -26,6 +27,8 @@ interface Fixtures {
   lessonId: string;
   /** `learner`'s personal calendar feed file, e.g. abc….ics */
   feedFile: string;
+  /** A finished recording of the seminar (real HLS). */
+  recordingId: string;
 }
 
 interface Case {
@@ -954,6 +957,144 @@ const cases: Case[] = [
     field: 'id',
   },
 
+  // ---- the workspace's recordings ----
+  {
+    route: 'get /recordings',
+    input: 'query',
+    name: 'limit over 100',
+    as: 'lecturer',
+    path: () => '/recordings?limit=101',
+    field: 'limit',
+  },
+  {
+    route: 'get /recordings',
+    input: 'query',
+    name: 'a cursor this API did not write',
+    as: 'lecturer',
+    path: () => `/recordings?cursor=${forgedCursor(['x'])}`,
+    code: 'invalid_cursor',
+  },
+  {
+    route: 'get /recordings/:id',
+    input: 'params',
+    name: "id 'not-an-id'",
+    as: 'lecturer',
+    path: () => '/recordings/not-an-id',
+    field: 'id',
+  },
+  {
+    route: 'patch /recordings/:id',
+    input: 'params',
+    name: 'id with a path in it',
+    as: 'lecturer',
+    path: () => '/recordings/..%2F..%2Fetc',
+    body: () => ({ title: 'Новое имя' }),
+    field: 'id',
+  },
+  {
+    route: 'patch /recordings/:id',
+    input: 'body',
+    name: 'title over 200 characters',
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}`,
+    body: () => ({ title: long(201) }),
+    field: 'title',
+  },
+  {
+    route: 'patch /recordings/:id',
+    input: 'body',
+    name: 'no title',
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}`,
+    body: () => ({}),
+    field: 'title',
+  },
+  {
+    route: 'put /recordings/:id/trim',
+    input: 'params',
+    name: "id 'not-an-id'",
+    as: 'lecturer',
+    path: () => '/recordings/not-an-id/trim',
+    body: () => ({ startSeconds: 0, endSeconds: 1 }),
+    field: 'id',
+  },
+  {
+    route: 'put /recordings/:id/trim',
+    input: 'body',
+    name: 'end before start',
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}/trim`,
+    body: () => ({ startSeconds: 1.5, endSeconds: 1 }),
+    field: 'endSeconds',
+  },
+  {
+    route: 'put /recordings/:id/trim',
+    input: 'body',
+    name: 'a start that is not a number',
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}/trim`,
+    body: () => ({ startSeconds: '1', endSeconds: null }),
+    field: 'startSeconds',
+  },
+  {
+    route: 'put /recordings/:id/trim',
+    input: 'body',
+    name: 'an end past the recording',
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}/trim`,
+    body: () => ({ startSeconds: 0, endSeconds: 30 }),
+    code: 'trim_out_of_range',
+  },
+  {
+    route: 'put /recordings/:id/trim',
+    input: 'body',
+    name: 'a cut that keeps no segment',
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}/trim`,
+    body: () => ({ startSeconds: 0.7, endSeconds: 0.8 }),
+    code: 'trim_empty',
+  },
+  {
+    route: 'delete /recordings/:id',
+    input: 'params',
+    name: "id 'not-an-id'",
+    as: 'lecturer',
+    path: () => '/recordings/not-an-id',
+    field: 'id',
+  },
+  {
+    route: 'get /recordings/:id/download',
+    input: 'params',
+    name: 'id of 23 characters',
+    as: 'lecturer',
+    path: () => `/recordings/${hexId(23)}/download`,
+    field: 'id',
+  },
+  {
+    route: 'get /recordings/:id/download.mp4',
+    input: 'params',
+    name: "id 'not-an-id'",
+    as: 'anonymous',
+    path: () => `/recordings/not-an-id/download.mp4?exp=1&sig=${long(43, 'a')}`,
+    field: 'id',
+  },
+  {
+    route: 'get /recordings/:id/download.mp4',
+    input: 'query',
+    name: 'no signature',
+    as: 'anonymous',
+    path: (f) => `/recordings/${f.recordingId}/download.mp4?exp=1`,
+    field: 'sig',
+  },
+  {
+    route: 'get /recordings/:id/download.mp4',
+    input: 'query',
+    name: 'an expiry that is not a number',
+    as: 'anonymous',
+    path: (f) => `/recordings/${f.recordingId}/download.mp4?exp=soon&sig=${long(43, 'a')}`,
+    field: 'exp',
+  },
+
   {
     route: 'get /seminars/:id/registration',
     input: 'params',
@@ -1766,7 +1907,15 @@ describe('bad input: 400 with a code, and nothing written', () => {
     await ok('PUT', `/courses/${course.id}/enrolment`, users.learner.token, undefined, 204);
     await ok('PUT', `/seminars/${seminar.id}/registration`, users.learner.token);
     const module = structured.modules[0];
-    f = { users, seminarId: seminar.id, courseId: course.id, moduleId: module.id, lessonId: module.lessons[0].id, feedFile: '' };
+    f = {
+      users,
+      seminarId: seminar.id,
+      courseId: course.id,
+      moduleId: module.id,
+      lessonId: module.lessons[0].id,
+      feedFile: '',
+      recordingId: (await readyRecording(app, seminar.id, 2)).id,
+    };
     // No heartbeat in the fixtures: FerretDB refuses the nested `intervals` arrays of a progress
     // record ("nested arrays are not supported"), so it would stay buffered and be retried forever.
     await app.domain.progress.flush();

@@ -90,6 +90,15 @@ export function Shell({ children }: { children: ComponentChildren }) {
               {t('nav.workspace')}
             </a>
           )}
+          {(who.value?.roles.includes('lecturer') || who.value?.roles.includes('admin')) && (
+            <a
+              href="/workspace/recordings"
+              data-testid="nav-recordings"
+              aria-current={path === '/workspace/recordings' ? 'page' : undefined}
+            >
+              {t('nav.recordings')}
+            </a>
+          )}
           {who.value?.roles.includes('admin') && (
             <a href="/workspace/users" aria-current={path.startsWith('/workspace/users') ? 'page' : undefined}>
               {t('nav.users')}

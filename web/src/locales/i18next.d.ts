@@ -4,6 +4,7 @@ import type portal from './ru/portal';
 import type room from './ru/room';
 import type learning from './ru/learning';
 import type workspace from './ru/workspace';
+import type recordings from './ru/recordings';
 
 // t() is typed by the Russian resources: a key that does not exist is a type error.
 declare module 'i18next' {
@@ -16,6 +17,7 @@ declare module 'i18next' {
       learning: typeof learning;
       workspace: typeof workspace;
       account: typeof account;
+      recordings: typeof recordings;
     };
   }
 }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { onCut } from '../../server/recordings/service';
+
+// Playback's timeline on a cut replay: offsets from the cut's start; what was cut away left out.
+
+const message = (id: string, offsetMs: number) => ({
+  id,
+  userId: 'u',
+  displayName: 'Анна',
+  text: id,
+  offsetMs,
+  at: '2026-11-30T10:00:00.000Z',
+});
+const question = (id: string, offsetMs: number, answeringOffsetMs: number | null) => ({
+  id,
+  userId: 'u',
+  displayName: 'Анна',
+  text: id,
+  votes: 0,
+  status: 'answered' as const,
+  offsetMs,
+  answeringOffsetMs,
+});
+
+describe('onCut', () => {
+  const timeline = {
+    chapters: [
+      { offsetMs: 1000, title: 'до', kind: 'marker' as const },
+      { offsetMs: 4000, title: 'внутри', kind: 'question' as const },
+      { offsetMs: 9000, title: 'после', kind: 'marker' as const },
+    ],
+    chat: [message('hello', 500), message('inside', 3000), message('bye', 8000)],
+    questions: [
+      question('early', 1000, 4000),
+      question('early-answered-late', 1500, 8500),
+      question('inside', 3500, null),
+      question('late', 8500, null),
+    ],
+  };
+
+  it('is the timeline unchanged without a cut', () => {
+    expect(onCut(timeline, null)).toBe(timeline);
+  });
+
+  it('counts from the cut’s start and leaves out what was cut away', () => {
+    const cut = onCut(timeline, { startSeconds: 2, endSeconds: 8, totalSeconds: 10 });
+    expect(cut.chapters).toEqual([{ offsetMs: 2000, title: 'внутри', kind: 'question' }]);
+    expect(cut.chat.map((m) => [m.id, m.offsetMs])).toEqual([['inside', 1000]]);
+    expect(cut.questions.map((q) => [q.id, q.offsetMs, q.answeringOffsetMs])).toEqual([
+      // Asked before the start: shown from the start, its answer where it falls.
+      ['early', 0, 2000],
+      ['early-answered-late', 0, null],
+      ['inside', 1500, null],
+    ]);
+  });
+});
