@@ -276,10 +276,10 @@ export class AnalyticsService {
     if (actor.kind !== 'user') throw new UnauthorizedError();
     if (!has(actor, 'stats:read')) throw new ForbiddenError();
     const course = await this.deps.courses.get(courseId);
-    if (!course) throw new NotFoundError('course_not_found', 'No such course');
-    if (!isAdmin(actor) && !(has(actor, 'courses:manage') && course.ownerIds.includes(actor.userId))) {
-      throw new ForbiddenError('not_own_course', 'Only the course’s lecturers or an admin may do this');
-    }
+    const manages = !!course && (isAdmin(actor) || (has(actor, 'courses:manage') && course.ownerIds.includes(actor.userId)));
+    // An unpublished course does not exist for those who may not manage it, as everywhere else.
+    if (!course || (!course.published && !manages)) throw new NotFoundError('course_not_found', 'No such course');
+    if (!manages) throw new ForbiddenError('not_own_course', 'Only the course’s lecturers or an admin may do this');
     return course;
   }
 }
