@@ -1,4 +1,5 @@
 import type account from './ru/account';
+import type analytics from './ru/analytics';
 import type common from './ru/common';
 import type portal from './ru/portal';
 import type room from './ru/room';
@@ -16,6 +17,7 @@ declare module 'i18next' {
       learning: typeof learning;
       workspace: typeof workspace;
       account: typeof account;
+      analytics: typeof analytics;
     };
   }
 }
