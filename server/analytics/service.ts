@@ -129,14 +129,9 @@ export class AnalyticsService {
         const regs = page.items.filter((r: Registration) => r.status !== 'pending');
         const ids = regs.map((r) => r.userId);
         const [users, spans] = await Promise.all([usersById(deps, ids), deps.repo.attendanceOf(seminarId, ids)]);
-        for (const r of regs) {
-          yield row(
-            users.get(r.userId),
-            r.status,
-            spans.filter((s) => s.userId === r.userId),
-            r.answers,
-          );
-        }
+        const spansOf = new Map<string, AttendanceSpan[]>();
+        for (const s of spans) spansOf.set(s.userId, [...(spansOf.get(s.userId) ?? []), s]);
+        for (const r of regs) yield row(users.get(r.userId), r.status, spansOf.get(r.userId) ?? [], r.answers);
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       for await (const group of chunks(viewersOf(deps.repo, seminar), ANALYTICS_BATCH)) {

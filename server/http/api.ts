@@ -176,7 +176,14 @@ async function streamCsv(table: Table, res: Response): Promise<void> {
     yield table.header;
     yield* table.rows;
   }
-  await pipeline(Readable.from(records()), stringify({ bom: true, record_delimiter: 'windows', escape_formulas: true }), res);
+  try {
+    await pipeline(Readable.from(records()), stringify({ bom: true, record_delimiter: 'windows', escape_formulas: true }), res);
+  } catch (err) {
+    // The client went away (a download cancelled): the rows stop being read and the cursor is
+    // closed (pipeline ends the generator); there is nobody left to answer.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    throw err;
+  }
 }
 
 /** The answer parsed with its schema: a mismatch is the server's fault (500), not the caller's bad input. */

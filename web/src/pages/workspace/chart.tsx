@@ -36,7 +36,8 @@ export function Chart({ label, xs, ys, kind, xValue, yLabel, testId }: ChartProp
           legend: { show: false },
           scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
           axes: [
-            { values: (_u, splits) => splits.map(xValue), stroke: '#374151' },
+            // Room for a label such as '01:17 PM' between ticks, at 360 px too.
+            { values: (_u, splits) => splits.map(xValue), stroke: '#374151', space: 90 },
             { label: yLabel, stroke: '#374151', values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) },
           ],
           series: [

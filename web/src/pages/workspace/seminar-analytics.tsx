@@ -36,6 +36,10 @@ function Timeline({ a }: { a: SeminarAnalyticsView }) {
   const from = new Date(session.from).getTime();
   const time = new Intl.DateTimeFormat(locale(), { timeZone: a.timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const at = (offset: number) => time.format(new Date(from + offset * 1000));
+  // The axis to the minute (its ticks are minutes apart) unless the session is a few minutes long.
+  const axisTime =
+    session.seconds < 600 ? time : new Intl.DateTimeFormat(locale(), { timeZone: a.timeZone, hour: '2-digit', minute: '2-digit' });
+  const tick = (offset: number) => axisTime.format(new Date(from + offset * 1000));
   const xs = session.viewers.map((_, i) => i * session.stepSeconds);
   const yLabel = t('analytics:seminar.viewers', { step: session.stepSeconds });
   return (
@@ -46,7 +50,7 @@ function Timeline({ a }: { a: SeminarAnalyticsView }) {
         label={t('analytics:seminar.timelineLabel', { peak: a.peakViewers })}
         xs={xs}
         ys={session.viewers}
-        xValue={at}
+        xValue={tick}
         yLabel={yLabel}
       />
       <details>
