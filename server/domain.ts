@@ -15,6 +15,8 @@ import { accountRoutes } from './http/routes/accounts';
 import { learningRoutes } from './http/routes/learning';
 import { seminarRoutes } from './http/routes/seminars';
 import { workspaceRoutes } from './http/routes/workspace';
+import { analyticsRoutes } from './http/routes/analytics';
+import { AnalyticsService } from './analytics/service';
 import { UserAdminService } from './accounts/admin';
 import { RegistrantService } from './seminars/registrants';
 import type { RouteSpec } from './http/route';
@@ -214,12 +216,23 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     signOutEverywhere,
   });
 
+  const analytics = new AnalyticsService({
+    repo: repos.analytics,
+    seminars,
+    registrations: repos.registrations,
+    courses: repos.courses,
+    progress: repos.progress,
+    users: repos.users,
+    recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
+  });
+
   const routes: RouteSpec[] = [
     ...accountRoutes({ accounts, mailLinks, personalData, oidc, limits: accountLimits, policy: config.privacyPolicy }),
     ...seminarRoutes(seminars, calendar),
     ...learningRoutes(courses, progress, notifications, tokens, limits),
     ...recordingRoutes(recordings, library),
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
+    ...analyticsRoutes(analytics),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -245,6 +258,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     live,
     recordings,
     library,
+    analytics,
     routes,
     /**
      * Repairs what a crash left half-done: run once, at boot (not on a database

@@ -232,11 +232,11 @@ export class CourseService {
   }
 }
 
-function lessonsOf(course: Course): Lesson[] {
+export function lessonsOf(course: Course): Lesson[] {
   return course.modules.flatMap((m) => m.lessons);
 }
 
-function courseProgress(course: Course, recordOf: (lesson: Lesson) => ProgressRecord | undefined) {
+export function courseProgress(course: Course, recordOf: (lesson: Lesson) => ProgressRecord | undefined) {
   const lessons = lessonsOf(course).map((lesson) => {
     const r = recordOf(lesson);
     const duration = lesson.durationSeconds ?? r?.durationSeconds ?? null;

@@ -1,9 +1,13 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Actor } from '../accounts/grants';
 import path from 'node:path';
 import { AppError, NotFoundError, PayloadTooLargeError } from '../errors';
 import type { RateLimits } from '../rate-limits';
+import { isTable, type Table } from '../tables';
 import { authorize, type RouteSpec, type SentFile } from './route';
 
 export const API_PREFIX = '/api/v1';
@@ -150,7 +154,11 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
     }
     if (spec.contentType === 'video/mp4') return sendFile(res, result as SentFile);
     if (spec.attachment !== undefined) res.attachment(spec.attachment);
-    if (spec.contentType === 'text/calendar' || spec.contentType === 'text/csv') {
+    if (spec.contentType === 'text/csv') {
+      if (!isTable(result)) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered no table for its CSV`);
+      res.status(status).type('text/csv; charset=utf-8');
+      await streamCsv(result, res);
+    } else if (spec.contentType === 'text/calendar') {
       res.status(status).type(`${spec.contentType}; charset=utf-8`).send(result);
     } else {
       res.status(status).json(opts.checkResponses && spec.response ? checkedResponse(spec, result) : result);
@@ -180,6 +188,28 @@ function sendFile(res: Response, sent: SentFile): Promise<void> {
       reject(new NotFoundError('media_not_found', 'No such media file'));
     });
   });
+}
+
+/**
+ * A table as CSV, streamed as its rows come from the database: UTF-8 with a byte-order mark
+ * (what makes Excel read Cyrillic as UTF-8 on open), CRLF lines, and cells that a spreadsheet
+ * would run as a formula (=, +, -, @ first) defused with a leading apostrophe. A failure
+ * mid-way (the database gone) destroys the response, so the client sees a cut download, never
+ * a short file that looks whole.
+ */
+async function streamCsv(table: Table, res: Response): Promise<void> {
+  async function* records() {
+    yield table.header;
+    yield* table.rows;
+  }
+  try {
+    await pipeline(Readable.from(records()), stringify({ bom: true, record_delimiter: 'windows', escape_formulas: true }), res);
+  } catch (err) {
+    // The client went away (a download cancelled): the rows stop being read and the cursor is
+    // closed (pipeline ends the generator); there is nobody left to answer.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    throw err;
+  }
 }
 
 /** The answer parsed with its schema: a mismatch is the server's fault (500), not the caller's bad input. */

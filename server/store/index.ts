@@ -1,5 +1,6 @@
 import type { Database } from './database';
 import { MongoAccountTokenRepository } from './account-tokens';
+import { MongoAnalyticsRepository } from './analytics';
 import { MongoCourseRepository, MongoEnrolmentRepository } from './courses';
 import { MongoLiveRepository } from './live';
 import { MongoNodeLeaseRepository } from './node-leases';
@@ -30,6 +31,7 @@ export async function createRepositories(db: Database) {
     live: MongoLiveRepository.create(db.connection, gate),
     recordings: MongoRecordingRepository.create(db.connection, gate),
     nodeLeases: MongoNodeLeaseRepository.create(db.connection),
+    analytics: MongoAnalyticsRepository.create(db.connection),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

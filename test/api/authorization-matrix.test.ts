@@ -272,6 +272,22 @@ const matrix: Record<string, Case> = {
     expect: seminarOwners,
     request: async () => ({ path: `/seminars/${shared.seminar}/registrations.csv` }),
   },
+  'GET /seminars/:id/analytics': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${shared.seminar}/analytics` }),
+  },
+  'GET /seminars/:id/attendance.csv': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${shared.seminar}/attendance.csv` }),
+  },
+  'GET /courses/:id/analytics': {
+    expect: courseOwners,
+    request: async () => ({ path: `/courses/${shared.course.id}/analytics` }),
+  },
+  'GET /courses/:id/completion.csv': {
+    expect: courseOwners,
+    request: async () => ({ path: `/courses/${shared.course.id}/completion.csv?locale=en` }),
+  },
   'GET /users/lecturers': {
     expect: lecturers,
     request: async () => ({ path: '/users/lecturers?q=%D0%A6%D0%B5' }),
@@ -544,6 +560,24 @@ const variants: Array<Case & { route: string; on: string }> = [
     on: 'an unpublished course',
     expect: unpublishedOwners,
     request: async () => ({ path: `/courses/${shared.hiddenCourse.id}/stats` }),
+  },
+  {
+    route: 'GET /courses/:id/analytics',
+    on: 'an unpublished course',
+    expect: unpublishedOwners,
+    request: async () => ({ path: `/courses/${shared.hiddenCourse.id}/analytics` }),
+  },
+  {
+    route: 'GET /courses/:id/completion.csv',
+    on: 'an unpublished course',
+    expect: unpublishedOwners,
+    request: async () => ({ path: `/courses/${shared.hiddenCourse.id}/completion.csv` }),
+  },
+  {
+    route: 'GET /seminars/:id/analytics',
+    on: 'a draft',
+    expect: draftOwners,
+    request: async () => ({ path: `/seminars/${shared.draft}/analytics` }),
   },
   {
     route: 'POST /me/notifications/:notificationId/read',

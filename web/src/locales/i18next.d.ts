@@ -1,4 +1,5 @@
 import type account from './ru/account';
+import type analytics from './ru/analytics';
 import type common from './ru/common';
 import type portal from './ru/portal';
 import type room from './ru/room';
@@ -18,6 +19,7 @@ declare module 'i18next' {
       workspace: typeof workspace;
       account: typeof account;
       recordings: typeof recordings;
+      analytics: typeof analytics;
     };
   }
 }

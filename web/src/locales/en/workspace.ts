@@ -21,6 +21,8 @@ export default {
     cancel: 'Cancel the seminar',
     confirmCancel: 'Cancel “{{title}}”? Registrants will be notified.',
     studio: 'Open the studio',
+    analytics: 'Analytics',
+    courseAnalytics: 'Course analytics',
     registrations: 'Registrations',
     scheduled: 'The seminar is scheduled.',
     cancelled: 'The seminar is cancelled.',

@@ -20,6 +20,8 @@ export default {
     cancel: 'Отменить семинар',
     confirmCancel: 'Отменить семинар «{{title}}»? Участники получат уведомление.',
     studio: 'Открыть студию',
+    analytics: 'Аналитика',
+    courseAnalytics: 'Аналитика курсов',
     registrations: 'Записавшиеся',
     scheduled: 'Семинар запланирован.',
     cancelled: 'Семинар отменён.',

@@ -57,6 +57,11 @@ function Actions({ s, reload }: { s: SeminarView; reload: () => void }) {
           {t('workspace:mine.registrations')}
         </a>
       )}
+      {(s.status === 'live' || s.status === 'ended') && (
+        <a href={`/workspace/seminars/${s.id}/analytics`} data-testid="analytics">
+          {t('workspace:mine.analytics')}
+        </a>
+      )}
       {editable && (
         <ActionButton class="danger" data-testid="cancel" run={move('cancelled', t('workspace:mine.cancelled'))}>
           {t('workspace:mine.cancel')}
@@ -82,6 +87,9 @@ export default function MySeminars() {
     <div class="page ws-page">
       <div class="ws-head">
         <h1>{t('workspace:mine.title')}</h1>
+        <a href="/workspace/analytics" data-testid="course-analytics">
+          {t('workspace:mine.courseAnalytics')}
+        </a>
         <a class="button primary" href="/workspace/seminars/new" data-testid="new-seminar">
           {t('workspace:mine.create')}
         </a>
