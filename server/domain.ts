@@ -132,6 +132,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     seminars: repos.seminars,
     progress,
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
+    unattachedRecordings: (limit) => repos.recordings.listUnattached(limit),
   });
   const calendar = new CalendarService({
     seminars: repos.seminars,

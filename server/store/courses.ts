@@ -69,9 +69,14 @@ export class MongoCourseRepository implements CourseRepository {
     return res.matchedCount === 1 ? this.get(id) : null;
   }
 
-  async list(filter: { publishedOrOwnedBy?: string /* a user id, or 'all' */ }, limit: number, cursor?: string): Promise<Page<Course>> {
-    const scope =
-      filter.publishedOrOwnedBy === 'all'
+  async list(
+    filter: { publishedOrOwnedBy?: string /* a user id, or 'all' */; ownedBy?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Course>> {
+    const scope = filter.ownedBy
+      ? { ownerIds: filter.ownedBy }
+      : filter.publishedOrOwnedBy === 'all'
         ? {}
         : filter.publishedOrOwnedBy
           ? { $or: [{ published: true }, { ownerIds: filter.publishedOrOwnedBy }] }
@@ -100,6 +105,13 @@ export class MongoCourseRepository implements CourseRepository {
   async findByLessonId(lessonId: string): Promise<Course | null> {
     const doc = await this.model.findOne({ lessonIds: lessonId }).lean();
     return doc ? toCourse(doc) : null;
+  }
+
+  async seminarIdsInCourses(seminarIds: string[]): Promise<Set<string>> {
+    if (seminarIds.length === 0) return new Set();
+    const wanted = new Set(seminarIds);
+    const docs = await this.model.find({ seminarIds: { $in: seminarIds } }, { seminarIds: 1 }).lean();
+    return new Set(docs.flatMap((d) => d.seminarIds.filter((id) => wanted.has(id))));
   }
 
   async setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void> {
