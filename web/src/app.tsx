@@ -36,6 +36,8 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/workspace/seminars/new', component: page(() => import('./pages/workspace/seminar-form'), 'workspace') },
   { path: '/workspace/seminars/:id', component: page(() => import('./pages/workspace/seminar-form'), 'workspace') },
   { path: '/workspace/seminars/:id/registrations', component: page(() => import('./pages/workspace/registrations'), 'workspace') },
+  { path: '/workspace/courses', component: page(() => import('./pages/workspace/courses'), 'workspace') },
+  { path: '/workspace/courses/:id', component: page(() => import('./pages/workspace/course-builder'), 'workspace') },
   { path: '/workspace/users', component: page(() => import('./pages/workspace/users'), 'workspace') },
   { path: '/workspace/users/:id', component: page(() => import('./pages/workspace/user'), 'workspace') },
   { path: '/sign-in', component: page(() => import('./pages/account/sign-in'), 'account') },

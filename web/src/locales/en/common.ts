@@ -16,6 +16,7 @@ export default {
     courses: 'Courses',
     learning: 'My learning',
     workspace: 'My seminars',
+    myCourses: 'My courses',
     users: 'Users',
     profile: 'Profile',
   },

@@ -19,6 +19,7 @@ export default {
     courses: 'Курсы',
     learning: 'Моё обучение',
     workspace: 'Мои семинары',
+    myCourses: 'Мои курсы',
     users: 'Пользователи',
     profile: 'Профиль',
   },
