@@ -145,6 +145,7 @@ export function CourseStructure({ courseId, modules, onChange, recordings, error
   return (
     <div class="cb-structure">
       {modules.length === 0 && <p class="muted">{t('workspace:builder.noModules')}</p>}
+      {modules.length > 0 && free.length === 0 && <p class="muted">{t('workspace:builder.noRecordings')}</p>}
       <ol class="cb-modules" ref={listRef} data-testid="modules">
         {modules.map((m, i) => (
           <li key={m.key} class="cb-module" data-key={m.key} data-testid="module">
@@ -365,7 +366,7 @@ function AddLesson({ module: m, free, onAdd }: { module: DraftModule; free: Atta
       <button type="button" data-testid="add-text" onClick={addText}>
         + {t('workspace:builder.addText')}
       </button>
-      {free.length > 0 ? (
+      {free.length > 0 && (
         <span class="cb-attach">
           <label for={selectId}>{t('workspace:builder.addRecording')}</label>
           <select id={selectId} data-testid="recording-choice" value={choice} onChange={(e) => setChoice(e.currentTarget.value)}>
@@ -383,8 +384,6 @@ function AddLesson({ module: m, free, onAdd }: { module: DraftModule; free: Atta
             {t('workspace:builder.attach')}
           </button>
         </span>
-      ) : (
-        <span class="muted">{t('workspace:builder.noRecordings')}</span>
       )}
     </div>
   );
