@@ -203,7 +203,7 @@ describe('the course builder', () => {
       await expect.poll(() => spoken(page), poll).toBe('«Налоги»: место 2 из 3 в модуле «Основы».');
       await page.keyboard.press('Enter');
       await expect.poll(() => spoken(page), poll).toBe('«Налоги»: место 1 из 3 в модуле «Основы».');
-      expect(await activeLabel(page)).toBe(up);
+      await expect.poll(() => activeLabel(page), poll).toBe(up);
       // A module up: at the top its "up" is disabled, so the focus moves to its "down".
       await page.getByRole('button', { name: 'Модуль «Основы» выше' }).focus();
       await page.keyboard.press('Space');
@@ -213,12 +213,23 @@ describe('the course builder', () => {
       await page.getByRole('button', { name: 'Урок «Доходы и расходы» ниже' }).focus();
       await page.keyboard.press('Enter');
       await expect.poll(() => spoken(page), poll).toBe('«Доходы и расходы»: место 1 из 2 в модуле «Практика».');
-      expect(await activeLabel(page)).toBe('Урок «Доходы и расходы» ниже');
+      // Its element moved to another list: the focus follows once it has rendered there.
+      await expect.poll(() => activeLabel(page), poll).toBe('Урок «Доходы и расходы» ниже');
       const expected: Array<[string, string[]]> = [
         ['Основы', ['Налоги', 'Итоги']],
         ['Практика', ['Доходы и расходы', 'Разбор бизнес-плана']],
       ];
       expect(await shownOrder(page)).toEqual(expected);
+
+      // A module without a title: the server's refusal shows beside it, and nothing is stored.
+      const title = page.getByTestId('module-title').nth(1);
+      await title.fill('');
+      await page.getByTestId('save-structure').click();
+      await expect.poll(() => page.getByTestId('save-error').textContent(), poll).toBe(ruCommon.form.fix);
+      expect(await title.getAttribute('aria-invalid')).toBe('true');
+      expect(await page.getByTestId('module').nth(1).locator('.field-error').textContent()).toBe(ru.titleHint);
+      expect((await app.db.connection.collection('courses').findOne({ _id: new mongo.ObjectId(courseId) }))!.modules).toEqual([]);
+      await title.fill('Практика');
 
       // Unsaved: publishing waits for the save, and says so.
       expect(await publish.isDisabled()).toBe(true);

@@ -176,6 +176,7 @@ export default {
     removeLesson: 'Remove lesson “{{title}}”',
     editLesson: 'Edit lesson “{{title}}”',
     closeLesson: 'Collapse lesson “{{title}}”',
+    titleHint: '1 to 200 characters.',
     lessonTitle: 'Lesson title',
     kinds: {
       text: 'text',

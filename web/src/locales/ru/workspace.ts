@@ -178,6 +178,7 @@ export default {
     removeLesson: 'Удалить урок «{{title}}»',
     editLesson: 'Изменить урок «{{title}}»',
     closeLesson: 'Свернуть урок «{{title}}»',
+    titleHint: 'От 1 до 200 символов.',
     lessonTitle: 'Название урока',
     kinds: {
       text: 'текст',

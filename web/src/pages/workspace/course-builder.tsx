@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { AttachableRecordingView, CourseStructureView, CourseView } from '../../../../server/protocol/courses';
 import { api } from '../../kit/api';
 import { useAction } from '../../kit/button';
@@ -159,6 +159,13 @@ function Builder({ loaded, reloadRecordings }: { loaded: Loaded; reloadRecording
   const [saveError, setSaveError] = useState<string | null>(null);
   const dirty = JSON.stringify(structureBody(modules)) !== saved;
   useTitle(t('workspace:builder.title', { title: course.title }));
+  // Closing or reloading the tab with an unsaved arrangement asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    addEventListener('beforeunload', warn);
+    return () => removeEventListener('beforeunload', warn);
+  }, [dirty]);
 
   const { busy, start: save } = useAction(async () => {
     setErrors({});
@@ -173,7 +180,10 @@ function Builder({ loaded, reloadRecordings }: { loaded: Loaded; reloadRecording
       toast(t('workspace:builder.saved'));
       setRecordings(await reloadRecordings());
     } catch (err) {
-      const fields = fieldErrors(err);
+      // The server names the refused place (modules.0.lessons.1.title); a title's text says its bounds.
+      const fields = Object.fromEntries(
+        Object.entries(fieldErrors(err)).map(([path, text]) => [path, path.endsWith('.title') ? t('workspace:builder.titleHint') : text]),
+      );
       setErrors(fields);
       setSaveError(Object.keys(fields).length > 0 ? t('form.fix') : errorText(err));
     }

@@ -168,6 +168,7 @@ export function CourseStructure({ courseId, modules, onChange, recordings, error
                 value={m.title}
                 maxLength={200}
                 aria-invalid={errors[`modules.${i}.title`] ? 'true' : undefined}
+                aria-describedby={errors[`modules.${i}.title`] ? `cb-m-${m.key}-error` : undefined}
                 onInput={(e) => setModule(i, { title: e.currentTarget.value })}
               />
               <span class="cb-buttons">
@@ -201,7 +202,11 @@ export function CourseStructure({ courseId, modules, onChange, recordings, error
                 </button>
               </span>
             </div>
-            {errors[`modules.${i}.title`] && <p class="field-error">{errors[`modules.${i}.title`]}</p>}
+            {errors[`modules.${i}.title`] && (
+              <p class="field-error" id={`cb-m-${m.key}-error`}>
+                {errors[`modules.${i}.title`]}
+              </p>
+            )}
             <LessonList
               module={m}
               moduleIndex={i}
@@ -255,7 +260,8 @@ function LessonList(props: {
         {m.lessons.map((l, j) => {
           const n = props.firstOrdinal + j;
           const path = `modules.${i}.lessons.${j}`;
-          const invalid = Object.keys(props.errors).some((k) => k.startsWith(path));
+          const lessonError = Object.entries(props.errors).find(([k]) => k === path || k.startsWith(`${path}.`))?.[1];
+          const invalid = lessonError !== undefined;
           return (
             <li key={l.key} class={`cb-lesson${invalid ? ' invalid' : ''}`} data-key={l.key} data-testid="lesson" data-title={l.title}>
               <div class="cb-row">
@@ -317,6 +323,7 @@ function LessonList(props: {
                   </button>
                 </span>
               </div>
+              {open !== l.key && invalid && <p class="field-error">{lessonError}</p>}
               {open === l.key && (
                 <LessonEditor
                   courseId={props.courseId}
