@@ -1,16 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import Sortable from 'sortablejs';
+import type Sortable from 'sortablejs';
 import type { AttachableRecordingView } from '../../../../server/protocol/courses';
 import { t } from '../../kit/i18n';
 import { announce } from '../../kit/toast';
-import { LessonEditor } from './lesson-editor';
+import { AddLesson, LessonList } from './course-lessons';
 import { lessonStep, moveLesson, moveModule, newKey, type DraftLesson, type DraftModule } from './course-draft';
+import { SORTABLE_BASE, undoDomMove, useSortable } from './sortable';
 
 // The modules and lessons of the course builder. Both are reordered by dragging their
 // handle (SortableJS; lessons also into another module) or by the "up"/"down" buttons,
 // which keep the focus on the moved item's button and say the new place in the live region.
-// SortableJS moves DOM nodes itself: each drop is put back at once and replayed as a state
-// change, so Preact stays the only owner of the elements.
 
 type Change = (modules: DraftModule[]) => void;
 
@@ -22,37 +21,6 @@ interface Props {
   /** Field errors of the last save, by path (modules.0.lessons.1.title). */
   errors: Record<string, string>;
 }
-
-/** Puts an element SortableJS moved back where it was, so that the state change moves it. */
-function undoDomMove(evt: Sortable.SortableEvent): void {
-  const { item, from, oldIndex } = evt;
-  item.remove();
-  from.insertBefore(item, from.children[oldIndex ?? 0] ?? null);
-}
-
-function useSortable(ref: { current: HTMLElement | null }, options: () => Sortable.Options): void {
-  const latest = useRef(options);
-  latest.current = options;
-  useEffect(() => {
-    if (!ref.current) return;
-    const sortable = Sortable.create(ref.current, {
-      ...latest.current(),
-      onEnd: (evt) => latest.current().onEnd?.(evt),
-    });
-    return () => sortable.destroy();
-  }, []);
-}
-
-const SORTABLE_BASE: Sortable.Options = {
-  animation: 150,
-  // Drags start from a handle only (a pointer affordance; the buttons serve the keyboard).
-  ghostClass: 'cb-ghost',
-  chosenClass: 'cb-chosen',
-  emptyInsertThreshold: 24,
-  // The mouse-events fallback behaves the same with a mouse, a pen and a finger.
-  forceFallback: true,
-  fallbackOnBody: true,
-};
 
 export function CourseStructure({ courseId, modules, onChange, recordings, errors }: Props) {
   const listRef = useRef<HTMLOListElement>(null);
@@ -139,8 +107,6 @@ export function CourseStructure({ courseId, modules, onChange, recordings, error
 
   const used = new Set(modules.flatMap((m) => m.lessons.flatMap((l) => (l.seminarId ? [l.seminarId] : []))));
   const free = recordings.filter((r) => !used.has(r.seminarId));
-  const total = modules.reduce((n, m) => n + m.lessons.length, 0);
-  let ordinal = 0;
 
   return (
     <div class="cb-structure">
@@ -210,8 +176,6 @@ export function CourseStructure({ courseId, modules, onChange, recordings, error
             <LessonList
               module={m}
               moduleIndex={i}
-              firstOrdinal={(ordinal += m.lessons.length) - m.lessons.length}
-              total={total}
               lastModule={i === modules.length - 1}
               onDrop={dropLesson}
               onStep={stepLesson}
@@ -226,172 +190,6 @@ export function CourseStructure({ courseId, modules, onChange, recordings, error
       <button type="button" data-testid="add-module" onClick={addModule}>
         + {t('workspace:builder.addModule')}
       </button>
-    </div>
-  );
-}
-
-function LessonList(props: {
-  module: DraftModule;
-  moduleIndex: number;
-  firstOrdinal: number;
-  total: number;
-  lastModule: boolean;
-  onDrop: (evt: Sortable.SortableEvent) => void;
-  onStep: (at: { module: number; index: number }, dir: -1 | 1) => void;
-  onChange: (lessons: DraftLesson[]) => void;
-  courseId: string;
-  errors: Record<string, string>;
-}) {
-  const { module: m, moduleIndex: i } = props;
-  const ref = useRef<HTMLOListElement>(null);
-  const [open, setOpen] = useState<string | null>(null);
-  useSortable(ref, () => ({
-    ...SORTABLE_BASE,
-    group: 'cb-lessons',
-    draggable: '.cb-lesson',
-    handle: '.cb-lesson-handle',
-    onEnd: props.onDrop,
-  }));
-  const setLesson = (j: number, changes: Partial<DraftLesson>) =>
-    props.onChange(m.lessons.map((l, k) => (k === j ? { ...l, ...changes } : l)));
-  return (
-    <>
-      <ol class="cb-lessons" ref={ref} data-module={m.key} data-testid="lessons">
-        {m.lessons.map((l, j) => {
-          const n = props.firstOrdinal + j;
-          const path = `modules.${i}.lessons.${j}`;
-          const lessonError = Object.entries(props.errors).find(([k]) => k === path || k.startsWith(`${path}.`))?.[1];
-          const invalid = lessonError !== undefined;
-          return (
-            <li key={l.key} class={`cb-lesson${invalid ? ' invalid' : ''}`} data-key={l.key} data-testid="lesson" data-title={l.title}>
-              <div class="cb-row">
-                <span
-                  class="cb-handle cb-lesson-handle"
-                  title={t('workspace:builder.dragLesson', { title: l.title })}
-                  aria-hidden="true"
-                  data-testid="lesson-handle"
-                >
-                  ⠿
-                </span>
-                <span class="cb-lesson-title">
-                  <span class={`badge kind-${l.kind}`}>{t(`workspace:builder.kinds.${l.kind}`)}</span> {l.title}
-                  {l.durationSeconds !== null && (
-                    <span class="muted">
-                      {' '}
-                      · {t('workspace:builder.minutes', { count: Math.max(1, Math.round(l.durationSeconds / 60)) })}
-                    </span>
-                  )}
-                </span>
-                <span class="cb-buttons">
-                  <button
-                    type="button"
-                    class="icon"
-                    data-move="up"
-                    aria-label={t('workspace:builder.lessonUp', { title: l.title })}
-                    disabled={n === 0}
-                    onClick={() => props.onStep({ module: i, index: j }, -1)}
-                  >
-                    ↑
-                  </button>
-                  <button
-                    type="button"
-                    class="icon"
-                    data-move="down"
-                    aria-label={t('workspace:builder.lessonDown', { title: l.title })}
-                    disabled={n === props.total - 1 && props.lastModule}
-                    onClick={() => props.onStep({ module: i, index: j }, 1)}
-                  >
-                    ↓
-                  </button>
-                  <button
-                    type="button"
-                    class="icon"
-                    data-testid="edit-lesson"
-                    aria-expanded={open === l.key}
-                    aria-label={t(open === l.key ? 'workspace:builder.closeLesson' : 'workspace:builder.editLesson', { title: l.title })}
-                    onClick={() => setOpen(open === l.key ? null : l.key)}
-                  >
-                    ✎
-                  </button>
-                  <button
-                    type="button"
-                    class="icon danger"
-                    aria-label={t('workspace:builder.removeLesson', { title: l.title })}
-                    onClick={() => props.onChange(m.lessons.filter((_, k) => k !== j))}
-                  >
-                    ×
-                  </button>
-                </span>
-              </div>
-              {open !== l.key && invalid && <p class="field-error">{lessonError}</p>}
-              {open === l.key && (
-                <LessonEditor
-                  courseId={props.courseId}
-                  lesson={l}
-                  onChange={(changes) => setLesson(j, changes)}
-                  error={props.errors[`${path}.title`] ?? props.errors[`${path}.body`] ?? null}
-                />
-              )}
-            </li>
-          );
-        })}
-      </ol>
-      {m.lessons.length === 0 && <p class="muted cb-empty">{t('workspace:builder.noLessons')}</p>}
-    </>
-  );
-}
-
-function AddLesson({ module: m, free, onAdd }: { module: DraftModule; free: AttachableRecordingView[]; onAdd: (l: DraftLesson) => void }) {
-  const [choice, setChoice] = useState('');
-  const selectId = `cb-rec-${m.key}`;
-  const addText = () =>
-    onAdd({
-      key: newKey(),
-      kind: 'text',
-      title: t('workspace:builder.newText'),
-      seminarId: null,
-      playlistPath: null,
-      body: '',
-      durationSeconds: 300,
-    });
-  const attach = () => {
-    const r = free.find((x) => x.recordingId === choice);
-    if (!r) return;
-    onAdd({
-      key: newKey(),
-      kind: 'recording',
-      title: r.title,
-      seminarId: r.seminarId,
-      playlistPath: null,
-      body: '',
-      durationSeconds: r.durationSeconds,
-    });
-    setChoice('');
-  };
-  return (
-    <div class="cb-add">
-      <button type="button" data-testid="add-text" onClick={addText}>
-        + {t('workspace:builder.addText')}
-      </button>
-      {free.length > 0 && (
-        <span class="cb-attach">
-          <label for={selectId}>{t('workspace:builder.addRecording')}</label>
-          <select id={selectId} data-testid="recording-choice" value={choice} onChange={(e) => setChoice(e.currentTarget.value)}>
-            <option value="">{t('workspace:builder.chooseRecording')}</option>
-            {free.map((r) => (
-              <option key={r.recordingId} value={r.recordingId}>
-                {r.title}
-                {r.durationSeconds
-                  ? ` (${t('workspace:builder.minutes', { count: Math.max(1, Math.round(r.durationSeconds / 60)) })})`
-                  : ''}
-              </option>
-            ))}
-          </select>
-          <button type="button" data-testid="attach" disabled={!choice} onClick={attach}>
-            {t('workspace:builder.attach')}
-          </button>
-        </span>
-      )}
     </div>
   );
 }
