@@ -137,6 +137,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     progress,
     // What the replay plays: after a cut, the cut's length.
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
+    unattachedRecordings: (limit) => repos.recordings.listUnattached(limit),
   });
   const calendar = new CalendarService({
     seminars: repos.seminars,

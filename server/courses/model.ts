@@ -39,12 +39,19 @@ export interface CourseRepository {
   create(course: NewCourse): Promise<Course>;
   get(id: string): Promise<Course | null>;
   update(id: string, changes: CourseChanges): Promise<Course | null>;
-  list(filter: { publishedOrOwnedBy?: string /* a user id, or 'all' */ }, limit: number, cursor?: string): Promise<Page<Course>>;
+  /** `ownedBy`: only the courses this user owns; `publishedOrOwnedBy`: those and every published one ('all': every course). */
+  list(
+    filter: { publishedOrOwnedBy?: string /* a user id, or 'all' */; ownedBy?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Course>>;
   listByIds(ids: string[]): Promise<Course[]>;
   /** The course whose structure holds this lesson id, if any. */
   findByLessonId(lessonId: string): Promise<Course | null>;
   /** The courses with a recording lesson of this seminar (bounded: a seminar is in a handful). */
   withSeminar(seminarId: string): Promise<Course[]>;
+  /** Which of these seminars are a recording lesson of some course. */
+  seminarIdsInCourses(seminarIds: string[]): Promise<Set<string>>;
   /** Sets the duration of every recording lesson of a seminar (once the recording is final). */
   setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void>;
 }

@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { has, isAdmin, type Actor } from '../accounts/grants';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
-import type { CourseStructureBody, CourseView, LessonContentView, PageQuery } from '../protocol';
+import type {
+  AttachableRecordingView,
+  CourseStructureBody,
+  CourseStructureView,
+  CourseView,
+  LessonContentView,
+  PageQuery,
+} from '../protocol';
 import { renderMarkdown } from './markdown';
 import { liveSeconds, type ProgressRecord } from '../progress/model';
 import type { ProgressService } from '../progress/service';
-import type { Page, SeminarRepository } from '../seminars/model';
+import type { Page, Seminar, SeminarRepository } from '../seminars/model';
 import { contentIdOf, type Course, type CourseModule, type CourseRepository, type EnrolmentRepository, type Lesson } from './model';
 
 export interface CourseDeps {
@@ -15,7 +22,12 @@ export interface CourseDeps {
   progress: ProgressService;
   /** The length of a seminar's finished recording, if it has one. */
   recordingDuration(seminarId: string): Promise<number | null>;
+  /** Finished recordings that did not become a lesson when they ended, newest first. */
+  unattachedRecordings(limit: number): Promise<Array<{ id: string; seminarId: string; startedAt: Date; durationSeconds: number | null }>>;
 }
+
+/** How many unattached recordings the builder is offered at most (newest first). */
+export const ATTACHABLE_LIMIT = 200;
 
 export class CourseService {
   constructor(private readonly deps: CourseDeps) {}
@@ -36,6 +48,75 @@ export class CourseService {
     const scope = isAdmin(actor) ? 'all' : has(actor, 'courses:manage') ? actor.userId : undefined;
     const result = await this.deps.courses.list(scope ? { publishedOrOwnedBy: scope } : {}, page.limit, page.cursor);
     return { items: result.items.map(courseView), nextCursor: result.nextCursor };
+  }
+
+  /** The courses the actor may edit (an admin: all), in creation order. */
+  async editable(actor: Actor, page: PageQuery): Promise<Page<CourseView>> {
+    if (actor.kind !== 'user') throw new UnauthorizedError();
+    if (!has(actor, 'courses:manage')) throw new ForbiddenError();
+    const result = await this.deps.courses.list(
+      isAdmin(actor) ? { publishedOrOwnedBy: 'all' } : { ownedBy: actor.userId },
+      page.limit,
+      page.cursor,
+    );
+    return { items: result.items.map(courseView), nextCursor: result.nextCursor };
+  }
+
+  /** The structure as the builder edits it: text lessons' Markdown included. */
+  async structure(actor: Actor, id: string): Promise<CourseStructureView> {
+    const course = await this.managed(actor, id);
+    return {
+      courseId: course.id,
+      modules: course.modules.map((m) => ({
+        id: m.id,
+        title: m.title,
+        lessons: m.lessons.map((l) => ({
+          id: l.id,
+          kind: l.kind,
+          title: l.title,
+          seminarId: l.seminarId,
+          playlistPath: l.playlistPath,
+          body: l.body,
+          durationSeconds: l.durationSeconds,
+        })),
+      })),
+    };
+  }
+
+  /**
+   * Finished recordings that are a lesson of no course yet and that this course may use
+   * (the rule of setStructure), one per seminar, newest first.
+   */
+  async attachableRecordings(actor: Actor, id: string): Promise<AttachableRecordingView[]> {
+    const course = await this.managed(actor, id);
+    const recordings = await this.deps.unattachedRecordings(ATTACHABLE_LIMIT);
+    const seminarIds = [...new Set(recordings.map((r) => r.seminarId))];
+    const [inCourses, seminars] = await Promise.all([
+      this.deps.courses.seminarIdsInCourses(seminarIds),
+      this.deps.seminars.listByIds(seminarIds),
+    ]);
+    const byId = new Map(seminars.map((s) => [s.id, s]));
+    const seen = new Set<string>();
+    const out: AttachableRecordingView[] = [];
+    for (const r of recordings) {
+      const seminar = byId.get(r.seminarId);
+      if (seen.has(r.seminarId) || inCourses.has(r.seminarId) || !usableIn(course, seminar)) continue;
+      seen.add(r.seminarId);
+      out.push({
+        recordingId: r.id,
+        seminarId: r.seminarId,
+        title: seminar!.title,
+        startedAt: r.startedAt.toISOString(),
+        durationSeconds: r.durationSeconds,
+      });
+    }
+    return out;
+  }
+
+  /** A text lesson's Markdown as its learners will see it, for the builder's preview. */
+  async previewMarkdown(actor: Actor, id: string, body: { title: string; body: string }): Promise<{ html: string }> {
+    await this.managed(actor, id);
+    return { html: renderMarkdown(body.body, body.title) };
   }
 
   async update(
@@ -75,14 +156,8 @@ export class CourseService {
         seen.add(lessonId);
         if (l.kind === 'recording') {
           const seminar = await this.deps.seminars.get(l.seminarId);
-          // A lesson opens its seminar (live stream and recording) to the course's learners, so it
-          // may only be a seminar anyone may watch (public, and scheduled or later) or one that a
-          // course owner lectures: never another lecturer's private seminar, whoever edits the course.
-          const usable =
-            seminar &&
-            ((seminar.isPublic && ['scheduled', 'live', 'ended'].includes(seminar.status)) ||
-              seminar.lecturerIds.some((id) => course.ownerIds.includes(id)));
-          if (!usable) throw new BadRequestError('seminar_not_found', `No seminar ${l.seminarId} that this course may use`);
+          if (!usableIn(course, seminar))
+            throw new BadRequestError('seminar_not_found', `No seminar ${l.seminarId} that this course may use`);
           lessons.push({
             id: lessonId,
             kind: 'recording',
@@ -230,6 +305,19 @@ export class CourseService {
     if (!this.manages(actor, course)) throw new ForbiddenError('not_own_course', 'Only the course’s lecturers or an admin may do this');
     return course;
   }
+}
+
+/**
+ * A lesson opens its seminar (live stream and recording) to the course's learners, so it may
+ * only be a seminar anyone may watch (public, and scheduled or later) or one that a course
+ * owner lectures: never another lecturer's private seminar, whoever edits the course.
+ */
+function usableIn(course: Course, seminar: Seminar | null | undefined): boolean {
+  return (
+    !!seminar &&
+    ((seminar.isPublic && ['scheduled', 'live', 'ended'].includes(seminar.status)) ||
+      seminar.lecturerIds.some((id) => course.ownerIds.includes(id)))
+  );
 }
 
 export function lessonsOf(course: Course): Lesson[] {

@@ -123,3 +123,40 @@ export const courseStatsView = z.object({
   averagePercent: z.number(),
   lessons: z.array(z.object({ lessonId: z.string(), title: z.string(), started: z.number(), completed: z.number() })),
 });
+
+// The course builder (issue 13): the structure as its lecturers edit it, the recordings it
+// may take as lessons, and a text lesson's Markdown rendered as learners will see it.
+
+/** A lesson with what its learners do not see: a text lesson's Markdown, an HLS lesson's playlist. */
+export const editableLessonView = z.object({
+  id: z.string(),
+  kind: lessonView.shape.kind,
+  title: z.string(),
+  seminarId: objectId.nullable(),
+  playlistPath: z.string().nullable(),
+  body: z.string().nullable(),
+  durationSeconds: z.number().nullable(),
+});
+export type EditableLessonView = z.infer<typeof editableLessonView>;
+export const courseStructureView = z.object({
+  courseId: objectId,
+  modules: z.array(z.object({ id: z.string(), title: z.string(), lessons: z.array(editableLessonView) })),
+});
+export type CourseStructureView = z.infer<typeof courseStructureView>;
+
+export const attachableRecordingView = z.object({
+  recordingId: z.string(),
+  seminarId: objectId,
+  /** The seminar's title: the lesson's title unless the lecturer changes it. */
+  title: z.string(),
+  startedAt: z.iso.datetime(),
+  durationSeconds: z.number().nullable(),
+});
+export type AttachableRecordingView = z.infer<typeof attachableRecordingView>;
+
+export const markdownPreviewBody = z.object({
+  /** The lesson's title: a first heading that repeats it is left out, as on the lesson's page. */
+  title: z.string().trim().max(200).default(''),
+  body: z.string().max(100_000),
+});
+export const markdownPreviewView = z.object({ html: z.string() });

@@ -69,9 +69,14 @@ export class MongoCourseRepository implements CourseRepository {
     return res.matchedCount === 1 ? this.get(id) : null;
   }
 
-  async list(filter: { publishedOrOwnedBy?: string /* a user id, or 'all' */ }, limit: number, cursor?: string): Promise<Page<Course>> {
-    const scope =
-      filter.publishedOrOwnedBy === 'all'
+  async list(
+    filter: { publishedOrOwnedBy?: string /* a user id, or 'all' */; ownedBy?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<Course>> {
+    const scope = filter.ownedBy
+      ? { ownerIds: filter.ownedBy }
+      : filter.publishedOrOwnedBy === 'all'
         ? {}
         : filter.publishedOrOwnedBy
           ? { $or: [{ published: true }, { ownerIds: filter.publishedOrOwnedBy }] }
@@ -104,6 +109,13 @@ export class MongoCourseRepository implements CourseRepository {
 
   async withSeminar(seminarId: string): Promise<Course[]> {
     return (await this.model.find({ seminarIds: seminarId }).limit(1000).lean()).map(toCourse);
+  }
+
+  async seminarIdsInCourses(seminarIds: string[]): Promise<Set<string>> {
+    if (seminarIds.length === 0) return new Set();
+    const wanted = new Set(seminarIds);
+    const docs = await this.model.find({ seminarIds: { $in: seminarIds } }, { seminarIds: 1 }).lean();
+    return new Set(docs.flatMap((d) => d.seminarIds.filter((id) => wanted.has(id))));
   }
 
   async setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void> {

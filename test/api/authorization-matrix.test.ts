@@ -452,6 +452,22 @@ const matrix: Record<string, Case> = {
       return { path: `/courses/${id}/structure`, body: { modules: [{ title: 'Введение', lessons }] } };
     },
   },
+  'GET /me/courses': {
+    expect: lecturers,
+    request: async () => ({ path: '/me/courses' }),
+  },
+  'GET /courses/:id/structure': {
+    expect: unpublishedOwners,
+    request: async () => ({ path: `/courses/${(await fixtures.course(false)).id}/structure` }),
+  },
+  'GET /courses/:id/attachable-recordings': {
+    expect: courseOwners,
+    request: async () => ({ path: `/courses/${shared.course.id}/attachable-recordings` }),
+  },
+  'POST /courses/:id/lesson-preview': {
+    expect: courseOwners,
+    request: async () => ({ path: `/courses/${shared.course.id}/lesson-preview`, body: { title: 'Урок', body: '# Урок\n\n**План**' } }),
+  },
   'PUT /courses/:id/publication': {
     expect: courseOwners,
     request: async () => ({ path: `/courses/${(await fixtures.course()).id}/publication`, body: { published: false } }),

@@ -31,6 +31,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
   const clients: LiveClient[] = [];
   let live: string;
   let recorded: string;
+  let courseId: string;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -45,6 +46,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       ...lecturer,
       body: { title: 'Финансы для начинающих предпринимателей', track: 'finance' },
     });
+    courseId = course.body.id;
     const make = async (title: string, courseId?: string) => {
       const res = await api.call('POST', '/seminars', {
         ...lecturer,
@@ -155,6 +157,18 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
         await p.evaluate(() => (globalThis as any).lectern.seek(5));
         await expect.poll(() => p.evaluate(() => (globalThis as any).lectern.visibleChat()), poll).toBe(1);
       },
+    },
+    {
+      name: 'my-courses',
+      who: 'lecturer',
+      path: () => '/workspace/courses',
+      ready: (p) => p.locator('[data-testid=my-course]').first().waitFor(),
+    },
+    {
+      name: 'course-builder',
+      who: 'lecturer',
+      path: () => `/workspace/courses/${courseId}`,
+      ready: (p) => p.locator('[data-testid=lesson]').first().waitFor(),
     },
     { name: 'sign-in', who: 'guest', path: () => '/sign-in', ready: (p) => p.locator('#sign-in').waitFor() },
     { name: 'sign-up', who: 'guest', path: () => '/sign-up', ready: (p) => p.locator('#sign-up a[href="/privacy"]').waitFor() },

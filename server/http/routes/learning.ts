@@ -5,13 +5,17 @@ import type { ProgressService } from '../../progress/service';
 import type { TokenIssuer } from '../../accounts/tokens';
 import type { RateLimits } from '../../rate-limits';
 import {
+  attachableRecordingView,
   courseStatsView,
+  courseStructureView,
   courseStructureBody,
   courseView,
   createCourseBody,
   heartbeatBody,
   idParams,
   lessonContentView,
+  markdownPreviewBody,
+  markdownPreviewView,
   myCourseView,
   notificationView,
   page,
@@ -30,6 +34,9 @@ const lessonParams = idParams.extend({ lessonId: z.string().regex(/^[A-Za-z0-9_-
 /** Lesson reads per learner: a reader opens a few a minute; a script walking every course is cut off. */
 export const LESSON_READS = { name: 'lesson-read', points: 60, durationSeconds: 60 };
 const TOO_FAST = { code: 'rate_limited', message: 'Too many lessons opened; wait a moment' };
+
+/** The course builder's calls per lecturer: far above a person's clicking (a preview per click), far below a script's. */
+export const BUILDER_CALLS = { points: 120, durationSeconds: 60 };
 
 export function learningRoutes(
   courses: CourseService,
@@ -99,6 +106,55 @@ export function learningRoutes(
         404: ['course_not_found'],
       },
       handler: ({ actor, params, body }) => courses.setStructure(actor, params.id, body),
+    }),
+    route({
+      method: 'get',
+      path: '/me/courses',
+      tag: 'courses',
+      access: 'courses:manage',
+      summary: 'The courses I may edit (an admin: every course), published or not, in creation order',
+      query: pageQuery,
+      response: page(courseView),
+      rateLimit: { name: 'my-courses', ...BUILDER_CALLS },
+      handler: ({ actor, query }) => courses.editable(actor, query),
+    }),
+    route({
+      method: 'get',
+      path: '/courses/:id/structure',
+      tag: 'courses',
+      access: 'courses:manage',
+      summary: 'The modules and lessons as the builder edits them: text lessons’ Markdown and HLS lessons’ playlists included',
+      params: idParams,
+      response: courseStructureView,
+      errors: { 403: ['not_own_course'], 404: ['course_not_found'] },
+      rateLimit: { name: 'course-structure-read', ...BUILDER_CALLS },
+      handler: ({ actor, params }) => courses.structure(actor, params.id),
+    }),
+    route({
+      method: 'get',
+      path: '/courses/:id/attachable-recordings',
+      tag: 'courses',
+      access: 'courses:manage',
+      summary:
+        'Finished recordings that are a lesson of no course yet and that this course may use (public seminars, or its lecturers’ own), one per seminar, newest first (at most 200)',
+      params: idParams,
+      response: z.array(attachableRecordingView),
+      errors: { 403: ['not_own_course'], 404: ['course_not_found'] },
+      rateLimit: { name: 'attachable-recordings', ...BUILDER_CALLS },
+      handler: ({ actor, params }) => courses.attachableRecordings(actor, params.id),
+    }),
+    route({
+      method: 'post',
+      path: '/courses/:id/lesson-preview',
+      tag: 'courses',
+      access: 'courses:manage',
+      summary: 'A text lesson’s Markdown rendered as its learners will see it (raw HTML off); nothing is stored',
+      params: idParams,
+      body: markdownPreviewBody,
+      response: markdownPreviewView,
+      errors: { 403: ['not_own_course'], 404: ['course_not_found'] },
+      rateLimit: { name: 'lesson-preview', ...BUILDER_CALLS },
+      handler: ({ actor, params, body }) => courses.previewMarkdown(actor, params.id, body),
     }),
     route({
       method: 'put',

@@ -99,6 +99,15 @@ export function Shell({ children }: { children: ComponentChildren }) {
               {t('nav.recordings')}
             </a>
           )}
+          {(who.value?.roles.includes('lecturer') || who.value?.roles.includes('admin')) && (
+            <a
+              href="/workspace/courses"
+              data-testid="nav-courses"
+              aria-current={path.startsWith('/workspace/courses') ? 'page' : undefined}
+            >
+              {t('nav.myCourses')}
+            </a>
+          )}
           {who.value?.roles.includes('admin') && (
             <a href="/workspace/users" aria-current={path.startsWith('/workspace/users') ? 'page' : undefined}>
               {t('nav.users')}

@@ -17,6 +17,7 @@ export default {
     learning: 'My learning',
     workspace: 'My seminars',
     recordings: 'Recordings',
+    myCourses: 'My courses',
     users: 'Users',
     profile: 'Profile',
   },

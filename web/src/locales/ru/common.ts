@@ -20,6 +20,7 @@ export default {
     learning: 'Моё обучение',
     workspace: 'Мои семинары',
     recordings: 'Записи',
+    myCourses: 'Мои курсы',
     users: 'Пользователи',
     profile: 'Профиль',
   },
