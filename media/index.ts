@@ -11,3 +11,4 @@ export { version as mediasoupVersion } from 'mediasoup';
 export type { Producer } from 'mediasoup/types';
 export { Recorder, finalizePlaylist, readPlaylist, type RecorderStatus, type RecordingSource, type RecordingSummary } from './recorder';
 export { syntheticSource, type SyntheticSource } from './synthetic-source';
+export { probeVideo, packageHls, canCopyToHls, type VideoProbe, type ProbeRefusal, type PackageOptions } from './packager';

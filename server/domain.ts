@@ -25,11 +25,14 @@ import { ProgressJournal } from './progress/journal';
 import { ProgressService } from './progress/service';
 import { CalendarService } from './seminars/calendar-service';
 import { LiveService } from './live/service';
-import { finalizePlaylist } from '../media';
+import { finalizePlaylist, packageHls, probeVideo } from '../media';
 import { makePoster } from './recordings/controller';
 import { RecordingService } from './recordings/service';
 import { MediaUrlSigner } from './recordings/signing';
 import { recordingRoutes } from './http/routes/recordings';
+import { uploadRoutes } from './http/routes/uploads';
+import { TusIncomingFiles } from './uploads/incoming';
+import { UploadService } from './uploads/service';
 import { SeminarService, type SeminarEvents } from './seminars/service';
 import type { Seminar } from './seminars/model';
 import type { Repositories } from './store';
@@ -80,6 +83,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     limits: accountLimits,
     logger: logger.child({ component: 'oidc' }),
   });
+  const signer = new MediaUrlSigner(`${config.jwtSecret}:media`);
   // eslint-disable-next-line prefer-const -- the closures below read it; it is assigned once the services it needs exist
   let courses: CourseService | undefined;
   const movedListeners: Array<(seminar: Seminar) => Promise<unknown>> = [];
@@ -132,6 +136,25 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     seminars: repos.seminars,
     progress,
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
+    uploadedRecording: async (recordingId) => {
+      const r = await repos.recordings.get(recordingId);
+      return r?.origin === 'upload' && r.status === 'ready' && r.uploaderId
+        ? { uploaderId: r.uploaderId, durationSeconds: r.durationSeconds }
+        : null;
+    },
+    recordingAttached: async (recordingId, lessonId) => {
+      if ((await repos.recordings.get(recordingId))?.lessonId === null) await repos.recordings.update(recordingId, { lessonId });
+    },
+    signVideo: async (recordingId) => {
+      const r = await repos.recordings.get(recordingId);
+      const { prefix, expiresAt } = signer.sign(recordingId);
+      return {
+        playlistUrl: `${prefix}/index.m3u8`,
+        posterUrl: r?.hasPoster ? `${prefix}/poster.jpg` : null,
+        expiresAt: expiresAt.toISOString(),
+        durationSeconds: r?.durationSeconds ?? null,
+      };
+    },
   });
   const calendar = new CalendarService({
     seminars: repos.seminars,
@@ -150,7 +173,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     courses: repos.courses,
     enrolments: repos.enrolments,
     live: repos.live,
-    signer: new MediaUrlSigner(`${config.jwtSecret}:media`),
+    signer,
     recordingsDir: config.recordingsDir,
     nodeId,
     finalizeFiles: async (dir) => {
@@ -161,6 +184,21 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     },
     makePoster: (dir) => makePoster(config.ffmpegBin, dir),
     logger: logger.child({ component: 'recordings' }),
+  });
+
+  const incoming = new TusIncomingFiles(config.uploads.incomingDir);
+  const uploads = new UploadService({
+    uploads: repos.uploads,
+    recordings: repos.recordings,
+    incoming,
+    recordingsDir: config.recordingsDir,
+    nodeId,
+    probe: (file) => probeVideo(config.ffprobeBin, file),
+    packageHls: (input, outDir, probe, onProgress, signal) =>
+      packageHls({ ffmpegBin: config.ffmpegBin, input, outDir, probe, onProgress, signal }),
+    summarize: (dir) => finalizePlaylist(path.join(dir, 'index.m3u8')),
+    makePoster: (dir) => makePoster(config.ffmpegBin, dir),
+    logger: logger.child({ component: 'uploads' }),
   });
 
   const userDroppedListeners: Array<(userId: string) => Promise<unknown>> = [];
@@ -193,6 +231,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...seminarRoutes(seminars, calendar),
     ...learningRoutes(courses, progress, notifications, tokens, limits),
     ...recordingRoutes(recordings),
+    ...uploadRoutes(uploads, config.uploads),
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
   ];
 
@@ -218,6 +257,9 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     calendar,
     live,
     recordings,
+    uploads,
+    /** Where tus writes uploads as they arrive (the tus server's datastore). */
+    incomingUploads: incoming,
     routes,
     /**
      * Repairs what a crash left half-done: run once, at boot (not on a database
@@ -228,6 +270,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       const alive = await repos.nodeLeases.alive(new Date());
       alive.delete(nodeId);
       await recordings.reconcile(alive);
+      await uploads.reconcile(alive);
       await seminars.reconcile();
     },
     /**
@@ -255,6 +298,8 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     async close(): Promise<void> {
       clearInterval(timer);
       clearInterval(leaseTimer);
+      // Packaging under way stops; its job stays processing and is done again at the next boot.
+      await uploads.close();
       await progress.close();
       // What this node held (recordings stopped by the shutdown) is another booting node's to repair now.
       // Bounded: with the database down it would wait for mongoose's buffer, and the lease expires anyway.

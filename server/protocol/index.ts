@@ -11,3 +11,4 @@ export * from './notifications';
 export * from './live';
 export * from './recordings';
 export * from './workspace';
+export * from './uploads';

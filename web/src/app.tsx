@@ -36,6 +36,7 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/workspace/seminars/new', component: page(() => import('./pages/workspace/seminar-form'), 'workspace') },
   { path: '/workspace/seminars/:id', component: page(() => import('./pages/workspace/seminar-form'), 'workspace') },
   { path: '/workspace/seminars/:id/registrations', component: page(() => import('./pages/workspace/registrations'), 'workspace') },
+  { path: '/workspace/uploads', component: page(() => import('./pages/workspace/uploads'), 'workspace') },
   { path: '/workspace/users', component: page(() => import('./pages/workspace/users'), 'workspace') },
   { path: '/workspace/users/:id', component: page(() => import('./pages/workspace/user'), 'workspace') },
   { path: '/sign-in', component: page(() => import('./pages/account/sign-in'), 'account') },

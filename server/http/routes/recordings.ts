@@ -22,11 +22,20 @@ export function recordingRoutes(recordings: RecordingService): RouteSpec[] {
       path: '/recordings/unattached',
       tag: 'recordings',
       access: 'seminars:manage',
-      summary: 'Finished recordings not yet part of a course (draft lessons for staff)',
-      response: z.array(z.object({ id: z.string(), seminarId: z.string(), durationSeconds: z.number().nullable(), startedAt: z.date() })),
+      summary: 'Finished recordings not yet part of a course (draft lessons for staff): seminars’ recordings and uploaded videos',
+      response: z.array(
+        z.object({
+          id: z.string(),
+          origin: z.enum(['seminar', 'upload']),
+          seminarId: z.string().nullable().meta({ description: 'Null for an uploaded video' }),
+          durationSeconds: z.number().nullable(),
+          startedAt: z.date(),
+        }),
+      ),
       handler: async ({ actor }) =>
         (await recordings.unattached(actor)).map((r) => ({
           id: r.id,
+          origin: r.origin,
           seminarId: r.seminarId,
           durationSeconds: r.durationSeconds,
           startedAt: r.startedAt,
