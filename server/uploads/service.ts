@@ -221,6 +221,10 @@ export class UploadService {
     await writing;
     const summary = await this.deps.summarize(dirs.partial);
     if (summary.segments === 0) return this.fail(job, 'upload_packaging_failed', 'no segments came out');
+    // A file cut short (its index whole, the media not) says it is longer than what could be read.
+    const expected = probed.probe.durationSeconds;
+    if (summary.durationSeconds < expected - Math.max(1, expected * 0.05))
+      return this.fail(job, 'upload_truncated', `${summary.durationSeconds} s of ${expected} s could be read`);
     const hasPoster = await this.deps.makePoster(dirs.partial).catch(() => false);
     // One rename: the recording's directory appears complete or not at all.
     await rename(dirs.partial, dirs.final);

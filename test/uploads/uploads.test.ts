@@ -202,6 +202,16 @@ describe('uploaded lessons', () => {
     const silentId = await uploadInTwo(people.lecturer.token, audio);
     expect((await waitForUpload(api, people.lecturer.token, silentId, 'failed')).errorCode).toBe('upload_no_video');
     expect(await filesUnder(incoming())).toEqual([]);
+
+    // A video cut short: its index (at the front) whole, two thirds of its media missing.
+    const whole = await readFile(await makeVideo(dir, 'h264', { seconds: 4, name: 'whole.mp4' }));
+    const cut = path.join(dir, 'cut.mp4');
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length / 3)));
+    const cutId = await uploadInTwo(people.lecturer.token, cut);
+    expect((await waitForUpload(api, people.lecturer.token, cutId, 'failed')).errorCode).toBe('upload_truncated');
+    expect(await filesUnder(incoming())).toEqual([]);
+    expect(await filesUnder(uploadsDir())).toEqual(partsBefore);
+    expect(await app.db.connection.collection('recordings').countDocuments()).toBe(recordingsBefore);
   }, 120_000);
 
   it('packages again at boot what a stop left half done, replacing the half-written files', async () => {

@@ -79,6 +79,7 @@ export default {
     upload_unsupported_format: 'This is not an MP4, MOV or MKV file.',
     upload_no_video: 'The file has no video track.',
     upload_no_duration: 'The video has no length.',
+    upload_truncated: 'The file ends before the video does: it is incomplete or damaged.',
     upload_packaging_failed: 'The video could not be processed. Try saving it as MP4 (H.264) and uploading it again.',
     generic: 'Something went wrong (code: {{code}}).',
     network: 'Cannot reach the server. Please check your connection.',

@@ -138,6 +138,7 @@ export default {
     sent: '{{percent}}% · {{sent}} of {{total}} MB',
     received: 'Received {{percent}}% · {{sent}} of {{total}} MB',
     processing: 'Processing: {{percent}}%',
+    size: '{{size}} MB',
     resume: 'Resume',
     uploaded: '“{{name}}” is uploaded and being processed.',
     list: 'My uploads',

@@ -137,6 +137,7 @@ export default {
     sent: '{{percent}}% · {{sent}} из {{total}} МБ',
     received: 'Получено {{percent}}% · {{sent}} из {{total}} МБ',
     processing: 'Обработка: {{percent}}%',
+    size: '{{size}} МБ',
     resume: 'Продолжить',
     uploaded: 'Файл «{{name}}» загружен, идёт обработка.',
     list: 'Мои загрузки',

@@ -274,5 +274,5 @@ function UploadProgress({ u }: { u: UploadView }) {
       </>
     );
   }
-  return <div class="muted">{megabytes(u.sizeBytes)} MB</div>;
+  return <div class="muted">{t('workspace:uploads.size', { size: megabytes(u.sizeBytes) })}</div>;
 }
