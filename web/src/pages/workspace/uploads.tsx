@@ -83,9 +83,11 @@ export default function Uploads() {
   }, [busy, reload]);
 
   // Leaving the page stops the uploads; they continue when the same files are chosen again.
+  const current = useRef(sending);
+  current.current = sending;
   useEffect(
     () => () => {
-      for (const s of sending.values()) void s.upload.abort();
+      for (const s of current.current.values()) void s.upload.abort();
     },
     [],
   );
