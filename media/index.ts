@@ -13,3 +13,4 @@ export { Recorder, finalizePlaylist, readPlaylist, type RecorderStatus, type Rec
 export { syntheticSource, type SyntheticSource } from './synthetic-source';
 export { planCut, writeReplayCut, pruneCuts, replayPlaylistName, downloadFileName, type CutRange, type PlannedCut } from './replay-cut';
 export { remuxToMp4, type RemuxOptions } from './remux';
+export { probeVideo, packageHls, canCopyToHls, type VideoProbe, type ProbeRefusal, type PackageOptions } from './packager';

@@ -91,6 +91,21 @@ const envSchema = z
     RTC_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
     FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
+    FFPROBE_BIN: z.string().min(1).default('ffprobe'),
+    // 8 GiB: a few hours of a lecturer's camera at a high bitrate.
+    UPLOAD_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .max(1024 ** 4)
+      .default(8 * 1024 ** 3),
+    // One PATCH of a resumable upload: what a connection drop costs at most, and what a proxy must let through.
+    UPLOAD_CHUNK_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(1024 ** 3)
+      .default(8 * 1024 ** 2),
     SMTP_URL: optionalText.pipe(
       z
         .string()
@@ -266,6 +281,9 @@ export interface Config {
     connectTimeoutMs: number;
   };
   ffmpegBin: string;
+  ffprobeBin: string;
+  /** Lesson videos lecturers upload (tus): the largest file, and where files lie while they arrive (dataDir/uploads). */
+  uploads: { maxBytes: number; chunkBytes: number; incomingDir: string };
   /** Unset: e-mails are written as .eml files under dataDir/mail. */
   smtpUrl?: string;
   mailFrom: string;
@@ -378,6 +396,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectTimeoutMs: e.RTC_CONNECT_TIMEOUT_MS,
     },
     ffmpegBin: e.FFMPEG_BIN,
+    ffprobeBin: e.FFPROBE_BIN,
+    uploads: { maxBytes: e.UPLOAD_MAX_BYTES, chunkBytes: e.UPLOAD_CHUNK_BYTES, incomingDir: path.join(dataDir, 'uploads') },
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
     mailFrom: e.MAIL_FROM,
     reminderTickSeconds: e.REMINDER_TICK_SECONDS,

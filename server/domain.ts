@@ -27,12 +27,24 @@ import { ProgressJournal } from './progress/journal';
 import { ProgressService } from './progress/service';
 import { CalendarService } from './seminars/calendar-service';
 import { LiveService } from './live/service';
-import { downloadFileName, finalizePlaylist, pruneCuts, remuxToMp4, replayPlaylistName, writeReplayCut } from '../media';
+import {
+  downloadFileName,
+  finalizePlaylist,
+  packageHls,
+  probeVideo,
+  pruneCuts,
+  remuxToMp4,
+  replayPlaylistName,
+  writeReplayCut,
+} from '../media';
 import { makePoster } from './recordings/controller';
 import { RecordingLibrary } from './recordings/library';
 import { RecordingService } from './recordings/service';
 import { MediaUrlSigner } from './recordings/signing';
 import { recordingRoutes } from './http/routes/recordings';
+import { uploadRoutes } from './http/routes/uploads';
+import { TusIncomingFiles } from './uploads/incoming';
+import { UploadService } from './uploads/service';
 import { SeminarService, type SeminarEvents } from './seminars/service';
 import type { Seminar } from './seminars/model';
 import type { Repositories } from './store';
@@ -84,6 +96,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     limits: accountLimits,
     logger: logger.child({ component: 'oidc' }),
   });
+  const mediaSigner = new MediaUrlSigner(`${config.jwtSecret}:media`);
   // eslint-disable-next-line prefer-const -- the closures below read it; it is assigned once the services it needs exist
   let courses: CourseService | undefined;
   const movedListeners: Array<(seminar: Seminar) => Promise<unknown>> = [];
@@ -137,7 +150,28 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     progress,
     // What the replay plays: after a cut, the cut's length.
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
-    unattachedRecordings: (limit) => repos.recordings.listUnattached(limit),
+    // The builder offers seminars' recordings; an uploaded video (no seminar) is attached as an upload lesson.
+    unattachedRecordings: async (limit) =>
+      (await repos.recordings.listUnattached(limit)).flatMap((r) => (r.seminarId === null ? [] : [{ ...r, seminarId: r.seminarId }])),
+    uploadedRecording: async (recordingId) => {
+      const r = await repos.recordings.get(recordingId);
+      return r?.origin === 'upload' && r.status === 'ready' && r.uploaderId
+        ? { uploaderId: r.uploaderId, durationSeconds: r.durationSeconds }
+        : null;
+    },
+    recordingAttached: async (recordingId, lessonId) => {
+      if ((await repos.recordings.get(recordingId))?.lessonId === null) await repos.recordings.update(recordingId, { lessonId });
+    },
+    signVideo: async (recordingId) => {
+      const r = await repos.recordings.get(recordingId);
+      const { prefix, expiresAt } = mediaSigner.sign(recordingId);
+      return {
+        playlistUrl: `${prefix}/index.m3u8`,
+        posterUrl: r?.hasPoster ? `${prefix}/poster.jpg` : null,
+        expiresAt: expiresAt.toISOString(),
+        durationSeconds: r?.durationSeconds ?? null,
+      };
+    },
   });
   const calendar = new CalendarService({
     seminars: repos.seminars,
@@ -149,7 +183,6 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
 
   const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
 
-  const mediaSigner = new MediaUrlSigner(`${config.jwtSecret}:media`);
   const recordings = new RecordingService({
     recordings: repos.recordings,
     seminars: repos.seminars,
@@ -185,6 +218,21 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       remux: (playlist, output) => remuxToMp4({ ffmpegBin: config.ffmpegBin, playlist, output }),
     },
     logger: logger.child({ component: 'recording-library' }),
+  });
+
+  const incoming = new TusIncomingFiles(config.uploads.incomingDir);
+  const uploads = new UploadService({
+    uploads: repos.uploads,
+    recordings: repos.recordings,
+    incoming,
+    recordingsDir: config.recordingsDir,
+    nodeId,
+    probe: (file) => probeVideo(config.ffprobeBin, file),
+    packageHls: (input, outDir, probe, onProgress, signal) =>
+      packageHls({ ffmpegBin: config.ffmpegBin, input, outDir, probe, onProgress, signal }),
+    summarize: (dir) => finalizePlaylist(path.join(dir, 'index.m3u8')),
+    makePoster: (dir) => makePoster(config.ffmpegBin, dir),
+    logger: logger.child({ component: 'uploads' }),
   });
 
   const userDroppedListeners: Array<(userId: string) => Promise<unknown>> = [];
@@ -232,6 +280,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...seminarRoutes(seminars, calendar),
     ...learningRoutes(courses, progress, notifications, tokens, limits),
     ...recordingRoutes(recordings, library),
+    ...uploadRoutes(uploads, config.uploads),
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
     ...analyticsRoutes(analytics),
   ];
@@ -260,6 +309,9 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     recordings,
     library,
     analytics,
+    uploads,
+    /** Where tus writes uploads as they arrive (the tus server's datastore). */
+    incomingUploads: incoming,
     routes,
     /**
      * Repairs what a crash left half-done: run once, at boot (not on a database
@@ -270,6 +322,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       const alive = await repos.nodeLeases.alive(new Date());
       alive.delete(nodeId);
       await recordings.reconcile(alive);
+      await uploads.reconcile(alive);
       await seminars.reconcile();
     },
     /**
@@ -297,6 +350,8 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     async close(): Promise<void> {
       clearInterval(timer);
       clearInterval(leaseTimer);
+      // Packaging under way stops; its job stays processing and is done again at the next boot.
+      await uploads.close();
       await progress.close();
       // What this node held (recordings stopped by the shutdown) is another booting node's to repair now.
       // Bounded: with the database down it would wait for mongoose's buffer, and the lease expires anyway.

@@ -11,6 +11,7 @@ import { attachRedisAdapter } from './live/redis-adapter';
 import { TurnCredentials } from './live/turn';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
+import { tusUploadRouter } from './http/tus';
 import type { Config } from './config';
 import { createDomain, type Domain } from './domain';
 import { actorFromAuthorization } from './http/auth';
@@ -136,6 +137,14 @@ export async function start(config: Config, logger: Logger = createLogger(config
       limits,
       trustProxy: config.trustProxy,
       media: mediaRouter(domain.recordings),
+      uploads: tusUploadRouter({
+        uploads: domain.uploads,
+        store: domain.incomingUploads.store,
+        maxBytes: config.uploads.maxBytes,
+        actorOf: actorFromAuthorization(domain.tokens),
+        limits,
+        logger: logger.child({ component: 'tus' }),
+      }),
       publicBaseUrl: config.publicBaseUrl,
       embedOrigins: config.embedOrigins,
       metrics: { timer: metrics.httpTimer, ...(config.metricsToken ? { endpoint: metrics.endpoint(config.metricsToken) } : {}) },

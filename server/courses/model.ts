@@ -1,7 +1,8 @@
 // Courses as the domain sees them: no Express, no mongoose.
 import type { Page } from '../seminars/model';
 
-export type LessonKind = 'recording' | 'hls' | 'text';
+/** 'upload': a video a lecturer uploaded, packaged into a recording of its own (no seminar). */
+export type LessonKind = 'recording' | 'hls' | 'text' | 'upload';
 
 export interface Lesson {
   id: string;
@@ -9,6 +10,8 @@ export interface Lesson {
   title: string;
   /** For a recording: the seminar it records. Progress is kept per seminar then. */
   seminarId: string | null;
+  /** For an upload: its recording. */
+  recordingId?: string;
   playlistPath: string | null;
   body: string | null;
   durationSeconds: number | null;

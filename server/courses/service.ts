@@ -24,6 +24,12 @@ export interface CourseDeps {
   recordingDuration(seminarId: string): Promise<number | null>;
   /** Finished recordings that did not become a lesson when they ended, newest first. */
   unattachedRecordings(limit: number): Promise<Array<{ id: string; seminarId: string; startedAt: Date; durationSeconds: number | null }>>;
+  /** A ready recording of an uploaded video: its uploader and length; null for anything else. */
+  uploadedRecording(recordingId: string): Promise<{ uploaderId: string; durationSeconds: number | null } | null>;
+  /** Marks the recording as a lesson (off the unattached list). */
+  recordingAttached(recordingId: string, lessonId: string): Promise<void>;
+  /** Signed, expiring HLS links to a recording's files. */
+  signVideo(recordingId: string): Promise<NonNullable<LessonContentView['video']>>;
 }
 
 /** How many unattached recordings the builder is offered at most (newest first). */
@@ -76,6 +82,7 @@ export class CourseService {
           title: l.title,
           seminarId: l.seminarId,
           playlistPath: l.playlistPath,
+          recordingId: l.recordingId ?? null,
           body: l.body,
           durationSeconds: l.durationSeconds,
         })),
@@ -169,6 +176,21 @@ export class CourseService {
             // come gets it when it is finalized (setRecordingDuration).
             durationSeconds: knownLessons.get(lessonId)?.durationSeconds ?? (await this.deps.recordingDuration(l.seminarId)),
           });
+        } else if (l.kind === 'upload') {
+          const recording = await this.deps.uploadedRecording(l.recordingId);
+          // The uploader's own video, in a course they own (an admin may use anyone's).
+          if (!recording || !(isAdmin(actor) || course.ownerIds.includes(recording.uploaderId)))
+            throw new BadRequestError('recording_not_found', `No uploaded recording ${l.recordingId} that this course may use`);
+          lessons.push({
+            id: lessonId,
+            kind: 'upload',
+            title: l.title,
+            seminarId: null,
+            recordingId: l.recordingId,
+            playlistPath: null,
+            body: null,
+            durationSeconds: recording.durationSeconds,
+          });
         } else if (l.kind === 'hls') {
           lessons.push({
             id: lessonId,
@@ -193,7 +215,9 @@ export class CourseService {
       }
       modules.push({ id: m.id ?? newId(), title: m.title, lessons });
     }
-    return courseView((await this.deps.courses.update(id, { modules }))!);
+    const updated = (await this.deps.courses.update(id, { modules }))!;
+    for (const l of modules.flatMap((m) => m.lessons)) if (l.recordingId) await this.deps.recordingAttached(l.recordingId, l.id);
+    return courseView(updated);
   }
 
   async enrol(actor: Actor, id: string): Promise<void> {
@@ -245,6 +269,7 @@ export class CourseService {
       moduleTitle: module.title,
       lesson: lessonView(lesson),
       html: lesson.kind === 'text' ? renderMarkdown(lesson.body ?? '', lesson.title) : null,
+      video: lesson.kind === 'upload' && lesson.recordingId ? await this.deps.signVideo(lesson.recordingId) : null,
       previous: link(at - 1),
       next: link(at + 1),
     };
@@ -385,5 +410,12 @@ export function courseView(c: Course): CourseView {
 }
 
 function lessonView(l: Lesson) {
-  return { id: l.id, kind: l.kind, title: l.title, seminarId: l.seminarId, durationSeconds: l.durationSeconds };
+  return {
+    id: l.id,
+    kind: l.kind,
+    title: l.title,
+    seminarId: l.seminarId,
+    recordingId: l.recordingId ?? null,
+    durationSeconds: l.durationSeconds,
+  };
 }

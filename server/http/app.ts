@@ -24,6 +24,8 @@ export interface HttpAppDeps {
   limits: RateLimits;
   /** Express's `trust proxy`: whose X-Forwarded-For to believe for req.ip. */
   trustProxy: boolean | number | string[];
+  /** Resumable uploads (tus) of lesson videos, under the API's prefix. */
+  uploads?: Router;
   /** Signed recording files under /media. */
   media: Router;
   publicBaseUrl: string;
@@ -64,6 +66,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(securityHeaders(deps.embedOrigins));
   if (deps.metrics.endpoint) app.get('/metrics', deps.metrics.endpoint);
 
+  // Before the API router: tus reads the bodies of its PATCHes itself.
+  if (deps.uploads) app.use(deps.uploads);
   // First in line: heartbeats are most of the traffic.
   app.use(API_PREFIX, apiRouter({ routes: deps.routes, actorOf: deps.actorOf, checkResponses: deps.checkResponses, limits: deps.limits }));
 

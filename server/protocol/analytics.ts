@@ -36,7 +36,7 @@ export type SeminarAnalyticsView = z.infer<typeof seminarAnalyticsView>;
 export const lessonAnalyticsView = z.object({
   lessonId: z.string(),
   title: z.string(),
-  kind: z.enum(['recording', 'hls', 'text']),
+  kind: z.enum(['recording', 'hls', 'text', 'upload']),
   durationSeconds: z.number().nullable(),
   started: count,
   completed: count,

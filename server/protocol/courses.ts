@@ -22,6 +22,12 @@ export const lessonInput = z.discriminatedUnion('kind', [
   }),
   z.object({
     id: lessonId.optional(),
+    kind: z.literal('upload'),
+    title: z.string().trim().min(1).max(200),
+    recordingId: objectId.meta({ description: 'A ready recording of an uploaded video (GET /uploads, GET /recordings/unattached)' }),
+  }),
+  z.object({
+    id: lessonId.optional(),
     kind: z.literal('text'),
     title: z.string().trim().min(1).max(200),
     body: z.string().max(100_000),
@@ -63,9 +69,10 @@ export const updateCourseBody = z
 
 export const lessonView = z.object({
   id: z.string(),
-  kind: z.enum(['recording', 'hls', 'text']),
+  kind: z.enum(['recording', 'hls', 'text', 'upload']),
   title: z.string(),
   seminarId: objectId.nullable(),
+  recordingId: objectId.nullable().meta({ description: 'An upload lesson’s recording; null for other kinds' }),
   durationSeconds: z.number().nullable(),
 });
 export const courseView = z.object({
@@ -112,6 +119,15 @@ export const lessonContentView = z.object({
   lesson: lessonView,
   /** A text lesson's Markdown rendered to HTML with raw HTML off (markdown-it); null for other kinds. */
   html: z.string().nullable(),
+  /** An upload lesson's video: signed, expiring HLS links (as seminar playback has); null for other kinds. */
+  video: z
+    .object({
+      playlistUrl: z.string(),
+      posterUrl: z.string().nullable(),
+      expiresAt: z.iso.datetime(),
+      durationSeconds: z.number().nullable(),
+    })
+    .nullable(),
   previous: lessonLink.nullable(),
   next: lessonLink.nullable(),
 });
@@ -134,6 +150,7 @@ export const editableLessonView = z.object({
   title: z.string(),
   seminarId: objectId.nullable(),
   playlistPath: z.string().nullable(),
+  recordingId: lessonView.shape.recordingId,
   body: z.string().nullable(),
   durationSeconds: z.number().nullable(),
 });

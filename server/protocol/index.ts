@@ -12,3 +12,4 @@ export * from './live';
 export * from './recordings';
 export * from './workspace';
 export * from './analytics';
+export * from './uploads';

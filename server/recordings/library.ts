@@ -62,10 +62,10 @@ export class RecordingLibrary {
     if (!isAdmin(actor) && !has(actor, 'seminars:manage')) throw new ForbiddenError();
     const scope = isAdmin(actor) ? 'all' : (await this.seminarsOf(actor.userId)).map((s) => s.id);
     const result = await this.deps.recordings.list(scope, page.limit, page.cursor);
-    const seminarIds = [...new Set(result.items.map((r) => r.seminarId).filter(Boolean))];
+    const seminarIds = [...new Set(result.items.flatMap((r) => (r.seminarId === null ? [] : [r.seminarId])))];
     const seminars = new Map((await this.deps.seminars.listByIds(seminarIds)).map((s) => [s.id, s]));
     const items: RecordingView[] = [];
-    for (const r of result.items) items.push(await this.view(r, seminars.get(r.seminarId) ?? null));
+    for (const r of result.items) items.push(await this.view(r, (r.seminarId !== null ? seminars.get(r.seminarId) : undefined) ?? null));
     return { items, nextCursor: result.nextCursor };
   }
 
@@ -142,7 +142,7 @@ export class RecordingLibrary {
       throw err;
     }
     // Its lessons in unpublished courses go once the recording is gone (not before: a refusal leaves them be).
-    for (const course of courses) await this.detach(course, recording.seminarId);
+    if (recording.seminarId !== null) for (const course of courses) await this.detach(course, recording.seminarId);
     if (moved) {
       await rm(trash, { recursive: true, force: true }).catch((err: unknown) =>
         this.deps.logger.error({ err, recordingId: id, trash }, 'could not remove the files of a deleted recording'),

@@ -2,11 +2,18 @@
 
 export type RecordingStatus = 'recording' | 'ready' | 'failed';
 
+/** Where it came from: a live seminar's recorder, or a video a lecturer uploaded (ready once packaged). */
+export type RecordingOrigin = 'seminar' | 'upload';
+
 export interface Recording {
   id: string;
-  seminarId: string;
+  origin: RecordingOrigin;
+  /** The seminar it records; null for an upload. */
+  seminarId: string | null;
+  /** Who uploaded it (an upload's owner); null for a seminar's recording. */
+  uploaderId: string | null;
   status: RecordingStatus;
-  /** Relative to the recordings directory: <seminarId>/<recordingId>. */
+  /** Relative to the recordings directory: <seminarId>/<recordingId>, or uploads/<recordingId>. */
   dir: string;
   startedAt: Date;
   endedAt: Date | null;
@@ -36,7 +43,14 @@ export interface RecordingTrim {
 }
 
 export interface RecordingRepository {
-  create(r: Pick<Recording, 'seminarId' | 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> & { id: string }): Promise<Recording>;
+  create(r: Pick<Recording, 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> & { id: string; seminarId: string }): Promise<Recording>;
+  /** A recording whose files are complete already (an upload, packaged): created ready. */
+  createReady(
+    r: Pick<Recording, 'uploaderId' | 'dir' | 'startedAt' | 'endedAt' | 'durationSeconds' | 'segments' | 'videoCodec' | 'hasPoster'> & {
+      id: string;
+      origin: 'upload';
+    },
+  ): Promise<Recording>;
   get(id: string): Promise<Recording | null>;
   current(seminarId: string): Promise<Recording | null>;
   latestReady(seminarId: string): Promise<Recording | null>;

@@ -85,7 +85,8 @@ export class RecordingService {
     const dir = this.absoluteDir(recording);
     const files = await this.deps.finalizeFiles(dir);
     const hasPoster = files.segments > 0 && (await this.deps.makePoster(dir).catch(() => false));
-    const lessonId = await this.attachLesson(recording.seminarId, files.durationSeconds);
+    // Only a seminar's recording is ever unfinished: an upload is created ready.
+    const lessonId = recording.seminarId ? await this.attachLesson(recording.seminarId, files.durationSeconds) : null;
     const done = await this.deps.recordings.update(recording.id, {
       status: files.segments > 0 ? 'ready' : 'failed',
       endedAt: recording.endedAt ?? new Date(),

@@ -12,7 +12,16 @@ interface CourseDoc extends Omit<Course, 'id'> {
 }
 
 const lessonSchema = new Schema(
-  { id: String, kind: String, title: String, seminarId: String, playlistPath: String, body: String, durationSeconds: Number },
+  {
+    id: String,
+    kind: String,
+    title: String,
+    seminarId: String,
+    recordingId: String,
+    playlistPath: String,
+    body: String,
+    durationSeconds: Number,
+  },
   { _id: false },
 );
 const schema = new Schema<CourseDoc>(
@@ -146,6 +155,7 @@ function toCourse(doc: CourseDoc & { _id: unknown }): Course {
         kind: l.kind,
         title: l.title,
         seminarId: l.seminarId ?? null,
+        ...(l.recordingId ? { recordingId: l.recordingId } : {}),
         playlistPath: l.playlistPath ?? null,
         body: l.body ?? null,
         durationSeconds: l.durationSeconds ?? null,

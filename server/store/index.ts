@@ -11,6 +11,7 @@ import { MongoProgressRepository } from './progress';
 import { MongoRefreshTokenRepository } from './refresh-tokens';
 import { MongoRegistrationRepository } from './registrations';
 import { MongoSeminarRepository } from './seminars';
+import { MongoUploadRepository } from './uploads';
 import { MongoUserRepository } from './users';
 import { WriteGate } from './write-gate';
 
@@ -32,6 +33,7 @@ export async function createRepositories(db: Database) {
     recordings: MongoRecordingRepository.create(db.connection, gate),
     nodeLeases: MongoNodeLeaseRepository.create(db.connection),
     analytics: MongoAnalyticsRepository.create(db.connection),
+    uploads: MongoUploadRepository.create(db.connection, gate),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

@@ -10,7 +10,9 @@ interface RecordingDoc extends Omit<Recording, 'id'> {
 const schema = new Schema<RecordingDoc>(
   {
     _id: String,
-    seminarId: String,
+    origin: { type: String, default: 'seminar' },
+    seminarId: { type: String, default: null },
+    uploaderId: { type: String, default: null },
     status: String,
     dir: String,
     startedAt: Date,
@@ -48,9 +50,20 @@ export class MongoRecordingRepository implements RecordingRepository {
     return this.model.createIndexes();
   }
 
-  async create(r: Pick<Recording, 'seminarId' | 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> & { id: string }): Promise<Recording> {
+  async create(r: Pick<Recording, 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> & { id: string; seminarId: string }): Promise<Recording> {
     const { id, ...rest } = r;
-    const doc = await this.model.create({ _id: id, ...rest, status: 'recording', screens: [], lessonId: null });
+    const doc = await this.model.create({ _id: id, ...rest, origin: 'seminar', status: 'recording', screens: [], lessonId: null });
+    return toRecording(doc.toObject());
+  }
+
+  async createReady(
+    r: Pick<Recording, 'uploaderId' | 'dir' | 'startedAt' | 'endedAt' | 'durationSeconds' | 'segments' | 'videoCodec' | 'hasPoster'> & {
+      id: string;
+      origin: 'upload';
+    },
+  ): Promise<Recording> {
+    const { id, ...rest } = r;
+    const doc = await this.model.create({ _id: id, ...rest, seminarId: null, status: 'ready', screens: [], lessonId: null, nodeId: null });
     return toRecording(doc.toObject());
   }
 
@@ -115,6 +128,10 @@ function toRecording(doc: RecordingDoc): Recording {
   return {
     ...rest,
     id: _id,
+    // Recordings written before uploads existed have neither field: they are seminars'.
+    origin: rest.origin ?? 'seminar',
+    seminarId: rest.seminarId ?? null,
+    uploaderId: rest.uploaderId ?? null,
     nodeId: rest.nodeId ?? null,
     title: rest.title ?? null,
     trim: rest.trim

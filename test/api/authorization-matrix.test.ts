@@ -395,6 +395,24 @@ const matrix: Record<string, Case> = {
       return { path: link.url };
     },
   },
+  'GET /uploads': { expect: lecturers, request: async () => ({ path: '/uploads' }) },
+  'GET /uploads/settings': { expect: lecturers, request: async () => ({ path: '/uploads/settings' }) },
+  'DELETE /uploads/:id': {
+    // Another lecturer's upload does not exist for them; an admin may take any off the list.
+    expect: row(NO_TOKEN, NO_GRANT, '404 upload_not_found', ALLOW, ALLOW),
+    request: async () => {
+      const id = randomBytes(16).toString('hex');
+      await app.repos.uploads.create({
+        id,
+        ownerId: people.owner.id,
+        fileName: 'a.mp4',
+        sizeBytes: 10,
+        recordingId: randomBytes(12).toString('hex'),
+      });
+      await app.repos.uploads.update(id, { state: 'failed', errorCode: 'upload_unreadable' });
+      return { path: `/uploads/${id}` };
+    },
+  },
   'GET /seminars/:id/registration': {
     expect: signedIn,
     request: async (caller) => ({ path: `/seminars/${await registeredSeminar(caller)}/registration` }),

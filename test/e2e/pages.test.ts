@@ -170,6 +170,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       path: () => `/workspace/courses/${courseId}`,
       ready: (p) => p.locator('[data-testid=lesson]').first().waitFor(),
     },
+    { name: 'uploads', who: 'lecturer', path: () => '/workspace/uploads', ready: (p) => p.locator('#uploads-list').waitFor() },
     { name: 'sign-in', who: 'guest', path: () => '/sign-in', ready: (p) => p.locator('#sign-in').waitFor() },
     { name: 'sign-up', who: 'guest', path: () => '/sign-up', ready: (p) => p.locator('#sign-up a[href="/privacy"]').waitFor() },
     { name: 'privacy', who: 'guest', path: () => '/privacy', ready: (p) => p.getByTestId('policy').waitFor() },

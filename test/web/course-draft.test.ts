@@ -19,6 +19,7 @@ const lesson = (key: string) => ({
   title: key,
   seminarId: null,
   playlistPath: null,
+  recordingId: null,
   body: `# ${key}`,
   durationSeconds: 300,
 });

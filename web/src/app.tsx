@@ -42,6 +42,7 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/workspace/analytics', component: page(() => import('./pages/workspace/analytics'), 'analytics') },
   { path: '/workspace/courses', component: page(() => import('./pages/workspace/courses'), 'workspace') },
   { path: '/workspace/courses/:id', component: page(() => import('./pages/workspace/course-builder'), 'workspace') },
+  { path: '/workspace/uploads', component: page(() => import('./pages/workspace/uploads'), 'workspace') },
   { path: '/workspace/users', component: page(() => import('./pages/workspace/users'), 'workspace') },
   { path: '/workspace/users/:id', component: page(() => import('./pages/workspace/user'), 'workspace') },
   { path: '/sign-in', component: page(() => import('./pages/account/sign-in'), 'account') },

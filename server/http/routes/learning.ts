@@ -101,7 +101,7 @@ export function learningRoutes(
       body: courseStructureBody,
       response: courseView,
       errors: {
-        400: ['unknown_module', 'unknown_lesson', 'duplicate_lesson', 'seminar_not_found'],
+        400: ['unknown_module', 'unknown_lesson', 'duplicate_lesson', 'seminar_not_found', 'recording_not_found'],
         403: ['not_own_course'],
         404: ['course_not_found'],
       },

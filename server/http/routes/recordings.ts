@@ -44,11 +44,12 @@ export function recordingRoutes(recordings: RecordingService, library: Recording
       path: '/recordings/unattached',
       tag: 'recordings',
       access: 'seminars:manage',
-      summary: 'Finished recordings not yet part of a course (draft lessons for staff)',
+      summary: 'Finished recordings not yet part of a course (draft lessons for staff): seminars’ recordings and uploaded videos',
       response: z.array(
         z.object({
           id: z.string(),
-          seminarId: z.string(),
+          origin: z.enum(['seminar', 'upload']),
+          seminarId: z.string().nullable().meta({ description: 'Null for an uploaded video' }),
           title: z.string().nullable(),
           durationSeconds: z.number().nullable(),
           startedAt: z.date(),
@@ -57,6 +58,7 @@ export function recordingRoutes(recordings: RecordingService, library: Recording
       handler: async ({ actor }) =>
         (await recordings.unattached(actor)).map((r) => ({
           id: r.id,
+          origin: r.origin,
           seminarId: r.seminarId,
           title: r.title,
           durationSeconds: r.durationSeconds,

@@ -108,6 +108,11 @@ export function Shell({ children }: { children: ComponentChildren }) {
               {t('nav.myCourses')}
             </a>
           )}
+          {(who.value?.roles.includes('lecturer') || who.value?.roles.includes('admin')) && (
+            <a href="/workspace/uploads" data-testid="nav-uploads" aria-current={path === '/workspace/uploads' ? 'page' : undefined}>
+              {t('nav.uploads')}
+            </a>
+          )}
           {who.value?.roles.includes('admin') && (
             <a href="/workspace/users" aria-current={path.startsWith('/workspace/users') ? 'page' : undefined}>
               {t('nav.users')}

@@ -9,6 +9,7 @@ import { useTitle } from '../kit/shell';
 import { announce } from '../kit/toast';
 import { trackLeavingHeartbeat } from '../progress-flush';
 import { lessonHref } from './learning/links';
+import { LessonVideo } from './lesson-video';
 import '../styles/learning.css';
 
 // A lesson of a course: a text lesson's body (Markdown the server rendered with raw HTML
@@ -64,6 +65,8 @@ export default function LessonPage({ id, lessonId }: { id: string; lessonId: str
         <p>
           {t('learning:lesson.notText')} <a href={lessonHref(view.courseId, lesson)}>{t('learning:lesson.watch')}</a>
         </p>
+      ) : lesson.kind === 'upload' && view.video ? (
+        <LessonVideo video={view.video} title={lesson.title} />
       ) : (
         // A video from the library (an HLS playlist, not a seminar): the pages have no player for it yet.
         <p>{t('learning:lesson.noPlayer')}</p>

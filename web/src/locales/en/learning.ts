@@ -29,6 +29,7 @@ export default {
     text: 'Text',
     recording: 'Seminar recording',
     hls: 'Video',
+    upload: 'Video',
   },
   lesson: {
     loading: 'Loading the lesson…',
@@ -41,6 +42,8 @@ export default {
     notText: 'This lesson is a recording. It opens in the player.',
     noPlayer: 'This video lesson cannot be played in the browser yet.',
     navigation: 'Course navigation',
+    video: 'Video lesson “{{title}}”',
+    videoFailed: 'The video does not play ({{code}}). Reload the page.',
   },
   learning: {
     title: 'My learning',

@@ -8,10 +8,12 @@ export interface DraftLesson {
   key: string;
   /** Absent until the structure is saved. */
   id?: string;
-  kind: 'text' | 'recording' | 'hls';
+  kind: 'text' | 'recording' | 'hls' | 'upload';
   title: string;
   seminarId: string | null;
   playlistPath: string | null;
+  /** An uploaded video's recording (upload lessons). */
+  recordingId: string | null;
   /** A text lesson's Markdown ('' for other kinds). */
   body: string;
   durationSeconds: number | null;
@@ -39,6 +41,7 @@ export function draftOf(view: CourseStructureView): DraftModule[] {
       title: l.title,
       seminarId: l.seminarId,
       playlistPath: l.playlistPath,
+      recordingId: l.recordingId,
       body: l.body ?? '',
       durationSeconds: l.durationSeconds,
     })),
@@ -54,6 +57,7 @@ export function structureBody(modules: DraftModule[]): CourseStructureBody {
       lessons: m.lessons.map((l) => {
         const id = l.id ? { id: l.id } : {};
         if (l.kind === 'recording') return { ...id, kind: 'recording' as const, title: l.title, seminarId: l.seminarId! };
+        if (l.kind === 'upload') return { ...id, kind: 'upload' as const, title: l.title, recordingId: l.recordingId! };
         if (l.kind === 'hls')
           return { ...id, kind: 'hls' as const, title: l.title, playlistPath: l.playlistPath!, durationSeconds: l.durationSeconds ?? 1 };
         return { ...id, kind: 'text' as const, title: l.title, body: l.body, durationSeconds: l.durationSeconds ?? 300 };

@@ -135,6 +135,7 @@ export function AddLesson({
       title: t('workspace:builder.newText'),
       seminarId: null,
       playlistPath: null,
+      recordingId: null,
       body: '',
       durationSeconds: 300,
     });
@@ -147,6 +148,7 @@ export function AddLesson({
       title: r.title,
       seminarId: r.seminarId,
       playlistPath: null,
+      recordingId: null,
       body: '',
       durationSeconds: r.durationSeconds,
     });
