@@ -62,6 +62,10 @@ export default defineConfig({
       output: {
         manualChunks(id) {
           // Each language's texts per area: locale-ru-room and the like.
+          // Rollup's CommonJS helpers go with the framework every page loads: left alone, they land
+          // in the first CommonJS vendor's chunk (mediasoup-client), and any page with a CommonJS
+          // package of its own (the uploads page's tus-js-client) would load all of that.
+          if (id.includes('commonjsHelpers')) return 'framework';
           const texts = /\/web\/src\/locales\/(\w+)\/(\w+)\.ts$/.exec(id.replace(/\\/g, '/'));
           if (texts) return `locale-${texts[1]}-${texts[2]}`;
           const pkg = packageOf(id);
