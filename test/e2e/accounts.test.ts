@@ -144,6 +144,9 @@ describe('password reset', () => {
     const { page, problems } = await open('/sign-in', { width: 360 });
     try {
       await page.getByRole('link', { name: 'Забыли пароль?' }).click();
+      // The sign-in form has an e-mail field of the same name: wait until the reset form has
+      // replaced it (its page loads lazily), or the address goes into the old one.
+      await page.getByRole('button', { name: 'Прислать ссылку' }).waitFor(slow);
       await page.getByLabel('Эл. почта').fill(user.email);
       await page.getByRole('button', { name: 'Прислать ссылку' }).click();
       await page.getByTestId('reset-sent').waitFor(slow);
