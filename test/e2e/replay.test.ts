@@ -44,9 +44,10 @@ describe('replay in the browser', () => {
   });
 
   /** A page signed in as the token's user, failing on any CSP violation; ready when its test hooks (window.lectern) are, or when `ready` shows. */
-  async function open(name: string, token: string, url: string, ready?: string): Promise<Page> {
+  async function open(name: string, token: string, url: string, ready?: string, prepare?: (page: Page) => Promise<void>): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
+    await prepare?.(page);
     pages.set(name, page);
     page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
     page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
@@ -106,12 +107,22 @@ describe('replay in the browser', () => {
     await lecturer.ok('chat:send', { text: 'Начинаем с упрощённой системы налогообложения' });
     await lecturer.ok('marker:add', { label: 'УСН' });
 
-    // A viewer on the live HLS: hls.js, decoding frames that keep coming.
-    const live = await open('live-viewer', people.otherLearner.token, `/replay/${seminarId}`);
+    // A viewer on the live HLS: hls.js, decoding frames that keep coming. Its first two
+    // playlist requests get the 404 a viewer gets when they come before ffmpeg has written
+    // the first segment: the player must wait for the playlist, not fail.
+    let notYetWritten = 0;
+    const live = await open('live-viewer', people.otherLearner.token, `/replay/${seminarId}`, undefined, (page) =>
+      page.route(/\/index\.m3u8(\?|$)/, (route) =>
+        notYetWritten < 2
+          ? (notYetWritten++, route.fulfill({ status: 404, contentType: 'application/json', body: '{"code":"media_not_found"}' }))
+          : route.continue(),
+      ),
+    );
     // The hooks exist before the playback answer arrives, so wait for it.
     await expect.poll(() => hook(live, 'live'), poll).toBe(true);
     await expect.poll(() => hook(live, 'engine'), poll).toBe('hls.js');
     await expect.poll(() => hook<number>(live, 'frames'), poll).toBeGreaterThan(0);
+    expect(notYetWritten).toBe(2);
     const firstFrames = await hook<number>(live, 'frames');
     const firstTime = await hook<number>(live, 'currentTime');
     await expect.poll(() => hook<number>(live, 'frames'), poll).toBeGreaterThan(firstFrames + 30);

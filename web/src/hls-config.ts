@@ -16,9 +16,40 @@ export const LIVE_HLS: Partial<HlsConfig> = {
   liveMaxLatencyDuration: 6,
   maxLiveSyncPlaybackRate: 1.2,
   backBufferLength: 30,
-  manifestLoadingMaxRetry: 6,
-  levelLoadingMaxRetry: 6,
-  fragLoadingMaxRetry: 6,
+  manifestLoadPolicy: {
+    default: {
+      maxTimeToFirstByteMs: Infinity,
+      maxLoadTimeMs: 20_000,
+      timeoutRetry: { maxNumRetry: 6, retryDelayMs: 0, maxRetryDelayMs: 0 },
+      // ffmpeg writes the playlist with the first segment, a second or more after the
+      // seminar goes live (longer on a loaded server), and a viewer may open the page
+      // before that. hls.js never retries a 4xx on its own, so a 404 is retried here
+      // for up to about half a minute.
+      errorRetry: {
+        maxNumRetry: 20,
+        retryDelayMs: 1000,
+        maxRetryDelayMs: 2000,
+        backoff: 'linear',
+        shouldRetry: (config, count, _timeout, response, retry) => retry || (response?.code === 404 && count < (config?.maxNumRetry ?? 0)),
+      },
+    },
+  },
+  playlistLoadPolicy: {
+    default: {
+      maxTimeToFirstByteMs: 10_000,
+      maxLoadTimeMs: 20_000,
+      timeoutRetry: { maxNumRetry: 6, retryDelayMs: 0, maxRetryDelayMs: 0 },
+      errorRetry: { maxNumRetry: 6, retryDelayMs: 1000, maxRetryDelayMs: 8000 },
+    },
+  },
+  fragLoadPolicy: {
+    default: {
+      maxTimeToFirstByteMs: 10_000,
+      maxLoadTimeMs: 120_000,
+      timeoutRetry: { maxNumRetry: 6, retryDelayMs: 0, maxRetryDelayMs: 0 },
+      errorRetry: { maxNumRetry: 6, retryDelayMs: 1000, maxRetryDelayMs: 8000 },
+    },
+  },
 };
 
 /** A recording: ordinary buffering, from wherever the learner starts. */
