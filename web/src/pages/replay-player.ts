@@ -194,6 +194,11 @@ export class ReplayPlayer {
     // was, so the span goes on from there when playback does; cutting there
     // would leave a sliver between two time updates counted as unwatched.
     this.listen(v, 'seeking', () => this.played.cut());
+    // The span starts where playback starts, not at the first time update a
+    // quarter second (or, on a busy phone, more) later.
+    this.listen(v, 'playing', () => {
+      if (!v.seeking) this.played.advance(v.currentTime);
+    });
     this.listen(v, 'pause', () => {
       this.played.advance(v.currentTime);
       void this.heartbeat();
