@@ -244,6 +244,35 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     }
   });
 
+  it("a lecturer's header fits two lines at 360 px, and the workspace's sections are under it", async () => {
+    const page = await open('lecturer', 'ru', 360, '/workspace/courses');
+    try {
+      await page.locator('[data-testid=my-course]').first().waitFor();
+      // Rows of the header: the distinct tops of its items (brand, links, inbox, account, language).
+      const rows = await page.evaluate(() => {
+        const header = (globalThis as any).document.querySelector('.app-header');
+        const items = [...header.querySelectorAll('a, button')].filter(
+          (el: any) => el.offsetParent !== null && !el.classList.contains('skip-link'),
+        );
+        return new Set(items.map((el: any) => Math.round(el.getBoundingClientRect().top / 8))).size;
+      });
+      expect(rows).toBeLessThanOrEqual(2);
+      expect(await page.getByTestId('nav-workspace').getAttribute('aria-current')).toBe('page');
+      const sections = page.getByTestId('workspace-nav').locator('a');
+      expect(await sections.allTextContents()).toEqual(['Мои семинары', 'Мои курсы', 'Записи', 'Видео для уроков', 'Аналитика']);
+      expect(await page.getByTestId('nav-courses').getAttribute('aria-current')).toBe('page');
+      await page.getByTestId('nav-analytics').click();
+      await expect.poll(() => page.evaluate(() => (globalThis as any).location.pathname), poll).toBe('/workspace/analytics');
+      expect(await page.getByTestId('nav-analytics').getAttribute('aria-current')).toBe('page');
+      // The sections scroll sideways on a phone; the current one is scrolled into view.
+      const box = (await page.getByTestId('nav-analytics').boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(360);
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it('the language toggle switches every text in place and is remembered', async () => {
     const page = await open('learner', 'ru', 1280, `/watch/${live}`);
     try {

@@ -5,6 +5,7 @@ import { signOut, who } from '../session';
 import { lang, setLang, t } from './i18n';
 import { NotificationsLink } from './notifications-badge';
 import { Announcements } from './toast';
+import { isWorkspacePath, WorkspaceNav } from './workspace-nav';
 
 // The frame around every route: a skip link, the header (app name, navigation,
 // the inbox link with its unread count, who is signed in, the language toggle), the
@@ -86,36 +87,8 @@ export function Shell({ children }: { children: ComponentChildren }) {
           )}
           {/* From the token's roles: a role granted shows here after the next token refresh. */}
           {(who.value?.roles.includes('lecturer') || who.value?.roles.includes('admin')) && (
-            <a href="/workspace" data-testid="nav-workspace" aria-current={path === '/workspace' ? 'page' : undefined}>
-              {t('nav.workspace')}
-            </a>
-          )}
-          {(who.value?.roles.includes('lecturer') || who.value?.roles.includes('admin')) && (
-            <a
-              href="/workspace/recordings"
-              data-testid="nav-recordings"
-              aria-current={path === '/workspace/recordings' ? 'page' : undefined}
-            >
-              {t('nav.recordings')}
-            </a>
-          )}
-          {(who.value?.roles.includes('lecturer') || who.value?.roles.includes('admin')) && (
-            <a
-              href="/workspace/courses"
-              data-testid="nav-courses"
-              aria-current={path.startsWith('/workspace/courses') ? 'page' : undefined}
-            >
-              {t('nav.myCourses')}
-            </a>
-          )}
-          {(who.value?.roles.includes('lecturer') || who.value?.roles.includes('admin')) && (
-            <a href="/workspace/uploads" data-testid="nav-uploads" aria-current={path === '/workspace/uploads' ? 'page' : undefined}>
-              {t('nav.uploads')}
-            </a>
-          )}
-          {who.value?.roles.includes('admin') && (
-            <a href="/workspace/users" aria-current={path.startsWith('/workspace/users') ? 'page' : undefined}>
-              {t('nav.users')}
+            <a href="/workspace" data-testid="nav-workspace" aria-current={isWorkspacePath(path) ? 'page' : undefined}>
+              {t('nav.workspaceHome')}
             </a>
           )}
         </nav>
@@ -124,6 +97,7 @@ export function Shell({ children }: { children: ComponentChildren }) {
         <Account />
         <LanguageToggle />
       </header>
+      <WorkspaceNav />
       <main id="main" tabIndex={-1}>
         {children}
       </main>

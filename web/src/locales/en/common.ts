@@ -20,6 +20,9 @@ export default {
     myCourses: 'My courses',
     uploads: 'Lesson videos',
     users: 'Users',
+    workspaceHome: 'Workspace',
+    workspaceSections: 'Workspace sections',
+    analytics: 'Analytics',
     profile: 'Profile',
   },
   lang: {

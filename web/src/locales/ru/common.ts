@@ -23,6 +23,9 @@ export default {
     myCourses: 'Мои курсы',
     uploads: 'Видео для уроков',
     users: 'Пользователи',
+    workspaceHome: 'Кабинет',
+    workspaceSections: 'Разделы кабинета',
+    analytics: 'Аналитика',
     profile: 'Профиль',
   },
   lang: {
