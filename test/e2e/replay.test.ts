@@ -44,7 +44,7 @@ describe('replay in the browser', () => {
   });
 
   /** A page signed in as the token's user, failing on any CSP violation; ready when its test hooks (window.lectern) are, or when `ready` shows. */
-  async function open(name: string, token: string, url: string, ready?: string, prepare?: (page: Page) => Promise<void>): Promise<Page> {
+  async function open(name: string, token: string, url: string, ready?: string, prepare?: (page: Page) => Promise<unknown>): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     await prepare?.(page);

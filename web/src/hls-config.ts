@@ -1,7 +1,18 @@
-import type { HlsConfig } from 'hls.js';
+import type { HlsConfig, LoadPolicy } from 'hls.js';
 
 // hls.js settings, apart from the player code so that bench/recording measures the
 // very settings the pages use.
+
+function sixTries(maxLoadTimeMs: number): LoadPolicy {
+  return {
+    default: {
+      maxTimeToFirstByteMs: 10_000,
+      maxLoadTimeMs,
+      timeoutRetry: { maxNumRetry: 6, retryDelayMs: 0, maxRetryDelayMs: 0 },
+      errorRetry: { maxNumRetry: 6, retryDelayMs: 1000, maxRetryDelayMs: 8000 },
+    },
+  };
+}
 
 /**
  * Live: 1.5 s behind the live edge (hls.js never goes closer than one target
@@ -34,22 +45,10 @@ export const LIVE_HLS: Partial<HlsConfig> = {
       },
     },
   },
-  playlistLoadPolicy: {
-    default: {
-      maxTimeToFirstByteMs: 10_000,
-      maxLoadTimeMs: 20_000,
-      timeoutRetry: { maxNumRetry: 6, retryDelayMs: 0, maxRetryDelayMs: 0 },
-      errorRetry: { maxNumRetry: 6, retryDelayMs: 1000, maxRetryDelayMs: 8000 },
-    },
-  },
-  fragLoadPolicy: {
-    default: {
-      maxTimeToFirstByteMs: 10_000,
-      maxLoadTimeMs: 120_000,
-      timeoutRetry: { maxNumRetry: 6, retryDelayMs: 0, maxRetryDelayMs: 0 },
-      errorRetry: { maxNumRetry: 6, retryDelayMs: 1000, maxRetryDelayMs: 8000 },
-    },
-  },
+  // hls.js's defaults, with six tries where it gives two to four: a live viewer rides out a
+  // few seconds of a busy server instead of stopping.
+  playlistLoadPolicy: sixTries(20_000),
+  fragLoadPolicy: sixTries(120_000),
 };
 
 /** A recording: ordinary buffering, from wherever the learner starts. */
