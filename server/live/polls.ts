@@ -98,7 +98,7 @@ export class PollService {
 
   async vote(who: LiveAccess, pollId: string, choices: number[]): Promise<PollRecord> {
     if (who.role === 'lecturer') throw new ForbiddenError('viewers_only', 'Lecturers do not vote in their own polls');
-    if (!who.userId) throw new ForbiddenError('cannot_vote', 'Sign in to vote');
+    if (!who.userId) throw new ForbiddenError('poll_sign_in_to_vote', 'Sign in to vote');
     const poll = await this.find(who.seminar.id, pollId);
     if (poll.status !== 'open') throw new ConflictError('poll_not_open', 'This poll is not open');
     const unique = [...new Set(choices)].sort((a, b) => a - b);
@@ -109,7 +109,7 @@ export class PollService {
       );
     }
     const stored = await this.deps.repo.addVote({ pollId, seminarId: who.seminar.id, userId: who.userId, choices: unique, at: this.now() });
-    if (!stored) throw new ConflictError('already_voted', 'You already voted in this poll');
+    if (!stored) throw new ConflictError('poll_already_voted', 'You already voted in this poll');
     return poll;
   }
 

@@ -130,7 +130,7 @@ describe('polls in the browser', () => {
     for (const page of viewers) {
       expect(await hook(page, 'request', 'poll:vote', { pollId: taxPoll, choices: [2] })).toMatchObject({
         ok: false,
-        error: { code: 'already_voted' },
+        error: { code: 'poll_already_voted' },
       });
       expect(await ballotOn(page).getByTestId('poll-ballot').count()).toBe(0);
     }

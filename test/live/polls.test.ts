@@ -67,7 +67,7 @@ describe('the poll domain', () => {
     await polls.open(lecturer, multi.id);
 
     await polls.vote(anna, single.id, [1]);
-    await expect(polls.vote(anna, single.id, [2])).rejects.toMatchObject({ status: 409, code: 'already_voted' });
+    await expect(polls.vote(anna, single.id, [2])).rejects.toMatchObject({ status: 409, code: 'poll_already_voted' });
     await expect(polls.vote(boris, single.id, [0, 1])).rejects.toMatchObject({ status: 400, code: 'invalid_choice' });
     await expect(polls.vote(boris, single.id, [3])).rejects.toMatchObject({ code: 'invalid_choice' });
     await polls.vote(boris, single.id, [1]);
@@ -176,7 +176,7 @@ describe('poll events', () => {
 
     const voted = await viewer.ok('poll:vote', { pollId: poll.id, choices: [1] });
     expect(voted).toMatchObject({ myChoices: [1], counts: [0, 1, 0], voters: 1 });
-    await refused(viewer, 'poll:vote', { pollId: poll.id, choices: [2] }, 'already_voted');
+    await refused(viewer, 'poll:vote', { pollId: poll.id, choices: [2] }, 'poll_already_voted');
     await refused(lecturer, 'poll:open', { pollId: poll.id }, 'poll_not_draft');
     await lecturer.ok('poll:close', { pollId: poll.id });
     await refused(other, 'poll:vote', { pollId: poll.id, choices: [0] }, 'poll_not_open');
@@ -188,7 +188,7 @@ describe('poll events', () => {
     await lecturer.ok('poll:open', { pollId: poll.id });
     const { client: guest } = await clients.join(seminarId);
     expect((await guest.ok('poll:list', {})).map((p: { id: string }) => p.id)).toEqual([poll.id]);
-    await refused(guest, 'poll:vote', { pollId: poll.id, choices: [0] }, 'cannot_vote');
+    await refused(guest, 'poll:vote', { pollId: poll.id, choices: [0] }, 'poll_sign_in_to_vote');
   });
 
   it('shows counts to the lecturer at once, to voters after voting or at close as chosen, to all at close', async () => {
