@@ -27,6 +27,8 @@ import { ProgressJournal } from './progress/journal';
 import { ProgressService } from './progress/service';
 import { CalendarService } from './seminars/calendar-service';
 import { LiveService } from './live/service';
+import { PollService } from './live/polls';
+import { pollRoutes } from './http/routes/polls';
 import {
   downloadFileName,
   finalizePlaylist,
@@ -182,6 +184,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
   });
 
   const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
+  const polls = new PollService({ repo: repos.polls, managed: (actor, seminarId) => seminars.managed(actor, seminarId) });
 
   const recordings = new RecordingService({
     recordings: repos.recordings,
@@ -190,6 +193,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     courses: repos.courses,
     enrolments: repos.enrolments,
     live: repos.live,
+    polls,
     signer: mediaSigner,
     recordingsDir: config.recordingsDir,
     nodeId,
@@ -273,6 +277,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     progress: repos.progress,
     users: repos.users,
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
+    polls,
   });
 
   const routes: RouteSpec[] = [
@@ -283,6 +288,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...uploadRoutes(uploads, config.uploads),
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
     ...analyticsRoutes(analytics),
+    ...pollRoutes(polls),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -306,6 +312,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     notifications,
     calendar,
     live,
+    polls,
     recordings,
     library,
     analytics,

@@ -8,6 +8,7 @@ import { Server as SocketServer } from 'socket.io';
 import { canTieToParent, ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
 import { LIVE_MAX_MESSAGE_BYTES, LiveGateway, type LiveNamespace } from './live/gateway';
 import { attachRedisAdapter } from './live/redis-adapter';
+import { PollGateway } from './live/polls-gateway';
 import { TurnCredentials } from './live/turn';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
@@ -173,10 +174,18 @@ export async function start(config: Config, logger: Logger = createLogger(config
       maxHttpBufferSize: LIVE_MAX_MESSAGE_BYTES,
     });
     if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));
+    // The server is untyped; the gateway's events are typed on its namespace alone.
+    const nsp = io.of('/live') as unknown as LiveNamespace;
+    const polls = new PollGateway({
+      nsp,
+      polls: domain.polls,
+      limits,
+      logger: logger.child({ component: 'polls' }),
+      countsThrottleMs: config.live.viewerCountThrottleMs,
+    });
+    teardown.push(() => polls.close());
     const gateway = new LiveGateway({
-      // The server is untyped; the gateway's events are typed on its namespace alone.
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-      nsp: io.of('/live') as unknown as LiveNamespace,
+      nsp,
       tokens: domain.tokens,
       live: domain.live,
       seminars: domain.seminars,
@@ -195,9 +204,12 @@ export async function start(config: Config, logger: Logger = createLogger(config
       // Express's compiled TRUST_PROXY, so a socket's address is the one the REST API sees.
       clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
       clustered: config.redisUrl !== undefined,
+      extensions: [polls],
     });
     // Recording and the room follow the seminar, whichever door (socket or REST) moved it.
     domain.onSeminarMoved(async (seminar) => {
+      // First, while viewers are still in the room to see the results of what closes.
+      if (seminar.status === 'ended') await polls.seminarEnded(seminar);
       if (seminar.status === 'live') await recorder.live(seminar);
       if (seminar.status === 'ended') await recorder.ended(seminar.id, seminar.endedAt ?? undefined);
       await gateway.seminarMoved(seminar);

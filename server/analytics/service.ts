@@ -4,7 +4,7 @@ import { courseProgress, lessonsOf } from '../courses/service';
 import { contentIdOf, type Course, type CourseRepository, type Lesson } from '../courses/model';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type { ProgressRecord, ProgressRepository } from '../progress/model';
-import type { CourseAnalyticsView, SeminarAnalyticsView } from '../protocol';
+import type { CourseAnalyticsView, PollResult, SeminarAnalyticsView } from '../protocol';
 import type { Registration, RegistrationRepository, Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
 import { inZone } from '../seminars/time';
@@ -22,6 +22,7 @@ export interface AnalyticsDeps {
   users: Pick<UserDirectory, 'findByIds'>;
   /** The length of a seminar's finished recording, if it has one. */
   recordingDuration(seminarId: string): Promise<number | null>;
+  polls: { results(seminarId: string): Promise<PollResult[]> };
   now?: () => Date;
 }
 
@@ -39,12 +40,13 @@ export class AnalyticsService {
   async seminar(actor: Actor, seminarId: string): Promise<SeminarAnalyticsView> {
     const seminar = await this.deps.seminars.managed(actor, seminarId);
     const { repo } = this.deps;
-    const [counts, chatMessages, questions, replayViewers, extent] = await Promise.all([
+    const [counts, chatMessages, questions, replayViewers, extent, polls] = await Promise.all([
       repo.countRegistrations(seminarId),
       repo.countChat(seminarId),
       repo.countQuestions(seminarId),
       repo.countWatchers(seminarId),
       repo.attendanceExtent(seminarId),
+      this.deps.polls.results(seminarId),
     ]);
     const openEnd = this.openEnd(seminar);
     const view: SeminarAnalyticsView = {
@@ -62,6 +64,7 @@ export class AnalyticsService {
       questions,
       replayViewers,
       session: null,
+      polls,
     };
     if (!extent) return view;
     // The live session as the seminar recorded it, widened to any span outside it.

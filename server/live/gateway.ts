@@ -19,6 +19,7 @@ import type { RateLimits } from '../rate-limits';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { questionView, type LiveAccess, type LiveService } from './service';
 import type { IceConfiguration, TurnCredentials } from './turn';
+import type { LiveExtension } from './extensions';
 
 interface SocketState {
   actor: Actor;
@@ -40,7 +41,7 @@ interface NodeEvents {
   'user:revoked': (userId: string) => void;
 }
 
-type LiveSocket = Socket<Record<string, never>, ServerEvents, NodeEvents, SocketState>;
+export type LiveSocket = Socket<Record<string, never>, ServerEvents, NodeEvents, SocketState>;
 export type LiveNamespace = Namespace<Record<string, never>, ServerEvents, NodeEvents, SocketState>;
 
 export interface LiveGatewayDeps {
@@ -72,6 +73,8 @@ export interface LiveGatewayDeps {
   clientAddress: (req: IncomingMessage) => string;
   /** Other nodes share the namespace through the Redis adapter: removals are sent to them too. */
   clustered: boolean;
+  /** Features with events of their own (polls), each in its own module, attached to every connection. */
+  extensions?: LiveExtension[];
 }
 
 /** ICE restarts per transport: a client backs off to one every few seconds while its path is down. */
@@ -87,6 +90,10 @@ const COSTLY_EVENTS: ReadonlySet<string> = new Set([
   'marker:add',
   'stage:invite',
   'stage:remove',
+  'poll:create',
+  'poll:open',
+  'poll:close',
+  'poll:vote',
 ]);
 
 /**
@@ -110,8 +117,10 @@ class ClientParameterError extends BadRequestError {
 }
 
 /** The Socket.IO room of a seminar's lecturers: the participant list goes only there. */
-const staffRoom = (seminarId: string) => `seminar:${seminarId}:staff`;
-const userRoom = (userId: string) => `user:${userId}`;
+export const staffRoom = (seminarId: string) => `seminar:${seminarId}:staff`;
+export const userRoom = (userId: string) => `user:${userId}`;
+/** Everyone in a seminar's room, lecturers included. */
+export const seminarRoom = (seminarId: string) => `seminar:${seminarId}`;
 
 /**
  * Events that change the room for others or ask for a list, limited per user (per
@@ -408,6 +417,8 @@ export class LiveGateway {
       await this.deps.live.ban(this.inRoom(socket).access, p.userId);
       await this.eject(socket, p.userId, 'banned');
     });
+
+    for (const extension of this.deps.extensions ?? []) extension.attach({ socket, on, inRoom: () => this.inRoom(socket) });
 
     socket.on('disconnect', () => {
       clearTimeout(socket.data.expiry);

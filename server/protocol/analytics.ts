@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { locale } from './common';
+import { pollResult } from './polls';
 
 // The analytics of the workspace (issue 13): a seminar's live audience and a course's
 // funnel, per-lesson completion and watch heatmaps. Lecturers see their own, admins all.
@@ -30,6 +31,7 @@ export const seminarAnalyticsView = z.object({
     })
     .nullable()
     .meta({ description: 'The live session’s timeline; null when nobody attended' }),
+  polls: z.array(pollResult).meta({ description: 'Polls opened during the session, in order, with votes per option (CSV: polls.csv)' }),
 });
 export type SeminarAnalyticsView = z.infer<typeof seminarAnalyticsView>;
 

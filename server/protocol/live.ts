@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { objectId } from './common';
+import { pollEvents, type PollView } from './polls';
 
 // Socket.IO namespace /live. Every client event carries one payload and an ack;
 // the server parses the payload with the schema below and acks with
@@ -91,6 +92,7 @@ export const clientEvents = {
   'moderation:ban': z.object({ userId: objectId }),
   /** A fresh access token for this connection: without one, it is closed when its token expires. */
   'auth:refresh': z.object({ token: z.string().min(1).max(4096) }),
+  ...pollEvents,
 } as const;
 export type ClientEventName = keyof typeof clientEvents;
 export type ClientPayload<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]>;
@@ -239,4 +241,6 @@ export interface ServerEvents {
   'stage:self': (p: StageSelf) => void;
   /** To the seminar's lecturers only, at most once per VIEWER_COUNT_THROTTLE_MS. */
   'room:participants': (p: Participants) => void;
+  /** A poll changed (created, opened, closed, new counts): counts only to those who may see them. */
+  'poll:updated': (p: PollView) => void;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chatMessage, question } from './live';
+import { pollResult } from './polls';
 
 export const playbackView = z.object({
   recordingId: z.string(),
@@ -13,9 +14,11 @@ export const playbackView = z.object({
   screens: z.array(z.object({ offsetMs: z.number(), playlistUrl: z.string() })),
   expiresAt: z.iso.datetime(),
   durationSeconds: z.number().nullable(),
-  chapters: z.array(z.object({ offsetMs: z.number(), title: z.string(), kind: z.enum(['question', 'marker']) })),
+  chapters: z.array(z.object({ offsetMs: z.number(), title: z.string(), kind: z.enum(['question', 'marker', 'poll']) })),
   chat: z.array(chatMessage),
   questions: z.array(question.omit({ votedByMe: true })),
+  /** Polls opened during the session, with their final (or, while live, current) counts. */
+  polls: z.array(pollResult),
 });
 export type PlaybackView = z.infer<typeof playbackView>;
 

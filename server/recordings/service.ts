@@ -6,6 +6,7 @@ import { has, isAdmin } from '../accounts/grants';
 import type { CourseRepository, EnrolmentRepository } from '../courses/model';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type { LiveRepository } from '../live/model';
+import type { PollResult } from '../protocol/polls';
 import { chatView, questionView } from '../live/service';
 import type { Logger } from '../logger';
 import type { RegistrationRepository, Seminar, SeminarRepository } from '../seminars/model';
@@ -26,6 +27,8 @@ export interface RecordingDeps {
   courses: CourseRepository;
   enrolments: EnrolmentRepository;
   live: LiveRepository;
+  /** The seminar's closed polls with their results: on the timeline, as chapters and with their bars. */
+  polls: { results(seminarId: string, which: 'closed'): Promise<PollResult[]> };
   signer: MediaUrlSigner;
   recordingsDir: string;
   /** This process's node id: recordings it begins are its own until they are completed. */
@@ -166,18 +169,20 @@ export class RecordingService {
   }
 
   private async loadTimeline(seminarId: string) {
-    const [questions, markers, chat] = await Promise.all([
+    const [questions, markers, chat, polls] = await Promise.all([
       this.deps.live.questions(seminarId),
       this.deps.live.markers(seminarId),
       this.deps.live.recentChat(seminarId, PLAYBACK_CHAT_LIMIT),
+      this.deps.polls.results(seminarId, 'closed'),
     ]);
     const chapters = [
       ...questions
         .filter((q) => q.answeringOffsetMs !== null)
         .map((q) => ({ offsetMs: q.answeringOffsetMs!, title: q.text, kind: 'question' as const })),
       ...markers.map((m) => ({ offsetMs: m.offsetMs, title: m.label, kind: 'marker' as const })),
+      ...polls.map((p) => ({ offsetMs: p.openedOffsetMs, title: p.question, kind: 'poll' as const })),
     ].sort((a, b) => a.offsetMs - b.offsetMs);
-    return { chapters, chat: chat.map(chatView), questions: questions.map(questionView) };
+    return { chapters, chat: chat.map(chatView), questions: questions.map(questionView), polls };
   }
 
   async unattached(actor: Actor) {
@@ -265,6 +270,14 @@ export function onCut(timeline: Timeline, trim: RecordingTrim | null): Timeline 
         ...q,
         offsetMs: Math.max(0, q.offsetMs - start),
         answeringOffsetMs: q.answeringOffsetMs !== null && within(q.answeringOffsetMs) ? q.answeringOffsetMs - start : null,
+      })),
+    // A poll opened before the cut shows from its start, as a question asked before it does.
+    polls: timeline.polls
+      .filter((p) => p.openedOffsetMs < end)
+      .map((p) => ({
+        ...p,
+        openedOffsetMs: Math.max(0, p.openedOffsetMs - start),
+        closedOffsetMs: p.closedOffsetMs === null ? null : Math.max(0, Math.min(p.closedOffsetMs, end) - start),
       })),
   };
 }

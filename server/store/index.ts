@@ -7,6 +7,7 @@ import { MongoNodeLeaseRepository } from './node-leases';
 import { MongoRecordingRepository } from './recordings';
 import { MongoNotificationRepository, MongoOutboxRepository } from './notifications';
 import { MongoPersonalDataStore } from './personal-data';
+import { MongoPollRepository } from './polls';
 import { MongoProgressRepository } from './progress';
 import { MongoRefreshTokenRepository } from './refresh-tokens';
 import { MongoRegistrationRepository } from './registrations';
@@ -34,6 +35,7 @@ export async function createRepositories(db: Database) {
     nodeLeases: MongoNodeLeaseRepository.create(db.connection),
     analytics: MongoAnalyticsRepository.create(db.connection),
     uploads: MongoUploadRepository.create(db.connection, gate),
+    polls: MongoPollRepository.create(db.connection, gate),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

@@ -27,6 +27,8 @@ const ERASED = [
   'progress',
   'live_attendance',
   'live_bans',
+  // A closed poll keeps its counts (stored at close); only the person's own vote goes.
+  'live_poll_votes',
   'notifications',
   'outbox',
   'refresh_tokens',

@@ -280,6 +280,10 @@ const matrix: Record<string, Case> = {
     expect: seminarOwners,
     request: async () => ({ path: `/seminars/${shared.seminar}/attendance.csv` }),
   },
+  'GET /seminars/:id/polls.csv': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${shared.seminar}/polls.csv?locale=ru` }),
+  },
   'GET /courses/:id/analytics': {
     expect: courseOwners,
     request: async () => ({ path: `/courses/${shared.course.id}/analytics` }),

@@ -1874,6 +1874,22 @@ const cases: Case[] = [
     field: 'id',
   },
   {
+    route: 'get /seminars/:id/polls.csv',
+    input: 'params',
+    name: 'id not an id',
+    as: 'lecturer',
+    path: () => '/seminars/nope/polls.csv',
+    field: 'id',
+  },
+  {
+    route: 'get /seminars/:id/polls.csv',
+    input: 'query',
+    name: 'unknown locale',
+    as: 'lecturer',
+    path: (f) => `/seminars/${f.seminarId}/polls.csv?locale=de`,
+    field: 'locale',
+  },
+  {
     route: 'get /courses/:id/completion.csv',
     input: 'params',
     name: 'id not an id',

@@ -167,6 +167,33 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
     'moderation:remove': userIds,
     'moderation:ban': userIds,
     'auth:refresh': [{}, { token: '' }, { token: 42 }, { token: 'x'.repeat(4097) }, { token: ['a.b.c'] }, { token: null }],
+    'poll:create': [
+      {},
+      { question: 'Q?', options: ['a', 'b'], multiple: false },
+      { question: 'Q?', options: ['a', 'b'], showResults: 'after_vote' },
+      { question: '', options: ['a', 'b'], multiple: false, showResults: 'after_vote' },
+      { question: 'x'.repeat(301), options: ['a', 'b'], multiple: false, showResults: 'after_vote' },
+      { question: 'Q?', options: ['only one'], multiple: false, showResults: 'after_vote' },
+      { question: 'Q?', options: Array.from({ length: 11 }, (_, i) => `o${i}`), multiple: false, showResults: 'after_vote' },
+      { question: 'Q?', options: ['a', 'x'.repeat(121)], multiple: false, showResults: 'after_vote' },
+      { question: 'Q?', options: ['a', '   '], multiple: false, showResults: 'after_vote' },
+      { question: 'Q?', options: ['a', 'b'], multiple: 'yes', showResults: 'after_vote' },
+      { question: 'Q?', options: ['a', 'b'], multiple: false, showResults: 'never' },
+      { question: 'Q?', options: 'a,b', multiple: false, showResults: 'after_vote' },
+    ],
+    'poll:open': id('pollId'),
+    'poll:close': id('pollId'),
+    'poll:vote': [
+      ...id('pollId'),
+      { pollId: '0123456789abcdef01234567' },
+      { pollId: '0123456789abcdef01234567', choices: [] },
+      { pollId: '0123456789abcdef01234567', choices: [-1] },
+      { pollId: '0123456789abcdef01234567', choices: [10] },
+      { pollId: '0123456789abcdef01234567', choices: [0.5] },
+      { pollId: '0123456789abcdef01234567', choices: ['0'] },
+      { pollId: '0123456789abcdef01234567', choices: Array.from({ length: 11 }, () => 0) },
+    ],
+    'poll:list': ['all', [{}]],
   };
 }
 
@@ -210,6 +237,11 @@ const validPayloads: Record<Exclude<ClientEventName, RoomlessEvent>, unknown> = 
   'moderation:unmute': { userId: '0123456789abcdef01234567' },
   'moderation:remove': { userId: '0123456789abcdef01234567' },
   'moderation:ban': { userId: '0123456789abcdef01234567' },
+  'poll:create': { question: 'Q?', options: ['a', 'b'], multiple: false, showResults: 'after_vote' },
+  'poll:open': { pollId: '0123456789abcdef01234567' },
+  'poll:close': { pollId: '0123456789abcdef01234567' },
+  'poll:vote': { pollId: '0123456789abcdef01234567', choices: [0] },
+  'poll:list': {},
 };
 
 /** Everything a client event could change: the live collections, the seminar, and the room's media objects. */
@@ -227,6 +259,8 @@ async function snapshot(seminarId: string, sockets: LiveClient[]) {
     questionStates: questions.map((q) => `${q.status}/${(q.voterIds as string[]).length}/${q.answeringOffsetMs}`),
     markers: await count('live_markers'),
     bans: await count('live_bans'),
+    polls: await count('live_polls'),
+    votes: await count('live_poll_votes'),
     seminarStatus: (await app.repos.seminars.get(seminarId))?.status,
     roomClosed: room.isClosed,
     peers: room.peerIds().sort(),

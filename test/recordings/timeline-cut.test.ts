@@ -11,6 +11,16 @@ const message = (id: string, offsetMs: number) => ({
   offsetMs,
   at: '2026-11-30T10:00:00.000Z',
 });
+const poll = (id: string, openedOffsetMs: number, closedOffsetMs: number | null) => ({
+  id,
+  question: id,
+  options: ['да', 'нет'],
+  multiple: false,
+  openedOffsetMs,
+  closedOffsetMs,
+  counts: [2, 1],
+  voters: 3,
+});
 const question = (id: string, offsetMs: number, answeringOffsetMs: number | null) => ({
   id,
   userId: 'u',
@@ -36,6 +46,7 @@ describe('onCut', () => {
       question('inside', 3500, null),
       question('late', 8500, null),
     ],
+    polls: [poll('before', 500, 2500), poll('across', 7000, 9500), poll('after', 8500, 9000)],
   };
 
   it('is the timeline unchanged without a cut', () => {
@@ -51,6 +62,11 @@ describe('onCut', () => {
       ['early', 0, 2000],
       ['early-answered-late', 0, null],
       ['inside', 1500, null],
+    ]);
+    // A poll opened before the start shows from it; one that closed after the end, closed at the end.
+    expect(cut.polls.map((p) => [p.id, p.openedOffsetMs, p.closedOffsetMs])).toEqual([
+      ['before', 0, 500],
+      ['across', 5000, 6000],
     ]);
   });
 });

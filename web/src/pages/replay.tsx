@@ -7,6 +7,7 @@ import { signInHref, useTitle } from '../kit/shell';
 import { toast } from '../kit/toast';
 import { RoomHeader } from './room-header';
 import { ReplayPlayer } from './replay-player';
+import { ReplayPolls } from './poll-bars';
 import '../styles/room.css';
 
 // A recorded seminar (or the live one over HLS): the player, chapters, and the chat
@@ -58,6 +59,7 @@ function Timeline({ player, nowMs }: { player: ReplayPlayer | null; nowMs: numbe
           ))}
         </ol>
       </section>
+      <ReplayPolls polls={p?.polls ?? []} nowMs={nowMs} />
       <section class="panel" aria-labelledby="replay-chat-title">
         <h2 id="replay-chat-title">{t('room:chat.title')}</h2>
         <ol id="chat" data-testid="chat" ref={chatList} tabIndex={0} aria-label={t('room:chat.title')}>

@@ -19,6 +19,7 @@ import {
 import { loadDevice, preferredVideoCodec, Publisher, Subscriber, type Source, type StreamStats } from '../media';
 import { uplinkHealth, uplinkSample, type UplinkHealth, type UplinkProblem, type UplinkSample } from '../uplink';
 import { ChatQaStore } from './chat-qa-store';
+import { PollsStore } from './polls-store';
 import { ParticipantsStore } from './participants-store';
 import { guestTiles, type StageTile } from './stage-tiles';
 
@@ -64,6 +65,7 @@ export class StudioRoom {
   /** Uplink problems seen in two samples running (one alone is often a blip). */
   uplinkProblems: UplinkProblem[] = [];
   readonly panel: ChatQaStore;
+  readonly polls: PollsStore;
   readonly participants: ParticipantsStore;
 
   private readonly conn: RoomConnection;
@@ -85,6 +87,7 @@ export class StudioRoom {
     });
     this.conn = conn;
     this.panel = new ChatQaStore(conn, true);
+    this.polls = new PollsStore(conn, true);
     this.participants = new ParticipantsStore(conn);
     conn.socket.on('room:viewers', ({ count }) => {
       this.viewers = count;
@@ -272,6 +275,7 @@ export class StudioRoom {
     this.stage = new Map(join.stage.map((m) => [m.userId, m.displayName]));
     this.device = await loadDevice(join.routerRtpCapabilities);
     this.panel.reset(join);
+    void this.polls.reload().catch((err: unknown) => toast(errorText(err)));
     void this.participants.refresh().catch((err: unknown) => toast(errorText(err)));
     this.guestFeed = {
       subscriber: new Subscriber(this.conn, this.device, () => this.conn.restart('receive transport failed')),

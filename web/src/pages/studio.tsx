@@ -10,6 +10,7 @@ import { deviceOf } from '../local-media';
 import { ChatQa } from './chat-qa';
 import { DevicePickers, Elapsed, LevelMeter } from './devices';
 import { ParticipantList } from './participants';
+import { PollPanel } from './polls';
 import { RoomHeader, statusText } from './room-header';
 import { StageStrip } from './stage-strip';
 import { StudioRoom } from './studio-room';
@@ -228,6 +229,7 @@ function StudioPage({ id }: { id: string }) {
         </section>
         <aside id="side" class="side studio-side" aria-label={`${t('room:people.list')}, ${t('room:chat.title')}, ${t('room:qa.title')}`}>
           {room && <ParticipantList store={room.participants} />}
+          <PollPanel store={room?.polls ?? null} live={live} />
           <ChatQa store={room?.panel ?? null} />
         </aside>
       </div>

@@ -9,6 +9,7 @@ import { RoomConnection, type ConnectionState } from '../live';
 import { loadDevice, Subscriber, type StreamStats, type Subscription } from '../media';
 import { hasSession, who } from '../session';
 import { ChatQaStore } from './chat-qa-store';
+import { PollsStore } from './polls-store';
 import { StageSeat } from './stage-seat';
 import { guestTiles, type StageTile } from './stage-tiles';
 
@@ -45,6 +46,7 @@ export class WatchRoom {
   /** After the end: the recording can be watched (its replay route). */
   recordingReady = false;
   readonly panel: ChatQaStore;
+  readonly polls: PollsStore;
 
   private readonly conn: RoomConnection;
   private subscriber: Subscriber | undefined;
@@ -69,6 +71,7 @@ export class WatchRoom {
     });
     this.conn = conn;
     this.panel = new ChatQaStore(conn, false);
+    this.polls = new PollsStore(conn, false);
     this.seat = new StageSeat(conn, () => this.layout());
 
     conn.socket.on('room:producer-added', (p) => this.consume(p, conn.current));
@@ -193,6 +196,7 @@ export class WatchRoom {
     this.handRaised = false;
     this.stage = new Map(join.stage.map((m) => [m.userId, m.displayName]));
     this.panel.reset(join);
+    void this.polls.reload().catch((err: unknown) => toast(errorText(err)));
     const device = await loadDevice(join.routerRtpCapabilities);
     if (generation === this.conn.current) this.seat.joined(join, device, generation);
     const subscriber = new Subscriber(this.conn, device, () => this.conn.restart('receive transport failed'));

@@ -7,6 +7,7 @@ import { signInHref, useTitle } from '../kit/shell';
 import { who } from '../session';
 import { deviceOf } from '../local-media';
 import { ChatQa } from './chat-qa';
+import { PollPanel } from './polls';
 import { DevicePickers, LevelMeter } from './devices';
 import { RoomHeader, statusText } from './room-header';
 import type { StageSeat } from './stage-seat';
@@ -192,6 +193,7 @@ function WatchPage({ id }: { id: string }) {
           {room && s.name === 'joined' && <Seat seat={room.seat} version={room.version.value} />}
         </section>
         <aside id="side" class="side" aria-label={`${t('room:chat.title')}, ${t('room:qa.title')}`}>
+          <PollPanel store={room?.polls ?? null} live={s.name === 'joined'} />
           <ChatQa store={room?.panel ?? null} />
         </aside>
       </div>

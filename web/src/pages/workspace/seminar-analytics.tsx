@@ -6,6 +6,7 @@ import { locale, t } from '../../kit/i18n';
 import { useTitle } from '../../kit/shell';
 import { Chart } from './chart';
 import { downloadCsv } from './download';
+import { PollResults } from './poll-results';
 import { useLoad } from './load';
 import '../../styles/workspace.css';
 
@@ -125,6 +126,7 @@ export default function SeminarAnalytics({ id }: { id: string }) {
         <h2 id="an-timeline">{t('analytics:seminar.timeline')}</h2>
         <Timeline a={data} />
       </section>
+      <PollResults a={data} />
     </div>
   );
 }
