@@ -208,7 +208,7 @@ describe('embedding the watch and replay pages in the portal', () => {
     await stranger.screenshot({ path: path.join(shots, 'portal-refused.png') });
     await studio.context().close();
     expect(problems).toEqual([]);
-  });
+  }, 240_000);
 
   it('plays the recording inside the portal after signing in there, and stores the progress', async () => {
     captureOnFailure();
@@ -255,5 +255,5 @@ describe('embedding the watch and replay pages in the portal', () => {
     expect(progress.status).toBe(200);
     expect(progress.body.coveredSeconds).toBeGreaterThanOrEqual(3);
     expect(problems).toEqual([]);
-  });
+  }, 240_000);
 });
