@@ -137,7 +137,8 @@ const envSchema = z
           z.string().refine((v) => {
             try {
               const url = new URL(v);
-              return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === v;
+              // Exact origins only: a '*' would reach CSP as a wildcard (https://*.example.org), which URL accepts.
+              return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === v && !v.includes('*');
             } catch {
               return false;
             }

@@ -1,8 +1,13 @@
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
-/** Pages the centre's portal may show in a frame: a seminar's watch and replay pages. */
-const EMBEDDABLE = /^\/(watch|replay)\/[^/]+\/?$/;
+/**
+ * Pages the centre's portal may show in a frame: the compact embed variants of a seminar's
+ * watch and replay pages, and the sign-in form they link to. The full pages are not among
+ * them: their navigation leads to pages that refuse framing, and the fewer framable pages,
+ * the less there is to clickjack.
+ */
+const EMBEDDABLE = /^\/embed\/(?:(?:watch|replay)\/[^/]+|sign-in)\/?$/;
 
 /** Answers of the JSON API (not its Swagger UI pages under /api/docs, which are a document). */
 const API_ANSWERS = /^\/api\/v\d+\//;
@@ -44,7 +49,8 @@ function directives(frameAncestors: string[]) {
  * helmet's headers on every answer: a Content-Security-Policy, nosniff, a referrer
  * policy that never sends a path to another origin. Framing is refused everywhere
  * (studio, staff and account pages above all, against clickjacking) except on the
- * watch and replay pages, which the origins in EMBED_ORIGINS may frame.
+ * embed pages (/embed/watch/:id, /embed/replay/:id, /embed/sign-in), which the origins
+ * in EMBED_ORIGINS may frame.
  */
 export function securityHeaders(embedOrigins: readonly string[]): RequestHandler {
   // JSON answers are never rendered as a document: a CSP that allows nothing says all

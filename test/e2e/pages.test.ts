@@ -171,6 +171,20 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       ready: (p) => p.locator('[data-testid=lesson]').first().waitFor(),
     },
     { name: 'uploads', who: 'lecturer', path: () => '/workspace/uploads', ready: (p) => p.locator('#uploads-list').waitFor() },
+    // The embed pages the portal frames (test/e2e/embed.test.ts frames them), opened on their own here.
+    {
+      name: 'embed-watch',
+      who: 'learner',
+      path: () => `/embed/watch/${live}`,
+      ready: (p) => expect.poll(() => p.locator('[data-testid=question]').count(), poll).toBe(1),
+    },
+    {
+      name: 'embed-replay',
+      who: 'learner',
+      path: () => `/embed/replay/${recorded}`,
+      ready: (p) => expect.poll(() => p.evaluate(() => (globalThis as any).lectern?.state()), poll).toBe('playing'),
+    },
+    { name: 'embed-sign-in', who: 'guest', path: () => '/embed/sign-in', ready: (p) => p.locator('#sign-in').waitFor() },
     { name: 'sign-in', who: 'guest', path: () => '/sign-in', ready: (p) => p.locator('#sign-in').waitFor() },
     { name: 'sign-up', who: 'guest', path: () => '/sign-up', ready: (p) => p.locator('#sign-up a[href="/privacy"]').waitFor() },
     { name: 'privacy', who: 'guest', path: () => '/privacy', ready: (p) => p.getByTestId('policy').waitFor() },

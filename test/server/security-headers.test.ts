@@ -41,16 +41,40 @@ describe('security headers', () => {
     }
   });
 
-  it('lets only the configured origins frame the watch and replay pages', async () => {
-    for (const path of ['/watch/0123456789abcdef01234567', '/replay/0123456789abcdef01234567']) {
+  it('lets only the configured origins frame the embed pages, and nothing else', async () => {
+    for (const path of ['/embed/watch/0123456789abcdef01234567', '/embed/replay/0123456789abcdef01234567', '/embed/sign-in']) {
       const res = await page(path);
       expect(res.status).toBe(200);
       expect(csp(res).get('frame-ancestors'), path).toBe(`'self' ${portal} https://mbm.example.ru:8443`);
+      expect(csp(res).get('script-src'), path).toBe("'self'");
       expect(res.headers.get('x-frame-options'), path).toBeNull();
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     }
-    // Not a sub-path trick: a deeper address is not the watch page.
-    expect(csp(await page('/watch/x/y')).get('frame-ancestors')).toBe("'none'");
+    // The full pages, with their navigation, are not framable; nor a deeper address, nor a look-alike.
+    for (const path of [
+      '/watch/0123456789abcdef01234567',
+      '/replay/0123456789abcdef01234567',
+      '/embed/watch/x/y',
+      '/embed/studio/0123456789abcdef01234567',
+      '/embed/',
+      '/sign-in',
+      '/x/embed/watch/0123456789abcdef01234567',
+    ]) {
+      const res = await page(path);
+      expect(csp(res).get('frame-ancestors'), path).toBe("'none'");
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+    }
+  });
+
+  it('lets only Lectern itself frame the embed pages when no origin is configured', async () => {
+    const bare = await startTestApp('security_headers_bare');
+    try {
+      const res = await fetch(`${bare.url}/embed/replay/0123456789abcdef01234567`, { headers: { accept: 'text/html' } });
+      expect(csp(res).get('frame-ancestors')).toBe("'self'");
+      expect(res.headers.get('x-frame-options')).toBeNull();
+    } finally {
+      await bare.stop();
+    }
   });
 
   it('sends nosniff and the CSP on API answers and static files too', async () => {
@@ -70,10 +94,27 @@ describe('security headers', () => {
     expect(csp(await page('/api/docs/')).get('script-src')).toBe("'self'");
   });
 
-  it('refuses an EMBED_ORIGINS entry that is not an origin', () => {
-    for (const bad of ['portal.example.org', 'https://portal.example.org/embed', 'javascript:alert(1)', "'unsafe-inline'"]) {
+  it('refuses an EMBED_ORIGINS entry that is not an origin, naming the variable', () => {
+    const bads = [
+      'portal.example.org',
+      'https://portal.example.org/embed',
+      'https://portal.example.org/',
+      'javascript:alert(1)',
+      "'unsafe-inline'",
+      '*',
+      'https://*.example.org',
+      'ftp://portal.example.org',
+      `${portal} https://other.example.org`,
+      `${portal};script-src *`,
+    ];
+    for (const bad of bads) {
       expect(() => loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), EMBED_ORIGINS: bad }), bad).toThrow(ConfigError);
+      expect(() => loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), EMBED_ORIGINS: bad }), bad).toThrow(/EMBED_ORIGINS/);
     }
     expect(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), EMBED_ORIGINS: `${portal},` }).embedOrigins).toEqual([portal]);
+    expect(
+      loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), EMBED_ORIGINS: ` ${portal} , http://localhost:3000` }).embedOrigins,
+    ).toEqual([portal, 'http://localhost:3000']);
+    expect(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40) }).embedOrigins).toEqual([]);
   });
 });

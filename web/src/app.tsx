@@ -53,6 +53,10 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/reset-password', component: page(() => import('./pages/account/reset-password'), 'account') },
   { path: '/profile', component: page(() => import('./pages/account/profile'), 'account') },
   { path: '/privacy', component: page(() => import('./pages/account/privacy'), 'account') },
+  // The embed variants the centre's portal frames (kit/embed.tsx; server/http/security-headers.ts lets them be framed).
+  { path: '/embed/watch/:id', component: page(() => import('./pages/watch'), 'room') },
+  { path: '/embed/replay/:id', component: page(() => import('./pages/replay'), 'room') },
+  { path: '/embed/sign-in', component: page(() => import('./pages/embed-sign-in'), 'account') },
 ];
 
 /** Starts fetching the page for a path before the app first renders. */

@@ -21,12 +21,18 @@ export interface Who {
   roles: string[];
 }
 
+/**
+ * The session when the tab's storage is refused: a frame on another site (the embed pages)
+ * with third-party storage blocked. It then lasts as long as the page.
+ */
+let unstored: Stored | null = null;
+
 function read(): Stored | null {
   try {
     const raw = sessionStorage.getItem(KEY);
-    return raw ? (JSON.parse(raw) as Stored) : null;
+    return raw ? (JSON.parse(raw) as Stored) : unstored;
   } catch {
-    return null;
+    return unstored;
   }
 }
 
@@ -67,8 +73,10 @@ function write(s: Stored | null): void {
   try {
     if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
     else sessionStorage.removeItem(KEY);
+    unstored = null;
   } catch {
     // Storage blocked: the session lasts as long as the page.
+    unstored = s;
   }
   who.value = whoOf(s);
   scheduleRefresh(s);
@@ -118,8 +126,17 @@ export async function signIn(email: string, password: string): Promise<void> {
 /** Keeps a session the server opened (sign-in, sign-up, a changed password, the portal); the profile's language takes over. */
 export function adopt(view: SessionView): void {
   store(view);
-  // A ?lang= in the address is this visit's explicit choice, and stays.
-  if (!new URLSearchParams(location.search).has('lang')) void setLang(view.user.locale);
+  if (!explicitLang()) void setLang(view.user.locale);
+}
+
+/**
+ * A ?lang= in the address is this visit's explicit choice, and stays; so is one in the page a
+ * sign-in form returns to (an embed page the portal framed with ?lang=en, say).
+ */
+function explicitLang(): boolean {
+  const query = new URLSearchParams(location.search);
+  const next = query.get('next');
+  return query.has('lang') || (next !== null && new URLSearchParams(next.split('?')[1] ?? '').has('lang'));
 }
 
 /** Shows a new display name in the header at once. */

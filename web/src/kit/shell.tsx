@@ -2,7 +2,9 @@ import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { signOut, who } from '../session';
-import { lang, setLang, t } from './i18n';
+import { EmbedShell, embedSignInHref, isEmbedPath } from './embed';
+import { t } from './i18n';
+import { LanguageToggle } from './language-toggle';
 import { NotificationsLink } from './notifications-badge';
 import { Announcements } from './toast';
 import { isWorkspacePath, WorkspaceNav } from './workspace-nav';
@@ -21,16 +23,9 @@ export function useTitle(title: string | undefined): void {
 
 /** A path with its query, to come back to after signing in. */
 export function signInHref(back: string): string {
+  // The full sign-in page refuses framing: an embed page signs in with a form that may show in the frame.
+  if (isEmbedPath(back)) return embedSignInHref(back);
   return `/sign-in?next=${encodeURIComponent(back)}`;
-}
-
-function LanguageToggle() {
-  const other = lang.value === 'ru' ? 'en' : 'ru';
-  return (
-    <button type="button" class="link lang-toggle" lang={other} data-testid="lang" onClick={() => void setLang(other)}>
-      {t('lang.other')}
-    </button>
-  );
 }
 
 function Account() {
@@ -64,6 +59,7 @@ function Account() {
 
 export function Shell({ children }: { children: ComponentChildren }) {
   const { path } = useLocation();
+  if (isEmbedPath(path)) return <EmbedShell>{children}</EmbedShell>;
   return (
     <div class="app">
       <a class="skip-link" href="#main">

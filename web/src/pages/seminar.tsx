@@ -7,6 +7,7 @@ import { t } from '../kit/i18n';
 import { LoadFailed, Loading } from '../kit/load-states';
 import { signInHref, useTitle } from '../kit/shell';
 import { who } from '../session';
+import { EmbedSnippet } from './embed-snippet';
 import { SeminarCalendar } from './seminar-calendar';
 import { RegistrationPanel } from './seminar-registration';
 import { seatsLeft, timeIn } from './seminar-card';
@@ -117,6 +118,7 @@ export default function Seminar({ id }: { id: string }) {
       {names.length > 0 && <p data-testid="lecturers">{t('portal:seminar.lecturers', { count: names.length, names: names.join(', ') })}</p>}
       {s.description && <p class="description">{s.description}</p>}
       <WatchLinks s={s} />
+      {runsSeminar(s, who.value) && <EmbedSnippet s={s} />}
       <section class="seminar-section" aria-labelledby="registration-title">
         <h2 id="registration-title">{t('portal:seminar.registration')}</h2>
         {left !== null && (

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { ActionButton } from '../kit/button';
+import { stayEmbedded } from '../kit/embed';
 import { errorText } from '../kit/errors';
 import { t } from '../kit/i18n';
 import { signInHref, useTitle } from '../kit/shell';
@@ -153,7 +154,7 @@ function WatchPage({ id }: { id: string }) {
               {(s.name === 'ended' || (s.name === 'failed' && s.error.code === 'seminar_over')) && room?.recordingReady && (
                 <>
                   {' '}
-                  <a href={`/replay/${id}`} data-testid="recording-link">
+                  <a href={stayEmbedded(url, `/replay/${id}`)} data-testid="recording-link">
                     {t('room:watch.recording')}
                   </a>
                 </>

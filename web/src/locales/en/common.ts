@@ -54,6 +54,12 @@ export default {
     text: 'There is no such page. The link may be out of date.',
     home: 'To the seminar list',
   },
+  embed: {
+    open: 'Open on Lectern',
+    newTab: '(opens in a new tab)',
+    signInWhy: 'Sign in to watch and keep your progress right here. The sign-in lasts in this viewer.',
+    back: 'Back to the video',
+  },
   toast: {
     close: 'Close the notification',
   },

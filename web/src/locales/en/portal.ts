@@ -9,6 +9,17 @@ export default {
     studio: 'Studio',
     replay: 'Recording',
   },
+  embed: {
+    title: 'Embed on a site',
+    intro:
+      "Paste the code into a page of the centre's portal. Only sites on the list set by Lectern's administrator (EMBED_ORIGINS) can show the player; other sites see an empty frame.",
+    watch: 'Live broadcast code',
+    replay: 'Recording code',
+    frameTitle: '{{title}} — Lectern',
+    copy: 'Copy the code',
+    copied: 'Code copied.',
+    copyFailed: 'Could not copy: select the code and press Ctrl+C.',
+  },
   seminar: {
     when: 'Starts: {{time}} ({{zone}})',
     yourTime: 'Your time: {{time}}',
