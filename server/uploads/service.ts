@@ -38,6 +38,11 @@ export interface UploadDeps {
   summarize(dir: string): Promise<{ durationSeconds: number; segments: number }>;
   /** Writes poster.jpg into dir; false when it could not. */
   makePoster(dir: string): Promise<boolean>;
+  /**
+   * Deletes a finished upload's recording and its files as the recordings page does (refused
+   * with 409 recording_in_use while a course has it as a lesson); nothing when it is gone already.
+   */
+  removeRecording(actor: Actor, recordingId: string): Promise<void>;
   logger: Logger;
   /** Packaging attempts (a crash mid-way is one) before a file is failed for good. */
   maxAttempts?: number;
@@ -117,14 +122,17 @@ export class UploadService {
   }
 
   /**
-   * Takes an upload off the list: one still uploading is cancelled and its file removed,
-   * a failed or finished one forgotten (a finished upload's recording stays). One being
-   * packaged cannot be: its files are in use.
+   * Takes an upload off the list: one still uploading is cancelled and its file removed, a
+   * failed one forgotten, and a finished one deleted with its video, unless a course has that
+   * video as a lesson (409 recording_in_use, and nothing goes). One being packaged cannot be:
+   * its files are in use.
    */
   async dismiss(actor: Actor, id: string): Promise<void> {
     const job = await this.owned(actor, id);
     if (job.state === 'processing') throw new ConflictError('upload_busy', 'The video is being processed; wait until it is done');
     if (job.state === 'uploading') await this.deps.incoming.remove(id);
+    // The video first: if it may not go, the upload stays on the list too.
+    if (job.state === 'ready') await this.deps.removeRecording(actor, job.recordingId);
     await this.deps.uploads.remove(id);
   }
 

@@ -169,6 +169,7 @@ export default {
     not_own_recording: 'This is not a recording of your seminar.',
     recording_not_ready: 'The recording is not ready yet.',
     recording_in_progress: 'The recording is still going: wait until the seminar ends.',
+    recording_in_use: 'This video is a lesson of a course. Take the lesson out of the course in the course builder first, then delete the video.',
     recording_in_published_course: 'The recording is a lesson of a published course. Unpublish the course or replace the lesson first.',
     recording_changed: 'The recording changed while its file was being made. Download it again.',
     trim_out_of_range: 'That time lies outside the recording.',
