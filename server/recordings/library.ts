@@ -123,10 +123,7 @@ export class RecordingLibrary {
     const { recording } = await this.managed(actor, id);
     if (recording.status === 'recording') throw new ConflictError('recording_in_progress', 'The recording is still being written');
     const [usedBy] = recording.origin === 'upload' ? await this.deps.courses.withRecording(recording.id) : [];
-    if (usedBy)
-      throw new ConflictError('recording_in_use', `It is a lesson of the course "${usedBy.title}"`, {
-        course: { id: usedBy.id, title: usedBy.title },
-      });
+    if (usedBy) throw new ConflictError('recording_in_use', `It is a lesson of the course "${usedBy.title}" (${usedBy.id})`);
     const courses = recording.seminarId ? await this.deps.courses.withSeminar(recording.seminarId) : [];
     const published = courses.find((c) => c.published);
     if (published) throw new ConflictError('recording_in_published_course', `It is a lesson of the published course "${published.title}"`);
