@@ -60,7 +60,15 @@ export class MongoCourseRepository implements CourseRepository {
   }
 
   async create(c: NewCourse): Promise<Course> {
-    const doc = await this.model.create({ ...c, published: false, modules: [], lessonIds: [], seminarIds: [], recordingIds: [], createdAt: new Date() });
+    const doc = await this.model.create({
+      ...c,
+      published: false,
+      modules: [],
+      lessonIds: [],
+      seminarIds: [],
+      recordingIds: [],
+      createdAt: new Date(),
+    });
     return toCourse(doc.toObject());
   }
 
