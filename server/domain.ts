@@ -244,6 +244,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       packageHls({ ffmpegBin: config.ffmpegBin, input, outDir, probe, onProgress, signal }),
     summarize: (dir) => finalizePlaylist(path.join(dir, 'index.m3u8')),
     makePoster: (dir) => makePoster(config.ffmpegBin, dir),
+    abandonedAfterMs: config.uploads.abandonedAfterSeconds * 1000,
     removeRecording: (actor, recordingId) =>
       library.remove(actor, recordingId).catch((err: unknown) => {
         // Deleted already (by an admin on the recordings page): the upload only leaves the list.
@@ -360,6 +361,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       }, config.reminderTickSeconds * 1000);
       timer.unref();
       void renewLease();
+      uploads.startExpirySweep();
       leaseTimer = setInterval(() => void renewLease(), (config.nodeLeaseSeconds * 1000) / 3);
       leaseTimer.unref();
     },

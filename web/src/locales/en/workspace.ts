@@ -172,7 +172,8 @@ export default {
     chooseRecording: 'Choose a recording or video',
     seminarRecordings: 'Seminar recordings',
     uploadedVideos: 'Uploaded videos',
-    noRecordings: 'No free recordings or videos: every finished recording is a lesson already, and no video you uploaded is left outside a course.',
+    noRecordings:
+      'No free recordings or videos: every finished recording is a lesson already, and no video you uploaded is left outside a course.',
     attach: 'Add as a lesson',
     lessonUp: 'Move lesson “{{title}}” up',
     lessonDown: 'Move lesson “{{title}}” down',
