@@ -214,8 +214,8 @@ describe('uploaded lessons in the browser', () => {
       60_000,
       'the pause heartbeat',
     );
-    expect(first!.resumePosition).toBeCloseTo(pausedAt, 1);
-    expect(first!.coveredSeconds).toBeGreaterThan(1);
+    expect(first.resumePosition).toBeCloseTo(pausedAt, 1);
+    expect(first.coveredSeconds).toBeGreaterThan(1);
 
     // Opened again, it starts where the learner stopped, and played to the end the lesson is complete.
     await learnerPage.reload();
