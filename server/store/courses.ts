@@ -55,8 +55,15 @@ export class MongoCourseRepository implements CourseRepository {
     );
   }
 
-  ensureIndexes(): Promise<unknown> {
-    return this.model.createIndexes();
+  async ensureIndexes(): Promise<unknown> {
+    await this.model.createIndexes();
+    // Courses saved before upload lessons were indexed flat get their recordingIds once,
+    // so that deleting an upload finds every course that uses it.
+    for (const doc of await this.model.find({ recordingIds: { $exists: false } }, { modules: 1 }).lean()) {
+      const recordingIds = (doc.modules ?? []).flatMap((m) => m.lessons.flatMap((l) => (l.recordingId ? [l.recordingId] : [])));
+      await this.model.updateOne({ _id: doc._id, recordingIds: { $exists: false } }, { $set: { recordingIds } });
+    }
+    return undefined;
   }
 
   async create(c: NewCourse): Promise<Course> {

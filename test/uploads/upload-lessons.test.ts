@@ -162,3 +162,27 @@ describe('uploaded videos as course lessons', () => {
     await expect(stat(files)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
+
+describe('courses saved before upload lessons were indexed', () => {
+  it('get their upload lessons’ recording ids at boot, so a used upload is still found', async () => {
+    const _id = new Types.ObjectId();
+    const lesson = { id: 'old-upload-lesson', kind: 'upload', title: 'Старое', seminarId: null, recordingId: 'rec-from-before' };
+    await app.db.connection.collection('courses').insertOne({
+      _id,
+      title: 'Старый курс',
+      description: '',
+      track: 't',
+      published: false,
+      completionThreshold: 0.9,
+      ownerIds: [people.lecturer.id],
+      modules: [{ id: 'm', title: 'М', lessons: [lesson] }],
+      lessonIds: [lesson.id],
+      seminarIds: [],
+      createdAt: new Date(),
+    });
+    expect((await app.repos.courses.withRecording('rec-from-before')).length).toBe(0);
+    await app.repos.courses.ensureIndexes();
+    expect((await app.db.connection.collection('courses').findOne({ _id }))!.recordingIds).toEqual(['rec-from-before']);
+    expect((await app.repos.courses.withRecording('rec-from-before')).map((c) => c.id)).toEqual([String(_id)]);
+  });
+});
