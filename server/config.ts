@@ -106,6 +106,13 @@ const envSchema = z
       .min(64 * 1024)
       .max(1024 ** 3)
       .default(8 * 1024 ** 2),
+    // An upload that has received no byte for this long is given up: its file removed, its line failed (upload_expired).
+    UPLOAD_ABANDONED_AFTER_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(365 * 86_400)
+      .default(86_400),
     SMTP_URL: optionalText.pipe(
       z
         .string()
@@ -284,7 +291,7 @@ export interface Config {
   ffmpegBin: string;
   ffprobeBin: string;
   /** Lesson videos lecturers upload (tus): the largest file, and where files lie while they arrive (dataDir/uploads). */
-  uploads: { maxBytes: number; chunkBytes: number; incomingDir: string };
+  uploads: { maxBytes: number; chunkBytes: number; incomingDir: string; abandonedAfterSeconds: number };
   /** Unset: e-mails are written as .eml files under dataDir/mail. */
   smtpUrl?: string;
   mailFrom: string;
@@ -398,7 +405,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     ffmpegBin: e.FFMPEG_BIN,
     ffprobeBin: e.FFPROBE_BIN,
-    uploads: { maxBytes: e.UPLOAD_MAX_BYTES, chunkBytes: e.UPLOAD_CHUNK_BYTES, incomingDir: path.join(dataDir, 'uploads') },
+    uploads: {
+      maxBytes: e.UPLOAD_MAX_BYTES,
+      chunkBytes: e.UPLOAD_CHUNK_BYTES,
+      incomingDir: path.join(dataDir, 'uploads'),
+      abandonedAfterSeconds: e.UPLOAD_ABANDONED_AFTER_SECONDS,
+    },
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
     mailFrom: e.MAIL_FROM,
     reminderTickSeconds: e.REMINDER_TICK_SECONDS,

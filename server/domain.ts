@@ -47,6 +47,7 @@ import { recordingRoutes } from './http/routes/recordings';
 import { uploadRoutes } from './http/routes/uploads';
 import { TusIncomingFiles } from './uploads/incoming';
 import { UploadService } from './uploads/service';
+import { uploadTitle } from './uploads/model';
 import { SeminarService, type SeminarEvents } from './seminars/service';
 import type { Seminar } from './seminars/model';
 import type { Repositories } from './store';
@@ -152,9 +153,20 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     progress,
     // What the replay plays: after a cut, the cut's length.
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
-    // The builder offers seminars' recordings; an uploaded video (no seminar) is attached as an upload lesson.
+    // Seminars' recordings; an uploaded video (no seminar) is offered by uploadsBy, as an upload lesson.
     unattachedRecordings: async (limit) =>
       (await repos.recordings.listUnattached(limit)).flatMap((r) => (r.seminarId === null ? [] : [{ ...r, seminarId: r.seminarId }])),
+    uploadsBy: async (uploaderIds, limit) => {
+      const recordings = await repos.recordings.listUploadsBy(uploaderIds, limit);
+      const jobs = await repos.uploads.listByRecordingIds(recordings.filter((r) => r.title === null).map((r) => r.id));
+      const fileNames = new Map(jobs.map((j) => [j.recordingId, j.fileName]));
+      return recordings.map((r) => ({
+        id: r.id,
+        title: uploadTitle(r.title, fileNames.get(r.id), r.startedAt),
+        startedAt: r.startedAt,
+        durationSeconds: r.durationSeconds,
+      }));
+    },
     uploadedRecording: async (recordingId) => {
       const r = await repos.recordings.get(recordingId);
       return r?.origin === 'upload' && r.status === 'ready' && r.uploaderId
@@ -236,6 +248,12 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       packageHls({ ffmpegBin: config.ffmpegBin, input, outDir, probe, onProgress, signal }),
     summarize: (dir) => finalizePlaylist(path.join(dir, 'index.m3u8')),
     makePoster: (dir) => makePoster(config.ffmpegBin, dir),
+    abandonedAfterMs: config.uploads.abandonedAfterSeconds * 1000,
+    removeRecording: (actor, recordingId) =>
+      library.remove(actor, recordingId).catch((err: unknown) => {
+        // Deleted already (by an admin on the recordings page): the upload only leaves the list.
+        if (!(err instanceof AppError && err.code === 'recording_not_found')) throw err;
+      }),
     logger: logger.child({ component: 'uploads' }),
   });
 
@@ -350,6 +368,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       }, config.reminderTickSeconds * 1000);
       timer.unref();
       void renewLease();
+      uploads.startExpirySweep();
       leaseTimer = setInterval(() => void renewLease(), (config.nodeLeaseSeconds * 1000) / 3);
       leaseTimer.unref();
     },

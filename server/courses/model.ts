@@ -55,6 +55,10 @@ export interface CourseRepository {
   withSeminar(seminarId: string): Promise<Course[]>;
   /** Which of these seminars are a recording lesson of some course. */
   seminarIdsInCourses(seminarIds: string[]): Promise<Set<string>>;
+  /** The courses with an upload lesson of this recording (bounded, as withSeminar). */
+  withRecording(recordingId: string): Promise<Course[]>;
+  /** Which of these recordings are an upload lesson of some course. */
+  recordingIdsInCourses(recordingIds: string[]): Promise<Set<string>>;
   /** Sets the duration of every recording lesson of a seminar (once the recording is final). */
   setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void>;
 }

@@ -24,6 +24,11 @@ export interface CourseDeps {
   recordingDuration(seminarId: string): Promise<number | null>;
   /** Finished recordings that did not become a lesson when they ended, newest first. */
   unattachedRecordings(limit: number): Promise<Array<{ id: string; seminarId: string; startedAt: Date; durationSeconds: number | null }>>;
+  /** Ready uploaded videos of these uploaders, newest first, each with the title a lesson of it starts with. */
+  uploadsBy(
+    uploaderIds: string[],
+    limit: number,
+  ): Promise<Array<{ id: string; title: string; startedAt: Date; durationSeconds: number | null }>>;
   /** A ready recording of an uploaded video: its uploader and length; null for anything else. */
   uploadedRecording(recordingId: string): Promise<{ uploaderId: string; durationSeconds: number | null } | null>;
   /** Marks the recording as a lesson (off the unattached list). */
@@ -92,10 +97,32 @@ export class CourseService {
 
   /**
    * Finished recordings that are a lesson of no course yet and that this course may use
-   * (the rule of setStructure), one per seminar, newest first.
+   * (the rule of setStructure): seminars' recordings, one per seminar, and the videos the
+   * course's owners uploaded; newest first.
    */
   async attachableRecordings(actor: Actor, id: string): Promise<AttachableRecordingView[]> {
     const course = await this.managed(actor, id);
+    const [seminars, uploads] = await Promise.all([this.attachableSeminars(course), this.attachableUploads(course)]);
+    return [...seminars, ...uploads].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  }
+
+  /** Uploads of the course's owners that no course holds yet (an admin may attach anyone's, but is offered the owners'). */
+  private async attachableUploads(course: Course): Promise<AttachableRecordingView[]> {
+    const uploads = await this.deps.uploadsBy(course.ownerIds, ATTACHABLE_LIMIT);
+    const inCourses = await this.deps.courses.recordingIdsInCourses(uploads.map((u) => u.id));
+    return uploads
+      .filter((u) => !inCourses.has(u.id))
+      .map((u) => ({
+        kind: 'upload' as const,
+        recordingId: u.id,
+        seminarId: null,
+        title: u.title,
+        startedAt: u.startedAt.toISOString(),
+        durationSeconds: u.durationSeconds,
+      }));
+  }
+
+  private async attachableSeminars(course: Course): Promise<AttachableRecordingView[]> {
     const recordings = await this.deps.unattachedRecordings(ATTACHABLE_LIMIT);
     const seminarIds = [...new Set(recordings.map((r) => r.seminarId))];
     const [inCourses, seminars] = await Promise.all([
@@ -110,6 +137,7 @@ export class CourseService {
       if (seen.has(r.seminarId) || inCourses.has(r.seminarId) || !usableIn(course, seminar)) continue;
       seen.add(r.seminarId);
       out.push({
+        kind: 'seminar',
         recordingId: r.id,
         seminarId: r.seminarId,
         title: seminar!.title,

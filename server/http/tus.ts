@@ -104,6 +104,8 @@ export function tusUploadRouter(deps: TusUploadDeps): Router {
         } else {
           if (!UPLOAD_ID.test(id)) throw new NotFoundError('upload_not_found', 'No such upload');
           const job = await deps.uploads.owned(actor, id);
+          if (req.method === 'PATCH' && job.errorCode === 'upload_expired')
+            throw new ConflictError('upload_expired', 'This upload was abandoned too long and its part removed; upload the file again');
           if (req.method === 'PATCH' && job.state !== 'uploading')
             throw new ConflictError('upload_complete', 'This upload is complete; nothing more can be sent to it');
         }

@@ -162,10 +162,16 @@ export const courseStructureView = z.object({
 export type CourseStructureView = z.infer<typeof courseStructureView>;
 
 export const attachableRecordingView = z.object({
+  kind: z.enum(['seminar', 'upload']).meta({
+    description:
+      "'seminar': a seminar's recording, attached as a `recording` lesson (by seminarId); 'upload': a video one of the course's owners uploaded, attached as an `upload` lesson (by recordingId)",
+  }),
   recordingId: z.string(),
-  seminarId: objectId,
-  /** The seminar's title: the lesson's title unless the lecturer changes it. */
-  title: z.string(),
+  seminarId: objectId.nullable().meta({ description: 'The seminar it records; null for an upload' }),
+  title: z.string().meta({
+    description:
+      "The lesson's title unless the lecturer changes it: the seminar's title, or the upload's (its name in the library, else its file name without the extension)",
+  }),
   startedAt: z.iso.datetime(),
   durationSeconds: z.number().nullable(),
 });

@@ -11,7 +11,9 @@ export const uploadView = z.object({
   receivedBytes: z.number().int().meta({ description: 'Bytes the server holds: all of them once the upload is complete' }),
   state: z.enum(['uploading', 'processing', 'ready', 'failed']),
   progress: z.number().min(0).max(1).meta({ description: 'Packaging’s share done (0–1) while processing; 1 when ready' }),
-  errorCode: z.string().nullable().meta({ description: 'Why it failed, e.g. upload_unreadable, upload_no_video, upload_packaging_failed' }),
+  errorCode: z.string().nullable().meta({
+    description: 'Why it failed, e.g. upload_unreadable, upload_no_video, upload_packaging_failed, upload_expired (abandoned half-way)',
+  }),
   recordingId: z.string().nullable().meta({ description: 'The packaged recording, once ready: attach it to a course as an upload lesson' }),
   createdAt: z.iso.datetime(),
 });

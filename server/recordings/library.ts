@@ -111,7 +111,9 @@ export class RecordingLibrary {
   /**
    * Deletes the recording and its files. Refused while it is being written, and while a
    * published course has a lesson that plays it (unpublish or change the course first); the
-   * lessons of unpublished courses that play it are taken out of them.
+   * lessons of unpublished courses that play a seminar's recording are taken out of them.
+   * An uploaded video is refused while any course has it as a lesson: it was put there by
+   * hand, and only the course's lecturer should take it out.
    */
   remove(actor: Actor, id: string): Promise<void> {
     return this.serial(id, () => this.removeNow(actor, id));
@@ -120,6 +122,8 @@ export class RecordingLibrary {
   private async removeNow(actor: Actor, id: string): Promise<void> {
     const { recording } = await this.managed(actor, id);
     if (recording.status === 'recording') throw new ConflictError('recording_in_progress', 'The recording is still being written');
+    const [usedBy] = recording.origin === 'upload' ? await this.deps.courses.withRecording(recording.id) : [];
+    if (usedBy) throw new ConflictError('recording_in_use', `It is a lesson of the course "${usedBy.title}" (${usedBy.id})`);
     const courses = recording.seminarId ? await this.deps.courses.withSeminar(recording.seminarId) : [];
     const published = courses.find((c) => c.published);
     if (published) throw new ConflictError('recording_in_published_course', `It is a lesson of the published course "${published.title}"`);
@@ -248,8 +252,9 @@ export class RecordingLibrary {
     if (!recording) throw new NotFoundError('recording_not_found', 'No such recording');
     const seminar = recording.seminarId ? await this.deps.seminars.get(recording.seminarId) : null;
     if (isAdmin(actor)) return { recording, seminar };
-    if (!has(actor, 'seminars:manage') || !seminar?.lecturerIds.includes(actor.userId))
-      throw new ForbiddenError('not_own_recording', 'Only the seminar’s lecturers or an admin may do this');
+    const own = recording.origin === 'upload' ? recording.uploaderId === actor.userId : !!seminar?.lecturerIds.includes(actor.userId);
+    if (!has(actor, 'seminars:manage') || !own)
+      throw new ForbiddenError('not_own_recording', 'Only the seminar’s lecturers (an upload: its uploader) or an admin may do this');
     return { recording, seminar };
   }
 
@@ -270,7 +275,11 @@ export class RecordingLibrary {
   }
 
   private async view(r: Recording, seminar: Seminar | null): Promise<RecordingView> {
-    const courses = r.seminarId ? await this.deps.courses.withSeminar(r.seminarId) : [];
+    const courses = r.seminarId
+      ? await this.deps.courses.withSeminar(r.seminarId)
+      : r.origin === 'upload'
+        ? await this.deps.courses.withRecording(r.id)
+        : [];
     return {
       id: r.id,
       seminarId: r.seminarId || null,

@@ -58,6 +58,8 @@ export interface RecordingRepository {
   addScreen(id: string, screen: { name: string; offsetMs: number }): Promise<void>;
   listUnfinished(): Promise<Recording[]>;
   listUnattached(limit: number): Promise<Recording[]>;
+  /** Ready uploaded videos of these uploaders, newest first. */
+  listUploadsBy(uploaderIds: string[], limit: number): Promise<Recording[]>;
   /** Newest first: of these seminars, or all of them ('all'). */
   list(seminarIds: string[] | 'all', limit: number, cursor?: string): Promise<{ items: Recording[]; nextCursor: string | null }>;
   /** Removes the record; false when there was none. */

@@ -9,6 +9,8 @@ interface CourseDoc extends Omit<Course, 'id'> {
   lessonIds: string[];
   /** Seminar ids of recording lessons, for the same reason. */
   seminarIds: string[];
+  /** Recording ids of upload lessons, for the same reason. */
+  recordingIds?: string[];
 }
 
 const lessonSchema = new Schema(
@@ -35,12 +37,14 @@ const schema = new Schema<CourseDoc>(
     modules: [new Schema({ id: String, title: String, lessons: [lessonSchema] }, { _id: false })],
     lessonIds: [String],
     seminarIds: [String],
+    recordingIds: { type: [String], default: [] },
     createdAt: Date,
   },
   { versionKey: false },
 );
 schema.index({ lessonIds: 1 });
 schema.index({ seminarIds: 1 });
+schema.index({ recordingIds: 1 });
 
 export class MongoCourseRepository implements CourseRepository {
   private constructor(private readonly model: Model<CourseDoc>) {}
@@ -51,12 +55,27 @@ export class MongoCourseRepository implements CourseRepository {
     );
   }
 
-  ensureIndexes(): Promise<unknown> {
-    return this.model.createIndexes();
+  async ensureIndexes(): Promise<unknown> {
+    await this.model.createIndexes();
+    // Courses saved before upload lessons were indexed flat get their recordingIds once,
+    // so that deleting an upload finds every course that uses it.
+    for (const doc of await this.model.find({ recordingIds: { $exists: false } }, { modules: 1 }).lean()) {
+      const recordingIds = (doc.modules ?? []).flatMap((m) => m.lessons.flatMap((l) => (l.recordingId ? [l.recordingId] : [])));
+      await this.model.updateOne({ _id: doc._id, recordingIds: { $exists: false } }, { $set: { recordingIds } });
+    }
+    return undefined;
   }
 
   async create(c: NewCourse): Promise<Course> {
-    const doc = await this.model.create({ ...c, published: false, modules: [], lessonIds: [], seminarIds: [], createdAt: new Date() });
+    const doc = await this.model.create({
+      ...c,
+      published: false,
+      modules: [],
+      lessonIds: [],
+      seminarIds: [],
+      recordingIds: [],
+      createdAt: new Date(),
+    });
     return toCourse(doc.toObject());
   }
 
@@ -73,6 +92,7 @@ export class MongoCourseRepository implements CourseRepository {
       const lessons = changes.modules.flatMap((m) => m.lessons);
       set.lessonIds = lessons.map((l) => l.id);
       set.seminarIds = lessons.flatMap((l) => (l.seminarId ? [l.seminarId] : []));
+      set.recordingIds = lessons.flatMap((l) => (l.recordingId ? [l.recordingId] : []));
     }
     const res = await this.model.updateOne({ _id: id }, { $set: set });
     return res.matchedCount === 1 ? this.get(id) : null;
@@ -125,6 +145,17 @@ export class MongoCourseRepository implements CourseRepository {
     const wanted = new Set(seminarIds);
     const docs = await this.model.find({ seminarIds: { $in: seminarIds } }, { seminarIds: 1 }).lean();
     return new Set(docs.flatMap((d) => d.seminarIds.filter((id) => wanted.has(id))));
+  }
+
+  async withRecording(recordingId: string): Promise<Course[]> {
+    return (await this.model.find({ recordingIds: recordingId }).limit(1000).lean()).map(toCourse);
+  }
+
+  async recordingIdsInCourses(recordingIds: string[]): Promise<Set<string>> {
+    if (recordingIds.length === 0) return new Set();
+    const wanted = new Set(recordingIds);
+    const docs = await this.model.find({ recordingIds: { $in: recordingIds } }, { recordingIds: 1 }).lean();
+    return new Set(docs.flatMap((d) => (d.recordingIds ?? []).filter((id) => wanted.has(id))));
   }
 
   async setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void> {

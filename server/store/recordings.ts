@@ -32,6 +32,7 @@ const schema = new Schema<RecordingDoc>(
 );
 schema.index({ seminarId: 1, startedAt: -1 });
 schema.index({ status: 1 });
+schema.index({ uploaderId: 1, startedAt: -1 });
 
 export class MongoRecordingRepository implements RecordingRepository {
   private constructor(
@@ -97,6 +98,17 @@ export class MongoRecordingRepository implements RecordingRepository {
 
   async listUnattached(limit: number): Promise<Recording[]> {
     return (await this.model.find({ status: 'ready', lessonId: null }).sort({ startedAt: -1 }).limit(limit).lean()).map(toRecording);
+  }
+
+  async listUploadsBy(uploaderIds: string[], limit: number): Promise<Recording[]> {
+    if (uploaderIds.length === 0) return [];
+    return (
+      await this.model
+        .find({ origin: 'upload', status: 'ready', uploaderId: { $in: uploaderIds } })
+        .sort({ startedAt: -1 })
+        .limit(limit)
+        .lean()
+    ).map(toRecording);
   }
 
   async list(seminarIds: string[] | 'all', limit: number, cursor?: string): Promise<{ items: Recording[]; nextCursor: string | null }> {

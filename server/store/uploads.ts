@@ -25,6 +25,7 @@ const schema = new Schema<UploadDoc>(
 );
 schema.index({ ownerId: 1, createdAt: -1 });
 schema.index({ state: 1 });
+schema.index({ recordingId: 1 });
 
 export class MongoUploadRepository implements UploadRepository {
   private constructor(
@@ -90,6 +91,11 @@ export class MongoUploadRepository implements UploadRepository {
       this.model.updateOne({ _id: id, state: from }, { $set: { ...changes, updatedAt: new Date() } }),
     );
     return result.modifiedCount > 0;
+  }
+
+  async listByRecordingIds(recordingIds: string[]): Promise<UploadJob[]> {
+    if (recordingIds.length === 0) return [];
+    return (await this.model.find({ recordingId: { $in: recordingIds } }).lean()).map(toJob);
   }
 
   async listInState(state: UploadState): Promise<UploadJob[]> {

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FileStore } from '@tus/file-store';
 import type { IncomingFiles } from './service';
@@ -22,6 +22,14 @@ export class TusIncomingFiles implements IncomingFiles {
   async receivedBytes(id: string): Promise<number | null> {
     try {
       return (await this.store.getUpload(id)).offset;
+    } catch {
+      return null;
+    }
+  }
+
+  async lastWrite(id: string): Promise<Date | null> {
+    try {
+      return (await stat(this.path(id))).mtime;
     } catch {
       return null;
     }

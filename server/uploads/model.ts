@@ -43,6 +43,18 @@ export interface UploadRepository {
     from: UploadState,
     changes: Partial<Pick<UploadJob, 'state' | 'progress' | 'errorCode' | 'nodeId'>>,
   ): Promise<boolean>;
+  /** The jobs that made these recordings (a job the lecturer removed from the list is gone). */
+  listByRecordingIds(recordingIds: string[]): Promise<UploadJob[]>;
   listInState(state: UploadState): Promise<UploadJob[]>;
   remove(id: string): Promise<void>;
+}
+
+/**
+ * The title an uploaded video goes by where nobody named it: the name given in the library,
+ * else its file name without the extension, else the day it was uploaded.
+ */
+export function uploadTitle(title: string | null, fileName: string | undefined, uploadedAt: Date): string {
+  if (title) return title;
+  const base = fileName?.replace(/\.[^.]+$/, '').trim();
+  return base || `Видео от ${uploadedAt.toISOString().slice(0, 10)}`;
 }

@@ -14,6 +14,8 @@ export interface IncomingFiles {
   path(id: string): string;
   /** Bytes received so far; null when there is no such upload. */
   receivedBytes(id: string): Promise<number | null>;
+  /** When a byte last arrived (the file's modification time); null when this node holds no such file. */
+  lastWrite(id: string): Promise<Date | null>;
   /** Removes the file and its tus info; nothing when it is gone already. */
   remove(id: string): Promise<void>;
 }
@@ -38,12 +40,22 @@ export interface UploadDeps {
   summarize(dir: string): Promise<{ durationSeconds: number; segments: number }>;
   /** Writes poster.jpg into dir; false when it could not. */
   makePoster(dir: string): Promise<boolean>;
+  /**
+   * Deletes a finished upload's recording and its files as the recordings page does (refused
+   * with 409 recording_in_use while a course has it as a lesson); nothing when it is gone already.
+   */
+  removeRecording(actor: Actor, recordingId: string): Promise<void>;
   logger: Logger;
   /** Packaging attempts (a crash mid-way is one) before a file is failed for good. */
   maxAttempts?: number;
   /** Uploads one lecturer may have unfinished (uploading or processing) at once. */
   maxUnfinishedPerOwner?: number;
+  /** An upload that has received nothing for this long is abandoned (UPLOAD_ABANDONED_AFTER_SECONDS). */
+  abandonedAfterMs: number;
 }
+
+/** The longest wait between two sweeps for abandoned uploads, whatever the age they are swept at. */
+const SWEEP_MAX_MS = 15 * 60_000;
 
 /** The file names an upload may have: the containers Lectern packages. */
 export const UPLOAD_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.mkv'];
@@ -62,6 +74,7 @@ const PROGRESS_WRITE_MS = 1000;
 export class UploadService {
   private queue: Promise<void> = Promise.resolve();
   private readonly stopping = new AbortController();
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: UploadDeps) {}
 
@@ -117,14 +130,17 @@ export class UploadService {
   }
 
   /**
-   * Takes an upload off the list: one still uploading is cancelled and its file removed,
-   * a failed or finished one forgotten (a finished upload's recording stays). One being
-   * packaged cannot be: its files are in use.
+   * Takes an upload off the list: one still uploading is cancelled and its file removed, a
+   * failed one forgotten, and a finished one deleted with its video, unless a course has that
+   * video as a lesson (409 recording_in_use, and nothing goes). One being packaged cannot be:
+   * its files are in use.
    */
   async dismiss(actor: Actor, id: string): Promise<void> {
     const job = await this.owned(actor, id);
     if (job.state === 'processing') throw new ConflictError('upload_busy', 'The video is being processed; wait until it is done');
     if (job.state === 'uploading') await this.deps.incoming.remove(id);
+    // The video first: if it may not go, the upload stays on the list too.
+    if (job.state === 'ready') await this.deps.removeRecording(actor, job.recordingId);
     await this.deps.uploads.remove(id);
   }
 
@@ -144,8 +160,41 @@ export class UploadService {
     }
   }
 
+  /**
+   * Gives up uploads that this node holds the file of and that received no byte for
+   * abandonedAfterMs: the file goes, and the line stays failed with upload_expired, so the
+   * lecturer sees why. The job moves first: bytes that arrive meanwhile find no upload.
+   */
+  async expireAbandoned(now = new Date()): Promise<string[]> {
+    const expired: string[] = [];
+    for (const job of await this.deps.uploads.listInState('uploading')) {
+      const last = await this.deps.incoming.lastWrite(job.id);
+      // Another node's upload (its files lie there), or one cancelled meanwhile.
+      if (!last) continue;
+      const idle = now.getTime() - Math.max(last.getTime(), job.createdAt.getTime());
+      if (idle < this.deps.abandonedAfterMs) continue;
+      if (!(await this.deps.uploads.transition(job.id, 'uploading', { state: 'failed', errorCode: 'upload_expired', progress: 0 })))
+        continue;
+      await this.deps.incoming.remove(job.id);
+      this.deps.logger.info({ uploadId: job.id, idleSeconds: Math.round(idle / 1000) }, 'abandoned upload expired');
+      expired.push(job.id);
+    }
+    return expired;
+  }
+
+  /** Sweeps for abandoned uploads now and then: a quarter of their age apart, at most SWEEP_MAX_MS. */
+  startExpirySweep(): void {
+    if (this.sweepTimer) return;
+    const every = Math.min(SWEEP_MAX_MS, Math.max(1000, this.deps.abandonedAfterMs / 4));
+    this.sweepTimer = setInterval(() => {
+      this.expireAbandoned().catch((err: unknown) => this.deps.logger.error({ err }, 'sweeping abandoned uploads failed; will retry'));
+    }, every);
+    this.sweepTimer.unref();
+  }
+
   /** Stops the packaging under way (its job stays processing, for the next boot) and waits for the queue. */
   async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
     this.stopping.abort();
     await this.queue;
   }

@@ -1,10 +1,13 @@
 import { mkdir, mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { mongo } from 'mongoose';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import type { UploadView } from '../../server/protocol/uploads';
+import ruCommon from '../../web/src/locales/ru/common';
+import ruWorkspace from '../../web/src/locales/ru/workspace';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { artifacts, launchChromium, reportCspViolations, signInPage } from '../support/browser';
@@ -16,9 +19,10 @@ import { filesUnder, makeJunk, makeVideo, waitForUpload } from '../support/uploa
 // Uploaded lessons in Chromium (issue 13): a lecturer uploads a video from the workspace
 // page; one chunk's connection drops (tus-js-client retries it), then the page is reloaded
 // mid-upload and the same file chosen again continues from what the server holds (the
-// fingerprint tus-js-client kept). Packaged, it becomes a course lesson that plays in
-// hls.js. A file that is no video shows its reason and leaves nothing. Then the page with
-// every state, in Russian and English, at 360 and 1280 px.
+// fingerprint tus-js-client kept). Packaged, the lecturer makes it a lesson in the course
+// builder, and the learner plays it in hls.js: the progress is kept, resumed and counted. A
+// file that is no video shows its reason and leaves nothing. Then the page with every state,
+// in Russian and English, at 360 and 1280 px.
 
 const shots = path.join(artifacts, 'workspace');
 const CHUNK = 256 * 1024;
@@ -57,7 +61,7 @@ async function myUploads(token: string): Promise<UploadView[]> {
 }
 
 describe('uploaded lessons in the browser', () => {
-  it('resumes an upload after a dropped chunk and a reload, packages it, and the lesson plays in hls.js', async () => {
+  it('resumes an upload after a dropped chunk and a reload, packages it, the builder makes it a lesson that plays in hls.js with progress', async () => {
     // Noise keeps even a small picture from compressing: the file spans many chunks.
     const source = await makeVideo(dir, 'h264', { seconds: 4, noise: true, name: 'Урок первый.mp4' });
     const size = (await stat(source)).size;
@@ -127,23 +131,50 @@ describe('uploaded lessons in the browser', () => {
     expect(Math.abs(Number(probed.format.duration) - sourceDuration)).toBeLessThan(0.5);
     await context.close();
 
-    // A lesson of a published course (the course builder's part, done here over the API).
+    // The lecturer makes it a lesson in the course builder: it is offered among the uploaded
+    // videos, titled by its file name, and once saved the course is published.
     const lecturer = { token: people.lecturer.token };
     const course = await api.call('POST', '/courses', { ...lecturer, body: { title: 'Видеокурс', track: 'marketing' } });
-    const structured = await api.call('PUT', `/courses/${course.body.id}/structure`, {
-      ...lecturer,
-      body: { modules: [{ title: 'Модуль', lessons: [{ kind: 'upload', title: 'Урок первый', recordingId: ready.recordingId }] }] },
-    });
-    expect(structured.status).toBe(200);
-    const lessonId: string = structured.body.modules[0].lessons[0].id;
-    await api.call('PUT', `/courses/${course.body.id}/publication`, { ...lecturer, body: { published: true } });
-    await api.call('PUT', `/courses/${course.body.id}/enrolment`, { token: people.learner.token });
+    const courseId: string = course.body.id;
+    const builderContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const builder = await builderContext.newPage();
+    const builderProblems: string[] = [];
+    await signInPage(builder, people.lecturer.token);
+    await open(builder, `/workspace/courses/${courseId}`, builderProblems);
+    await builder.getByTestId('add-module').click();
+    const choice = builder.getByTestId('module').nth(0).getByTestId('recording-choice');
+    await choice.waitFor({ timeout: 60_000 });
+    const offered = choice.locator(`optgroup[label="${ruWorkspace.builder.uploadedVideos}"] option`);
+    expect(await offered.allTextContents()).toEqual(['Урок первый (1 мин)']);
+    expect(await offered.getAttribute('value')).toBe(ready.recordingId);
+    await choice.selectOption({ label: 'Урок первый (1 мин)' });
+    await builder.getByTestId('module').nth(0).getByTestId('attach').click();
+    await builder.locator(`[data-testid=lesson][data-title="Урок первый"]`).waitFor();
+    // Taken, it is offered no more.
+    expect(await builder.getByTestId('recording-choice').count()).toBe(0);
+    await builder.getByTestId('save-structure').click();
+    await builder.getByTestId('unsaved').waitFor({ state: 'detached', timeout: 60_000 });
+    const publish = builder.getByTestId('publish');
+    await expect.poll(() => publish.isEnabled(), poll).toBe(true);
+    await publish.click();
+    await expect.poll(() => builder.getByTestId('publication-state').textContent(), poll).toBe(ruWorkspace.builder.isPublished);
+    expect(builderProblems).toEqual([]);
+    await builderContext.close();
+    const structure = await api.call('GET', `/courses/${courseId}`, lecturer);
+    expect(structure.body).toMatchObject({ published: true });
+    const lessonView = structure.body.modules[0].lessons[0];
+    expect(lessonView).toMatchObject({ kind: 'upload', title: 'Урок первый', seminarId: null });
+    const lessonId: string = lessonView.id;
+    const stored = await app.db.connection.collection('courses').findOne({ _id: new mongo.ObjectId(courseId) });
+    expect(stored!.modules[0].lessons[0]).toMatchObject({ kind: 'upload', recordingId: ready.recordingId });
+    expect((await api.call('PUT', `/courses/${courseId}/enrolment`, { token: people.learner.token })).status).toBe(204);
 
+    // The learner plays it in hls.js; what they watch is kept, resumed and counted.
     const learnerContext = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const learnerPage = await learnerContext.newPage();
     const learnerProblems: string[] = [];
     await signInPage(learnerPage, people.learner.token);
-    await open(learnerPage, `/courses/${course.body.id}/lessons/${lessonId}`, learnerProblems);
+    await open(learnerPage, `/courses/${courseId}/lessons/${lessonId}`, learnerProblems);
     const video = learnerPage.getByTestId('lesson-video');
     await expect.poll(() => video.getAttribute('data-engine'), poll).toBe('hls.js');
     await video.evaluate((v: any) => {
@@ -152,13 +183,74 @@ describe('uploaded lessons in the browser', () => {
     });
     const frames = () => video.evaluate((v: any) => v.getVideoPlaybackQuality().totalVideoFrames as number);
     await expect.poll(frames, poll).toBeGreaterThan(20);
-    const t1 = await video.evaluate((v: any) => v.currentTime as number);
-    await expect.poll(() => video.evaluate((v: any) => v.currentTime as number), poll).toBeGreaterThan(t1 + 0.5);
     expect(await video.evaluate((v: any) => v.duration as number)).toBeCloseTo(sourceDuration, 0);
+    // A pause sends a heartbeat: the database holds it under the lesson's id. Paused in the
+    // page at the first time update past 1.5 s, so a slow test runner cannot overshoot it.
+    const pausedAt = await video.evaluate(
+      (v: any) =>
+        new Promise<number>((resolve) => {
+          const check = () => {
+            if (v.currentTime <= 1.5) return;
+            v.removeEventListener('timeupdate', check);
+            v.pause();
+            resolve(v.currentTime as number);
+          };
+          v.addEventListener('timeupdate', check);
+          check();
+        }),
+    );
     await learnerPage.screenshot({ path: path.join(shots, 'upload-lesson-ru-360.png'), fullPage: true });
     expect(await pageProblems(learnerPage)).toEqual([]);
+    expect(pausedAt).toBeLessThan(sourceDuration - 1);
+    const progress = () =>
+      app.domain.progress
+        .flush()
+        .then(() => app.db.connection.collection('progress').findOne({ userId: people.learner.id, contentId: lessonId }));
+    const first = await waitFor(
+      async () => {
+        const doc = await progress();
+        return doc && doc.resumePosition > 1 ? doc : undefined;
+      },
+      60_000,
+      'the pause heartbeat',
+    );
+    expect(first.resumePosition).toBeCloseTo(pausedAt, 1);
+    expect(first.coveredSeconds).toBeGreaterThan(1);
+
+    // Opened again, it starts where the learner stopped, and played to the end the lesson is complete.
+    await learnerPage.reload();
+    await expect.poll(() => video.getAttribute('data-engine'), poll).toBe('hls.js');
+    await expect.poll(() => video.evaluate((v: any) => v.readyState as number), poll).toBeGreaterThan(0);
+    expect(await video.evaluate((v: any) => v.currentTime as number)).toBeGreaterThan(pausedAt - 0.5);
+    await video.evaluate((v: any) => {
+      v.muted = true;
+      return v.play();
+    });
+    await expect.poll(() => video.evaluate((v: any) => v.ended as boolean), poll).toBe(true);
+    await waitFor(
+      async () => ((await progress())!.coveredSeconds >= 0.9 * recording.durationSeconds! ? true : undefined),
+      60_000,
+      'the heartbeat at the end',
+    );
+    const learning = await api.call('GET', '/me/learning', { token: people.learner.token });
+    expect(learning.body[0]).toMatchObject({ completedLessons: 1, totalLessons: 1, percent: 100 });
     expect(learnerProblems).toEqual([]);
     await learnerContext.close();
+
+    // The video is a lesson now: the uploads page refuses to delete it and says why, and it stays.
+    const again = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const uploadsPage = await again.newPage();
+    const againProblems: string[] = [];
+    await signInPage(uploadsPage, people.lecturer.token);
+    await open(uploadsPage, '/workspace/uploads', againProblems);
+    uploadsPage.on('dialog', (d) => void d.accept());
+    const item = uploadsPage.locator(`[data-testid=upload][data-id="${ready.id}"]`);
+    await item.getByTestId('dismiss').click();
+    await expect.poll(() => item.getByTestId('dismiss-error').textContent(), poll).toBe(ruCommon.errors.recording_in_use);
+    expect(await app.repos.uploads.get(ready.id)).not.toBeNull();
+    expect(await app.repos.recordings.get(ready.recordingId!)).not.toBeNull();
+    expect(againProblems).toEqual([]);
+    await again.close();
   }, 300_000);
 
   it('shows why a file that is no video was refused, and keeps nothing of it', async () => {

@@ -121,10 +121,10 @@ export function recordingRoutes(recordings: RecordingService, library: Recording
       tag: 'recordings',
       access: 'seminars:manage',
       summary:
-        'Deletes the recording and its files. Refused while it is written or while a published course plays it; lessons of unpublished courses that play it are removed from them',
+        'Deletes the recording and its files. Refused while it is written or while a published course plays it; lessons of unpublished courses that play a seminar’s recording are removed from them; an uploaded video is refused (recording_in_use) while any course has it as a lesson',
       params: idParams,
       status: 204,
-      errors: { ...ownErrors, 409: ['recording_in_progress', 'recording_in_published_course'] },
+      errors: { ...ownErrors, 409: ['recording_in_progress', 'recording_in_published_course', 'recording_in_use'] },
       rateLimit: RECORDING_CHANGES,
       handler: async ({ actor, params }) => {
         await library.remove(actor, params.id);

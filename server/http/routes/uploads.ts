@@ -37,10 +37,10 @@ export function uploadRoutes(uploads: UploadService, settings: { maxBytes: numbe
       tag: 'uploads',
       access: 'seminars:manage',
       summary:
-        'Takes an upload off the list: cancels one still uploading (its file removed), forgets a failed or finished one (a finished one’s recording stays)',
+        'Takes an upload off the list: cancels one still uploading (its file removed), forgets a failed one, deletes a finished one with its recording and files (409 recording_in_use while a course has it as a lesson: nothing is deleted)',
       params: uploadParams,
       status: 204,
-      errors: { 404: ['upload_not_found'], 409: ['upload_busy'] },
+      errors: { 404: ['upload_not_found'], 409: ['upload_busy', 'recording_in_use'] },
       rateLimit: { name: 'uploads-dismiss', points: 60, durationSeconds: 60 },
       handler: async ({ actor, params }) => {
         await uploads.dismiss(actor, params.id);

@@ -1,11 +1,23 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LessonContentView } from '../../../server/protocol/courses';
 import { t } from '../kit/i18n';
+import { accessToken } from '../session';
+import { savedPosition, WatchProgress } from '../watch-progress';
 
 // An upload lesson's video: the packaged HLS behind signed links, played by hls.js (loaded
-// only here, as the replay page does) or the browser's own HLS.
+// only here, as the replay page does) or the browser's own HLS. What the learner watches is
+// kept under the lesson's id, sent as a seminar's replay sends it (watch-progress.ts), and
+// the video starts where they stopped last time.
 
-export function LessonVideo({ video, title }: { video: NonNullable<LessonContentView['video']>; title: string }) {
+export function LessonVideo({
+  lessonId,
+  video,
+  title,
+}: {
+  lessonId: string;
+  video: NonNullable<LessonContentView['video']>;
+  title: string;
+}) {
   const ref = useRef<HTMLVideoElement>(null);
   const [engine, setEngine] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -14,18 +26,32 @@ export function LessonVideo({ video, title }: { video: NonNullable<LessonContent
     if (!el) return;
     let destroyed = false;
     let destroy: (() => void) | undefined;
-    void import('../hls').then(({ attachHls, hlsSupported }) => {
-      if (destroyed) return;
-      if (!hlsSupported(el)) return setFailure('unsupported');
-      const player = attachHls(el, video.playlistUrl, { live: false, onFatal: (code) => setFailure(code) });
-      destroy = () => player.destroy();
-      setEngine(player.engine);
+    const progress = new WatchProgress(el, {
+      contentId: lessonId,
+      ready: () => true,
+      durationSeconds: () => video.durationSeconds ?? (Number.isFinite(el.duration) ? el.duration : undefined),
     });
+    void Promise.all([import('../hls'), savedPosition(lessonId, video.durationSeconds), accessToken()]).then(
+      ([{ attachHls, hlsSupported }, resumeFrom, token]) => {
+        if (destroyed) return;
+        progress.token = token;
+        if (!hlsSupported(el)) return setFailure('unsupported');
+        const player = attachHls(el, video.playlistUrl, {
+          live: false,
+          startAt: resumeFrom || undefined,
+          onFatal: (code) => setFailure(code),
+        });
+        destroy = () => player.destroy();
+        setEngine(player.engine);
+      },
+    );
     return () => {
       destroyed = true;
+      // Within the app: what was watched goes now, and "My learning" waits for it.
+      progress.close();
       destroy?.();
     };
-  }, [video.playlistUrl]);
+  }, [lessonId, video.playlistUrl, video.durationSeconds]);
   return (
     <div class="lesson-video">
       <video

@@ -66,7 +66,7 @@ export default function LessonPage({ id, lessonId }: { id: string; lessonId: str
           {t('learning:lesson.notText')} <a href={lessonHref(view.courseId, lesson)}>{t('learning:lesson.watch')}</a>
         </p>
       ) : lesson.kind === 'upload' && view.video ? (
-        <LessonVideo video={view.video} title={lesson.title} />
+        <LessonVideo lessonId={lesson.id} video={view.video} title={lesson.title} />
       ) : (
         // A video from the library (an HLS playlist, not a seminar): the pages have no player for it yet.
         <p>{t('learning:lesson.noPlayer')}</p>

@@ -1,18 +1,14 @@
 import { signal } from '@preact/signals';
-import type { ProgressView } from '../../../server/protocol/progress';
 import type { PlaybackView } from '../../../server/protocol/recordings';
 import { api, ApiError } from '../kit/api';
 import { attachHls, hlsSupported, type HlsPlayer } from '../hls';
-import { trackLeavingHeartbeat } from '../progress-flush';
-import { PlayedRanges, type Interval } from '../replay-progress';
-import { accessToken, hasSession } from '../session';
+import { accessToken } from '../session';
+import { savedPosition, WatchProgress } from '../watch-progress';
 
 // A recorded seminar (or the live one, a few seconds behind, over HLS), apart from
 // its view (replay.tsx): the camera with the lecturer's voice, each screen share
-// in step with it, and what the learner watches, sent to the server as heartbeats:
-// every 10 s while playing, on pause, and when the page is hidden, closed or left.
-
-const HEARTBEAT_MS = 10_000;
+// in step with it, and what the learner watches, sent to the server as heartbeats
+// (watch-progress.ts).
 
 export type ReplayState = 'loading' | 'ready' | 'playing' | 'paused' | 'ended' | 'error';
 
@@ -34,16 +30,12 @@ export class ReplayPlayer {
   resumeNotice = true;
   /** The media time when playback first started on this page. */
   startedAt: number | null = null;
-  heartbeats = 0;
-  lastHeartbeat: { intervals: Interval[]; position: number; ok: boolean } | undefined;
   /** The screen share shown now (index into playback.screens), if any. */
   screenIndex = -1;
 
-  readonly played = new PlayedRanges();
+  readonly progress: WatchProgress;
   private mainPlayer: HlsPlayer | undefined;
   private screenPlayer: { index: number; player: HlsPlayer } | undefined;
-  /** The access token as last read, so the page-hide heartbeat can be sent synchronously. */
-  private token: string | null = null;
   private readonly cleanup: Array<() => void> = [];
   private closed = false;
 
@@ -52,7 +44,15 @@ export class ReplayPlayer {
     private readonly el: ReplayElements,
   ) {
     this.wireControls();
-    this.wireProgress();
+    this.progress = new WatchProgress(el.camera, {
+      contentId: seminarId,
+      ready: () => this.playback !== undefined,
+      durationSeconds: () => {
+        const p = this.playback;
+        if (!p || p.live) return undefined;
+        return p.durationSeconds ?? (Number.isFinite(el.camera.duration) ? el.camera.duration : undefined);
+      },
+    });
     void this.load();
   }
 
@@ -60,7 +60,7 @@ export class ReplayPlayer {
   close(): void {
     if (this.closed) return;
     // The app stays: the heartbeat goes by fetch, and the next page ("My learning") waits for it.
-    this.leaving(true);
+    this.progress.close();
     this.closed = true;
     for (const undo of this.cleanup.splice(0)) undo();
     this.dropScreen();
@@ -135,16 +135,8 @@ export class ReplayPlayer {
     }
     if (this.closed) return;
     this.playback = playback;
-    this.token = await accessToken();
-    if (!playback.live && hasSession()) {
-      try {
-        const progress = await api<ProgressView>('GET', `/progress/${id}`);
-        const duration = playback.durationSeconds ?? Infinity;
-        if (progress.resumePosition > 1 && progress.resumePosition < duration - 1) this.resumeFrom = progress.resumePosition;
-      } catch {
-        // No progress yet (or not a learner): start from the beginning.
-      }
-    }
+    this.progress.token = await accessToken();
+    if (!playback.live) this.resumeFrom = await savedPosition(id, playback.durationSeconds);
     if (this.closed) return;
     const camera = this.el.camera;
     if (!hlsSupported(camera)) return this.fail({ kind: 'unsupported' });
@@ -182,100 +174,6 @@ export class ReplayPlayer {
     this.listen(v, 'seeked', () => this.onTime());
     this.listen(v, 'durationchange', () => this.changed());
     this.listen(v, 'ratechange', () => this.changed());
-  }
-
-  /** Watched spans, position and heartbeats. */
-  private wireProgress(): void {
-    const v = this.el.camera;
-    this.listen(v, 'timeupdate', () => {
-      if (!v.paused && !v.seeking) this.played.advance(v.currentTime);
-    });
-    // Only a seek skips media. A stall or a pause leaves the position where it
-    // was, so the span goes on from there when playback does; cutting there
-    // would leave a sliver between two time updates counted as unwatched.
-    this.listen(v, 'seeking', () => this.played.cut());
-    // The span starts where playback starts, not at the first time update a
-    // quarter second (or, on a busy phone, more) later.
-    this.listen(v, 'playing', () => {
-      if (!v.seeking) this.played.advance(v.currentTime);
-    });
-    this.listen(v, 'pause', () => {
-      this.played.advance(v.currentTime);
-      void this.heartbeat();
-    });
-    this.listen(v, 'ended', () => void this.heartbeat());
-    const timer = setInterval(() => {
-      if (!v.paused) void this.heartbeat();
-    }, HEARTBEAT_MS);
-    const leaving = () => this.leaving();
-    const hidden = () => {
-      if (document.visibilityState === 'hidden') leaving();
-    };
-    addEventListener('pagehide', leaving);
-    document.addEventListener('visibilitychange', hidden);
-    this.cleanup.push(() => {
-      clearInterval(timer);
-      removeEventListener('pagehide', leaving);
-      document.removeEventListener('visibilitychange', hidden);
-    });
-  }
-
-  /** The page is going (closed, hidden, or left for another route): what was watched goes now. */
-  private leaving(withinApp = false): void {
-    if (this.closed) return;
-    const v = this.el.camera;
-    this.played.advance(v.currentTime);
-    if (withinApp) {
-      const sent = this.heartbeat();
-      if (sent) trackLeavingHeartbeat(sent);
-      return;
-    }
-    void this.heartbeat(true);
-  }
-
-  /**
-   * Sends everything watched since the page opened (the server merges, so repeats are harmless).
-   * On the way out (`leaving`) it must not wait: navigator.sendBeacon outlives the page; it
-   * cannot set headers, so the access token travels in the body. fetch with keepalive is the
-   * fallback when the browser refuses the beacon.
-   */
-  private heartbeat(leaving = false): Promise<void> | undefined {
-    const intervals = this.played.intervals();
-    const playback = this.playback;
-    if (!hasSession() || intervals.length === 0 || !playback) return;
-    const v = this.el.camera;
-    const duration = playback.durationSeconds ?? (Number.isFinite(v.duration) ? v.duration : undefined);
-    const body = {
-      contentId: this.seminarId,
-      intervals,
-      position: Math.max(0, Math.min(v.currentTime, 24 * 3600)),
-      ...(duration && duration > 0 && !playback.live ? { durationSeconds: duration } : {}),
-      sentAt: Date.now(),
-    };
-    this.heartbeats++;
-    const send = (token: string | null) =>
-      fetch('/api/v1/progress/heartbeats', {
-        method: 'POST',
-        keepalive: leaving,
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
-      }).then(
-        (res) => void (this.lastHeartbeat = { intervals, position: body.position, ok: res.ok }),
-        () => void (this.lastHeartbeat = { intervals, position: body.position, ok: false }),
-      );
-    if (leaving) {
-      const beacon = this.token ? new Blob([JSON.stringify({ ...body, accessToken: this.token })], { type: 'application/json' }) : null;
-      if (beacon && navigator.sendBeacon('/api/v1/progress/heartbeats', beacon)) {
-        this.lastHeartbeat = { intervals, position: body.position, ok: true };
-        return;
-      }
-      void send(this.token);
-      return;
-    }
-    return accessToken().then((token) => {
-      this.token = token;
-      return send(token);
-    });
   }
 
   private onTime(): void {

@@ -90,6 +90,7 @@ export default {
     upload_unsupported_format: 'This is not an MP4, MOV or MKV file.',
     upload_no_video: 'The file has no video track.',
     upload_no_duration: 'The video has no length.',
+    upload_expired: 'The upload stopped too long ago and the part received was deleted. Upload the file again.',
     upload_truncated: 'The file ends before the video does: it is incomplete or damaged.',
     upload_packaging_failed: 'The video could not be processed. Try saving it as MP4 (H.264) and uploading it again.',
     generic: 'Something went wrong (code: {{code}}).',
@@ -178,6 +179,8 @@ export default {
     not_own_recording: 'This is not a recording of your seminar.',
     recording_not_ready: 'The recording is not ready yet.',
     recording_in_progress: 'The recording is still going: wait until the seminar ends.',
+    recording_in_use:
+      'This video is a lesson of a course. Take the lesson out of the course in the course builder first, then delete the video.',
     recording_in_published_course: 'The recording is a lesson of a published course. Unpublish the course or replace the lesson first.',
     recording_changed: 'The recording changed while its file was being made. Download it again.',
     trim_out_of_range: 'That time lies outside the recording.',

@@ -7,7 +7,7 @@ import { newKey, type DraftLesson, type DraftModule } from './course-draft';
 import { SORTABLE_BASE, useSortable } from './sortable';
 
 // One module's lessons in the course builder, each with its handle, buttons and editor, and
-// the controls that add a text lesson or a recording to the module.
+// the controls that add a text lesson, a seminar's recording or an uploaded video to the module.
 
 export function LessonList(props: {
   module: DraftModule;
@@ -142,18 +142,27 @@ export function AddLesson({
   const attach = () => {
     const r = free.find((x) => x.recordingId === choice);
     if (!r) return;
+    // A seminar's recording is a lesson by its seminar (progress is kept per seminar); an upload by its recording.
     onAdd({
       key: newKey(),
-      kind: 'recording',
+      kind: r.kind === 'upload' ? 'upload' : 'recording',
       title: r.title,
-      seminarId: r.seminarId,
+      seminarId: r.kind === 'upload' ? null : r.seminarId,
       playlistPath: null,
-      recordingId: null,
+      recordingId: r.kind === 'upload' ? r.recordingId : null,
       body: '',
       durationSeconds: r.durationSeconds,
     });
     setChoice('');
   };
+  const option = (r: AttachableRecordingView) => (
+    <option key={r.recordingId} value={r.recordingId} data-kind={r.kind}>
+      {r.title}
+      {r.durationSeconds ? ` (${t('workspace:builder.minutes', { count: Math.max(1, Math.round(r.durationSeconds / 60)) })})` : ''}
+    </option>
+  );
+  const seminars = free.filter((r) => r.kind === 'seminar');
+  const uploads = free.filter((r) => r.kind === 'upload');
   return (
     <div class="cb-add">
       <button type="button" data-testid="add-text" onClick={addText}>
@@ -164,14 +173,8 @@ export function AddLesson({
           <label for={selectId}>{t('workspace:builder.addRecording')}</label>
           <select id={selectId} data-testid="recording-choice" value={choice} onChange={(e) => setChoice(e.currentTarget.value)}>
             <option value="">{t('workspace:builder.chooseRecording')}</option>
-            {free.map((r) => (
-              <option key={r.recordingId} value={r.recordingId}>
-                {r.title}
-                {r.durationSeconds
-                  ? ` (${t('workspace:builder.minutes', { count: Math.max(1, Math.round(r.durationSeconds / 60)) })})`
-                  : ''}
-              </option>
-            ))}
+            {seminars.length > 0 && <optgroup label={t('workspace:builder.seminarRecordings')}>{seminars.map(option)}</optgroup>}
+            {uploads.length > 0 && <optgroup label={t('workspace:builder.uploadedVideos')}>{uploads.map(option)}</optgroup>}
           </select>
           <button type="button" data-testid="attach" disabled={!choice} onClick={attach}>
             {t('workspace:builder.attach')}

@@ -105,8 +105,9 @@ export function CourseStructure({ courseId, modules, onChange, recordings, error
     queueMicrotask(() => setTimeout(() => document.querySelector<HTMLInputElement>(`[data-key="${key}"] input.cb-module-title`)?.select()));
   };
 
-  const used = new Set(modules.flatMap((m) => m.lessons.flatMap((l) => (l.seminarId ? [l.seminarId] : []))));
-  const free = recordings.filter((r) => !used.has(r.seminarId));
+  // What the draft holds already is not offered again: a seminar by its id, an upload by its recording.
+  const used = new Set(modules.flatMap((m) => m.lessons.flatMap((l) => [l.seminarId, l.recordingId].filter((x) => x !== null))));
+  const free = recordings.filter((r) => !used.has(r.kind === 'upload' ? r.recordingId : r.seminarId!));
 
   return (
     <div class="cb-structure">

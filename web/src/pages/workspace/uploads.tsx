@@ -63,6 +63,8 @@ export default function Uploads() {
   const { data, error, reload } = useLoad(loadAll, []);
   const [sending, setSending] = useState<Map<string, Sending>>(new Map());
   const [pickError, setPickError] = useState<string | null>(null);
+  /** Why removing an upload was refused (e.g. its video is a course's lesson), shown beside it. */
+  const [refusals, setRefusals] = useState<Record<string, unknown>>({});
   const input = useRef<HTMLInputElement>(null);
   const update = useCallback((key: string, change: Partial<Sending> | null) => {
     setSending((prev) => {
@@ -236,13 +238,26 @@ export default function Uploads() {
                       data-testid="dismiss"
                       run={async () => {
                         if (u.state === 'uploading' && !confirm(t('workspace:uploads.confirmCancel', { name: u.fileName }))) return;
-                        await api('DELETE', `/uploads/${u.id}`);
+                        if (u.state === 'ready' && !confirm(t('workspace:uploads.confirmDelete', { name: u.fileName }))) return;
+                        const { [u.id]: _, ...others } = refusals;
+                        try {
+                          await api('DELETE', `/uploads/${u.id}`);
+                        } catch (err) {
+                          setRefusals({ ...others, [u.id]: err });
+                          return;
+                        }
+                        setRefusals(others);
                         reload();
                       }}
                     >
-                      {u.state === 'uploading' ? t('workspace:uploads.cancel') : t('workspace:uploads.remove')}
+                      {t(`workspace:uploads.${u.state === 'uploading' ? 'cancel' : u.state === 'ready' ? 'delete' : 'remove'}`)}
                     </ActionButton>
                   </div>
+                )}
+                {refusals[u.id] !== undefined && (
+                  <p role="alert" data-testid="dismiss-error">
+                    {errorText(refusals[u.id])}
+                  </p>
                 )}
               </li>
             ))}
