@@ -13,3 +13,4 @@ export * from './recordings';
 export * from './workspace';
 export * from './analytics';
 export * from './uploads';
+export * from './webhooks';
