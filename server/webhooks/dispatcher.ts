@@ -108,7 +108,8 @@ export class WebhookDispatcher {
     const delays = this.deps.config.retryDelaysMs;
     const delay = delays[message.attempts - 1];
     if (delay === undefined) await this.deps.messages.finish(message.id, 'failed');
-    else await this.deps.messages.retryAt(message.id, new Date(at.getTime() + delay));
+    // Counted from the failure's end, not the attempt's start: a slow refusal does not shorten the wait.
+    else await this.deps.messages.retryAt(message.id, new Date(Date.now() + delay));
     log.warn({ attempt: message.attempts, error: result.error, retryInMs: delay ?? null }, 'webhook delivery failed');
     if (message.eventType === WEBHOOK_TEST_EVENT) return; // a test failing says so in the log; it does not count against the endpoint
     const after = await this.deps.endpoints.recordFailure(endpoint.id, at);
