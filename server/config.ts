@@ -202,6 +202,35 @@ const envSchema = z
         .optional(),
     ),
     NODE_LEASE_SECONDS: z.coerce.number().int().min(3).max(3600).default(30),
+    WEBHOOK_ALLOW_PRIVATE: z
+      .enum(['true', 'false', '1', '0', ''], 'must be true or false')
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+    // Seconds to wait before each retry: 1 min, 5 min, 30 min, 2 h, 5 h, 10 h (about 18 hours in all).
+    WEBHOOK_RETRY_SECONDS: z
+      .string()
+      .default('60,300,1800,7200,18000,36000')
+      .transform((v) => v.split(',').map((e) => Number(e.trim())))
+      .pipe(
+        z
+          .array(
+            z
+              .number()
+              .min(0.01)
+              .max(7 * 86400),
+            'must be comma-separated seconds',
+          )
+          .min(1)
+          .max(30),
+      ),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(10_000).default(50),
+    WEBHOOK_DISABLE_AFTER_HOURS: z.coerce
+      .number()
+      .min(0.0001)
+      .max(24 * 30)
+      .default(24),
+    WEBHOOK_TICK_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
     PRIVACY_POLICY_VERSION: z
       .string()
       .trim()
@@ -317,6 +346,7 @@ export interface Config {
   recordingStableSeconds: number;
   /** Set: Socket.IO events reach clients on every node through Redis, and rate limits are shared there. */
   redisUrl?: string;
+  webhooks: WebhookConfig;
   /** Set: Prometheus metrics at /metrics for `Authorization: Bearer <token>`; unset: no /metrics. */
   metricsToken?: string;
   /** Origins that may show the watch and replay pages in a frame (the centre's portal). */
@@ -332,6 +362,21 @@ export interface Config {
   privacyPolicy: { version: string; text: { ru: string; en: string } };
   /** Set: sign-in with the centre's portal account (OpenID Connect); unset: off. */
   oidc?: { issuer: string; clientId: string; clientSecret: string };
+}
+
+/** Webhook deliveries (server/webhooks). */
+export interface WebhookConfig {
+  /** Targets on loopback, private and link-local addresses are refused unless this is set (tests, a CRM on the LAN). */
+  allowPrivateTargets: boolean;
+  /** The wait before each retry; a delivery gives up after the last. */
+  retryDelaysMs: number[];
+  timeoutMs: number;
+  /** An endpoint is disabled after this many failed attempts in a row... */
+  disableAfterFailures: number;
+  /** ...or once it has failed, with no success since, for this long. */
+  disableAfterMs: number;
+  /** How often queued deliveries are looked for (new events start one at once). */
+  tickMs: number;
 }
 
 export interface TurnConfig {
@@ -414,6 +459,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
     mailFrom: e.MAIL_FROM,
     reminderTickSeconds: e.REMINDER_TICK_SECONDS,
+    webhooks: {
+      allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE,
+      retryDelaysMs: e.WEBHOOK_RETRY_SECONDS.map((s) => Math.round(s * 1000)),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      disableAfterFailures: e.WEBHOOK_DISABLE_AFTER_FAILURES,
+      disableAfterMs: Math.round(e.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000),
+      tickMs: Math.round(e.WEBHOOK_TICK_SECONDS * 1000),
+    },
     progressFlushMs: e.PROGRESS_FLUSH_MS,
     live: {
       maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS,

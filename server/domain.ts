@@ -52,6 +52,8 @@ import { SeminarService, type SeminarEvents } from './seminars/service';
 import type { Seminar } from './seminars/model';
 import type { Repositories } from './store';
 import type { RateLimits } from './rate-limits';
+import { createWebhooks } from './webhooks';
+import { webhookRoutes } from './http/routes/webhooks';
 
 /** The domain services on their repositories, plus the REST routes over them. */
 export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
@@ -70,6 +72,14 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     mailer,
     publicBaseUrl: config.publicBaseUrl,
     logger: logger.child({ component: 'notifications' }),
+  });
+  const webhooks = createWebhooks({
+    config,
+    endpoints: repos.webhookEndpoints,
+    messages: repos.webhookMessages,
+    users: repos.users,
+    notifications: repos.notifications,
+    logger: logger.child({ component: 'webhooks' }),
   });
   const accountLimits = new AccountLimits(limits);
   const mailLinks = new MailLinks({
@@ -109,6 +119,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
   const events: SeminarEvents = {
     live: async (s) => {
       await notifications.live(s);
+      await webhooks.seminarLive(s);
       await moved(s);
     },
     cancelled: async (s, users) => {
@@ -117,7 +128,12 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     },
     moved: (s, users) => notifications.moved(s, users),
     promoted: (s, user) => notifications.promoted(s, user),
-    ended: moved,
+    ended: async (s) => {
+      await webhooks.seminarEnded(s);
+      await moved(s);
+    },
+    scheduled: webhooks.seminarScheduled,
+    registered: webhooks.registrationCreated,
   };
   const seminars = new SeminarService({
     seminars: repos.seminars,
@@ -217,6 +233,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     },
     makePoster: (dir) => makePoster(config.ffmpegBin, dir),
     logger: logger.child({ component: 'recordings' }),
+    onReady: webhooks.recordingReady,
   });
 
   const library = new RecordingLibrary({
@@ -255,6 +272,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
         if (!(err instanceof AppError && err.code === 'recording_not_found')) throw err;
       }),
     logger: logger.child({ component: 'uploads' }),
+    onReady: webhooks.recordingReady,
   });
 
   const userDroppedListeners: Array<(userId: string) => Promise<unknown>> = [];
@@ -307,6 +325,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
     ...analyticsRoutes(analytics),
     ...pollRoutes(polls),
+    ...webhookRoutes(webhooks.service),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -335,6 +354,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     library,
     analytics,
     uploads,
+    webhooks: webhooks.service,
     /** Where tus writes uploads as they arrive (the tus server's datastore). */
     incomingUploads: incoming,
     routes,
@@ -371,11 +391,13 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       uploads.startExpirySweep();
       leaseTimer = setInterval(() => void renewLease(), (config.nodeLeaseSeconds * 1000) / 3);
       leaseTimer.unref();
+      webhooks.dispatcher.start();
     },
     /** Writes buffered progress, stops the scheduler and gives the lease up. Safe to call twice. */
     async close(): Promise<void> {
       clearInterval(timer);
       clearInterval(leaseTimer);
+      await webhooks.dispatcher.close();
       // Packaging under way stops; its job stays processing and is done again at the next boot.
       await uploads.close();
       await progress.close();

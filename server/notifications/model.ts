@@ -34,10 +34,13 @@ export interface OutboxRepository {
   release(id: string): Promise<void>;
 }
 
+/** In-app only, to admins, about Lectern itself rather than a seminar (seminarId ''). */
+export type AdminNoticeKind = 'webhook_disabled';
+
 export interface Notification {
   id: string;
   userId: string;
-  kind: NotificationKind;
+  kind: NotificationKind | AdminNoticeKind;
   seminarId: string;
   title: string;
   body: string;

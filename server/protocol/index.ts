@@ -14,3 +14,4 @@ export * from './workspace';
 export * from './analytics';
 export * from './uploads';
 export * from './polls';
+export * from './webhooks';

@@ -6,8 +6,8 @@ export const UNREAD_COUNT_CAP = 100;
 
 export const notificationView = z.object({
   id: z.string(),
-  kind: z.enum(['reminder_24h', 'reminder_1h', 'live_now', 'cancelled', 'promoted', 'rescheduled']),
-  seminarId: objectId,
+  kind: z.enum(['reminder_24h', 'reminder_1h', 'live_now', 'cancelled', 'promoted', 'rescheduled', 'webhook_disabled']),
+  seminarId: objectId.or(z.literal('')).meta({ description: "'' for a notice about Lectern itself (webhook_disabled, to admins)" }),
   title: z.string(),
   body: z.string(),
   createdAt: z.iso.datetime(),

@@ -38,6 +38,8 @@ export interface RecordingDeps {
   /** Writes poster.jpg from the recording; false when it has no picture. */
   makePoster(dir: string): Promise<boolean>;
   logger: Logger;
+  /** A recording became playable (webhooks). */
+  onReady?(recording: Recording): Promise<void>;
 }
 
 /**
@@ -98,6 +100,7 @@ export class RecordingService {
       lessonId,
     });
     this.deps.logger.info({ recordingId, seminarId: recording.seminarId, ...files, lessonId }, 'recording ready');
+    if (done?.status === 'ready') await this.deps.onReady?.(done);
     return done!;
   }
 

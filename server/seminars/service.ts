@@ -33,6 +33,10 @@ export interface SeminarEvents {
   moved(seminar: Seminar, userIds: string[]): Promise<void>;
   promoted(seminar: Seminar, userId: string): Promise<void>;
   ended(seminar: Seminar): Promise<void>;
+  /** A draft was published: it is in the catalogue and open for registration. */
+  scheduled?(seminar: Seminar): Promise<void>;
+  /** A registration was settled: a seat or a waitlist place. */
+  registered?(registration: Registration): Promise<void>;
 }
 
 export interface SeminarDeps {
@@ -172,6 +176,7 @@ export class SeminarService {
         to,
       });
     }
+    if (to === 'scheduled') await this.deps.events.scheduled?.(moved);
     if (to === 'live') await this.deps.events.live(moved);
     if (to === 'ended') await this.deps.events.ended(moved);
     if (to === 'cancelled') {
@@ -256,7 +261,10 @@ export class SeminarService {
     const queueEmpty = (await this.deps.registrations.waitlist(pending.seminarId, 1)).length === 0;
     const seat = queueEmpty && (await this.deps.seminars.claimSeat(pending.seminarId));
     const settled = await this.deps.registrations.setStatus(pending.id, ['pending'], seat ? 'registered' : 'waitlisted');
-    if (settled) return settled;
+    if (settled) {
+      await this.deps.events.registered?.(settled);
+      return settled;
+    }
     // A concurrent request settled or removed it first.
     if (seat) await this.deps.seminars.releaseSeat(pending.seminarId);
     const now = await this.deps.registrations.find(pending.seminarId, pending.userId);

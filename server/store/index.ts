@@ -14,6 +14,7 @@ import { MongoRegistrationRepository } from './registrations';
 import { MongoSeminarRepository } from './seminars';
 import { MongoUploadRepository } from './uploads';
 import { MongoUserRepository } from './users';
+import { MongoWebhookEndpointRepository, MongoWebhookMessageRepository } from './webhooks';
 import { WriteGate } from './write-gate';
 
 export async function createRepositories(db: Database) {
@@ -36,6 +37,8 @@ export async function createRepositories(db: Database) {
     analytics: MongoAnalyticsRepository.create(db.connection),
     uploads: MongoUploadRepository.create(db.connection, gate),
     polls: MongoPollRepository.create(db.connection, gate),
+    webhookEndpoints: MongoWebhookEndpointRepository.create(db.connection, gate),
+    webhookMessages: MongoWebhookMessageRepository.create(db.connection, gate),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

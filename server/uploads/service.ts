@@ -5,7 +5,7 @@ import { has, isAdmin, type Actor } from '../accounts/grants';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors';
 import type { VideoProbe as ProbedVideo } from '../../media';
 import type { Logger } from '../logger';
-import type { RecordingRepository } from '../recordings/model';
+import type { Recording, RecordingRepository } from '../recordings/model';
 import type { UploadView } from '../protocol';
 import type { UploadJob, UploadRepository } from './model';
 
@@ -48,6 +48,8 @@ export interface UploadDeps {
   logger: Logger;
   /** Packaging attempts (a crash mid-way is one) before a file is failed for good. */
   maxAttempts?: number;
+  /** An uploaded video became playable (webhooks). */
+  onReady?(recording: Recording): Promise<void>;
   /** Uploads one lecturer may have unfinished (uploading or processing) at once. */
   maxUnfinishedPerOwner?: number;
   /** An upload that has received nothing for this long is abandoned (UPLOAD_ABANDONED_AFTER_SECONDS). */
@@ -277,7 +279,7 @@ export class UploadService {
     const hasPoster = await this.deps.makePoster(dirs.partial).catch(() => false);
     // One rename: the recording's directory appears complete or not at all.
     await rename(dirs.partial, dirs.final);
-    await this.deps.recordings.createReady({
+    const recording = await this.deps.recordings.createReady({
       id: job.recordingId,
       origin: 'upload',
       uploaderId: job.ownerId,
@@ -291,6 +293,7 @@ export class UploadService {
     });
     log.info({ durationSeconds: summary.durationSeconds, segments: summary.segments }, 'upload packaged');
     await this.succeed(job);
+    await this.deps.onReady?.(recording);
   }
 
   private async succeed(job: UploadJob): Promise<void> {

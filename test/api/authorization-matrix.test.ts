@@ -546,7 +546,34 @@ const matrix: Record<string, Case> = {
     expect: signedIn,
     request: async ({ user }) => ({ path: `/me/notifications/${await fixtures.notificationFor((user ?? people.learner).id)}/read` }),
   },
+
+  // --- webhooks (admins only)
+  'GET /webhooks': { expect: admins, request: async () => ({ path: '/webhooks' }) },
+  'POST /webhooks': {
+    expect: admins,
+    request: async () => ({ path: '/webhooks', body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['seminar.live'] } }),
+  },
+  'PATCH /webhooks/:id': {
+    expect: admins,
+    request: async () => ({ path: `/webhooks/${await webhookFixture()}`, body: { description: 'CRM' } }),
+  },
+  'DELETE /webhooks/:id': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}` }) },
+  'POST /webhooks/:id/secret': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/secret` }) },
+  'POST /webhooks/:id/test': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/test` }) },
+  'GET /webhooks/:id/deliveries': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/deliveries` }) },
 };
+
+/** An endpoint nobody listens at, disabled so that nothing but a test is sent to it. */
+async function webhookFixture(): Promise<string> {
+  const endpoint = await app.repos.webhookEndpoints.create({
+    url: 'http://127.0.0.1:9/hook',
+    description: '',
+    eventTypes: ['seminar.live'],
+    enabled: false,
+    secret: `whsec_${randomBytes(32).toString('base64')}`,
+  });
+  return endpoint.id;
+}
 
 /** The same routes on content the caller must not see or touch: drafts, unpublished courses, others' things. */
 const variants: Array<Case & { route: string; on: string }> = [
@@ -670,7 +697,7 @@ function parseJson(text: string): unknown {
 }
 
 beforeAll(async () => {
-  app = await startTestApp('authz-matrix', { MEDIASOUP_WORKERS: '1' });
+  app = await startTestApp('authz-matrix', { MEDIASOUP_WORKERS: '1', WEBHOOK_ALLOW_PRIVATE: 'true' });
   api = Api.of(app);
   const c = await cast(api);
   people = {

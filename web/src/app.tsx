@@ -45,6 +45,7 @@ export const routes: Array<{ path: string; component: ReturnType<typeof page> }>
   { path: '/workspace/uploads', component: page(() => import('./pages/workspace/uploads'), 'workspace') },
   { path: '/workspace/users', component: page(() => import('./pages/workspace/users'), 'workspace') },
   { path: '/workspace/users/:id', component: page(() => import('./pages/workspace/user'), 'workspace') },
+  { path: '/workspace/webhooks', component: page(() => import('./pages/workspace/webhooks'), 'webhooks') },
   { path: '/sign-in', component: page(() => import('./pages/account/sign-in'), 'account') },
   { path: '/sign-in/oidc', component: page(() => import('./pages/account/oidc-callback'), 'account') },
   { path: '/sign-up', component: page(() => import('./pages/account/sign-up'), 'account') },

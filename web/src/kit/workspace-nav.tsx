@@ -39,6 +39,13 @@ const sections = (): Section[] => [
     current: (p) => p.startsWith('/workspace/users'),
     adminOnly: true,
   },
+  {
+    href: '/workspace/webhooks',
+    label: t('nav.webhooks'),
+    testId: 'nav-webhooks',
+    current: (p) => p === '/workspace/webhooks',
+    adminOnly: true,
+  },
 ];
 
 export function isWorkspacePath(path: string): boolean {

@@ -6,6 +6,7 @@ import type room from './ru/room';
 import type learning from './ru/learning';
 import type workspace from './ru/workspace';
 import type recordings from './ru/recordings';
+import type webhooks from './ru/webhooks';
 
 // t() is typed by the Russian resources: a key that does not exist is a type error.
 declare module 'i18next' {
@@ -20,6 +21,7 @@ declare module 'i18next' {
       account: typeof account;
       recordings: typeof recordings;
       analytics: typeof analytics;
+      webhooks: typeof webhooks;
     };
   }
 }

@@ -38,7 +38,10 @@ function Item({ n, read }: { n: NotificationView; read: (id: string) => Promise<
       <h2 class="notification-title">{n.title}</h2>
       <p class="notification-body">{n.body}</p>
       <div class="links">
-        <a href={`/seminars/${n.seminarId}`} onClick={() => void (unread ? read(n.id).catch(() => undefined) : undefined)}>
+        <a
+          href={n.seminarId ? `/seminars/${n.seminarId}` : '/workspace/webhooks'}
+          onClick={() => void (unread ? read(n.id).catch(() => undefined) : undefined)}
+        >
           {t('portal:notifications.open')}
         </a>
         {unread && (

@@ -104,6 +104,7 @@ export default {
       live_now: 'Live now',
       cancelled: 'Cancelled',
       promoted: 'Waitlist',
+      webhook_disabled: 'Webhook off',
       rescheduled: 'New time',
     },
   },

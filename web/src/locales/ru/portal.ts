@@ -112,6 +112,7 @@ export default {
       live_now: 'В эфире',
       cancelled: 'Отмена',
       promoted: 'Лист ожидания',
+      webhook_disabled: 'Вебхук выключен',
       rescheduled: 'Новое время',
     },
   },

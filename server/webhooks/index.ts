@@ -1,0 +1,80 @@
+import type { UserDirectory } from '../accounts/model';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { NotificationRepository } from '../notifications/model';
+import type { Recording } from '../recordings/model';
+import type { Registration, Seminar } from '../seminars/model';
+import { notifyAdminsOfDisabledWebhook } from './admin-notice';
+import { WebhookDispatcher } from './dispatcher';
+import type { WebhookEndpointRepository, WebhookMessageRepository } from './model';
+import { WebhookService } from './service';
+
+export interface WebhooksDeps {
+  config: Config;
+  endpoints: WebhookEndpointRepository;
+  messages: WebhookMessageRepository;
+  users: Pick<UserDirectory, 'search'>;
+  notifications: NotificationRepository;
+  logger: Logger;
+}
+
+/**
+ * Webhooks wired up: the service (admin routes, emit), the dispatcher (sending), and the
+ * domain events in the shape the webhook bodies carry. Bodies hold ids and public facts,
+ * no learner's name or e-mail (152-FZ): a CRM that needs them asks with its own rights.
+ */
+export function createWebhooks(deps: WebhooksDeps) {
+  const dispatcher = new WebhookDispatcher({
+    endpoints: deps.endpoints,
+    messages: deps.messages,
+    config: deps.config.webhooks,
+    notifyDisabled: (endpoint) => notifyAdminsOfDisabledWebhook(deps, endpoint),
+    logger: deps.logger,
+  });
+  const service = new WebhookService({
+    endpoints: deps.endpoints,
+    messages: deps.messages,
+    allowPrivateTargets: deps.config.webhooks.allowPrivateTargets,
+    wake: () => dispatcher.wake(),
+    logger: deps.logger,
+  });
+  const base = deps.config.publicBaseUrl;
+  const seminarData = (s: Seminar) => ({
+    seminar: {
+      id: s.id,
+      title: s.title,
+      status: s.status,
+      startsAt: s.startsAt.toISOString(),
+      timeZone: s.timeZone,
+      durationMinutes: s.durationMinutes,
+      lecturerIds: s.lecturerIds,
+      courseId: s.courseId,
+      url: `${base}/seminars/${s.id}`,
+    },
+  });
+  return {
+    service,
+    dispatcher,
+    /** Each moment a seminar moves is one event: a seminar goes through each status once. */
+    seminarScheduled: (s: Seminar) => service.emit('seminar.scheduled', s.id, seminarData(s)),
+    seminarLive: (s: Seminar) => service.emit('seminar.live', s.id, seminarData(s)),
+    seminarEnded: (s: Seminar) => service.emit('seminar.ended', s.id, seminarData(s)),
+    registrationCreated: (r: Registration) =>
+      service.emit('registration.created', r.id, {
+        registration: { id: r.id, seminarId: r.seminarId, userId: r.userId, status: r.status, createdAt: r.createdAt.toISOString() },
+      }),
+    recordingReady: (r: Recording) =>
+      service.emit('recording.ready', r.id, {
+        recording: {
+          id: r.id,
+          origin: r.origin,
+          seminarId: r.seminarId,
+          lessonId: r.lessonId,
+          durationSeconds: r.durationSeconds,
+          url: r.seminarId ? `${base}/replay/${r.seminarId}` : null,
+        },
+      }),
+  };
+}
+
+export type Webhooks = ReturnType<typeof createWebhooks>;
