@@ -15,6 +15,7 @@ import type { Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
+import type { LiveFeature } from './features';
 import type { RateLimits } from '../rate-limits';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { questionView, type LiveAccess, type LiveService } from './service';
@@ -72,6 +73,8 @@ export interface LiveGatewayDeps {
   clientAddress: (req: IncomingMessage) => string;
   /** Other nodes share the namespace through the Redis adapter: removals are sent to them too. */
   clustered: boolean;
+  /** Features with events of their own (server/live/features.ts): reactions, presence checks. */
+  features?: LiveFeature[];
 }
 
 /** ICE restarts per transport: a client backs off to one every few seconds while its path is down. */
@@ -408,6 +411,7 @@ export class LiveGateway {
       await this.deps.live.ban(this.inRoom(socket).access, p.userId);
       await this.eject(socket, p.userId, 'banned');
     });
+    for (const feature of this.deps.features ?? []) feature.attach({ id: socket.id, on, access: () => this.inRoom(socket).access });
 
     socket.on('disconnect', () => {
       clearTimeout(socket.data.expiry);

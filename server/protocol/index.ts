@@ -13,3 +13,5 @@ export * from './recordings';
 export * from './workspace';
 export * from './analytics';
 export * from './uploads';
+export * from './reactions';
+export * from './presence-checks';

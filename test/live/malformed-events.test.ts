@@ -167,6 +167,18 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
     'moderation:remove': userIds,
     'moderation:ban': userIds,
     'auth:refresh': [{}, { token: '' }, { token: 42 }, { token: 'x'.repeat(4097) }, { token: ['a.b.c'] }, { token: null }],
+    'reaction:send': [{}, { kind: 'poop' }, { kind: '👍' }, { kind: 'LIKE' }, { kind: ['like'] }, { kind: null }],
+    'presence:ask': ['now', [{}]],
+    'presence:schedule': [
+      {},
+      { everyMinutes: 0 },
+      { everyMinutes: 241 },
+      { everyMinutes: 2.5 },
+      { everyMinutes: '20' },
+      { everyMinutes: [20] },
+    ],
+    'presence:confirm': id('checkId'),
+    'presence:state': [1, ['now']],
   };
 }
 
@@ -210,6 +222,11 @@ const validPayloads: Record<Exclude<ClientEventName, RoomlessEvent>, unknown> = 
   'moderation:unmute': { userId: '0123456789abcdef01234567' },
   'moderation:remove': { userId: '0123456789abcdef01234567' },
   'moderation:ban': { userId: '0123456789abcdef01234567' },
+  'reaction:send': { kind: 'like' },
+  'presence:ask': {},
+  'presence:schedule': { everyMinutes: 20 },
+  'presence:confirm': { checkId: '0123456789abcdef01234567' },
+  'presence:state': {},
 };
 
 /** Everything a client event could change: the live collections, the seminar, and the room's media objects. */
@@ -227,6 +244,9 @@ async function snapshot(seminarId: string, sockets: LiveClient[]) {
     questionStates: questions.map((q) => `${q.status}/${(q.voterIds as string[]).length}/${q.answeringOffsetMs}`),
     markers: await count('live_markers'),
     bans: await count('live_bans'),
+    reactions: await count('live_reactions'),
+    presenceChecks: await count('live_presence_checks'),
+    presenceAnswers: await count('live_presence_answers'),
     seminarStatus: (await app.repos.seminars.get(seminarId))?.status,
     roomClosed: room.isClosed,
     peers: room.peerIds().sort(),
