@@ -273,6 +273,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     progress: repos.progress,
     users: repos.users,
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
+    audience: repos.audience,
   });
 
   const routes: RouteSpec[] = [

@@ -177,7 +177,6 @@ export async function start(config: Config, logger: Logger = createLogger(config
     });
     if (config.redisUrl) teardown.push(await attachRedisAdapter(io, config.redisUrl, logger.child({ component: 'redis' })));
     // The server is untyped; the gateway's events are typed on its namespace alone.
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     const nsp = io.of('/live') as unknown as LiveNamespace;
     const audience: AudienceGateway = new AudienceGateway({
       nsp,

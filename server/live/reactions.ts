@@ -25,8 +25,11 @@ export class ReactionTally {
   private readonly open = new Map<string, OpenWindow>();
   private readonly perViewer: RateLimiterAbstract;
 
-  constructor(private readonly deps: { limits: RateLimits; now?: () => Date }) {
-    this.perViewer = deps.limits.limiter({ name: 'live-reaction', ...REACTIONS_PER_VIEWER });
+  private readonly limit: { points: number; durationSeconds: number };
+
+  constructor(private readonly deps: { limits: RateLimits; now?: () => Date; perViewer?: { points: number; durationSeconds: number } }) {
+    this.limit = deps.perViewer ?? REACTIONS_PER_VIEWER;
+    this.perViewer = deps.limits.limiter({ name: 'live-reaction', ...this.limit });
   }
 
   /** Counts one reaction into the room's open window, or throws (viewers only, live only, 429 past the limit). */
@@ -36,7 +39,7 @@ export class ReactionTally {
     if (seminar.status !== 'live' || !seminar.liveStartedAt) throw new ConflictError('seminar_not_live', 'The seminar is not live');
     await this.deps.limits.consume(this.perViewer, viewerKey, {
       code: 'rate_limited',
-      message: `At most ${REACTIONS_PER_VIEWER.points} reactions in ${REACTIONS_PER_VIEWER.durationSeconds} s`,
+      message: `At most ${this.limit.points} reactions in ${this.limit.durationSeconds} s`,
     });
     let window = this.open.get(seminar.id);
     if (!window) {

@@ -19,10 +19,13 @@ export default {
     chatMessages: 'Chat messages',
     questions: 'Questions',
     replayViewers: 'Watched the replay',
+    reactions: 'Reactions',
+    presenceChecks: 'Presence checks asked',
     timeline: 'Viewers during the live session',
     timelineLabel: 'Chart: viewers during the live session, peak {{peak}}',
     time: 'Time ({{zone}})',
     viewers: 'Viewers (peak per {{step}} s)',
+    engagement: 'Reactions (per {{step}} s)',
     noSession: 'Nobody came to the live session.',
   },
   course: {

@@ -17,10 +17,13 @@ export default {
     chatMessages: 'Сообщений в чате',
     questions: 'Вопросов',
     replayViewers: 'Смотрели запись',
+    reactions: 'Реакций',
+    presenceChecks: 'Проверок присутствия',
     timeline: 'Зрители во время эфира',
     timelineLabel: 'График: зрители во время эфира, пик {{peak}}',
     time: 'Время ({{zone}})',
     viewers: 'Зрителей (пик за {{step}} с)',
+    engagement: 'Реакции (за {{step}} с)',
     noSession: 'В эфир никто не приходил.',
   },
   course: {
