@@ -18,6 +18,7 @@ import {
 } from '../local-media';
 import { loadDevice, preferredVideoCodec, Publisher, Subscriber, type Source, type StreamStats } from '../media';
 import { uplinkHealth, uplinkSample, type UplinkHealth, type UplinkProblem, type UplinkSample } from '../uplink';
+import { AudienceStore } from './audience-store';
 import { ChatQaStore } from './chat-qa-store';
 import { ParticipantsStore } from './participants-store';
 import { guestTiles, type StageTile } from './stage-tiles';
@@ -64,6 +65,7 @@ export class StudioRoom {
   /** Uplink problems seen in two samples running (one alone is often a blip). */
   uplinkProblems: UplinkProblem[] = [];
   readonly panel: ChatQaStore;
+  readonly audience: AudienceStore;
   readonly participants: ParticipantsStore;
 
   private readonly conn: RoomConnection;
@@ -85,6 +87,7 @@ export class StudioRoom {
     });
     this.conn = conn;
     this.panel = new ChatQaStore(conn, true);
+    this.audience = new AudienceStore(conn, true);
     this.participants = new ParticipantsStore(conn);
     conn.socket.on('room:viewers', ({ count }) => {
       this.viewers = count;
@@ -132,6 +135,7 @@ export class StudioRoom {
     clearInterval(this.statsTimer);
     navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
     this.conn.close();
+    this.audience.close();
     this.stopEverything();
     const w = window as { lectern?: { owner?: unknown } };
     if (w.lectern?.owner === this) delete w.lectern;
@@ -272,6 +276,7 @@ export class StudioRoom {
     this.stage = new Map(join.stage.map((m) => [m.userId, m.displayName]));
     this.device = await loadDevice(join.routerRtpCapabilities);
     this.panel.reset(join);
+    this.audience.joined(join);
     void this.participants.refresh().catch((err: unknown) => toast(errorText(err)));
     this.guestFeed = {
       subscriber: new Subscriber(this.conn, this.device, () => this.conn.restart('receive transport failed')),
@@ -431,6 +436,7 @@ export class StudioRoom {
         guests: () => this.guests.map((g) => ({ userId: g.userId, name: g.name, video: !!g.video, audio: !!g.audio, micOff: g.micOff })),
         guestStats: () => this.guestFeed?.subscriber.stats() ?? Promise.resolve([]),
         request: (event: string, payload: unknown) => this.conn.raw(event, payload),
+        audience: () => ({ received: [...this.audience.received], lastResult: this.audience.lastResult }),
       },
     });
   }

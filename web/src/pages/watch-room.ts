@@ -8,6 +8,7 @@ import type { HlsPlayer } from '../hls';
 import { RoomConnection, type ConnectionState } from '../live';
 import { loadDevice, Subscriber, type StreamStats, type Subscription } from '../media';
 import { hasSession, who } from '../session';
+import { AudienceStore } from './audience-store';
 import { ChatQaStore } from './chat-qa-store';
 import { StageSeat } from './stage-seat';
 import { guestTiles, type StageTile } from './stage-tiles';
@@ -45,6 +46,7 @@ export class WatchRoom {
   /** After the end: the recording can be watched (its replay route). */
   recordingReady = false;
   readonly panel: ChatQaStore;
+  readonly audience: AudienceStore;
 
   private readonly conn: RoomConnection;
   private subscriber: Subscriber | undefined;
@@ -69,6 +71,7 @@ export class WatchRoom {
     });
     this.conn = conn;
     this.panel = new ChatQaStore(conn, false);
+    this.audience = new AudienceStore(conn, false);
     this.seat = new StageSeat(conn, () => this.layout());
 
     conn.socket.on('room:producer-added', (p) => this.consume(p, conn.current));
@@ -119,6 +122,7 @@ export class WatchRoom {
     this.conn.close();
     this.observer.disconnect();
     this.seat.close();
+    this.audience.close();
     this.dropMedia();
     this.stopHls();
     const w = window as { lectern?: { owner?: unknown } };
@@ -193,6 +197,7 @@ export class WatchRoom {
     this.handRaised = false;
     this.stage = new Map(join.stage.map((m) => [m.userId, m.displayName]));
     this.panel.reset(join);
+    this.audience.joined(join);
     const device = await loadDevice(join.routerRtpCapabilities);
     if (generation === this.conn.current) this.seat.joined(join, device, generation);
     const subscriber = new Subscriber(this.conn, device, () => this.conn.restart('receive transport failed'));
@@ -365,6 +370,8 @@ export class WatchRoom {
         /** ICE restarts of the current receive transport (recovery after a network change). */
         iceRestarts: () => this.subscriber?.iceRestarts ?? 0,
         request: (event: string, payload: unknown) => this.conn.raw(event, payload),
+        /** Reaction updates received (time, total), and the open presence check. */
+        audience: () => ({ received: [...this.audience.received], check: this.audience.check?.checkId ?? null }),
       },
     });
   }
