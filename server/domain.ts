@@ -159,6 +159,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
         ? { uploaderId: r.uploaderId, durationSeconds: r.durationSeconds }
         : null;
     },
+    presence: repos.audience,
     recordingAttached: async (recordingId, lessonId) => {
       if ((await repos.recordings.get(recordingId))?.lessonId === null) await repos.recordings.update(recordingId, { lessonId });
     },

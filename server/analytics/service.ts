@@ -9,6 +9,7 @@ import type { Registration, RegistrationRepository, Seminar } from '../seminars/
 import type { SeminarService } from '../seminars/service';
 import { inZone } from '../seminars/time';
 import type { Table } from '../tables';
+import { presenceLookup } from '../courses/presence-rule';
 import { engagementLine, presenceOf, type AudienceReads } from './audience';
 import { Heatmap } from './heatmap';
 import type { AnalyticsRepository, AttendanceSpan } from './model';
@@ -271,7 +272,18 @@ export class AnalyticsService {
         enrolments.map((e) => e.userId),
       );
       const byKey = new Map<string, ProgressRecord>(records.map((r) => [`${r.userId}\u0000${r.contentId}`, r]));
-      const progress = enrolments.map((e) => courseProgress(course, (l) => byKey.get(`${e.userId}\u0000${contentIdOf(l)}`)));
+      const presence = await presenceLookup(
+        this.deps.audience,
+        course,
+        enrolments.map((e) => e.userId),
+      );
+      const progress = enrolments.map((e) =>
+        courseProgress(
+          course,
+          (l) => byKey.get(`${e.userId}\u0000${contentIdOf(l)}`),
+          (l) => presence(e.userId, l),
+        ),
+      );
       yield { enrolments, records, progress };
     }
   }

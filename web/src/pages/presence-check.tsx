@@ -75,7 +75,7 @@ export function PresencePanel({ store, live }: { store: AudienceStore; live: boo
             data-testid="presence-schedule"
             value={store.everyMinutes === null ? '' : String(store.everyMinutes)}
             onChange={(e) => {
-              const v = (e.currentTarget).value;
+              const v = e.currentTarget.value;
               store.schedule(v === '' ? null : Number(v)).catch((err: unknown) => toast(errorText(err)));
             }}
           >
