@@ -96,6 +96,7 @@ fi
 if [ "$mode" = test ]; then
   packages+=(
     chromium chromium-driver                      # browser end-to-end tests
+    fonts-noto-color-emoji                        # reactions drawn in the screenshots (issue 15)
     redis-server                                  # the Socket.IO adapter across nodes
     nginx openssl                                 # the HTTPS reverse-proxy test
     systemd                                       # systemd-analyze verifies deploy/lectern.service

@@ -157,6 +157,8 @@ const envSchema = z
     METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     LIVE_SOCKETS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(50),
     LIVE_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(10),
+    REACTION_WINDOW_MS: z.coerce.number().int().min(100).max(5000).default(400),
+    PRESENCE_CHECK_WINDOW_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
     REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     RECORDING_SEGMENT_SECONDS: z.coerce.number().int().min(1).max(10).default(1),
@@ -338,6 +340,10 @@ export interface Config {
     /** Open live sockets at once: anonymous ones per address, signed-in ones per user. */
     maxSocketsPerIp: number;
     maxSocketsPerUser: number;
+    /** Reactions are counted per room over this window, then pushed as one update. */
+    reactionWindowMs: number;
+    /** How long a viewer has to answer "Are you here?". */
+    presenceCheckWindowMs: number;
   };
   recordingSegmentSeconds: number;
   /** ffmpeg crashes a recorder tolerates before it gives up... */
@@ -476,6 +482,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       costlyEventsPer10s: e.LIVE_COSTLY_EVENTS_PER_10S,
       maxSocketsPerIp: e.LIVE_SOCKETS_PER_IP,
       maxSocketsPerUser: e.LIVE_SOCKETS_PER_USER,
+      reactionWindowMs: e.REACTION_WINDOW_MS,
+      presenceCheckWindowMs: e.PRESENCE_CHECK_WINDOW_MS,
     },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,
     recordingMaxRestarts: e.RECORDING_MAX_RESTARTS,

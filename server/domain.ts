@@ -189,6 +189,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
         ? { uploaderId: r.uploaderId, durationSeconds: r.durationSeconds }
         : null;
     },
+    presence: repos.audience,
     recordingAttached: async (recordingId, lessonId) => {
       if ((await repos.recordings.get(recordingId))?.lessonId === null) await repos.recordings.update(recordingId, { lessonId });
     },
@@ -314,6 +315,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     users: repos.users,
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
     polls,
+    audience: repos.audience,
   });
 
   const routes: RouteSpec[] = [

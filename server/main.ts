@@ -7,6 +7,9 @@ import proxyaddr from 'proxy-addr';
 import { Server as SocketServer } from 'socket.io';
 import { canTieToParent, ffmpegVersion, RoomRegistry, WorkerPool } from '../media';
 import { LIVE_MAX_MESSAGE_BYTES, LiveGateway, type LiveNamespace } from './live/gateway';
+import { AudienceGateway } from './live/audience-gateway';
+import { PresenceChecks } from './live/presence-checks';
+import { ReactionTally } from './live/reactions';
 import { attachRedisAdapter } from './live/redis-adapter';
 import { PollGateway } from './live/polls-gateway';
 import { TurnCredentials } from './live/turn';
@@ -184,6 +187,15 @@ export async function start(config: Config, logger: Logger = createLogger(config
       countsThrottleMs: config.live.viewerCountThrottleMs,
     });
     teardown.push(() => polls.close());
+    const audience: AudienceGateway = new AudienceGateway({
+      nsp,
+      tally: new ReactionTally({ limits }),
+      checks: new PresenceChecks({ repo: repos.audience, limits, windowMs: config.live.presenceCheckWindowMs }),
+      repo: repos.audience,
+      logger: logger.child({ component: 'audience' }),
+      reactionWindowMs: config.live.reactionWindowMs,
+      viewerCount: (seminarId: string): number => gateway.viewerCount(seminarId),
+    });
     const gateway = new LiveGateway({
       nsp,
       tokens: domain.tokens,
@@ -204,7 +216,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       // Express's compiled TRUST_PROXY, so a socket's address is the one the REST API sees.
       clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
       clustered: config.redisUrl !== undefined,
-      extensions: [polls],
+      features: [polls, audience],
     });
     // Recording and the room follow the seminar, whichever door (socket or REST) moved it.
     domain.onSeminarMoved(async (seminar) => {
@@ -213,12 +225,14 @@ export async function start(config: Config, logger: Logger = createLogger(config
       if (seminar.status === 'live') await recorder.live(seminar);
       if (seminar.status === 'ended') await recorder.ended(seminar.id, seminar.endedAt ?? undefined);
       await gateway.seminarMoved(seminar);
+      audience.seminarMoved(seminar);
     });
     domain.onUserDisabled((userId) => gateway.dropUser(userId));
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));
     teardown.push(async () => {
       await gateway.close();
+      await audience.close();
       io.disconnectSockets(true);
     });
     const port = (server.address() as AddressInfo).port;

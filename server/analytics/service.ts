@@ -9,6 +9,8 @@ import type { Registration, RegistrationRepository, Seminar } from '../seminars/
 import type { SeminarService } from '../seminars/service';
 import { inZone } from '../seminars/time';
 import type { Table } from '../tables';
+import { presenceLookup } from '../courses/presence-rule';
+import { engagementLine, presenceOf, type AudienceReads } from './audience';
 import { Heatmap } from './heatmap';
 import type { AnalyticsRepository, AttendanceSpan } from './model';
 import { byUser, chunks, mergeSpans, spanSeconds, ViewerSweep } from './sweep';
@@ -23,6 +25,8 @@ export interface AnalyticsDeps {
   /** The length of a seminar's finished recording, if it has one. */
   recordingDuration(seminarId: string): Promise<number | null>;
   polls: { results(seminarId: string): Promise<PollResult[]> };
+  /** Reactions and presence checks (server/live). */
+  audience: AudienceReads;
   now?: () => Date;
 }
 
@@ -63,10 +67,15 @@ export class AnalyticsService {
       chatMessages,
       questions,
       replayViewers,
+      reactions: 0,
+      presenceChecks: (await this.deps.audience.checks(seminarId)).length,
       session: null,
       polls,
     };
-    if (!extent) return view;
+    if (!extent) {
+      view.reactions = (await engagementLine(this.deps.audience, seminarId, { fromMs: 0, stepSeconds: 1, steps: 0 })).total;
+      return view;
+    }
     // The live session as the seminar recorded it, widened to any span outside it.
     const fromMs = Math.min(seminar.liveStartedAt?.getTime() ?? Infinity, extent.firstJoin.getTime());
     const toMs = Math.max(openEnd.getTime(), extent.lastLeave?.getTime() ?? 0);
@@ -89,11 +98,18 @@ export class AnalyticsService {
     view.peakViewers = swept.peak;
     view.averageViewers = swept.average;
     view.averageMinutesLive = view.attendees ? round(seconds / view.attendees / 60, 1) : 0;
+    const engagement = await engagementLine(this.deps.audience, seminarId, {
+      fromMs,
+      stepSeconds: swept.stepSeconds,
+      steps: swept.timeline.length,
+    });
+    view.reactions = engagement.total;
     view.session = {
       from: new Date(fromMs).toISOString(),
       seconds: sweep.seconds,
       stepSeconds: swept.stepSeconds,
       viewers: swept.timeline,
+      engagement: engagement.line,
     };
     return view;
   }
@@ -109,9 +125,18 @@ export class AnalyticsService {
     const header = ru
       ? ['Имя', 'E-mail', 'Запись', 'Входов', `Первый вход (${zone})`, `Последний выход (${zone})`, 'Секунд в эфире']
       : ['Name', 'E-mail', 'Registration', 'Joins', `First joined (${zone})`, `Last left (${zone})`, 'Seconds live'];
+    header.push(
+      ...(ru ? ['Проверок присутствия пройдено', 'Проверок присутствия задано'] : ['Presence checks passed', 'Presence checks asked']),
+    );
     header.push(...seminar.questions.map((q) => q.label));
     const openEnd = this.openEnd(seminar).getTime();
-    const row = (user: User | undefined, status: string, spans: AttendanceSpan[], answers: Record<string, string>) => {
+    const row = (
+      user: User | undefined,
+      status: string,
+      spans: AttendanceSpan[],
+      answers: Record<string, string>,
+      presence: { passed: number; asked: number } | undefined,
+    ) => {
       const lastLeave = spans.some((s) => s.leftAt === null) ? null : Math.max(...spans.map((s) => s.leftAt!.getTime()));
       return [
         user?.displayName ?? '',
@@ -121,6 +146,8 @@ export class AnalyticsService {
         spans.length ? zoned(new Date(Math.min(...spans.map((s) => s.joinedAt.getTime()))), zone) : '',
         lastLeave === null || spans.length === 0 ? '' : zoned(new Date(lastLeave), zone),
         String(Math.round(spanSeconds(mergeSpans(spans, openEnd)))),
+        String(presence?.passed ?? 0),
+        String(presence?.asked ?? 0),
         ...seminar.questions.map((q) => (Object.hasOwn(answers, q.id) ? (answers[q.id] ?? '') : '')),
       ];
     };
@@ -134,7 +161,8 @@ export class AnalyticsService {
         const [users, spans] = await Promise.all([usersById(deps, ids), deps.repo.attendanceOf(seminarId, ids)]);
         const spansOf = new Map<string, AttendanceSpan[]>();
         for (const s of spans) spansOf.set(s.userId, [...(spansOf.get(s.userId) ?? []), s]);
-        for (const r of regs) yield row(users.get(r.userId), r.status, spansOf.get(r.userId) ?? [], r.answers);
+        const presence = await presenceOf(deps.audience, seminarId, new Map(ids.map((id) => [id, spansOf.get(id) ?? []])), openEnd);
+        for (const r of regs) yield row(users.get(r.userId), r.status, spansOf.get(r.userId) ?? [], r.answers, presence.get(r.userId));
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       for await (const group of chunks(viewersOf(deps.repo, seminar), ANALYTICS_BATCH)) {
@@ -147,7 +175,8 @@ export class AnalyticsService {
           deps,
           others.map((g) => g.userId),
         );
-        for (const g of others) yield row(users.get(g.userId), 'not_registered', g.spans, {});
+        const presence = await presenceOf(deps.audience, seminarId, new Map(others.map((g) => [g.userId, g.spans])), openEnd);
+        for (const g of others) yield row(users.get(g.userId), 'not_registered', g.spans, {}, presence.get(g.userId));
       }
     }
     return { header, rows: rows() };
@@ -246,7 +275,18 @@ export class AnalyticsService {
         enrolments.map((e) => e.userId),
       );
       const byKey = new Map<string, ProgressRecord>(records.map((r) => [`${r.userId}\u0000${r.contentId}`, r]));
-      const progress = enrolments.map((e) => courseProgress(course, (l) => byKey.get(`${e.userId}\u0000${contentIdOf(l)}`)));
+      const presence = await presenceLookup(
+        this.deps.audience,
+        course,
+        enrolments.map((e) => e.userId),
+      );
+      const progress = enrolments.map((e) =>
+        courseProgress(
+          course,
+          (l) => byKey.get(`${e.userId}\u0000${contentIdOf(l)}`),
+          (l) => presence(e.userId, l),
+        ),
+      );
       yield { enrolments, records, progress };
     }
   }

@@ -30,13 +30,18 @@ export interface Course {
   track: string;
   published: boolean;
   completionThreshold: number;
+  /** Set: a seminar lesson completes only with this share (0–1) of its presence checks confirmed. */
+  presenceShare: number | null;
   ownerIds: string[];
   modules: CourseModule[];
   createdAt: Date;
 }
 
-export type NewCourse = Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'ownerIds'>;
-export type CourseChanges = Partial<Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'published' | 'modules'>>;
+export type NewCourse = Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'ownerIds'> &
+  Partial<Pick<Course, 'presenceShare'>>;
+export type CourseChanges = Partial<
+  Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'presenceShare' | 'published' | 'modules'>
+>;
 
 export interface CourseRepository {
   create(course: NewCourse): Promise<Course>;

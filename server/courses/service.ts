@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { presenceLookup, presenceMet, type PresenceReads } from './presence-rule';
 import { has, isAdmin, type Actor } from '../accounts/grants';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type {
@@ -33,6 +34,8 @@ export interface CourseDeps {
   uploadedRecording(recordingId: string): Promise<{ uploaderId: string; durationSeconds: number | null } | null>;
   /** Marks the recording as a lesson (off the unattached list). */
   recordingAttached(recordingId: string, lessonId: string): Promise<void>;
+  /** Presence checks and answers, for the course's presence rule. */
+  presence: PresenceReads;
   /** Signed, expiring HLS links to a recording's files. */
   signVideo(recordingId: string): Promise<NonNullable<LessonContentView['video']>>;
 }
@@ -45,7 +48,7 @@ export class CourseService {
 
   async create(
     actor: Actor,
-    body: { title: string; description: string; track: string; completionThreshold: number },
+    body: { title: string; description: string; track: string; completionThreshold: number; presenceShare?: number | null },
   ): Promise<CourseView> {
     if (!has(actor, 'courses:manage')) throw new ForbiddenError();
     return courseView(await this.deps.courses.create({ ...body, ownerIds: [actor.userId] }));
@@ -157,7 +160,7 @@ export class CourseService {
   async update(
     actor: Actor,
     id: string,
-    changes: Partial<Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold'>>,
+    changes: Partial<Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'presenceShare'>>,
   ): Promise<CourseView> {
     await this.managed(actor, id);
     return courseView((await this.deps.courses.update(id, changes))!);
@@ -271,7 +274,17 @@ export class CourseService {
     const courses = enrolled.filter((c) => c.published || this.manages(actor, c));
     const contentIds = courses.flatMap((c) => lessonsOf(c).map(contentIdOf));
     const records = new Map((await this.deps.progress.records(actor.userId, contentIds)).map((r) => [r.contentId, r]));
-    return courses.map((course) => courseProgress(course, (lesson) => records.get(contentIdOf(lesson))));
+    const userId = actor.userId;
+    return Promise.all(
+      courses.map(async (course) => {
+        const presence = await presenceLookup(this.deps.presence, course, [userId]);
+        return courseProgress(
+          course,
+          (lesson) => records.get(contentIdOf(lesson)),
+          (lesson) => presence(userId, lesson),
+        );
+      }),
+    );
   }
 
   /**
@@ -315,7 +328,14 @@ export class CourseService {
       if (!byUser.has(r.userId)) byUser.set(r.userId, new Map());
       byUser.get(r.userId)!.set(r.contentId, r);
     }
-    const perLearner = learners.map((u) => courseProgress(course, (l) => byUser.get(u)?.get(contentIdOf(l))));
+    const presence = await presenceLookup(this.deps.presence, course, learners);
+    const perLearner = learners.map((u) =>
+      courseProgress(
+        course,
+        (l) => byUser.get(u)?.get(contentIdOf(l)),
+        (l) => presence(u, l),
+      ),
+    );
     return {
       courseId: id,
       enrolled: learners.length,
@@ -377,7 +397,12 @@ export function lessonsOf(course: Course): Lesson[] {
   return course.modules.flatMap((m) => m.lessons);
 }
 
-export function courseProgress(course: Course, recordOf: (lesson: Lesson) => ProgressRecord | undefined) {
+/** `presenceOf`: the learner's presence checks per seminar lesson, for the course's presence rule. */
+export function courseProgress(
+  course: Course,
+  recordOf: (lesson: Lesson) => ProgressRecord | undefined,
+  presenceOf: (lesson: Lesson) => { passed: number; asked: number } | undefined = () => undefined,
+) {
   const lessons = lessonsOf(course).map((lesson) => {
     const r = recordOf(lesson);
     const duration = lesson.durationSeconds ?? r?.durationSeconds ?? null;
@@ -388,7 +413,7 @@ export function courseProgress(course: Course, recordOf: (lesson: Lesson) => Pro
       coveredSeconds: covered,
       durationSeconds: duration,
       fraction: round(fraction, 4),
-      complete: duration !== null && fraction >= course.completionThreshold - 1e-9,
+      complete: duration !== null && fraction >= course.completionThreshold - 1e-9 && presenceMet(course, presenceOf(lesson)),
       resumePosition: r?.resumePosition ?? 0,
       liveSeconds: r ? liveSeconds(r) : 0,
     };
@@ -428,6 +453,7 @@ export function courseView(c: Course): CourseView {
     track: c.track,
     published: c.published,
     completionThreshold: c.completionThreshold,
+    presenceShare: c.presenceShare,
     ownerIds: c.ownerIds,
     modules: c.modules.map((m) => ({
       id: m.id,

@@ -15,11 +15,11 @@ import type { Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
+import type { LiveFeature } from './features';
 import type { RateLimits } from '../rate-limits';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { questionView, type LiveAccess, type LiveService } from './service';
 import type { IceConfiguration, TurnCredentials } from './turn';
-import type { LiveExtension } from './extensions';
 
 interface SocketState {
   actor: Actor;
@@ -73,8 +73,8 @@ export interface LiveGatewayDeps {
   clientAddress: (req: IncomingMessage) => string;
   /** Other nodes share the namespace through the Redis adapter: removals are sent to them too. */
   clustered: boolean;
-  /** Features with events of their own (polls), each in its own module, attached to every connection. */
-  extensions?: LiveExtension[];
+  /** Features with events of their own (server/live/features.ts): polls, reactions, presence checks. */
+  features?: LiveFeature[];
 }
 
 /** ICE restarts per transport: a client backs off to one every few seconds while its path is down. */
@@ -417,8 +417,8 @@ export class LiveGateway {
       await this.deps.live.ban(this.inRoom(socket).access, p.userId);
       await this.eject(socket, p.userId, 'banned');
     });
-
-    for (const extension of this.deps.extensions ?? []) extension.attach({ socket, on, inRoom: () => this.inRoom(socket) });
+    for (const feature of this.deps.features ?? [])
+      feature.attach({ id: socket.id, socket, on, access: () => this.inRoom(socket).access, inRoom: () => this.inRoom(socket) });
 
     socket.on('disconnect', () => {
       clearTimeout(socket.data.expiry);

@@ -2,7 +2,7 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../logger';
 import type { RateLimits } from '../rate-limits';
 import type { Seminar } from '../seminars/model';
-import type { LiveExtension, LiveSocketContext } from './extensions';
+import type { LiveConnection, LiveFeature } from './features';
 import { seminarRoom, staffRoom, userRoom, type LiveNamespace } from './gateway';
 import { pollView, type PollRecord, type PollService } from './polls';
 
@@ -19,7 +19,7 @@ const votersRoom = (pollId: string) => `poll:${pollId}:voters`;
  * vote), everyone once it closes. A burst of votes becomes one counts update per poll per
  * `countsThrottleMs`, so a thousand votes do not send a million messages.
  */
-export class PollGateway implements LiveExtension {
+export class PollGateway implements LiveFeature {
   private readonly limiter: RateLimiterAbstract;
   /** Per poll: a counts update already scheduled. */
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
@@ -36,7 +36,7 @@ export class PollGateway implements LiveExtension {
     this.limiter = deps.limits.limiter({ name: 'live-polls', ...POLL_EVENTS });
   }
 
-  attach({ socket, on, inRoom }: LiveSocketContext): void {
+  attach({ socket, on, inRoom }: LiveConnection): void {
     // Per user (per connection for a guest): several tabs share one budget.
     const room = async () => {
       const { access } = inRoom();

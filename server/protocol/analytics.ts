@@ -22,12 +22,15 @@ export const seminarAnalyticsView = z.object({
   chatMessages: count.meta({ description: 'Chat messages, deleted ones not counted' }),
   questions: count,
   replayViewers: count.meta({ description: 'Learners who have watched some of the recording since' }),
+  reactions: count.meta({ description: 'Reactions viewers sent live, those refused by the rate limit not counted' }),
+  presenceChecks: count.meta({ description: 'Presence checks ("Are you here?") the lecturers asked' }),
   session: z
     .object({
       from: z.iso.datetime(),
       seconds: count,
       stepSeconds: z.number().int().min(1),
       viewers: z.array(count).meta({ description: 'The peak of viewers in each step of stepSeconds from `from`' }),
+      engagement: z.array(count).meta({ description: 'Reactions in each step of stepSeconds from `from`, aligned with `viewers`' }),
     })
     .nullable()
     .meta({ description: 'The live session’s timeline; null when nobody attended' }),

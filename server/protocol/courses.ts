@@ -54,11 +54,18 @@ const courseFields = {
   description: z.string().trim().max(5000),
   track: z.string().trim().min(2).max(80),
   completionThreshold: z.number().min(0.5).max(1),
+  presenceShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .meta({ description: 'Set: a seminar lesson completes only with this share of its presence checks confirmed; null: no such rule' }),
 };
 export const createCourseBody = z.object({
   ...courseFields,
   description: courseFields.description.default(''),
   completionThreshold: courseFields.completionThreshold.default(0.9),
+  presenceShare: courseFields.presenceShare.default(null),
 });
 // No defaults here: a PATCH changes only what it names.
 export const updateCourseBody = z
@@ -82,6 +89,7 @@ export const courseView = z.object({
   track: z.string(),
   published: z.boolean(),
   completionThreshold: z.number(),
+  presenceShare: z.number().nullable(),
   ownerIds: z.array(objectId),
   modules: z.array(z.object({ id: z.string(), title: z.string(), lessons: z.array(lessonView) })),
 });

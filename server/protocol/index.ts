@@ -15,3 +15,5 @@ export * from './analytics';
 export * from './uploads';
 export * from './polls';
 export * from './webhooks';
+export * from './reactions';
+export * from './presence-checks';

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { objectId } from './common';
 import { pollEvents, type PollView } from './polls';
+import { presenceCheckClientEvents, type PresenceCheckResult, type PresenceCheckView, type PresenceSchedule } from './presence-checks';
+import { reactionClientEvents, type ReactionBurst } from './reactions';
 
 // Socket.IO namespace /live. Every client event carries one payload and an ack;
 // the server parses the payload with the schema below and acks with
@@ -93,6 +95,8 @@ export const clientEvents = {
   /** A fresh access token for this connection: without one, it is closed when its token expires. */
   'auth:refresh': z.object({ token: z.string().min(1).max(4096) }),
   ...pollEvents,
+  ...reactionClientEvents,
+  ...presenceCheckClientEvents,
 } as const;
 export type ClientEventName = keyof typeof clientEvents;
 export type ClientPayload<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]>;
@@ -243,4 +247,11 @@ export interface ServerEvents {
   'room:participants': (p: Participants) => void;
   /** A poll changed (created, opened, closed, new counts): counts only to those who may see them. */
   'poll:updated': (p: PollView) => void;
+  /** A room's reactions of the last window, counted (server/audience/reactions.ts). */
+  'reaction:burst': (p: ReactionBurst) => void;
+  /** "Are you here?": to everyone in the room; viewers confirm with presence:confirm. */
+  'presence:check': (p: PresenceCheckView) => void;
+  /** To the lecturers: how a check ended, and the schedule when it changes. */
+  'presence:result': (p: PresenceCheckResult) => void;
+  'presence:schedule': (p: PresenceSchedule) => void;
 }

@@ -33,6 +33,7 @@ const schema = new Schema<CourseDoc>(
     track: String,
     published: Boolean,
     completionThreshold: Number,
+    presenceShare: { type: Number, default: null },
     ownerIds: [String],
     modules: [new Schema({ id: String, title: String, lessons: [lessonSchema] }, { _id: false })],
     lessonIds: [String],
@@ -177,6 +178,7 @@ function toCourse(doc: CourseDoc & { _id: unknown }): Course {
     track: doc.track,
     published: doc.published,
     completionThreshold: doc.completionThreshold,
+    presenceShare: doc.presenceShare ?? null,
     ownerIds: [...doc.ownerIds],
     modules: (doc.modules ?? []).map((m) => ({
       id: m.id,

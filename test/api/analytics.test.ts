@@ -57,12 +57,17 @@ describe('seminar analytics', () => {
       replayViewers: s.expected.replayViewers,
       // Polls: test/live/polls.test.ts.
       polls: [],
+      reactions: s.expected.reactions,
+      presenceChecks: s.expected.presenceChecks,
     });
     // Anna's overlapping spans count once: at most all three are in at once.
     expect(s.expected.peakViewers).toBe(3);
     expect(session.seconds).toBe(s.expected.seconds);
     expect(session.stepSeconds).toBe(s.expected.stepSeconds);
     expect(session.viewers).toEqual(s.expected.timeline);
+    // The engagement line: reactions in the same steps as the viewers.
+    expect(session.engagement).toEqual(s.expected.engagement);
+    expect(session.engagement.filter((n: number) => n > 0)).toEqual([8, 7]);
     // An admin sees it too; the same figures.
     const byAdmin = await api.call('GET', `/seminars/${s.id}/analytics`, { token: people.admin.token });
     expect(byAdmin.body).toEqual(res.body);

@@ -110,6 +110,30 @@ describe('course structure', () => {
     const res = await api.call('PATCH', `/courses/${c.id}`, { token: people.lecturer.token, body: { title: 'Новое название' } });
     expect(res.body).toMatchObject({ title: 'Новое название', description: 'Описание курса', completionThreshold: 0.75 });
   });
+
+  it('keeps the optional presence rule (presenceShare 0–1 or null), refusing anything else with nothing changed', async () => {
+    const c = await publishedCourse();
+    const get = async () => (await api.call('GET', `/courses/${c.id}`, { token: people.lecturer.token })).body.presenceShare;
+    expect(await get()).toBeNull();
+    const set = await api.call('PATCH', `/courses/${c.id}`, { token: people.lecturer.token, body: { presenceShare: 0.75 } });
+    expect(set.status).toBe(200);
+    expect(set.body.presenceShare).toBe(0.75);
+    for (const presenceShare of [1.5, -0.1, '0.5', [0.5]]) {
+      const refused = await api.call('PATCH', `/courses/${c.id}`, { token: people.lecturer.token, body: { presenceShare } });
+      expect({ presenceShare, status: refused.status, code: refused.body.error?.code }).toEqual({
+        presenceShare,
+        status: 400,
+        code: 'invalid_request',
+      });
+    }
+    // Only the course's lecturers may change it.
+    const foreign = await api.call('PATCH', `/courses/${c.id}`, { token: people.otherLecturer.token, body: { presenceShare: 0 } });
+    expect(foreign.status).toBe(403);
+    expect(await get()).toBe(0.75);
+    expect(
+      (await api.call('PATCH', `/courses/${c.id}`, { token: people.lecturer.token, body: { presenceShare: null } })).body.presenceShare,
+    ).toBeNull();
+  });
 });
 
 describe('watch progress', () => {

@@ -77,7 +77,7 @@ describe('seminar analytics in the browser', () => {
       await page.getByTestId('figure-peakViewers').waitFor(poll);
       expect(new URL(page.url()).pathname).toBe(`/workspace/seminars/${seminar.id}/analytics`);
       const ru = new Intl.NumberFormat('ru', { maximumFractionDigits: 2 });
-      const { seconds: _s, stepSeconds: _step, timeline, ...figures } = seminar.expected;
+      const { seconds: _s, stepSeconds: _step, timeline, engagement, ...figures } = seminar.expected;
       for (const [name, value] of Object.entries(figures)) {
         expect(await page.getByTestId(`figure-${name}`).textContent(), name).toBe(ru.format(value));
       }
@@ -86,6 +86,8 @@ describe('seminar analytics in the browser', () => {
       expect(await page.getByTestId('timeline-chart').locator('canvas').count()).toBe(1);
       const rows = await cells(page, 'timeline');
       expect(rows.map((r) => Number(r[1]))).toEqual(timeline);
+      // The engagement line's figures: reactions per step.
+      expect(rows.map((r) => Number(r[2]))).toEqual(engagement);
       // Times in the seminar's zone: the first step is the session's start.
       expect(rows[0]![0]).toMatch(/^\d\d:\d\d:\d\d$/);
       expect(await downloaded(page, 'attendance-csv')).toEqual(seminar.csv);

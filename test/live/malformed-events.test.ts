@@ -194,6 +194,18 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
       { pollId: '0123456789abcdef01234567', choices: Array.from({ length: 11 }, () => 0) },
     ],
     'poll:list': ['all', [{}]],
+    'reaction:send': [{}, { kind: 'poop' }, { kind: '👍' }, { kind: 'LIKE' }, { kind: ['like'] }, { kind: null }],
+    'presence:ask': ['now', [{}]],
+    'presence:schedule': [
+      {},
+      { everyMinutes: 0 },
+      { everyMinutes: 241 },
+      { everyMinutes: 2.5 },
+      { everyMinutes: '20' },
+      { everyMinutes: [20] },
+    ],
+    'presence:confirm': id('checkId'),
+    'presence:state': [1, ['now']],
   };
 }
 
@@ -242,6 +254,11 @@ const validPayloads: Record<Exclude<ClientEventName, RoomlessEvent>, unknown> = 
   'poll:close': { pollId: '0123456789abcdef01234567' },
   'poll:vote': { pollId: '0123456789abcdef01234567', choices: [0] },
   'poll:list': {},
+  'reaction:send': { kind: 'like' },
+  'presence:ask': {},
+  'presence:schedule': { everyMinutes: 20 },
+  'presence:confirm': { checkId: '0123456789abcdef01234567' },
+  'presence:state': {},
 };
 
 /** Everything a client event could change: the live collections, the seminar, and the room's media objects. */
@@ -261,6 +278,9 @@ async function snapshot(seminarId: string, sockets: LiveClient[]) {
     bans: await count('live_bans'),
     polls: await count('live_polls'),
     votes: await count('live_poll_votes'),
+    reactions: await count('live_reactions'),
+    presenceChecks: await count('live_presence_checks'),
+    presenceAnswers: await count('live_presence_answers'),
     seminarStatus: (await app.repos.seminars.get(seminarId))?.status,
     roomClosed: room.isClosed,
     peers: room.peerIds().sort(),

@@ -35,6 +35,9 @@ export interface SeededSeminar {
     seconds: number;
     stepSeconds: number;
     timeline: number[];
+    reactions: number;
+    presenceChecks: number;
+    engagement: number[];
   };
   /** The attendance CSV, header and rows, cell by cell. */
   csv: string[][];
@@ -94,6 +97,40 @@ export async function seedSeminar(app: Lectern, api: Api, lecturer: TestUser, ti
   for (const text of ['Как считать налог?', 'Где запись?']) {
     await app.repos.live.addQuestion({ seminarId: id, userId: boris.id, displayName: 'Борис', text, at: new Date(t0), offsetMs: 0 });
   }
+  // Presence checks at 2, 12 and 22 minutes: Anna (in for all three) confirms the first and the
+  // last; Boris (in for the first) none; the stranger (in for two) the second.
+  const checks = [];
+  for (const minute of [2, 12, 22]) {
+    const askedAt = new Date(t0 + minute * MIN);
+    checks.push(
+      await app.repos.audience.addCheck({
+        seminarId: id,
+        askedAt,
+        offsetMs: minute * MIN,
+        closesAt: new Date(askedAt.getTime() + MIN),
+        viewersAsked: 3,
+      }),
+    );
+  }
+  for (const [user, check] of [
+    [anna, 0],
+    [anna, 2],
+    [stranger, 1],
+  ] as const) {
+    expect(await app.repos.audience.addAnswer({ checkId: checks[check]!.id, seminarId: id, userId: user.id, at: new Date(t0 + MIN) })).toBe(
+      true,
+    );
+  }
+  // Reactions: two windows in the fifth second of the timeline's steps, one at ten minutes.
+  const reactionsAt = [
+    { at: 30 * S, total: 5 },
+    { at: 30.4 * S, total: 3 },
+    { at: 600 * S, total: 7 },
+  ];
+  await app.repos.audience.addReactionWindows(
+    reactionsAt.map((r) => ({ seminarId: id, at: new Date(t0 + r.at), offsetMs: r.at, counts: { like: r.total }, total: r.total })),
+  );
+
   // The replay since: two learners watched some of it, a third only opened it.
   await saveProgress(app, [record(anna.id, id, [[0, 120]]), record(stranger.id, id, [[30, 40]]), record(boris.id, id, [])]);
 
@@ -108,6 +145,8 @@ export async function seedSeminar(app: Lectern, api: Api, lecturer: TestUser, ti
   const stepSeconds = Math.ceil(seconds / 240);
   const timeline: number[] = [];
   for (let i = 0; i < seconds; i += stepSeconds) timeline.push(Math.max(...perSecond.slice(i, i + stepSeconds)));
+  const engagement = timeline.map(() => 0);
+  for (const r of reactionsAt) engagement[Math.floor(r.at / S / stepSeconds)]! += r.total;
   // Time in the room per user, each millisecond counted once however many spans hold it.
   const msIn = (user: TestUser) => {
     let ms = 0;
@@ -127,6 +166,7 @@ export async function seedSeminar(app: Lectern, api: Api, lecturer: TestUser, ti
     first: string,
     last: string,
     ms: number,
+    presence: [number, number],
     a: Record<string, string>,
   ) => [
     name,
@@ -136,6 +176,7 @@ export async function seedSeminar(app: Lectern, api: Api, lecturer: TestUser, ti
     first,
     last,
     String(Math.round(ms / S)),
+    ...presence.map(String),
     // csv-stringify defuses a formula with a leading apostrophe.
     ...QUESTIONS.map((q) => (a[q.id] ?? '').replace(/^([=+\-@])/, "'$1")),
   ];
@@ -156,6 +197,9 @@ export async function seedSeminar(app: Lectern, api: Api, lecturer: TestUser, ti
       seconds,
       stepSeconds,
       timeline,
+      reactions: 15,
+      presenceChecks: 3,
+      engagement,
     },
     csv: [
       [
@@ -166,13 +210,15 @@ export async function seedSeminar(app: Lectern, api: Api, lecturer: TestUser, ti
         'Первый вход (Europe/Moscow)',
         'Последний выход (Europe/Moscow)',
         'Секунд в эфире',
+        'Проверок присутствия пройдено',
+        'Проверок присутствия задано',
         'Компания',
         'Стадия бизнеса',
       ],
-      row(anna, 'Анна "Кофейня", ИП', 'registered', 3, moscow(t0), moscow(end), annaMs, answers[anna.id]!),
-      row(boris, 'Борис Петров', 'registered', 1, moscow(t0 + 100.4 * S), moscow(t0 + 700 * S), borisMs, answers[boris.id]!),
-      row(vera, 'Вера =SUM(1)', 'waitlisted', 0, '', '', 0, answers[vera.id]!),
-      row(stranger, 'Глеб Без Записи', 'not_registered', 1, moscow(t0 + 50 * S), moscow(t0 + 1000 * S), strangerMs, {}),
+      row(anna, 'Анна "Кофейня", ИП', 'registered', 3, moscow(t0), moscow(end), annaMs, [2, 3], answers[anna.id]!),
+      row(boris, 'Борис Петров', 'registered', 1, moscow(t0 + 100.4 * S), moscow(t0 + 700 * S), borisMs, [0, 1], answers[boris.id]!),
+      row(vera, 'Вера =SUM(1)', 'waitlisted', 0, '', '', 0, [0, 0], answers[vera.id]!),
+      row(stranger, 'Глеб Без Записи', 'not_registered', 1, moscow(t0 + 50 * S), moscow(t0 + 1000 * S), strangerMs, [1, 2], {}),
     ],
   };
 }

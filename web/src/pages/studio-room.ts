@@ -18,6 +18,7 @@ import {
 } from '../local-media';
 import { loadDevice, preferredVideoCodec, Publisher, Subscriber, type Source, type StreamStats } from '../media';
 import { uplinkHealth, uplinkSample, type UplinkHealth, type UplinkProblem, type UplinkSample } from '../uplink';
+import { AudienceStore } from './audience-store';
 import { ChatQaStore } from './chat-qa-store';
 import { PollsStore } from './polls-store';
 import { ParticipantsStore } from './participants-store';
@@ -66,6 +67,7 @@ export class StudioRoom {
   uplinkProblems: UplinkProblem[] = [];
   readonly panel: ChatQaStore;
   readonly polls: PollsStore;
+  readonly audience: AudienceStore;
   readonly participants: ParticipantsStore;
 
   private readonly conn: RoomConnection;
@@ -88,6 +90,7 @@ export class StudioRoom {
     this.conn = conn;
     this.panel = new ChatQaStore(conn, true);
     this.polls = new PollsStore(conn, true);
+    this.audience = new AudienceStore(conn, true);
     this.participants = new ParticipantsStore(conn);
     conn.socket.on('room:viewers', ({ count }) => {
       this.viewers = count;
@@ -135,6 +138,7 @@ export class StudioRoom {
     clearInterval(this.statsTimer);
     navigator.mediaDevices?.removeEventListener?.('devicechange', this.onDeviceChange);
     this.conn.close();
+    this.audience.close();
     this.stopEverything();
     const w = window as { lectern?: { owner?: unknown } };
     if (w.lectern?.owner === this) delete w.lectern;
@@ -276,6 +280,7 @@ export class StudioRoom {
     this.device = await loadDevice(join.routerRtpCapabilities);
     this.panel.reset(join);
     void this.polls.reload().catch((err: unknown) => toast(errorText(err)));
+    this.audience.joined(join);
     void this.participants.refresh().catch((err: unknown) => toast(errorText(err)));
     this.guestFeed = {
       subscriber: new Subscriber(this.conn, this.device, () => this.conn.restart('receive transport failed')),
@@ -435,6 +440,7 @@ export class StudioRoom {
         guests: () => this.guests.map((g) => ({ userId: g.userId, name: g.name, video: !!g.video, audio: !!g.audio, micOff: g.micOff })),
         guestStats: () => this.guestFeed?.subscriber.stats() ?? Promise.resolve([]),
         request: (event: string, payload: unknown) => this.conn.raw(event, payload),
+        audience: () => ({ received: [...this.audience.received], lastResult: this.audience.lastResult }),
       },
     });
   }

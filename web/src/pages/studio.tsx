@@ -8,6 +8,8 @@ import { who } from '../session';
 import { toast } from '../kit/toast';
 import { deviceOf } from '../local-media';
 import { ChatQa } from './chat-qa';
+import { PresencePanel } from './presence-check';
+import { ReactionLayer } from './reactions';
 import { DevicePickers, Elapsed, LevelMeter } from './devices';
 import { ParticipantList } from './participants';
 import { PollPanel } from './polls';
@@ -139,6 +141,7 @@ function StudioPage({ id }: { id: string }) {
               <video id="screen-preview" ref={screen} muted autoplay playsInline />
               <span class="label">{t('room:watch.screen')}</span>
             </div>
+            <ReactionLayer store={room?.audience ?? null} />
             <div id="state" class="overlay" data-testid="state" data-state={s.name} hidden={overlay === ''} role="status">
               {overlay}
               {!signedIn && (
@@ -223,6 +226,7 @@ function StudioPage({ id }: { id: string }) {
             {room && <LevelMeter level={room.level} id="mic-level" />}
             <MarkerForm room={room} enabled={live} />
           </div>
+          {room && joined && <PresencePanel store={room.audience} live={live} />}
           <p id="media-info" class="muted" data-testid="media-info">
             {mediaInfo(room)}
           </p>

@@ -8,6 +8,7 @@ import type { HlsPlayer } from '../hls';
 import { RoomConnection, type ConnectionState } from '../live';
 import { loadDevice, Subscriber, type StreamStats, type Subscription } from '../media';
 import { hasSession, who } from '../session';
+import { AudienceStore } from './audience-store';
 import { ChatQaStore } from './chat-qa-store';
 import { PollsStore } from './polls-store';
 import { StageSeat } from './stage-seat';
@@ -47,6 +48,7 @@ export class WatchRoom {
   recordingReady = false;
   readonly panel: ChatQaStore;
   readonly polls: PollsStore;
+  readonly audience: AudienceStore;
 
   private readonly conn: RoomConnection;
   private subscriber: Subscriber | undefined;
@@ -72,6 +74,7 @@ export class WatchRoom {
     this.conn = conn;
     this.panel = new ChatQaStore(conn, false);
     this.polls = new PollsStore(conn, false);
+    this.audience = new AudienceStore(conn, false);
     this.seat = new StageSeat(conn, () => this.layout());
 
     conn.socket.on('room:producer-added', (p) => this.consume(p, conn.current));
@@ -122,6 +125,7 @@ export class WatchRoom {
     this.conn.close();
     this.observer.disconnect();
     this.seat.close();
+    this.audience.close();
     this.dropMedia();
     this.stopHls();
     const w = window as { lectern?: { owner?: unknown } };
@@ -197,6 +201,7 @@ export class WatchRoom {
     this.stage = new Map(join.stage.map((m) => [m.userId, m.displayName]));
     this.panel.reset(join);
     void this.polls.reload().catch((err: unknown) => toast(errorText(err)));
+    this.audience.joined(join);
     const device = await loadDevice(join.routerRtpCapabilities);
     if (generation === this.conn.current) this.seat.joined(join, device, generation);
     const subscriber = new Subscriber(this.conn, device, () => this.conn.restart('receive transport failed'));
@@ -369,6 +374,8 @@ export class WatchRoom {
         /** ICE restarts of the current receive transport (recovery after a network change). */
         iceRestarts: () => this.subscriber?.iceRestarts ?? 0,
         request: (event: string, payload: unknown) => this.conn.raw(event, payload),
+        /** Reaction updates received (time, total), and the open presence check. */
+        audience: () => ({ received: [...this.audience.received], check: this.audience.check?.checkId ?? null }),
       },
     });
   }

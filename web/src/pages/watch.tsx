@@ -9,6 +9,8 @@ import { who } from '../session';
 import { deviceOf } from '../local-media';
 import { ChatQa } from './chat-qa';
 import { PollPanel } from './polls';
+import { PresencePrompt } from './presence-check';
+import { ReactionBar, ReactionLayer } from './reactions';
 import { DevicePickers, LevelMeter } from './devices';
 import { RoomHeader, statusText } from './room-header';
 import type { StageSeat } from './stage-seat';
@@ -143,6 +145,7 @@ function WatchPage({ id }: { id: string }) {
               <span class="label">{t('room:watch.camera')}</span>
             </div>
             <audio id="audio" ref={audio} autoplay />
+            <ReactionLayer store={room?.audience ?? null} />
             <div id="state" class="overlay" data-testid="state" data-state={s.name} hidden={overlay === ''} role="status">
               {overlay}
               {unauthorized && (
@@ -191,6 +194,8 @@ function WatchPage({ id }: { id: string }) {
               {t('room:watch.register')}
             </ActionButton>
           </div>
+          {room && s.name === 'joined' && status === 'live' && <ReactionBar store={room.audience} />}
+          {room && s.name === 'joined' && <PresencePrompt store={room.audience} />}
           {room && s.name === 'joined' && <Seat seat={room.seat} version={room.version.value} />}
         </section>
         <aside id="side" class="side" aria-label={`${t('room:chat.title')}, ${t('room:qa.title')}`}>

@@ -151,6 +151,8 @@ export default {
     track: 'Track',
     threshold: 'A lesson is complete when at least this much is watched, %',
     thresholdHint: '50 to 100 %.',
+    presence: 'A seminar lesson counts only with at least this share of presence checks passed, % (empty: not required)',
+    presenceHint: '0 to 100 %, or empty.',
     saveAbout: 'Save the description',
     aboutSaved: 'Description saved.',
     structure: 'Modules and lessons',

@@ -15,11 +15,13 @@ export interface ChartProps {
   xValue: (x: number) => string;
   yLabel: string;
   testId: string;
+  /** A second line on a scale of its own (the right axis): reactions beside viewers. */
+  second?: { ys: number[]; label: string };
 }
 
 const HEIGHT = 220;
 
-export function Chart({ label, xs, ys, kind, xValue, yLabel, testId }: ChartProps) {
+export function Chart({ label, xs, ys, kind, xValue, yLabel, testId, second }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let plot: uPlot | undefined;
@@ -34,11 +36,27 @@ export function Chart({ label, xs, ys, kind, xValue, yLabel, testId }: ChartProp
           width: Math.max(200, el.clientWidth),
           height: HEIGHT,
           legend: { show: false },
-          scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+          scales: {
+            x: { time: false },
+            y: { range: (_u, _min, max) => [0, Math.max(1, max)] },
+            ...(second ? { r: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, max)] } } : {}),
+          },
           axes: [
             // Room for a label such as '01:17 PM' between ticks, at 360 px too.
             { values: (_u, splits) => splits.map(xValue), stroke: '#374151', space: 90 },
             { label: yLabel, stroke: '#374151', values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) },
+            ...(second
+              ? [
+                  {
+                    scale: 'r',
+                    side: 1 as const,
+                    label: second.label,
+                    stroke: '#9a3412',
+                    grid: { show: false },
+                    values: (_u: uPlot, splits: number[]) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')),
+                  },
+                ]
+              : []),
           ],
           series: [
             {},
@@ -49,9 +67,10 @@ export function Chart({ label, xs, ys, kind, xValue, yLabel, testId }: ChartProp
               width: kind === 'bars' ? 1 : 2,
               paths,
             },
+            ...(second ? [{ label: second.label, scale: 'r', stroke: '#c2410c', width: 2, dash: [6, 3] }] : []),
           ],
         },
-        [xs, ys],
+        second ? [xs, ys, second.ys] : [xs, ys],
         el,
       );
       el.dataset.ready = 'true';
@@ -63,6 +82,6 @@ export function Chart({ label, xs, ys, kind, xValue, yLabel, testId }: ChartProp
       observer?.disconnect();
       plot?.destroy();
     };
-  }, [xs, ys, kind, label]);
+  }, [xs, ys, kind, label, second]);
   return <div ref={box} class="chart" role="img" aria-label={label} data-testid={testId} />;
 }

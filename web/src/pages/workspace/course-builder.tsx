@@ -43,6 +43,8 @@ function About({ course, onSaved }: { course: CourseView; onSaved: (c: CourseVie
         description: text(data, 'description'),
         track: text(data, 'track'),
         completionThreshold: Number(text(data, 'threshold')) / 100,
+        // Empty: no presence rule.
+        presenceShare: text(data, 'presence').trim() === '' ? null : Number(text(data, 'presence')) / 100,
       });
       onSaved(saved);
       toast(t('workspace:builder.aboutSaved'));
@@ -51,11 +53,13 @@ function About({ course, onSaved }: { course: CourseView; onSaved: (c: CourseVie
       title: t('workspace:courses.hints.title'),
       track: t('workspace:courses.hints.track'),
       completionThreshold: t('workspace:builder.thresholdHint'),
+      presenceShare: t('workspace:builder.presenceHint'),
     },
   );
   const descriptionId = `${form.id}-description`;
   // The server names the threshold completionThreshold; the field is a percentage.
   const thresholdError = form.errors.completionThreshold;
+  const presenceError = form.errors.presenceShare;
   return (
     <form class="ws-form" onSubmit={form.onSubmit} noValidate data-testid="course-about">
       <Field form={form} name="title" label={t('workspace:builder.courseTitle')} maxLength={200} defaultValue={course.title} required />
@@ -77,6 +81,17 @@ function About({ course, onSaved }: { course: CourseView; onSaved: (c: CourseVie
           step={1}
           data-testid="threshold"
           defaultValue={String(Math.round(course.completionThreshold * 100))}
+        />
+        <Field
+          form={{ ...form, errors: presenceError ? { ...form.errors, presence: presenceError } : form.errors }}
+          name="presence"
+          label={t('workspace:builder.presence')}
+          type="number"
+          min={0}
+          max={100}
+          step={1}
+          data-testid="presence-share"
+          defaultValue={course.presenceShare === null ? '' : String(Math.round(course.presenceShare * 100))}
         />
       </div>
       <FormError form={form} />

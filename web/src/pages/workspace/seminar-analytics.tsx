@@ -25,6 +25,8 @@ const FIGURES = [
   'chatMessages',
   'questions',
   'replayViewers',
+  'reactions',
+  'presenceChecks',
 ] as const;
 
 export function number(n: number): string {
@@ -43,6 +45,7 @@ function Timeline({ a }: { a: SeminarAnalyticsView }) {
   const tick = (offset: number) => axisTime.format(new Date(from + offset * 1000));
   const xs = session.viewers.map((_, i) => i * session.stepSeconds);
   const yLabel = t('analytics:seminar.viewers', { step: session.stepSeconds });
+  const engagementLabel = t('analytics:seminar.engagement', { step: session.stepSeconds });
   return (
     <>
       <Chart
@@ -53,6 +56,7 @@ function Timeline({ a }: { a: SeminarAnalyticsView }) {
         ys={session.viewers}
         xValue={tick}
         yLabel={yLabel}
+        second={{ ys: session.engagement, label: engagementLabel }}
       />
       <details>
         <summary>{t('analytics:table')}</summary>
@@ -64,6 +68,9 @@ function Timeline({ a }: { a: SeminarAnalyticsView }) {
                 <th scope="col" class="num">
                   {yLabel}
                 </th>
+                <th scope="col" class="num">
+                  {engagementLabel}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -71,6 +78,7 @@ function Timeline({ a }: { a: SeminarAnalyticsView }) {
                 <tr key={i}>
                   <td>{at(xs[i]!)}</td>
                   <td class="num">{v}</td>
+                  <td class="num">{session.engagement[i] ?? 0}</td>
                 </tr>
               ))}
             </tbody>
