@@ -11,11 +11,11 @@ import type { LiveAccess } from './service';
 export interface LiveConnection {
   readonly id: string;
   readonly socket: LiveSocket;
-  on<E extends ClientEventName>(event: E, handler: (payload: ClientPayload<E>) => Promise<unknown>): void;
+  readonly on: <E extends ClientEventName>(event: E, handler: (payload: ClientPayload<E>) => Promise<unknown>) => void;
   /** Who the connection is in its room; throws not_in_room (409) before a join. */
-  access(): LiveAccess;
+  readonly access: () => LiveAccess;
   /** The same with the room and the peer. */
-  inRoom(): { access: LiveAccess; room: Room; peer: Peer };
+  readonly inRoom: () => { access: LiveAccess; room: Room; peer: Peer };
 }
 
 /** A feature of the live room kept out of the gateway's body: it registers its events on each connection. */
