@@ -48,6 +48,17 @@ export default tseslint.config(
     },
   },
   {
+    // The protocol's index re-exports every schema, luxon's zone checks included: a page
+    // that imports it carries all of them (it once put 260 kB of luxon into the watch page).
+    files: ['web/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '/server/protocol(/index)?$', message: 'Import the protocol file you need, not its index.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

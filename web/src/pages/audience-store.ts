@@ -1,12 +1,7 @@
 import { signal } from '@preact/signals';
 import type { JoinResult } from '../../../server/protocol/live';
-import {
-  presenceState,
-  type PresenceCheckResult,
-  type PresenceCheckView,
-  type ReactionCounts,
-  type ReactionKind,
-} from '../../../server/protocol';
+import { presenceState, type PresenceCheckResult, type PresenceCheckView } from '../../../server/protocol/presence-checks';
+import type { ReactionCounts, ReactionKind } from '../../../server/protocol/reactions';
 import { LiveError, type RoomConnection } from '../live';
 
 /** One overlay on the video: a kind, how many it stands for, and where it floats up. */
