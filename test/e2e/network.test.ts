@@ -26,7 +26,7 @@ describe('viewers on a real network path', () => {
   const figures: Record<string, unknown> = {};
 
   beforeAll(async () => {
-    scene = await startNetworkScene((env) => startTestApp('e2e_network', env));
+    scene = await startNetworkScene((env) => startTestApp('e2e_network', env), { waitFor: 'frames' });
     ({ viewerNet, lecturerNet, mediaPorts, studio, viewer, consoleLog, problems } = scene);
   }, 180_000);
 
@@ -43,7 +43,9 @@ describe('viewers on a real network path', () => {
 
   it('a viewer whose media path is cut gets frames back within 5 s of it returning, through ICE restart, without a reload', async () => {
     onFailure();
-    await expect.poll(async () => (await camera(viewer))?.frameHeight, poll).toBe(720);
+    // Any layer: the path's recovery is the question here (the layer a viewer climbs to is
+    // the weak-link benchmark's).
+    await expect.poll(async () => (await camera(viewer))?.frames ?? 0, poll).toBeGreaterThan(0);
     const restartsBefore = await hook<number>(viewer, 'iceRestarts');
     const socketId = await viewer.evaluate(() => (globalThis as any).lectern.joins());
 

@@ -125,7 +125,19 @@ describe('Lectern behind nginx over HTTPS', () => {
     await expect.poll(async () => (await stream(viewer, 'camera'))?.frames ?? 0, poll).toBeGreaterThan(firstFrames + 15);
     await expect.poll(async () => (await stream(viewer, 'mic'))?.packets ?? 0, poll).toBeGreaterThan(25);
 
-    // Another viewer on the live HLS: hls.js decoding frames that keep coming.
+    // Another viewer on the live HLS: hls.js decoding frames that keep coming. It opens once a
+    // few seconds are recorded, as the replay test's does: what this test checks is the path
+    // through nginx (a viewer who comes before the first segment: test/e2e/replay.test.ts).
+    await waitFor(
+      async () => {
+        const res = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.otherLearner.token });
+        if (res.status !== 200) return undefined;
+        const text = await (await fetch(`${app.url}${res.body.playlistUrl}`)).text();
+        return (text.match(/^#EXTINF/gm)?.length ?? 0) >= 3 ? true : undefined;
+      },
+      30_000,
+      'three recorded segments',
+    );
     const live = await open(playback, 'live-hls', `/replay/${seminarId}`, people.otherLearner.token);
     await ready(live);
     await expect.poll(() => hook(live, 'live'), poll).toBe(true);
