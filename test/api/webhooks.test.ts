@@ -224,8 +224,13 @@ describe('delivery', () => {
     expect(endpoint).toMatchObject({ enabled: false, disabledReason: 'failing', consecutiveFailures: 3 });
     expect(receiver.got.map((g) => g.answered)).toEqual([503, 503, 503]);
 
-    const notes = await api.call('GET', '/me/notifications', { token: admin() });
-    const notice = (notes.body.items as Array<Record<string, string>>).filter((n) => n.kind === 'webhook_disabled');
+    // The admins are told right after the endpoint is turned off, not in the same write.
+    const notices = async () =>
+      ((await api.call('GET', '/me/notifications', { token: admin() })).body.items as Array<Record<string, string>>).filter(
+        (n) => n.kind === 'webhook_disabled',
+      );
+    await waitFor(async () => ((await notices()).length > 0 ? true : undefined), 10_000, 'the admins told');
+    const notice = await notices();
     expect(notice).toHaveLength(1);
     expect(notice[0]!.title).toContain(receiver.url);
     // Off, it is sent nothing more; turned on by an admin, it starts afresh.
