@@ -75,6 +75,8 @@ describe('the systemd unit and its environment file', () => {
       JWT_SECRET: 'x'.repeat(48),
       DATA_DIR: dataDir,
       PORT: '0',
+      // The file's RTC_PORT=40000 is a production choice; here another test may hold it.
+      RTC_PORT: '0',
       MEDIASOUP_LISTEN_IP: '127.0.0.1',
       MEDIASOUP_WORKERS: '1',
       LOG_LEVEL: 'warn',
