@@ -23,3 +23,20 @@ export function Loading({ text }: { text: string }) {
     </div>
   );
 }
+
+/** The same two for a wide page (a table, a chart), with no way back of its own: the workspace bar is above it. */
+export function PageLoadFailed({ error }: { error: unknown }) {
+  return (
+    <div class="page">
+      <p role="alert">{errorText(error)}</p>
+    </div>
+  );
+}
+
+export function PageLoading({ text }: { text: string }) {
+  return (
+    <div class="page">
+      <p role="status">{text}</p>
+    </div>
+  );
+}

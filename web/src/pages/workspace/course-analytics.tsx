@@ -1,7 +1,6 @@
 import type { CourseAnalyticsView, LessonAnalyticsView } from '../../../../server/protocol/analytics';
 import { api } from '../../kit/api';
 import { ActionButton } from '../../kit/button';
-import { errorText } from '../../kit/errors';
 import { mediaTime } from '../../kit/format';
 import { lang, locale, t } from '../../kit/i18n';
 import { useTitle } from '../../kit/shell';
@@ -9,6 +8,7 @@ import { Chart } from './chart';
 import { downloadCsv } from './download';
 import { useLoad } from './load';
 import '../../styles/workspace.css';
+import { PageLoadFailed, PageLoading } from '../../kit/load-states';
 
 // A course's analytics for its lecturers and admins: the funnel enrolled → started →
 // completed, completion per lesson, and each video lesson's watch heatmap (where learners
@@ -65,20 +65,8 @@ export default function CourseAnalytics({ id }: { id: string }) {
   const { data, error } = useLoad(() => api<CourseAnalyticsView>('GET', `/courses/${encodeURIComponent(id)}/analytics`), [id]);
   const title = data ? t('analytics:course.title', { title: data.title }) : t('analytics:index.title');
   useTitle(title);
-  if (error !== null) {
-    return (
-      <div class="page">
-        <p role="alert">{errorText(error)}</p>
-      </div>
-    );
-  }
-  if (!data) {
-    return (
-      <div class="page">
-        <p role="status">{t('analytics:loading')}</p>
-      </div>
-    );
-  }
+  if (error !== null) return <PageLoadFailed error={error} />;
+  if (!data) return <PageLoading text={t('analytics:loading')} />;
   const stages = [
     ['enrolled', data.enrolled],
     ['started', data.started],

@@ -3,13 +3,13 @@ import type { RegistrantView } from '../../../../server/protocol/workspace';
 import type { SeminarView } from '../../../../server/protocol/seminars';
 import { api, ApiError } from '../../kit/api';
 import { ActionButton } from '../../kit/button';
-import { errorText } from '../../kit/errors';
 import { dateTime } from '../../kit/format';
 import { t } from '../../kit/i18n';
 import { useTitle } from '../../kit/shell';
 import { accessToken } from '../../session';
 import { useLoad } from './load';
 import '../../styles/workspace.css';
+import { PageLoadFailed, PageLoading } from '../../kit/load-states';
 
 // Who registered for a seminar, with their answers to its questions, page by page;
 // and the whole list as a CSV file (UTF-8 with a byte-order mark, for Excel).
@@ -44,20 +44,8 @@ export default function Registrations({ id }: { id: string }) {
   const [more, setMore] = useState<Page[]>([]);
   const title = data ? t('workspace:registrations.title', { title: data.seminar.title }) : t('workspace:mine.registrations');
   useTitle(title);
-  if (error !== null) {
-    return (
-      <div class="page">
-        <p role="alert">{errorText(error)}</p>
-      </div>
-    );
-  }
-  if (!data) {
-    return (
-      <div class="page">
-        <p role="status">{t('workspace:mine.loading')}</p>
-      </div>
-    );
-  }
+  if (error !== null) return <PageLoadFailed error={error} />;
+  if (!data) return <PageLoading text={t('workspace:mine.loading')} />;
   const { seminar } = data;
   const pages = [data.first, ...more];
   const rows = pages.flatMap((p) => p.items);

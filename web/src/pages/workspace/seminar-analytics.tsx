@@ -1,7 +1,6 @@
 import type { SeminarAnalyticsView } from '../../../../server/protocol/analytics';
 import { api } from '../../kit/api';
 import { ActionButton } from '../../kit/button';
-import { errorText } from '../../kit/errors';
 import { locale, t } from '../../kit/i18n';
 import { useTitle } from '../../kit/shell';
 import { Chart } from './chart';
@@ -9,6 +8,7 @@ import { downloadCsv } from './download';
 import { PollResults } from './poll-results';
 import { useLoad } from './load';
 import '../../styles/workspace.css';
+import { PageLoadFailed, PageLoading } from '../../kit/load-states';
 
 // A seminar's analytics for its lecturers and admins: registrations against attendees, the
 // live audience over the session (a uPlot chart with the same figures as a table), minutes
@@ -93,20 +93,8 @@ export default function SeminarAnalytics({ id }: { id: string }) {
   const { data, error } = useLoad(() => api<SeminarAnalyticsView>('GET', `/seminars/${encodeURIComponent(id)}/analytics`), [id]);
   const title = data ? t('analytics:seminar.title', { title: data.title }) : t('analytics:seminar.figures');
   useTitle(title);
-  if (error !== null) {
-    return (
-      <div class="page">
-        <p role="alert">{errorText(error)}</p>
-      </div>
-    );
-  }
-  if (!data) {
-    return (
-      <div class="page">
-        <p role="status">{t('analytics:loading')}</p>
-      </div>
-    );
-  }
+  if (error !== null) return <PageLoadFailed error={error} />;
+  if (!data) return <PageLoading text={t('analytics:loading')} />;
   return (
     <div class="page ws-page">
       <h1>{title}</h1>
