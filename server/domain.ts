@@ -54,9 +54,19 @@ import type { Repositories } from './store';
 import type { RateLimits } from './rate-limits';
 import { createWebhooks } from './webhooks';
 import { webhookRoutes } from './http/routes/webhooks';
+import { QuizService } from './quizzes/service';
+import { quizRoutes } from './http/routes/quizzes';
 
 /** The domain services on their repositories, plus the REST routes over them. */
-export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
+export function createDomain(
+  config: Config,
+  repos: Repositories,
+  logger: Logger,
+  limits: RateLimits,
+  nodeId: string,
+  /** What runs after a passing quiz attempt (certificates, wired in main.ts). */
+  hooks: { onQuizPassed?: (userId: string, courseId: string) => Promise<void> } = {},
+) {
   const tokens = new TokenIssuer(config.jwtSecret);
   const mailer = createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
@@ -190,6 +200,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
         : null;
     },
     presence: repos.audience,
+    quizzes: repos.quizzes,
     recordingAttached: async (recordingId, lessonId) => {
       if ((await repos.recordings.get(recordingId))?.lessonId === null) await repos.recordings.update(recordingId, { lessonId });
     },
@@ -316,6 +327,14 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
     polls,
     audience: repos.audience,
+    quizzes: repos.quizzes,
+  });
+  const quizzes = new QuizService({
+    courses: repos.courses,
+    enrolments: repos.enrolments,
+    quizzes: repos.quizzes,
+    logger: logger.child({ component: 'quizzes' }),
+    ...(hooks.onQuizPassed ? { onQuizPassed: hooks.onQuizPassed } : {}),
   });
 
   const routes: RouteSpec[] = [
@@ -328,6 +347,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...analyticsRoutes(analytics),
     ...pollRoutes(polls),
     ...webhookRoutes(webhooks.service),
+    ...quizRoutes(quizzes),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -355,6 +375,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     recordings,
     library,
     analytics,
+    quizzes,
     uploads,
     webhooks: webhooks.service,
     /** Where tus writes uploads as they arrive (the tus server's datastore). */

@@ -10,6 +10,7 @@ import type { SeminarService } from '../seminars/service';
 import { inZone } from '../seminars/time';
 import type { Table } from '../tables';
 import { presenceLookup } from '../courses/presence-rule';
+import { quizPassLookup, type QuizPassReads } from '../quizzes/completion';
 import { engagementLine, presenceOf, type AudienceReads } from './audience';
 import { Heatmap } from './heatmap';
 import type { AnalyticsRepository, AttendanceSpan } from './model';
@@ -27,6 +28,8 @@ export interface AnalyticsDeps {
   polls: { results(seminarId: string): Promise<PollResult[]> };
   /** Reactions and presence checks (server/live). */
   audience: AudienceReads;
+  /** Passed quizzes, for the course's quiz rule. */
+  quizzes: QuizPassReads;
   now?: () => Date;
 }
 
@@ -280,11 +283,17 @@ export class AnalyticsService {
         course,
         enrolments.map((e) => e.userId),
       );
+      const quizPassed = await quizPassLookup(
+        this.deps.quizzes,
+        course,
+        enrolments.map((e) => e.userId),
+      );
       const progress = enrolments.map((e) =>
         courseProgress(
           course,
           (l) => byKey.get(`${e.userId}\u0000${contentIdOf(l)}`),
           (l) => presence(e.userId, l),
+          (l) => quizPassed(e.userId, l),
         ),
       );
       yield { enrolments, records, progress };
@@ -292,7 +301,7 @@ export class AnalyticsService {
   }
 
   private async heatmapOf(lesson: Lesson): Promise<Heatmap | null> {
-    if (lesson.kind === 'text') return null;
+    if (lesson.kind === 'text' || lesson.kind === 'quiz') return null;
     const duration =
       lesson.durationSeconds ??
       (lesson.seminarId ? await this.deps.recordingDuration(lesson.seminarId) : null) ??

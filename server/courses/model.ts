@@ -1,8 +1,13 @@
 // Courses as the domain sees them: no Express, no mongoose.
 import type { Page } from '../seminars/model';
 
-/** 'upload': a video a lecturer uploaded, packaged into a recording of its own (no seminar). */
-export type LessonKind = 'recording' | 'hls' | 'text' | 'upload';
+/**
+ * 'upload': a video a lecturer uploaded, packaged into a recording of its own (no seminar).
+ * 'quiz': questions stored apart, under the lesson's id (server/quizzes).
+ */
+export type LessonKind = 'recording' | 'hls' | 'text' | 'upload' | 'quiz';
+/** 'all_passed': a course completes with every lesson watched and every quiz passed; 'none': quizzes do not count. */
+export type QuizRule = 'none' | 'all_passed';
 
 export interface Lesson {
   id: string;
@@ -32,15 +37,16 @@ export interface Course {
   completionThreshold: number;
   /** Set: a seminar lesson completes only with this share (0–1) of its presence checks confirmed. */
   presenceShare: number | null;
+  quizRule: QuizRule;
   ownerIds: string[];
   modules: CourseModule[];
   createdAt: Date;
 }
 
 export type NewCourse = Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'ownerIds'> &
-  Partial<Pick<Course, 'presenceShare'>>;
+  Partial<Pick<Course, 'presenceShare' | 'quizRule'>>;
 export type CourseChanges = Partial<
-  Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'presenceShare' | 'published' | 'modules'>
+  Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'presenceShare' | 'quizRule' | 'published' | 'modules'>
 >;
 
 export interface CourseRepository {

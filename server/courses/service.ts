@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { presenceLookup, presenceMet, type PresenceReads } from './presence-rule';
+import { quizPassLookup, type QuizPassReads } from '../quizzes/completion';
 import { has, isAdmin, type Actor } from '../accounts/grants';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type {
@@ -36,6 +37,8 @@ export interface CourseDeps {
   recordingAttached(recordingId: string, lessonId: string): Promise<void>;
   /** Presence checks and answers, for the course's presence rule. */
   presence: PresenceReads;
+  /** Passed quizzes, for the course's quiz rule. */
+  quizzes: QuizPassReads;
   /** Signed, expiring HLS links to a recording's files. */
   signVideo(recordingId: string): Promise<NonNullable<LessonContentView['video']>>;
 }
@@ -48,7 +51,7 @@ export class CourseService {
 
   async create(
     actor: Actor,
-    body: { title: string; description: string; track: string; completionThreshold: number; presenceShare?: number | null },
+    body: Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold'> & Partial<Pick<Course, 'presenceShare' | 'quizRule'>>,
   ): Promise<CourseView> {
     if (!has(actor, 'courses:manage')) throw new ForbiddenError();
     return courseView(await this.deps.courses.create({ ...body, ownerIds: [actor.userId] }));
@@ -160,7 +163,7 @@ export class CourseService {
   async update(
     actor: Actor,
     id: string,
-    changes: Partial<Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'presenceShare'>>,
+    changes: Partial<Pick<Course, 'title' | 'description' | 'track' | 'completionThreshold' | 'presenceShare' | 'quizRule'>>,
   ): Promise<CourseView> {
     await this.managed(actor, id);
     return courseView((await this.deps.courses.update(id, changes))!);
@@ -232,6 +235,17 @@ export class CourseService {
             body: null,
             durationSeconds: l.durationSeconds,
           });
+        } else if (l.kind === 'quiz') {
+          // Its questions are stored apart (server/quizzes); done when passed, not by time.
+          lessons.push({
+            id: lessonId,
+            kind: 'quiz',
+            title: l.title,
+            seminarId: null,
+            playlistPath: null,
+            body: null,
+            durationSeconds: null,
+          });
         } else {
           lessons.push({
             id: lessonId,
@@ -278,10 +292,12 @@ export class CourseService {
     return Promise.all(
       courses.map(async (course) => {
         const presence = await presenceLookup(this.deps.presence, course, [userId]);
+        const quizPassed = await quizPassLookup(this.deps.quizzes, course, [userId]);
         return courseProgress(
           course,
           (lesson) => records.get(contentIdOf(lesson)),
           (lesson) => presence(userId, lesson),
+          (lesson) => quizPassed(userId, lesson),
         );
       }),
     );
@@ -329,11 +345,13 @@ export class CourseService {
       byUser.get(r.userId)!.set(r.contentId, r);
     }
     const presence = await presenceLookup(this.deps.presence, course, learners);
+    const quizPassed = await quizPassLookup(this.deps.quizzes, course, learners);
     const perLearner = learners.map((u) =>
       courseProgress(
         course,
         (l) => byUser.get(u)?.get(contentIdOf(l)),
         (l) => presence(u, l),
+        (l) => quizPassed(u, l),
       ),
     );
     return {
@@ -397,13 +415,18 @@ export function lessonsOf(course: Course): Lesson[] {
   return course.modules.flatMap((m) => m.lessons);
 }
 
-/** `presenceOf`: the learner's presence checks per seminar lesson, for the course's presence rule. */
+/**
+ * `presenceOf`: the learner's presence checks per seminar lesson, for the course's presence rule;
+ * `quizPassed`: whether they passed a quiz lesson, for its quiz rule.
+ */
 export function courseProgress(
   course: Course,
   recordOf: (lesson: Lesson) => ProgressRecord | undefined,
   presenceOf: (lesson: Lesson) => { passed: number; asked: number } | undefined = () => undefined,
+  quizPassed: (lesson: Lesson) => boolean = () => false,
 ) {
-  const lessons = lessonsOf(course).map((lesson) => {
+  const all = lessonsOf(course);
+  const lessons = all.map((lesson) => {
     const r = recordOf(lesson);
     const duration = lesson.durationSeconds ?? r?.durationSeconds ?? null;
     const covered = r?.coveredSeconds ?? 0;
@@ -413,12 +436,17 @@ export function courseProgress(
       coveredSeconds: covered,
       durationSeconds: duration,
       fraction: round(fraction, 4),
-      complete: duration !== null && fraction >= course.completionThreshold - 1e-9 && presenceMet(course, presenceOf(lesson)),
+      complete:
+        lesson.kind === 'quiz'
+          ? quizPassed(lesson)
+          : duration !== null && fraction >= course.completionThreshold - 1e-9 && presenceMet(course, presenceOf(lesson)),
       resumePosition: r?.resumePosition ?? 0,
       liveSeconds: r ? liveSeconds(r) : 0,
     };
   });
-  const completedLessons = lessons.filter((l) => l.complete).length;
+  // Under the quiz rule 'none' a quiz is practice: it counts toward neither side of completion.
+  const counted = lessons.filter((_, i) => course.quizRule !== 'none' || all[i]!.kind !== 'quiz');
+  const completedLessons = counted.filter((l) => l.complete).length;
   // The share watched counts what was actually covered, so 81 % of the only long lesson is
   // about 81 %, not the 0 % of "no lesson complete yet". Lessons of unknown length add nothing.
   const known = lessons.filter((l) => l.durationSeconds);
@@ -426,9 +454,9 @@ export function courseProgress(
   const watchedSeconds = known.reduce((s, l) => s + Math.min(l.coveredSeconds, l.durationSeconds!), 0);
   return {
     course: courseView(course),
-    percent: lessons.length ? round((100 * completedLessons) / lessons.length) : 0,
+    percent: counted.length ? round((100 * completedLessons) / counted.length) : 0,
     completedLessons,
-    totalLessons: lessons.length,
+    totalLessons: counted.length,
     watchedPercent: totalSeconds ? round((100 * watchedSeconds) / totalSeconds) : 0,
     watchedSeconds: round(watchedSeconds),
     totalSeconds: round(totalSeconds),
@@ -454,6 +482,7 @@ export function courseView(c: Course): CourseView {
     published: c.published,
     completionThreshold: c.completionThreshold,
     presenceShare: c.presenceShare,
+    quizRule: c.quizRule,
     ownerIds: c.ownerIds,
     modules: c.modules.map((m) => ({
       id: m.id,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { locale } from './common';
 import { pollResult } from './polls';
+import { lessonView } from './courses';
 
 // The analytics of the workspace (issue 13): a seminar's live audience and a course's
 // funnel, per-lesson completion and watch heatmaps. Lecturers see their own, admins all.
@@ -41,7 +42,7 @@ export type SeminarAnalyticsView = z.infer<typeof seminarAnalyticsView>;
 export const lessonAnalyticsView = z.object({
   lessonId: z.string(),
   title: z.string(),
-  kind: z.enum(['recording', 'hls', 'text', 'upload']),
+  kind: lessonView.shape.kind,
   durationSeconds: z.number().nullable(),
   started: count,
   completed: count,

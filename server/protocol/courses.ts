@@ -37,6 +37,13 @@ export const lessonInput = z.discriminatedUnion('kind', [
       .max(24 * 3600)
       .default(300),
   }),
+  z
+    .object({
+      id: lessonId.optional(),
+      kind: z.literal('quiz'),
+      title: z.string().trim().min(1).max(200),
+    })
+    .meta({ description: 'A quiz: its questions and settings are set apart, by PUT /courses/:id/lessons/:lessonId/quiz' }),
 ]);
 export type LessonInput = z.infer<typeof lessonInput>;
 
@@ -60,12 +67,16 @@ const courseFields = {
     .max(1)
     .nullable()
     .meta({ description: 'Set: a seminar lesson completes only with this share of its presence checks confirmed; null: no such rule' }),
+  quizRule: z.enum(['none', 'all_passed']).meta({
+    description: "'all_passed': the course completes with every lesson watched and every quiz passed; 'none': quizzes do not count",
+  }),
 };
 export const createCourseBody = z.object({
   ...courseFields,
   description: courseFields.description.default(''),
   completionThreshold: courseFields.completionThreshold.default(0.9),
   presenceShare: courseFields.presenceShare.default(null),
+  quizRule: courseFields.quizRule.default('all_passed'),
 });
 // No defaults here: a PATCH changes only what it names.
 export const updateCourseBody = z
@@ -76,7 +87,7 @@ export const updateCourseBody = z
 
 export const lessonView = z.object({
   id: z.string(),
-  kind: z.enum(['recording', 'hls', 'text', 'upload']),
+  kind: z.enum(['recording', 'hls', 'text', 'upload', 'quiz']),
   title: z.string(),
   seminarId: objectId.nullable(),
   recordingId: objectId.nullable().meta({ description: 'An upload lesson’s recording; null for other kinds' }),
@@ -90,6 +101,7 @@ export const courseView = z.object({
   published: z.boolean(),
   completionThreshold: z.number(),
   presenceShare: z.number().nullable(),
+  quizRule: courseFields.quizRule,
   ownerIds: z.array(objectId),
   modules: z.array(z.object({ id: z.string(), title: z.string(), lessons: z.array(lessonView) })),
 });

@@ -34,6 +34,7 @@ const schema = new Schema<CourseDoc>(
     published: Boolean,
     completionThreshold: Number,
     presenceShare: { type: Number, default: null },
+    quizRule: { type: String, default: 'all_passed' },
     ownerIds: [String],
     modules: [new Schema({ id: String, title: String, lessons: [lessonSchema] }, { _id: false })],
     lessonIds: [String],
@@ -179,6 +180,7 @@ function toCourse(doc: CourseDoc & { _id: unknown }): Course {
     published: doc.published,
     completionThreshold: doc.completionThreshold,
     presenceShare: doc.presenceShare ?? null,
+    quizRule: doc.quizRule ?? 'all_passed',
     ownerIds: [...doc.ownerIds],
     modules: (doc.modules ?? []).map((m) => ({
       id: m.id,

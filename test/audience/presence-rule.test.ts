@@ -25,6 +25,7 @@ const course = (presenceShare: number | null): Course => ({
   published: true,
   completionThreshold: 0.9,
   presenceShare,
+  quizRule: 'all_passed',
   ownerIds: [],
   modules: [{ id: 'm1', title: 'Module', lessons }],
   createdAt: new Date(),
