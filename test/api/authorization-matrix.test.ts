@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../server/accounts/grants';
 import { newOpaqueToken } from '../../server/accounts/tokens';
 import type { Lectern } from '../../server/main';
-import { courseStructureBody, createSeminarBody, errorBodySchema } from '../../server/protocol';
+import { courseStructureBody, createSeminarBody, errorBodySchema, quizBody } from '../../server/protocol';
 import { Api, cast, CONSENT, registerUser, type ApiResponse, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
 import { readyRecording } from '../support/recordings';
@@ -147,6 +147,26 @@ const fixtures = {
     return (await app.domain.accounts.login(people.loginUser.email, PASSWORD, '127.0.0.2')).refreshToken;
   },
 
+  /** A course of the owner's with one quiz lesson of one question: published unless asked otherwise. */
+  async quizCourse(published = true): Promise<CourseFixture> {
+    const owner = actorOf(people.owner);
+    const course = await app.domain.courses.create(owner, {
+      title: 'Тест по налогам',
+      description: '',
+      track: 'matrix',
+      completionThreshold: 0.9,
+    });
+    const withQuiz = await app.domain.courses.setStructure(
+      owner,
+      course.id,
+      courseStructureBody.parse({ modules: [{ title: 'Проверка', lessons: [{ kind: 'quiz', title: 'Итоговый тест' }] }] }),
+    );
+    const lessonId = withQuiz.modules[0]!.lessons[0]!.id;
+    await app.domain.quizzes.put(owner, course.id, lessonId, QUIZ);
+    if (published) await app.domain.courses.setPublished(owner, course.id, true);
+    return { id: course.id, lessonId };
+  },
+
   async notificationFor(userId: string): Promise<string> {
     const id = `matrix.${unique()}`;
     await app.repos.notifications.insertOnce({
@@ -168,6 +188,21 @@ async function registeredSeminar({ user }: Caller): Promise<string> {
   if (user) await app.domain.seminars.register(actorOf(user), id);
   return id;
 }
+
+const QUIZ = quizBody.parse({
+  passPercent: 50,
+  attemptsAllowed: null,
+  showAnswers: false,
+  questions: [{ kind: 'single', text: 'Ставка НПД?', options: ['4 %', '13 %'], correct: 0 }],
+});
+
+/** A fresh quiz course with the caller (if any) enrolled. */
+async function enrolledQuiz({ user }: Caller): Promise<CourseFixture> {
+  const quiz = await fixtures.quizCourse();
+  if (user) await app.domain.courses.enrol(actorOf(user), quiz.id);
+  return quiz;
+}
+const quizPath = (q: CourseFixture) => `/courses/${q.id}/lessons/${q.lessonId}/quiz`;
 
 async function enrolledCourse({ user }: Caller): Promise<string> {
   const { id } = await fixtures.course();
@@ -283,6 +318,29 @@ const matrix: Record<string, Case> = {
   'GET /seminars/:id/polls.csv': {
     expect: seminarOwners,
     request: async () => ({ path: `/seminars/${shared.seminar}/polls.csv?locale=ru` }),
+  },
+  'GET /courses/:id/lessons/:lessonId/quiz': {
+    expect: signedIn,
+    request: async (caller) => ({ path: quizPath(await enrolledQuiz(caller)) }),
+  },
+  'POST /courses/:id/lessons/:lessonId/quiz/attempts': {
+    expect: signedIn,
+    request: async (caller) => ({
+      path: `${quizPath(await enrolledQuiz(caller))}/attempts`,
+      body: { answers: [] },
+    }),
+  },
+  'GET /courses/:id/lessons/:lessonId/quiz/edit': {
+    expect: courseOwners,
+    request: async () => ({ path: `${quizPath(await fixtures.quizCourse())}/edit` }),
+  },
+  'PUT /courses/:id/lessons/:lessonId/quiz': {
+    expect: courseOwners,
+    request: async () => ({ path: quizPath(await fixtures.quizCourse()), body: QUIZ }),
+  },
+  'GET /courses/:id/quiz-analytics': {
+    expect: courseOwners,
+    request: async () => ({ path: `/courses/${(await fixtures.quizCourse()).id}/quiz-analytics` }),
   },
   'GET /courses/:id/analytics': {
     expect: courseOwners,
@@ -625,6 +683,42 @@ const variants: Array<Case & { route: string; on: string }> = [
     on: 'an unpublished course',
     expect: unpublishedOwners,
     request: async () => ({ path: `/courses/${shared.hiddenCourse.id}/stats` }),
+  },
+  {
+    route: 'GET /courses/:id/lessons/:lessonId/quiz',
+    on: 'a course the caller is not enrolled in',
+    expect: row(NO_TOKEN, '403 not_enrolled', '403 not_enrolled', ALLOW, ALLOW),
+    request: async () => ({ path: quizPath(await fixtures.quizCourse()) }),
+  },
+  {
+    route: 'POST /courses/:id/lessons/:lessonId/quiz/attempts',
+    on: 'a course the caller is not enrolled in (its lecturers and admins too)',
+    expect: row(NO_TOKEN, '403 not_enrolled', '403 not_enrolled', '403 not_enrolled', '403 not_enrolled'),
+    request: async () => ({ path: `${quizPath(await fixtures.quizCourse())}/attempts`, body: { answers: [] } }),
+  },
+  {
+    route: 'GET /courses/:id/lessons/:lessonId/quiz',
+    on: 'an unpublished course',
+    expect: row(NO_TOKEN, NO_COURSE, NO_COURSE, ALLOW, ALLOW),
+    request: async () => ({ path: quizPath(await fixtures.quizCourse(false)) }),
+  },
+  {
+    route: 'PUT /courses/:id/lessons/:lessonId/quiz',
+    on: 'an unpublished course',
+    expect: unpublishedOwners,
+    request: async () => ({ path: quizPath(await fixtures.quizCourse(false)), body: QUIZ }),
+  },
+  {
+    route: 'GET /courses/:id/lessons/:lessonId/quiz/edit',
+    on: 'an unpublished course',
+    expect: unpublishedOwners,
+    request: async () => ({ path: `${quizPath(await fixtures.quizCourse(false))}/edit` }),
+  },
+  {
+    route: 'GET /courses/:id/quiz-analytics',
+    on: 'an unpublished course',
+    expect: unpublishedOwners,
+    request: async () => ({ path: `/courses/${(await fixtures.quizCourse(false)).id}/quiz-analytics` }),
   },
   {
     route: 'GET /courses/:id/analytics',

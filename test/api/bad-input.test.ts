@@ -29,6 +29,10 @@ interface Fixtures {
   feedFile: string;
   /** A finished recording of the seminar (real HLS). */
   recordingId: string;
+  /** A published course of `lecturer` with one quiz lesson (one single-choice question), `learner` enrolled. */
+  quizCourseId: string;
+  quizLessonId: string;
+  quizQuestionId: string;
 }
 
 interface Case {
@@ -66,6 +70,19 @@ const seminarBody = {
   isPublic: true,
 };
 const courseBody = { title: 'Основы предпринимательства', description: 'Вводный курс', track: 'startup' };
+const quizBody = {
+  passPercent: 70,
+  attemptsAllowed: 3,
+  showAnswers: true,
+  questions: [{ kind: 'single', text: 'Ставка НПД с физлиц?', options: ['4 %', '6 %'], correct: 0 }],
+};
+const quizWith = (question: Record<string, unknown>, over: Record<string, unknown> = {}) => ({
+  ...quizBody,
+  ...over,
+  questions: [question],
+});
+const quizPath = (f: Fixtures, rest = '') => `/courses/${f.quizCourseId}/lessons/${f.quizLessonId}/quiz${rest}`;
+const attempt = (answer: Record<string, unknown>) => (f: Fixtures) => ({ answers: [{ questionId: f.quizQuestionId, ...answer }] });
 const heartbeat = (f: Fixtures, over: Record<string, unknown> = {}) => ({
   contentId: f.lessonId,
   intervals: [[0, 10]],
@@ -2071,6 +2088,233 @@ const cases: Case[] = [
     field: 'limit',
   },
   { route: 'get /users/:id/learning', input: 'params', name: 'id not an id', as: 'admin', path: () => '/users/x/learning', field: 'id' },
+  // --- quizzes (issue 16). Submits are limited to 10 a minute per user: these cases share the callers out.
+  {
+    route: 'get /courses/:id/lessons/:lessonId/quiz',
+    input: 'params',
+    name: 'lessonId with a slash-free dot',
+    as: 'learner',
+    path: (f) => `/courses/${f.quizCourseId}/lessons/a.b.c.d.e.f/quiz`,
+    field: 'lessonId',
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'params',
+    name: "id 'not-an-id'",
+    as: 'lecturer',
+    path: (f) => `/courses/not-an-id/lessons/${f.quizLessonId}/quiz/attempts`,
+    body: attempt({ kind: 'single', choice: 0 }),
+    field: 'id',
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'body',
+    name: 'answers not a list',
+    as: 'otherLearner',
+    path: (f) => quizPath(f, '/attempts'),
+    body: () => ({ answers: { a: 1 } }),
+    field: 'answers',
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'body',
+    name: 'an answer of an unknown kind',
+    as: 'otherLearner',
+    path: (f) => quizPath(f, '/attempts'),
+    body: attempt({ kind: 'essay', text: 'Эссе' }),
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'body',
+    name: 'a text answer over 200 characters',
+    as: 'otherLearner',
+    path: (f) => quizPath(f, '/attempts'),
+    body: attempt({ kind: 'text', text: long(201, 'я') }),
+    field: 'answers.0.text',
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'body',
+    name: 'a choice as a string',
+    as: 'otherLearner',
+    path: (f) => quizPath(f, '/attempts'),
+    body: attempt({ kind: 'single', choice: '0' }),
+    field: 'answers.0.choice',
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'body',
+    name: 'a number answer past 1e15',
+    as: 'admin',
+    path: (f) => quizPath(f, '/attempts'),
+    body: attempt({ kind: 'number', value: 1e16 }),
+    field: 'answers.0.value',
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'body',
+    name: 'one question answered twice',
+    as: 'admin',
+    path: (f) => quizPath(f, '/attempts'),
+    body: (f) => ({
+      answers: [
+        { questionId: f.quizQuestionId, kind: 'single', choice: 0 },
+        { questionId: f.quizQuestionId, kind: 'single', choice: 1 },
+      ],
+    }),
+    field: 'answers',
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'body',
+    name: '51 answers',
+    as: 'admin',
+    path: (f) => quizPath(f, '/attempts'),
+    body: () => ({ answers: Array.from({ length: 51 }, (_, i) => ({ questionId: `q-${1000 + i}`, kind: 'single', choice: 0 })) }),
+    field: 'answers',
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'body',
+    name: 'an option the question does not have',
+    as: 'learner',
+    path: (f) => quizPath(f, '/attempts'),
+    body: attempt({ kind: 'single', choice: 5 }),
+    code: 'answer_not_in_quiz',
+  },
+  {
+    route: 'post /courses/:id/lessons/:lessonId/quiz/attempts',
+    input: 'body',
+    name: 'a question the quiz does not have',
+    as: 'learner',
+    path: (f) => quizPath(f, '/attempts'),
+    body: () => ({ answers: [{ questionId: 'no-such-question', kind: 'single', choice: 0 }] }),
+    code: 'answer_not_in_quiz',
+  },
+  {
+    route: 'get /courses/:id/lessons/:lessonId/quiz/edit',
+    input: 'params',
+    name: 'id too short',
+    as: 'lecturer',
+    path: (f) => `/courses/${hexId(23)}/lessons/${f.quizLessonId}/quiz/edit`,
+    field: 'id',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'params',
+    name: "lessonId 'x'",
+    as: 'lecturer',
+    path: (f) => `/courses/${f.quizCourseId}/lessons/x/quiz`,
+    body: () => quizBody,
+    field: 'lessonId',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: 'no questions',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => ({ ...quizBody, questions: [] }),
+    field: 'questions',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: '51 questions',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => ({ ...quizBody, questions: Array(51).fill(quizBody.questions[0]) }),
+    field: 'questions',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: 'a right option past the options',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => quizWith({ kind: 'single', text: 'Ставка?', options: ['4 %', '6 %'], correct: 2 }),
+    field: 'questions.0.correct',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: 'a multiple choice naming an option twice',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => quizWith({ kind: 'multiple', text: 'Что входит?', options: ['CAC', 'LTV'], correct: [0, 0] }),
+    field: 'questions.0.correct',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: 'one option only',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => quizWith({ kind: 'single', text: 'Ставка?', options: ['4 %'], correct: 0 }),
+    field: 'questions.0.options',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: 'an option over 300 characters',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => quizWith({ kind: 'single', text: 'Ставка?', options: ['4 %', long(301)], correct: 0 }),
+    field: 'questions.0.options.1',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: 'a negative tolerance',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => quizWith({ kind: 'number', text: 'Ставка, %', answer: 4, tolerance: -1 }),
+    field: 'questions.0.tolerance',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: 'a text question with no accepted answer',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => quizWith({ kind: 'text', text: 'Как называется план?', accepted: [] }),
+    field: 'questions.0.accepted',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: 'a pass mark of 101 %',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => ({ ...quizBody, passPercent: 101 }),
+    field: 'passPercent',
+  },
+  {
+    route: 'put /courses/:id/lessons/:lessonId/quiz',
+    input: 'body',
+    name: 'no attempts allowed',
+    as: 'lecturer',
+    path: (f) => quizPath(f),
+    body: () => ({ ...quizBody, attemptsAllowed: 0 }),
+    field: 'attemptsAllowed',
+  },
+  {
+    route: 'get /courses/:id/quiz-analytics',
+    input: 'params',
+    name: "id 'not-an-id'",
+    as: 'lecturer',
+    path: () => '/courses/not-an-id/quiz-analytics',
+    field: 'id',
+  },
+  {
+    route: 'patch /courses/:id',
+    input: 'body',
+    name: 'an unknown quiz rule',
+    as: 'lecturer',
+    path: (f) => `/courses/${f.courseId}`,
+    body: () => ({ quizRule: 'some_passed' }),
+    field: 'quizRule',
+  },
 ];
 
 // The heartbeat case with a raw body names the lesson by a placeholder.
@@ -2140,7 +2384,20 @@ describe('bad input: 400 with a code, and nothing written', () => {
       lessonId: module.lessons[0].id,
       feedFile: '',
       recordingId: (await readyRecording(app, seminar.id, 2)).id,
+      quizCourseId: '',
+      quizLessonId: '',
+      quizQuestionId: '',
     };
+    const quizCourse = await ok('POST', '/courses', users.lecturer.token, { ...courseBody, title: 'Тест по налогам' }, 201);
+    const withQuiz = await ok('PUT', `/courses/${quizCourse.id}/structure`, users.lecturer.token, {
+      modules: [{ title: 'Проверка', lessons: [{ kind: 'quiz', title: 'Итоговый тест' }] }],
+    });
+    f.quizCourseId = quizCourse.id;
+    f.quizLessonId = withQuiz.modules[0].lessons[0].id;
+    const quiz = await ok('PUT', `/courses/${quizCourse.id}/lessons/${f.quizLessonId}/quiz`, users.lecturer.token, quizBody);
+    f.quizQuestionId = quiz.questions[0].id;
+    await ok('PUT', `/courses/${quizCourse.id}/publication`, users.lecturer.token, { published: true });
+    await ok('PUT', `/courses/${quizCourse.id}/enrolment`, users.learner.token, undefined, 204);
     // No heartbeat in the fixtures: FerretDB refuses the nested `intervals` arrays of a progress
     // record ("nested arrays are not supported"), so it would stay buffered and be retried forever.
     await app.domain.progress.flush();
