@@ -84,12 +84,11 @@ export const quizBody = z.object({
 });
 export type QuizBody = z.infer<typeof quizBody>;
 
-const withId = <T extends z.ZodObject>(schema: T) => schema.extend({ id: quizQuestionId });
 export const editableQuestionView = z.discriminatedUnion('kind', [
-  withId(singleQuestion),
-  withId(multipleQuestion),
-  withId(numberQuestion.extend({ tolerance: z.number() })),
-  withId(textQuestion),
+  singleQuestion.extend({ id: quizQuestionId }),
+  multipleQuestion.extend({ id: quizQuestionId }),
+  numberQuestion.extend({ id: quizQuestionId, tolerance: z.number() }),
+  textQuestion.extend({ id: quizQuestionId }),
 ]);
 export type EditableQuestionView = z.infer<typeof editableQuestionView>;
 export const editableQuizView = z.object({

@@ -10,6 +10,7 @@ import { announce } from '../kit/toast';
 import { trackLeavingHeartbeat } from '../progress-flush';
 import { lessonHref } from './learning/links';
 import { LessonVideo } from './lesson-video';
+import { QuizPanel } from './learning/quiz';
 import '../styles/learning.css';
 
 // A lesson of a course: a text lesson's body (Markdown the server rendered with raw HTML
@@ -65,6 +66,8 @@ export default function LessonPage({ id, lessonId }: { id: string; lessonId: str
         <p>
           {t('learning:lesson.notText')} <a href={lessonHref(view.courseId, lesson)}>{t('learning:lesson.watch')}</a>
         </p>
+      ) : lesson.kind === 'quiz' ? (
+        <QuizPanel courseId={view.courseId} lessonId={lesson.id} />
       ) : lesson.kind === 'upload' && view.video ? (
         <LessonVideo lessonId={lesson.id} video={view.video} title={lesson.title} />
       ) : (

@@ -63,4 +63,11 @@ export default {
     empty: 'You have no courses yet.',
     open: 'Analytics',
   },
+  quizzes: {
+    title: 'Quizzes',
+    summary: 'Attempts: {{attempts}}, learners: {{learners}}, passed: {{passed}}',
+    question: 'Question',
+    attempts: 'Attempts',
+    successRate: 'Answered right',
+  },
 } satisfies Translation<typeof ru>;

@@ -65,4 +65,11 @@ export default {
     empty: 'У вас пока нет курсов.',
     open: 'Аналитика',
   },
+  quizzes: {
+    title: 'Тесты',
+    summary: 'Попыток: {{attempts}}, учащихся: {{learners}}, сдали: {{passed}}',
+    question: 'Вопрос',
+    attempts: 'Попыток',
+    successRate: 'Верных ответов',
+  },
 };

@@ -5,6 +5,7 @@ import { mediaTime } from '../../kit/format';
 import { lang, locale, t } from '../../kit/i18n';
 import { useTitle } from '../../kit/shell';
 import { Chart } from './chart';
+import { QuizRates } from './quiz-rates';
 import { downloadCsv } from './download';
 import { useLoad } from './load';
 import '../../styles/workspace.css';
@@ -147,12 +148,15 @@ export default function CourseAnalytics({ id }: { id: string }) {
           </div>
         )}
       </section>
-      {data.lessons.map((l, i) => (
-        <section key={l.lessonId} aria-labelledby={`an-lesson-${i}`} data-testid="lesson-heatmap">
-          <h2 id={`an-lesson-${i}`}>{t('analytics:course.heatmap', { title: l.title })}</h2>
-          <Heatmap lesson={l} />
-        </section>
-      ))}
+      <QuizRates courseId={data.courseId} />
+      {data.lessons.map((l, i) =>
+        l.kind === 'quiz' ? null : (
+          <section key={l.lessonId} aria-labelledby={`an-lesson-${i}`} data-testid="lesson-heatmap">
+            <h2 id={`an-lesson-${i}`}>{t('analytics:course.heatmap', { title: l.title })}</h2>
+            <Heatmap lesson={l} />
+          </section>
+        ),
+      )}
     </div>
   );
 }

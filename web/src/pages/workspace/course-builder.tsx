@@ -9,6 +9,7 @@ import { useTitle } from '../../kit/shell';
 import { toast } from '../../kit/toast';
 import { draftOf, lessonCount, structureBody, withSavedIds, type DraftModule } from './course-draft';
 import { CourseStructure } from './course-structure';
+import { QuizRuleField } from './quiz-rule-field';
 import { useLoad } from './load';
 import '../../styles/workspace.css';
 import '../../styles/course-builder.css';
@@ -45,6 +46,7 @@ function About({ course, onSaved }: { course: CourseView; onSaved: (c: CourseVie
         completionThreshold: Number(text(data, 'threshold')) / 100,
         // Empty: no presence rule.
         presenceShare: text(data, 'presence').trim() === '' ? null : Number(text(data, 'presence')) / 100,
+        quizRule: text(data, 'quizRule'),
       });
       onSaved(saved);
       toast(t('workspace:builder.aboutSaved'));
@@ -94,6 +96,7 @@ function About({ course, onSaved }: { course: CourseView; onSaved: (c: CourseVie
           defaultValue={course.presenceShare === null ? '' : String(Math.round(course.presenceShare * 100))}
         />
       </div>
+      <QuizRuleField id={`${form.id}-quiz-rule`} value={course.quizRule} error={form.errors.quizRule} />
       <FormError form={form} />
       <div class="ws-actions">
         <SubmitButton form={form}>{t('workspace:builder.saveAbout')}</SubmitButton>

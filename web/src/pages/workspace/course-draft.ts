@@ -8,7 +8,7 @@ export interface DraftLesson {
   key: string;
   /** Absent until the structure is saved. */
   id?: string;
-  kind: 'text' | 'recording' | 'hls' | 'upload';
+  kind: 'text' | 'recording' | 'hls' | 'upload' | 'quiz';
   title: string;
   seminarId: string | null;
   playlistPath: string | null;
@@ -58,6 +58,8 @@ export function structureBody(modules: DraftModule[]): CourseStructureBody {
         const id = l.id ? { id: l.id } : {};
         if (l.kind === 'recording') return { ...id, kind: 'recording' as const, title: l.title, seminarId: l.seminarId! };
         if (l.kind === 'upload') return { ...id, kind: 'upload' as const, title: l.title, recordingId: l.recordingId! };
+        // A quiz's questions are saved apart (quiz-editor.tsx), once the lesson has its id.
+        if (l.kind === 'quiz') return { ...id, kind: 'quiz' as const, title: l.title };
         if (l.kind === 'hls')
           return { ...id, kind: 'hls' as const, title: l.title, playlistPath: l.playlistPath!, durationSeconds: l.durationSeconds ?? 1 };
         return { ...id, kind: 'text' as const, title: l.title, body: l.body, durationSeconds: l.durationSeconds ?? 300 };

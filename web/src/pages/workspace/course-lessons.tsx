@@ -139,6 +139,17 @@ export function AddLesson({
       body: '',
       durationSeconds: 300,
     });
+  const addQuiz = () =>
+    onAdd({
+      key: newKey(),
+      kind: 'quiz',
+      title: t('workspace:builder.newQuiz'),
+      seminarId: null,
+      playlistPath: null,
+      recordingId: null,
+      body: '',
+      durationSeconds: null,
+    });
   const attach = () => {
     const r = free.find((x) => x.recordingId === choice);
     if (!r) return;
@@ -167,6 +178,9 @@ export function AddLesson({
     <div class="cb-add">
       <button type="button" data-testid="add-text" onClick={addText}>
         + {t('workspace:builder.addText')}
+      </button>
+      <button type="button" data-testid="add-quiz" onClick={addQuiz}>
+        + {t('workspace:builder.addQuiz')}
       </button>
       {free.length > 0 && (
         <span class="cb-attach">

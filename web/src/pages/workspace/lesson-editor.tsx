@@ -4,6 +4,7 @@ import { api } from '../../kit/api';
 import { errorText } from '../../kit/errors';
 import { t } from '../../kit/i18n';
 import type { DraftLesson } from './course-draft';
+import { QuizEditor } from './quiz-editor';
 
 // One lesson opened in the builder: its title, and a text lesson's Markdown with a
 // preview that the server renders exactly as the lesson page will (markdown-it, raw HTML
@@ -51,6 +52,14 @@ export function LessonEditor({
           </p>
         )}
       </div>
+      {lesson.kind === 'quiz' &&
+        (lesson.id ? (
+          <QuizEditor courseId={courseId} lessonId={lesson.id} />
+        ) : (
+          <p class="muted" data-testid="quiz-unsaved">
+            {t('workspace:quiz.saveFirst')}
+          </p>
+        ))}
       {lesson.kind === 'text' && (
         <>
           <div class="cb-tabs" role="group" aria-label={t('workspace:builder.body')}>
