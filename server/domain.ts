@@ -53,6 +53,7 @@ import type { Seminar } from './seminars/model';
 import type { Repositories } from './store';
 import type { RateLimits } from './rate-limits';
 import { createWebhooks } from './webhooks';
+import { createCertificates } from './certificates';
 import { webhookRoutes } from './http/routes/webhooks';
 
 /** The domain services on their repositories, plus the REST routes over them. */
@@ -204,6 +205,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       };
     },
   });
+  const certified = createCertificates({ config, repos, progress, webhooks, logger });
   const calendar = new CalendarService({
     seminars: repos.seminars,
     registrations: repos.registrations,
@@ -328,6 +330,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...analyticsRoutes(analytics),
     ...pollRoutes(polls),
     ...webhookRoutes(webhooks.service),
+    ...certified.routes,
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -357,6 +360,8 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     analytics,
     uploads,
     webhooks: webhooks.service,
+    certificates: certified.certificates,
+    completions: certified.completions,
     /** Where tus writes uploads as they arrive (the tus server's datastore). */
     incomingUploads: incoming,
     routes,
@@ -403,6 +408,8 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       // Packaging under way stops; its job stays processing and is done again at the next boot.
       await uploads.close();
       await progress.close();
+      // The completion checks of the last flush, bounded: a check not done is caught up by "My learning".
+      await Promise.race([certified.completions.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       // What this node held (recordings stopped by the shutdown) is another booting node's to repair now.
       // Bounded: with the database down it would wait for mongoose's buffer, and the lease expires anyway.
       await Promise.race([repos.nodeLeases.release(nodeId), new Promise((resolve) => setTimeout(resolve, 2000).unref())]).catch(
