@@ -45,6 +45,9 @@ export default function CourseCertificates({ id }: { id: string }) {
   useTitle(title);
   if (error !== null) return <PageLoadFailed error={error} />;
   if (!data) return <PageLoading text={t('learning:certificates.loading')} />;
+  // Only a learner's newest certificate may be re-issued (a revoked one too: revoked by mistake).
+  const newest = new Map<string, number>();
+  for (const c of data.list) newest.set(c.userId, Math.max(newest.get(c.userId) ?? 0, c.generation));
   return (
     <div class="page ws-page" data-testid="course-certificates">
       <h1>{title}</h1>
@@ -62,20 +65,18 @@ export default function CourseCertificates({ id }: { id: string }) {
               {t('learning:certificates.issued', { date: issueDate(c.issuedAt) })} · {t('learning:certificates.code', { code: c.code })}
             </div>
             {c.status === 'revoked' && c.revokedReason && <p>{t('learning:certificates.revokedBecause', { reason: c.revokedReason })}</p>}
-            {c.status === 'valid' && (
-              <>
-                <RevokeForm c={c} done={reload} />
-                <ActionButton
-                  data-testid="reissue"
-                  run={async () => {
-                    await api('POST', `/certificates/${c.id}/reissue`);
-                    toast(t('learning:certificates.reissuedToast'));
-                    reload();
-                  }}
-                >
-                  {t('learning:certificates.reissue')}
-                </ActionButton>
-              </>
+            {c.status === 'valid' && <RevokeForm c={c} done={reload} />}
+            {newest.get(c.userId) === c.generation && (
+              <ActionButton
+                data-testid="reissue"
+                run={async () => {
+                  await api('POST', `/certificates/${c.id}/reissue`);
+                  toast(t('learning:certificates.reissuedToast'));
+                  reload();
+                }}
+              >
+                {t('learning:certificates.reissue')}
+              </ActionButton>
             )}
           </li>
         ))}
