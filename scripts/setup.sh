@@ -86,6 +86,7 @@ packages=(
   g++ make pkg-config python3 meson ninja-build   # the mediasoup worker build
   libuv1-dev libssl-dev libabsl-dev libusrsctp-dev curl
   flatbuffers-compiler libflatbuffers-dev liburing-dev
+  fonts-dejavu-core                               # the certificate PDFs' Cyrillic font (DejaVuSans.ttf)
 )
 if [ "$embedded" != no ]; then
   packages+=(
@@ -102,6 +103,7 @@ if [ "$mode" = test ]; then
     systemd                                       # systemd-analyze verifies deploy/lectern.service
     coturn                                        # the TURN relay test (a local turnserver)
     iproute2 iptables                             # network namespaces, tc and cuts for the weak-link tests
+    poppler-utils                                 # pdftoppm: certificate PDFs rendered to find their QR code
   )
 fi
 missing=()

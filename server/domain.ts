@@ -53,20 +53,13 @@ import type { Seminar } from './seminars/model';
 import type { Repositories } from './store';
 import type { RateLimits } from './rate-limits';
 import { createWebhooks } from './webhooks';
+import { createCertificates } from './certificates';
 import { webhookRoutes } from './http/routes/webhooks';
 import { QuizService } from './quizzes/service';
 import { quizRoutes } from './http/routes/quizzes';
 
 /** The domain services on their repositories, plus the REST routes over them. */
-export function createDomain(
-  config: Config,
-  repos: Repositories,
-  logger: Logger,
-  limits: RateLimits,
-  nodeId: string,
-  /** What runs after a passing quiz attempt (certificates, wired in main.ts). */
-  hooks: { onQuizPassed?: (userId: string, courseId: string) => Promise<void> } = {},
-) {
+export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
   const tokens = new TokenIssuer(config.jwtSecret);
   const mailer = createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
@@ -215,6 +208,7 @@ export function createDomain(
       };
     },
   });
+  const certified = createCertificates({ config, repos, progress, webhooks, logger });
   const calendar = new CalendarService({
     seminars: repos.seminars,
     registrations: repos.registrations,
@@ -334,7 +328,10 @@ export function createDomain(
     enrolments: repos.enrolments,
     quizzes: repos.quizzes,
     logger: logger.child({ component: 'quizzes' }),
-    ...(hooks.onQuizPassed ? { onQuizPassed: hooks.onQuizPassed } : {}),
+    // A passed quiz may be what completes the course.
+    onQuizPassed: async (userId, courseId) => {
+      await certified.completions.check(userId, courseId);
+    },
   });
 
   const routes: RouteSpec[] = [
@@ -348,6 +345,7 @@ export function createDomain(
     ...pollRoutes(polls),
     ...webhookRoutes(webhooks.service),
     ...quizRoutes(quizzes),
+    ...certified.routes,
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -378,6 +376,8 @@ export function createDomain(
     quizzes,
     uploads,
     webhooks: webhooks.service,
+    certificates: certified.certificates,
+    completions: certified.completions,
     /** Where tus writes uploads as they arrive (the tus server's datastore). */
     incomingUploads: incoming,
     routes,
@@ -424,6 +424,8 @@ export function createDomain(
       // Packaging under way stops; its job stays processing and is done again at the next boot.
       await uploads.close();
       await progress.close();
+      // The completion checks of the last flush, bounded: a check not done is caught up by "My learning".
+      await Promise.race([certified.completions.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       // What this node held (recordings stopped by the shutdown) is another booting node's to repair now.
       // Bounded: with the database down it would wait for mongoose's buffer, and the lease expires anyway.
       await Promise.race([repos.nodeLeases.release(nodeId), new Promise((resolve) => setTimeout(resolve, 2000).unref())]).catch(

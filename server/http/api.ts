@@ -158,6 +158,10 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
       if (!isTable(result)) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered no table for its CSV`);
       res.status(status).type('text/csv; charset=utf-8');
       await streamCsv(result, res);
+    } else if (spec.contentType === 'application/pdf') {
+      if (!Buffer.isBuffer(result)) throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered no bytes for its PDF`);
+      res.status(status).setHeader('Cache-Control', 'private, no-store');
+      res.type('application/pdf').send(result);
     } else if (spec.contentType === 'text/calendar') {
       res.status(status).type(`${spec.contentType}; charset=utf-8`).send(result);
     } else {

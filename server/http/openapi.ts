@@ -111,6 +111,9 @@ function successResponse(spec: RouteSpec): ResponseConfig {
       content: { 'text/csv': { schema: z.string() } },
     };
   }
+  if (spec.contentType === 'application/pdf') {
+    return { description: 'A PDF file', ...headers, content: { 'application/pdf': { schema: z.string().meta({ format: 'binary' }) } } };
+  }
   if (spec.contentType === 'video/mp4') {
     return {
       description: 'The whole MP4 file (a Range request gets 206 and the part; If-None-Match/If-Modified-Since may get 304)',

@@ -42,8 +42,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   /** Status and schema of a success; `text/calendar` and `text/csv` bodies are strings. */
   status?: 200 | 201 | 202 | 204;
   response?: ZodType;
-  /** `video/mp4`: the handler resolves to a SentFile, served with Range support (206, 416). */
-  contentType?: 'application/json' | 'text/calendar' | 'text/csv' | 'video/mp4';
+  /**
+   * `video/mp4`: the handler resolves to a SentFile, served with Range support (206, 416).
+   * `application/pdf`: the handler resolves to the PDF's bytes (a Buffer).
+   */
+  contentType?: 'application/json' | 'text/calendar' | 'text/csv' | 'video/mp4' | 'application/pdf';
   /** Sent as a download with this file name (on success only). */
   attachment?: string;
   /**

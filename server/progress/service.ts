@@ -33,6 +33,8 @@ export interface FlushReport {
   ms: number;
   /** Buffered records when the flush began. */
   buffered: number;
+  /** Who and what was written: course completion is checked for these after the flush (courses/completions.ts). */
+  saved: Array<{ userId: string; contentId: string }>;
   error?: unknown;
 }
 
@@ -237,7 +239,15 @@ export class ProgressService {
     if (this.pending.size === 0) return;
     this.busy = true;
     const started = performance.now();
-    const report: FlushReport = { records: this.pending.size, written: 0, conflicts: 0, requeued: 0, ms: 0, buffered: this.pending.size };
+    const report: FlushReport = {
+      records: this.pending.size,
+      written: 0,
+      conflicts: 0,
+      requeued: 0,
+      ms: 0,
+      buffered: this.pending.size,
+      saved: [],
+    };
     this.inFlight = this.pending;
     this.pending = new Map();
     try {
@@ -285,6 +295,7 @@ export class ProgressService {
           this.inFlight.delete(key);
           this.replayed?.keys.delete(key);
           report.written++;
+          report.saved.push({ userId: item.userId, contentId: item.contentId });
         } else {
           // Another writer moved the stored version on, or this record failed on its own: read it again.
           this.saved.delete(key);

@@ -18,3 +18,4 @@ export * from './webhooks';
 export * from './reactions';
 export * from './presence-checks';
 export * from './quizzes';
+export * from './certificates';

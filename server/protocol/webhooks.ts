@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { objectId } from './common';
 
-/**
- * What Lectern tells the centre's portal and CRM. `certificate.issued` is defined for
- * subscribers to choose already; nothing emits it until certificates exist.
- */
+/** What Lectern tells the centre's portal and CRM. */
 export const webhookEventTypes = [
   'seminar.scheduled',
   'seminar.live',

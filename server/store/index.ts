@@ -2,6 +2,7 @@ import type { Database } from './database';
 import { MongoAccountTokenRepository } from './account-tokens';
 import { MongoAnalyticsRepository } from './analytics';
 import { MongoAudienceRepository } from './audience';
+import { MongoCertificateRepository, MongoCompletionRepository } from './certificates';
 import { MongoCourseRepository, MongoEnrolmentRepository } from './courses';
 import { MongoLiveRepository } from './live';
 import { MongoNodeLeaseRepository } from './node-leases';
@@ -43,6 +44,8 @@ export async function createRepositories(db: Database) {
     webhookMessages: MongoWebhookMessageRepository.create(db.connection, gate),
     audience: MongoAudienceRepository.create(db.connection),
     quizzes: MongoQuizRepository.create(db.connection, gate),
+    completions: MongoCompletionRepository.create(db.connection, gate),
+    certificates: MongoCertificateRepository.create(db.connection, gate),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

@@ -33,6 +33,9 @@ const ERASED = [
   'outbox',
   'refresh_tokens',
   'account_tokens',
+  // A certificate holds the learner's name: it goes with the account (its code then verifies as unknown).
+  'course_completions',
+  'certificates',
 ];
 
 export class MongoPersonalDataStore implements PersonalDataStore {

@@ -1,5 +1,7 @@
 import type { UserDirectory } from '../accounts/model';
 import type { Config } from '../config';
+import type { Certificate } from '../certificates/model';
+import { courseHours } from '../certificates/pdf';
 import type { Logger } from '../logger';
 import type { NotificationRepository } from '../notifications/model';
 import type { Recording } from '../recordings/model';
@@ -74,6 +76,40 @@ export function createWebhooks(deps: WebhooksDeps) {
           url: r.seminarId ? `${base}/replay/${r.seminarId}` : null,
         },
       }),
+    /** Once per (course, learner): the completion is recorded once (courses/completions.ts). */
+    courseCompleted: (c: { courseId: string; userId: string; completedAt: Date }) =>
+      service.emit(
+        'course.completed',
+        `${c.courseId}:${c.userId}`,
+        {
+          completion: {
+            courseId: c.courseId,
+            userId: c.userId,
+            completedAt: c.completedAt.toISOString(),
+            url: `${base}/courses/${c.courseId}`,
+          },
+        },
+        c.completedAt,
+      ),
+    /** Once per certificate; a re-issue is a new certificate (a new id and code). */
+    certificateIssued: (c: Certificate) =>
+      service.emit(
+        'certificate.issued',
+        c.id,
+        {
+          certificate: {
+            id: c.id,
+            courseId: c.courseId,
+            userId: c.userId,
+            generation: c.generation,
+            completedAt: c.completedAt.toISOString(),
+            issuedAt: c.issuedAt.toISOString(),
+            hours: courseHours(c.courseSeconds),
+            verifyUrl: `${base}/verify/${c.code}`,
+          },
+        },
+        c.issuedAt,
+      ),
   };
 }
 

@@ -619,7 +619,34 @@ const matrix: Record<string, Case> = {
   'POST /webhooks/:id/secret': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/secret` }) },
   'POST /webhooks/:id/test': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/test` }) },
   'GET /webhooks/:id/deliveries': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/deliveries` }) },
+
+  // --- certificates (the holder is the learner; the course is the owner's)
+  'GET /certificates/by-code/:code': {
+    expect: everyone,
+    request: async () => ({ path: `/certificates/by-code/${(await certificateFixture()).code}` }),
+  },
+  'GET /me/certificates': { expect: signedIn, request: async () => ({ path: '/me/certificates' }) },
+  'GET /certificates/:id/pdf': {
+    expect: row(NO_TOKEN, ALLOW, '403 not_own_course', ALLOW, ALLOW),
+    request: async () => ({ path: `/certificates/${(await certificateFixture()).id}/pdf` }),
+  },
+  'GET /courses/:id/certificates': { expect: courseOwners, request: async () => ({ path: `/courses/${shared.course.id}/certificates` }) },
+  'POST /certificates/:id/revocation': {
+    expect: courseOwners,
+    request: async () => ({ path: `/certificates/${(await certificateFixture()).id}/revocation`, body: { reason: 'Ошибка' } }),
+  },
+  'POST /certificates/:id/reissue': {
+    expect: courseOwners,
+    request: async () => ({ path: `/certificates/${(await certificateFixture()).id}/reissue` }),
+  },
 };
+
+/** A fresh certificate of the owner's fresh course, held by `holder` (the learner unless another is given). */
+async function certificateFixture(holder?: TestUser): Promise<{ id: string; code: string }> {
+  const course = (await app.repos.courses.get((await fixtures.course()).id))!;
+  const certificate = await app.domain.certificates.issue(course, (holder ?? people.learner).id, new Date());
+  return { id: certificate!.id, code: certificate!.code };
+}
 
 /** An endpoint nobody listens at, disabled so that nothing but a test is sent to it. */
 async function webhookFixture(): Promise<string> {
@@ -635,6 +662,12 @@ async function webhookFixture(): Promise<string> {
 
 /** The same routes on content the caller must not see or touch: drafts, unpublished courses, others' things. */
 const variants: Array<Case & { route: string; on: string }> = [
+  {
+    route: 'GET /certificates/:id/pdf',
+    on: 'another learner’s certificate',
+    expect: row(NO_TOKEN, '403 not_own_course', '403 not_own_course', ALLOW, ALLOW),
+    request: async () => ({ path: `/certificates/${(await certificateFixture(people.otherLearner)).id}/pdf` }),
+  },
   { route: 'GET /seminars/:id', on: 'a draft', expect: draftReaders, request: async () => ({ path: `/seminars/${shared.draft}` }) },
   {
     route: 'GET /seminars/:id/calendar.ics',

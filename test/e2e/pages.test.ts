@@ -32,6 +32,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
   let live: string;
   let recorded: string;
   let courseId: string;
+  let certificateCode: string;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -106,6 +107,9 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     recorder.close();
     expect((await api.call('PUT', `/courses/${course.body.id}/publication`, { ...lecturer, body: { published: true } })).status).toBe(200);
     expect((await api.call('PUT', `/courses/${course.body.id}/enrolment`, { token: people.learner.token })).status).toBe(204);
+    // The learner's certificate of the course, for "My learning", its verification page and the course's list.
+    const issued = await app.domain.certificates.issue((await app.repos.courses.get(courseId))!, people.learner.id, new Date());
+    certificateCode = issued!.code;
   }, 180_000);
 
   afterAll(async () => {
@@ -170,6 +174,14 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       path: () => `/workspace/courses/${courseId}`,
       ready: (p) => p.locator('[data-testid=lesson]').first().waitFor(),
     },
+    { name: 'learning', who: 'learner', path: () => '/learning', ready: (p) => p.getByTestId('certificate').first().waitFor() },
+    {
+      name: 'course-certificates',
+      who: 'lecturer',
+      path: () => `/workspace/courses/${courseId}/certificates`,
+      ready: (p) => p.locator('[data-testid=staff-certificate]').first().waitFor(),
+    },
+    { name: 'verify', who: 'guest', path: () => `/verify/${certificateCode}`, ready: (p) => p.getByTestId('verify-verdict').waitFor() },
     { name: 'uploads', who: 'lecturer', path: () => '/workspace/uploads', ready: (p) => p.locator('#uploads-list').waitFor() },
     // The embed pages the portal frames (test/e2e/embed.test.ts frames them), opened on their own here.
     {

@@ -7,6 +7,7 @@ import { t } from '../kit/i18n';
 import { signInHref, useTitle } from '../kit/shell';
 import { leavingHeartbeatsSettled } from '../progress-flush';
 import { who } from '../session';
+import { MyCertificates } from './learning/certificates';
 import { lessonHref, type MyCourse } from './learning/links';
 import '../styles/learning.css';
 
@@ -110,6 +111,7 @@ export default function Learning() {
           ))}
         </ul>
       )}
+      {me && <MyCertificates />}
     </div>
   );
 }

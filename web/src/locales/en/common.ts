@@ -179,6 +179,10 @@ export default {
     attempt_conflict: 'Another attempt was being sent at the same time. Try again.',
     duplicate_lesson: 'This lesson is already in the course.',
     content_not_found: 'No such lesson or seminar.',
+    // Certificates
+    certificate_not_found: 'No such certificate.',
+    certificate_revoked: 'The certificate has been revoked.',
+    certificate_superseded: 'A newer certificate replaces this one: re-issue the newest.',
     notification_not_found: 'No such notification.',
     recording_not_found: 'This seminar has no recording yet.',
     not_allowed_to_watch: 'Register for the seminar or enrol in its course to watch the recording.',

@@ -130,6 +130,7 @@ export default {
     created: 'Course created.',
     empty: 'No courses yet.',
     loading: 'Loading…',
+    certificates: 'Certificates',
     more: 'Show more',
     published: 'published',
     draft: 'draft',

@@ -190,6 +190,10 @@ export default {
     attempt_conflict: 'Другая попытка отправлялась в то же время. Попробуйте ещё раз.',
     duplicate_lesson: 'Этот урок уже есть в курсе.',
     content_not_found: 'Урок или семинар не найден.',
+    // Certificates
+    certificate_not_found: 'Сертификат не найден.',
+    certificate_revoked: 'Сертификат отозван.',
+    certificate_superseded: 'Этот сертификат уже заменён новым: выдайте заново последний.',
     notification_not_found: 'Уведомление не найдено.',
     // Recordings and media
     recording_not_found: 'Записи этого семинара пока нет.',

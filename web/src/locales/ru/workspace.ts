@@ -129,6 +129,7 @@ export default {
     created: 'Курс создан.',
     empty: 'Курсов пока нет.',
     loading: 'Загрузка…',
+    certificates: 'Сертификаты',
     more: 'Показать ещё',
     published: 'опубликован',
     draft: 'черновик',

@@ -89,7 +89,10 @@ export default function MyCourses() {
               </span>
             </div>
             <div class="muted">
-              {c.track} · {t('workspace:courses.lessons', { count: lessonCount(c.modules) })}
+              {c.track} · {t('workspace:courses.lessons', { count: lessonCount(c.modules) })} ·{' '}
+              <a href={`/workspace/courses/${c.id}/certificates`} data-testid="course-certificates-link">
+                {t('workspace:courses.certificates')}
+              </a>
             </div>
           </li>
         ))}
