@@ -54,6 +54,8 @@ import type { Repositories } from './store';
 import type { RateLimits } from './rate-limits';
 import { createWebhooks } from './webhooks';
 import { webhookRoutes } from './http/routes/webhooks';
+import { createPortfolios } from './portfolios';
+import { portfolioRoutes } from './http/routes/portfolios';
 
 /** The domain services on their repositories, plus the REST routes over them. */
 export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
@@ -318,6 +320,8 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     audience: repos.audience,
   });
 
+  const portfolios = createPortfolios({ config, repos, logger: logger.child({ component: 'portfolios' }) });
+
   const routes: RouteSpec[] = [
     ...accountRoutes({ accounts, mailLinks, personalData, oidc, limits: accountLimits, policy: config.privacyPolicy }),
     ...seminarRoutes(seminars, calendar),
@@ -328,6 +332,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...analyticsRoutes(analytics),
     ...pollRoutes(polls),
     ...webhookRoutes(webhooks.service),
+    ...portfolioRoutes(portfolios.service),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -357,6 +362,9 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     analytics,
     uploads,
     webhooks: webhooks.service,
+    portfolios: portfolios.service,
+    /** Profile images on disk (served by http/profile-images.ts). */
+    profileImages: portfolios.files,
     /** Where tus writes uploads as they arrive (the tus server's datastore). */
     incomingUploads: incoming,
     routes,

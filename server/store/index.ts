@@ -9,6 +9,7 @@ import { MongoRecordingRepository } from './recordings';
 import { MongoNotificationRepository, MongoOutboxRepository } from './notifications';
 import { MongoPersonalDataStore } from './personal-data';
 import { MongoPollRepository } from './polls';
+import { MongoProfileRepository } from './profiles';
 import { MongoProgressRepository } from './progress';
 import { MongoRefreshTokenRepository } from './refresh-tokens';
 import { MongoRegistrationRepository } from './registrations';
@@ -41,6 +42,7 @@ export async function createRepositories(db: Database) {
     webhookEndpoints: MongoWebhookEndpointRepository.create(db.connection, gate),
     webhookMessages: MongoWebhookMessageRepository.create(db.connection, gate),
     audience: MongoAudienceRepository.create(db.connection),
+    profiles: MongoProfileRepository.create(db.connection, gate),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));
