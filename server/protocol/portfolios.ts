@@ -85,7 +85,7 @@ export const portfolioItemView = z.object({
 });
 export type PortfolioItemView = z.infer<typeof portfolioItemView>;
 
-const listedSeminar = z.object({ id: objectId, title: z.string(), startsAt: z.iso.datetime(), status: z.string() });
+const listedSeminar = z.object({ id: objectId, title: z.string(), startsAt: z.iso.datetime(), timeZone: z.string(), status: z.string() });
 const listedCourse = z.object({ id: objectId, title: z.string() });
 const listedRecording = z.object({ seminarId: objectId, title: z.string(), durationSeconds: z.number().nullable() });
 

@@ -173,7 +173,7 @@ describe('images', () => {
     for (const image of gone.images) expect((await fetchImage(image.url)).res.status).toBe(404);
     const names = (await imageFiles()).map((f) => path.basename(f));
     for (const image of gone.images) expect(names).not.toContain(path.basename(image.url));
-    const doc = (await profileDocs()).find((d) => d._id === people.lecturer.id)!;
+    const doc = (await profileDocs()).find((d) => String(d._id) === people.lecturer.id)!;
     expect(doc.items.map((i: { caption: string }) => i.caption)).toEqual(['two', 'Коллекция «Нева»']);
   });
 });
@@ -269,7 +269,7 @@ describe('who may edit', () => {
   it('another lecturer cannot change, upload to or delete from your profile', async () => {
     const before = { files: await imageFiles(), docs: await profileDocs() };
     const as = { token: people.otherLecturer.token };
-    const itemId = before.docs.find((d) => d._id === people.lecturer.id)!.items[0].id as string;
+    const itemId = before.docs.find((d) => String(d._id) === people.lecturer.id)!.items[0].id as string;
     const tries = [
       await api.call('PATCH', `/profiles/${people.lecturer.id}`, { ...as, body: { headline: 'чужой' } }),
       await api.call('PUT', `/profiles/${people.lecturer.id}/photo`, { ...as, bytes: await png(300, 300) }),
@@ -291,7 +291,7 @@ describe('who may edit', () => {
     const self = await api.call('PATCH', `/profiles/${people.learner.id}`, { ...mine, body: { designer: true } });
     expect([self.status, self.body.error.code]).toEqual([403, 'designer_staff_only']);
     expect((await api.call('GET', `/profiles/${people.learner.id}`)).status).toBe(404);
-    expect(await profileDocs().then((d) => d.some((p) => p._id === people.learner.id))).toBe(false);
+    expect(await profileDocs().then((d) => d.some((p) => String(p._id) === people.learner.id))).toBe(false);
 
     const marked = await api.call('PATCH', `/profiles/${people.learner.id}`, { token: people.admin.token, body: { designer: true } });
     expect(marked.status, marked.text).toBe(200);
