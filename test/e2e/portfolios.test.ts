@@ -69,13 +69,34 @@ async function open(url: string, opts: { width: number; token?: string; problems
   return page;
 }
 
-/** What an <img> shows: its natural size and the URL it chose from its srcset. */
+/**
+ * What each <img> shows: the URL it chose from its srcset, and that file's own size in pixels.
+ * An <img srcset>'s naturalWidth is divided by the candidate's density (480w in a 420 px slot
+ * reads 419), so the chosen file is decoded again in a plain Image, whose naturalWidth is the file's.
+ */
 const shown = (page: Page, selector: string) =>
-  page.locator(selector).evaluateAll((imgs) =>
-    imgs.map((el) => {
-      const img = el as unknown as { naturalWidth: number; naturalHeight: number; currentSrc: string; alt: string; complete: boolean };
-      return { width: img.naturalWidth, height: img.naturalHeight, src: img.currentSrc, alt: img.alt, complete: img.complete };
-    }),
+  page.locator(selector).evaluateAll(async (imgs) =>
+    Promise.all(
+      imgs.map(async (el) => {
+        const img = el as unknown as { currentSrc: string; alt: string; complete: boolean; naturalWidth: number };
+        const Plain = (globalThis as any).Image as new () => {
+          src: string;
+          naturalWidth: number;
+          naturalHeight: number;
+          decode(): Promise<void>;
+        };
+        const file = new Plain();
+        file.src = img.currentSrc;
+        if (img.currentSrc) await file.decode();
+        return {
+          width: file.naturalWidth,
+          height: file.naturalHeight,
+          src: img.currentSrc,
+          alt: img.alt,
+          complete: img.complete && img.naturalWidth > 0,
+        };
+      }),
+    ),
   );
 
 describe('a lecturer’s portfolio', () => {
@@ -131,12 +152,10 @@ describe('a lecturer’s portfolio', () => {
     expect(await pub.locator('.person-bio strong').textContent()).toBe('пальто');
     expect(await pub.getByRole('link', { name: 'Мастерская' }).getAttribute('href')).toBe('https://example.com/olga');
     const images = pub.getByTestId('portfolio-image');
-    await expect
-      .poll(async () => (await shown(pub, '[data-testid=portfolio-image]')).every((i) => i.complete && i.width > 0), poll)
-      .toBe(true);
+    await expect.poll(async () => (await shown(pub, '[data-testid=portfolio-image]')).every((i) => i.complete), poll).toBe(true);
     const works = await shown(pub, '[data-testid=portfolio-image]');
     expect(works.map((w) => w.alt)).toEqual(['Жакет «Охта»', 'Пальто «Ладога»']);
-    // 420 CSS px at DPR 1: the 480 px rendition of each, at the proportions of its original.
+    // A 420 px slot at DPR 1 picks the 480 px rendition of each, at the proportions of its original.
     expect(works.map((w) => [w.width, w.height])).toEqual([
       [480, 480],
       [480, 320],
@@ -169,9 +188,7 @@ describe('a lecturer’s portfolio', () => {
         const problems: string[] = [];
         const pub = await open(`/people/olga-design${q}`, { width, problems });
         await pub.getByTestId('person-page').waitFor(poll);
-        await expect
-          .poll(async () => (await shown(pub, '[data-testid=portfolio-image]')).every((i) => i.complete && i.width > 0), poll)
-          .toBe(true);
+        await expect.poll(async () => (await shown(pub, '[data-testid=portfolio-image]')).every((i) => i.complete), poll).toBe(true);
         expect(await pub.locator('#portfolio-title').textContent()).toBe(lang === 'ru' ? 'Портфолио' : 'Portfolio');
         await pub.screenshot({ path: path.join(shots, `person-${lang}-${width}.png`), fullPage: true });
         expect(await pageProblems(pub)).toEqual([]);
