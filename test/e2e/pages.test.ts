@@ -32,6 +32,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
   let live: string;
   let recorded: string;
   let courseId: string;
+  let lecturerId: string;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -39,6 +40,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     const api = Api.of(app);
     const people = await cast(api);
     tokens = { learner: people.learner.token, lecturer: people.lecturer.token };
+    lecturerId = people.lecturer.id;
     const lecturer = { token: people.lecturer.token };
 
     // A course whose lesson is a recorded seminar, for "My learning" and the replay.
@@ -189,6 +191,8 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     { name: 'sign-up', who: 'guest', path: () => '/sign-up', ready: (p) => p.locator('#sign-up a[href="/privacy"]').waitFor() },
     { name: 'privacy', who: 'guest', path: () => '/privacy', ready: (p) => p.getByTestId('policy').waitFor() },
     { name: 'profile', who: 'learner', path: () => '/profile', ready: (p) => p.locator('#profile').waitFor() },
+    { name: 'person', who: 'guest', path: () => `/people/${lecturerId}`, ready: (p) => p.getByTestId('person-seminars').waitFor() },
+    { name: 'profile-editor', who: 'lecturer', path: () => '/workspace/profile', ready: (p) => p.getByTestId('profile-form').waitFor() },
     { name: 'not-found', who: 'guest', path: () => '/no-such-page', ready: (p) => p.locator('h1').waitFor() },
   ];
 

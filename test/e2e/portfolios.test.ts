@@ -22,6 +22,7 @@ let app: Lectern;
 let browser: Browser;
 let people: Awaited<ReturnType<typeof cast>>;
 let seminarId: string;
+let courseId: string;
 
 /** A JPEG of one colour, width × height as a browser shows it. */
 const solid = (width: number, height: number, background: { r: number; g: number; b: number }) =>
@@ -52,6 +53,28 @@ beforeAll(async () => {
   expect(
     (await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
   ).toBe(200);
+  // A published course of the lecturer's with one text lesson, straight through the repository.
+  const course = await app.repos.courses.create({
+    title: 'Свой бренд одежды',
+    description: 'Курс',
+    track: 'fashion',
+    completionThreshold: 0.9,
+    ownerIds: [people.lecturer.id],
+  });
+  const lesson = {
+    id: '0123456789abcdef01234567',
+    kind: 'text' as const,
+    title: 'Введение',
+    seminarId: null,
+    playlistPath: null,
+    body: 'Текст',
+    durationSeconds: null,
+  };
+  await app.repos.courses.update(course.id, {
+    published: true,
+    modules: [{ id: '0123456789abcdef01234568', title: 'Начало', lessons: [lesson] }],
+  });
+  courseId = course.id;
 }, 120_000);
 
 afterAll(async () => {
@@ -179,6 +202,17 @@ describe('a lecturer’s portfolio', () => {
     expect(await seminar.getByTestId('portfolio-image').count()).toBe(2);
     expect(visitor).toEqual([]);
     await seminar.context().close();
+
+    // So does the course page, by the profile's address; and the profile lists the course.
+    const coursePage = await open(`/courses/${courseId}`, { width: 1280, problems: visitor });
+    const byCourse = coursePage.getByTestId('course-lecturers').getByTestId('lecturer-link');
+    await byCourse.waitFor(poll);
+    expect(await byCourse.getAttribute('href')).toBe('/people/olga-design');
+    await byCourse.click();
+    await coursePage.getByTestId('person-courses').waitFor(poll);
+    expect(await coursePage.getByTestId('person-courses').textContent()).toContain('Свой бренд одежды');
+    expect(visitor).toEqual([]);
+    await coursePage.context().close();
   }, 180_000);
 
   it('the public page and the editor work in Russian and English, at 360 and 1280 px', async () => {

@@ -5,6 +5,8 @@ import type { Translation } from '../resources';
 const en: Translation<typeof ru> = {
   loading: 'Loading the profile…',
   back: 'To seminars',
+  courseLecturers_one: 'Lecturer:',
+  courseLecturers_other: 'Lecturers:',
   lecturer: 'Lecturer',
   designer: 'Designer',
   hiddenNote: 'This profile is hidden: only you and the centre’s staff see it.',

@@ -2,6 +2,10 @@
 export default {
   loading: 'Загрузка профиля…',
   back: 'К семинарам',
+  courseLecturers_one: 'Лектор:',
+  courseLecturers_few: 'Лекторы:',
+  courseLecturers_many: 'Лекторы:',
+  courseLecturers_other: 'Лекторы:',
   lecturer: 'Лектор',
   designer: 'Дизайнер',
   hiddenNote: 'Профиль скрыт: его видите только вы и сотрудники центра.',
