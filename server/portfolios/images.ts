@@ -33,7 +33,8 @@ async function inspect(bytes: Buffer): Promise<{ width: number; height: number }
   } catch {
     throw new UnsupportedMediaTypeError('image_unreadable', 'The file is not an image Lectern can read (JPEG, PNG or WebP)');
   }
-  if (meta.format === 'heif')
+  // HEIF with HEVC inside is what iPhones write (.heic); AVIF is HEIF with AV1, and simply not taken.
+  if (meta.format === 'heif' && meta.compression === 'hevc')
     throw new UnsupportedMediaTypeError(
       'image_heic_unsupported',
       'HEIC/HEIF photos are not accepted; export the photo as JPEG (iPhone: Settings → Camera → Formats → Most Compatible)',
