@@ -191,7 +191,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     { name: 'sign-up', who: 'guest', path: () => '/sign-up', ready: (p) => p.locator('#sign-up a[href="/privacy"]').waitFor() },
     { name: 'privacy', who: 'guest', path: () => '/privacy', ready: (p) => p.getByTestId('policy').waitFor() },
     { name: 'profile', who: 'learner', path: () => '/profile', ready: (p) => p.locator('#profile').waitFor() },
-    { name: 'person', who: 'guest', path: () => `/people/${lecturerId}`, ready: (p) => p.getByTestId('person-seminars').waitFor() },
+    { name: 'person', who: 'guest', path: () => `/people/${lecturerId}`, ready: (p) => p.getByTestId('person-page').waitFor() },
     { name: 'profile-editor', who: 'lecturer', path: () => '/workspace/profile', ready: (p) => p.getByTestId('profile-form').waitFor() },
     { name: 'not-found', who: 'guest', path: () => '/no-such-page', ready: (p) => p.locator('h1').waitFor() },
   ];
