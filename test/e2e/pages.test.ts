@@ -277,7 +277,14 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       expect(rows).toBeLessThanOrEqual(2);
       expect(await page.getByTestId('nav-workspace').getAttribute('aria-current')).toBe('page');
       const sections = page.getByTestId('workspace-nav').locator('a');
-      expect(await sections.allTextContents()).toEqual(['Мои семинары', 'Мои курсы', 'Записи', 'Видео для уроков', 'Аналитика']);
+      expect(await sections.allTextContents()).toEqual([
+        'Мои семинары',
+        'Мои курсы',
+        'Записи',
+        'Видео для уроков',
+        'Публичный профиль',
+        'Аналитика',
+      ]);
       expect(await page.getByTestId('nav-courses').getAttribute('aria-current')).toBe('page');
       await page.getByTestId('nav-analytics').click();
       await expect.poll(() => page.evaluate(() => (globalThis as any).location.pathname), poll).toBe('/workspace/analytics');
