@@ -57,6 +57,8 @@ import { createCertificates } from './certificates';
 import { webhookRoutes } from './http/routes/webhooks';
 import { QuizService } from './quizzes/service';
 import { quizRoutes } from './http/routes/quizzes';
+import { createPortfolios } from './portfolios';
+import { portfolioRoutes } from './http/routes/portfolios';
 
 /** The domain services on their repositories, plus the REST routes over them. */
 export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
@@ -334,6 +336,8 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     },
   });
 
+  const portfolios = createPortfolios({ config, repos, logger: logger.child({ component: 'portfolios' }) });
+
   const routes: RouteSpec[] = [
     ...accountRoutes({ accounts, mailLinks, personalData, oidc, limits: accountLimits, policy: config.privacyPolicy }),
     ...seminarRoutes(seminars, calendar),
@@ -346,6 +350,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...webhookRoutes(webhooks.service),
     ...quizRoutes(quizzes),
     ...certified.routes,
+    ...portfolioRoutes(portfolios.service),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -378,6 +383,9 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     webhooks: webhooks.service,
     certificates: certified.certificates,
     completions: certified.completions,
+    portfolios: portfolios.service,
+    /** Profile images on disk (served by http/profile-images.ts). */
+    profileImages: portfolios.files,
     /** Where tus writes uploads as they arrive (the tus server's datastore). */
     incomingUploads: incoming,
     routes,

@@ -16,6 +16,8 @@ import { TurnCredentials } from './live/turn';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
 import { tusUploadRouter } from './http/tus';
+import { profileImagesRouter } from './http/profile-images';
+import { Router } from 'express';
 import type { Config } from './config';
 import { createDomain, type Domain } from './domain';
 import { actorFromAuthorization } from './http/auth';
@@ -140,7 +142,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       checkResponses: config.env !== 'production',
       limits,
       trustProxy: config.trustProxy,
-      media: mediaRouter(domain.recordings),
+      media: Router().use(mediaRouter(domain.recordings), profileImagesRouter(domain.profileImages)),
       uploads: tusUploadRouter({
         uploads: domain.uploads,
         store: domain.incomingUploads.store,

@@ -32,6 +32,22 @@ export interface ApiOptions {
 const jsonBody = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
 
 /**
+ * A file's raw bytes, whatever its Content-Type (the handler checks what the bytes are). No
+ * content coding (inflate off: 415 unsupported_encoding), so the bytes that arrive are the bytes
+ * bounded: a declared length over the limit is refused before a byte is read, a body that grows
+ * past it as soon as it does (413, connection closed).
+ */
+function readFile(req: Request, res: Response, maxBytes: number): Promise<Buffer> {
+  const raw = express.raw({ type: () => true, limit: maxBytes, inflate: false });
+  return new Promise((resolve, reject) => {
+    raw(req, res, (err?: unknown) => {
+      if (err) return reject(err instanceof Error ? err : new Error('the body could not be read'));
+      resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+    });
+  });
+}
+
+/**
  * express.json bounds what a body decodes to, not what arrives: a compressed stream that decodes
  * to little (empty deflate blocks) is read for as long as the client sends it, and after any
  * refusal body-parser reads the rest of the request before it answers. So the bytes that arrive
@@ -135,6 +151,7 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
     if (limiter)
       await opts.limits!.consume(limiter, actor.kind === 'user' ? `u:${actor.userId}` : `ip:${req.ip ?? 'unknown'}`, RATE_LIMITED);
     if (spec.body) await readBody(req, res);
+    const file = spec.image ? await readFile(req, res, spec.image.maxBytes) : undefined;
     const params = spec.params ? spec.params.parse(req.params) : undefined;
     const query = spec.query ? spec.query.parse(req.query) : undefined;
     const body = spec.body ? spec.body.parse((req.body as unknown) ?? {}) : undefined;
@@ -143,6 +160,7 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
       params,
       query,
       body,
+      file,
       // Only sign-in needs it: not worked out for every heartbeat.
       get clientIp() {
         return req.ip ?? 'unknown';

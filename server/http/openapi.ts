@@ -15,8 +15,8 @@ const STATUS_MEANING: Record<ErrorStatus, string> = {
   405: 'The path does not serve this method; the Allow header lists those it does',
   409: 'Conflicts with the current state; nothing changed',
   410: 'Gone',
-  413: `The body is over ${BODY_LIMIT_BYTES / 1024} kB once decoded`,
-  415: 'The body is JSON in a charset other than UTF, or in a content coding other than gzip, deflate or br',
+  413: `The body is over its limit: ${BODY_LIMIT_BYTES / 1024} kB once decoded for JSON; an image route states its own, in bytes and in pixels`,
+  415: "The body is JSON in a charset other than UTF, or in a content coding other than gzip, deflate or br; or an image route's file is no image it takes",
   416: 'The Range asked for lies outside the file; Content-Range gives its size',
   429: 'Too many attempts; details.retryAfterSeconds says when to try again',
   500: 'An unexpected fault (logged)',
@@ -35,6 +35,11 @@ export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
   if (spec.params) add(400, 'invalid_request', 'malformed_path');
   if (spec.query) add(400, 'invalid_request');
   if (spec.query && 'shape' in spec.query && 'cursor' in (spec.query as z.ZodObject).shape) add(400, 'invalid_cursor');
+  if (spec.image) {
+    add(400, 'unreadable_body');
+    add(413, 'payload_too_large');
+    add(415, 'unsupported_encoding');
+  }
   if (spec.body) {
     add(400, 'invalid_request', 'malformed_json', 'unreadable_body');
     add(413, 'payload_too_large');
@@ -179,6 +184,15 @@ export function openApiDocument(routes: RouteSpec[], info: { title: string; vers
         ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
         ...(spec.body ? { body: { required: bodyRequired, content: { 'application/json': { schema: spec.body } } } } : {}),
+        ...(spec.image
+          ? {
+              body: {
+                required: true,
+                description: `${spec.image.description}; at most ${spec.image.maxBytes} bytes`,
+                content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary', maxLength: spec.image.maxBytes }) } },
+              },
+            }
+          : {}),
       },
       responses: {
         [status]: successResponse(spec),

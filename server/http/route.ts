@@ -27,6 +27,14 @@ export interface RouteContext<P, Q, B> {
   body: B;
   /** The caller's address (req.ip: X-Forwarded-For is believed only from the proxies TRUST_PROXY names). */
   clientIp: string;
+  /** The raw request body of a route with `image`; undefined on every other route. */
+  file: Buffer | undefined;
+}
+
+/** A route whose body is one file's raw bytes (not JSON), e.g. an image: what it checks is the handler's. */
+export interface RawFileBody {
+  maxBytes: number;
+  description: string;
 }
 
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
@@ -39,6 +47,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
+  /** The body is a file's raw bytes, at most maxBytes (413 payload_too_large beyond); exclusive with `body`. */
+  image?: RawFileBody;
   /** Status and schema of a success; `text/calendar` and `text/csv` bodies are strings. */
   status?: 200 | 201 | 202 | 204;
   response?: ZodType;

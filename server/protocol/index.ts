@@ -19,3 +19,4 @@ export * from './reactions';
 export * from './presence-checks';
 export * from './quizzes';
 export * from './certificates';
+export * from './portfolios';

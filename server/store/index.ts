@@ -11,6 +11,7 @@ import { MongoNotificationRepository, MongoOutboxRepository } from './notificati
 import { MongoPersonalDataStore } from './personal-data';
 import { MongoPollRepository } from './polls';
 import { MongoQuizRepository } from './quizzes';
+import { MongoProfileRepository } from './profiles';
 import { MongoProgressRepository } from './progress';
 import { MongoRefreshTokenRepository } from './refresh-tokens';
 import { MongoRegistrationRepository } from './registrations';
@@ -46,6 +47,7 @@ export async function createRepositories(db: Database) {
     quizzes: MongoQuizRepository.create(db.connection, gate),
     completions: MongoCompletionRepository.create(db.connection, gate),
     certificates: MongoCertificateRepository.create(db.connection, gate),
+    profiles: MongoProfileRepository.create(db.connection, gate),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

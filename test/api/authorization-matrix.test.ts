@@ -9,6 +9,7 @@ import type { Lectern } from '../../server/main';
 import { courseStructureBody, createSeminarBody, errorBodySchema, quizBody } from '../../server/protocol';
 import { Api, cast, CONSENT, registerUser, type ApiResponse, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
+import { png } from '../support/images';
 import { readyRecording } from '../support/recordings';
 
 /**
@@ -50,6 +51,10 @@ const watchers = row(NO_TOKEN, ALLOW, NOT_WATCHER, ALLOW, ALLOW);
 const recordingOwners = row(NO_TOKEN, NO_GRANT, '403 not_own_recording', ALLOW, ALLOW);
 const OIDC_OFF = '404 oidc_disabled';
 const oidcOff = row(OIDC_OFF, OIDC_OFF, OIDC_OFF, OIDC_OFF, OIDC_OFF);
+// A profile: its owner and staff edit it; another lecturer, or a learner, may not.
+const NOT_YOURS = '403 profile_not_yours';
+const profileEditors = row(NO_TOKEN, NOT_YOURS, NOT_YOURS, ALLOW, ALLOW);
+const NO_PROFILE = '404 profile_not_found';
 
 const PASSWORD = 'correct horse battery';
 
@@ -68,6 +73,8 @@ interface Call {
   body?: unknown;
   /** Another signed-in user's token in place of the caller's (a call that would delete the caller). */
   token?: string;
+  /** A raw body (an image upload) instead of JSON. */
+  bytes?: Uint8Array;
 }
 interface Case {
   expect: Row;
@@ -619,6 +626,33 @@ const matrix: Record<string, Case> = {
   'POST /webhooks/:id/secret': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/secret` }) },
   'POST /webhooks/:id/test': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/test` }) },
   'GET /webhooks/:id/deliveries': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/deliveries` }) },
+  // --- profiles (issue 16): the owner's own, edited by its owner and staff only
+  'GET /profiles/:ref': { expect: everyone, request: async () => ({ path: `/profiles/${people.owner.id}` }) },
+  'PATCH /profiles/:userId': {
+    expect: profileEditors,
+    request: async () => ({ path: `/profiles/${people.owner.id}`, body: { headline: 'Лектор центра' } }),
+  },
+  'PUT /profiles/:userId/photo': {
+    expect: profileEditors,
+    request: async () => ({ path: `/profiles/${people.owner.id}/photo`, bytes: await png(200, 200) }),
+  },
+  'DELETE /profiles/:userId/photo': { expect: profileEditors, request: async () => ({ path: `/profiles/${people.owner.id}/photo` }) },
+  'POST /profiles/:userId/items': {
+    expect: profileEditors,
+    request: async () => ({ path: `/profiles/${people.owner.id}/items?caption=matrix`, bytes: await png(200, 100) }),
+  },
+  'PUT /profiles/:userId/items/order': {
+    expect: profileEditors,
+    request: async () => ({ path: `/profiles/${people.owner.id}/items/order`, body: { itemIds: await ownerItemIds() } }),
+  },
+  'PATCH /profiles/:userId/items/:itemId': {
+    expect: profileEditors,
+    request: async () => ({ path: `/profiles/${people.owner.id}/items/${await ownerItem()}`, body: { caption: 'Подпись' } }),
+  },
+  'DELETE /profiles/:userId/items/:itemId': {
+    expect: profileEditors,
+    request: async () => ({ path: `/profiles/${people.owner.id}/items/${await ownerItem()}` }),
+  },
 
   // --- certificates (the holder is the learner; the course is the owner's)
   'GET /certificates/by-code/:code': {
@@ -648,6 +682,17 @@ async function certificateFixture(holder?: TestUser): Promise<{ id: string; code
   return { id: certificate!.id, code: certificate!.code };
 }
 
+/** A fresh portfolio item of the owner's (added through the service, as the owner). */
+async function ownerItem(): Promise<string> {
+  const profile = await app.domain.portfolios.addItem(actorOf(people.owner), people.owner.id, await png(120, 80), '');
+  return profile.items.at(-1)!.id;
+}
+
+async function ownerItemIds(): Promise<string[]> {
+  await ownerItem();
+  return (await app.repos.profiles.get(people.owner.id))!.items.map((i) => i.id);
+}
+
 /** An endpoint nobody listens at, disabled so that nothing but a test is sent to it. */
 async function webhookFixture(): Promise<string> {
   const endpoint = await app.repos.webhookEndpoints.create({
@@ -667,6 +712,33 @@ const variants: Array<Case & { route: string; on: string }> = [
     on: 'another learner’s certificate',
     expect: row(NO_TOKEN, '403 not_own_course', '403 not_own_course', ALLOW, ALLOW),
     request: async () => ({ path: `/certificates/${(await certificateFixture(people.otherLearner)).id}/pdf` }),
+  },
+  {
+    route: 'PATCH /profiles/:userId',
+    on: 'the caller’s own profile (a learner has none until staff mark a designer; nor has an admin who does not lecture)',
+    expect: row(NO_TOKEN, '403 profile_not_eligible', ALLOW, ALLOW, '403 profile_not_eligible'),
+    request: async (caller) => ({ path: `/profiles/${caller.user?.id ?? people.owner.id}`, body: { headline: 'Моя страница' } }),
+  },
+  {
+    route: 'POST /profiles/:userId/items',
+    on: 'the caller’s own profile',
+    expect: row(NO_TOKEN, '403 profile_not_eligible', ALLOW, ALLOW, '403 profile_not_eligible'),
+    request: async (caller) => ({ path: `/profiles/${caller.user?.id ?? people.owner.id}/items`, bytes: await png(100, 100) }),
+  },
+  {
+    route: 'PATCH /profiles/:userId',
+    on: 'marking a designer (staff only)',
+    expect: row(NO_TOKEN, '403 designer_staff_only', '403 designer_staff_only', '403 designer_staff_only', ALLOW),
+    request: async () => ({ path: `/profiles/${people.otherLearner.id}`, body: { designer: true } }),
+  },
+  {
+    route: 'GET /profiles/:ref',
+    on: 'a hidden profile (the lecturer’s own)',
+    expect: row(NO_PROFILE, NO_PROFILE, ALLOW, NO_PROFILE, ALLOW),
+    request: async () => {
+      await app.repos.profiles.upsert(people.lecturer.id, { hidden: true });
+      return { path: `/profiles/${people.lecturer.id}` };
+    },
   },
   { route: 'GET /seminars/:id', on: 'a draft', expect: draftReaders, request: async () => ({ path: `/seminars/${shared.draft}` }) },
   {
@@ -799,6 +871,7 @@ async function expectCell(route: string, c: Case, role: Role): Promise<void> {
   const res = await api.call(method, call.path, {
     ...(token ? { token } : {}),
     ...(call.body === undefined ? {} : { body: call.body }),
+    ...(call.bytes === undefined ? {} : { bytes: call.bytes }),
   });
   expectOutcome(route, res, c.expect[role]);
 }

@@ -33,6 +33,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
   let recorded: string;
   let courseId: string;
   let certificateCode: string;
+  let lecturerId: string;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -40,6 +41,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     const api = Api.of(app);
     const people = await cast(api);
     tokens = { learner: people.learner.token, lecturer: people.lecturer.token };
+    lecturerId = people.lecturer.id;
     const lecturer = { token: people.lecturer.token };
 
     // A course whose lesson is a recorded seminar, for "My learning" and the replay.
@@ -201,6 +203,8 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     { name: 'sign-up', who: 'guest', path: () => '/sign-up', ready: (p) => p.locator('#sign-up a[href="/privacy"]').waitFor() },
     { name: 'privacy', who: 'guest', path: () => '/privacy', ready: (p) => p.getByTestId('policy').waitFor() },
     { name: 'profile', who: 'learner', path: () => '/profile', ready: (p) => p.locator('#profile').waitFor() },
+    { name: 'person', who: 'guest', path: () => `/people/${lecturerId}`, ready: (p) => p.getByTestId('person-page').waitFor() },
+    { name: 'profile-editor', who: 'lecturer', path: () => '/workspace/profile', ready: (p) => p.getByTestId('profile-form').waitFor() },
     { name: 'not-found', who: 'guest', path: () => '/no-such-page', ready: (p) => p.locator('h1').waitFor() },
   ];
 
@@ -285,7 +289,14 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       expect(rows).toBeLessThanOrEqual(2);
       expect(await page.getByTestId('nav-workspace').getAttribute('aria-current')).toBe('page');
       const sections = page.getByTestId('workspace-nav').locator('a');
-      expect(await sections.allTextContents()).toEqual(['Мои семинары', 'Мои курсы', 'Записи', 'Видео для уроков', 'Аналитика']);
+      expect(await sections.allTextContents()).toEqual([
+        'Мои семинары',
+        'Мои курсы',
+        'Записи',
+        'Видео для уроков',
+        'Публичный профиль',
+        'Аналитика',
+      ]);
       expect(await page.getByTestId('nav-courses').getAttribute('aria-current')).toBe('page');
       await page.getByTestId('nav-analytics').click();
       await expect.poll(() => page.evaluate(() => (globalThis as any).location.pathname), poll).toBe('/workspace/analytics');

@@ -26,12 +26,15 @@ export class Api {
   async call<T = any>(
     method: string,
     path: string,
-    opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+    opts: { token?: string; body?: unknown; rawBody?: string; bytes?: Uint8Array; headers?: Record<string, string> } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body: string | undefined;
-    if (opts.rawBody !== undefined) {
+    let body: string | Uint8Array | undefined;
+    if (opts.bytes !== undefined) {
+      body = opts.bytes;
+      headers['content-type'] ??= 'application/octet-stream';
+    } else if (opts.rawBody !== undefined) {
       body = opts.rawBody;
       headers['content-type'] ??= 'application/json';
     } else if (opts.body !== undefined) {

@@ -8,6 +8,7 @@ import { LoadFailed, Loading } from '../kit/load-states';
 import { signInHref, useTitle } from '../kit/shell';
 import { announce } from '../kit/toast';
 import { who } from '../session';
+import { CourseLecturers } from './course-lecturers';
 import { lessonCount, lessonHref, type Course, type MyCourse } from './learning/links';
 import '../styles/learning.css';
 
@@ -60,6 +61,7 @@ export default function CoursePage({ id }: { id: string }) {
       <p class="muted">
         {t('learning:catalogue.track', { track: course.track })} · {t('learning:catalogue.lessons', { count: lessonCount(course) })}
       </p>
+      <CourseLecturers ownerIds={course.ownerIds} />
       {!course.published && <p class="notice">{t('learning:course.unpublished')}</p>}
       {course.description && <p class="description">{course.description}</p>}
       <div class="actions">

@@ -115,7 +115,7 @@ export default function Seminar({ id }: { id: string }) {
       <p class="muted">
         {t('portal:seminar.duration', { count: s.durationMinutes })} · {t('portal:seminar.track', { track: s.track })}
       </p>
-      {names.length > 0 && <p data-testid="lecturers">{t('portal:seminar.lecturers', { count: names.length, names: names.join(', ') })}</p>}
+      {names.length > 0 && <LecturerLinks lecturers={s.lecturers} />}
       {s.description && <p class="description">{s.description}</p>}
       <WatchLinks s={s} />
       {runsSeminar(s, who.value) && <EmbedSnippet s={s} />}
@@ -145,5 +145,25 @@ export default function Seminar({ id }: { id: string }) {
       </section>
       {s.status !== 'draft' && s.status !== 'cancelled' && <SeminarCalendar id={s.id} />}
     </article>
+  );
+}
+
+/** "Lecturers: A, B", each name a link to the lecturer's profile (/people/<id>), in the sentence the locale builds. */
+function LecturerLinks({ lecturers }: { lecturers: Array<{ id: string; displayName: string }> }) {
+  const mark = '\u0000';
+  const [before = '', after = ''] = t('portal:seminar.lecturers', { count: lecturers.length, names: mark }).split(mark);
+  return (
+    <p data-testid="lecturers">
+      {before}
+      {lecturers.map((l, i) => (
+        <span key={l.id}>
+          {i > 0 && ', '}
+          <a href={`/people/${l.id}`} data-testid="lecturer-link">
+            {l.displayName}
+          </a>
+        </span>
+      ))}
+      {after}
+    </p>
   );
 }
