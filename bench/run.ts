@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   cadence: () => import('./cadence'),
   weaklink: () => import('./weaklink'),
   chat: () => import('./chat'),
+  'fanout-verified': () => import('./fanout-verified'),
 };
 
 async function main(): Promise<void> {

@@ -24,6 +24,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -164,7 +165,8 @@ func main() {
 			fp := ""
 			for _, f := range fps {
 				if f.Algorithm == "sha-256" {
-					fp = f.Value
+					// As SDP carries it: mediasoup compares it with its own upper-case hex.
+					fp = strings.ToUpper(f.Value)
 				}
 			}
 			maxWait = time.Duration(m.MaxWaitMs) * time.Millisecond
@@ -237,6 +239,7 @@ func addViewer(api *webrtc.API, cert webrtc.Certificate, m message, maxWait time
 	if s := setupRe.FindStringSubmatch(answer.SDP); s != nil {
 		setup = s[1]
 	}
+	debugf("%s offer:\n%s\nanswer:\n%s", m.ID, m.Offer, answer.SDP)
 	emit(map[string]any{"type": "answered", "id": m.ID, "setup": setup, "answer": answer.SDP})
 	return v, nil
 }

@@ -5,6 +5,8 @@ package main
 // and counts every packet of its video and audio.
 
 import (
+	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -86,6 +88,7 @@ func (v *Viewer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver
 		}
 	}
 	ssrc := uint32(track.SSRC())
+	debugf("%s: video track ssrc %d codec %s", v.id, ssrc, track.Codec().MimeType)
 	v.mu.Lock()
 	v.videoSSRC = ssrc
 	v.mu.Unlock()
@@ -102,6 +105,9 @@ func (v *Viewer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver
 		v.mu.Lock()
 		v.bytes += int64(n)
 		v.video.Push(pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, pkt.Payload, rtx, now)
+		if debug && v.video.C.Packets < 40 {
+			debugf("%s: seq %d ts %d m %v rtx %v len %d head % x → %+v", v.id, pkt.SequenceNumber, pkt.Timestamp, pkt.Marker, rtx, len(pkt.Payload), pkt.Payload[:min(2, len(pkt.Payload))], v.video.C)
+		}
 		first := !v.firstFrame && v.video.C.Decodable > 0
 		if first {
 			v.firstFrame = true
@@ -146,4 +152,12 @@ var counterNames = []string{
 	"framesComplete", "framesDecodable", "keyFrames", "framesIncomplete",
 	"decodableLayer0", "decodableLayer1", "decodableLayer2", "width",
 	"audioPackets", "audioExpected", "bytes", "plis",
+}
+
+var debug = os.Getenv("VIEWERS_DEBUG") != ""
+
+func debugf(format string, args ...any) {
+	if debug {
+		fmt.Fprintf(os.Stderr, format+"\n", args...)
+	}
 }
