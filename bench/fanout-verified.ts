@@ -13,7 +13,7 @@
 // - CPU from /proc: the worker (pinned alone to core 0), Lectern's Node process, FerretDB: the
 //   node an operator runs; the load (signaller + Go) and the source are measured apart.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -153,17 +153,75 @@ export interface StepResult {
   seconds: number;
   sourceFrames: number;
   sourceSlotsSkipped: number;
+  /** Packets the SFU NACKed from the source and those the source resent (RTX), all layers. */
+  sourceNacked: number;
+  sourceRetransmitted: number;
   keyFrameRequestsPerSecond: number[];
   /** CPU in cores (1 = one core fully busy). */
   cpu: { worker: number; lectern: number; database: number; node: number; audience: number; source: number };
   coreBusy: number[];
   loadAverage: number;
   workerWaitFraction: number | null;
+  /** UDP datagrams the kernel dropped for full receive buffers (machine-wide, /proc/net/snmp): a starved reader, not the network. */
+  udpReceiveBufferDrops: number | null;
+  /** Of those, per process group: the worker's sockets, the Go viewers', the source's. */
+  udpDropsBy: Record<string, number>;
   pool: PoolSummary | null;
   /** Every viewer's window, for the record. */
   perViewer: Array<Pick<ViewerWindow, 'viewer' | 'askedLayer' | 'receivedLayer' | 'frameRatio' | 'videoLossPct' | 'audioLossPct' | 'plis'>>;
   join?: { p50: number; p95: number; max: number };
   verdict: string;
+}
+
+/**
+ * Datagrams dropped at the receive buffers of each process's UDP sockets (/proc/net/udp's drops
+ * column, matched to the processes' socket inodes): where packets were lost when a reader starved.
+ */
+function udpDropsOf(pids: Record<string, number[]>): Record<string, number> {
+  const drops = new Map<string, number>();
+  try {
+    for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length >= 13) drops.set(f[9]!, Number(f[12]));
+    }
+  } catch {
+    return {};
+  }
+  const out: Record<string, number> = {};
+  for (const [name, list] of Object.entries(pids)) {
+    let sum = 0;
+    for (const pid of list) {
+      try {
+        for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+          try {
+            const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+            if (m) sum += drops.get(m[1]!) ?? 0;
+          } catch {
+            /* closed meanwhile */
+          }
+        }
+      } catch {
+        /* gone */
+      }
+    }
+    out[name] = sum;
+  }
+  return out;
+}
+
+/** RcvbufErrors of the Udp line in /proc/net/snmp. */
+function udpReceiveBufferErrors(): number | undefined {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'));
+    const names = lines[0]!.split(/\s+/);
+    const values = lines[1]!.split(/\s+/);
+    const k = names.indexOf('RcvbufErrors');
+    return k < 0 ? undefined : Number(values[k]);
+  } catch {
+    return undefined;
+  }
 }
 
 function runqueueWaitNs(pid: number): number | undefined {
@@ -206,6 +264,9 @@ async function measure(
   const me0 = process.cpuUsage();
   const cores0 = cpuTimes();
   const wait0 = runqueueWaitNs(rig.workerPid);
+  const udp0 = udpReceiveBufferErrors();
+  const dropPids = { worker: pids.worker, viewers: pids.audience, source: pids.source };
+  const by0 = udpDropsOf(dropPids);
   const s0: SimulcastStats = await rig.source.stats();
   const v0 = viewers ? await rig.audience.counters() : undefined;
   const t0 = performance.now();
@@ -216,6 +277,8 @@ async function measure(
   const c1 = read();
   const me = process.cpuUsage(me0);
   const wait1 = runqueueWaitNs(rig.workerPid);
+  const udp1 = udpReceiveBufferErrors();
+  const by1 = udpDropsOf(dropPids);
   const lectern = (me.user + me.system) / 1e6 / seconds;
   const per = (k: keyof typeof c0) => (c1[k] - c0[k]) / seconds;
   const cpu = { worker: per('worker'), lectern, database: per('database'), node: 0, audience: per('audience'), source: per('source') };
@@ -228,11 +291,15 @@ async function measure(
     seconds,
     sourceFrames,
     sourceSlotsSkipped: s1.slotsSkipped - s0.slotsSkipped,
+    sourceNacked: s1.layers.reduce((n, l, i) => n + l.nacked - (s0.layers[i]?.nacked ?? 0), 0),
+    sourceRetransmitted: s1.layers.reduce((n, l, i) => n + l.retransmitted - (s0.layers[i]?.retransmitted ?? 0), 0),
     keyFrameRequestsPerSecond: s1.layers.map((l, i) => round((l.keyFrameRequests - (s0.layers[i]?.keyFrameRequests ?? 0)) / seconds, 2)),
     cpu: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v, 3)])) as StepResult['cpu'],
     coreBusy: busyBetween(cores0, cpuTimes()).map((b) => round(b, 3)),
     loadAverage: round(loadavg()[0]!, 2),
     workerWaitFraction: wait0 !== undefined && wait1 !== undefined ? round((wait1 - wait0) / 1e9 / seconds, 3) : null,
+    udpReceiveBufferDrops: udp0 !== undefined && udp1 !== undefined ? udp1 - udp0 : null,
+    udpDropsBy: Object.fromEntries(Object.entries(by1).map(([k, v]) => [k, v - (by0[k] ?? 0)])),
     pool: list.length ? summarise(list, seconds) : null,
     perViewer: list.map((v) => ({
       viewer: v.viewer,
@@ -384,7 +451,7 @@ export async function run(): Promise<void> {
       log(
         `N = ${current}: ${step.verdict}; worker ${round(100 * r.cpu.worker, 1)} %, node ${round(100 * r.cpu.node, 1)} %, audience ${round(100 * r.cpu.audience, 1)} % of a core; ` +
           `cores ${r.coreBusy.map((b) => `${round(100 * b)} %`).join(' / ')}; frames worst ${p ? round(100 * p.worstFrameRatio, 1) : '-'} %, p5 ${p ? round(100 * p.p5FrameRatio, 1) : '-'} %; ` +
-          `loss worst ${p ? round(p.worstVideoLossPct, 2) : '-'} %; below asked layer ${p?.belowAskedLayer ?? '-'}; key-frame requests/s ${r.keyFrameRequestsPerSecond.join('/')}`,
+          `loss worst ${p ? round(p.worstVideoLossPct, 2) : '-'} %; below asked layer ${p?.belowAskedLayer ?? '-'}; key-frame requests/s ${r.keyFrameRequestsPerSecond.join('/')}; worker waited ${r.workerWaitFraction ?? '-'}, UDP drops ${r.udpReceiveBufferDrops ?? '-'} (${JSON.stringify(r.udpDropsBy)}), source slots skipped ${r.sourceSlotsSkipped}, NACKed/resent at the source ${r.sourceNacked}/${r.sourceRetransmitted}`,
       );
       if (bad.length) {
         stoppedBecause = `unhealthy at N = ${current}: ${bad.join(', ')}`;

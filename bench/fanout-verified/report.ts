@@ -14,6 +14,8 @@ interface Step {
   coreBusy: number[];
   loadAverage: number;
   workerWaitFraction: number | null;
+  udpReceiveBufferDrops?: number | null;
+  udpDropsBy?: Record<string, number>;
   keyFrameRequestsPerSecond: number[];
   pool: PoolSummary | null;
   join?: { p50: number; p95: number; max: number };
@@ -50,13 +52,13 @@ const pct = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n
 export function renderMarkdown(x: ReportInput): string {
   const m = x.machine;
   const rows = [
-    '| viewers | worker CPU | node CPU (worker + Node + DB) | load (signaller + Go) | worker waited for its core | cores busy | load avg | frames: worst / p5 viewer | video loss: worst / p95 | audio loss worst | below asked layer | NACK-recovered pkts | PLIs/s (viewers) | key-frame requests/s to source (low/mid/top) | join → first frame p50 / p95 | state |',
-    '| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |',
+    '| viewers | worker CPU | node CPU (worker + Node + DB) | load (signaller + Go) | worker waited for its core | UDP drops, full buffers (machine; worker / viewers / source) | cores busy | load avg | frames: worst / p5 viewer | video loss: worst / p95 | audio loss worst | below asked layer | NACK-recovered pkts | PLIs/s (viewers) | key-frame requests/s to source (low/mid/top) | join → first frame p50 / p95 | state |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |',
   ];
   for (const s of [...(x.baseline ? [x.baseline] : []), ...x.steps]) {
     const p = s.pool;
     rows.push(
-      `| ${s.viewers} | ${pct(s.cpu.worker)} | ${pct(s.cpu.node)} | ${pct(s.cpu.audience)} | ${s.workerWaitFraction === null ? '–' : pct(s.workerWaitFraction)} | ${s.coreBusy.map((b) => pct(b, 0)).join(' / ')} | ${s.loadAverage} | ` +
+      `| ${s.viewers} | ${pct(s.cpu.worker)} | ${pct(s.cpu.node)} | ${pct(s.cpu.audience)} | ${s.workerWaitFraction === null ? '–' : pct(s.workerWaitFraction)} | ${s.udpReceiveBufferDrops ?? '–'}${s.udpDropsBy ? ` (${s.udpDropsBy.worker ?? 0} / ${s.udpDropsBy.viewers ?? 0} / ${s.udpDropsBy.source ?? 0})` : ''} | ${s.coreBusy.map((b) => pct(b, 0)).join(' / ')} | ${s.loadAverage} | ` +
         `${p ? `${pct(p.worstFrameRatio)} / ${pct(p.p5FrameRatio)}` : '–'} | ${p ? `${r(p.worstVideoLossPct, 2)} % / ${r(p.p95VideoLossPct, 2)} %` : '–'} | ${p ? `${r(p.worstAudioLossPct, 2)} %` : '–'} | ` +
         `${p ? p.belowAskedLayer : '–'} | ${p ? p.recoveredPackets : '–'} | ${p ? r(p.plisPerSecond, 1) : '–'} | ${s.keyFrameRequestsPerSecond.join(' / ')} | ` +
         `${s.join ? `${s.join.p50} / ${s.join.p95} ms` : '–'} | ${s.viewers === 0 ? 'ingest only' : s.verdict} |`,

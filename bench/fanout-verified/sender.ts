@@ -4,16 +4,19 @@
 // the same RTP timestamp, as a browser's encoder does. A PLI or FIR for a layer's SSRC makes that
 // layer's next frame slot (not an immediate packet) its clip's next key frame, as a live encoder
 // answers one; requests are counted per layer. Sender reports every second per layer (mediasoup
-// needs them to switch a consumer between layers).
+// needs them to switch a consumer between layers). NACKs are answered from a history of sent
+// packets as RTX, as a browser's sender does.
 import { createSocket } from 'node:dgram';
 import { loadClip, type Clip } from '../fanout/clip';
 
 export interface LayerSpec {
   clipFile: string;
   ssrc: number;
+  /** Retransmissions (RFC 4588), as a browser answers the SFU's NACKs. */
+  rtxSsrc: number;
 }
 export type ToSender =
-  | { type: 'play'; layers: LayerSpec[]; fps: number; ip: string; port: number; payloadType: number }
+  | { type: 'play'; layers: LayerSpec[]; fps: number; ip: string; port: number; payloadType: number; rtxPayloadType: number }
   | { type: 'stats'; id: number }
   | { type: 'stop' };
 export type FromSender =
@@ -28,6 +31,9 @@ export interface LayerStats {
   packetsSent: number;
   bytesSent: number;
   keyFrameRequests: number;
+  /** Packets the SFU asked again for (NACK) and those resent from the history. */
+  nacked: number;
+  retransmitted: number;
 }
 export interface SimulcastStats {
   /** Frame slots played (each sends one frame of every layer). */
@@ -39,8 +45,21 @@ export interface SimulcastStats {
 
 const MTU_PAYLOAD = 1200;
 const socket = createSocket('udp4');
-let layerStates: Array<{ clip: Clip; ssrc: number; seq: number; index: number; keyWanted: boolean; stats: LayerStats; keys: number[] }> =
-  [];
+const HISTORY = 1024;
+let layerStates: Array<{
+  clip: Clip;
+  ssrc: number;
+  rtxSsrc: number;
+  seq: number;
+  rtxSeq: number;
+  index: number;
+  keyWanted: boolean;
+  stats: LayerStats;
+  keys: number[];
+  /** The last HISTORY packets sent, by sequence number modulo HISTORY. */
+  history: Array<Buffer | undefined>;
+}> = [];
+let target = { ip: '127.0.0.1', port: 0, rtxPayloadType: 0 };
 const totals = { frameSlots: 0, slotsSkipped: 0 };
 let timer: NodeJS.Timeout | undefined;
 let srTimer: NodeJS.Timeout | undefined;
@@ -56,6 +75,15 @@ socket.on('message', (msg) => {
     const fmt = msg[off]! & 0x1f;
     const pt = msg[off + 1]!;
     const len = (msg.readUInt16BE(off + 2) + 1) * 4;
+    if (pt === 205 && fmt === 1 && off + 12 <= msg.length) {
+      // Generic NACK: FCI entries of a packet id and a bitmask of the 16 after it.
+      const layer = layerStates.find((l) => l.ssrc === msg.readUInt32BE(off + 8));
+      for (let fci = off + 12; layer && fci + 4 <= off + len && fci + 4 <= msg.length; fci += 4) {
+        const pid = msg.readUInt16BE(fci);
+        const blp = msg.readUInt16BE(fci + 2);
+        for (let bit = -1; bit < 16; bit++) if (bit < 0 || blp & (1 << bit)) retransmit(layer, (pid + bit + 1) & 0xffff);
+      }
+    }
     if (pt === 206 && (fmt === 1 || fmt === 4)) {
       const target = fmt === 1 ? msg.readUInt32BE(off + 8) : off + 16 <= msg.length ? msg.readUInt32BE(off + 12) : -1;
       for (const l of layerStates)
@@ -68,6 +96,22 @@ socket.on('message', (msg) => {
   }
 });
 
+function retransmit(l: (typeof layerStates)[number], seq: number): void {
+  l.stats.nacked++;
+  const original = l.history[seq % HISTORY];
+  if (!original || original.readUInt16BE(2) !== seq) return;
+  const rtx = Buffer.alloc(original.length + 2);
+  original.copy(rtx, 0, 0, 12);
+  rtx[1] = (original[1]! & 0x80) | target.rtxPayloadType;
+  rtx.writeUInt16BE(l.rtxSeq, 2);
+  l.rtxSeq = (l.rtxSeq + 1) & 0xffff;
+  rtx.writeUInt32BE(l.rtxSsrc >>> 0, 8);
+  rtx.writeUInt16BE(seq, 12);
+  original.copy(rtx, 14, 12);
+  socket.send(rtx, target.port, target.ip);
+  l.stats.retransmitted++;
+}
+
 socket.bind(0, '127.0.0.1', () => send({ type: 'bound', port: socket.address().port }));
 
 function rtpPacket(l: (typeof layerStates)[number], pt: number, payload: Buffer[], marker: boolean, ts: number): Buffer {
@@ -75,10 +119,12 @@ function rtpPacket(l: (typeof layerStates)[number], pt: number, payload: Buffer[
   header[0] = 0x80;
   header[1] = (marker ? 0x80 : 0) | pt;
   header.writeUInt16BE(l.seq, 2);
-  l.seq = (l.seq + 1) & 0xffff;
   header.writeUInt32BE(ts >>> 0, 4);
   header.writeUInt32BE(l.ssrc >>> 0, 8);
-  return Buffer.concat([header, ...payload]);
+  const packet = Buffer.concat([header, ...payload]);
+  l.history[l.seq % HISTORY] = packet;
+  l.seq = (l.seq + 1) & 0xffff;
+  return packet;
 }
 
 function play(fps: number, ip: string, port: number, pt: number): void {
@@ -159,14 +205,18 @@ process.on('message', (msg: ToSender) => {
   if (msg.type === 'play') {
     Promise.all(msg.layers.map((l) => loadClip(l.clipFile))).then(
       (clips) => {
+        target = { ip: msg.ip, port: msg.port, rtxPayloadType: msg.rtxPayloadType };
         layerStates = clips.map((clip, i) => ({
           clip,
           ssrc: msg.layers[i]!.ssrc,
+          rtxSsrc: msg.layers[i]!.rtxSsrc,
           seq: Math.floor(Math.random() * 0x8000),
+          rtxSeq: Math.floor(Math.random() * 0x8000),
+          history: new Array<Buffer | undefined>(HISTORY),
           index: 0,
           keyWanted: false,
           keys: clip.frames.flatMap((f, k) => (f.key ? [k] : [])),
-          stats: { framesSent: 0, keyFramesSent: 0, packetsSent: 0, bytesSent: 0, keyFrameRequests: 0 },
+          stats: { framesSent: 0, keyFramesSent: 0, packetsSent: 0, bytesSent: 0, keyFrameRequests: 0, nacked: 0, retransmitted: 0 },
         }));
         play(msg.fps, msg.ip, msg.port, msg.payloadType);
         send({ type: 'playing' });

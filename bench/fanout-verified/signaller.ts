@@ -153,9 +153,10 @@ function settle(key: string, value: unknown, error?: string): void {
 
 function startGo(bin: string): void {
   go = spawn(bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
-  // pion logs mediasoup's bandwidth probes (SSRC 1234, not in the offer, as for a browser) once per viewer: not news.
+  // pion logs mediasoup's bandwidth probes (SSRC 1234, not in the offer, as for a browser) once per viewer,
+  // and its TWCC sender's write on a closing peer: not news.
   createInterface({ input: go.stderr }).on('line', (line) => {
-    if (!line.includes('ssrc(1234)')) process.stderr.write(`[viewers] ${line}\n`);
+    if (!line.includes('ssrc(1234)') && !line.includes('closed pipe')) process.stderr.write(`[viewers] ${line}\n`);
   });
   go.on('exit', (code, signal) => {
     for (const w of goWaiters.values()) w.reject(new Error(`the Go viewers exited (${code ?? signal})`));

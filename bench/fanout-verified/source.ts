@@ -87,6 +87,7 @@ export interface SimulcastSource {
 }
 
 const VIDEO_PT = 102;
+const RTX_PT = 103;
 const AUDIO_PT = 100;
 
 export async function startSimulcastSource(
@@ -130,7 +131,7 @@ export async function startSimulcastSource(
     const videoIn = await room.origin.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false });
     await videoIn.connect({ ip: '127.0.0.1', port: senderPort });
     const base = 0x1000_0000 + Math.floor(Math.random() * 0x1000_0000);
-    const layers: LayerSpec[] = layerFiles.map((clipFile, i) => ({ clipFile, ssrc: base + i }));
+    const layers: LayerSpec[] = layerFiles.map((clipFile, i) => ({ clipFile, ssrc: base + i, rtxSsrc: base + 8 + i }));
     const video = await videoIn.produce({
       kind: 'video',
       rtpParameters: {
@@ -142,8 +143,9 @@ export async function startSimulcastSource(
             parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
             rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
           },
+          { mimeType: 'video/rtx', payloadType: RTX_PT, clockRate: 90000, parameters: { apt: VIDEO_PT } },
         ],
-        encodings: layers.map((l) => ({ ssrc: l.ssrc, scalabilityMode: 'L1T1' })),
+        encodings: layers.map((l) => ({ ssrc: l.ssrc, rtx: { ssrc: l.rtxSsrc }, scalabilityMode: 'L1T1' })),
         rtcp: { cname: 'lecturer' },
       },
       appData: { source: 'camera' },
@@ -155,6 +157,7 @@ export async function startSimulcastSource(
       ip: '127.0.0.1',
       port: videoIn.tuple.localPort,
       payloadType: VIDEO_PT,
+      rtxPayloadType: RTX_PT,
     } satisfies ToSender);
     await events;
 
