@@ -70,7 +70,7 @@ export function layerFor(i: number): number {
   return k < 6 ? 2 : k < 9 ? 1 : 0;
 }
 
-class Audience {
+export class Audience {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void }>();
   readonly child: ChildProcess;
@@ -235,7 +235,7 @@ function runqueueWaitNs(pid: number): number | undefined {
   }
 }
 
-interface Rig {
+export interface Rig {
   app: Lectern;
   workerPid: number;
   dbPid: number | undefined;
@@ -243,7 +243,7 @@ interface Rig {
   audience: Audience;
 }
 
-async function measure(
+export async function measure(
   rig: Rig,
   viewers: number,
 ): Promise<Omit<StepResult, 'joined' | 'joinFailures' | 'joinErrors' | 'join' | 'verdict'>> {
@@ -344,6 +344,56 @@ async function watchConsumers(): Promise<void> {
   );
 }
 
+/** Lectern in this process, its worker on core 0, the seminar, the simulcast source, and the audience (not yet joined). */
+export async function startRig(tmp: string, others: string | undefined, viewersBin: string, joinTimeoutMs: number): Promise<Rig> {
+  const pin = others !== undefined;
+  log('encoding the three layers');
+  const layerFiles = await encodeLayers(tmp);
+  await mkdir(path.join(tmp, 'data'), { recursive: true });
+  const app = await startLectern(path.join(tmp, 'data'));
+  const workerPid = app.pool.stats().workers[0]!.pid;
+  if (pin) taskset('0', workerPid);
+  const { seminarId, lecturerId } = await seedLiveSeminar(app);
+  const dbPid = ferretPid();
+  const source = await startSimulcastSource(app, seminarId, lecturerId, layerFiles, settings.budgetSeconds + 300);
+  if (others) for (const p of source.pids) taskset(others, p);
+  const audience = new Audience();
+  const rig: Rig = { app, workerPid, dbPid, source, audience };
+  await audience.ready;
+  const room = await app.rooms.get(seminarId);
+  const inited = await audience.request<Extract<FromSignaller, { type: 'inited' }>>({
+    type: 'init',
+    url: app.url,
+    seminarId,
+    viewersBin,
+    routerRtpCapabilities: room.rtpCapabilities,
+    joinTimeoutMs,
+    maxWaitMs: settings.maxWaitMs,
+  });
+  audience.goPid = inited.goPid;
+  if (others) for (const p of [audience.child.pid, audience.goPid]) if (p) taskset(others, p);
+  log(`Lectern at ${app.url}; worker ${workerPid} on core 0; FerretDB ${dbPid ?? 'not found'}; Go viewers ${audience.goPid}`);
+  return rig;
+}
+
+export async function stopRig(rig: Rig | undefined): Promise<void> {
+  await rig?.audience.close();
+  rig?.source.stop();
+  await rig?.app.stop().catch(() => undefined);
+}
+
+/** Builds the Go viewers (cached), failing with what to do. */
+export function buildViewers(): string {
+  try {
+    return execFileSync('bash', [path.join(here, 'viewers', 'build.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+  } catch {
+    throw new Error('could not build the Go load client (bench/viewers/build.sh): see its error above');
+  }
+}
+
 export async function run(): Promise<void> {
   if (process.env.BENCH_FV_DEBUG) await watchConsumers();
   const m = machine();
@@ -376,32 +426,7 @@ export async function run(): Promise<void> {
   let negotiated: Negotiated | undefined;
   let baseline: StepResult | undefined;
   try {
-    log('encoding the three layers');
-    const layerFiles = await encodeLayers(tmp);
-    await mkdir(path.join(tmp, 'data'), { recursive: true });
-    const app = await startLectern(path.join(tmp, 'data'));
-    const workerPid = app.pool.stats().workers[0]!.pid;
-    if (pin) taskset('0', workerPid);
-    const { seminarId, lecturerId } = await seedLiveSeminar(app);
-    const dbPid = ferretPid();
-    const source = await startSimulcastSource(app, seminarId, lecturerId, layerFiles, settings.budgetSeconds + 300);
-    if (pin) for (const p of source.pids) taskset(others, p);
-    const audience = new Audience();
-    rig = { app, workerPid, dbPid, source, audience };
-    await audience.ready;
-    const room = await app.rooms.get(seminarId);
-    const inited = await audience.request<Extract<FromSignaller, { type: 'inited' }>>({
-      type: 'init',
-      url: app.url,
-      seminarId,
-      viewersBin,
-      routerRtpCapabilities: room.rtpCapabilities,
-      joinTimeoutMs: settings.joinTimeoutMs,
-      maxWaitMs: settings.maxWaitMs,
-    });
-    audience.goPid = inited.goPid;
-    if (pin) for (const p of [audience.child.pid, audience.goPid]) if (p) taskset(others, p);
-    log(`Lectern at ${app.url}; worker ${workerPid} on core 0; FerretDB ${dbPid ?? 'not found'}; Go viewers ${audience.goPid}`);
+    rig = await startRig(tmp, pin ? others : undefined, viewersBin, settings.joinTimeoutMs);
     await new Promise((r) => setTimeout(r, 2000));
     baseline = { ...(await measure(rig, 0)), joined: 0, joinFailures: 0, joinErrors: [], verdict: 'ingest only' };
     log(`N = 0: worker ${round(100 * baseline.cpu.worker, 1)} % of a core`);
@@ -415,7 +440,7 @@ export async function run(): Promise<void> {
       }
       log(`adding ${add} viewers (→ ${target})`);
       const t = performance.now();
-      const added = await audience.request<Extract<FromSignaller, { type: 'added' }>>({
+      const added = await rig.audience.request<Extract<FromSignaller, { type: 'added' }>>({
         type: 'add',
         layers: Array.from({ length: add }, (_, i) => layerFor(current + i)),
         concurrency: settings.joinConcurrency,
@@ -463,9 +488,7 @@ export async function run(): Promise<void> {
       }
     }
   } finally {
-    await rig?.audience.close();
-    rig?.source.stop();
-    await rig?.app.stop().catch(() => undefined);
+    await stopRig(rig);
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (pin) taskset(`0-${m.nproc - 1}`, process.pid);
   }

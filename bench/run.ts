@@ -9,6 +9,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   weaklink: () => import('./weaklink'),
   chat: () => import('./chat'),
   'fanout-verified': () => import('./fanout-verified'),
+  'fanout-storm': () => import('./fanout-verified/storm'),
 };
 
 async function main(): Promise<void> {
