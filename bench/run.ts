@@ -8,6 +8,8 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   cadence: () => import('./cadence'),
   weaklink: () => import('./weaklink'),
   chat: () => import('./chat'),
+  'fanout-verified': () => import('./fanout-verified'),
+  'fanout-storm': () => import('./fanout-verified/storm'),
 };
 
 async function main(): Promise<void> {

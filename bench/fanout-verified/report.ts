@@ -1,0 +1,101 @@
+// The verified fan-out benchmark's table, rendered from bench/results/fanout-verified.json.
+//   node --import tsx bench/fanout-verified/report.ts            prints it
+//   node --import tsx bench/fanout-verified/report.ts --readme   puts it into README.md between
+//                                                                its fanout-verified markers
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PoolSummary } from './judge';
+
+interface Step {
+  viewers: number;
+  joinFailures: number;
+  cpu: { worker: number; lectern: number; database: number; node: number; audience: number; source: number };
+  coreBusy: number[];
+  loadAverage: number;
+  workerWaitFraction: number | null;
+  udpReceiveBufferDrops?: number | null;
+  udpDropsBy?: Record<string, number>;
+  keyFrameRequestsPerSecond: number[];
+  pool: PoolSummary | null;
+  join?: { p50: number; p95: number; max: number };
+  verdict: string;
+}
+
+export interface ReportInput {
+  date: string;
+  machine: { nproc: number; cpuModel: string; memoryGiB: number; node: string };
+  mediasoup: string;
+  database: string;
+  pinned: string;
+  backgroundBusy: number[];
+  loadBefore: number[];
+  loadAfter: number[];
+  negotiated: { videoFeedback: string[]; videoHeaderExtensions: string[]; answerFeedback: string[]; rtx: boolean } | null;
+  baseline: Step | null;
+  steps: Step[];
+  stoppedBecause: string;
+  capacity: {
+    lastHealthyViewers: number;
+    viewersPerWorkerCore: number;
+    viewersPerNodeCore: number;
+    workerCores: number;
+    nodeCores: number;
+    kind: string;
+  } | null;
+  settings: { windowSeconds: number; settleSeconds: number; target: { viewersPerWorkerCore: number; livekitPerCore: number } };
+}
+
+const r = (n: number, d = 0) => Math.round(n * 10 ** d) / 10 ** d;
+const pct = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '–' : `${r(100 * n, d)} %`);
+
+export function renderMarkdown(x: ReportInput): string {
+  const m = x.machine;
+  const rows = [
+    '| viewers | worker CPU | node CPU (worker + Node + DB) | load (signaller + Go) | worker waited for its core | UDP drops, full buffers (machine; worker / viewers / source) | cores busy | load avg | frames: worst / p5 viewer | video loss: worst / p95 | audio loss worst | below asked layer | NACK-recovered pkts | PLIs/s (viewers) | key-frame requests/s to source (low/mid/top) | join → first frame p50 / p95 | state |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |',
+  ];
+  for (const s of [...(x.baseline ? [x.baseline] : []), ...x.steps]) {
+    const p = s.pool;
+    rows.push(
+      `| ${s.viewers} | ${pct(s.cpu.worker)} | ${pct(s.cpu.node)} | ${pct(s.cpu.audience)} | ${s.workerWaitFraction === null ? '–' : pct(s.workerWaitFraction)} | ${s.udpReceiveBufferDrops ?? '–'}${s.udpDropsBy ? ` (${s.udpDropsBy.worker ?? 0} / ${s.udpDropsBy.viewers ?? 0} / ${s.udpDropsBy.source ?? 0})` : ''} | ${s.coreBusy.map((b) => pct(b, 0)).join(' / ')} | ${s.loadAverage} | ` +
+        `${p ? `${pct(p.worstFrameRatio)} / ${pct(p.p5FrameRatio)}` : '–'} | ${p ? `${r(p.worstVideoLossPct, 2)} % / ${r(p.p95VideoLossPct, 2)} %` : '–'} | ${p ? `${r(p.worstAudioLossPct, 2)} %` : '–'} | ` +
+        `${p ? p.belowAskedLayer : '–'} | ${p ? p.recoveredPackets : '–'} | ${p ? r(p.plisPerSecond, 1) : '–'} | ${s.keyFrameRequestsPerSecond.join(' / ')} | ` +
+        `${s.join ? `${s.join.p50} / ${s.join.p95} ms` : '–'} | ${s.viewers === 0 ? 'ingest only' : s.verdict} |`,
+    );
+  }
+  const c = x.capacity;
+  const n = x.negotiated;
+  return [
+    `Run ${x.date.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} cores (${m.cpuModel}, ${m.memoryGiB} GiB), Node ${m.node}, mediasoup ${x.mediasoup}, database: ${x.database}. ${x.pinned}.`,
+    `Shared machine: before the run the cores were ${x.backgroundBusy.map((b) => pct(b, 0)).join(' / ')} busy with other work, load average ${x.loadBefore.join(' ')} (1/5/15 min); after it ${x.loadAfter.join(' ')}.`,
+    n
+      ? `Negotiated per viewer (the SFU's consumer): feedback ${n.videoFeedback.join(', ')}; header extensions ${n.videoHeaderExtensions.map((u) => u.split(/[/:]/).at(-1)).join(', ')}; RTX ${n.rtx ? 'yes' : 'no'}; the pion viewer's answer: ${n.answerFeedback.join(', ')}.`
+      : 'No viewer joined: nothing was negotiated.',
+    `Windows of ${x.settings.windowSeconds} s after ${x.settings.settleSeconds} s of settling. Healthy = every viewer ≥ 95 % of the source's frames (decodable H.264 frames reassembled from packets) and ≤ 1 % loss after NACK.`,
+    '',
+    ...rows,
+    '',
+    `Ramp stopped: ${x.stoppedBecause}.`,
+    c
+      ? `Last healthy step: ${c.lastHealthyViewers} viewers with the worker at ${pct(c.workerCores)} of a core and the node at ${pct(c.nodeCores)}: **${c.viewersPerWorkerCore} viewers per worker core**, **${c.viewersPerNodeCore} per core of the whole node** (${c.kind}); target ≥ ${x.settings.target.viewersPerWorkerCore} per worker core: ${c.viewersPerWorkerCore >= x.settings.target.viewersPerWorkerCore ? 'met' : 'not met'}${c.kind.startsWith('extrapolated') ? ' (extrapolated, not measured)' : ''}.`
+      : 'No healthy step: no capacity figure.',
+  ].join('\n');
+}
+
+const START = '<!-- fanout-verified:start (generated by bench/fanout-verified/report.ts) -->';
+const END = '<!-- fanout-verified:end -->';
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const result = JSON.parse(readFileSync(path.join(root, 'bench', 'results', 'fanout-verified.json'), 'utf8')) as ReportInput;
+  const md = renderMarkdown(result);
+  if (process.argv.includes('--readme')) {
+    const readmeFile = path.join(root, 'README.md');
+    const readme = readFileSync(readmeFile, 'utf8');
+    const a = readme.indexOf(START);
+    const b = readme.indexOf(END);
+    if (a < 0 || b < a) throw new Error(`README.md has no ${START} … ${END} block`);
+    writeFileSync(readmeFile, readme.slice(0, a + START.length) + '\n' + md + '\n' + readme.slice(b));
+  } else process.stdout.write(md + '\n');
+}

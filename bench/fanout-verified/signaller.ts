@@ -1,0 +1,353 @@
+// Child process: the verified fan-out benchmark's audience. Joins each viewer through Lectern's
+// own Socket.IO signalling, as the watch page does (room:join, transport:create, consume ×2,
+// transport:connect, consumer:resume, consumer:preferences with the size the player shows), and
+// hands each viewer's offer (built from the consumers' parameters) to the Go load client
+// (bench/viewers: pion peers that count every packet), which answers in JSON lines.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { io, type Socket } from 'socket.io-client';
+import { offerSdp, type ConsumerInfo, type TransportInfo } from '../fanout/sdp';
+
+export type ToSignaller =
+  | {
+      type: 'init';
+      id: number;
+      url: string;
+      seminarId: string;
+      viewersBin: string;
+      routerRtpCapabilities: { codecs?: any[]; headerExtensions?: any[] };
+      joinTimeoutMs: number;
+      maxWaitMs: number;
+    }
+  | { type: 'add'; id: number; layers: number[]; concurrency: number; spacingMs: number }
+  | { type: 'counters'; id: number }
+  | { type: 'close'; id: number };
+
+export interface JoinTiming {
+  viewer: string;
+  layer: number;
+  /** ms from the socket's connect starting to: connected, room:join answered, the first decodable frame. */
+  connectMs: number;
+  joinedMs: number;
+  firstFrameMs: number;
+}
+export interface Negotiated {
+  videoFeedback: string[];
+  videoHeaderExtensions: string[];
+  audioFeedback: string[];
+  rtx: boolean;
+  encodings: unknown;
+  answerFeedback: string[];
+  answerExtensions: string[];
+}
+export interface CountersReply {
+  atMs: number;
+  names: string[];
+  viewers: Record<string, number[]>;
+  layerOf: Record<string, number>;
+}
+export type FromSignaller =
+  | { type: 'ready' }
+  | { type: 'inited'; id: number; fingerprint: string; goPid: number | undefined }
+  | { type: 'added'; id: number; ok: number; failed: number; errors: string[]; joins: JoinTiming[]; negotiated?: Negotiated }
+  | { type: 'counters'; id: number; counters: CountersReply }
+  | { type: 'done'; id: number }
+  | { type: 'error'; id: number; message: string };
+
+type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+
+const URIS = {
+  mid: 'urn:ietf:params:rtp-hdrext:sdes:mid',
+  abs: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+  twcc: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+  level: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
+};
+
+/** What Chromium declares for receiving (mediasoup-client's Chrome handler): transport-cc, REMB, NACK, PLI, FIR, RTX. */
+export function chromiumLikeCapabilities(router: { codecs?: any[]; headerExtensions?: any[] }) {
+  const codecs = router.codecs ?? [];
+  const h264 = codecs.find(
+    (c) => c.mimeType === 'video/H264' && c.parameters?.['profile-level-id'] === '42e01f' && c.parameters?.['packetization-mode'] === 1,
+  );
+  const rtx = codecs.find((c) => c.mimeType === 'video/rtx' && c.parameters?.apt === h264?.preferredPayloadType);
+  const opus = codecs.find((c) => c.mimeType === 'audio/opus');
+  if (!h264 || !rtx || !opus) throw new Error('the router offers no H.264 42e01f with RTX, or no Opus');
+  const video = [
+    { type: 'goog-remb' },
+    { type: 'transport-cc' },
+    { type: 'ccm', parameter: 'fir' },
+    { type: 'nack' },
+    { type: 'nack', parameter: 'pli' },
+  ];
+  return {
+    caps: {
+      codecs: [
+        { ...h264, rtcpFeedback: video },
+        { ...rtx, rtcpFeedback: [] },
+        { ...opus, rtcpFeedback: [{ type: 'transport-cc' }] },
+      ],
+      headerExtensions: (router.headerExtensions ?? []).filter(
+        (h) => Object.values(URIS).includes(h.uri) && (h.direction ?? 'sendrecv') !== 'sendonly',
+      ),
+    },
+    h264Pt: h264.preferredPayloadType as number,
+    h264Fmtp: Object.entries(h264.parameters as Record<string, unknown>)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(';'),
+    rtxPt: rtx.preferredPayloadType as number,
+    opusPt: opus.preferredPayloadType as number,
+  };
+}
+
+/** The player heights that make the server pick each layer (media/peer.ts spatialLayerFor). */
+const HEIGHT_FOR_LAYER = [180, 360, 720];
+
+let init: Extract<ToSignaller, { type: 'init' }> | undefined;
+let caps: ReturnType<typeof chromiumLikeCapabilities> | undefined;
+let go: ChildProcessWithoutNullStreams | undefined;
+let counterNames: string[] = [];
+let nextViewer = 0;
+let nextReq = 1;
+const sockets = new Map<string, Socket>();
+const layerOf: Record<string, number> = {};
+const goWaiters = new Map<string, { resolve(v: any): void; reject(e: Error): void }>();
+let onReady: ((fp: string) => void) | undefined;
+let negotiatedReported = false;
+let lastAnswer = '';
+
+function send(msg: FromSignaller): void {
+  process.send?.(msg);
+}
+
+function toGo(msg: Record<string, unknown>): void {
+  go?.stdin.write(JSON.stringify(msg) + '\n');
+}
+
+/** Waits for a Go message keyed `${type}:${id}`. */
+function fromGo<T>(key: string, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      goWaiters.delete(key);
+      reject(new Error(`no ${key.split(':')[0]} from the Go viewer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    goWaiters.set(key, {
+      resolve: (v) => {
+        clearTimeout(timer);
+        resolve(v as T);
+      },
+      reject: (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    });
+  });
+}
+
+function settle(key: string, value: unknown, error?: string): void {
+  const w = goWaiters.get(key);
+  if (!w) return;
+  goWaiters.delete(key);
+  if (error) w.reject(new Error(error));
+  else w.resolve(value);
+}
+
+function startGo(bin: string): void {
+  go = spawn(bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // pion logs mediasoup's bandwidth probes (SSRC 1234, not in the offer, as for a browser) once per viewer,
+  // and its TWCC sender's write on a closing peer: not news.
+  createInterface({ input: go.stderr }).on('line', (line) => {
+    if (!line.includes('ssrc(1234)') && !line.includes('closed pipe')) process.stderr.write(`[viewers] ${line}\n`);
+  });
+  go.on('exit', (code, signal) => {
+    for (const w of goWaiters.values()) w.reject(new Error(`the Go viewers exited (${code ?? signal})`));
+    goWaiters.clear();
+  });
+  createInterface({ input: go.stdout }).on('line', (line) => {
+    let m: any;
+    if (process.env.BENCH_FV_DEBUG) process.stderr.write(`[viewers→] ${line.slice(0, 300)}\n`);
+    try {
+      m = JSON.parse(line);
+    } catch {
+      return;
+    }
+    switch (m.type) {
+      case 'ready':
+        counterNames = m.counterNames;
+        onReady?.(m.fingerprint);
+        break;
+      case 'answered':
+        lastAnswer = m.answer;
+        settle(`answered:${m.id}`, m);
+        break;
+      case 'first-frame':
+        settle(`first-frame:${m.id}`, m);
+        break;
+      case 'state':
+        if (m.state === 'failed') settle(`first-frame:${m.id}`, null, 'the peer connection failed');
+        break;
+      case 'counters':
+        settle(`counters:${m.req}`, m);
+        break;
+      case 'error':
+        if (m.id) {
+          settle(`answered:${m.id}`, null, m.message);
+          settle(`first-frame:${m.id}`, null, m.message);
+        } else process.stderr.write(`[viewers] ${m.message}\n`);
+        break;
+    }
+  });
+}
+
+const epochMs = () => performance.timeOrigin + performance.now();
+
+async function joinOne(name: string, layer: number, fingerprint: string): Promise<{ timing: JoinTiming; negotiated?: Negotiated }> {
+  const opts = init!;
+  const t0 = epochMs();
+  const socket = io(`${opts.url}/live`, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: opts.joinTimeoutMs });
+  sockets.set(name, socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => reject(err));
+  });
+  const connectMs = epochMs() - t0;
+  const req = async <T>(event: string, payload: unknown): Promise<T> => {
+    const ack = (await socket.timeout(opts.joinTimeoutMs).emitWithAck(event, payload)) as Ack<T>;
+    if (!ack.ok) throw new Error(`${event}: ${ack.error.code} ${ack.error.message}`);
+    return ack.data;
+  };
+  const joined = await req<{ producers: Array<{ producerId: string; kind: string }> }>('room:join', { seminarId: opts.seminarId });
+  const joinedMs = epochMs() - t0;
+  const transport = await req<TransportInfo>('transport:create', { direction: 'recv' });
+  const consumers: ConsumerInfo[] = [];
+  for (const p of [...joined.producers].sort((a, b) => a.kind.localeCompare(b.kind)))
+    consumers.push(await req<ConsumerInfo>('consume', { producerId: p.producerId, rtpCapabilities: caps!.caps }));
+  const video = consumers.find((c) => c.kind === 'video');
+  const audio = consumers.find((c) => c.kind === 'audio');
+  if (!video || !audio) throw new Error(`the room has ${consumers.length} producers, not the lecturer's camera and microphone`);
+  await req('transport:connect', {
+    transportId: transport.id,
+    dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: fingerprint }] },
+  });
+  const answered = fromGo<{ setup: string }>(`answered:${name}`, opts.joinTimeoutMs);
+  const firstFrame = fromGo<{ atMs: number }>(`first-frame:${name}`, opts.joinTimeoutMs);
+  firstFrame.catch(() => undefined);
+  toGo({ type: 'add', id: name, offer: offerSdp(transport, consumers) });
+  const answer = await answered;
+  if (answer.setup !== 'active') throw new Error(`the Go viewer answered a=setup:${answer.setup}, not active (the DTLS client)`);
+  for (const c of consumers) await req('consumer:resume', { consumerId: c.consumerId });
+  const height = HEIGHT_FOR_LAYER[layer]!;
+  await req('consumer:preferences', { consumerId: video.consumerId, width: Math.round((height * 16) / 9), height });
+  layerOf[name] = layer;
+  const first = await firstFrame;
+  const timing = { viewer: name, layer, connectMs, joinedMs, firstFrameMs: first.atMs - t0 };
+  if (negotiatedReported) return { timing };
+  negotiatedReported = true;
+  const fb = (c: ConsumerInfo) =>
+    (c.rtpParameters.codecs[0]?.rtcpFeedback ?? []).map((f) => `${f.type}${f.parameter ? ` ${f.parameter}` : ''}`);
+  const answerVideo = lastAnswer.split('m=video')[1] ?? '';
+  return {
+    timing,
+    negotiated: {
+      videoFeedback: fb(video),
+      videoHeaderExtensions: (video.rtpParameters.headerExtensions ?? []).map((h) => h.uri),
+      audioFeedback: fb(audio),
+      rtx: !!video.rtpParameters.encodings?.[0]?.rtx,
+      encodings: video.rtpParameters.encodings,
+      answerFeedback: [...answerVideo.matchAll(/^a=rtcp-fb:\d+ (.+?)\r?$/gm)].map((m) => m[1]!),
+      answerExtensions: [...answerVideo.split('m=audio')[0]!.matchAll(/^a=extmap:\d+ (\S+)/gm)].map((m) => m[1]!),
+    },
+  };
+}
+
+function closeViewer(name: string): void {
+  sockets.get(name)?.disconnect();
+  sockets.delete(name);
+  delete layerOf[name];
+  toGo({ type: 'close', id: name });
+}
+
+async function add(id: number, layers: number[], concurrency: number, spacingMs: number, fingerprint: string): Promise<void> {
+  const errors: string[] = [];
+  const joins: JoinTiming[] = [];
+  let negotiated: Negotiated | undefined;
+  let ok = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(concurrency, layers.length)) }, async () => {
+      for (let i = next++; i < layers.length; i = next++) {
+        // Spread arrivals: viewer i starts no earlier than i × spacing (the join storm's 500 in 10 s).
+        const wait = started + i * spacingMs - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const name = `v${nextViewer++}`;
+        try {
+          const r = await joinOne(name, layers[i]!, fingerprint);
+          joins.push(r.timing);
+          negotiated ??= r.negotiated;
+          ok++;
+        } catch (err) {
+          closeViewer(name);
+          if (errors.length < 5) errors.push(err instanceof Error ? err.message : String(err));
+        }
+      }
+    }),
+  );
+  send({ type: 'added', id, ok, failed: layers.length - ok, errors, joins, ...(negotiated ? { negotiated } : {}) });
+}
+
+let fingerprint = '';
+process.on('message', (msg: ToSignaller) => {
+  const fail = (err: unknown) => send({ type: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) });
+  switch (msg.type) {
+    case 'init':
+      try {
+        init = msg;
+        caps = chromiumLikeCapabilities(msg.routerRtpCapabilities);
+        onReady = (fp) => {
+          fingerprint = fp;
+          send({ type: 'inited', id: msg.id, fingerprint: fp, goPid: go?.pid });
+        };
+        startGo(msg.viewersBin);
+        toGo({
+          type: 'init',
+          h264Pt: caps.h264Pt,
+          h264Fmtp: caps.h264Fmtp,
+          rtxPt: caps.rtxPt,
+          opusPt: caps.opusPt,
+          maxWaitMs: msg.maxWaitMs,
+        });
+      } catch (err) {
+        fail(err);
+      }
+      break;
+    case 'add':
+      add(msg.id, msg.layers, msg.concurrency, msg.spacingMs, fingerprint).catch(fail);
+      break;
+    case 'counters': {
+      const req = nextReq++;
+      fromGo<{ atMs: number; viewers: Record<string, number[]> }>(`counters:${req}`, 30_000).then(
+        (m) =>
+          send({
+            type: 'counters',
+            id: msg.id,
+            counters: { atMs: m.atMs, names: counterNames, viewers: m.viewers, layerOf: { ...layerOf } },
+          }),
+        fail,
+      );
+      toGo({ type: 'counters', req });
+      break;
+    }
+    case 'close':
+      for (const name of [...sockets.keys()]) closeViewer(name);
+      setTimeout(() => {
+        go?.stdin.end();
+        send({ type: 'done', id: msg.id });
+      }, 500);
+      break;
+  }
+});
+process.on('disconnect', () => {
+  go?.kill('SIGKILL');
+  process.exit(0);
+});
+send({ type: 'ready' });
