@@ -54,9 +54,13 @@ import type { Repositories } from './store';
 import type { RateLimits } from './rate-limits';
 import { createWebhooks } from './webhooks';
 import { webhookRoutes } from './http/routes/webhooks';
+import { createSearch } from './search';
 
 /** The domain services on their repositories, plus the REST routes over them. */
-export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
+export function createDomain(config: Config, stored: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
+  // Before any service: seminars and courses are written through repositories that tell the search index.
+  const search = createSearch(config, stored, logger.child({ component: 'search' }));
+  const repos = search.repos;
   const tokens = new TokenIssuer(config.jwtSecret);
   const mailer = createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
@@ -328,6 +332,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...analyticsRoutes(analytics),
     ...pollRoutes(polls),
     ...webhookRoutes(webhooks.service),
+    ...search.routes({ seminars, courses }),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -357,6 +362,8 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     analytics,
     uploads,
     webhooks: webhooks.service,
+    search: search.service,
+    articles: search.articles,
     /** Where tus writes uploads as they arrive (the tus server's datastore). */
     incomingUploads: incoming,
     routes,
@@ -394,11 +401,13 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       leaseTimer = setInterval(() => void renewLease(), (config.nodeLeaseSeconds * 1000) / 3);
       leaseTimer.unref();
       webhooks.dispatcher.start();
+      search.service.start();
     },
     /** Writes buffered progress, stops the scheduler and gives the lease up. Safe to call twice. */
     async close(): Promise<void> {
       clearInterval(timer);
       clearInterval(leaseTimer);
+      search.service.close();
       await webhooks.dispatcher.close();
       // Packaging under way stops; its job stays processing and is done again at the next boot.
       await uploads.close();

@@ -17,3 +17,5 @@ export * from './polls';
 export * from './webhooks';
 export * from './reactions';
 export * from './presence-checks';
+export * from './articles';
+export * from './search';

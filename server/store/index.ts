@@ -1,6 +1,7 @@
 import type { Database } from './database';
 import { MongoAccountTokenRepository } from './account-tokens';
 import { MongoAnalyticsRepository } from './analytics';
+import { MongoArticleRepository } from './articles';
 import { MongoAudienceRepository } from './audience';
 import { MongoCourseRepository, MongoEnrolmentRepository } from './courses';
 import { MongoLiveRepository } from './live';
@@ -41,6 +42,7 @@ export async function createRepositories(db: Database) {
     webhookEndpoints: MongoWebhookEndpointRepository.create(db.connection, gate),
     webhookMessages: MongoWebhookMessageRepository.create(db.connection, gate),
     audience: MongoAudienceRepository.create(db.connection),
+    articles: MongoArticleRepository.create(db.connection),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));
