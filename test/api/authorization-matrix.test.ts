@@ -561,7 +561,38 @@ const matrix: Record<string, Case> = {
   'POST /webhooks/:id/secret': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/secret` }) },
   'POST /webhooks/:id/test': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/test` }) },
   'GET /webhooks/:id/deliveries': { expect: admins, request: async () => ({ path: `/webhooks/${await webhookFixture()}/deliveries` }) },
+
+  // --- the knowledge base (staff write any article) and search
+  'GET /articles': { expect: everyone, request: async () => ({ path: '/articles?track=matrix' }) },
+  'GET /articles/:id': { expect: everyone, request: async () => ({ path: `/articles/${await articleFixture('published')}` }) },
+  'GET /workspace/articles': { expect: lecturers, request: async () => ({ path: '/workspace/articles' }) },
+  'POST /articles': {
+    expect: lecturers,
+    request: async () => ({ path: '/articles', body: { title: 'Налоги для ИП', body: 'Текст', track: 'matrix' } }),
+  },
+  'PATCH /articles/:id': {
+    expect: lecturers,
+    request: async () => ({ path: `/articles/${await articleFixture('draft')}`, body: { status: 'published' } }),
+  },
+  'DELETE /articles/:id': { expect: lecturers, request: async () => ({ path: `/articles/${await articleFixture('published')}` }) },
+  'GET /search': { expect: everyone, request: async () => ({ path: `/search?q=${encodeURIComponent('финансы')}` }) },
 };
+
+/** An article written straight into the store by the owner. */
+async function articleFixture(status: 'draft' | 'published'): Promise<string> {
+  const article = await app.repos.articles.create({
+    title: 'Упрощённая система налогообложения',
+    summary: '',
+    body: 'Текст статьи',
+    track: 'matrix',
+    tags: [],
+    status,
+    seminarIds: [],
+    courseIds: [],
+    authorId: people.owner.id,
+  });
+  return article.id;
+}
 
 /** An endpoint nobody listens at, disabled so that nothing but a test is sent to it. */
 async function webhookFixture(): Promise<string> {
@@ -577,6 +608,12 @@ async function webhookFixture(): Promise<string> {
 
 /** The same routes on content the caller must not see or touch: drafts, unpublished courses, others' things. */
 const variants: Array<Case & { route: string; on: string }> = [
+  {
+    route: 'GET /articles/:id',
+    on: 'a draft article',
+    expect: row('404 article_not_found', '404 article_not_found', ALLOW, ALLOW, ALLOW),
+    request: async () => ({ path: `/articles/${await articleFixture('draft')}` }),
+  },
   { route: 'GET /seminars/:id', on: 'a draft', expect: draftReaders, request: async () => ({ path: `/seminars/${shared.draft}` }) },
   {
     route: 'GET /seminars/:id/calendar.ics',

@@ -1,7 +1,7 @@
 import { mongo } from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
-import { Api, cast, type TestUser } from '../support/api';
+import { Api, cast, registerUser, type TestUser } from '../support/api';
 import { startTestApp, testDatabaseUri } from '../support/app';
 import { waitFor } from '../support/media';
 
@@ -21,7 +21,8 @@ const CATCH_UP = { SEARCH_CATCH_UP_SECONDS: '0.2' };
 beforeAll(async () => {
   const uri = testDatabaseUri('search');
   app = await startTestApp('search', { MONGODB_URI: uri, ...CATCH_UP });
-  other = await startTestApp('search-other', { MONGODB_URI: uri, ...CATCH_UP });
+  // The other node is polled until it catches up: its search limit is out of the way.
+  other = await startTestApp('search-other', { MONGODB_URI: uri, ...CATCH_UP, SEARCH_PER_MINUTE: '100000' });
   api = Api.of(app);
   otherApi = Api.of(other);
   people = await cast(api);
@@ -209,6 +210,20 @@ describe('another node', () => {
       10_000,
       'the other node to find the seminar',
     );
+  });
+});
+
+describe('rate limit', () => {
+  it('answers a caller’s 61st search in a minute with 429 rate_limited, and others still search', async () => {
+    const reader = await registerUser(api);
+    for (let i = 0; i < 60; i++) {
+      const res = await api.call('GET', `/search?q=${encodeURIComponent(`налог ${i}`)}`, { token: reader.token });
+      expect(res.status).toBe(200);
+    }
+    const refused = await api.call('GET', '/search?q=налог', { token: reader.token });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('rate_limited');
+    expect((await api.call('GET', '/search?q=налог', { token: people.learner.token })).status).toBe(200);
   });
 });
 

@@ -32,6 +32,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
   let live: string;
   let recorded: string;
   let courseId: string;
+  let articleId: string;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -106,6 +107,23 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     recorder.close();
     expect((await api.call('PUT', `/courses/${course.body.id}/publication`, { ...lecturer, body: { published: true } })).status).toBe(200);
     expect((await api.call('PUT', `/courses/${course.body.id}/enrolment`, { token: people.learner.token })).status).toBe(204);
+
+    // A knowledge-base article with a long word, tags and links to both seminars and the course.
+    const article = await api.call('POST', '/articles', {
+      ...lecturer,
+      body: {
+        title: 'Как индивидуальному предпринимателю перейти с патента на упрощённую систему налогообложения',
+        summary: 'Сроки, заявления и подводные камни',
+        body: '## Сроки\n\nЗаявление подают до **31 декабря**.\n\n- патент\n- УСН\n\nhttps://example.ru/очень-длинная-ссылка-без-пробелов-которая-не-должна-раздвигать-страницу',
+        track: 'finance',
+        tags: ['налоги', 'патент', 'усн'],
+        status: 'published',
+        seminarIds: [live, recorded],
+        courseIds: [course.body.id],
+      },
+    });
+    expect(article.status).toBe(201);
+    articleId = article.body.id;
   }, 180_000);
 
   afterAll(async () => {
@@ -169,6 +187,26 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       who: 'lecturer',
       path: () => `/workspace/courses/${courseId}`,
       ready: (p) => p.locator('[data-testid=lesson]').first().waitFor(),
+    },
+    { name: 'knowledge', who: 'guest', path: () => '/knowledge', ready: (p) => p.getByTestId('article-card').first().waitFor() },
+    { name: 'article', who: 'learner', path: () => `/knowledge/${articleId}`, ready: (p) => p.getByTestId('article-courses').waitFor() },
+    {
+      name: 'search',
+      who: 'guest',
+      path: () => `/search?q=${encodeURIComponent('предприниматель')}`,
+      ready: (p) => p.getByTestId('search-result').nth(2).waitFor(),
+    },
+    {
+      name: 'workspace-articles',
+      who: 'lecturer',
+      path: () => '/workspace/articles',
+      ready: (p) => p.getByTestId('workspace-article').first().waitFor(),
+    },
+    {
+      name: 'article-editor',
+      who: 'lecturer',
+      path: () => `/workspace/articles/${articleId}`,
+      ready: (p) => p.getByTestId('article-form').waitFor(),
     },
     { name: 'uploads', who: 'lecturer', path: () => '/workspace/uploads', ready: (p) => p.locator('#uploads-list').waitFor() },
     // The embed pages the portal frames (test/e2e/embed.test.ts frames them), opened on their own here.
@@ -273,7 +311,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       expect(rows).toBeLessThanOrEqual(2);
       expect(await page.getByTestId('nav-workspace').getAttribute('aria-current')).toBe('page');
       const sections = page.getByTestId('workspace-nav').locator('a');
-      expect(await sections.allTextContents()).toEqual(['Мои семинары', 'Мои курсы', 'Записи', 'Видео для уроков', 'Аналитика']);
+      expect(await sections.allTextContents()).toEqual(['Мои семинары', 'Мои курсы', 'Записи', 'Видео для уроков', 'Статьи', 'Аналитика']);
       expect(await page.getByTestId('nav-courses').getAttribute('aria-current')).toBe('page');
       await page.getByTestId('nav-analytics').click();
       await expect.poll(() => page.evaluate(() => (globalThis as any).location.pathname), poll).toBe('/workspace/analytics');

@@ -96,7 +96,9 @@ export async function setLang(next: Lang): Promise<void> {
 export const t = ((...args: unknown[]) => {
   void lang.value;
   return (i18next.t as unknown as (...a: unknown[]) => string)(...args);
-}) as unknown as TFunction<['common', 'portal', 'room', 'learning', 'workspace', 'account', 'recordings', 'analytics', 'webhooks']>;
+}) as unknown as TFunction<
+  ['common', 'portal', 'room', 'learning', 'workspace', 'account', 'recordings', 'analytics', 'webhooks', 'knowledge']
+>;
 
 /** Whether a key exists in the current language (error codes without a text of their own). */
 export function hasText(key: string): boolean {

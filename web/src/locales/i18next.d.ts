@@ -7,6 +7,7 @@ import type learning from './ru/learning';
 import type workspace from './ru/workspace';
 import type recordings from './ru/recordings';
 import type webhooks from './ru/webhooks';
+import type knowledge from './ru/knowledge';
 
 // t() is typed by the Russian resources: a key that does not exist is a type error.
 declare module 'i18next' {
@@ -22,6 +23,7 @@ declare module 'i18next' {
       recordings: typeof recordings;
       analytics: typeof analytics;
       webhooks: typeof webhooks;
+      knowledge: typeof knowledge;
     };
   }
 }

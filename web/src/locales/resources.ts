@@ -3,7 +3,18 @@
 // never downloads the portal's or the workspace's texts. Russian is the reference:
 // every other language must have the same keys.
 
-export const namespaces = ['common', 'portal', 'room', 'learning', 'workspace', 'account', 'recordings', 'analytics', 'webhooks'] as const;
+export const namespaces = [
+  'common',
+  'portal',
+  'room',
+  'learning',
+  'workspace',
+  'account',
+  'recordings',
+  'analytics',
+  'webhooks',
+  'knowledge',
+] as const;
 export type Namespace = (typeof namespaces)[number];
 export const languages = ['ru', 'en'] as const;
 export type Lang = (typeof languages)[number];

@@ -9,6 +9,7 @@ import { signInHref, useTitle } from '../kit/shell';
 import { announce } from '../kit/toast';
 import { who } from '../session';
 import { lessonCount, lessonHref, type Course, type MyCourse } from './learning/links';
+import { RelatedArticles } from './related-articles';
 import '../styles/learning.css';
 
 // A course's page: what it is, its modules and lessons (linked once enrolled), and enrol/leave.
@@ -100,6 +101,7 @@ export default function CoursePage({ id }: { id: string }) {
           </ol>
         </section>
       ))}
+      <RelatedArticles courseId={course.id} />
     </article>
   );
 }
