@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   cadence: () => import('./cadence'),
   weaklink: () => import('./weaklink'),
   chat: () => import('./chat'),
+  search: () => import('./search'),
 };
 
 async function main(): Promise<void> {
