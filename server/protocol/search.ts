@@ -33,6 +33,8 @@ export const searchResultView = z.object({
   track: z.string().nullable(),
   /** A seminar's start. */
   at: z.iso.datetime().nullable(),
+  /** The seminar's own zone, to show `at` in. */
+  timeZone: z.string().nullable(),
 });
 export type SearchResultView = z.infer<typeof searchResultView>;
 

@@ -27,6 +27,8 @@ export interface SearchDocument {
   context: string | null;
   /** An ISO instant worth showing (a seminar's start), or null. */
   at: string | null;
+  /** The zone `at` is shown in (a seminar's own). */
+  timeZone: string | null;
   audience: Audience;
 }
 
@@ -47,7 +49,7 @@ type Stored = SearchDocument & { key: string };
 // Not the context: a course's title would make every one of its lessons match it.
 const FIELDS = ['title', 'text', 'tags'];
 // Not 'id': MiniSearch's result carries the document's key there.
-const SHOWN = ['kind', 'title', 'track', 'snippet', 'url', 'context', 'at', 'audience'];
+const SHOWN = ['kind', 'title', 'track', 'snippet', 'url', 'context', 'at', 'timeZone', 'audience'];
 
 function newMiniSearch(): MiniSearch<Stored> {
   return new MiniSearch<Stored>({
@@ -130,6 +132,7 @@ export class SearchIndex {
         url: r.url as string,
         context: (r.context as string | null) ?? null,
         at: (r.at as string | null) ?? null,
+        timeZone: (r.timeZone as string | null) ?? null,
         score: r.score,
       })),
     };

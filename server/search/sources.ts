@@ -44,6 +44,7 @@ export function seminarDocs(s: Seminar): SearchDocument[] {
       url: `/seminars/${s.id}`,
       context: null,
       at: s.startsAt.toISOString(),
+      timeZone: s.timeZone,
       audience,
     },
   ];
@@ -87,6 +88,7 @@ export function courseDocs(c: Course): SearchDocument[] {
     url: `/courses/${c.id}`,
     context: null,
     at: null,
+    timeZone: null,
     audience,
   };
   const lessons = c.modules.flatMap((m) =>
@@ -101,6 +103,7 @@ export function courseDocs(c: Course): SearchDocument[] {
       url: `/courses/${c.id}/lessons/${l.id}`,
       context: c.title,
       at: null,
+      timeZone: null,
       audience,
     })),
   );
@@ -140,6 +143,7 @@ export function articleDocs(a: Article): SearchDocument[] {
       url: `/knowledge/${a.id}`,
       context: null,
       at: a.publishedAt?.toISOString() ?? null,
+      timeZone: null,
       audience: a.status === 'published' ? 'everyone' : { grant: 'articles:write' },
     },
   ];

@@ -15,6 +15,7 @@ const doc = (kind: SearchDocument['kind'], id: string, title: string, text: stri
   url: `/${kind}/${id}`,
   context: null,
   at: null,
+  timeZone: null,
   audience,
 });
 

@@ -76,7 +76,7 @@ function Result({ result: r }: { result: SearchResultView }) {
       {(r.context || r.at) && (
         <p class="muted">
           {r.context && t('knowledge:search.inCourse', { title: r.context })}
-          {r.kind === 'seminar' && r.at && dateTime(r.at)}
+          {r.kind === 'seminar' && r.at && dateTime(r.at, r.timeZone ?? undefined)}
         </p>
       )}
       {r.snippet && <p>{r.snippet}</p>}
