@@ -178,7 +178,7 @@ export async function run(): Promise<void> {
     const viaHttp = (token: string | null) => async (q: string) => {
       const res = await fetch(base + encodeURIComponent(q), token ? { headers: { authorization: `Bearer ${token}` } } : {}).catch(
         (err: Error) => {
-          throw new Error(`search ${q}: ${String(err.cause ?? err)}`);
+          throw new Error(`search ${q}: ${err.cause instanceof Error ? err.cause.message : err.message}`);
         },
       );
       if (res.status !== 200) throw new Error(`search ${q}: ${res.status} ${await res.text()}`);
