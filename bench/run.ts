@@ -10,6 +10,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   chat: () => import('./chat'),
   'fanout-verified': () => import('./fanout-verified'),
   'fanout-storm': () => import('./fanout-verified/storm'),
+  search: () => import('./search'),
 };
 
 async function main(): Promise<void> {

@@ -233,6 +233,8 @@ const envSchema = z
       .max(24 * 30)
       .default(24),
     WEBHOOK_TICK_SECONDS: z.coerce.number().min(0.05).max(3600).default(5),
+    SEARCH_CATCH_UP_SECONDS: z.coerce.number().min(0.05).max(3600).default(30),
+    SEARCH_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
     PRIVACY_POLICY_VERSION: z
       .string()
       .trim()
@@ -353,6 +355,8 @@ export interface Config {
   /** Set: Socket.IO events reach clients on every node through Redis, and rate limits are shared there. */
   redisUrl?: string;
   webhooks: WebhookConfig;
+  /** The search index: how often other nodes' writes are looked for, and searches one caller may make a minute. */
+  search: { catchUpMs: number; perMinute: number };
   /** Set: Prometheus metrics at /metrics for `Authorization: Bearer <token>`; unset: no /metrics. */
   metricsToken?: string;
   /** Origins that may show the watch and replay pages in a frame (the centre's portal). */
@@ -465,6 +469,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
     mailFrom: e.MAIL_FROM,
     reminderTickSeconds: e.REMINDER_TICK_SECONDS,
+    search: { catchUpMs: Math.round(e.SEARCH_CATCH_UP_SECONDS * 1000), perMinute: e.SEARCH_PER_MINUTE },
     webhooks: {
       allowPrivateTargets: e.WEBHOOK_ALLOW_PRIVATE,
       retryDelaysMs: e.WEBHOOK_RETRY_SECONDS.map((s) => Math.round(s * 1000)),

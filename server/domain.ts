@@ -59,9 +59,13 @@ import { QuizService } from './quizzes/service';
 import { quizRoutes } from './http/routes/quizzes';
 import { createPortfolios } from './portfolios';
 import { portfolioRoutes } from './http/routes/portfolios';
+import { createSearch } from './search';
 
 /** The domain services on their repositories, plus the REST routes over them. */
-export function createDomain(config: Config, repos: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
+export function createDomain(config: Config, stored: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
+  // Before any service: seminars and courses are written through repositories that tell the search index.
+  const search = createSearch(config, stored, logger.child({ component: 'search' }));
+  const repos = search.repos;
   const tokens = new TokenIssuer(config.jwtSecret);
   const mailer = createMailer({
     ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
@@ -351,6 +355,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...quizRoutes(quizzes),
     ...certified.routes,
     ...portfolioRoutes(portfolios.service),
+    ...search.routes({ seminars, courses }),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -386,6 +391,8 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     portfolios: portfolios.service,
     /** Profile images on disk (served by http/profile-images.ts). */
     profileImages: portfolios.files,
+    search: search.service,
+    articles: search.articles,
     /** Where tus writes uploads as they arrive (the tus server's datastore). */
     incomingUploads: incoming,
     routes,
@@ -423,11 +430,13 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
       leaseTimer = setInterval(() => void renewLease(), (config.nodeLeaseSeconds * 1000) / 3);
       leaseTimer.unref();
       webhooks.dispatcher.start();
+      search.service.start();
     },
     /** Writes buffered progress, stops the scheduler and gives the lease up. Safe to call twice. */
     async close(): Promise<void> {
       clearInterval(timer);
       clearInterval(leaseTimer);
+      search.service.close();
       await webhooks.dispatcher.close();
       // Packaging under way stops; its job stays processing and is done again at the next boot.
       await uploads.close();

@@ -12,6 +12,7 @@ export const grants = [
   'seminars:manage',
   'courses:manage',
   'stats:read',
+  'articles:write',
   'users:manage',
   'all:admin',
 ] as const;
@@ -19,7 +20,16 @@ export type Grant = (typeof grants)[number];
 
 const byRole: Record<Role, Grant[]> = {
   learner: ['profile', 'seminars:register', 'courses:enrol', 'progress:write'],
-  lecturer: ['profile', 'seminars:register', 'courses:enrol', 'progress:write', 'seminars:manage', 'courses:manage', 'stats:read'],
+  lecturer: [
+    'profile',
+    'seminars:register',
+    'courses:enrol',
+    'progress:write',
+    'seminars:manage',
+    'courses:manage',
+    'stats:read',
+    'articles:write',
+  ],
   admin: [...grants],
 };
 

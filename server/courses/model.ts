@@ -72,6 +72,8 @@ export interface CourseRepository {
   recordingIdsInCourses(recordingIds: string[]): Promise<Set<string>>;
   /** Sets the duration of every recording lesson of a seminar (once the recording is final). */
   setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void>;
+  /** Courses changed at or after `since`, oldest change first (search catch-up). */
+  changedSince(since: Date, limit: number): Promise<Array<{ course: Course; updatedAt: Date }>>;
 }
 
 export interface EnrolmentRepository {

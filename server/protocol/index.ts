@@ -20,3 +20,5 @@ export * from './presence-checks';
 export * from './quizzes';
 export * from './certificates';
 export * from './portfolios';
+export * from './articles';
+export * from './search';

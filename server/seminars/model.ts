@@ -94,6 +94,8 @@ export interface SeminarRepository {
   listActive(): Promise<Seminar[]>;
   /** Scheduled seminars starting in (from, to]: the reminder window. */
   listStartingBetween(from: Date, to: Date): Promise<Seminar[]>;
+  /** Seminars whose text or status changed at or after `since`, oldest change first (search catch-up). */
+  changedSince(since: Date, limit: number): Promise<Array<{ seminar: Seminar; updatedAt: Date }>>;
 }
 
 export type RegistrationStatus = 'pending' | 'registered' | 'waitlisted';

@@ -11,6 +11,8 @@ interface CourseDoc extends Omit<Course, 'id'> {
   seminarIds: string[];
   /** Recording ids of upload lessons, for the same reason. */
   recordingIds?: string[];
+  /** When it last changed: the search index's catch-up on other nodes reads it. */
+  updatedAt?: Date;
 }
 
 const lessonSchema = new Schema(
@@ -41,12 +43,14 @@ const schema = new Schema<CourseDoc>(
     seminarIds: [String],
     recordingIds: { type: [String], default: [] },
     createdAt: Date,
+    updatedAt: Date,
   },
   { versionKey: false },
 );
 schema.index({ lessonIds: 1 });
 schema.index({ seminarIds: 1 });
 schema.index({ recordingIds: 1 });
+schema.index({ updatedAt: 1 });
 
 export class MongoCourseRepository implements CourseRepository {
   private constructor(private readonly model: Model<CourseDoc>) {}
@@ -77,6 +81,7 @@ export class MongoCourseRepository implements CourseRepository {
       seminarIds: [],
       recordingIds: [],
       createdAt: new Date(),
+      updatedAt: new Date(),
     });
     return toCourse(doc.toObject());
   }
@@ -89,7 +94,7 @@ export class MongoCourseRepository implements CourseRepository {
 
   async update(id: string, changes: CourseChanges): Promise<Course | null> {
     if (!isValidObjectId(id)) return null;
-    const set: Partial<CourseDoc> = { ...changes };
+    const set: Partial<CourseDoc> = { ...changes, updatedAt: new Date() };
     if (changes.modules) {
       const lessons = changes.modules.flatMap((m) => m.lessons);
       set.lessonIds = lessons.map((l) => l.id);
@@ -158,6 +163,15 @@ export class MongoCourseRepository implements CourseRepository {
     const wanted = new Set(recordingIds);
     const docs = await this.model.find({ recordingIds: { $in: recordingIds } }, { recordingIds: 1 }).lean();
     return new Set(docs.flatMap((d) => (d.recordingIds ?? []).filter((id) => wanted.has(id))));
+  }
+
+  async changedSince(since: Date, limit: number): Promise<Array<{ course: Course; updatedAt: Date }>> {
+    const docs = await this.model
+      .find({ updatedAt: { $gte: since } })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.map((d) => ({ course: toCourse(d), updatedAt: d.updatedAt! }));
   }
 
   async setRecordingDuration(seminarId: string, durationSeconds: number): Promise<void> {

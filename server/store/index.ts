@@ -1,6 +1,7 @@
 import type { Database } from './database';
 import { MongoAccountTokenRepository } from './account-tokens';
 import { MongoAnalyticsRepository } from './analytics';
+import { MongoArticleRepository } from './articles';
 import { MongoAudienceRepository } from './audience';
 import { MongoCertificateRepository, MongoCompletionRepository } from './certificates';
 import { MongoCourseRepository, MongoEnrolmentRepository } from './courses';
@@ -48,6 +49,7 @@ export async function createRepositories(db: Database) {
     completions: MongoCompletionRepository.create(db.connection, gate),
     certificates: MongoCertificateRepository.create(db.connection, gate),
     profiles: MongoProfileRepository.create(db.connection, gate),
+    articles: MongoArticleRepository.create(db.connection),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

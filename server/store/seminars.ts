@@ -5,6 +5,8 @@ import { decodeCursor, encodeCursor } from './cursor';
 import type { WriteGate } from './write-gate';
 
 interface SeminarDoc extends Omit<Seminar, 'id'> {
+  /** When its text or status last changed: the search index's catch-up on other nodes reads it. */
+  updatedAt?: Date;
   /** capacity - registered; may go negative when capacity is lowered. Seats are claimed with one conditional $inc. */
   seatsLeft: number;
 }
@@ -30,10 +32,12 @@ const schema = new Schema<SeminarDoc>(
     liveStartedAt: { type: Date, default: null },
     endedAt: { type: Date, default: null },
     createdAt: Date,
+    updatedAt: Date,
   },
   { versionKey: false },
 );
 schema.index({ status: 1, startsAt: 1 });
+schema.index({ updatedAt: 1 });
 schema.index({ startsAt: 1, _id: 1 });
 
 export class MongoSeminarRepository implements SeminarRepository {
@@ -68,6 +72,7 @@ export class MongoSeminarRepository implements SeminarRepository {
       liveStartedAt: null,
       endedAt: null,
       createdAt: new Date(),
+      updatedAt: new Date(),
     });
     return toSeminar(doc.toObject());
   }
@@ -116,7 +121,7 @@ export class MongoSeminarRepository implements SeminarRepository {
       const updated = await this.updateSeminar(
         id,
         { status: { $in: statuses }, capacity: current.capacity },
-        { $set: changes, $inc: { sequence: 1, seatsLeft: seatDelta } },
+        { $set: { ...changes, updatedAt: new Date() }, $inc: { sequence: 1, seatsLeft: seatDelta } },
       );
       if (updated) return this.get(id);
     }
@@ -125,7 +130,11 @@ export class MongoSeminarRepository implements SeminarRepository {
   async transition(id: string, from: SeminarStatus[], to: SeminarStatus, at: Date): Promise<Seminar | null> {
     if (!isValidObjectId(id)) return null;
     const stamps = to === 'live' ? { liveStartedAt: at } : to === 'ended' ? { endedAt: at } : {};
-    const moved = await this.updateSeminar(id, { status: { $in: from } }, { $set: { status: to, ...stamps }, $inc: { sequence: 1 } });
+    const moved = await this.updateSeminar(
+      id,
+      { status: { $in: from } },
+      { $set: { status: to, ...stamps, updatedAt: new Date() }, $inc: { sequence: 1 } },
+    );
     return moved ? this.get(id) : null;
   }
 
@@ -155,6 +164,16 @@ export class MongoSeminarRepository implements SeminarRepository {
 
   async listActive(): Promise<Seminar[]> {
     return (await this.model.find({ status: { $in: ['scheduled', 'live'] } }).lean()).map(toSeminar);
+  }
+
+  /** Seminars whose text or status changed at or after `since`, oldest change first (search catch-up). */
+  async changedSince(since: Date, limit: number): Promise<Array<{ seminar: Seminar; updatedAt: Date }>> {
+    const docs = await this.model
+      .find({ updatedAt: { $gte: since } })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.map((d) => ({ seminar: toSeminar(d), updatedAt: d.updatedAt! }));
   }
 
   /** Scheduled seminars starting in (from, to]: the reminder scheduler's window. */

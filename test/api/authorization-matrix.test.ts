@@ -673,6 +673,21 @@ const matrix: Record<string, Case> = {
     expect: courseOwners,
     request: async () => ({ path: `/certificates/${(await certificateFixture()).id}/reissue` }),
   },
+
+  // --- the knowledge base (staff write any article) and search
+  'GET /articles': { expect: everyone, request: async () => ({ path: '/articles?track=matrix' }) },
+  'GET /articles/:id': { expect: everyone, request: async () => ({ path: `/articles/${await articleFixture('published')}` }) },
+  'GET /workspace/articles': { expect: lecturers, request: async () => ({ path: '/workspace/articles' }) },
+  'POST /articles': {
+    expect: lecturers,
+    request: async () => ({ path: '/articles', body: { title: 'Налоги для ИП', body: 'Текст', track: 'matrix' } }),
+  },
+  'PATCH /articles/:id': {
+    expect: lecturers,
+    request: async () => ({ path: `/articles/${await articleFixture('draft')}`, body: { status: 'published' } }),
+  },
+  'DELETE /articles/:id': { expect: lecturers, request: async () => ({ path: `/articles/${await articleFixture('published')}` }) },
+  'GET /search': { expect: everyone, request: async () => ({ path: `/search?q=${encodeURIComponent('финансы')}` }) },
 };
 
 /** A fresh certificate of the owner's fresh course, held by `holder` (the learner unless another is given). */
@@ -691,6 +706,22 @@ async function ownerItem(): Promise<string> {
 async function ownerItemIds(): Promise<string[]> {
   await ownerItem();
   return (await app.repos.profiles.get(people.owner.id))!.items.map((i) => i.id);
+}
+
+/** An article written straight into the store by the owner. */
+async function articleFixture(status: 'draft' | 'published'): Promise<string> {
+  const article = await app.repos.articles.create({
+    title: 'Упрощённая система налогообложения',
+    summary: '',
+    body: 'Текст статьи',
+    track: 'matrix',
+    tags: [],
+    status,
+    seminarIds: [],
+    courseIds: [],
+    authorId: people.owner.id,
+  });
+  return article.id;
 }
 
 /** An endpoint nobody listens at, disabled so that nothing but a test is sent to it. */
@@ -739,6 +770,12 @@ const variants: Array<Case & { route: string; on: string }> = [
       await app.repos.profiles.upsert(people.lecturer.id, { hidden: true });
       return { path: `/profiles/${people.lecturer.id}` };
     },
+  },
+  {
+    route: 'GET /articles/:id',
+    on: 'a draft article',
+    expect: row('404 article_not_found', '404 article_not_found', ALLOW, ALLOW, ALLOW),
+    request: async () => ({ path: `/articles/${await articleFixture('draft')}` }),
   },
   { route: 'GET /seminars/:id', on: 'a draft', expect: draftReaders, request: async () => ({ path: `/seminars/${shared.draft}` }) },
   {

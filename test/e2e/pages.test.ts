@@ -34,6 +34,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
   let courseId: string;
   let certificateCode: string;
   let lecturerId: string;
+  let articleId: string;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -112,6 +113,23 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     // The learner's certificate of the course, for "My learning", its verification page and the course's list.
     const issued = await app.domain.certificates.issue((await app.repos.courses.get(courseId))!, people.learner.id, new Date());
     certificateCode = issued!.code;
+
+    // A knowledge-base article with a long word, tags and links to both seminars and the course.
+    const article = await api.call('POST', '/articles', {
+      ...lecturer,
+      body: {
+        title: 'Как индивидуальному предпринимателю перейти с патента на упрощённую систему налогообложения',
+        summary: 'Сроки, заявления и подводные камни',
+        body: '## Сроки\n\nЗаявление подают до **31 декабря**.\n\n- патент\n- УСН\n\nhttps://example.ru/очень-длинная-ссылка-без-пробелов-которая-не-должна-раздвигать-страницу',
+        track: 'finance',
+        tags: ['налоги', 'патент', 'усн'],
+        status: 'published',
+        seminarIds: [live, recorded],
+        courseIds: [course.body.id],
+      },
+    });
+    expect(article.status).toBe(201);
+    articleId = article.body.id;
   }, 180_000);
 
   afterAll(async () => {
@@ -184,6 +202,26 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       ready: (p) => p.locator('[data-testid=staff-certificate]').first().waitFor(),
     },
     { name: 'verify', who: 'guest', path: () => `/verify/${certificateCode}`, ready: (p) => p.getByTestId('verify-verdict').waitFor() },
+    { name: 'knowledge', who: 'guest', path: () => '/knowledge', ready: (p) => p.getByTestId('article-card').first().waitFor() },
+    { name: 'article', who: 'learner', path: () => `/knowledge/${articleId}`, ready: (p) => p.getByTestId('article-courses').waitFor() },
+    {
+      name: 'search',
+      who: 'guest',
+      path: () => `/search?q=${encodeURIComponent('предприниматель')}`,
+      ready: (p) => p.getByTestId('search-result').nth(2).waitFor(),
+    },
+    {
+      name: 'workspace-articles',
+      who: 'lecturer',
+      path: () => '/workspace/articles',
+      ready: (p) => p.getByTestId('workspace-article').first().waitFor(),
+    },
+    {
+      name: 'article-editor',
+      who: 'lecturer',
+      path: () => `/workspace/articles/${articleId}`,
+      ready: (p) => p.getByTestId('article-form').waitFor(),
+    },
     { name: 'uploads', who: 'lecturer', path: () => '/workspace/uploads', ready: (p) => p.locator('#uploads-list').waitFor() },
     // The embed pages the portal frames (test/e2e/embed.test.ts frames them), opened on their own here.
     {
@@ -295,6 +333,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
         'Записи',
         'Видео для уроков',
         'Публичный профиль',
+        'Статьи',
         'Аналитика',
       ]);
       expect(await page.getByTestId('nav-courses').getAttribute('aria-current')).toBe('page');

@@ -97,7 +97,7 @@ export const t = ((...args: unknown[]) => {
   void lang.value;
   return (i18next.t as unknown as (...a: unknown[]) => string)(...args);
 }) as unknown as TFunction<
-  ['common', 'portal', 'room', 'learning', 'workspace', 'account', 'recordings', 'analytics', 'webhooks', 'people']
+  ['common', 'portal', 'room', 'learning', 'workspace', 'account', 'recordings', 'analytics', 'webhooks', 'people', 'knowledge']
 >;
 
 /** Whether a key exists in the current language (error codes without a text of their own). */

@@ -6,6 +6,7 @@ import { EmbedShell, embedSignInHref, isEmbedPath } from './embed';
 import { t } from './i18n';
 import { LanguageToggle } from './language-toggle';
 import { NotificationsLink } from './notifications-badge';
+import { SearchBox } from './search-box';
 import { Announcements } from './toast';
 import { isWorkspacePath, WorkspaceNav } from './workspace-nav';
 
@@ -76,6 +77,9 @@ export function Shell({ children }: { children: ComponentChildren }) {
           <a href="/courses" aria-current={path === '/courses' ? 'page' : undefined}>
             {t('nav.courses')}
           </a>
+          <a href="/knowledge" aria-current={path.startsWith('/knowledge') ? 'page' : undefined}>
+            {t('nav.knowledge')}
+          </a>
           {who.value && (
             <a href="/learning" aria-current={path === '/learning' ? 'page' : undefined}>
               {t('nav.learning')}
@@ -88,6 +92,7 @@ export function Shell({ children }: { children: ComponentChildren }) {
             </a>
           )}
         </nav>
+        <SearchBox />
         <span class="spacer" />
         <NotificationsLink />
         <Account />

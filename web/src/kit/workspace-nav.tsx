@@ -32,6 +32,12 @@ const sections = (): Section[] => [
   { href: '/workspace/recordings', label: t('nav.recordings'), testId: 'nav-recordings', current: (p) => p === '/workspace/recordings' },
   { href: '/workspace/uploads', label: t('nav.uploads'), testId: 'nav-uploads', current: (p) => p === '/workspace/uploads' },
   { href: '/workspace/profile', label: t('nav.profilePage'), testId: 'nav-profile', current: (p) => p.startsWith('/workspace/profile') },
+  {
+    href: '/workspace/articles',
+    label: t('nav.articles'),
+    testId: 'nav-articles',
+    current: (p) => p.startsWith('/workspace/articles'),
+  },
   { href: '/workspace/analytics', label: t('nav.analytics'), testId: 'nav-analytics', current: (p) => p.endsWith('/analytics') },
   {
     href: '/workspace/users',

@@ -8,6 +8,7 @@ import type workspace from './ru/workspace';
 import type recordings from './ru/recordings';
 import type webhooks from './ru/webhooks';
 import type people from './ru/people';
+import type knowledge from './ru/knowledge';
 
 // t() is typed by the Russian resources: a key that does not exist is a type error.
 declare module 'i18next' {
@@ -24,6 +25,7 @@ declare module 'i18next' {
       analytics: typeof analytics;
       webhooks: typeof webhooks;
       people: typeof people;
+      knowledge: typeof knowledge;
     };
   }
 }

@@ -14,6 +14,7 @@ export const namespaces = [
   'analytics',
   'webhooks',
   'people',
+  'knowledge',
 ] as const;
 export type Namespace = (typeof namespaces)[number];
 export const languages = ['ru', 'en'] as const;

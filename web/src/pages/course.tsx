@@ -10,6 +10,7 @@ import { announce } from '../kit/toast';
 import { who } from '../session';
 import { CourseLecturers } from './course-lecturers';
 import { lessonCount, lessonHref, type Course, type MyCourse } from './learning/links';
+import { RelatedArticles } from './related-articles';
 import '../styles/learning.css';
 
 // A course's page: what it is, its modules and lessons (linked once enrolled), and enrol/leave.
@@ -102,6 +103,7 @@ export default function CoursePage({ id }: { id: string }) {
           </ol>
         </section>
       ))}
+      <RelatedArticles courseId={course.id} />
     </article>
   );
 }

@@ -13,6 +13,7 @@ import { RegistrationPanel } from './seminar-registration';
 import { seatsLeft, timeIn } from './seminar-card';
 import { runsSeminar } from './seminar-links';
 import { useRecordingReady } from './use-recording';
+import { RelatedArticles } from './related-articles';
 import '../styles/portal.css';
 
 // A seminar's own page: what, when (in the seminar's zone, and the reader's when it
@@ -144,6 +145,7 @@ export default function Seminar({ id }: { id: string }) {
         )}
       </section>
       {s.status !== 'draft' && s.status !== 'cancelled' && <SeminarCalendar id={s.id} />}
+      <RelatedArticles seminarId={s.id} />
     </article>
   );
 }

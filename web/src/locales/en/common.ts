@@ -22,6 +22,8 @@ export default {
     profilePage: 'Public profile',
     users: 'Users',
     webhooks: 'Webhooks',
+    knowledge: 'Knowledge base',
+    articles: 'Articles',
     workspaceHome: 'Workspace',
     workspaceSections: 'Workspace sections',
     analytics: 'Analytics',
@@ -77,7 +79,18 @@ export default {
     tooBig: 'At most {{count}}.',
     email: 'Enter an e-mail address, such as name@example.com.',
   },
+  search: {
+    label: 'Search seminars, courses and articles',
+    placeholder: 'Search',
+    submit: 'Search',
+  },
+  related: {
+    articles: 'Related articles',
+  },
   errors: {
+    article_not_found: 'There is no such article: it may have been deleted or not published yet.',
+    linked_seminar_not_found: 'There is no seminar at that address. Check the link.',
+    linked_course_not_found: 'There is no course at that address. Check the link.',
     upload_bad_name: 'The file has no name, or too long a one.',
     upload_unsupported_type: 'You can upload MP4, MOV or MKV videos.',
     upload_length_required: 'The file’s size is unknown. Choose the file again.',

@@ -25,6 +25,8 @@ export default {
     profilePage: 'Публичный профиль',
     users: 'Пользователи',
     webhooks: 'Вебхуки',
+    knowledge: 'База знаний',
+    articles: 'Статьи',
     workspaceHome: 'Кабинет',
     workspaceSections: 'Разделы кабинета',
     analytics: 'Аналитика',
@@ -84,7 +86,18 @@ export default {
     tooBig: 'Не больше {{count}}.',
     email: 'Введите адрес эл. почты, например name@example.ru.',
   },
+  search: {
+    label: 'Поиск по семинарам, курсам и статьям',
+    placeholder: 'Поиск',
+    submit: 'Найти',
+  },
+  related: {
+    articles: 'Статьи по теме',
+  },
   errors: {
+    article_not_found: 'Такой статьи нет: возможно, её удалили или ещё не опубликовали.',
+    linked_seminar_not_found: 'Семинара с таким адресом нет. Проверьте ссылку.',
+    linked_course_not_found: 'Курса с таким адресом нет. Проверьте ссылку.',
     upload_bad_name: 'У файла нет имени или оно слишком длинное.',
     upload_unsupported_type: 'Загрузить можно видео MP4, MOV или MKV.',
     upload_length_required: 'Размер файла неизвестен. Выберите файл ещё раз.',
