@@ -63,4 +63,6 @@ export interface ProfileRepository {
   reorder(userId: string, itemIds: string[]): Promise<boolean>;
   /** Public profiles (not hidden), with their items' captions: the search index's source. */
   listPublic(limit: number, afterUserId?: string): Promise<PublicProfileEntry[]>;
+  /** Profiles written at or after `since` (hidden ones too), oldest first: the search index's catch-up. */
+  changedSince(since: Date, limit: number): Promise<Profile[]>;
 }

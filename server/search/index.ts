@@ -12,21 +12,25 @@ import type { Repositories } from '../store';
 import { SearchService } from './service';
 import { reportingWrites } from './source';
 import { articleSource, courseSource, seminarSource } from './sources';
+import { portfolioSource } from './portfolio-source';
 
 /**
  * Search and the knowledge base wired up. The registry of what search finds: seminars,
- * courses (with their lessons) and articles; a new source (portfolios) is one register()
- * whose reporter its writers call, like the three here.
+ * courses (with their lessons), articles and portfolios; each source is one register()
+ * whose reporter its writers call.
  */
 export function createSearch(config: Config, stored: Repositories, logger: Logger) {
   const service = new SearchService({ logger, catchUpMs: config.search.catchUpMs });
   const seminarsChanged = service.register(seminarSource(stored.seminars));
   const coursesChanged = service.register(courseSource(stored.courses));
   const articlesChanged = service.register(articleSource(stored.articles));
+  const profilesChanged = service.register(portfolioSource(stored.profiles, stored.users));
   const repos: Repositories = {
     ...stored,
     seminars: reportingWrites(stored.seminars, ['create', 'update', 'transition'], seminarsChanged),
     courses: reportingWrites(stored.courses, ['create', 'update'], coursesChanged),
+    // Every profile write takes the owner's user id first.
+    profiles: reportingWrites(stored.profiles, ['upsert', 'setPhoto', 'addItem', 'setCaption', 'removeItem', 'reorder'], profilesChanged),
   };
 
   // The seminar and course services exist after this (they are built on `repos`): bound by routes().

@@ -170,4 +170,13 @@ export class MongoProfileRepository implements ProfileRepository {
       updatedAt: d.updatedAt,
     }));
   }
+
+  async changedSince(since: Date, limit: number): Promise<Profile[]> {
+    const docs = await this.model
+      .find({ updatedAt: { $gte: since } })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean();
+    return docs.map(toProfile);
+  }
 }
