@@ -15,6 +15,8 @@ import { PollGateway } from './live/polls-gateway';
 import { TurnCredentials } from './live/turn';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
+import { subtitleMediaRouter } from './http/subtitle-media';
+import { Router } from 'express';
 import { tusUploadRouter } from './http/tus';
 import type { Config } from './config';
 import { createDomain, type Domain } from './domain';
@@ -140,7 +142,15 @@ export async function start(config: Config, logger: Logger = createLogger(config
       checkResponses: config.env !== 'production',
       limits,
       trustProxy: config.trustProxy,
-      media: mediaRouter(domain.recordings),
+      // Subtitle files first: any other name under /media is the recording's own.
+      media: Router().use(
+        subtitleMediaRouter({
+          subtitles: domain.subtitles,
+          verify: (id, exp, sig) => domain.recordings.verifyMediaPath(id, exp, sig),
+          recording: (id) => repos.recordings.get(id),
+        }),
+        mediaRouter(domain.recordings),
+      ),
       uploads: tusUploadRouter({
         uploads: domain.uploads,
         store: domain.incomingUploads.store,

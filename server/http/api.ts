@@ -5,10 +5,10 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Actor } from '../accounts/grants';
 import path from 'node:path';
-import { AppError, NotFoundError, PayloadTooLargeError } from '../errors';
+import { AppError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import type { RateLimits } from '../rate-limits';
 import { isTable, type Table } from '../tables';
-import { authorize, type RouteSpec, type SentFile } from './route';
+import { authorize, type RouteFile, type RouteSpec, type SentFile } from './route';
 
 export const API_PREFIX = '/api/v1';
 /**
@@ -39,15 +39,15 @@ const jsonBody = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
  * a body that grows past it is refused the moment it does. Either 413 closes the connection
  * (error-handler.ts), so what the client still sends is never read.
  */
-function readBody(req: Request, res: Response): Promise<void> {
-  const tooLarge = () => new PayloadTooLargeError(`The request body is over ${BODY_LIMIT_BYTES} bytes, as sent or decoded`);
-  if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) return Promise.reject(tooLarge());
+function readBody(req: Request, res: Response, parse: RequestHandler = jsonBody, limit = BODY_LIMIT_BYTES): Promise<void> {
+  const tooLarge = () => new PayloadTooLargeError(`The request body is over ${limit} bytes, as sent or decoded`);
+  if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     let settled = false;
     let received = 0;
     const count = (chunk: Buffer) => {
       received += chunk.length;
-      if (received <= BODY_LIMIT_BYTES) return;
+      if (received <= limit) return;
       // The decoder gets no more: what already arrived is all it inflates.
       req.unpipe();
       settle(tooLarge());
@@ -60,7 +60,7 @@ function readBody(req: Request, res: Response): Promise<void> {
       else resolve();
     };
     // body-parser's http-errors: error-mapping.ts reads their status and type.
-    jsonBody(req, res, (err?: Error) => settle(err));
+    parse(req, res, (err?: unknown) => settle(err as Error | undefined));
     // Listening in the same tick as body-parser starts to read: the request flows from the next
     // tick on, so this sees every chunk that body-parser (or its decoder) sees.
     if (!settled) req.on('data', count);
@@ -109,6 +109,20 @@ export function apiRouter(opts: ApiOptions): Router {
   return router;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The raw body of a file route, bounded as a JSON body is (as sent and decoded). A media type
+ * the route does not take is 415 before a byte is read; a request without a body is no bytes.
+ */
+async function readFileBody(req: Request, res: Response, file: RouteFile, parse: RequestHandler): Promise<Buffer> {
+  const type = req.is([...file.types]);
+  if (type === null) return EMPTY;
+  if (type === false) throw new UnsupportedMediaTypeError('unsupported_media_type', `The body must be one of ${file.types.join(', ')}`);
+  await readBody(req, res, parse, file.maxBytes);
+  return Buffer.isBuffer(req.body) ? req.body : EMPTY;
+}
+
 const RATE_LIMITED = { code: 'rate_limited', message: 'Too many requests; slow down' };
 
 /** The route's limiter, if it has a limit; a limit without a store to count in is refused at start. */
@@ -125,6 +139,8 @@ function limiterOf(spec: RouteSpec, limits: RateLimits | undefined): RateLimiter
 function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
   const status = spec.status ?? 200;
   const limiter = limiterOf(spec, opts.limits);
+  // Any type: readFileBody has checked it against the route's.
+  const rawBody = spec.file ? express.raw({ type: () => true, limit: spec.file.maxBytes }) : undefined;
   // Express 5 passes a rejected promise on to the error handler.
   return async (req, res) => {
     // Metrics label the answer with this pattern (an error answer is sent after the router has left).
@@ -135,6 +151,7 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
     if (limiter)
       await opts.limits!.consume(limiter, actor.kind === 'user' ? `u:${actor.userId}` : `ip:${req.ip ?? 'unknown'}`, RATE_LIMITED);
     if (spec.body) await readBody(req, res);
+    const file = spec.file ? await readFileBody(req, res, spec.file, rawBody!) : EMPTY;
     const params = spec.params ? spec.params.parse(req.params) : undefined;
     const query = spec.query ? spec.query.parse(req.query) : undefined;
     const body = spec.body ? spec.body.parse((req.body as unknown) ?? {}) : undefined;
@@ -143,6 +160,7 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
       params,
       query,
       body,
+      file,
       // Only sign-in needs it: not worked out for every heartbeat.
       get clientIp() {
         return req.ip ?? 'unknown';

@@ -2,7 +2,8 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@aste
 import { RETRY_AFTER_SECONDS } from './error-handler';
 import { z } from 'zod';
 import { API_PREFIX, BODY_LIMIT_BYTES } from './api';
-import type { ErrorStatus, RouteSpec } from './route';
+import { subtitleInvalidDetails } from '../protocol/subtitles';
+import type { ErrorStatus, RouteFile, RouteSpec } from './route';
 
 // The OpenAPI 3.1 document, generated from the routes and the zod schemas that
 // parse every request: it has to say exactly what the server accepts and answers.
@@ -40,6 +41,11 @@ export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
     add(413, 'payload_too_large');
     add(415, 'unsupported_charset', 'unsupported_encoding');
   }
+  if (spec.file) {
+    add(400, 'unreadable_body');
+    add(413, 'payload_too_large');
+    add(415, 'unsupported_media_type', 'unsupported_encoding');
+  }
   // A token that is present but bad is refused on every route, public ones too.
   add(401, 'invalid_token', 'token_expired', 'token_revoked');
   if (spec.access !== 'public') add(401, 'unauthorized');
@@ -53,14 +59,25 @@ export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
 
 /** What `details` holds, where a status has any: the same shapes on REST and Socket.IO (error-mapping.ts). */
 const DETAILS: Partial<Record<ErrorStatus, z.ZodType>> = {
-  400: z.array(z.object({ path: z.string(), message: z.string() })).meta({
-    description: 'invalid_request: one entry per failed rule; path is dot-separated, "" for the root',
-  }),
+  400: z.union([
+    z.array(z.object({ path: z.string(), message: z.string() })).meta({
+      description: 'invalid_request: one entry per failed rule; path is dot-separated, "" for the root',
+    }),
+    subtitleInvalidDetails,
+  ]),
   409: z
     .object({ from: z.string(), to: z.string() })
     .meta({ description: 'illegal_transition: the status it is in, and the one asked for' }),
   429: z.object({ retryAfterSeconds: z.number().int() }),
 };
+
+/** What a status means on this route: a file route's body has limits of its own. */
+function meaning(status: ErrorStatus, spec: RouteSpec): string {
+  if (spec.file && status === 413) return `The body is over ${spec.file.maxBytes / 1024} kB, as sent or decoded`;
+  if (spec.file && status === 415)
+    return `The body is not one of ${spec.file.types.join(', ')}, or is in a content coding other than gzip, deflate or br`;
+  return STATUS_MEANING[status];
+}
 
 /** The body of an error response, with the codes this response may carry. */
 function errorBody(status: ErrorStatus, codes: Iterable<string>) {
@@ -71,10 +88,10 @@ function errorBody(status: ErrorStatus, codes: Iterable<string>) {
   });
 }
 
-function errorResponse(status: ErrorStatus, codes: Iterable<string>): ResponseConfig {
+function errorResponse(status: ErrorStatus, codes: Iterable<string>, spec: RouteSpec): ResponseConfig {
   const list = [...codes].sort();
   return {
-    description: `${STATUS_MEANING[status]}. Codes: ${list.map((c) => `\`${c}\``).join(', ')}.`,
+    description: `${meaning(status, spec)}. Codes: ${list.map((c) => `\`${c}\``).join(', ')}.`,
     ...(status === 503
       ? {
           headers: {
@@ -120,6 +137,12 @@ function successResponse(spec: RouteSpec): ResponseConfig {
   }
   if (!spec.response) return { description: spec.status === 202 ? 'Accepted; no body' : 'Done; no body', ...headers };
   return { description: 'Success', ...headers, content: { 'application/json': { schema: spec.response } } };
+}
+
+/** A raw body: the same bytes under each media type the route takes. */
+function fileBody(file: RouteFile) {
+  const schema = z.string().meta({ format: 'binary', description: `${file.description}; at most ${file.maxBytes} bytes` });
+  return { required: true, description: file.description, content: Object.fromEntries(file.types.map((t) => [t, { schema }])) };
 }
 
 /** A Range request's answer, for a file route. */
@@ -176,11 +199,12 @@ export function openApiDocument(routes: RouteSpec[], info: { title: string; vers
         ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
         ...(spec.body ? { body: { required: bodyRequired, content: { 'application/json': { schema: spec.body } } } } : {}),
+        ...(spec.file ? { body: fileBody(spec.file) } : {}),
       },
       responses: {
         [status]: successResponse(spec),
         ...(spec.contentType === 'video/mp4' ? { 206: partialResponse() } : {}),
-        ...Object.fromEntries([...errorCodes(spec)].map(([s, codes]) => [s, errorResponse(s, codes)])),
+        ...Object.fromEntries([...errorCodes(spec)].map(([s, codes]) => [s, errorResponse(s, codes, spec)])),
       },
     });
   }

@@ -25,6 +25,8 @@ export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The raw body of a `file` route. */
+  file: Buffer;
   /** The caller's address (req.ip: X-Forwarded-For is believed only from the proxies TRUST_PROXY names). */
   clientIp: string;
 }
@@ -39,6 +41,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * A body of raw bytes (a file), not JSON: the media types it may be sent as and its limit.
+   * The handler gets the bytes as `file` (empty when none were sent).
+   */
+  file?: RouteFile;
   /** Status and schema of a success; `text/calendar` and `text/csv` bodies are strings. */
   status?: 200 | 201 | 202 | 204;
   response?: ZodType;
@@ -59,6 +66,13 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
    */
   rateLimit?: RouteRateLimit;
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
+}
+
+export interface RouteFile {
+  types: readonly string[];
+  maxBytes: number;
+  /** What the file is, for the OpenAPI document. */
+  description: string;
 }
 
 /** A file on disk as a route's answer (contentType video/mp4): sent as a download with this name. */

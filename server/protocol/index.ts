@@ -17,3 +17,4 @@ export * from './polls';
 export * from './webhooks';
 export * from './reactions';
 export * from './presence-checks';
+export * from './subtitles';
