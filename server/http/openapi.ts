@@ -59,12 +59,9 @@ export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
 
 /** What `details` holds, where a status has any: the same shapes on REST and Socket.IO (error-mapping.ts). */
 const DETAILS: Partial<Record<ErrorStatus, z.ZodType>> = {
-  400: z.union([
-    z.array(z.object({ path: z.string(), message: z.string() })).meta({
-      description: 'invalid_request: one entry per failed rule; path is dot-separated, "" for the root',
-    }),
-    subtitleInvalidDetails,
-  ]),
+  400: z.array(z.object({ path: z.string(), message: z.string() })).meta({
+    description: 'invalid_request: one entry per failed rule; path is dot-separated, "" for the root',
+  }),
   409: z
     .object({ from: z.string(), to: z.string() })
     .meta({ description: 'illegal_transition: the status it is in, and the one asked for' }),
@@ -82,7 +79,8 @@ function meaning(status: ErrorStatus, spec: RouteSpec): string {
 /** The body of an error response, with the codes this response may carry. */
 function errorBody(status: ErrorStatus, codes: Iterable<string>) {
   const list = [...codes].sort() as [string, ...string[]];
-  const details = DETAILS[status];
+  // A subtitle upload's refusal names the line instead.
+  const details = status === 400 && list.includes('subtitles_invalid') ? z.union([DETAILS[400]!, subtitleInvalidDetails]) : DETAILS[status];
   return z.object({
     error: z.object({ code: z.enum(list), message: z.string(), ...(details ? { details: details.optional() } : {}) }),
   });
