@@ -5,7 +5,7 @@ import { api, apiParsed, ApiError } from '../../kit/api';
 import { ActionButton } from '../../kit/button';
 import { errorText } from '../../kit/errors';
 import { dateTime } from '../../kit/format';
-import { t } from '../../kit/i18n';
+import { loadNamespace, t } from '../../kit/i18n';
 import { toast } from '../../kit/toast';
 
 // A recording's subtitles in the workspace: per language, upload a WebVTT or SRT file (which
@@ -97,5 +97,20 @@ export function SubtitlesEditor({ r, changed, done }: { r: RecordingView; change
         </button>
       </div>
     </div>
+  );
+}
+
+/** The subtitles of an uploaded video (the uploads page): opened on demand, with the recordings page's texts. */
+export function UploadSubtitles({ recordingId }: { recordingId: string }) {
+  const [view, setView] = useState<RecordingView | null>(null);
+  const open = async () => {
+    await loadNamespace('recordings');
+    setView(await apiParsed(recordingView, 'GET', `/recordings/${recordingId}`));
+  };
+  if (view) return <SubtitlesEditor r={view} changed={setView} done={() => setView(null)} />;
+  return (
+    <ActionButton run={open} data-testid="upload-subtitles">
+      {t('subtitles.label')}
+    </ActionButton>
   );
 }
