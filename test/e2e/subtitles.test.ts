@@ -116,6 +116,8 @@ describe('subtitles in the browser', () => {
     await expect.poll(() => hook<number>(replay, 'duration'), poll).toBeGreaterThan(9);
     await hook(replay, 'pause');
     await replay.getByTestId('subtitles').selectOption('ru');
+    // The WebVTT loaded: a paused video updates its active cues when its time next changes, so seek after.
+    await expect.poll(() => hook<number>(replay, 'subtitleCues'), poll).toBe(3);
     await hook(replay, 'seek', 3.5);
     // hls.js put the cue at 3.0–4.5 s of what plays (the X-TIMESTAMP-MAP lines it up with the video).
     await expect.poll(() => hook<string[]>(replay, 'activeSubtitles'), poll).toEqual(['Сегодня — налоги и отчётность']);

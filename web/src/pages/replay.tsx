@@ -151,6 +151,11 @@ function ReplayPage({ id }: { id: string }) {
       seek: (seconds: number) => p.seekTo(seconds),
       setRate: (rate: number) => p.setRate(rate),
       chapters: () => p.playback?.chapters ?? [],
+      /** How many cues the showing subtitle track holds (hls.js adds them once it has loaded the WebVTT). */
+      subtitleCues: () =>
+        Array.from(v.textTracks)
+          .filter((track) => track.mode === 'showing')
+          .reduce((n, track) => n + (track.cues?.length ?? 0), 0),
       /** The text of the subtitle cues the video shows now (its showing text track's active cues). */
       activeSubtitles: () =>
         Array.from(v.textTracks)
