@@ -68,6 +68,8 @@ export default defineConfig({
           if (id.includes('commonjsHelpers')) return 'framework';
           const texts = /\/web\/src\/locales\/(\w+)\/(\w+)\.ts$/.exec(id.replace(/\\/g, '/'));
           if (texts) return `locale-${texts[1]}-${texts[2]}`;
+          // The full hls.js (subtitles) apart from the light one, so that only a replay with subtitles loads it.
+          if (/node_modules\/hls\.js\/dist\/hls\.mjs$/.test(id.replace(/\\/g, '/'))) return 'hls.js-subtitles';
           const pkg = packageOf(id);
           if (!pkg) return undefined;
           return vendorChunks.find(([, packages]) => packages.has(pkg))?.[0];

@@ -11,6 +11,16 @@ export { version as mediasoupVersion } from 'mediasoup';
 export type { Producer } from 'mediasoup/types';
 export { Recorder, finalizePlaylist, readPlaylist, type RecorderStatus, type RecordingSource, type RecordingSummary } from './recorder';
 export { syntheticSource, type SyntheticSource } from './synthetic-source';
-export { planCut, writeReplayCut, pruneCuts, replayPlaylistName, downloadFileName, type CutRange, type PlannedCut } from './replay-cut';
+export {
+  planCut,
+  writeReplayCut,
+  pruneCuts,
+  replayPlaylistName,
+  downloadFileName,
+  cutKey,
+  type CutRange,
+  type PlannedCut,
+} from './replay-cut';
+export { playlistStartPts } from './start-pts';
 export { remuxToMp4, type RemuxOptions } from './remux';
 export { probeVideo, packageHls, canCopyToHls, type VideoProbe, type ProbeRefusal, type PackageOptions } from './packager';

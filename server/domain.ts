@@ -38,6 +38,8 @@ import {
   remuxToMp4,
   replayPlaylistName,
   writeReplayCut,
+  cutKey,
+  playlistStartPts,
 } from '../media';
 import { makePoster } from './recordings/controller';
 import { RecordingLibrary } from './recordings/library';
@@ -60,6 +62,8 @@ import { quizRoutes } from './http/routes/quizzes';
 import { createPortfolios } from './portfolios';
 import { portfolioRoutes } from './http/routes/portfolios';
 import { createSearch } from './search';
+import { SubtitleService } from './subtitles/service';
+import { subtitleRoutes } from './http/routes/subtitles';
 
 /** The domain services on their repositories, plus the REST routes over them. */
 export function createDomain(config: Config, stored: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
@@ -119,6 +123,16 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     logger: logger.child({ component: 'oidc' }),
   });
   const mediaSigner = new MediaUrlSigner(`${config.jwtSecret}:media`);
+  const subtitles = new SubtitleService({
+    recordings: repos.recordings,
+    // The library is made below; only a request calls this.
+    managed: (actor, id) => library.managed(actor, id),
+    recordingsDir: config.recordingsDir,
+    replayPlaylist: replayPlaylistName,
+    cutKey,
+    startPts: (playlist) => playlistStartPts(config.ffmpegBin, playlist),
+    logger: logger.child({ component: 'subtitles' }),
+  });
   // eslint-disable-next-line prefer-const -- the closures below read it; it is assigned once the services it needs exist
   let courses: CourseService | undefined;
   const movedListeners: Array<(seminar: Seminar) => Promise<unknown>> = [];
@@ -207,7 +221,8 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
       const r = await repos.recordings.get(recordingId);
       const { prefix, expiresAt } = mediaSigner.sign(recordingId);
       return {
-        playlistUrl: `${prefix}/index.m3u8`,
+        // The video as cut, with its subtitles where it has any.
+        ...(r ? subtitles.playback(r, prefix) : { playlistUrl: `${prefix}/index.m3u8`, subtitles: [] }),
         posterUrl: r?.hasPoster ? `${prefix}/poster.jpg` : null,
         expiresAt: expiresAt.toISOString(),
         durationSeconds: r?.durationSeconds ?? null,
@@ -246,6 +261,7 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     makePoster: (dir) => makePoster(config.ffmpegBin, dir),
     logger: logger.child({ component: 'recordings' }),
     onReady: webhooks.recordingReady,
+    subtitles,
   });
 
   const library = new RecordingLibrary({
@@ -347,6 +363,7 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     ...seminarRoutes(seminars, calendar),
     ...learningRoutes(courses, progress, notifications, tokens, limits),
     ...recordingRoutes(recordings, library),
+    ...subtitleRoutes(subtitles),
     ...uploadRoutes(uploads, config.uploads),
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
     ...analyticsRoutes(analytics),
@@ -382,6 +399,7 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     polls,
     recordings,
     library,
+    subtitles,
     analytics,
     quizzes,
     uploads,

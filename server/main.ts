@@ -15,9 +15,10 @@ import { PollGateway } from './live/polls-gateway';
 import { TurnCredentials } from './live/turn';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
+import { subtitleMediaRouter } from './http/subtitle-media';
+import { Router } from 'express';
 import { tusUploadRouter } from './http/tus';
 import { profileImagesRouter } from './http/profile-images';
-import { Router } from 'express';
 import type { Config } from './config';
 import { createDomain, type Domain } from './domain';
 import { actorFromAuthorization } from './http/auth';
@@ -142,7 +143,16 @@ export async function start(config: Config, logger: Logger = createLogger(config
       checkResponses: config.env !== 'production',
       limits,
       trustProxy: config.trustProxy,
-      media: Router().use(mediaRouter(domain.recordings), profileImagesRouter(domain.profileImages)),
+      // Subtitle files first: any other name under /media is the recording's own.
+      media: Router().use(
+        subtitleMediaRouter({
+          subtitles: domain.subtitles,
+          verify: (id, exp, sig) => domain.recordings.verifyMediaPath(id, exp, sig),
+          recording: (id) => repos.recordings.get(id),
+        }),
+        mediaRouter(domain.recordings),
+        profileImagesRouter(domain.profileImages),
+      ),
       uploads: tusUploadRouter({
         uploads: domain.uploads,
         store: domain.incomingUploads.store,

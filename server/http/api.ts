@@ -5,10 +5,10 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Actor } from '../accounts/grants';
 import path from 'node:path';
-import { AppError, NotFoundError, PayloadTooLargeError } from '../errors';
+import { AppError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors';
 import type { RateLimits } from '../rate-limits';
 import { isTable, type Table } from '../tables';
-import { authorize, type RouteSpec, type SentFile } from './route';
+import { authorize, type RouteFile, type RouteSpec, type SentFile } from './route';
 
 export const API_PREFIX = '/api/v1';
 /**
@@ -32,22 +32,6 @@ export interface ApiOptions {
 const jsonBody = express.json({ limit: BODY_LIMIT_BYTES, strict: true });
 
 /**
- * A file's raw bytes, whatever its Content-Type (the handler checks what the bytes are). No
- * content coding (inflate off: 415 unsupported_encoding), so the bytes that arrive are the bytes
- * bounded: a declared length over the limit is refused before a byte is read, a body that grows
- * past it as soon as it does (413, connection closed).
- */
-function readFile(req: Request, res: Response, maxBytes: number): Promise<Buffer> {
-  const raw = express.raw({ type: () => true, limit: maxBytes, inflate: false });
-  return new Promise((resolve, reject) => {
-    raw(req, res, (err?: unknown) => {
-      if (err) return reject(err instanceof Error ? err : new Error('the body could not be read'));
-      resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
-    });
-  });
-}
-
-/**
  * express.json bounds what a body decodes to, not what arrives: a compressed stream that decodes
  * to little (empty deflate blocks) is read for as long as the client sends it, and after any
  * refusal body-parser reads the rest of the request before it answers. So the bytes that arrive
@@ -55,15 +39,15 @@ function readFile(req: Request, res: Response, maxBytes: number): Promise<Buffer
  * a body that grows past it is refused the moment it does. Either 413 closes the connection
  * (error-handler.ts), so what the client still sends is never read.
  */
-function readBody(req: Request, res: Response): Promise<void> {
-  const tooLarge = () => new PayloadTooLargeError(`The request body is over ${BODY_LIMIT_BYTES} bytes, as sent or decoded`);
-  if (Number(req.headers['content-length']) > BODY_LIMIT_BYTES) return Promise.reject(tooLarge());
+function readBody(req: Request, res: Response, parse: RequestHandler = jsonBody, limit = BODY_LIMIT_BYTES): Promise<void> {
+  const tooLarge = () => new PayloadTooLargeError(`The request body is over ${limit} bytes, as sent or decoded`);
+  if (Number(req.headers['content-length']) > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     let settled = false;
     let received = 0;
     const count = (chunk: Buffer) => {
       received += chunk.length;
-      if (received <= BODY_LIMIT_BYTES) return;
+      if (received <= limit) return;
       // The decoder gets no more: what already arrived is all it inflates.
       req.unpipe();
       settle(tooLarge());
@@ -76,7 +60,7 @@ function readBody(req: Request, res: Response): Promise<void> {
       else resolve();
     };
     // body-parser's http-errors: error-mapping.ts reads their status and type.
-    jsonBody(req, res, (err?: Error) => settle(err));
+    parse(req, res, (err?: unknown) => settle(err as Error | undefined));
     // Listening in the same tick as body-parser starts to read: the request flows from the next
     // tick on, so this sees every chunk that body-parser (or its decoder) sees.
     if (!settled) req.on('data', count);
@@ -125,6 +109,20 @@ export function apiRouter(opts: ApiOptions): Router {
   return router;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The raw body of a file route, bounded as a JSON body is (as sent and decoded). A media type
+ * the route does not take is 415 before a byte is read; a request without a body is no bytes.
+ */
+async function readFileBody(req: Request, res: Response, file: RouteFile, parse: RequestHandler): Promise<Buffer> {
+  const type = req.is([...file.types]);
+  if (type === null) return EMPTY;
+  if (type === false) throw new UnsupportedMediaTypeError('unsupported_media_type', `The body must be one of ${file.types.join(', ')}`);
+  await readBody(req, res, parse, file.maxBytes);
+  return Buffer.isBuffer(req.body) ? req.body : EMPTY;
+}
+
 const RATE_LIMITED = { code: 'rate_limited', message: 'Too many requests; slow down' };
 
 /** The route's limiter, if it has a limit; a limit without a store to count in is refused at start. */
@@ -141,6 +139,8 @@ function limiterOf(spec: RouteSpec, limits: RateLimits | undefined): RateLimiter
 function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
   const status = spec.status ?? 200;
   const limiter = limiterOf(spec, opts.limits);
+  // Any type: readFileBody has checked it against the route's.
+  const rawBody = spec.file ? express.raw({ type: () => true, limit: spec.file.maxBytes }) : undefined;
   // Express 5 passes a rejected promise on to the error handler.
   return async (req, res) => {
     // Metrics label the answer with this pattern (an error answer is sent after the router has left).
@@ -151,7 +151,7 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
     if (limiter)
       await opts.limits!.consume(limiter, actor.kind === 'user' ? `u:${actor.userId}` : `ip:${req.ip ?? 'unknown'}`, RATE_LIMITED);
     if (spec.body) await readBody(req, res);
-    const file = spec.image ? await readFile(req, res, spec.image.maxBytes) : undefined;
+    const file = spec.file ? await readFileBody(req, res, spec.file, rawBody!) : EMPTY;
     const params = spec.params ? spec.params.parse(req.params) : undefined;
     const query = spec.query ? spec.query.parse(req.query) : undefined;
     const body = spec.body ? spec.body.parse((req.body as unknown) ?? {}) : undefined;

@@ -2,7 +2,8 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig } from '@aste
 import { RETRY_AFTER_SECONDS } from './error-handler';
 import { z } from 'zod';
 import { API_PREFIX, BODY_LIMIT_BYTES } from './api';
-import type { ErrorStatus, RouteSpec } from './route';
+import { subtitleInvalidDetails } from '../protocol/subtitles';
+import type { ErrorStatus, RouteFile, RouteSpec } from './route';
 
 // The OpenAPI 3.1 document, generated from the routes and the zod schemas that
 // parse every request: it has to say exactly what the server accepts and answers.
@@ -35,15 +36,15 @@ export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
   if (spec.params) add(400, 'invalid_request', 'malformed_path');
   if (spec.query) add(400, 'invalid_request');
   if (spec.query && 'shape' in spec.query && 'cursor' in (spec.query as z.ZodObject).shape) add(400, 'invalid_cursor');
-  if (spec.image) {
-    add(400, 'unreadable_body');
-    add(413, 'payload_too_large');
-    add(415, 'unsupported_encoding');
-  }
   if (spec.body) {
     add(400, 'invalid_request', 'malformed_json', 'unreadable_body');
     add(413, 'payload_too_large');
     add(415, 'unsupported_charset', 'unsupported_encoding');
+  }
+  if (spec.file) {
+    add(400, 'unreadable_body');
+    add(413, 'payload_too_large');
+    add(415, 'unsupported_media_type', 'unsupported_encoding');
   }
   // A token that is present but bad is refused on every route, public ones too.
   add(401, 'invalid_token', 'token_expired', 'token_revoked');
@@ -67,19 +68,28 @@ const DETAILS: Partial<Record<ErrorStatus, z.ZodType>> = {
   429: z.object({ retryAfterSeconds: z.number().int() }),
 };
 
+/** What a status means on this route: a file route's body has limits of its own. */
+function meaning(status: ErrorStatus, spec: RouteSpec): string {
+  if (spec.file && status === 413) return `The body is over ${spec.file.maxBytes / 1024} kB, as sent or decoded`;
+  if (spec.file && status === 415)
+    return `The body is not one of ${spec.file.types.join(', ')}, or is in a content coding other than gzip, deflate or br`;
+  return STATUS_MEANING[status];
+}
+
 /** The body of an error response, with the codes this response may carry. */
 function errorBody(status: ErrorStatus, codes: Iterable<string>) {
   const list = [...codes].sort() as [string, ...string[]];
-  const details = DETAILS[status];
+  // A subtitle upload's refusal names the line instead.
+  const details = status === 400 && list.includes('subtitles_invalid') ? z.union([DETAILS[400]!, subtitleInvalidDetails]) : DETAILS[status];
   return z.object({
     error: z.object({ code: z.enum(list), message: z.string(), ...(details ? { details: details.optional() } : {}) }),
   });
 }
 
-function errorResponse(status: ErrorStatus, codes: Iterable<string>): ResponseConfig {
+function errorResponse(status: ErrorStatus, codes: Iterable<string>, spec: RouteSpec): ResponseConfig {
   const list = [...codes].sort();
   return {
-    description: `${STATUS_MEANING[status]}. Codes: ${list.map((c) => `\`${c}\``).join(', ')}.`,
+    description: `${meaning(status, spec)}. Codes: ${list.map((c) => `\`${c}\``).join(', ')}.`,
     ...(status === 503
       ? {
           headers: {
@@ -128,6 +138,12 @@ function successResponse(spec: RouteSpec): ResponseConfig {
   }
   if (!spec.response) return { description: spec.status === 202 ? 'Accepted; no body' : 'Done; no body', ...headers };
   return { description: 'Success', ...headers, content: { 'application/json': { schema: spec.response } } };
+}
+
+/** A raw body: the same bytes under each media type the route takes. */
+function fileBody(file: RouteFile) {
+  const schema = z.string().meta({ format: 'binary', description: `${file.description}; at most ${file.maxBytes} bytes` });
+  return { required: true, description: file.description, content: Object.fromEntries(file.types.map((t) => [t, { schema }])) };
 }
 
 /** A Range request's answer, for a file route. */
@@ -184,20 +200,12 @@ export function openApiDocument(routes: RouteSpec[], info: { title: string; vers
         ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
         ...(spec.body ? { body: { required: bodyRequired, content: { 'application/json': { schema: spec.body } } } } : {}),
-        ...(spec.image
-          ? {
-              body: {
-                required: true,
-                description: `${spec.image.description}; at most ${spec.image.maxBytes} bytes`,
-                content: { 'application/octet-stream': { schema: z.string().meta({ format: 'binary', maxLength: spec.image.maxBytes }) } },
-              },
-            }
-          : {}),
+        ...(spec.file ? { body: fileBody(spec.file) } : {}),
       },
       responses: {
         [status]: successResponse(spec),
         ...(spec.contentType === 'video/mp4' ? { 206: partialResponse() } : {}),
-        ...Object.fromEntries([...errorCodes(spec)].map(([s, codes]) => [s, errorResponse(s, codes)])),
+        ...Object.fromEntries([...errorCodes(spec)].map(([s, codes]) => [s, errorResponse(s, codes, spec)])),
       },
     });
   }

@@ -25,16 +25,10 @@ export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The raw body of a `file` route. */
+  file: Buffer;
   /** The caller's address (req.ip: X-Forwarded-For is believed only from the proxies TRUST_PROXY names). */
   clientIp: string;
-  /** The raw request body of a route with `image`; undefined on every other route. */
-  file: Buffer | undefined;
-}
-
-/** A route whose body is one file's raw bytes (not JSON), e.g. an image: what it checks is the handler's. */
-export interface RawFileBody {
-  maxBytes: number;
-  description: string;
 }
 
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
@@ -47,8 +41,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
-  /** The body is a file's raw bytes, at most maxBytes (413 payload_too_large beyond); exclusive with `body`. */
-  image?: RawFileBody;
+  /**
+   * A body of raw bytes (a file), not JSON: the media types it may be sent as and its limit.
+   * The handler gets the bytes as `file` (empty when none were sent).
+   */
+  file?: RouteFile;
   /** Status and schema of a success; `text/calendar` and `text/csv` bodies are strings. */
   status?: 200 | 201 | 202 | 204;
   response?: ZodType;
@@ -72,6 +69,13 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
    */
   rateLimit?: RouteRateLimit;
   handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<unknown>;
+}
+
+export interface RouteFile {
+  types: readonly string[];
+  maxBytes: number;
+  /** What the file is, for the OpenAPI document. */
+  description: string;
 }
 
 /** A file on disk as a route's answer (contentType video/mp4): sent as a download with this name. */

@@ -35,7 +35,8 @@ function directives(frameAncestors: string[]) {
     styleSrc: ["'self'", "'unsafe-inline'"],
     imgSrc: ["'self'", 'data:', 'blob:'],
     fontSrc: ["'self'", 'data:'],
-    mediaSrc: ["'self'", 'blob:'],
+    // data: for hls.js's subtitle <track> elements, which it gives an empty `data:,WEBVTT` source.
+    mediaSrc: ["'self'", 'blob:', 'data:'],
     workerSrc: ["'self'", 'blob:'],
     connectSrc: ["'self'"],
     objectSrc: ["'none'"],

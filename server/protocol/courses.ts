@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { playbackSubtitle } from './subtitles';
 import { objectId } from './common';
 
 const lessonId = z.string().regex(/^[A-Za-z0-9_-]{6,40}$/, 'must be a lesson id');
@@ -146,6 +147,8 @@ export const lessonContentView = z.object({
       posterUrl: z.string().nullable(),
       expiresAt: z.iso.datetime(),
       durationSeconds: z.number().nullable(),
+      /** Its subtitle tracks, each with its transcript (the playlist is then a master playlist offering them). */
+      subtitles: z.array(playbackSubtitle),
     })
     .nullable(),
   previous: lessonLink.nullable(),

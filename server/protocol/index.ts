@@ -22,3 +22,4 @@ export * from './certificates';
 export * from './portfolios';
 export * from './articles';
 export * from './search';
+export * from './subtitles';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chatMessage, question } from './live';
 import { pollResult } from './polls';
+import { playbackSubtitle, subtitleTrackView } from './subtitles';
 
 export const playbackView = z.object({
   recordingId: z.string(),
@@ -8,7 +9,10 @@ export const playbackView = z.object({
   title: z.string(),
   /** True while the seminar is live: the playlist is an EVENT playlist that still grows. */
   live: z.boolean(),
+  /** A media playlist, or a master playlist when the recording has subtitles (an EXT-X-MEDIA SUBTITLES group). */
   playlistUrl: z.string(),
+  /** The recording's subtitle tracks (none while live), each with its transcript. */
+  subtitles: z.array(playbackSubtitle),
   posterUrl: z.string().nullable(),
   /** Screen shares, each with its start on the main timeline; the replay shows them with the camera alongside. */
   screens: z.array(z.object({ offsetMs: z.number(), playlistUrl: z.string() })),
@@ -46,6 +50,8 @@ export const recordingView = z.object({
   posterUrl: z.string().nullable(),
   /** Courses with a lesson that plays it: deleting is refused while one of them is published. */
   courses: z.array(z.object({ id: z.string(), title: z.string(), published: z.boolean() })),
+  /** Its subtitle tracks, one per language. */
+  subtitles: z.array(subtitleTrackView),
 });
 export type RecordingView = z.infer<typeof recordingView>;
 

@@ -246,7 +246,8 @@ export class RecordingLibrary {
     return dir;
   }
 
-  private async managed(actor: Actor, id: string): Promise<{ recording: Recording; seminar: Seminar | null }> {
+  /** The recording, if the actor may change it (its seminar's lecturers, an upload's uploader, admins); else 403/404. */
+  async managed(actor: Actor, id: string): Promise<{ recording: Recording; seminar: Seminar | null }> {
     if (actor.kind !== 'user') throw new UnauthorizedError();
     const recording = await this.deps.recordings.get(id);
     if (!recording) throw new NotFoundError('recording_not_found', 'No such recording');
@@ -293,6 +294,13 @@ export class RecordingLibrary {
       trim: r.trim ? { startSeconds: r.trim.startSeconds, endSeconds: r.trim.endSeconds } : null,
       posterUrl: r.hasPoster ? `${this.deps.mediaSigner.sign(r.id).prefix}/poster.jpg` : null,
       courses: courses.map((c) => ({ id: c.id, title: c.title, published: c.published })),
+      subtitles: r.subtitles.map((t) => ({
+        language: t.language,
+        cueCount: t.cueCount,
+        sourceFormat: t.sourceFormat,
+        sourceEncoding: t.sourceEncoding,
+        uploadedAt: t.uploadedAt.toISOString(),
+      })),
     };
   }
 }

@@ -33,6 +33,20 @@ export interface Recording {
   lessonId: string | null;
   /** The node whose recorder writes it, while it is being written (null: written before nodes were tracked). */
   nodeId: string | null;
+  /** Subtitle tracks, one per language (server/subtitles). */
+  subtitles: SubtitleTrack[];
+}
+
+/** A subtitle track: normalized WebVTT in the recording's directory, on the whole recording's timeline (before any cut). */
+export interface SubtitleTrack {
+  language: 'ru' | 'en';
+  /** Relative to the recording's directory: subtitles/<language>-<random>.vtt (a new name per upload). */
+  file: string;
+  cueCount: number;
+  sourceFormat: 'vtt' | 'srt';
+  sourceEncoding: 'utf-8' | 'windows-1251';
+  uploadedAt: Date;
+  uploadedBy: string;
 }
 
 export interface RecordingTrim {

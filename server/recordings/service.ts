@@ -10,7 +10,6 @@ import type { PollResult } from '../protocol/polls';
 import { chatView, questionView } from '../live/service';
 import type { Logger } from '../logger';
 import type { RegistrationRepository, Seminar, SeminarRepository } from '../seminars/model';
-import { replayPlaylistName } from '../../media';
 import type { Recording, RecordingRepository, RecordingTrim } from './model';
 import type { MediaUrlSigner } from './signing';
 
@@ -40,6 +39,13 @@ export interface RecordingDeps {
   logger: Logger;
   /** A recording became playable (webhooks). */
   onReady?(recording: Recording): Promise<void>;
+  /** What the player loads: the replay's playlist, or one that adds the recording's subtitle tracks (server/subtitles). */
+  subtitles: {
+    playback(
+      recording: Recording,
+      prefix: string,
+    ): { playlistUrl: string; subtitles: Array<{ language: 'ru' | 'en'; transcriptUrl: string }> };
+  };
 }
 
 /**
@@ -139,12 +145,14 @@ export class RecordingService {
     // A finished recording plays as its lecturer cut it, and the timeline is that of what plays.
     const trim = recording.status === 'ready' ? recording.trim : null;
     const timeline = onCut(await this.timeline(seminarId), trim);
+    const media = this.deps.subtitles.playback(recording, prefix);
     return {
       recordingId: recording.id,
       seminarId,
       title: recording.title ?? seminar.title,
       live: recording.status === 'recording',
-      playlistUrl: `${prefix}/${replayPlaylistName(trim)}`,
+      playlistUrl: media.playlistUrl,
+      subtitles: media.subtitles,
       posterUrl: recording.hasPoster ? `${prefix}/poster.jpg` : null,
       screens: recording.screens.map((s) => ({
         offsetMs: s.offsetMs - (trim ? Math.round(trim.startSeconds * 1000) : 0),

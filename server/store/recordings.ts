@@ -27,6 +27,23 @@ const schema = new Schema<RecordingDoc>(
     title: { type: String, default: null },
     trim: { type: new Schema({ startSeconds: Number, endSeconds: Number, totalSeconds: Number }, { _id: false }), default: null },
     nodeId: { type: String, default: null },
+    subtitles: {
+      type: [
+        new Schema(
+          {
+            language: String,
+            file: String,
+            cueCount: Number,
+            sourceFormat: String,
+            sourceEncoding: String,
+            uploadedAt: Date,
+            uploadedBy: String,
+          },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
   },
   { versionKey: false },
 );
@@ -150,5 +167,14 @@ function toRecording(doc: RecordingDoc): Recording {
       ? { startSeconds: rest.trim.startSeconds, endSeconds: rest.trim.endSeconds, totalSeconds: rest.trim.totalSeconds }
       : null,
     screens: (rest.screens ?? []).map((s) => ({ name: s.name, offsetMs: s.offsetMs })),
+    subtitles: (rest.subtitles ?? []).map((t) => ({
+      language: t.language,
+      file: t.file,
+      cueCount: t.cueCount,
+      sourceFormat: t.sourceFormat,
+      sourceEncoding: t.sourceEncoding,
+      uploadedAt: t.uploadedAt,
+      uploadedBy: t.uploadedBy,
+    })),
   };
 }

@@ -71,6 +71,8 @@ interface Caller {
 interface Call {
   path: string;
   body?: unknown;
+  /** A file route's raw body, with its media type. */
+  file?: { body: string; type: string };
   /** Another signed-in user's token in place of the caller's (a call that would delete the caller). */
   token?: string;
   /** A raw body (an image upload) instead of JSON. */
@@ -451,6 +453,17 @@ const matrix: Record<string, Case> = {
   'DELETE /recordings/:id': {
     expect: recordingOwners,
     request: async () => ({ path: `/recordings/${await fixtures.recording()}` }),
+  },
+  'PUT /recordings/:id/subtitles/:language': {
+    expect: recordingOwners,
+    request: async () => ({
+      path: `/recordings/${await fixtures.recording()}/subtitles/ru`,
+      file: { body: '1\n00:00:00,500 --> 00:00:01,500\nДобрый день\n', type: 'application/x-subrip' },
+    }),
+  },
+  'DELETE /recordings/:id/subtitles/:language': {
+    expect: recordingOwners,
+    request: async () => ({ path: `/recordings/${await fixtures.recording()}/subtitles/ru` }),
   },
   'GET /recordings/:id/download': {
     expect: recordingOwners,
@@ -909,6 +922,7 @@ async function expectCell(route: string, c: Case, role: Role): Promise<void> {
     ...(token ? { token } : {}),
     ...(call.body === undefined ? {} : { body: call.body }),
     ...(call.bytes === undefined ? {} : { bytes: call.bytes }),
+    ...(call.file ? { rawBody: call.file.body, headers: { 'content-type': call.file.type } } : {}),
   });
   expectOutcome(route, res, c.expect[role]);
 }

@@ -13,7 +13,7 @@ import { readyRecording } from '../support/recordings';
 // would otherwise accept; before and after each, every collection of the test
 // database is read back whole and must be unchanged.
 
-type Input = 'params' | 'query' | 'body';
+type Input = 'params' | 'query' | 'body' | 'file';
 type Who = 'anonymous' | 'admin' | 'lecturer' | 'otherLecturer' | 'learner' | 'otherLearner';
 
 interface Fixtures {
@@ -1112,6 +1112,64 @@ const cases: Case[] = [
     field: 'exp',
   },
 
+  {
+    route: 'put /recordings/:id/subtitles/:language',
+    input: 'params',
+    name: "language 'de'",
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}/subtitles/de`,
+    rawBody: '1\n00:00:00,500 --> 00:00:01,500\nHallo\n',
+    contentType: 'application/x-subrip',
+    field: 'language',
+  },
+  {
+    route: 'put /recordings/:id/subtitles/:language',
+    input: 'params',
+    name: "id 'not-an-id'",
+    as: 'lecturer',
+    path: () => '/recordings/not-an-id/subtitles/ru',
+    rawBody: '1\n00:00:00,500 --> 00:00:01,500\nПривет\n',
+    contentType: 'application/x-subrip',
+    field: 'id',
+  },
+  {
+    route: 'put /recordings/:id/subtitles/:language',
+    input: 'file',
+    name: 'an SRT file with a broken timestamp',
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}/subtitles/ru`,
+    rawBody: '1\n00:00:00,500 --> 00:00:0x,500\nПривет\n',
+    contentType: 'application/x-subrip',
+    code: 'subtitles_invalid',
+  },
+  {
+    route: 'put /recordings/:id/subtitles/:language',
+    input: 'file',
+    name: 'WebVTT without a cue',
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}/subtitles/en`,
+    rawBody: 'WEBVTT\n\n',
+    contentType: 'text/vtt',
+    code: 'subtitles_empty',
+  },
+  {
+    route: 'put /recordings/:id/subtitles/:language',
+    input: 'file',
+    name: 'a file with control characters (not text)',
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}/subtitles/en`,
+    rawBody: 'WEBVTT\n\n\u0001\u0002',
+    contentType: 'application/octet-stream',
+    code: 'subtitles_not_text',
+  },
+  {
+    route: 'delete /recordings/:id/subtitles/:language',
+    input: 'params',
+    name: "language 'RU' (the codes are lower case)",
+    as: 'lecturer',
+    path: (f) => `/recordings/${f.recordingId}/subtitles/RU`,
+    field: 'language',
+  },
   {
     route: 'get /seminars/:id/registration',
     input: 'params',
@@ -2700,7 +2758,7 @@ function pathPattern(path: string): RegExp {
 }
 
 const keyOf = (spec: RouteSpec) => `${spec.method} ${spec.path}`;
-const inputsOf = (spec: RouteSpec): Input[] => (['params', 'query', 'body'] as const).filter((i) => spec[i] !== undefined);
+const inputsOf = (spec: RouteSpec): Input[] => (['params', 'query', 'body', 'file'] as const).filter((i) => spec[i] !== undefined);
 
 describe('bad input: 400 with a code, and nothing written', () => {
   let app: Lectern;

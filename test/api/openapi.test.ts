@@ -128,6 +128,30 @@ describe('the OpenAPI document', () => {
     expect(error('get', '/seminars/{id}', 404).properties.details).toBeUndefined();
   });
 
+  it('documents a subtitle upload: a raw body of its media types, its own size limit, and the line a refusal names', () => {
+    const op = operation('put', '/recordings/{id}/subtitles/{language}');
+    expect(Object.keys(op.requestBody.content).sort()).toEqual([
+      'application/octet-stream',
+      'application/x-subrip',
+      'text/plain',
+      'text/vtt',
+    ]);
+    expect(op.requestBody.content['text/vtt'].schema).toMatchObject({ type: 'string', format: 'binary' });
+    expect(op.responses['413'].description).toMatch(/1024 kB/);
+    expect(op.responses['415'].content['application/json'].schema.properties.error.properties.code.enum).toContain(
+      'unsupported_media_type',
+    );
+    const details = op.responses['400'].content['application/json'].schema.properties.error.properties.details;
+    expect(JSON.stringify(details)).toContain('"line"');
+    expect(JSON.stringify(details)).toContain('after_end');
+    // Other routes' refusals keep the plain list of issues.
+    expect(
+      operation('post', '/auth/register').responses['400'].content['application/json'].schema.properties.error.properties.details,
+    ).toMatchObject({
+      type: 'array',
+    });
+  });
+
   it('documents the 405 with its Allow header', () => {
     const notAllowed = doc.components.responses.MethodNotAllowed;
     expect(notAllowed.headers.Allow.schema).toEqual({ type: 'string' });

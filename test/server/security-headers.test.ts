@@ -25,14 +25,14 @@ function csp(res: Response): Map<string, string> {
 }
 
 describe('security headers', () => {
-  it('gives every page a CSP that allows only its own scripts, blob: media and workers, and no framing', async () => {
+  it('gives every page a CSP that allows only its own scripts, blob: media (and data: for hls.js’s subtitle tracks) and workers, and no framing', async () => {
     for (const path of ['/', '/studio', '/staff', '/account', '/no-such-page']) {
       const res = await page(path);
       const policy = csp(res);
       expect(policy.get('default-src'), path).toBe("'self'");
       expect(policy.get('script-src'), path).toBe("'self'");
       expect(policy.get('worker-src'), path).toBe("'self' blob:");
-      expect(policy.get('media-src'), path).toBe("'self' blob:");
+      expect(policy.get('media-src'), path).toBe("'self' blob: data:");
       expect(policy.get('object-src'), path).toBe("'none'");
       expect(policy.get('frame-ancestors'), path).toBe("'none'");
       expect(res.headers.get('x-frame-options'), path).toBe('DENY');

@@ -26,7 +26,7 @@ export class Api {
   async call<T = any>(
     method: string,
     path: string,
-    opts: { token?: string; body?: unknown; rawBody?: string; bytes?: Uint8Array; headers?: Record<string, string> } = {},
+    opts: { token?: string; body?: unknown; rawBody?: string | Uint8Array; bytes?: Uint8Array; headers?: Record<string, string> } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;

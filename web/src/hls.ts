@@ -1,5 +1,7 @@
-// The light build (no subtitles, alternate audio or DRM: recordings have none) keeps the page small.
+// The light build (no subtitles, alternate audio or DRM) keeps the pages small; a recording with
+// subtitles is played by the full build (hls-subtitles.ts), loaded only then.
 import Hls from 'hls.js/light';
+import type FullHls from 'hls.js';
 import { LIVE_HLS, VOD_HLS } from './hls-config';
 
 // HLS in a <video>: hls.js over Media Source Extensions where the browser has
@@ -25,6 +27,16 @@ export function attachHls(
   url: string,
   opts: { live: boolean; startAt?: number; onFatal?: (code: string) => void },
 ): HlsPlayer {
+  return attachWith(Hls, video, url, opts).player;
+}
+
+/** attachHls with a build of hls.js of the caller's choice; `hls` is the instance when hls.js plays (null: the browser's own HLS). */
+export function attachWith(
+  Hls: typeof FullHls,
+  video: HTMLVideoElement,
+  url: string,
+  opts: { live: boolean; startAt?: number; onFatal?: (code: string) => void },
+): { player: HlsPlayer; hls: FullHls | null } {
   if (Hls.isSupported()) {
     const hls = new Hls({
       ...(opts.live ? LIVE_HLS : VOD_HLS),
@@ -42,7 +54,7 @@ export function attachHls(
     });
     hls.loadSource(url);
     hls.attachMedia(video);
-    return { engine: 'hls.js', destroy: () => hls.destroy() };
+    return { player: { engine: 'hls.js', destroy: () => hls.destroy() }, hls };
   }
   const start = () => {
     if (opts.startAt !== undefined && !opts.live) video.currentTime = opts.startAt;
@@ -50,11 +62,14 @@ export function attachHls(
   video.addEventListener('loadedmetadata', start, { once: true });
   video.src = url;
   return {
-    engine: 'native',
-    destroy: () => {
-      video.removeEventListener('loadedmetadata', start);
-      video.removeAttribute('src');
-      video.load();
+    player: {
+      engine: 'native',
+      destroy: () => {
+        video.removeEventListener('loadedmetadata', start);
+        video.removeAttribute('src');
+        video.load();
+      },
     },
+    hls: null,
   };
 }

@@ -25,9 +25,11 @@ const IMAGE_ERRORS = {
 } as const;
 const EDIT_ERRORS = { 403: ['profile_not_yours', 'profile_not_eligible'], 404: ['profile_not_found'] } as const;
 
+// What the image is comes from its bytes: the declared type only has to say "a file".
 const image = {
+  types: ['application/octet-stream', 'image/*'],
   maxBytes: PORTFOLIO_IMAGE_MAX_BYTES,
-  description: 'The image file itself (JPEG, PNG or WebP, recognised by its bytes; any Content-Type)',
+  description: 'The image file itself (JPEG, PNG or WebP, recognised by its bytes, sent as application/octet-stream or any image/* type)',
 };
 
 /** Lecturers' and designers' public profiles (issue 16). */
@@ -66,11 +68,11 @@ export function portfolioRoutes(portfolios: PortfolioService): RouteSpec[] {
       access: 'profile',
       summary: 'Replace the photo: cropped square, 160 and 400 px WebP, metadata stripped',
       params: profileParams,
-      image,
+      file: image,
       response: profileView,
       errors: { ...EDIT_ERRORS, ...IMAGE_ERRORS },
       rateLimit: PROFILE_UPLOADS,
-      handler: ({ actor, params, file }) => portfolios.setPhoto(actor, params.userId, file!),
+      handler: ({ actor, params, file }) => portfolios.setPhoto(actor, params.userId, file),
     }),
     route({
       method: 'delete',
@@ -93,11 +95,11 @@ export function portfolioRoutes(portfolios: PortfolioService): RouteSpec[] {
       summary: 'Add a portfolio image at the end: 480 and 1600 px wide WebP (never enlarged), metadata stripped',
       params: profileParams,
       query: itemCaptionQuery,
-      image,
+      file: image,
       response: profileView,
       errors: { ...EDIT_ERRORS, ...IMAGE_ERRORS, 409: ['portfolio_full'] },
       rateLimit: PROFILE_UPLOADS,
-      handler: ({ actor, params, query, file }) => portfolios.addItem(actor, params.userId, file!, query.caption),
+      handler: ({ actor, params, query, file }) => portfolios.addItem(actor, params.userId, file, query.caption),
     }),
     route({
       method: 'put',

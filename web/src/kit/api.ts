@@ -39,16 +39,16 @@ export class ApiError extends Error {
   }
 }
 
-/** One call to /api/v1 with the given token (or none). */
+/** One call to /api/v1 with the given token (or none): a body is sent as JSON, a Blob as its bytes. */
 export async function request(method: Method, path: string, body: unknown, token: string | null): Promise<unknown> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  // A file (an image upload) goes as its raw bytes; the server tells what it is from them.
-  const file = body instanceof Blob;
-  if (body !== undefined) headers['content-type'] = file ? 'application/octet-stream' : 'application/json';
+  // A Blob (a file) goes as it is, with its own type: the file routes take raw bodies.
+  const file = body instanceof Blob ? body : undefined;
+  if (body !== undefined) headers['content-type'] = file ? file.type || 'application/octet-stream' : 'application/json';
   let res: Response;
   try {
-    res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : file ? body : JSON.stringify(body) });
+    res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : (file ?? JSON.stringify(body)) });
   } catch (err) {
     throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
   }

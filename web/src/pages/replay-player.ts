@@ -2,6 +2,7 @@ import { signal } from '@preact/signals';
 import type { PlaybackView } from '../../../server/protocol/recordings';
 import { api, ApiError } from '../kit/api';
 import { attachHls, hlsSupported, type HlsPlayer } from '../hls';
+import type { SubtitledPlayer } from '../hls-subtitles';
 import { accessToken } from '../session';
 import { savedPosition, WatchProgress } from '../watch-progress';
 
@@ -32,9 +33,11 @@ export class ReplayPlayer {
   startedAt: number | null = null;
   /** The screen share shown now (index into playback.screens), if any. */
   screenIndex = -1;
+  /** The subtitle language shown (null: none). */
+  subtitleLanguage: string | null = null;
 
   readonly progress: WatchProgress;
-  private mainPlayer: HlsPlayer | undefined;
+  private mainPlayer: HlsPlayer | SubtitledPlayer | undefined;
   private screenPlayer: { index: number; player: HlsPlayer } | undefined;
   private readonly cleanup: Array<() => void> = [];
   private closed = false;
@@ -106,6 +109,13 @@ export class ReplayPlayer {
     this.changed();
   }
 
+  /** Shows the subtitles in this language, or none. */
+  selectSubtitles(language: string | null): void {
+    this.subtitleLanguage = language;
+    if (this.mainPlayer && 'select' in this.mainPlayer) this.mainPlayer.select(language);
+    this.changed();
+  }
+
   /** Jumps to a chapter and plays from there. */
   playFrom(seconds: number): void {
     this.seekTo(seconds);
@@ -141,11 +151,21 @@ export class ReplayPlayer {
     const camera = this.el.camera;
     if (!hlsSupported(camera)) return this.fail({ kind: 'unsupported' });
     if (playback.posterUrl) camera.poster = playback.posterUrl;
-    this.mainPlayer = attachHls(camera, playback.playlistUrl, {
+    const options = {
       live: playback.live,
       startAt: this.resumeFrom || undefined,
-      onFatal: (code) => this.fail({ kind: 'hls', code }),
-    });
+      onFatal: (code: string) => this.fail({ kind: 'hls', code }),
+    };
+    if (playback.subtitles.length > 0) {
+      // Only a recording with subtitles loads the full hls.js.
+      const { attachSubtitledHls } = await import('../hls-subtitles');
+      if (this.closed) return;
+      const player = attachSubtitledHls(camera, playback.playlistUrl, options);
+      player.select(this.subtitleLanguage);
+      this.mainPlayer = player;
+    } else {
+      this.mainPlayer = attachHls(camera, playback.playlistUrl, options);
+    }
     const onMetadata = () => {
       camera.removeEventListener('loadedmetadata', onMetadata);
       if (this.name === 'loading') this.name = 'ready';

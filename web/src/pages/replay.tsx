@@ -8,6 +8,7 @@ import { toast } from '../kit/toast';
 import { RoomHeader } from './room-header';
 import { ReplayPlayer } from './replay-player';
 import { ReplayPolls } from './poll-bars';
+import { SubtitlePicker, TranscriptPanel, transcriptTrack } from './subtitles-ui';
 import '../styles/room.css';
 
 // A recorded seminar (or the live one over HLS): the player, chapters, and the chat
@@ -39,8 +40,17 @@ function Timeline({ player, nowMs }: { player: ReplayPlayer | null; nowMs: numbe
   useLayoutEffect(() => {
     if (chatList.current) chatList.current.scrollTop = chatList.current.scrollHeight;
   }, [chat.length]);
+  const subtitles = p?.subtitles ?? [];
   return (
-    <aside class="side replay-side" aria-label={`${t('room:replay.chapters')}, ${t('room:chat.title')}, ${t('room:qa.title')}`}>
+    <aside
+      class={`side replay-side${subtitles.length ? ' with-transcript' : ''}`}
+      aria-label={`${t('room:replay.chapters')}, ${t('room:chat.title')}, ${t('room:qa.title')}`}
+    >
+      <TranscriptPanel
+        track={transcriptTrack(subtitles, player?.subtitleLanguage ?? null)}
+        now={nowMs / 1000}
+        onSeek={(s) => player?.seekTo(s)}
+      />
       <section class="panel chapters" aria-labelledby="chapters-title">
         <h2 id="chapters-title">{t('room:replay.chapters')}</h2>
         <ol id="chapters" data-testid="chapters">
@@ -141,6 +151,16 @@ function ReplayPage({ id }: { id: string }) {
       seek: (seconds: number) => p.seekTo(seconds),
       setRate: (rate: number) => p.setRate(rate),
       chapters: () => p.playback?.chapters ?? [],
+      /** How many cues the showing subtitle track holds (hls.js adds them once it has loaded the WebVTT). */
+      subtitleCues: () =>
+        Array.from(v.textTracks)
+          .filter((track) => track.mode === 'showing')
+          .reduce((n, track) => n + (track.cues?.length ?? 0), 0),
+      /** The text of the subtitle cues the video shows now (its showing text track's active cues). */
+      activeSubtitles: () =>
+        Array.from(v.textTracks)
+          .filter((track) => track.mode === 'showing')
+          .flatMap((track) => Array.from(track.activeCues ?? []).map((cue) => (cue as VTTCue).text)),
     };
     Object.assign(window, { lectern: hooks });
     return () => {
@@ -243,6 +263,11 @@ function ReplayPage({ id }: { id: string }) {
                 ))}
               </select>
             </label>
+            <SubtitlePicker
+              tracks={playback?.subtitles ?? []}
+              value={player?.subtitleLanguage ?? null}
+              onChange={(language) => player?.selectSubtitles(language)}
+            />
             <span id="resumed" class="muted" data-testid="resumed" hidden={(player?.resumeFrom ?? 0) <= 0 || !player?.resumeNotice}>
               {t('room:replay.resumed', { time: mediaTime(player?.resumeFrom ?? 0) })}
             </span>

@@ -11,6 +11,7 @@ import { signInHref, useTitle } from '../../kit/shell';
 import { toast } from '../../kit/toast';
 import { who } from '../../session';
 import { useLoad } from './load';
+import { SubtitlesEditor } from './subtitles-editor';
 import '../../styles/workspace.css';
 
 // The recordings of the lecturer's seminars (an admin's: all): rename, cut the start and the
@@ -136,7 +137,7 @@ async function download(r: RecordingView): Promise<void> {
 }
 
 function Item({ r, changed, removed }: { r: RecordingView; changed: (r: RecordingView) => void; removed: () => void }) {
-  const [mode, setMode] = useState<'view' | 'rename' | 'trim'>('view');
+  const [mode, setMode] = useState<'view' | 'rename' | 'trim' | 'subtitles'>('view');
   const done = (updated?: RecordingView) => {
     if (updated) changed(updated);
     setMode('view');
@@ -198,6 +199,7 @@ function Item({ r, changed, removed }: { r: RecordingView; changed: (r: Recordin
         )}
         {mode === 'rename' && <RenameForm r={r} done={done} />}
         {mode === 'trim' && <TrimForm r={r} done={done} />}
+        {mode === 'subtitles' && <SubtitlesEditor r={r} changed={changed} done={() => setMode('view')} />}
         {mode === 'view' && (
           <div class="ws-actions">
             {r.seminarId && ready && <a href={`/replay/${r.seminarId}`}>{t('recordings:watch')}</a>}
@@ -207,6 +209,13 @@ function Item({ r, changed, removed }: { r: RecordingView; changed: (r: Recordin
             {ready && (
               <button type="button" onClick={() => setMode('trim')} data-testid="trim">
                 {t('recordings:trim.open')}
+              </button>
+            )}
+            {ready && (
+              <button type="button" onClick={() => setMode('subtitles')} data-testid="subtitles">
+                {r.subtitles.length
+                  ? t('recordings:subtitles.openWith', { languages: r.subtitles.map((x) => x.language.toUpperCase()).join(', ') })
+                  : t('recordings:subtitles.open')}
               </button>
             )}
             {ready && (

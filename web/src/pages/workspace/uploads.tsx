@@ -9,6 +9,7 @@ import { signInHref, useTitle } from '../../kit/shell';
 import { announce } from '../../kit/toast';
 import { accessToken, who } from '../../session';
 import { useLoad } from './load';
+import { UploadSubtitles } from './subtitles-editor';
 import '../../styles/workspace.css';
 
 // Lesson videos: the lecturer picks a file, it goes up through tus (resumable: a dropped
@@ -232,6 +233,7 @@ export default function Uploads() {
                   </p>
                 )}
                 {u.state === 'ready' && <p class="muted">{t('workspace:uploads.readyHint')}</p>}
+                {u.state === 'ready' && u.recordingId && <UploadSubtitles recordingId={u.recordingId} />}
                 {u.state !== 'processing' && !sendingNames.has(u.fileName) && (
                   <div class="ws-actions">
                     <ActionButton
