@@ -29,6 +29,8 @@ import { CalendarService } from './seminars/calendar-service';
 import { LiveService } from './live/service';
 import { PollService } from './live/polls';
 import { pollRoutes } from './http/routes/polls';
+import { slideRoutes } from './http/routes/slides';
+import { createSlides } from './slides';
 import {
   downloadFileName,
   finalizePlaylist,
@@ -214,6 +216,12 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
 
   const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
   const polls = new PollService({ repo: repos.polls, managed: (actor, seminarId) => seminars.managed(actor, seminarId) });
+  const slides = createSlides({
+    repo: repos.slides,
+    dataDir: config.dataDir,
+    secret: config.jwtSecret,
+    managed: (actor, seminarId) => seminars.managed(actor, seminarId),
+  });
 
   const recordings = new RecordingService({
     recordings: repos.recordings,
@@ -223,6 +231,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     enrolments: repos.enrolments,
     live: repos.live,
     polls,
+    slides,
     signer: mediaSigner,
     recordingsDir: config.recordingsDir,
     nodeId,
@@ -327,6 +336,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
     ...analyticsRoutes(analytics),
     ...pollRoutes(polls),
+    ...slideRoutes(slides),
     ...webhookRoutes(webhooks.service),
   ];
 
@@ -352,6 +362,7 @@ export function createDomain(config: Config, repos: Repositories, logger: Logger
     calendar,
     live,
     polls,
+    slides,
     recordings,
     library,
     analytics,

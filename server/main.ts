@@ -12,6 +12,9 @@ import { PresenceChecks } from './live/presence-checks';
 import { ReactionTally } from './live/reactions';
 import { attachRedisAdapter } from './live/redis-adapter';
 import { PollGateway } from './live/polls-gateway';
+import { SlideGateway } from './live/slides-gateway';
+import { Router } from 'express';
+import { slideImageRouter } from './http/slide-images';
 import { TurnCredentials } from './live/turn';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
@@ -140,7 +143,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       checkResponses: config.env !== 'production',
       limits,
       trustProxy: config.trustProxy,
-      media: mediaRouter(domain.recordings),
+      media: Router().use(slideImageRouter(domain.slides), mediaRouter(domain.recordings)),
       uploads: tusUploadRouter({
         uploads: domain.uploads,
         store: domain.incomingUploads.store,
@@ -216,7 +219,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       // Express's compiled TRUST_PROXY, so a socket's address is the one the REST API sees.
       clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
       clustered: config.redisUrl !== undefined,
-      features: [polls, audience],
+      features: [polls, audience, new SlideGateway({ nsp, slides: domain.slides, limits })],
     });
     // Recording and the room follow the seminar, whichever door (socket or REST) moved it.
     domain.onSeminarMoved(async (seminar) => {

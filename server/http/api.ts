@@ -67,6 +67,19 @@ function readBody(req: Request, res: Response): Promise<void> {
   });
 }
 
+/** A file body (routes with an `upload`): its bytes whatever the content type, bounded as sent and decoded. */
+function readFile(req: Request, res: Response, maxBytes: number): Promise<Buffer> {
+  if (Number(req.headers['content-length']) > maxBytes) {
+    return Promise.reject(new PayloadTooLargeError(`The file is over ${maxBytes} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    express.raw({ type: () => true, limit: maxBytes })(req, res, (err?: Error) => {
+      if (err) return reject(err);
+      resolve(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+    });
+  });
+}
+
 /**
  * The REST API, mounted under /api/v1. Each route's caller is checked against
  * its access before its body is read, and every param, query and body is parsed
@@ -135,6 +148,7 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
     if (limiter)
       await opts.limits!.consume(limiter, actor.kind === 'user' ? `u:${actor.userId}` : `ip:${req.ip ?? 'unknown'}`, RATE_LIMITED);
     if (spec.body) await readBody(req, res);
+    const file = spec.upload ? await readFile(req, res, spec.upload.maxBytes) : undefined;
     const params = spec.params ? spec.params.parse(req.params) : undefined;
     const query = spec.query ? spec.query.parse(req.query) : undefined;
     const body = spec.body ? spec.body.parse((req.body as unknown) ?? {}) : undefined;
@@ -143,6 +157,7 @@ function serve(spec: RouteSpec, opts: ApiOptions): RequestHandler {
       params,
       query,
       body,
+      ...(file ? { file } : {}),
       // Only sign-in needs it: not worked out for every heartbeat.
       get clientIp() {
         return req.ip ?? 'unknown';

@@ -15,7 +15,7 @@ const STATUS_MEANING: Record<ErrorStatus, string> = {
   405: 'The path does not serve this method; the Allow header lists those it does',
   409: 'Conflicts with the current state; nothing changed',
   410: 'Gone',
-  413: `The body is over ${BODY_LIMIT_BYTES / 1024} kB once decoded`,
+  413: `The body is over its limit: ${BODY_LIMIT_BYTES / 1024} kB decoded for JSON; a file upload's limit is in its summary`,
   415: 'The body is JSON in a charset other than UTF, or in a content coding other than gzip, deflate or br',
   416: 'The Range asked for lies outside the file; Content-Range gives its size',
   429: 'Too many attempts; details.retryAfterSeconds says when to try again',
@@ -39,6 +39,11 @@ export function errorCodes(spec: RouteSpec): Map<ErrorStatus, Set<string>> {
     add(400, 'invalid_request', 'malformed_json', 'unreadable_body');
     add(413, 'payload_too_large');
     add(415, 'unsupported_charset', 'unsupported_encoding');
+  }
+  if (spec.upload) {
+    add(400, 'unreadable_body');
+    add(413, 'payload_too_large');
+    add(415, 'unsupported_encoding');
   }
   // A token that is present but bad is refused on every route, public ones too.
   add(401, 'invalid_token', 'token_expired', 'token_revoked');
@@ -176,6 +181,16 @@ export function openApiDocument(routes: RouteSpec[], info: { title: string; vers
         ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
         ...(spec.body ? { body: { required: bodyRequired, content: { 'application/json': { schema: spec.body } } } } : {}),
+        ...(spec.upload
+          ? {
+              body: {
+                required: true,
+                content: Object.fromEntries(
+                  spec.upload.contentTypes.map((type) => [type, { schema: z.string().meta({ format: 'binary' }) }]),
+                ),
+              },
+            }
+          : {}),
       },
       responses: {
         [status]: successResponse(spec),

@@ -25,6 +25,8 @@ export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The file sent as the body, for a route with an `upload` (read whole, up to its limit). */
+  file?: Buffer;
   /** The caller's address (req.ip: X-Forwarded-For is believed only from the proxies TRUST_PROXY names). */
   clientIp: string;
 }
@@ -39,6 +41,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The body is a file, not JSON: read whole as bytes (any content type; the domain checks the
+   * bytes themselves) up to maxBytes, past which it is 413 payload_too_large. Never with `body`.
+   */
+  upload?: { contentTypes: readonly string[]; maxBytes: number };
   /** Status and schema of a success; `text/calendar` and `text/csv` bodies are strings. */
   status?: 200 | 201 | 202 | 204;
   response?: ZodType;

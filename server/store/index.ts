@@ -13,6 +13,7 @@ import { MongoProgressRepository } from './progress';
 import { MongoRefreshTokenRepository } from './refresh-tokens';
 import { MongoRegistrationRepository } from './registrations';
 import { MongoSeminarRepository } from './seminars';
+import { MongoSlideRepository } from './slides';
 import { MongoUploadRepository } from './uploads';
 import { MongoUserRepository } from './users';
 import { MongoWebhookEndpointRepository, MongoWebhookMessageRepository } from './webhooks';
@@ -41,6 +42,7 @@ export async function createRepositories(db: Database) {
     webhookEndpoints: MongoWebhookEndpointRepository.create(db.connection, gate),
     webhookMessages: MongoWebhookMessageRepository.create(db.connection, gate),
     audience: MongoAudienceRepository.create(db.connection),
+    slides: MongoSlideRepository.create(db.connection),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

@@ -9,6 +9,7 @@ import type { Lectern } from '../../server/main';
 import { courseStructureBody, createSeminarBody, errorBodySchema } from '../../server/protocol';
 import { Api, cast, CONSENT, registerUser, type ApiResponse, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
+import { makePdf } from '../support/pdf';
 import { readyRecording } from '../support/recordings';
 
 /**
@@ -66,6 +67,8 @@ interface Caller {
 interface Call {
   path: string;
   body?: unknown;
+  /** A file as the body (an upload route), sent as it is with its content type. */
+  file?: { bytes: Uint8Array; contentType: string };
   /** Another signed-in user's token in place of the caller's (a call that would delete the caller). */
   token?: string;
 }
@@ -283,6 +286,17 @@ const matrix: Record<string, Case> = {
   'GET /seminars/:id/polls.csv': {
     expect: seminarOwners,
     request: async () => ({ path: `/seminars/${shared.seminar}/polls.csv?locale=ru` }),
+  },
+  'POST /seminars/:id/decks': {
+    expect: seminarOwners,
+    request: async () => ({
+      path: `/seminars/${shared.seminar}/decks?name=deck.pdf`,
+      file: { bytes: makePdf(['Matrix']), contentType: 'application/pdf' },
+    }),
+  },
+  'GET /seminars/:id/decks': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${shared.seminar}/decks` }),
   },
   'GET /courses/:id/analytics': {
     expect: courseOwners,
@@ -672,6 +686,7 @@ async function expectCell(route: string, c: Case, role: Role): Promise<void> {
   const res = await api.call(method, call.path, {
     ...(token ? { token } : {}),
     ...(call.body === undefined ? {} : { body: call.body }),
+    ...(call.file ? { rawBody: call.file.bytes, headers: { 'content-type': call.file.contentType } } : {}),
   });
   expectOutcome(route, res, c.expect[role]);
 }

@@ -26,11 +26,11 @@ export class Api {
   async call<T = any>(
     method: string,
     path: string,
-    opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+    opts: { token?: string; body?: unknown; rawBody?: string | Uint8Array; headers?: Record<string, string> } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body: string | undefined;
+    let body: string | Uint8Array | undefined;
     if (opts.rawBody !== undefined) {
       body = opts.rawBody;
       headers['content-type'] ??= 'application/json';

@@ -8,6 +8,7 @@ import { toast } from '../kit/toast';
 import { RoomHeader } from './room-header';
 import { ReplayPlayer } from './replay-player';
 import { ReplayPolls } from './poll-bars';
+import { ReplaySlide } from './slides';
 import '../styles/room.css';
 
 // A recorded seminar (or the live one over HLS): the player, chapters, and the chat
@@ -192,6 +193,7 @@ function ReplayPage({ id }: { id: string }) {
               )}
             </div>
           </div>
+          <ReplaySlide slides={playback?.slides ?? []} nowMs={currentTime * 1000} />
           <p id="live-notice" class="notice" hidden={!playback?.live}>
             {t('room:replay.liveNotice')}
           </p>

@@ -9,6 +9,7 @@ import { who } from '../session';
 import { deviceOf } from '../local-media';
 import { ChatQa } from './chat-qa';
 import { PollPanel } from './polls';
+import { SlideView } from './slides';
 import { PresencePrompt } from './presence-check';
 import { ReactionBar, ReactionLayer } from './reactions';
 import { DevicePickers, LevelMeter } from './devices';
@@ -164,6 +165,7 @@ function WatchPage({ id }: { id: string }) {
               )}
             </div>
           </div>
+          <SlideView store={room?.slides ?? null} />
           <StageStrip tiles={room?.guests ?? []} />
           <div class="controls">
             <ActionButton
