@@ -83,6 +83,7 @@ fi
 # --- Debian packages -------------------------------------------------------------------------
 packages=(
   ffmpeg                                          # recording, RTP test sources, ffprobe
+  poppler-utils                                   # slides: pdfinfo, pdftoppm, pdftotext render decks (issue 15)
   g++ make pkg-config python3 meson ninja-build   # the mediasoup worker build
   libuv1-dev libssl-dev libabsl-dev libusrsctp-dev curl
   flatbuffers-compiler libflatbuffers-dev liburing-dev

@@ -18,8 +18,8 @@ export function makePdf(titles: string[], opts: { width?: number; height?: numbe
     const text = title.replace(/[\\()]/g, (c) => `\\${c}`);
     const stream = [
       `${shade} 0.4 0.8 rg 0 ${height - 120} ${width} 120 re f`,
-      `BT /F1 48 Tf 60 ${height - 90} Td (${text}) Tj ET`,
-      `BT /F1 24 Tf 60 200 Td (Page ${i + 1} of ${titles.length}) Tj ET`,
+      `1 1 1 rg BT /F1 48 Tf 60 ${height - 90} Td (${text}) Tj ET`,
+      `0.2 0.2 0.2 rg BT /F1 24 Tf 60 200 Td (Page ${i + 1} of ${titles.length}) Tj ET`,
     ].join('\n');
     objects[pageId] =
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${width} ${height}] /Resources << /Font << /F1 ${fontId} 0 R >> >> /Contents ${contentId} 0 R >>`;

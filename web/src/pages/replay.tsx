@@ -193,7 +193,6 @@ function ReplayPage({ id }: { id: string }) {
               )}
             </div>
           </div>
-          <ReplaySlide slides={playback?.slides ?? []} nowMs={currentTime * 1000} />
           <p id="live-notice" class="notice" hidden={!playback?.live}>
             {t('room:replay.liveNotice')}
           </p>
@@ -249,6 +248,7 @@ function ReplayPage({ id }: { id: string }) {
               {t('room:replay.resumed', { time: mediaTime(player?.resumeFrom ?? 0) })}
             </span>
           </div>
+          <ReplaySlide slides={playback?.slides ?? []} nowMs={currentTime * 1000} />
         </section>
         <Timeline player={player} nowMs={currentTime * 1000} />
       </div>

@@ -165,7 +165,6 @@ function WatchPage({ id }: { id: string }) {
               )}
             </div>
           </div>
-          <SlideView store={room?.slides ?? null} />
           <StageStrip tiles={room?.guests ?? []} />
           <div class="controls">
             <ActionButton
@@ -196,6 +195,7 @@ function WatchPage({ id }: { id: string }) {
               {t('room:watch.register')}
             </ActionButton>
           </div>
+          <SlideView store={room?.slides ?? null} />
           {room && s.name === 'joined' && status === 'live' && <ReactionBar store={room.audience} />}
           {room && s.name === 'joined' && <PresencePrompt store={room.audience} />}
           {room && s.name === 'joined' && <Seat seat={room.seat} version={room.version.value} />}
