@@ -141,7 +141,7 @@ export class RecordingService {
     const { prefix, expiresAt } = this.deps.signer.sign(recording.id);
     // A finished recording plays as its lecturer cut it, and the timeline is that of what plays.
     const trim = recording.status === 'ready' ? recording.trim : null;
-    const timeline = onCut(await this.timeline(seminarId), trim);
+    const timeline = onCut(slidesOnRecording(await this.timeline(seminarId), seminar, recording), trim);
     return {
       recordingId: recording.id,
       seminarId,
@@ -290,6 +290,21 @@ export function onCut(timeline: Timeline, trim: RecordingTrim | null): Timeline 
       })),
     slides: slidesOnCut(timeline.slides, start, end),
   };
+}
+
+/**
+ * Slide offsets count from the live start, but the recording starts when the recorder does, which
+ * under load can be seconds later: moved onto the recording's own clock, so the slide changes
+ * where the video does. (Chat, questions and polls keep the live start's offsets.)
+ */
+function slidesOnRecording(timeline: Timeline, seminar: Seminar, recording: Recording): Timeline {
+  const lead = seminar.liveStartedAt ? recording.startedAt.getTime() - seminar.liveStartedAt.getTime() : 0;
+  if (lead <= 0 || timeline.slides.length === 0) return timeline;
+  const slides = slidesOnCut(timeline.slides, lead, Number.POSITIVE_INFINITY);
+  const chapters = [...timeline.chapters.filter((c) => c.kind !== 'slide'), ...slideChapters(slides)].sort(
+    (a, b) => a.offsetMs - b.offsetMs,
+  );
+  return { ...timeline, slides, chapters };
 }
 
 /** A chapter per slide shown with a title, unless the same page was shown just before (a flip back and forth). */

@@ -78,7 +78,17 @@ export class DeckRenderer {
     await writeFile(source, bytes);
     // A profile of its own: LibreOffice refuses to start a second instance on a shared one.
     const profile = `file://${path.join(dir, 'lo-profile')}`;
-    await this.tool(this.opts.soffice, [`-env:UserInstallation=${profile}`, '--headless', '--convert-to', 'pdf', '--outdir', dir, source]);
+    // The PPTX filter named: without it LibreOffice would open any file it cannot read as plain text.
+    await this.tool(this.opts.soffice, [
+      `-env:UserInstallation=${profile}`,
+      '--headless',
+      '--infilter=Impress MS PowerPoint 2007 XML',
+      '--convert-to',
+      'pdf',
+      '--outdir',
+      dir,
+      source,
+    ]);
     await rm(source);
     await rm(path.join(dir, 'lo-profile'), { recursive: true, force: true });
     const made = (await readdir(dir)).includes('deck.pdf');

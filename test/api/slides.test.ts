@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -6,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast, registerUser } from '../support/api';
 import { startTestApp } from '../support/app';
-import { makePdf } from '../support/pdf';
+import { makeFlatOdp, makePdf } from '../support/pdf';
+import { DeckRenderer } from '../../server/slides/render';
 import { Clients, codeOf, createSeminar, registerFor, requestWithin } from '../live/support';
 
 // Slides (issue 15): a deck uploaded as a PDF is rendered with poppler (every page an image, its
@@ -106,18 +108,65 @@ describe('uploading a deck', () => {
     ['a text file named .pdf', () => Buffer.from('Это не презентация, а просто текст.\n'), 415, 'deck_unsupported_type'],
     ['an empty body', () => Buffer.alloc(0), 400, 'deck_empty'],
     ['a PDF of 201 pages', () => makePdf(Array.from({ length: 201 }, (_, i) => `Page ${i + 1}`)), 413, 'deck_too_many_pages'],
-    [
-      'a zip (PPTX) where LibreOffice is not installed',
-      () => Buffer.from('PK\u0003\u0004rest-of-a-zip', 'latin1'),
-      415,
-      'deck_pptx_unavailable',
-    ],
+    ['a zip that is no presentation', () => Buffer.from('PK\u0003\u0004rest-of-a-zip', 'latin1'), 400, 'deck_unreadable'],
   ])('refuses %s with its code and leaves nothing behind', async (_name, bytes, status, code) => {
     const seminarId = await createSeminar(api, people.lecturer, { status: 'scheduled' });
     const before = await stored(seminarId);
     const res = await upload(seminarId, bytes());
     expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
     expect(await stored(seminarId)).toEqual(before);
+  });
+
+  it('converts a PPTX with LibreOffice and renders its slides with their titles', async () => {
+    // A real PPTX, made by LibreOffice from a flat ODP.
+    const work = await mkdtemp(path.join(tmpdir(), 'lectern-pptx-'));
+    try {
+      await writeFile(path.join(work, 'deck.fodp'), makeFlatOdp(['Первый слайд', 'Second slide']));
+      await run(
+        'soffice',
+        [
+          `-env:UserInstallation=file://${work}/profile`,
+          '--headless',
+          '--convert-to',
+          'pptx',
+          '--outdir',
+          work,
+          path.join(work, 'deck.fodp'),
+        ],
+        {
+          timeout: 120_000,
+        },
+      );
+      const pptx = await readFile(path.join(work, 'deck.pptx'));
+      const seminarId = await createSeminar(api, people.lecturer, { status: 'scheduled' });
+      const res = await api.call('POST', `/seminars/${seminarId}/decks?name=deck.pptx`, {
+        token: people.lecturer.token,
+        rawBody: pptx,
+        headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.presentationml.presentation' },
+      });
+      expect(res.status, res.text).toBe(201);
+      expect(res.body.pages.map((p: { title: string }) => p.title)).toEqual(['Первый слайд', 'Second slide']);
+      expect((await imageSize(await fetchImage(res.body.pages[1].imageUrl))).width).toBe(1280);
+      expect((await readdir(app.domain.slides.deckDir(res.body.id))).sort()).toEqual([
+        'slide-1.png',
+        'slide-2.png',
+        'thumb-1.png',
+        'thumb-2.png',
+      ]);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('refuses a PPTX with 415 where LibreOffice is not installed, leaving no folder', async () => {
+    const dir = path.join(await mkdtemp(path.join(tmpdir(), 'lectern-deck-')), 'deck');
+    const renderer = new DeckRenderer({ timeoutMs: 10_000 });
+    await expect(renderer.render(Buffer.from('PK\u0003\u0004', 'latin1'), 'pptx', dir)).rejects.toMatchObject({
+      status: 415,
+      code: 'deck_pptx_unavailable',
+    });
+    await expect(readdir(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+    await rm(path.dirname(dir), { recursive: true, force: true });
   });
 
   it('refuses a file over the size limit with 413 before reading it, and stores nothing', async () => {

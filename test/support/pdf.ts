@@ -41,3 +41,42 @@ export function makePdf(titles: string[], opts: { width?: number; height?: numbe
   out += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
 }
+
+/**
+ * A presentation in LibreOffice's flat XML format (.fodp), one slide per title: the tests turn it
+ * into a PPTX with LibreOffice itself, so the PPTX is a real one without a generator library.
+ */
+export function makeFlatOdp(titles: string[]): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const pages = titles
+    .map(
+      (title, i) => `
+   <draw:page draw:name="page${i + 1}" draw:master-page-name="Default">
+    <draw:frame svg:width="20cm" svg:height="3cm" svg:x="2cm" svg:y="2cm" presentation:class="title">
+     <draw:text-box><text:p>${esc(title)}</text:p></draw:text-box>
+    </draw:frame>
+   </draw:page>`,
+    )
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+ xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+ xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+ xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"
+ office:version="1.2" office:mimetype="application/vnd.oasis.opendocument.presentation">
+ <office:automatic-styles>
+  <style:page-layout style:name="PM1"><style:page-layout-properties fo:page-width="28cm" fo:page-height="15.75cm"/></style:page-layout>
+ </office:automatic-styles>
+ <office:master-styles>
+  <style:master-page style:name="Default" style:page-layout-name="PM1"/>
+ </office:master-styles>
+ <office:body>
+  <office:presentation>${pages}
+  </office:presentation>
+ </office:body>
+</office:document>
+`;
+}
