@@ -83,6 +83,8 @@ fi
 # --- Debian packages -------------------------------------------------------------------------
 packages=(
   ffmpeg                                          # recording, RTP test sources, ffprobe
+  poppler-utils                                   # slides: pdfinfo, pdftoppm, pdftotext render decks (issue 15)
+  libreoffice-impress-nogui                       # slides: PPTX decks converted to PDF (optional at runtime)
   g++ make pkg-config python3 meson ninja-build   # the mediasoup worker build
   libuv1-dev libssl-dev libabsl-dev libusrsctp-dev curl
   flatbuffers-compiler libflatbuffers-dev liburing-dev

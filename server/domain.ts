@@ -29,6 +29,8 @@ import { CalendarService } from './seminars/calendar-service';
 import { LiveService } from './live/service';
 import { PollService } from './live/polls';
 import { pollRoutes } from './http/routes/polls';
+import { slideRoutes } from './http/routes/slides';
+import { createSlides } from './slides';
 import {
   downloadFileName,
   finalizePlaylist,
@@ -240,6 +242,12 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
 
   const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
   const polls = new PollService({ repo: repos.polls, managed: (actor, seminarId) => seminars.managed(actor, seminarId) });
+  const slides = createSlides({
+    repo: repos.slides,
+    dataDir: config.dataDir,
+    secret: config.jwtSecret,
+    managed: (actor, seminarId) => seminars.managed(actor, seminarId),
+  });
 
   const recordings = new RecordingService({
     recordings: repos.recordings,
@@ -249,6 +257,7 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     enrolments: repos.enrolments,
     live: repos.live,
     polls,
+    slides,
     signer: mediaSigner,
     recordingsDir: config.recordingsDir,
     nodeId,
@@ -368,6 +377,7 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     ...workspaceRoutes({ seminars, registrants, admin, courses, limits }),
     ...analyticsRoutes(analytics),
     ...pollRoutes(polls),
+    ...slideRoutes(slides),
     ...webhookRoutes(webhooks.service),
     ...quizRoutes(quizzes),
     ...certified.routes,
@@ -397,6 +407,7 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     calendar,
     live,
     polls,
+    slides,
     recordings,
     library,
     subtitles,

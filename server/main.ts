@@ -12,11 +12,13 @@ import { PresenceChecks } from './live/presence-checks';
 import { ReactionTally } from './live/reactions';
 import { attachRedisAdapter } from './live/redis-adapter';
 import { PollGateway } from './live/polls-gateway';
+import { SlideGateway } from './live/slides-gateway';
+import { Router } from 'express';
+import { slideImageRouter } from './http/slide-images';
 import { TurnCredentials } from './live/turn';
 import { RecordingController } from './recordings/controller';
 import { mediaRouter } from './http/media';
 import { subtitleMediaRouter } from './http/subtitle-media';
-import { Router } from 'express';
 import { tusUploadRouter } from './http/tus';
 import { profileImagesRouter } from './http/profile-images';
 import type { Config } from './config';
@@ -145,6 +147,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       trustProxy: config.trustProxy,
       // Subtitle files first: any other name under /media is the recording's own.
       media: Router().use(
+        slideImageRouter(domain.slides),
         subtitleMediaRouter({
           subtitles: domain.subtitles,
           verify: (id, exp, sig) => domain.recordings.verifyMediaPath(id, exp, sig),
@@ -228,7 +231,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       // Express's compiled TRUST_PROXY, so a socket's address is the one the REST API sees.
       clientAddress: (req) => proxyaddr(req, app.get('trust proxy fn') as (addr: string, i: number) => boolean),
       clustered: config.redisUrl !== undefined,
-      features: [polls, audience],
+      features: [polls, audience, new SlideGateway({ nsp, slides: domain.slides, limits })],
     });
     // Recording and the room follow the seminar, whichever door (socket or REST) moved it.
     domain.onSeminarMoved(async (seminar) => {

@@ -14,6 +14,7 @@ export * from './workspace';
 export * from './analytics';
 export * from './uploads';
 export * from './polls';
+export * from './slides';
 export * from './webhooks';
 export * from './reactions';
 export * from './presence-checks';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { objectId } from './common';
 import { pollEvents, type PollView } from './polls';
+import { slideClientEvents, type CurrentSlide } from './slides';
 import { presenceCheckClientEvents, type PresenceCheckResult, type PresenceCheckView, type PresenceSchedule } from './presence-checks';
 import { reactionClientEvents, type ReactionBurst } from './reactions';
 
@@ -97,6 +98,7 @@ export const clientEvents = {
   ...pollEvents,
   ...reactionClientEvents,
   ...presenceCheckClientEvents,
+  ...slideClientEvents,
 } as const;
 export type ClientEventName = keyof typeof clientEvents;
 export type ClientPayload<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]>;
@@ -254,4 +256,6 @@ export interface ServerEvents {
   /** To the lecturers: how a check ended, and the schedule when it changes. */
   'presence:result': (p: PresenceCheckResult) => void;
   'presence:schedule': (p: PresenceSchedule) => void;
+  /** The lecturer showed a slide: to everyone in the room. */
+  'slide:shown': (p: NonNullable<CurrentSlide>) => void;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { chatMessage, question } from './live';
 import { pollResult } from './polls';
 import { playbackSubtitle, subtitleTrackView } from './subtitles';
+import { slideChange } from './slides';
 
 export const playbackView = z.object({
   recordingId: z.string(),
@@ -18,11 +19,13 @@ export const playbackView = z.object({
   screens: z.array(z.object({ offsetMs: z.number(), playlistUrl: z.string() })),
   expiresAt: z.iso.datetime(),
   durationSeconds: z.number().nullable(),
-  chapters: z.array(z.object({ offsetMs: z.number(), title: z.string(), kind: z.enum(['question', 'marker', 'poll']) })),
+  chapters: z.array(z.object({ offsetMs: z.number(), title: z.string(), kind: z.enum(['question', 'marker', 'poll', 'slide']) })),
   chat: z.array(chatMessage),
   questions: z.array(question.omit({ votedByMe: true })),
   /** Polls opened during the session, with their final (or, while live, current) counts. */
   polls: z.array(pollResult),
+  /** Slide changes in order: from each offsetMs on, its page shows beside the video. */
+  slides: z.array(slideChange),
 });
 export type PlaybackView = z.infer<typeof playbackView>;
 

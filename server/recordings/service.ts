@@ -12,6 +12,7 @@ import type { Logger } from '../logger';
 import type { RegistrationRepository, Seminar, SeminarRepository } from '../seminars/model';
 import type { Recording, RecordingRepository, RecordingTrim } from './model';
 import type { MediaUrlSigner } from './signing';
+import type { SlideMoment } from '../slides/service';
 
 export interface FinishedFiles {
   durationSeconds: number;
@@ -28,6 +29,8 @@ export interface RecordingDeps {
   live: LiveRepository;
   /** The seminar's closed polls with their results: on the timeline, as chapters and with their bars. */
   polls: { results(seminarId: string, which: 'closed'): Promise<PollResult[]> };
+  /** The seminar's slide changes: the replay shows them in step and lists their titles as chapters. */
+  slides: { moments(seminarId: string): Promise<SlideMoment[]>; imageUrl(deckId: string, page: number): string };
   signer: MediaUrlSigner;
   recordingsDir: string;
   /** This process's node id: recordings it begins are its own until they are completed. */
@@ -144,7 +147,7 @@ export class RecordingService {
     const { prefix, expiresAt } = this.deps.signer.sign(recording.id);
     // A finished recording plays as its lecturer cut it, and the timeline is that of what plays.
     const trim = recording.status === 'ready' ? recording.trim : null;
-    const timeline = onCut(await this.timeline(seminarId), trim);
+    const timeline = onCut(slidesOnRecording(await this.timeline(seminarId), seminar, recording), trim);
     const media = this.deps.subtitles.playback(recording, prefix);
     return {
       recordingId: recording.id,
@@ -161,6 +164,7 @@ export class RecordingService {
       expiresAt: expiresAt.toISOString(),
       durationSeconds: recording.durationSeconds,
       ...timeline,
+      slides: timeline.slides.map((m) => ({ ...m, imageUrl: this.deps.slides.imageUrl(m.deckId, m.page) })),
     };
   }
 
@@ -180,11 +184,12 @@ export class RecordingService {
   }
 
   private async loadTimeline(seminarId: string) {
-    const [questions, markers, chat, polls] = await Promise.all([
+    const [questions, markers, chat, polls, slides] = await Promise.all([
       this.deps.live.questions(seminarId),
       this.deps.live.markers(seminarId),
       this.deps.live.recentChat(seminarId, PLAYBACK_CHAT_LIMIT),
       this.deps.polls.results(seminarId, 'closed'),
+      this.deps.slides.moments(seminarId),
     ]);
     const chapters = [
       ...questions
@@ -192,8 +197,9 @@ export class RecordingService {
         .map((q) => ({ offsetMs: q.answeringOffsetMs!, title: q.text, kind: 'question' as const })),
       ...markers.map((m) => ({ offsetMs: m.offsetMs, title: m.label, kind: 'marker' as const })),
       ...polls.map((p) => ({ offsetMs: p.openedOffsetMs, title: p.question, kind: 'poll' as const })),
+      ...slideChapters(slides),
     ].sort((a, b) => a.offsetMs - b.offsetMs);
-    return { chapters, chat: chat.map(chatView), questions: questions.map(questionView), polls };
+    return { chapters, chat: chat.map(chatView), questions: questions.map(questionView), polls, slides };
   }
 
   async unattached(actor: Actor) {
@@ -290,5 +296,35 @@ export function onCut(timeline: Timeline, trim: RecordingTrim | null): Timeline 
         openedOffsetMs: Math.max(0, p.openedOffsetMs - start),
         closedOffsetMs: p.closedOffsetMs === null ? null : Math.max(0, Math.min(p.closedOffsetMs, end) - start),
       })),
+    slides: slidesOnCut(timeline.slides, start, end),
   };
+}
+
+/**
+ * Slide offsets count from the live start, but the recording starts when the recorder does, which
+ * under load can be seconds later: moved onto the recording's own clock, so the slide changes
+ * where the video does. (Chat, questions and polls keep the live start's offsets.)
+ */
+function slidesOnRecording(timeline: Timeline, seminar: Seminar, recording: Recording): Timeline {
+  const lead = seminar.liveStartedAt ? recording.startedAt.getTime() - seminar.liveStartedAt.getTime() : 0;
+  if (lead <= 0 || timeline.slides.length === 0) return timeline;
+  const slides = slidesOnCut(timeline.slides, lead, Number.POSITIVE_INFINITY);
+  const chapters = [...timeline.chapters.filter((c) => c.kind !== 'slide'), ...slideChapters(slides)].sort(
+    (a, b) => a.offsetMs - b.offsetMs,
+  );
+  return { ...timeline, slides, chapters };
+}
+
+/** A chapter per slide shown with a title, unless the same page was shown just before (a flip back and forth). */
+function slideChapters(slides: SlideMoment[]) {
+  return slides
+    .filter((s, i) => s.title !== '' && !(i > 0 && slides[i - 1]!.deckId === s.deckId && slides[i - 1]!.page === s.page))
+    .map((s) => ({ offsetMs: s.offsetMs, title: s.title, kind: 'slide' as const }));
+}
+
+/** The slide showing at the cut's start shows from 0; later changes within what plays keep their place. */
+function slidesOnCut(slides: SlideMoment[], start: number, end: number): SlideMoment[] {
+  const before = slides.filter((s) => s.offsetMs <= start).at(-1);
+  const within = slides.filter((s) => s.offsetMs > start && s.offsetMs < end).map((s) => ({ ...s, offsetMs: s.offsetMs - start }));
+  return before ? [{ ...before, offsetMs: 0 }, ...within] : within;
 }

@@ -17,6 +17,7 @@ import { MongoProgressRepository } from './progress';
 import { MongoRefreshTokenRepository } from './refresh-tokens';
 import { MongoRegistrationRepository } from './registrations';
 import { MongoSeminarRepository } from './seminars';
+import { MongoSlideRepository } from './slides';
 import { MongoUploadRepository } from './uploads';
 import { MongoUserRepository } from './users';
 import { MongoWebhookEndpointRepository, MongoWebhookMessageRepository } from './webhooks';
@@ -50,6 +51,7 @@ export async function createRepositories(db: Database) {
     certificates: MongoCertificateRepository.create(db.connection, gate),
     profiles: MongoProfileRepository.create(db.connection, gate),
     articles: MongoArticleRepository.create(db.connection),
+    slides: MongoSlideRepository.create(db.connection),
   };
   // Unique indexes carry invariants (one account per e-mail, one registration per user), so build them on every connect.
   await db.whenConnected(() => Promise.all(Object.values(repos).map((r) => r.ensureIndexes())));

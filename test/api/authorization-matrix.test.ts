@@ -10,6 +10,7 @@ import { courseStructureBody, createSeminarBody, errorBodySchema, quizBody } fro
 import { Api, cast, CONSENT, registerUser, type ApiResponse, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
 import { png } from '../support/images';
+import { makePdf } from '../support/pdf';
 import { readyRecording } from '../support/recordings';
 
 /**
@@ -72,7 +73,7 @@ interface Call {
   path: string;
   body?: unknown;
   /** A file route's raw body, with its media type. */
-  file?: { body: string; type: string };
+  file?: { body: string | Uint8Array; type: string };
   /** Another signed-in user's token in place of the caller's (a call that would delete the caller). */
   token?: string;
   /** A raw body (an image upload) instead of JSON. */
@@ -350,6 +351,17 @@ const matrix: Record<string, Case> = {
   'GET /courses/:id/quiz-analytics': {
     expect: courseOwners,
     request: async () => ({ path: `/courses/${(await fixtures.quizCourse()).id}/quiz-analytics` }),
+  },
+  'POST /seminars/:id/decks': {
+    expect: seminarOwners,
+    request: async () => ({
+      path: `/seminars/${shared.seminar}/decks?name=deck.pdf`,
+      file: { body: makePdf(['Matrix']), type: 'application/pdf' },
+    }),
+  },
+  'GET /seminars/:id/decks': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${shared.seminar}/decks` }),
   },
   'GET /courses/:id/analytics': {
     expect: courseOwners,

@@ -206,6 +206,15 @@ function malformedPayloads(s: Seeded): Record<ClientEventName, unknown[]> {
     ],
     'presence:confirm': id('checkId'),
     'presence:state': [1, ['now']],
+    'slide:show': [
+      ...id('deckId'),
+      { deckId: '0123456789abcdef01234567' },
+      { deckId: '0123456789abcdef01234567', page: 0 },
+      { deckId: '0123456789abcdef01234567', page: 1.5 },
+      { deckId: '0123456789abcdef01234567', page: '2' },
+      { deckId: '0123456789abcdef01234567', page: 201 },
+    ],
+    'slide:current': ['now', [{}]],
   };
 }
 
@@ -258,6 +267,8 @@ const validPayloads: Record<Exclude<ClientEventName, RoomlessEvent>, unknown> = 
   'presence:ask': {},
   'presence:schedule': { everyMinutes: 20 },
   'presence:confirm': { checkId: '0123456789abcdef01234567' },
+  'slide:show': { deckId: '0123456789abcdef01234567', page: 1 },
+  'slide:current': {},
   'presence:state': {},
 };
 

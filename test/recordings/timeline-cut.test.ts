@@ -47,6 +47,7 @@ describe('onCut', () => {
       question('late', 8500, null),
     ],
     polls: [poll('before', 500, 2500), poll('across', 7000, 9500), poll('after', 8500, 9000)],
+    slides: [1, 2, 3, 4].map((page) => ({ offsetMs: [500, 1500, 5000, 8500][page - 1]!, deckId: 'd', page, title: `p${page}` })),
   };
 
   it('is the timeline unchanged without a cut', () => {
@@ -67,6 +68,11 @@ describe('onCut', () => {
     expect(cut.polls.map((p) => [p.id, p.openedOffsetMs, p.closedOffsetMs])).toEqual([
       ['before', 0, 500],
       ['across', 5000, 6000],
+    ]);
+    // The slide showing at the start shows from 0; the one flipped to after the end is left out.
+    expect(cut.slides.map((s) => [s.page, s.offsetMs])).toEqual([
+      [2, 0],
+      [3, 3000],
     ]);
   });
 });

@@ -9,6 +9,7 @@ import { RoomHeader } from './room-header';
 import { ReplayPlayer } from './replay-player';
 import { ReplayPolls } from './poll-bars';
 import { SubtitlePicker, TranscriptPanel, transcriptTrack } from './subtitles-ui';
+import { ReplaySlide } from './slides';
 import '../styles/room.css';
 
 // A recorded seminar (or the live one over HLS): the player, chapters, and the chat
@@ -272,6 +273,7 @@ function ReplayPage({ id }: { id: string }) {
               {t('room:replay.resumed', { time: mediaTime(player?.resumeFrom ?? 0) })}
             </span>
           </div>
+          <ReplaySlide slides={playback?.slides ?? []} nowMs={currentTime * 1000} />
         </section>
         <Timeline player={player} nowMs={currentTime * 1000} />
       </div>

@@ -21,6 +21,7 @@ import { uplinkHealth, uplinkSample, type UplinkHealth, type UplinkProblem, type
 import { AudienceStore } from './audience-store';
 import { ChatQaStore } from './chat-qa-store';
 import { PollsStore } from './polls-store';
+import { SlidesStore } from './slides-store';
 import { ParticipantsStore } from './participants-store';
 import { guestTiles, type StageTile } from './stage-tiles';
 
@@ -67,6 +68,7 @@ export class StudioRoom {
   uplinkProblems: UplinkProblem[] = [];
   readonly panel: ChatQaStore;
   readonly polls: PollsStore;
+  readonly slides: SlidesStore;
   readonly audience: AudienceStore;
   readonly participants: ParticipantsStore;
 
@@ -90,6 +92,7 @@ export class StudioRoom {
     this.conn = conn;
     this.panel = new ChatQaStore(conn, true);
     this.polls = new PollsStore(conn, true);
+    this.slides = new SlidesStore(conn, seminarId, true);
     this.audience = new AudienceStore(conn, true);
     this.participants = new ParticipantsStore(conn);
     conn.socket.on('room:viewers', ({ count }) => {
@@ -280,6 +283,7 @@ export class StudioRoom {
     this.device = await loadDevice(join.routerRtpCapabilities);
     this.panel.reset(join);
     void this.polls.reload().catch((err: unknown) => toast(errorText(err)));
+    void this.slides.reload().catch((err: unknown) => toast(errorText(err)));
     this.audience.joined(join);
     void this.participants.refresh().catch((err: unknown) => toast(errorText(err)));
     this.guestFeed = {

@@ -13,6 +13,7 @@ import { ReactionLayer } from './reactions';
 import { DevicePickers, Elapsed, LevelMeter } from './devices';
 import { ParticipantList } from './participants';
 import { PollPanel } from './polls';
+import { SlidePanel } from './slides';
 import { RoomHeader, statusText } from './room-header';
 import { StageStrip } from './stage-strip';
 import { StudioRoom } from './studio-room';
@@ -210,6 +211,7 @@ function StudioPage({ id }: { id: string }) {
             </ActionButton>
           </div>
           <StageStrip tiles={room?.guests ?? []} />
+          {room && joined && <SlidePanel store={room.slides} live={live} />}
           {uplink.length > 0 && (
             <p class="notice" data-testid="uplink-warning" role="status">
               {t('room:studio.uplink', { problems: uplink.map((p) => t(`room:studio.uplinkProblem.${p}`)).join(', ') })}

@@ -11,6 +11,7 @@ import { hasSession, who } from '../session';
 import { AudienceStore } from './audience-store';
 import { ChatQaStore } from './chat-qa-store';
 import { PollsStore } from './polls-store';
+import { SlidesStore } from './slides-store';
 import { StageSeat } from './stage-seat';
 import { guestTiles, type StageTile } from './stage-tiles';
 
@@ -48,6 +49,7 @@ export class WatchRoom {
   recordingReady = false;
   readonly panel: ChatQaStore;
   readonly polls: PollsStore;
+  readonly slides: SlidesStore;
   readonly audience: AudienceStore;
 
   private readonly conn: RoomConnection;
@@ -74,6 +76,7 @@ export class WatchRoom {
     this.conn = conn;
     this.panel = new ChatQaStore(conn, false);
     this.polls = new PollsStore(conn, false);
+    this.slides = new SlidesStore(conn, seminarId, false);
     this.audience = new AudienceStore(conn, false);
     this.seat = new StageSeat(conn, () => this.layout());
 
@@ -201,6 +204,7 @@ export class WatchRoom {
     this.stage = new Map(join.stage.map((m) => [m.userId, m.displayName]));
     this.panel.reset(join);
     void this.polls.reload().catch((err: unknown) => toast(errorText(err)));
+    void this.slides.reload().catch((err: unknown) => toast(errorText(err)));
     this.audience.joined(join);
     const device = await loadDevice(join.routerRtpCapabilities);
     if (generation === this.conn.current) this.seat.joined(join, device, generation);

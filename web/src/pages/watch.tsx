@@ -9,6 +9,7 @@ import { who } from '../session';
 import { deviceOf } from '../local-media';
 import { ChatQa } from './chat-qa';
 import { PollPanel } from './polls';
+import { SlideView } from './slides';
 import { PresencePrompt } from './presence-check';
 import { ReactionBar, ReactionLayer } from './reactions';
 import { DevicePickers, LevelMeter } from './devices';
@@ -194,6 +195,7 @@ function WatchPage({ id }: { id: string }) {
               {t('room:watch.register')}
             </ActionButton>
           </div>
+          <SlideView store={room?.slides ?? null} />
           {room && s.name === 'joined' && status === 'live' && <ReactionBar store={room.audience} />}
           {room && s.name === 'joined' && <PresencePrompt store={room.audience} />}
           {room && s.name === 'joined' && <Seat seat={room.seat} version={room.version.value} />}

@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Actor } from '../accounts/grants';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import type { LiveAccess } from '../live/service';
+import { DECKS_PER_SEMINAR, type CurrentSlide, type DeckView } from '../protocol/slides';
+import type { MediaUrlSigner } from '../recordings/signing';
+import type { Seminar } from '../seminars/model';
+import { deckKind, slideFile, thumbFile, type DeckRenderer } from './render';
+
+// Decks of a seminar and the slide its room sees: the lecturer uploads a deck (rendered to images
+// before anything is stored), then shows its pages while live; each change is stored with its
+// offset from the live start, which is where it sits on the recording's timeline.
+
+export interface DeckRecord {
+  id: string;
+  seminarId: string;
+  name: string;
+  pageCount: number;
+  titles: string[];
+  createdAt: Date;
+}
+
+export interface SlideChangeRecord {
+  seminarId: string;
+  deckId: string;
+  page: number;
+  offsetMs: number;
+  at: Date;
+}
+
+export interface SlideRepository {
+  createDeck(d: Omit<DeckRecord, 'id'>): Promise<DeckRecord>;
+  deleteDeck(deckId: string): Promise<void>;
+  getDeck(deckId: string): Promise<DeckRecord | null>;
+  decks(seminarId: string): Promise<DeckRecord[]>;
+  countDecks(seminarId: string): Promise<number>;
+  addChange(c: SlideChangeRecord): Promise<void>;
+  /** The seminar's changes in the order they were made. */
+  changes(seminarId: string): Promise<SlideChangeRecord[]>;
+  latestChange(seminarId: string): Promise<SlideChangeRecord | null>;
+}
+
+/** A slide change as the replay's timeline holds it (its image URL is signed per playback). */
+export interface SlideMoment {
+  offsetMs: number;
+  deckId: string;
+  page: number;
+  title: string;
+}
+
+export class SlideService {
+  constructor(
+    private readonly deps: {
+      repo: SlideRepository;
+      renderer: DeckRenderer;
+      /** Where rendered decks lie: one folder per deck, named by its id. */
+      dir: string;
+      signer: MediaUrlSigner;
+      managed(actor: Actor, seminarId: string): Promise<Seminar>;
+      now?: () => Date;
+    },
+  ) {}
+
+  /** Checks, renders and stores a deck; a file that fails any step leaves no folder and no document. */
+  async upload(actor: Actor, seminarId: string, bytes: Buffer, name: string | undefined): Promise<DeckView> {
+    const seminar = await this.deps.managed(actor, seminarId);
+    if (seminar.status === 'ended' || seminar.status === 'cancelled') {
+      throw new ConflictError('seminar_over', `The seminar is ${seminar.status}`);
+    }
+    const kind = deckKind(bytes);
+    if ((await this.deps.repo.countDecks(seminarId)) >= DECKS_PER_SEMINAR) {
+      throw new ConflictError('too_many_decks', `At most ${DECKS_PER_SEMINAR} decks per seminar`);
+    }
+    const incoming = path.join(this.deps.dir, `.incoming-${randomBytes(8).toString('hex')}`);
+    const { pageCount, titles } = await this.deps.renderer.render(bytes, kind, incoming);
+    let deck: DeckRecord | null = null;
+    try {
+      deck = await this.deps.repo.createDeck({
+        seminarId,
+        name: name ?? (kind === 'pdf' ? 'deck.pdf' : 'deck.pptx'),
+        pageCount,
+        titles,
+        createdAt: this.now(),
+      });
+      await rename(incoming, this.deckDir(deck.id));
+      return this.view(deck);
+    } catch (err) {
+      await rm(incoming, { recursive: true, force: true });
+      if (deck) await this.deps.repo.deleteDeck(deck.id);
+      throw err;
+    }
+  }
+
+  async list(actor: Actor, seminarId: string): Promise<DeckView[]> {
+    await this.deps.managed(actor, seminarId);
+    return (await this.deps.repo.decks(seminarId)).map((d) => this.view(d));
+  }
+
+  /** The lecturer shows a page to the room: stored with its offset, then announced. */
+  async show(who: LiveAccess, deckId: string, page: number): Promise<NonNullable<CurrentSlide>> {
+    if (who.role !== 'lecturer') throw new ForbiddenError('moderators_only', 'Only the lecturer or an admin may do this');
+    if (who.seminar.status !== 'live') throw new ConflictError('seminar_not_live', 'Slides are shown while the seminar is live');
+    const deck = await this.deps.repo.getDeck(deckId);
+    if (!deck || deck.seminarId !== who.seminar.id) throw new NotFoundError('deck_not_found', 'No such deck in this seminar');
+    if (page > deck.pageCount) throw new NotFoundError('slide_not_found', `The deck has ${deck.pageCount} pages`);
+    const change = { seminarId: who.seminar.id, deckId, page, offsetMs: this.offset(who.seminar), at: this.now() };
+    await this.deps.repo.addChange(change);
+    return this.currentView(deck, change);
+  }
+
+  /** The slide the room sees now; null before the first is shown. */
+  async current(who: LiveAccess): Promise<CurrentSlide> {
+    const change = await this.deps.repo.latestChange(who.seminar.id);
+    if (!change) return null;
+    const deck = await this.deps.repo.getDeck(change.deckId);
+    return deck ? this.currentView(deck, change) : null;
+  }
+
+  /** Every change with its page's title: the replay's timeline. */
+  async moments(seminarId: string): Promise<SlideMoment[]> {
+    const changes = await this.deps.repo.changes(seminarId);
+    const decks = new Map((await this.deps.repo.decks(seminarId)).map((d) => [d.id, d]));
+    return changes
+      .filter((c) => decks.has(c.deckId))
+      .map((c) => ({ offsetMs: c.offsetMs, deckId: c.deckId, page: c.page, title: decks.get(c.deckId)!.titles[c.page - 1] ?? '' }));
+  }
+
+  /** A signed address of a page's image, good for the signer's lifetime. */
+  imageUrl(deckId: string, page: number, thumb = false): string {
+    const { exp, sig } = this.deps.signer.token(deckId);
+    return `/media/slides/${deckId}/${exp}/${sig}/${thumb ? thumbFile(page) : slideFile(page)}`;
+  }
+
+  verify(deckId: string, exp: string, sig: string): boolean {
+    return this.deps.signer.verify(deckId, exp, sig);
+  }
+
+  deckDir(deckId: string): string {
+    return path.join(this.deps.dir, deckId);
+  }
+
+  private view(deck: DeckRecord): DeckView {
+    const { expiresAt } = this.deps.signer.token(deck.id);
+    return {
+      id: deck.id,
+      seminarId: deck.seminarId,
+      name: deck.name,
+      pageCount: deck.pageCount,
+      createdAt: deck.createdAt.toISOString(),
+      pages: deck.titles.map((title, i) => ({
+        page: i + 1,
+        title,
+        imageUrl: this.imageUrl(deck.id, i + 1),
+        thumbUrl: this.imageUrl(deck.id, i + 1, true),
+      })),
+      expiresAt: expiresAt.toISOString(),
+    };
+  }
+
+  private currentView(deck: DeckRecord, change: SlideChangeRecord): NonNullable<CurrentSlide> {
+    return {
+      deckId: deck.id,
+      page: change.page,
+      pageCount: deck.pageCount,
+      title: deck.titles[change.page - 1] ?? '',
+      imageUrl: this.imageUrl(deck.id, change.page),
+      offsetMs: change.offsetMs,
+    };
+  }
+
+  private offset(seminar: Seminar): number {
+    return seminar.liveStartedAt ? Math.max(0, this.now().getTime() - seminar.liveStartedAt.getTime()) : 0;
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+}

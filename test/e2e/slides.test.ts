@@ -1,0 +1,189 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import type { Lectern } from '../../server/main';
+import { Api, cast } from '../support/api';
+import { startTestApp } from '../support/app';
+import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
+import { pageProblems } from '../support/page-checks';
+import { makePdf } from '../support/pdf';
+
+// Slides in Debian's Chromium (issue 15): the lecturer uploads a 3-page PDF in the studio, goes
+// live and flips to page 2 (a button) then 3 (the arrow key); two viewers (ru at desktop width,
+// en at 360 px) see each slide as a loaded image; after the end the replay shows the slide that
+// was up at the moment it is seeked to, and lists the slides' titles as chapters.
+
+function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
+  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
+}
+
+const poll = { timeout: 45_000, interval: 250 };
+const shots = path.join(artifacts, 'slides');
+const TITLES = ['Market size', 'Unit economics', 'Next steps'];
+
+/** The slide a page shows under `testId`: its page number, image address, and whether the image loaded. */
+async function shown(page: Page, testId: string): Promise<{ page: number; src: string; loaded: boolean } | null> {
+  return page.evaluate((id) => {
+    const figure = (globalThis as any).document.querySelector(`[data-testid="${id}"]`);
+    const img = figure?.querySelector('img') as { getAttribute(n: string): string | null; complete: boolean; naturalWidth: number } | null;
+    if (!figure || !img) return null;
+    return {
+      page: Number(figure.getAttribute('data-page')),
+      src: img.getAttribute('src') ?? '',
+      loaded: img.complete && img.naturalWidth > 0,
+    };
+  }, testId);
+}
+
+describe('slides in the browser', () => {
+  let app: Lectern;
+  let browser: Browser;
+  const problems: string[] = [];
+  const consoleLog: string[] = [];
+  const pages = new Map<string, Page>();
+
+  beforeAll(async () => {
+    await mkdir(shots, { recursive: true });
+    [app, browser] = await Promise.all([startTestApp('e2e_slides', { MEDIASOUP_WORKERS: '1' }), launchChromium('media')]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  async function open(name: string, token: string, url: string, width = 1280): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width, height: width < 500 ? 780 : 760 } });
+    const page = await context.newPage();
+    pages.set(name, page);
+    page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
+    page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
+    await reportCspViolations(page, name, problems);
+    await signInPage(page, token);
+    await page.goto(`${app.url}${url}`);
+    await waitForHooks(page);
+    return page;
+  }
+
+  it('a PDF deck flipped live is seen by two viewers, and on the replay at the right times with its titles as chapters', async () => {
+    onTestFailed(async () => {
+      for (const [name, page] of pages)
+        if (!page.isClosed()) await page.screenshot({ path: path.join(shots, `failed-${name}.png`) }).catch(() => undefined);
+      console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-60)].join('\n'));
+    });
+    const api = Api.of(app);
+    const people = await cast(api);
+    const created = await api.call('POST', '/seminars', {
+      token: people.lecturer.token,
+      body: { title: 'Финансовая модель', track: 'finance', startsAt: '2030-05-12T18:30', durationMinutes: 60, capacity: 20 },
+    });
+    expect(created.status).toBe(201);
+    const seminarId: string = created.body.id;
+    expect(
+      (await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
+    ).toBe(200);
+    for (const learner of [people.learner, people.otherLearner]) {
+      expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: learner.token })).status).toBe(200);
+    }
+
+    // Before the broadcast: the lecturer uploads the deck in the studio; its thumbnails appear.
+    const studio = await open('studio', people.lecturer.token, `/studio/${seminarId}`);
+    await expect.poll(() => hook(studio, 'state'), poll).toBe('joined');
+    await studio.getByTestId('slide-upload').setInputFiles({ name: 'Модель.pdf', mimeType: 'application/pdf', buffer: makePdf(TITLES) });
+    await expect.poll(() => studio.getByTestId('slide-thumb').count(), poll).toBe(3);
+    expect(await studio.getByTestId('slide-next').isDisabled()).toBe(true);
+    const deckId = (await app.db.connection.collection('slide_decks').findOne({ seminarId }))!._id.toString();
+
+    const viewerA = await open('watch-a', people.learner.token, `/watch/${seminarId}`);
+    const viewerB = await open('watch-b', people.otherLearner.token, `/watch/${seminarId}?lang=en`, 360);
+    const viewers = [viewerA, viewerB];
+    for (const page of viewers) await expect.poll(() => hook(page, 'state'), poll).toBe('joined');
+    for (const page of viewers) expect(await shown(page, 'slide')).toBeNull();
+
+    await studio.click('[data-testid=go-live]');
+    for (const page of viewers) await expect.poll(() => hook(page, 'status'), poll).toBe('live');
+    await expect.poll(() => studio.getByTestId('slide-next').isDisabled(), poll).toBe(false);
+
+    // Page 2 from its thumbnail, then page 3 with the arrow key.
+    await studio.getByTestId('slide-thumb').nth(1).click();
+    for (const page of viewers) {
+      await expect.poll(() => shown(page, 'slide'), poll).toEqual({ page: 2, src: expect.stringContaining(`/${deckId}/`), loaded: true });
+      expect((await shown(page, 'slide'))!.src).toMatch(/\/slide-2\.png$/);
+    }
+    expect(await viewerA.getByTestId('slide').textContent()).toContain('Unit economics');
+    await viewerA.screenshot({ path: path.join(shots, 'watch-ru.png') });
+    await viewerB.screenshot({ path: path.join(shots, 'watch-en-360.png'), fullPage: true });
+    expect(await pageProblems(viewerA)).toEqual([]);
+    expect(await pageProblems(viewerB)).toEqual([]);
+
+    // Some seconds between the flips, so the replay can be seeked to either side of them.
+    await new Promise((r) => setTimeout(r, 4000));
+    await studio.locator('body').click({ position: { x: 5, y: 5 } });
+    await studio.keyboard.press('ArrowRight');
+    for (const page of viewers) {
+      await expect.poll(() => shown(page, 'slide'), poll).toEqual({ page: 3, src: expect.stringMatching(/\/slide-3\.png$/), loaded: true });
+    }
+    await expect.poll(() => studio.getByTestId('slide-position').textContent(), poll).toBe('Слайд 3 из 3');
+    await studio.screenshot({ path: path.join(shots, 'studio-ru.png'), fullPage: true });
+    expect(await pageProblems(studio)).toEqual([]);
+
+    const changes = await app.db.connection.collection('slide_changes').find({ seminarId }).sort({ at: 1 }).toArray();
+    expect(changes.map((c) => c.page)).toEqual([2, 3]);
+    const [flip2, flip3] = changes.map((c) => c.offsetMs as number);
+    expect(flip3! - flip2!).toBeGreaterThan(3000);
+
+    // Recorded well past the last flip, however late under load the recording caught up.
+    await new Promise((r) => setTimeout(r, 8000));
+    studio.once('dialog', (d) => void d.accept());
+    await studio.click('[data-testid=end]');
+    for (const page of [studio, ...viewers]) await expect.poll(() => hook(page, 'state'), poll).toBe('ended');
+    await expect
+      .poll(async () => {
+        const res = await api.call('GET', `/seminars/${seminarId}/playback`, { token: people.learner.token });
+        return res.status === 200 && !res.body.live;
+      }, poll)
+      .toBe(true);
+
+    // The flips on the recording's clock: it starts when the recorder does, which under load can be
+    // seconds after the live start that the stored offsets count from.
+    const liveStartedAt = (await app.repos.seminars.get(seminarId))!.liveStartedAt!.getTime();
+    const recordingStartedAt = (await app.repos.recordings.latestReady(seminarId))!.startedAt.getTime();
+    const lead = Math.max(0, recordingStartedAt - liveStartedAt);
+    const [at2, at3] = [flip2!, flip3!].map((ms) => Math.max(0, ms - lead)) as [number, number];
+
+    // The replay: the slide follows seeks, and the titles are chapters at the flips' offsets.
+    for (const [lang, page] of [
+      ['ru', await open('replay-ru', people.learner.token, `/replay/${seminarId}`)],
+      ['en', await open('replay-en', people.otherLearner.token, `/replay/${seminarId}?lang=en`, 360)],
+    ] as const) {
+      await expect.poll(() => hook(page, 'state'), poll).not.toBe('loading');
+      const chapters = page.locator('#chapters li.slide');
+      await expect.poll(() => chapters.count(), poll).toBe(2);
+      expect(await chapters.evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-offset')), e.textContent]))).toEqual([
+        [at2, expect.stringContaining('Unit economics')],
+        [at3, expect.stringContaining('Next steps')],
+      ]);
+      await hook(page, 'seek', (at2 + at3) / 2000);
+      await expect
+        .poll(() => shown(page, 'replay-slide'), poll)
+        .toEqual({ page: 2, src: expect.stringMatching(/\/slide-2\.png$/), loaded: true });
+      // Between the last flip and the end of what was recorded.
+      await expect.poll(() => hook<number>(page, 'duration'), poll).toBeGreaterThan(at3 / 1000 + 2);
+      await hook(page, 'seek', (at3 / 1000 + (await hook<number>(page, 'duration'))) / 2);
+      await expect
+        .poll(() => shown(page, 'replay-slide'), poll)
+        .toEqual({ page: 3, src: expect.stringMatching(/\/slide-3\.png$/), loaded: true });
+      if (at2 > 1000) {
+        await hook(page, 'seek', at2 / 2000);
+        await expect.poll(() => shown(page, 'replay-slide'), poll).toBeNull();
+      }
+      // A chapter seeks there, and its slide shows.
+      await chapters.nth(0).locator('button').click();
+      await expect.poll(() => shown(page, 'replay-slide').then((s) => s?.page), poll).toBe(2);
+      await page.screenshot({ path: path.join(shots, `replay-${lang}.png`), fullPage: lang === 'en' });
+      expect(await pageProblems(page)).toEqual([]);
+    }
+    expect(problems).toEqual([]);
+  }, 300_000);
+});
