@@ -84,7 +84,6 @@ fi
 packages=(
   ffmpeg                                          # recording, RTP test sources, ffprobe
   poppler-utils                                   # slides: pdfinfo, pdftoppm, pdftotext render decks (issue 15)
-  libreoffice-impress-nogui                       # slides: PPTX decks converted to PDF (optional at runtime)
   g++ make pkg-config python3 meson ninja-build   # the mediasoup worker build
   libuv1-dev libssl-dev libabsl-dev libusrsctp-dev curl
   flatbuffers-compiler libflatbuffers-dev liburing-dev
@@ -105,7 +104,7 @@ if [ "$mode" = test ]; then
     systemd                                       # systemd-analyze verifies deploy/lectern.service
     coturn                                        # the TURN relay test (a local turnserver)
     iproute2 iptables                             # network namespaces, tc and cuts for the weak-link tests
-    poppler-utils                                 # pdftoppm: certificate PDFs rendered to find their QR code
+    libreoffice-impress-nogui                     # the PPTX deck test; at run time optional (README: Slides)
   )
 fi
 missing=()
