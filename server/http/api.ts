@@ -116,6 +116,8 @@ const EMPTY = Buffer.alloc(0);
  * the route does not take is 415 before a byte is read; a request without a body is no bytes.
  */
 async function readFileBody(req: Request, res: Response, file: RouteFile, parse: RequestHandler): Promise<Buffer> {
+  // A body of no bytes is no file, whatever it is labelled (fetch sends Content-Length: 0).
+  if (req.headers['content-length'] === '0') return EMPTY;
   const type = req.is([...file.types]);
   if (type === null) return EMPTY;
   if (type === false) throw new UnsupportedMediaTypeError('unsupported_media_type', `The body must be one of ${file.types.join(', ')}`);

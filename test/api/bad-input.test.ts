@@ -49,6 +49,8 @@ interface Case {
   contentType?: string;
   /** The expected error code; invalid_request (a zod failure) unless told. */
   code?: string;
+  /** 415 for a file that is no file of a kind the route takes (told by its bytes); 400 unless told. */
+  status?: 415;
   /** For invalid_request: the path of a zod issue that must be among the details ('' for the root). */
   field?: string;
 }
@@ -2176,6 +2178,17 @@ const cases: Case[] = [
     field: 'userId',
   },
   {
+    route: 'put /profiles/:userId/photo',
+    input: 'file',
+    name: 'a text file sent as a JPEG',
+    as: 'lecturer',
+    path: (f) => `/profiles/${f.users.lecturer.id}/photo`,
+    rawBody: 'not a picture at all',
+    contentType: 'image/jpeg',
+    status: 415,
+    code: 'image_unreadable',
+  },
+  {
     route: 'delete /profiles/:userId/photo',
     input: 'params',
     name: 'userId not an id',
@@ -2190,6 +2203,17 @@ const cases: Case[] = [
     as: 'lecturer',
     path: () => '/profiles/nope/items',
     field: 'userId',
+  },
+  {
+    route: 'post /profiles/:userId/items',
+    input: 'file',
+    name: 'an empty file',
+    as: 'lecturer',
+    path: (f) => `/profiles/${f.users.lecturer.id}/items?caption=x`,
+    rawBody: '',
+    contentType: 'image/png',
+    status: 415,
+    code: 'image_unreadable',
   },
   {
     route: 'post /profiles/:userId/items',
@@ -2402,6 +2426,16 @@ const cases: Case[] = [
     as: 'lecturer',
     path: () => '/seminars/nope/decks',
     field: 'id',
+  },
+  {
+    route: 'post /seminars/:id/decks',
+    input: 'file',
+    name: 'a PDF that is only its header',
+    as: 'lecturer',
+    path: (f) => `/seminars/${f.seminarId}/decks?name=deck.pdf`,
+    rawBody: '%PDF-1.4\n%%EOF\n',
+    contentType: 'application/pdf',
+    code: 'deck_unreadable',
   },
   {
     route: 'post /seminars/:id/decks',
@@ -2853,6 +2887,7 @@ describe('bad input: 400 with a code, and nothing written', () => {
     rawBody?: string;
     contentType?: string;
     code: string;
+    status?: number;
     field?: string;
   }): Promise<void> {
     const before = await snapshot(app);
@@ -2865,7 +2900,7 @@ describe('bad input: 400 with a code, and nothing written', () => {
     const buffered = app.domain.progress.bufferedCount;
     const after = await snapshot(app);
 
-    expect({ status: res.status, body: res.body }).toMatchObject({ status: 400, body: { error: { code: c.code } } });
+    expect({ status: res.status, body: res.body }).toMatchObject({ status: c.status ?? 400, body: { error: { code: c.code } } });
     const error = errorBodySchema.parse(res.body).error;
     expect(error.code).toMatch(/^[a-z_]+$/);
     if (c.field !== undefined) {
@@ -2893,6 +2928,7 @@ describe('bad input: 400 with a code, and nothing written', () => {
         ...(c.rawBody !== undefined ? { rawBody: withFixtures(c, f) } : {}),
         ...(c.contentType ? { contentType: c.contentType } : {}),
         code: c.code ?? 'invalid_request',
+        ...(c.status ? { status: c.status } : {}),
         ...(c.field !== undefined ? { field: c.field } : {}),
       });
     });
