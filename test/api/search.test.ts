@@ -213,6 +213,34 @@ describe('another node', () => {
   });
 });
 
+describe('portfolios in search', () => {
+  it('finds a profile by its headline and bio in other word forms, on both nodes, and forgets it when hidden', async () => {
+    const owner = people.lecturer;
+    const changed = await api.call('PATCH', `/profiles/${owner.id}`, {
+      token: owner.token,
+      body: { headline: 'Дизайнер трикотажных коллекций', bio: 'Шью из переработанной шерсти' },
+    });
+    expect(changed.status).toBe(200);
+    const key = `portfolio:${owner.id}`;
+    // On this node at once (the write reports it), in other forms of the words.
+    expect(await found('трикотажная коллекция')).toContain(key);
+    expect(await found('переработанная шерсть')).toContain(key);
+    const hit = (await search('трикотаж')).results.find((r) => `${r.kind}:${r.id}` === key)!;
+    expect(hit.title).toBe((await app.repos.users.findById(owner.id))!.displayName);
+    expect(hit.url).toBe(`/people/${owner.id}`);
+    // The other node through its catch-up.
+    await waitFor(
+      async () => (await found('трикотажных', undefined, otherApi)).includes(key),
+      10_000,
+      'the other node to find the profile',
+    );
+
+    await api.call('PATCH', `/profiles/${owner.id}`, { token: owner.token, body: { hidden: true } });
+    expect(await found('трикотажная коллекция')).not.toContain(key);
+    await waitFor(async () => !(await found('трикотажных', undefined, otherApi)).includes(key), 10_000, 'the other node to forget it');
+  });
+});
+
 describe('rate limit', () => {
   it('answers a caller’s 61st search in a minute with 429 rate_limited, and others still search', async () => {
     const reader = await registerUser(api);
