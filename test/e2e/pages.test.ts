@@ -316,24 +316,7 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     const page = await open('lecturer', 'ru', 360, '/workspace/courses');
     try {
       await page.locator('[data-testid=my-course]').first().waitFor();
-      // Rows of the header's items (brand, links, search, inbox, account, language).
-      const rows = await page.evaluate(() => {
-        const header = (globalThis as any).document.querySelector('.app-header');
-        const items = [...header.querySelectorAll('a, button')].filter(
-          (el: any) => el.offsetParent !== null && !el.classList.contains('skip-link'),
-        );
-        // A row is a band of items whose boxes overlap vertically (a button is taller than a link beside it).
-        const boxes = items.map((el: any) => el.getBoundingClientRect()).sort((a: any, b: any) => a.top - b.top);
-        let rows = 0;
-        let bottom = -Infinity;
-        for (const b of boxes) {
-          if (b.top >= bottom - 1) {
-            rows++;
-            bottom = b.bottom;
-          } else bottom = Math.max(bottom, b.bottom);
-        }
-        return rows;
-      });
+      const rows = await headerRows(page);
       expect(rows).toBeLessThanOrEqual(2);
       expect(await page.getByTestId('nav-workspace').getAttribute('aria-current')).toBe('page');
       const sections = page.getByTestId('workspace-nav').locator('a');
@@ -354,6 +337,17 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
       const box = (await page.getByTestId('nav-analytics').boundingBox())!;
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(360);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it("a learner's header with an unread notice fits two lines at 360 px in English too", async () => {
+    const page = await open('learner', 'en', 360, '/learning');
+    try {
+      await page.getByTestId('certificate').first().waitFor();
+      expect(await headerRows(page)).toBeLessThanOrEqual(2);
+      await expect.poll(() => page.getByTestId('header-search-submit').isVisible()).toBe(true);
     } finally {
       await page.context().close();
     }
@@ -388,3 +382,24 @@ describe('every page at 360 and 1280 px, in Russian and English', () => {
     }
   });
 });
+
+/** Rows of the header's items (brand, links, search, inbox, account, language). */
+function headerRows(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const header = (globalThis as any).document.querySelector('.app-header');
+    const items = [...header.querySelectorAll('a, button')].filter(
+      (el: any) => el.offsetParent !== null && !el.classList.contains('skip-link'),
+    );
+    // A row is a band of items whose boxes overlap vertically (a button is taller than a link beside it).
+    const boxes = items.map((el: any) => el.getBoundingClientRect()).sort((a: any, b: any) => a.top - b.top);
+    let rows = 0;
+    let bottom = -Infinity;
+    for (const b of boxes) {
+      if (b.top >= bottom - 1) {
+        rows++;
+        bottom = b.bottom;
+      } else bottom = Math.max(bottom, b.bottom);
+    }
+    return rows;
+  });
+}

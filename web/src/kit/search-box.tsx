@@ -33,7 +33,12 @@ export function SearchBox() {
         data-testid="header-search"
       />
       <button type="submit" data-testid="header-search-submit">
-        {t('search.submit')}
+        {/* On a phone only the magnifier shows; the word stays the button's name. */}
+        <svg class="search-icon" viewBox="0 0 20 20" width="18" height="18" aria-hidden="true" focusable="false">
+          <circle cx="8.5" cy="8.5" r="5.5" fill="none" stroke="currentColor" stroke-width="2" />
+          <path d="M12.5 12.5 L17 17" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+        </svg>
+        <span class="search-label">{t('search.submit')}</span>
       </button>
     </form>
   );
