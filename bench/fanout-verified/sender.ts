@@ -8,6 +8,8 @@
 // packets as RTX, as a browser's sender does.
 import { createSocket } from 'node:dgram';
 import { loadClip, type Clip } from '../fanout/clip';
+import { h264Fragments, parseFeedback, rtpHeader, senderReport } from '../fanout/rtp';
+import type { SenderMessage } from '../fanout/lecturer-io';
 
 export interface LayerSpec {
   clipFile: string;
@@ -19,11 +21,7 @@ export type ToSender =
   | { type: 'play'; layers: LayerSpec[]; fps: number; ip: string; port: number; payloadType: number; rtxPayloadType: number }
   | { type: 'stats'; id: number }
   | { type: 'stop' };
-export type FromSender =
-  | { type: 'bound'; port: number }
-  | { type: 'playing' }
-  | { type: 'stats'; id: number; stats: SimulcastStats }
-  | { type: 'error'; message: string };
+export type FromSender = SenderMessage<SimulcastStats>;
 
 export interface LayerStats {
   framesSent: number;
@@ -43,7 +41,6 @@ export interface SimulcastStats {
   layers: LayerStats[];
 }
 
-const MTU_PAYLOAD = 1200;
 const socket = createSocket('udp4');
 const HISTORY = 1024;
 let layerStates: Array<{
@@ -69,30 +66,14 @@ function send(msg: FromSender): void {
 }
 
 socket.on('message', (msg) => {
-  // RTCP (possibly compound): PSFB (206), FMT 1 (PLI: media SSRC at offset 8) or 4 (FIR: SSRC in each FCI entry).
-  let off = 0;
-  while (off + 12 <= msg.length) {
-    const fmt = msg[off]! & 0x1f;
-    const pt = msg[off + 1]!;
-    const len = (msg.readUInt16BE(off + 2) + 1) * 4;
-    if (pt === 205 && fmt === 1 && off + 12 <= msg.length) {
-      // Generic NACK: FCI entries of a packet id and a bitmask of the 16 after it.
-      const layer = layerStates.find((l) => l.ssrc === msg.readUInt32BE(off + 8));
-      for (let fci = off + 12; layer && fci + 4 <= off + len && fci + 4 <= msg.length; fci += 4) {
-        const pid = msg.readUInt16BE(fci);
-        const blp = msg.readUInt16BE(fci + 2);
-        for (let bit = -1; bit < 16; bit++) if (bit < 0 || blp & (1 << bit)) retransmit(layer, (pid + bit + 1) & 0xffff);
-      }
+  for (const f of parseFeedback(msg)) {
+    const layer = layerStates.find((l) => l.ssrc === f.ssrc);
+    if (!layer) continue;
+    if (f.kind === 'nack') for (const seq of f.seqs) retransmit(layer, seq);
+    else {
+      layer.keyWanted = true;
+      layer.stats.keyFrameRequests++;
     }
-    if (pt === 206 && (fmt === 1 || fmt === 4)) {
-      const target = fmt === 1 ? msg.readUInt32BE(off + 8) : off + 16 <= msg.length ? msg.readUInt32BE(off + 12) : -1;
-      for (const l of layerStates)
-        if (l.ssrc === target) {
-          l.keyWanted = true;
-          l.stats.keyFrameRequests++;
-        }
-    }
-    off += len;
   }
 });
 
@@ -115,12 +96,7 @@ function retransmit(l: (typeof layerStates)[number], seq: number): void {
 socket.bind(0, '127.0.0.1', () => send({ type: 'bound', port: socket.address().port }));
 
 function rtpPacket(l: (typeof layerStates)[number], pt: number, payload: Buffer[], marker: boolean, ts: number): Buffer {
-  const header = Buffer.alloc(12);
-  header[0] = 0x80;
-  header[1] = (marker ? 0x80 : 0) | pt;
-  header.writeUInt16BE(l.seq, 2);
-  header.writeUInt32BE(ts >>> 0, 4);
-  header.writeUInt32BE(l.ssrc >>> 0, 8);
+  const header = rtpHeader(pt, marker, l.seq, ts, l.ssrc);
   const packet = Buffer.concat([header, ...payload]);
   l.history[l.seq % HISTORY] = packet;
   l.seq = (l.seq + 1) & 0xffff;
@@ -144,17 +120,7 @@ function play(fps: number, ip: string, port: number, pt: number): void {
       if (frame.key) l.keyWanted = false;
       frame.nals.forEach((nal, n) => {
         const lastNal = n === frame.nals.length - 1;
-        const out: Buffer[] = [];
-        if (nal.length <= MTU_PAYLOAD) out.push(rtpPacket(l, pt, [nal], lastNal, ts));
-        else {
-          const indicator = (nal[0]! & 0xe0) | 28;
-          const type = nal[0]! & 0x1f;
-          for (let off = 1; off < nal.length; off += MTU_PAYLOAD - 2) {
-            const end = Math.min(off + MTU_PAYLOAD - 2, nal.length);
-            const fuHeader = (off === 1 ? 0x80 : 0) | (end === nal.length ? 0x40 : 0) | type;
-            out.push(rtpPacket(l, pt, [Buffer.from([indicator, fuHeader]), nal.subarray(off, end)], lastNal && end === nal.length, ts));
-          }
-        }
+        const out = h264Fragments(nal).map((f) => rtpPacket(l, pt, f.parts, lastNal && f.endsNal, ts));
         for (const p of out) {
           socket.send(p, port, ip);
           l.stats.packetsSent++;
@@ -184,20 +150,7 @@ function play(fps: number, ip: string, port: number, pt: number): void {
   tick();
 
   srTimer = setInterval(() => {
-    const nowMs = Date.now();
-    for (const l of layerStates) {
-      const sr = Buffer.alloc(28);
-      sr[0] = 0x80;
-      sr[1] = 200;
-      sr.writeUInt16BE(6, 2);
-      sr.writeUInt32BE(l.ssrc >>> 0, 4);
-      sr.writeUInt32BE((Math.floor(nowMs / 1000) + 2208988800) >>> 0, 8);
-      sr.writeUInt32BE(Math.floor(((nowMs % 1000) / 1000) * 2 ** 32) >>> 0, 12);
-      sr.writeUInt32BE((lastTs + Math.round(((nowMs - lastSendMs) * 90000) / 1000)) >>> 0, 16);
-      sr.writeUInt32BE(l.stats.packetsSent >>> 0, 20);
-      sr.writeUInt32BE(l.stats.bytesSent >>> 0, 24);
-      socket.send(sr, port, ip);
-    }
+    for (const l of layerStates) socket.send(senderReport(l.ssrc, lastTs, lastSendMs, l.stats.packetsSent, l.stats.bytesSent), port, ip);
   }, 1000);
 }
 

@@ -26,52 +26,44 @@ export const clipSettings = { width: 1280, height: 720, fps: 30, bitrateKbps: 15
 export async function encodeClip(dir: string, ffmpeg = 'ffmpeg'): Promise<string> {
   const s = clipSettings;
   const out = path.join(dir, 'lecturer-720p.h264');
-  const gop = s.fps * s.gopSeconds;
-  await run(ffmpeg, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${s.width}x${s.height}:rate=${s.fps}`,
-    '-t',
-    String(s.seconds),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-tune',
-    'zerolatency',
-    '-profile:v',
-    'baseline',
-    '-level',
-    '3.1',
-    '-pix_fmt',
-    'yuv420p',
-    '-b:v',
-    `${s.bitrateKbps}k`,
-    '-maxrate',
-    `${s.bitrateKbps}k`,
-    '-bufsize',
-    `${s.bitrateKbps}k`,
-    '-g',
-    String(gop),
-    '-keyint_min',
-    String(gop),
-    '-sc_threshold',
-    '0',
-    // SPS/PPS before every IDR and an AUD before every frame, so frames can be split and any key frame starts a stream.
-    '-x264-params',
-    'repeat-headers=1:aud=1',
-    '-bsf:v',
-    'h264_mp4toannexb',
-    '-f',
-    'h264',
-    out,
-  ]);
+  await encodeH264(out, {
+    input: `testsrc2=size=${s.width}x${s.height}:rate=${s.fps}`,
+    seconds: s.seconds,
+    bitrateKbps: s.bitrateKbps,
+    gopFrames: s.fps * s.gopSeconds,
+    ffmpeg,
+  });
   return out;
+}
+
+export interface H264Encoding {
+  /** An ffmpeg lavfi source graph. */
+  input: string;
+  seconds: number;
+  bitrateKbps: number;
+  /** Frames between key frames (fixed: no scene-cut key frames). */
+  gopFrames: number;
+  /** A size to scale the input to, e.g. `640:360`. */
+  scale?: string;
+  ffmpeg?: string;
+}
+
+/**
+ * Encodes a lavfi source as constrained-baseline H.264 at a capped bitrate into an Annex B file,
+ * with SPS/PPS before every IDR and an AUD before every frame, so frames can be split and any key
+ * frame starts a stream.
+ */
+export async function encodeH264(out: string, e: H264Encoding): Promise<void> {
+  const gop = String(e.gopFrames);
+  const rate = `${e.bitrateKbps}k`;
+  await run(e.ffmpeg ?? 'ffmpeg', [
+    ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', e.input, '-t', String(e.seconds)],
+    ...(e.scale ? ['-vf', `scale=${e.scale}`] : []),
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-level', '3.1'],
+    ...['-pix_fmt', 'yuv420p', '-b:v', rate, '-maxrate', rate, '-bufsize', rate],
+    ...['-g', gop, '-keyint_min', gop, '-sc_threshold', '0', '-x264-params', 'repeat-headers=1:aud=1'],
+    ...['-bsf:v', 'h264_mp4toannexb', '-f', 'h264', out],
+  ]);
 }
 
 /** Splits an Annex B stream into access units at each access unit delimiter (NAL type 9). */

@@ -5,16 +5,14 @@
 // encoder would answer it. Its own process, so a busy event loop elsewhere does not bend the pacing.
 import { createSocket } from 'node:dgram';
 import { loadClip, type Clip } from './clip';
+import { h264Fragments, parseFeedback, rtpHeader, senderReport } from './rtp';
+import type { SenderMessage } from './lecturer-io';
 
 export type ToSender =
   | { type: 'play'; clipFile: string; ip: string; port: number; payloadType: number; ssrc: number }
   | { type: 'stats'; id: number }
   | { type: 'stop' };
-export type FromSender =
-  | { type: 'bound'; port: number }
-  | { type: 'playing' }
-  | { type: 'stats'; id: number; stats: SenderStats }
-  | { type: 'error'; message: string };
+export type FromSender = SenderMessage<SenderStats>;
 
 export interface SenderStats {
   framesSent: number;
@@ -25,8 +23,6 @@ export interface SenderStats {
   /** Frame slots skipped because the process was late by more than 100 ms. */
   framesSkipped: number;
 }
-
-const MTU_PAYLOAD = 1200;
 
 function send(msg: FromSender): void {
   process.send?.(msg);
@@ -39,17 +35,10 @@ let timer: NodeJS.Timeout | undefined;
 let srTimer: NodeJS.Timeout | undefined;
 
 socket.on('message', (msg) => {
-  // RTCP (possibly compound): look for PSFB (206) with FMT 1 (PLI) or 4 (FIR).
-  let off = 0;
-  while (off + 4 <= msg.length) {
-    const fmt = msg[off]! & 0x1f;
-    const pt = msg[off + 1]!;
-    const len = (msg.readUInt16BE(off + 2) + 1) * 4;
-    if (pt === 206 && (fmt === 1 || fmt === 4)) {
-      keyFrameWanted = true;
-      stats.keyFrameRequests++;
-    }
-    off += len;
+  for (const f of parseFeedback(msg)) {
+    if (f.kind !== 'keyframe') continue;
+    keyFrameWanted = true;
+    stats.keyFrameRequests++;
   }
 });
 
@@ -68,13 +57,8 @@ function play(clip: Clip, ip: string, port: number, payloadType: number, ssrc: n
   let lastSendMs = Date.now();
 
   const packet = (payload: Buffer[], marker: boolean, ts: number): Buffer => {
-    const header = Buffer.alloc(12);
-    header[0] = 0x80;
-    header[1] = (marker ? 0x80 : 0) | payloadType;
-    header.writeUInt16BE(seq, 2);
+    const header = rtpHeader(payloadType, marker, seq, ts, ssrc);
     seq = (seq + 1) & 0xffff;
-    header.writeUInt32BE(ts >>> 0, 4);
-    header.writeUInt32BE(ssrc >>> 0, 8);
     return Buffer.concat([header, ...payload]);
   };
 
@@ -88,18 +72,7 @@ function play(clip: Clip, ip: string, port: number, payloadType: number, ssrc: n
     const packets: Buffer[] = [];
     frame.nals.forEach((nal, n) => {
       const lastNal = n === frame.nals.length - 1;
-      if (nal.length <= MTU_PAYLOAD) {
-        packets.push(packet([nal], lastNal, ts));
-        return;
-      }
-      // FU-A
-      const indicator = (nal[0]! & 0xe0) | 28;
-      const type = nal[0]! & 0x1f;
-      for (let off = 1; off < nal.length; off += MTU_PAYLOAD - 2) {
-        const end = Math.min(off + MTU_PAYLOAD - 2, nal.length);
-        const fuHeader = (off === 1 ? 0x80 : 0) | (end === nal.length ? 0x40 : 0) | type;
-        packets.push(packet([Buffer.from([indicator, fuHeader]), nal.subarray(off, end)], lastNal && end === nal.length, ts));
-      }
+      for (const f of h264Fragments(nal)) packets.push(packet(f.parts, lastNal && f.endsNal, ts));
     });
     for (const p of packets) {
       socket.send(p, port, ip);
@@ -130,20 +103,7 @@ function play(clip: Clip, ip: string, port: number, payloadType: number, ssrc: n
 
   // RTCP sender report, so receivers can map RTP time to wall-clock time.
   srTimer = setInterval(() => {
-    const sr = Buffer.alloc(28);
-    sr[0] = 0x80;
-    sr[1] = 200;
-    sr.writeUInt16BE(6, 2);
-    sr.writeUInt32BE(ssrc >>> 0, 4);
-    const nowMs = Date.now();
-    const ntpSec = Math.floor(nowMs / 1000) + 2208988800;
-    const ntpFrac = Math.floor(((nowMs % 1000) / 1000) * 2 ** 32);
-    sr.writeUInt32BE(ntpSec >>> 0, 8);
-    sr.writeUInt32BE(ntpFrac >>> 0, 12);
-    sr.writeUInt32BE((lastRtpTs + Math.round(((nowMs - lastSendMs) * 90000) / 1000)) >>> 0, 16);
-    sr.writeUInt32BE(stats.packetsSent >>> 0, 20);
-    sr.writeUInt32BE(stats.bytesSent >>> 0, 24);
-    socket.send(sr, port, ip);
+    socket.send(senderReport(ssrc, lastRtpTs, lastSendMs, stats.packetsSent, stats.bytesSent), port, ip);
   }, 1000);
 }
 

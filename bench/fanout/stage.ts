@@ -2,14 +2,15 @@
 // for the whole audience), a public live seminar, and the lecturer's stream injected on the
 // room's origin router: H.264 720p from sender.ts and Opus from ffmpeg, each through a
 // PlainTransport, announced with room.publish() as the lecturer's own producers would be.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { ok } from '../lib/rest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminToken, benchConfig } from '../lib/lectern';
 import { createLogger } from '../../server/logger';
 import { start, type Lectern } from '../../server/main';
-import type { FromSender, SenderStats, ToSender } from './sender';
+import { forkSender, h264Codec, produceOpusTone } from './lecturer-io';
+import type { SenderStats, ToSender } from './sender';
 import { DEFAULT_PRIVACY_POLICY } from '../../server/config';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -85,124 +86,31 @@ export async function startLecturerStream(
   };
   try {
     // Video: our sender, RTP and RTCP on one socket, so PLI reaches it.
-    const sender = fork(path.join(here, 'sender.ts'), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    children.push(sender);
-    const waiting = new Map<number, (s: SenderStats) => void>();
-    let nextId = 1;
-    let onBound!: (port: number) => void;
-    let onPlaying!: () => void;
-    let onError!: (e: Error) => void;
-    const bound = new Promise<number>((resolve, reject) => {
-      onBound = resolve;
-      onError = reject;
-    });
-    const playing = new Promise<void>((resolve, reject) => {
-      onPlaying = resolve;
-      const prev = onError;
-      onError = (e) => {
-        prev(e);
-        reject(e);
-      };
-    });
-    playing.catch(() => undefined);
-    sender.on('message', (msg: FromSender) => {
-      if (msg.type === 'bound') onBound(msg.port);
-      else if (msg.type === 'playing') onPlaying();
-      else if (msg.type === 'error') onError(new Error(`sender: ${msg.message}`));
-      else if (msg.type === 'stats') {
-        waiting.get(msg.id)?.(msg.stats);
-        waiting.delete(msg.id);
-      }
-    });
-    sender.once('exit', (code) => onError(new Error(`sender exited (${code})`)));
-    const senderPort = await bound;
+    const sender = await forkSender<SenderStats>(path.join(here, 'sender.ts'));
+    children.push(sender.child);
     const videoIn = await room.origin.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false });
-    await videoIn.connect({ ip: '127.0.0.1', port: senderPort });
+    await videoIn.connect({ ip: '127.0.0.1', port: sender.port });
     const ssrc = 0x1000_0000 + Math.floor(Math.random() * 0x1000_0000);
     const video = await videoIn.produce({
       kind: 'video',
-      rtpParameters: {
-        codecs: [
-          {
-            mimeType: 'video/H264',
-            payloadType: VIDEO_PT,
-            clockRate: 90000,
-            parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
-            rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
-          },
-        ],
-        encodings: [{ ssrc }],
-        rtcp: { cname: 'lecturer' },
-      },
+      rtpParameters: { codecs: [h264Codec(VIDEO_PT)], encodings: [{ ssrc }], rtcp: { cname: 'lecturer' } },
       appData: { source: 'camera' },
     });
-    sender.send({ type: 'play', clipFile, ip: '127.0.0.1', port: videoIn.tuple.localPort, payloadType: VIDEO_PT, ssrc } satisfies ToSender);
-    await playing;
+    const play: ToSender = { type: 'play', clipFile, ip: '127.0.0.1', port: videoIn.tuple.localPort, payloadType: VIDEO_PT, ssrc };
+    sender.child.send(play);
+    await sender.playing;
 
-    // Audio: ffmpeg encodes a tone to Opus live; RTCP from a socket of its own (no mux, comedia).
-    const audioIn = await room.origin.createPlainTransport({ listenInfo, rtcpMux: false, comedia: true });
-    const audioSsrc = ssrc + 1;
-    const audio = await audioIn.produce({
-      kind: 'audio',
-      rtpParameters: {
-        codecs: [{ mimeType: 'audio/opus', payloadType: AUDIO_PT, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 } }],
-        encodings: [{ ssrc: audioSsrc }],
-        rtcp: { cname: 'lecturer' },
-      },
-      appData: { source: 'mic' },
-    });
-    const ffmpeg = spawn(
-      process.env.FFMPEG_BIN ?? 'ffmpeg',
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:sample_rate=48000',
-        '-t',
-        String(maxSeconds),
-        '-ac',
-        '2',
-        '-c:a',
-        'libopus',
-        '-b:a',
-        '64k',
-        '-application',
-        'voip',
-        '-frame_duration',
-        '20',
-        '-ssrc',
-        String(audioSsrc),
-        '-payload_type',
-        String(AUDIO_PT),
-        '-f',
-        'rtp',
-        `rtp://127.0.0.1:${audioIn.tuple.localPort}?rtcpport=${audioIn.rtcpTuple!.localPort}&pkt_size=1200`,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    children.push(ffmpeg);
+    const audio = await produceOpusTone(room.origin, listenInfo, ssrc + 1, AUDIO_PT, maxSeconds);
+    children.push(audio.process);
 
     await room.publish(peer, video, 'camera');
-    await room.publish(peer, audio, 'mic');
+    await room.publish(peer, audio.producer, 'mic');
     return {
       videoProducerId: video.id,
-      audioProducerId: audio.id,
-      senderPid: sender.pid,
-      audioPid: ffmpeg.pid,
-      senderStats: () =>
-        new Promise<SenderStats>((resolve, reject) => {
-          const id = nextId++;
-          waiting.set(id, resolve);
-          sender.send({ type: 'stats', id } satisfies ToSender);
-          setTimeout(() => reject(new Error('sender did not answer')), 5000).unref();
-        }),
+      audioProducerId: audio.producer.id,
+      senderPid: sender.child.pid,
+      audioPid: audio.process.pid,
+      senderStats: sender.stats,
       stop,
     };
   } catch (err) {
