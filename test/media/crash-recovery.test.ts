@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { finalizePlaylist, readPlaylist } from '../../media';
+import { fixedGopH264, pictureAndTone } from '../support/ffmpeg';
 import { ffprobeJson } from '../support/probe';
 
 const run = promisify(execFile);
@@ -19,24 +20,9 @@ async function writerRun(seconds: number): Promise<string> {
   await run(
     'ffmpeg',
     [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=320x180:rate=25:duration=${seconds}`,
-      '-f',
-      'lavfi',
-      '-i',
-      `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-      '-c:v',
-      'libx264',
-      '-g',
-      '25',
-      '-keyint_min',
-      '25',
-      '-sc_threshold',
-      '0',
+      ...['-v', 'error'],
+      ...pictureAndTone('testsrc2=size=320x180:rate=25', { seconds }),
+      ...fixedGopH264(25),
       '-c:a',
       'aac',
       '-f',

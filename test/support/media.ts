@@ -3,6 +3,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { createLogger } from '../../server/logger';
 import { WorkerPool } from '../../media';
+import { liveH264, pictureAndTone, quiet } from './ffmpeg';
 
 export const silentLogger = createLogger('silent');
 
@@ -33,44 +34,10 @@ export function spawnRtpSource(opts: {
   ssrc: number;
   payloadType: number;
 }): ChildProcess {
-  const encoder =
-    opts.codec === 'VP8'
-      ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k']
-      : [
-          '-c:v',
-          'libx264',
-          '-preset',
-          'ultrafast',
-          '-tune',
-          'zerolatency',
-          '-profile:v',
-          'baseline',
-          '-pix_fmt',
-          'yuv420p',
-          '-bsf:v',
-          'h264_mp4toannexb',
-        ];
+  const encoder = opts.codec === 'VP8' ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k'] : liveH264;
   const args = [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=320x240:rate=25',
-    '-t',
-    '30',
-    '-g',
-    '10',
-    ...encoder,
-    '-an',
-    '-ssrc',
-    String(opts.ssrc),
-    '-payload_type',
-    String(opts.payloadType),
-    '-f',
-    'rtp',
+    ...[...quiet, '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '30', '-g', '10', ...encoder, '-an'],
+    ...['-ssrc', String(opts.ssrc), '-payload_type', String(opts.payloadType), '-f', 'rtp'],
     `rtp://127.0.0.1:${opts.rtpPort}?rtcpport=${opts.rtcpPort}&pkt_size=1200`,
   ];
   return spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -110,58 +77,11 @@ export function spawnAvSource(opts: {
 }): ChildProcess {
   const rtp = (t: { rtpPort: number; rtcpPort: number }) => `rtp://127.0.0.1:${t.rtpPort}?rtcpport=${t.rtcpPort}&pkt_size=1200`;
   const args = [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    opts.picture ?? 'testsrc2=size=640x360:rate=25',
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=${opts.toneHz ?? 440}:sample_rate=48000`,
-    '-t',
-    String(opts.seconds ?? 60),
-    '-map',
-    '0:v',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-profile:v',
-    'baseline',
-    '-pix_fmt',
-    'yuv420p',
-    '-g',
-    '25',
-    '-bsf:v',
-    'h264_mp4toannexb',
-    '-ssrc',
-    String(opts.video.ssrc),
-    '-payload_type',
-    String(opts.video.payloadType),
-    '-f',
-    'rtp',
-    rtp(opts.video),
-    '-map',
-    '1:a',
-    '-c:a',
-    'libopus',
-    '-ac',
-    '2',
-    '-b:a',
-    '64k',
-    '-ssrc',
-    String(opts.audio.ssrc),
-    '-payload_type',
-    String(opts.audio.payloadType),
-    '-f',
-    'rtp',
-    rtp(opts.audio),
+    ...[...quiet, '-re', ...pictureAndTone(opts.picture ?? 'testsrc2=size=640x360:rate=25', { toneHz: opts.toneHz })],
+    ...['-t', String(opts.seconds ?? 60), '-map', '0:v', ...liveH264, '-g', '25'],
+    ...['-ssrc', String(opts.video.ssrc), '-payload_type', String(opts.video.payloadType), '-f', 'rtp', rtp(opts.video)],
+    ...['-map', '1:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '64k'],
+    ...['-ssrc', String(opts.audio.ssrc), '-payload_type', String(opts.audio.payloadType), '-f', 'rtp', rtp(opts.audio)],
   ];
   return spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }

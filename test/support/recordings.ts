@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Lectern } from '../../server/main';
 import type { Recording } from '../../server/recordings/model';
+import { fixedGopH264, pictureAndTone, quiet } from './ffmpeg';
 
 const run = promisify(execFile);
 
@@ -18,45 +19,14 @@ export async function writeTestHls(dir: string, seconds: number): Promise<void> 
   await run(
     'ffmpeg',
     [
-      '-hide_banner',
-      '-loglevel',
-      'error',
+      ...quiet,
       '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=320x180:rate=25:duration=${seconds}`,
-      '-f',
-      'lavfi',
-      '-i',
-      `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      '25',
-      '-keyint_min',
-      '25',
-      '-sc_threshold',
-      '0',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '64k',
-      '-ac',
-      '2',
-      '-f',
-      'hls',
-      '-hls_time',
-      '1',
-      '-hls_playlist_type',
-      'vod',
-      '-hls_segment_filename',
-      path.join(dir, 'seg_%05d.ts'),
-      path.join(dir, 'index.m3u8'),
+      ...pictureAndTone('testsrc2=size=320x180:rate=25', { seconds }),
+      ...fixedGopH264(25, 'ultrafast'),
+      ...['-pix_fmt', 'yuv420p'],
+      ...['-c:a', 'aac', '-b:a', '64k', '-ac', '2'],
+      ...['-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod'],
+      ...['-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, 'index.m3u8')],
     ],
     { timeout: 60_000 },
   );

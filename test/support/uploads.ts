@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Lectern } from '../../server/main';
 import type { UploadView } from '../../server/protocol/uploads';
 import type { Api } from './api';
+import { pictureAndTone, quiet } from './ffmpeg';
 import { waitFor } from './media';
 
 const run = promisify(execFile);
@@ -29,40 +30,11 @@ export async function makeVideo(
   const codecs =
     kind === 'h264'
       ? [
-          '-c:v',
-          'libx264',
-          '-preset',
-          'ultrafast',
-          '-pix_fmt',
-          'yuv420p',
-          '-g',
-          '25',
-          '-c:a',
-          'aac',
-          '-b:a',
-          '96k',
-          '-movflags',
-          '+faststart',
+          ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25'],
+          ...['-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart'],
         ]
       : ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-c:a', 'libopus', '-b:a', '64k'];
-  await run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    picture,
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000',
-    '-t',
-    String(seconds),
-    ...codecs,
-    file,
-  ]);
+  await run('ffmpeg', [...quiet, '-y', ...pictureAndTone(picture), '-t', String(seconds), ...codecs, file]);
   return file;
 }
 
