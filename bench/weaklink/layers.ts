@@ -3,6 +3,8 @@
 // mediasoup's producer getStats per rid (what arrived as media, what came as RTX and was
 // dropped). Run: `npm run bench -- weaklink-layers` (BENCH_LAYERS_SECONDS, default 10). It is
 // how the 180p layer's "~4x its target" was explained (README, "Adaptation on a weak link").
+// Then the viewer's estimate and layer with no limit, and with BENCH_LAYERS_LIMIT (kbit/s) set,
+// under that limit from whatever layer it is on: whether its picture keeps moving.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +13,8 @@ import type { Producer } from 'mediasoup/types';
 import { createLogger } from '../../server/logger';
 import { start } from '../../server/main';
 import { ADMIN_EMAIL } from '../../test/support/api';
-import { hook, sleep, startNetworkScene } from '../../test/support/network-scene';
+import { camera as viewerCamera, hook, sleep, startNetworkScene, traceBwe } from '../../test/support/network-scene';
+import { noLayerMs } from './round';
 import { intEnv } from '../lib/env';
 import { benchConfig } from '../lib/lectern';
 
@@ -114,6 +117,48 @@ export async function run(): Promise<void> {
       );
     }
     lines.push('', `Over ${(ms / 1000).toFixed(1)} s; load average ${loadavg()[0]!.toFixed(1)}.`);
+    // The viewer's side, no limit: mediasoup's estimate for its receive transport and the layer it gets.
+    const trace = await traceBwe(scene.app, scene.seminarId);
+    const heights: number[] = [];
+    for (let i = 0; i < seconds; i++) {
+      await sleep(1000);
+      heights.push((await viewerCamera(scene.viewer))?.frameHeight ?? 0);
+    }
+    trace.stop();
+    const est = trace.events.map((e) => Math.round(e.available / 1000));
+    lines.push(
+      '',
+      `Viewer, unlimited link, ${seconds} s: estimate (${trace.events[0]?.type ?? 'no'} feedback) kbit/s ${est.join(' ')}; ` +
+        `desired ${trace.events.map((e) => Math.round(e.desired / 1000)).join(' ')}; decoded heights ${heights.join(' ')}; ` +
+        `layer changes ${trace.layers.map((l) => l.spatial).join(' ')}; load average ${loadavg()[0]!.toFixed(1)}.`,
+    );
+    // Then a weak link, whatever layer the viewer is on: does its picture keep moving?
+    const limitKbit = intEnv('BENCH_LAYERS_LIMIT', 0);
+    if (limitKbit > 0) {
+      const limited = await traceBwe(scene.app, scene.seminarId);
+      const from = Date.now();
+      await scene.viewerNet.limitDownlink(limitKbit, { latencyMs: 100 });
+      const perSecond: string[] = [];
+      let last = (await viewerCamera(scene.viewer))?.frames ?? 0;
+      try {
+        for (let i = 0; i < 2 * seconds; i++) {
+          await sleep(1000);
+          const c = await viewerCamera(scene.viewer);
+          perSecond.push(`${c?.frameHeight ?? 0}p:${(c?.frames ?? 0) - last}`);
+          last = c?.frames ?? 0;
+        }
+      } finally {
+        await scene.viewerNet.liftDownlinkLimit();
+        limited.stop();
+      }
+      const est = limited.events.map((e) => Math.round(e.available / 1000));
+      lines.push(
+        '',
+        `Viewer, downlink limited to ${limitKbit} kbit/s for ${2 * seconds} s: height:frames each second ${perSecond.join(' ')}; ` +
+          `estimate kbit/s ${est.join(' ')} (lowest ${Math.min(...est)}); no layer forwarded for ${noLayerMs(limited.layers, from, Date.now())} ms; ` +
+          `layer changes ${limited.layers.map((l) => l.spatial).join(' ')}; load average ${loadavg()[0]!.toFixed(1)}.`,
+      );
+    }
     process.stdout.write(`\n${lines.join('\n')}\n`);
     if (process.env.BENCH_LAYERS_RAW) process.stdout.write(`${JSON.stringify({ a, b }, null, 1)}\n`);
   } finally {
