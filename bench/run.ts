@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   fanout: () => import('./fanout'),
   cadence: () => import('./cadence'),
   weaklink: () => import('./weaklink'),
+  'weaklink-layers': () => import('./weaklink/layers'),
   chat: () => import('./chat'),
   'fanout-verified': () => import('./fanout-verified'),
   'fanout-storm': () => import('./fanout-verified/storm'),

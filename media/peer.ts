@@ -20,6 +20,19 @@ export type Direction = 'send' | 'recv';
 
 const MAX_CONSUMERS = 64;
 
+/**
+ * The floor of mediasoup's bandwidth estimate for what a viewer receives: the camera's lowest
+ * simulcast layer (180p, capped at 150 kbit/s by the studio, web/src/media.ts) and the voice
+ * (Opus, ~40 kbit/s) with a little to spare. mediasoup forwards no video layer at all while
+ * its estimate is below the lowest layer's bitrate, and once it forwards none, the estimate
+ * (0.85 of what the viewer acknowledges) falls further, to the voice alone: on a ~400 kbit/s
+ * link the estimate went down to 72 kbit/s and the picture froze for up to 23 s. With the
+ * floor a weak link gets the smallest picture at the full frame rate, never none. A link
+ * below it gets more than it carries (the voice as well as the picture suffer), as it would
+ * from any viewer who keeps the smallest picture.
+ */
+export const MIN_OUTGOING_BITRATE = 200_000;
+
 /** A router and the WebRtcServer of its worker, through which the peer's transports listen. */
 export interface PeerSide {
   router: Router;
@@ -144,6 +157,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     } finally {
       this.opening.delete(direction);
     }
+    // A transport closed meanwhile (its router went) throws here; it is gone either way.
+    if (direction === 'recv') await transport.setMinOutgoingBitrate(MIN_OUTGOING_BITRATE).catch(() => undefined);
     if (this.closed) {
       transport.close();
       throw new MediaError('peer_closed', 'The participant left');

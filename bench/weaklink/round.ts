@@ -48,6 +48,12 @@ export interface RoundFigures {
   longestFreezeMs: number;
   /** mediasoup's lowest bandwidth estimate for the viewer while limited, kbit/s. */
   lowestEstimateKbit: number | null;
+  /** Where the estimate came from ('transport-cc': the viewer's TWCC feedback flows). */
+  bweType: string | null;
+  /** How long, from the limit until back at 720p, mediasoup forwarded no video layer at all (its estimate below the lowest one's bitrate). */
+  noLayerMs: number;
+  /** The spatial layers mediasoup chose from the limit on, in order (null: none). */
+  layerPath: Array<number | null>;
 }
 
 const emptyFigures = (why: string): RoundFigures => ({
@@ -67,7 +73,26 @@ const emptyFigures = (why: string): RoundFigures => ({
   freezes: 0,
   longestFreezeMs: 0,
   lowestEstimateKbit: null,
+  bweType: null,
+  noLayerMs: 0,
+  layerPath: [],
 });
+
+/** Milliseconds within [from, to] during which the consumer forwarded no layer. */
+export function noLayerMs(changes: Array<{ t: number; spatial: number | null }>, from: number, to: number): number {
+  let total = 0;
+  let off: number | null = null;
+  for (const c of changes) {
+    if (c.t > to) break;
+    if (c.spatial === null && off === null) off = Math.max(c.t, from);
+    else if (c.spatial !== null && off !== null) {
+      if (c.t > from) total += c.t - off;
+      off = null;
+    }
+  }
+  if (off !== null) total += to - off;
+  return Math.max(0, total);
+}
 
 /** Stretches without a new frame of at least `minMs`, over samples on one time axis. */
 export function freezesIn(samples: Sample[], minMs = FREEZE_MS): { count: number; longestMs: number } {
@@ -110,7 +135,8 @@ export async function measureRound(scene: NetworkScene, latencyMs: number): Prom
     rejoined = `at ${[...new Set(steady.map((s) => `${s.height}p`))].join(', ')} after ${10 * 4} s`;
     const reopened = await scene.reopenViewer().then(
       () => undefined,
-      (err: Error) => err.message,
+      // The first line only: the scene appends both pages' stats, too long for a table row.
+      (err: Error) => err.message.split(': viewer {')[0]!,
     );
     if (reopened) return { ...emptyFigures(`the viewer, ${rejoined}, opened again, did not reach 720p: ${reopened}`), rejoined };
     steady = await steadyAtTop();
@@ -175,6 +201,9 @@ export async function measureRound(scene: NetworkScene, latencyMs: number): Prom
       freezes: frozen.count,
       longestFreezeMs: frozen.longestMs,
       lowestEstimateKbit: limited.length ? Math.round(Math.min(...limited.map((e) => e.available)) / 1000) : null,
+      bweType: trace.events[0]?.type ?? null,
+      noLayerMs: noLayerMs(trace.layers, limitedAt, liftedAt + (backEnd.height === TOP ? backEnd.t : BACK_WAIT_MS)),
+      layerPath: trace.layers.filter((l) => l.t >= limitedAt).map((l) => l.spatial),
     };
   } finally {
     trace.stop();

@@ -80,7 +80,12 @@ export interface SentLayer {
   pli: number;
 }
 
-/** What the studio sends per simulcast layer over `ms`: height and kbit/s of media (padding and retransmissions aside). */
+/**
+ * What the studio sends per simulcast layer over `ms`: height and kbit/s, retransmissions aside.
+ * The lowest layer's figure includes the padding Chromium sends on its RTX stream while the
+ * camera's picture encodes below what the layers may use (README, "Adaptation on a weak link"):
+ * for the fake camera ~450 kbit/s of it on 180p, none on 360p and 720p, which is what the bench reads.
+ */
 export async function sentLayers(page: Page, ms: number): Promise<SentLayer[]> {
   type Layer = { frameHeight: number; bytes: number; retransmittedBytes: number; targetBitrate: number; keyFrames: number; pli: number };
   const read = async () =>
@@ -88,7 +93,7 @@ export async function sentLayers(page: Page, ms: number): Promise<SentLayer[]> {
   const a = await read();
   await sleep(ms);
   const b = await read();
-  // kbit counts only first transmissions: resent bytes (retransmissions, padding) are apart.
+  // Retransmissions apart; Chromium's padding on the lowest layer is not (its stats count it as media).
   return b.map((l, i) => ({
     height: l.frameHeight,
     kbit: Math.round(((l.bytes - l.retransmittedBytes - (a[i]!.bytes - a[i]!.retransmittedBytes)) * 8) / ms),
@@ -101,20 +106,42 @@ export async function sentLayers(page: Page, ms: number): Promise<SentLayer[]> {
 
 /** mediasoup's bandwidth estimate for the viewer's receive transport, and its layer changes, as they happen. */
 export async function traceBwe(app: Lectern, seminarId: string) {
-  const events: Array<{ t: number; available: number }> = [];
+  /** `type`: whose feedback the estimate comes from ('transport-cc' from the viewer's TWCC, or 'remb'). */
+  const events: Array<{ t: number; available: number; desired: number; type: string }> = [];
   const room = (await app.rooms.peek(seminarId))!;
   // mediasoup's own test accessor: the room keeps its transports private, as it should.
   const all = (room.origin as unknown as { transportsForTesting: Map<string, Transport> }).transportsForTesting;
   const transports = [...all.values()].filter((t) => (t.appData as { direction?: string }).direction === 'recv');
-  const listener = (e: { info: { availableBitrate?: number } }) => events.push({ t: Date.now(), available: e.info.availableBitrate ?? 0 });
-  const layers: Array<{ t: number; layers: unknown }> = [];
+  const listener = (e: { type: string; info: { bweType?: string; availableBitrate?: number; desiredBitrate?: number } }) => {
+    if (e.type === 'bwe')
+      events.push({
+        t: Date.now(),
+        available: e.info.availableBitrate ?? 0,
+        desired: e.info.desiredBitrate ?? 0,
+        type: e.info.bweType ?? '?',
+      });
+  };
+  /** The video consumer's spatial layer as mediasoup changes it; null: it forwards no layer at all. */
+  const layers: Array<{ t: number; spatial: number | null }> = [];
+  const onLayers = (l: { spatialLayer: number } | null) => layers.push({ t: Date.now(), spatial: l ? l.spatialLayer : null });
+  const consumers: Array<{ off(e: string, f: unknown): void }> = [];
   for (const t of transports) {
     await t.enableTraceEvent(['bwe']);
     t.on('trace', listener as never);
     for (const c of ((t as unknown as { consumers: Map<string, any> }).consumers ?? new Map()).values())
-      if (c.kind === 'video') c.on('layerschange', (l: unknown) => layers.push({ t: Date.now(), layers: l }));
+      if (c.kind === 'video') {
+        c.on('layerschange', onLayers);
+        consumers.push(c);
+      }
   }
-  return { events, layers, stop: () => transports.forEach((t) => t.off('trace', listener as never)) };
+  return {
+    events,
+    layers,
+    stop: () => {
+      transports.forEach((t) => t.off('trace', listener as never));
+      consumers.forEach((c) => c.off('layerschange', onLayers));
+    },
+  };
 }
 
 export interface NetworkScene {
@@ -190,12 +217,15 @@ export async function startNetworkScene(
     await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
     await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token });
 
+    // Two minutes: on a loaded machine mediasoup's estimate climbs to 720p in well over one.
     const atTop = (viewer: Page) =>
-      until(async () => (await camera(viewer))?.frameHeight === 720, 'the viewer to decode the top layer').catch(async (err: Error) => {
-        throw new Error(
-          `${err.message}: viewer ${JSON.stringify(await camera(viewer))}, studio ${JSON.stringify(await hook(studio, 'stats'))}`,
-        );
-      });
+      until(async () => (await camera(viewer))?.frameHeight === 720, 'the viewer to decode the top layer', 120_000).catch(
+        async (err: Error) => {
+          throw new Error(
+            `${err.message}: viewer ${JSON.stringify(await camera(viewer))}, studio ${JSON.stringify(await hook(studio, 'stats'))}`,
+          );
+        },
+      );
     const consoleLog: string[] = [];
     const problems: string[] = [];
     const open = async (browser: Browser, name: string, url: string, token: string) => {

@@ -186,13 +186,25 @@ export interface StreamStats {
     frameHeight: number;
     frames: number;
     bytes: number;
-    /** Of `bytes`, those resent: retransmissions, and the padding Chromium sends as resent media. */
+    /**
+     * Of `bytes`, those resent on a NACK. Not the padding Chromium sends as old packets on the
+     * lowest layer's RTX stream to keep its estimate up: that counts in `bytes` only.
+     */
     retransmittedBytes: number;
     /** What the encoder is asked for on this layer, bit/s. */
     targetBitrate: number;
     keyFrames: number;
     /** Keyframe requests (PLI) that reached this layer from the SFU. */
     pli: number;
+    fir: number;
+    nack: number;
+    packets: number;
+    /** RTP headers and padding (bytes carries the payloads, padding sent as old payloads included). */
+    headerBytes: number;
+    framesPerSecond: number;
+    qualityLimitationReason: string | null;
+    encoderImplementation: string | null;
+    scalabilityMode: string | null;
   }>;
 }
 
@@ -200,6 +212,10 @@ type StatsEntry = Record<string, unknown> & { type: string; id: string };
 
 function num(v: unknown): number {
   return typeof v === 'number' ? v : 0;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
 }
 
 function summarize(
@@ -238,6 +254,14 @@ function summarize(
               targetBitrate: num(e.targetBitrate),
               keyFrames: num(e.keyFramesEncoded),
               pli: num(e.pliCount),
+              fir: num(e.firCount),
+              nack: num(e.nackCount),
+              packets: num(e.packetsSent),
+              headerBytes: num(e.headerBytesSent),
+              framesPerSecond: num(e.framesPerSecond),
+              qualityLimitationReason: str(e.qualityLimitationReason),
+              encoderImplementation: str(e.encoderImplementation),
+              scalabilityMode: str(e.scalabilityMode),
             }))
             .sort((a, b) => String(a.rid).localeCompare(String(b.rid))),
         }
