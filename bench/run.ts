@@ -12,6 +12,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'fanout-verified': () => import('./fanout-verified'),
   'fanout-storm': () => import('./fanout-verified/storm'),
   search: () => import('./search'),
+  soak: () => import('./soak'),
 };
 
 async function main(): Promise<void> {

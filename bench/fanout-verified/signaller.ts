@@ -7,6 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { io, type Socket } from 'socket.io-client';
 import { offerSdp, type ConsumerInfo, type TransportInfo } from '../fanout/sdp';
+import { chromiumLikeCapabilities, HEIGHT_FOR_LAYER } from './capabilities';
 
 export type ToSignaller =
   | {
@@ -56,51 +57,7 @@ export type FromSignaller =
 
 type Ack<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
-const URIS = {
-  mid: 'urn:ietf:params:rtp-hdrext:sdes:mid',
-  abs: 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
-  twcc: 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
-  level: 'urn:ietf:params:rtp-hdrext:ssrc-audio-level',
-};
-
-/** What Chromium declares for receiving (mediasoup-client's Chrome handler): transport-cc, REMB, NACK, PLI, FIR, RTX. */
-export function chromiumLikeCapabilities(router: { codecs?: any[]; headerExtensions?: any[] }) {
-  const codecs = router.codecs ?? [];
-  const h264 = codecs.find(
-    (c) => c.mimeType === 'video/H264' && c.parameters?.['profile-level-id'] === '42e01f' && c.parameters?.['packetization-mode'] === 1,
-  );
-  const rtx = codecs.find((c) => c.mimeType === 'video/rtx' && c.parameters?.apt === h264?.preferredPayloadType);
-  const opus = codecs.find((c) => c.mimeType === 'audio/opus');
-  if (!h264 || !rtx || !opus) throw new Error('the router offers no H.264 42e01f with RTX, or no Opus');
-  const video = [
-    { type: 'goog-remb' },
-    { type: 'transport-cc' },
-    { type: 'ccm', parameter: 'fir' },
-    { type: 'nack' },
-    { type: 'nack', parameter: 'pli' },
-  ];
-  return {
-    caps: {
-      codecs: [
-        { ...h264, rtcpFeedback: video },
-        { ...rtx, rtcpFeedback: [] },
-        { ...opus, rtcpFeedback: [{ type: 'transport-cc' }] },
-      ],
-      headerExtensions: (router.headerExtensions ?? []).filter(
-        (h) => Object.values(URIS).includes(h.uri) && (h.direction ?? 'sendrecv') !== 'sendonly',
-      ),
-    },
-    h264Pt: h264.preferredPayloadType as number,
-    h264Fmtp: Object.entries(h264.parameters as Record<string, unknown>)
-      .map(([k, v]) => `${k}=${String(v)}`)
-      .join(';'),
-    rtxPt: rtx.preferredPayloadType as number,
-    opusPt: opus.preferredPayloadType as number,
-  };
-}
-
-/** The player heights that make the server pick each layer (media/peer.ts spatialLayerFor). */
-const HEIGHT_FOR_LAYER = [180, 360, 720];
+export { chromiumLikeCapabilities } from './capabilities';
 
 let init: Extract<ToSignaller, { type: 'init' }> | undefined;
 let caps: ReturnType<typeof chromiumLikeCapabilities> | undefined;

@@ -1,0 +1,348 @@
+// Benchmark: the soak (issue 17). `npm run bench -- soak`; SOAK_MINUTES (default 30) of churn.
+// A public seminar is taken live through the REST API (so the recording controller records it);
+// the lecturer's camera is the verified fan-out's simulcast source (three layers + Opus), handed
+// to the recorder as the gateway does for a lecturer's producers. SOAK_VIEWERS signed-in viewers
+// (default 50, bench/soak/audience.ts, a child process with pion viewers in Go) each watch for
+// ~SOAK_CYCLE_SECONDS, leave and come back, with chat from the room and a progress heartbeat
+// every 10 s per viewer; each session is checked for frames as it leaves.
+// Every SOAK_SAMPLE_SECONDS this process samples itself (Lectern runs in it), the mediasoup
+// worker and mediasoup's objects (bench/soak/probes.ts). The verdict (bench/soak/report.ts):
+// growth from the baseline after warm-up to the last window < 10 %, and the figures back to
+// their pre-join values SOAK_DRAIN_SECONDS after everyone left.
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Types } from 'mongoose';
+import { mediasoupVersion } from '../media';
+import { createLogger } from '../server/logger';
+import { start, type Lectern } from '../server/main';
+import { clipSettings, encodeLayers, startSimulcastSource, type SimulcastSource } from './fanout-verified/source';
+import { buildViewers } from './fanout-verified';
+import { intEnv } from './lib/env';
+import { benchConfig, scheduledSeminar, seedLecturer } from './lib/lectern';
+import { machine, sourceState } from './lib/machine';
+import { call } from './lib/rest';
+import type { AudienceSettings, AudienceStats, FromAudience, ToAudience } from './soak/audience';
+import { collectGarbage, MediasoupCensus, sample, type Sample } from './soak/probes';
+import { judge, renderMarkdown, summariseSessions, type RecordingCheck, type SoakResult } from './soak/report';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const resultsDir = path.join(here, 'results');
+const run$ = promisify(execFile);
+
+export const settings = {
+  minutes: intEnv('SOAK_MINUTES', 30),
+  viewers: intEnv('SOAK_VIEWERS', 50),
+  cycleSeconds: intEnv('SOAK_CYCLE_SECONDS', 30),
+  /** How long a viewer stays away before coming back (±50 %). */
+  awaySeconds: intEnv('SOAK_AWAY_SECONDS', 3),
+  /** Chat messages a minute, across the room (a few a second by default). */
+  chatPerMinute: intEnv('SOAK_CHAT_PER_MINUTE', 180),
+  heartbeatSeconds: intEnv('SOAK_HEARTBEAT_SECONDS', 10),
+  sampleSeconds: intEnv('SOAK_SAMPLE_SECONDS', 10),
+  /** The baseline and last windows, each this long. */
+  windowSeconds: intEnv('SOAK_WINDOW_SECONDS', 60),
+  drainSeconds: intEnv('SOAK_DRAIN_SECONDS', 30),
+  joinTimeoutMs: intEnv('SOAK_JOIN_TIMEOUT_MS', 20_000),
+};
+
+const startedAt = performance.now();
+const elapsed = () => (performance.now() - startedAt) / 1000;
+const log = (msg: string) => process.stderr.write(`[bench soak ${elapsed().toFixed(0).padStart(4)} s] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+class Audience {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (m: Extract<FromAudience, { type: 'reply' }>) => void>();
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+
+  constructor() {
+    this.child = fork(path.join(here, 'soak', 'audience.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let onReady!: () => void;
+    this.ready = new Promise((r) => (onReady = r));
+    this.child.on('message', (m: FromAudience) => {
+      if (m.type === 'ready') return onReady();
+      this.waiting.get(m.id)?.(m);
+      this.waiting.delete(m.id);
+    });
+  }
+
+  ask(msg: DistributiveOmit<ToAudience, 'id'>, timeoutMs = 120_000): Promise<Extract<FromAudience, { type: 'reply' }>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the audience did not answer ${msg.type} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.set(id, (m) => {
+        clearTimeout(timer);
+        if (m.error) reject(new Error(`audience: ${m.error}`));
+        else resolve(m);
+      });
+      this.child.send({ ...msg, id });
+    });
+  }
+
+  async stats(): Promise<AudienceStats> {
+    return (await this.ask({ type: 'stats' })).stats!;
+  }
+
+  close(): void {
+    if (this.child.connected) this.child.disconnect();
+    setTimeout(() => this.child.kill('SIGKILL'), 3000).unref();
+  }
+}
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+
+/** Signed-in learners, made straight in the database as the chat benchmark makes its viewers. */
+async function seedViewers(app: Lectern, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => new Types.ObjectId());
+  const now = new Date();
+  await app.db.connection.collection('users').insertMany(
+    ids.map((_id, i) => ({
+      _id,
+      email: `soak${i}@bench.lectern`,
+      displayName: `Зритель ${i + 1}`,
+      locale: 'ru',
+      roles: ['learner'],
+      passwordHash: '!',
+      createdAt: now,
+    })),
+  );
+  return ids.map((id) => id.toHexString());
+}
+
+/** The recording's playlist after the seminar ended, read back with ffprobe. */
+async function checkRecording(app: Lectern, seminarId: string, liveSeconds: number): Promise<RecordingCheck> {
+  const check: RecordingCheck = {
+    recordingId: null,
+    status: null,
+    playlist: null,
+    segments: null,
+    probedSeconds: null,
+    streams: [],
+    lastSegmentFrames: null,
+    liveSeconds: Math.round(liveSeconds),
+  };
+  try {
+    const rec = await app.repos.recordings.latestReady(seminarId);
+    if (!rec) throw new Error('no ready recording after the seminar ended');
+    check.recordingId = rec.id;
+    check.status = rec.status;
+    check.segments = rec.segments ?? null;
+    const dir = app.domain.recordings.absoluteDir(rec);
+    check.playlist = path.join(dir, 'index.m3u8');
+    const ffprobe = process.env.FFPROBE_BIN ?? 'ffprobe';
+    const { stdout } = await run$(ffprobe, [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=duration:stream=codec_type,codec_name',
+      '-of',
+      'json',
+      check.playlist,
+    ]);
+    const probed = JSON.parse(stdout) as { format?: { duration?: string }; streams?: Array<{ codec_type: string; codec_name: string }> };
+    check.probedSeconds = probed.format?.duration ? Math.round(Number(probed.format.duration)) : null;
+    check.streams = (probed.streams ?? []).map((s) => `${s.codec_type} ${s.codec_name}`);
+    const segments = (await readdir(dir)).filter((f) => f.endsWith('.ts')).sort();
+    const last = segments.at(-1);
+    if (last) {
+      const frames = await run$(ffprobe, [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-count_frames',
+        '-show_entries',
+        'stream=nb_read_frames',
+        '-of',
+        'csv=p=0',
+        path.join(dir, last),
+      ]);
+      check.lastSegmentFrames = Number(frames.stdout.trim().split(/[\s,]/)[0]) || 0;
+    }
+  } catch (err) {
+    check.error = (err as Error).message.slice(0, 300);
+  }
+  return check;
+}
+
+export async function run(): Promise<void> {
+  const m = machine();
+  const loadBefore = loadavg().map((l) => round(l));
+  const churnSeconds = settings.minutes * 60;
+  if (churnSeconds < settings.cycleSeconds + 2 * settings.windowSeconds)
+    throw new Error(`SOAK_MINUTES is too short for a ${settings.cycleSeconds} s warm-up and two ${settings.windowSeconds} s windows`);
+  log(`${settings.minutes} min, ${settings.viewers} viewers; ${m.nproc} cores, load average ${loadBefore.join(' ')}`);
+  const census = new MediasoupCensus();
+  const viewersBin = buildViewers();
+  const tmp = await mkdtemp(path.join(tmpdir(), 'lectern-soak-'));
+  let app: Lectern | undefined;
+  let source: SimulcastSource | undefined;
+  let audience: Audience | undefined;
+  const samples: Sample[] = [];
+  try {
+    log('encoding the three layers');
+    const layerFiles = await encodeLayers(tmp);
+    await mkdir(path.join(tmp, 'data'), { recursive: true });
+    app = await start(
+      benchConfig(path.join(tmp, 'data'), {}),
+      createLogger((process.env.SOAK_LOG_LEVEL as 'warn' | undefined) ?? 'silent'),
+    );
+    const a = app;
+    const lecturer = await seedLecturer(a);
+    const seminarId = await scheduledSeminar(a, lecturer.token, {
+      title: 'Бенчмарк: долгий эфир',
+      track: 'bench',
+      startsAt: '2030-03-01T18:30',
+      durationMinutes: 180,
+      capacity: 1000,
+      isPublic: true,
+    });
+    const live = await call(a.url, 'POST', `/seminars/${seminarId}/transitions`, { token: lecturer.token, body: { to: 'live' } });
+    if (live.status !== 200) throw new Error(`go live: ${live.status} ${live.text}`);
+    const liveAt = performance.now();
+    const budget = churnSeconds + settings.drainSeconds + 600;
+    source = await startSimulcastSource(a, seminarId, lecturer.id, layerFiles, budget);
+    // As the gateway does for the lecturer's own producers: the recorder takes them.
+    const room = await a.rooms.get(seminarId);
+    const seminar = (await a.repos.seminars.get(seminarId))!;
+    a.recorder.producerAdded(room, seminar, { producer: census.producer(source.videoProducerId), source: 'camera', role: 'lecturer' });
+    a.recorder.producerAdded(room, seminar, { producer: census.producer(source.audioProducerId), source: 'mic', role: 'lecturer' });
+    const userIds = await seedViewers(a, settings.viewers);
+    const tokens = () => userIds.map((id) => a.domain.tokens.issueAccess(id, ['learner']));
+
+    const take = async (phase: Sample['phase'], joinedNow: number) => {
+      const s = await sample(a, census, elapsed(), phase, joinedNow, round(loadavg()[0]!));
+      samples.push(s);
+      return s;
+    };
+    /** Cores each process used since the previous sample. */
+    const cores = (s: Sample) => {
+      const prev = samples.at(-2);
+      if (!prev) return '';
+      const dt = s.t - prev.t > 0 ? s.t - prev.t : settings.sampleSeconds;
+      const share = (a1: number | null, a0: number | null) => (a1 === null || a0 === null ? '–' : round((a1 - a0) / dt));
+      return `CPU cores: Node ${share(s.cpuSeconds.node, prev.cpuSeconds.node)}, worker ${share(s.cpuSeconds.worker, prev.cpuSeconds.worker)}, FerretDB ${share(s.cpuSeconds.database, prev.cpuSeconds.database)}`;
+    };
+    // Before anyone joins: the recorder running, everything warmed up once.
+    await sleep(15_000);
+    for (let i = 0; i < 3; i++) {
+      const s = await take('pre-join', 0);
+      log(
+        `pre-join: Node RSS ${s.node.rssMiB} MiB, heap ${s.node.heapRetainedMiB} MiB, worker ${s.worker.rssMiB} MiB; recorder ${s.recorder.state}`,
+      );
+      await sleep(settings.sampleSeconds * 1000);
+    }
+
+    audience = new Audience();
+    await audience.ready;
+    const audienceSettings: AudienceSettings = {
+      url: a.url,
+      seminarId,
+      userIds,
+      tokens: tokens(),
+      viewersBin,
+      routerRtpCapabilities: room.rtpCapabilities,
+      staySeconds: settings.cycleSeconds - settings.awaySeconds,
+      awaySeconds: settings.awaySeconds,
+      chatPerSecond: settings.chatPerMinute / 60,
+      heartbeatSeconds: settings.heartbeatSeconds,
+      fps: clipSettings.fps,
+      joinTimeoutMs: settings.joinTimeoutMs,
+      maxWaitMs: 1000,
+    };
+    await audience.ask({ type: 'init', settings: audienceSettings });
+    const churnFrom = elapsed();
+    await audience.ask({ type: 'start' });
+    log('audience started');
+    let lastTokens = performance.now();
+    while (elapsed() - churnFrom < churnSeconds) {
+      await sleep(settings.sampleSeconds * 1000);
+      // Access tokens live 15 minutes: the audience refreshes them as a browser does.
+      if (performance.now() - lastTokens > 10 * 60_000) {
+        await audience.ask({ type: 'tokens', tokens: tokens() });
+        lastTokens = performance.now();
+      }
+      const st = await audience.stats();
+      const s = await take('churn', st.joinedNow);
+      s.t = Math.round(elapsed() - churnFrom);
+      log(
+        `t = ${s.t} s: ${st.joinedNow} in, ${st.joins} joins (${st.joinFailures} failed${st.lastJoinError ? `, last: ${st.lastJoinError}` : ''}); Node RSS ${s.node.rssMiB} MiB, heap ${s.node.heapRetainedMiB} MiB, ` +
+          `fds ${s.node.fds}; worker ${s.worker.rssMiB} MiB, fds ${s.worker.fds}; transports ${s.mediasoup.transports}, consumers ${s.mediasoup.consumers}; recorder ${s.recorder.state}; load ${s.loadAverage}; ${cores(s)}`,
+      );
+    }
+    log('everyone leaves');
+    const final = (await audience.ask({ type: 'stop' }, 180_000)).stats!;
+    audience.close();
+    audience = undefined;
+    await sleep(settings.drainSeconds * 1000);
+    collectGarbage();
+    for (let i = 0; i < 3; i++) {
+      const s = await take('after-leave', 0);
+      s.t = Math.round(elapsed() - churnFrom);
+      log(
+        `after leaving: Node RSS ${s.node.rssMiB} MiB, heap ${s.node.heapRetainedMiB} MiB, transports ${s.mediasoup.transports}, consumers ${s.mediasoup.consumers}`,
+      );
+      await sleep(5000);
+    }
+
+    const ended = await call(a.url, 'POST', `/seminars/${seminarId}/transitions`, { token: lecturer.token, body: { to: 'ended' } });
+    if (ended.status !== 200) throw new Error(`end the seminar: ${ended.status} ${ended.text}`);
+    const recording = await checkRecording(a, seminarId, (performance.now() - liveAt) / 1000);
+    log(`recording: ${JSON.stringify(recording)}`);
+
+    const windows = {
+      baseline: [settings.cycleSeconds, settings.cycleSeconds + settings.windowSeconds] as [number, number],
+      last: [churnSeconds - settings.windowSeconds, churnSeconds] as [number, number],
+    };
+    const figures = judge(samples, windows);
+    const sessions = summariseSessions(final.sessions);
+    const loads = samples.filter((s) => s.phase === 'churn').map((s) => s.loadAverage);
+    const { sessions: _list, ...audienceTotals } = final;
+    const result: SoakResult = {
+      benchmark: 'soak',
+      date: new Date().toISOString(),
+      machine: m,
+      database: process.env.MONGODB_URI ? 'MongoDB (MONGODB_URI)' : 'embedded FerretDB on SQLite',
+      mediasoup: mediasoupVersion,
+      source: sourceState(),
+      settings,
+      minutes: settings.minutes,
+      windows,
+      load: {
+        before: loadBefore,
+        during: { min: Math.min(...loads), mean: round(loads.reduce((x, y) => x + y, 0) / loads.length), max: Math.max(...loads) },
+        after: loadavg().map((l) => round(l)),
+      },
+      figures,
+      audience: audienceTotals,
+      sessions,
+      recording,
+      targetsMet: {
+        growth: figures.every((f) => !f.judged || f.grewUnder10Pct !== false),
+        returned: figures.every((f) => !f.judged || f.returned !== false),
+        frames: sessions.sessions > 0 && sessions.withoutFrames === 0 && final.joinFailures === 0,
+        recording: !recording.error && (recording.probedSeconds ?? 0) >= 0.9 * churnSeconds && (recording.lastSegmentFrames ?? 0) > 0,
+      },
+      samples,
+    };
+    const markdown = renderMarkdown(result);
+    await mkdir(resultsDir, { recursive: true });
+    await writeFile(path.join(resultsDir, 'soak.json'), JSON.stringify({ ...result, markdown }, null, 2) + '\n');
+    process.stdout.write(`\n${markdown}\n\n`);
+    log('results in bench/results/soak.json');
+  } finally {
+    audience?.close();
+    source?.stop();
+    await app?.stop().catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+  }
+}

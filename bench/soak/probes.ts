@@ -1,0 +1,183 @@
+// What the soak samples: the Lectern process's memory (RSS, V8 heap as used and as retained after
+// a full collection) and open files; the mediasoup worker's RSS and open files (/proc); mediasoup's
+// objects three ways: those alive in this process (mediasoup.observer, counted from creation to
+// 'close'), those the worker itself holds (worker.dump(), router.dump(): what would leak in C++),
+// and those Lectern's own maps hold (RoomRegistry.totals(), the figures its /metrics gauges read).
+import { readdirSync, readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as mediasoup from 'mediasoup';
+import type { Producer, Router, Worker } from 'mediasoup/types';
+import type { Lectern } from '../../server/main';
+import { processCpuSeconds } from '../lib/machine';
+
+const KINDS = [
+  'workers',
+  'webRtcServers',
+  'routers',
+  'transports',
+  'producers',
+  'consumers',
+  'dataProducers',
+  'dataConsumers',
+  'rtpObservers',
+] as const;
+type Kind = (typeof KINDS)[number];
+
+/** mediasoup objects alive in this process, and how many were ever made. Install before the first worker starts. */
+export class MediasoupCensus {
+  readonly alive = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  readonly created = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  readonly workers = new Set<Worker>();
+  readonly routers = new Map<string, Router>();
+  private readonly producers = new Map<string, Producer>();
+
+  constructor() {
+    const track = (kind: Kind, observer: { once(event: 'close', fn: () => void): unknown }) => {
+      this.alive[kind]++;
+      this.created[kind]++;
+      observer.once('close', () => this.alive[kind]--);
+    };
+    mediasoup.observer.on('newworker', (worker) => {
+      track('workers', worker.observer);
+      this.workers.add(worker);
+      worker.observer.once('close', () => this.workers.delete(worker));
+      worker.observer.on('newwebrtcserver', (server) => track('webRtcServers', server.observer));
+      worker.observer.on('newrouter', (router) => {
+        track('routers', router.observer);
+        this.routers.set(router.id, router);
+        router.observer.once('close', () => this.routers.delete(router.id));
+        router.observer.on('newrtpobserver', (o) => track('rtpObservers', o.observer));
+        router.observer.on('newtransport', (transport) => {
+          track('transports', transport.observer);
+          transport.observer.on('newproducer', (p) => {
+            track('producers', p.observer);
+            this.producers.set(p.id, p);
+            p.observer.once('close', () => this.producers.delete(p.id));
+          });
+          transport.observer.on('newconsumer', (c) => track('consumers', c.observer));
+          transport.observer.on('newdataproducer', (p) => track('dataProducers', p.observer));
+          transport.observer.on('newdataconsumer', (c) => track('dataConsumers', c.observer));
+        });
+      });
+    });
+  }
+
+  /** A producer alive now, by id (the source's, to hand to the recorder). */
+  producer(id: string): Producer {
+    const p = this.producers.get(id);
+    if (!p) throw new Error(`no producer ${id}`);
+    return p;
+  }
+}
+
+/** What the worker process itself holds: routers, transports, producers, consumers, request handlers. */
+export async function workerHolds(worker: Worker, routers: ReadonlyMap<string, Router>) {
+  const dump = await worker.dump();
+  let transports = 0;
+  let producers = 0;
+  let consumers = 0;
+  for (const routerId of dump.routerIds) {
+    // A router the worker holds but this process closed would be a leak in itself: counted apart.
+    const r = await routers.get(routerId)?.dump();
+    if (!r) continue;
+    transports += r.transportIds.length;
+    producers += r.mapProducerIdConsumerIds.length;
+    consumers += r.mapConsumerIdProducerId.length;
+  }
+  return {
+    routers: dump.routerIds.length,
+    routersUnknownHere: dump.routerIds.filter((id) => !routers.has(id)).length,
+    transports,
+    producers,
+    consumers,
+    requestHandlers: dump.channelMessageHandlers.channelRequestHandlers.length,
+    notificationHandlers: dump.channelMessageHandlers.channelNotificationHandlers.length,
+  };
+}
+
+function statusKiB(pid: number, field: string): number | null {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function openFds(pid: number | 'self'): number | null {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return null;
+  }
+}
+
+/** A full garbage collection, made available without --expose-gc (the bench runs under `node --import tsx`). */
+export const collectGarbage: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+export interface Sample {
+  /** Seconds since the soak started. */
+  t: number;
+  phase: 'pre-join' | 'churn' | 'after-leave';
+  joinedNow: number;
+  loadAverage: number;
+  node: { rssMiB: number; heapUsedMiB: number; heapRetainedMiB: number; externalMiB: number; fds: number | null };
+  worker: { rssMiB: number | null; fds: number | null };
+  databaseRssMiB: number | null;
+  /** Alive in Lectern's process (mediasoup.observer). */
+  mediasoup: Record<Kind, number>;
+  /** Held by the worker process (dump). */
+  workerHolds: Awaited<ReturnType<typeof workerHolds>> | null;
+  /** Held by Lectern's own maps (what /metrics reads). */
+  app: Awaited<ReturnType<Lectern['rooms']['totals']>>;
+  /** CPU seconds used so far by Lectern's Node process, the worker and FerretDB (differences give each one's share). */
+  cpuSeconds: { node: number; worker: number | null; database: number | null };
+  /** The seminar's main recorder: its state, and ffmpeg restarts so far. */
+  recorder: { state: string; restarts: number };
+}
+
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+const kibToMib = (kib: number | null) => (kib === null ? null : Math.round((kib / 1024) * 10) / 10);
+
+export async function sample(
+  app: Lectern,
+  census: MediasoupCensus,
+  t: number,
+  phase: Sample['phase'],
+  joinedNow: number,
+  loadAverage: number,
+): Promise<Sample> {
+  const m = process.memoryUsage();
+  collectGarbage();
+  const retained = process.memoryUsage().heapUsed;
+  const worker = [...census.workers][0];
+  const dbPid = app.embeddedDb?.pid;
+  return {
+    t: Math.round(t),
+    phase,
+    joinedNow,
+    loadAverage,
+    node: {
+      rssMiB: mib(m.rss),
+      heapUsedMiB: mib(m.heapUsed),
+      heapRetainedMiB: mib(retained),
+      externalMiB: mib(m.external),
+      fds: openFds('self'),
+    },
+    worker: worker ? { rssMiB: kibToMib(statusKiB(worker.pid, 'VmRSS')), fds: openFds(worker.pid) } : { rssMiB: null, fds: null },
+    databaseRssMiB: dbPid !== undefined ? kibToMib(statusKiB(dbPid, 'VmRSS')) : null,
+    mediasoup: { ...census.alive },
+    workerHolds: worker ? await workerHolds(worker, census.routers).catch(() => null) : null,
+    app: await app.rooms.totals(),
+    cpuSeconds: {
+      node: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      worker: processCpuSeconds(worker?.pid) ?? null,
+      database: processCpuSeconds(dbPid) ?? null,
+    },
+    recorder: { state: app.recorder.status().recorders.find((r) => r.kind === 'main')?.state ?? 'none', restarts: app.recorder.restarts },
+  };
+}

@@ -1,0 +1,238 @@
+// The soak's verdict and table, from its samples: for each figure, the median of the samples just
+// after the warm-up (the baseline) against the median of the last window, and the figure once
+// everyone has left against the one before anyone joined.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AudienceStats, SessionRecord } from './audience';
+import type { Sample } from './probes';
+
+export interface Figure {
+  name: string;
+  unit: string;
+  read(s: Sample): number | null;
+  /** Counts must come back exactly; memory within the same 10 %. */
+  exact: boolean;
+}
+
+export const FIGURES: Figure[] = [
+  { name: 'Node RSS', unit: 'MiB', read: (s) => s.node.rssMiB, exact: false },
+  { name: 'Node heap retained (after a full GC)', unit: 'MiB', read: (s) => s.node.heapRetainedMiB, exact: false },
+  { name: 'mediasoup worker RSS', unit: 'MiB', read: (s) => s.worker.rssMiB, exact: false },
+  { name: 'Node open fds', unit: '', read: (s) => s.node.fds, exact: false },
+  { name: 'worker open fds', unit: '', read: (s) => s.worker.fds, exact: false },
+  { name: 'routers (mediasoup objects in Node)', unit: '', read: (s) => s.mediasoup.routers, exact: true },
+  { name: 'transports (mediasoup objects in Node)', unit: '', read: (s) => s.mediasoup.transports, exact: true },
+  { name: 'producers (mediasoup objects in Node)', unit: '', read: (s) => s.mediasoup.producers, exact: true },
+  { name: 'consumers (mediasoup objects in Node)', unit: '', read: (s) => s.mediasoup.consumers, exact: true },
+  { name: 'transports held by the worker', unit: '', read: (s) => s.workerHolds?.transports ?? null, exact: true },
+  { name: 'consumers held by the worker', unit: '', read: (s) => s.workerHolds?.consumers ?? null, exact: true },
+  { name: "worker's channel request handlers", unit: '', read: (s) => s.workerHolds?.requestHandlers ?? null, exact: true },
+  { name: "Lectern's rooms: transports", unit: '', read: (s) => s.app.transports, exact: true },
+  { name: "Lectern's rooms: consumers", unit: '', read: (s) => s.app.consumers, exact: true },
+];
+
+/** Shown for context, not judged: they swing with the collector, or belong to another process. */
+export const CONTEXT: Figure[] = [
+  { name: 'Node heapUsed (as sampled)', unit: 'MiB', read: (s) => s.node.heapUsedMiB, exact: false },
+  { name: 'FerretDB RSS', unit: 'MiB', read: (s) => s.databaseRssMiB, exact: false },
+];
+
+export function median(values: number[]): number | null {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function percentile(values: number[], p: number): number | null {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+const round = (n: number | null, d = 1) => (n === null ? null : Math.round(n * 10 ** d) / 10 ** d);
+
+export interface Windows {
+  /** [from, to] seconds since the soak started. */
+  baseline: [number, number];
+  last: [number, number];
+}
+
+export interface FigureResult {
+  name: string;
+  unit: string;
+  judged: boolean;
+  preJoin: number | null;
+  baseline: number | null;
+  last: number | null;
+  max: number | null;
+  growthPct: number | null;
+  afterLeave: number | null;
+  afterLeaveVsPreJoinPct: number | null;
+  grewUnder10Pct: boolean | null;
+  returned: boolean | null;
+}
+
+export function judge(samples: Sample[], windows: Windows, limitPct = 10): FigureResult[] {
+  const inWindow = (s: Sample, [a, b]: [number, number]) => s.phase === 'churn' && s.t >= a && s.t <= b;
+  const values = (f: Figure, keep: (s: Sample) => boolean) =>
+    samples.filter(keep).flatMap((s) => {
+      const v = f.read(s);
+      return v === null ? [] : [v];
+    });
+  return [...FIGURES.map((f) => ({ f, judged: true })), ...CONTEXT.map((f) => ({ f, judged: false }))].map(({ f, judged }) => {
+    const preJoin = median(values(f, (s) => s.phase === 'pre-join'));
+    const baseline = median(values(f, (s) => inWindow(s, windows.baseline)));
+    const last = median(values(f, (s) => inWindow(s, windows.last)));
+    const churn = values(f, (s) => s.phase === 'churn');
+    const afterLeave = median(values(f, (s) => s.phase === 'after-leave'));
+    const growthPct = baseline !== null && last !== null && baseline !== 0 ? (100 * (last - baseline)) / baseline : null;
+    const vsPre = preJoin !== null && afterLeave !== null && preJoin !== 0 ? (100 * (afterLeave - preJoin)) / preJoin : null;
+    return {
+      name: f.name,
+      unit: f.unit,
+      judged,
+      preJoin: round(preJoin),
+      baseline: round(baseline),
+      last: round(last),
+      max: churn.length ? Math.max(...churn) : null,
+      growthPct: round(growthPct),
+      afterLeave: round(afterLeave),
+      afterLeaveVsPreJoinPct: round(vsPre),
+      grewUnder10Pct: growthPct === null ? null : growthPct < limitPct,
+      returned:
+        afterLeave === null || preJoin === null ? null : f.exact ? afterLeave === preJoin : afterLeave <= preJoin * (1 + limitPct / 100),
+    };
+  });
+}
+
+export interface SessionSummary {
+  sessions: number;
+  withoutFrames: number;
+  frameRatio: { worst: number | null; p5: number | null; median: number | null };
+  videoLossPct: { worst: number | null; p95: number | null };
+  firstFrameMs: { p50: number | null; p95: number | null; max: number | null };
+  /** Viewers (of all) that had at least one session checked, and those whose every session got frames. */
+  viewersChecked: number;
+  viewersAlwaysGotFrames: number;
+}
+
+/** Sessions shorter than this are not judged on their frame ratio (the stop cut them short). */
+const MIN_WATCHED_SECONDS = 5;
+
+export function summariseSessions(list: SessionRecord[]): SessionSummary {
+  const judged = list.filter((s) => s.watchedSeconds >= MIN_WATCHED_SECONDS);
+  const ratios = judged.map((s) => s.frameRatio);
+  const byViewer = new Map<number, SessionRecord[]>();
+  for (const s of list) byViewer.set(s.viewer, [...(byViewer.get(s.viewer) ?? []), s]);
+  const first = list.map((s) => s.firstFrameMs);
+  return {
+    sessions: list.length,
+    withoutFrames: list.filter((s) => s.framesDecodable === 0).length,
+    frameRatio: {
+      worst: round(ratios.length ? Math.min(...ratios) : null, 3),
+      p5: round(percentile(ratios, 5), 3),
+      median: round(median(ratios), 3),
+    },
+    videoLossPct: {
+      worst: round(list.length ? Math.max(...list.map((s) => s.videoLossPct)) : null, 2),
+      p95: round(
+        percentile(
+          list.map((s) => s.videoLossPct),
+          95,
+        ),
+        2,
+      ),
+    },
+    firstFrameMs: {
+      p50: round(percentile(first, 50), 0),
+      p95: round(percentile(first, 95), 0),
+      max: round(first.length ? Math.max(...first) : null, 0),
+    },
+    viewersChecked: byViewer.size,
+    viewersAlwaysGotFrames: [...byViewer.values()].filter((l) => l.every((s) => s.framesDecodable > 0)).length,
+  };
+}
+
+export interface RecordingCheck {
+  recordingId: string | null;
+  status: string | null;
+  playlist: string | null;
+  segments: number | null;
+  /** ffprobe's reading of the playlist. */
+  probedSeconds: number | null;
+  streams: string[];
+  /** Frames ffprobe decoded from the last segment. */
+  lastSegmentFrames: number | null;
+  liveSeconds: number;
+  error?: string;
+}
+
+export interface SoakResult {
+  benchmark: 'soak';
+  date: string;
+  machine: { nproc: number; cpuModel: string; memoryGiB: number; kernel: string; node: string };
+  database: string;
+  mediasoup: string;
+  source: { commit: string; uncommittedFiles: number } | undefined;
+  settings: Record<string, number>;
+  minutes: number;
+  windows: Windows;
+  load: { before: number[]; during: { min: number; mean: number; max: number }; after: number[] };
+  figures: FigureResult[];
+  audience: Omit<AudienceStats, 'sessions'>;
+  sessions: SessionSummary;
+  recording: RecordingCheck;
+  targetsMet: { growth: boolean; returned: boolean; frames: boolean; recording: boolean };
+  samples: Sample[];
+}
+
+const cell = (v: number | null, unit = '') => (v === null ? '–' : `${v}${unit ? ` ${unit}` : ''}`);
+const pct = (v: number | null) => (v === null ? '–' : `${v > 0 ? '+' : ''}${v} %`);
+
+export function renderMarkdown(r: SoakResult): string {
+  const m = r.machine;
+  const w = r.windows;
+  const lines = [
+    `Soak, ${r.date.slice(0, 16).replace('T', ' ')} UTC: **${r.minutes} min** of churn, ${r.settings.viewers} viewers each coming and going about every ${r.settings.cycleSeconds} s; ` +
+      `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node.replace(/^v/, '')}, mediasoup ${r.mediasoup}, ${r.database}; ` +
+      `load average ${r.load.before.join(' ')} before, ${r.load.during.min}–${r.load.during.max} (mean ${r.load.during.mean}) during.`,
+    '',
+    `| figure | before anyone joined | baseline (t = ${w.baseline[0]}–${w.baseline[1]} s) | last window (t = ${w.last[0]}–${w.last[1]} s) | max | growth | < 10 % | after everyone left | vs before | back |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |',
+    ...r.figures.map(
+      (f) =>
+        `| ${f.judged ? f.name : `${f.name} (not judged)`} | ${cell(f.preJoin, f.unit)} | ${cell(f.baseline, f.unit)} | ${cell(f.last, f.unit)} | ${cell(f.max, f.unit)} | ${pct(f.growthPct)} | ${f.judged ? (f.grewUnder10Pct === null ? '–' : f.grewUnder10Pct ? 'yes' : '**no**') : ''} | ${cell(f.afterLeave, f.unit)} | ${pct(f.afterLeaveVsPreJoinPct)} | ${f.judged ? (f.returned === null ? '–' : f.returned ? 'yes' : '**no**') : ''} |`,
+    ),
+    '',
+    `- Audience: ${r.audience.joins} joins and ${r.audience.leaves} leaves (${r.audience.joinFailures} joins failed${r.audience.joinErrors.length ? `: ${r.audience.joinErrors.join(' | ')}` : ''}); ` +
+      `every session checked as it left: ${r.sessions.sessions} sessions, ${r.sessions.withoutFrames} without a decodable frame; ${r.sessions.viewersAlwaysGotFrames} of ${r.sessions.viewersChecked} viewers got frames in every session; ` +
+      `frames received / sent by the source (sessions ≥ 5 s): worst ${cell(r.sessions.frameRatio.worst)}, 5th percentile ${cell(r.sessions.frameRatio.p5)}, median ${cell(r.sessions.frameRatio.median)}; ` +
+      `video loss worst ${cell(r.sessions.videoLossPct.worst, '%')}; join → first frame p50 / p95 / max ${r.sessions.firstFrameMs.p50} / ${r.sessions.firstFrameMs.p95} / ${r.sessions.firstFrameMs.max} ms.`,
+    `- Chat: ${r.audience.chat.sent} messages sent (${r.audience.chat.refused} refused${r.audience.chat.firstError ? `: ${r.audience.chat.firstError}` : ''}), ${r.audience.chat.received} deliveries. ` +
+      `Heartbeats: ${r.audience.heartbeats.sent} sent, ${r.audience.heartbeats.accepted} accepted (${r.audience.heartbeats.failed} failed${r.audience.heartbeats.firstError ? `: ${r.audience.heartbeats.firstError}` : ''}).`,
+    `- Recording: ${r.recording.error ? `**${r.recording.error}**` : `${r.recording.status}, ${r.recording.segments} segments; ffprobe reads the playlist as ${r.recording.probedSeconds} s (${r.recording.streams.join(', ')}) for ${r.recording.liveSeconds} s live; the last segment decodes to ${r.recording.lastSegmentFrames} frames`}.`,
+    `- Growth = (median of the last window − median of the baseline window) / baseline; the baseline starts after one full cycle (everyone has joined once). "After everyone left": ${r.settings.drainSeconds} s after the last viewer left and a full GC, against the same figures before anyone joined; counts must be back exactly, memory within 10 %.`,
+    `- Targets: growth < 10 % for every judged figure: ${r.targetsMet.growth ? 'met' : '**not met**'}; back to the pre-join figures after everyone left: ${r.targetsMet.returned ? 'met' : '**not met**'}; every session got frames: ${r.targetsMet.frames ? 'yes' : '**no**'}; recording playable: ${r.targetsMet.recording ? 'yes' : '**no**'}.`,
+  ];
+  return lines.join('\n');
+}
+
+const START = '<!-- soak:start (generated by bench/soak/report.ts) -->';
+const END = '<!-- soak:end -->';
+
+// `node --import tsx bench/soak/report.ts --readme` puts the last run's table into README.md.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const result = JSON.parse(readFileSync(path.join(root, 'bench', 'results', 'soak.json'), 'utf8')) as SoakResult;
+  const md = renderMarkdown(result);
+  if (process.argv.includes('--readme')) {
+    const readmeFile = path.join(root, 'README.md');
+    const readme = readFileSync(readmeFile, 'utf8');
+    const a = readme.indexOf(START);
+    const b = readme.indexOf(END);
+    if (a < 0 || b < a) throw new Error(`README.md has no ${START} … ${END} block`);
+    writeFileSync(readmeFile, readme.slice(0, a + START.length) + '\n' + md + '\n' + readme.slice(b));
+  } else process.stdout.write(md + '\n');
+}

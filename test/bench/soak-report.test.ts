@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../bench/soak/probes';
+import { judge, summariseSessions } from '../../bench/soak/report';
+
+/** A sample with every figure at `v`, and the transports count at `transports`. */
+function at(t: number, phase: Sample['phase'], v: number, transports: number): Sample {
+  return {
+    t,
+    phase,
+    joinedNow: 0,
+    loadAverage: 0,
+    node: { rssMiB: v, heapUsedMiB: v, heapRetainedMiB: v, externalMiB: 0, fds: 100 },
+    worker: { rssMiB: 20, fds: 24 },
+    databaseRssMiB: 30,
+    mediasoup: {
+      workers: 1,
+      webRtcServers: 1,
+      routers: 1,
+      transports,
+      producers: 2,
+      consumers: 2,
+      dataProducers: 0,
+      dataConsumers: 0,
+      rtpObservers: 0,
+    },
+    workerHolds: {
+      routers: 1,
+      routersUnknownHere: 0,
+      transports,
+      producers: 2,
+      consumers: 2,
+      requestHandlers: 10,
+      notificationHandlers: 0,
+    },
+    app: { rooms: 1, routers: 1, peers: 1, transports, producers: 0, consumers: 0 },
+    cpuSeconds: { node: 0, worker: 0, database: 0 },
+    recorder: { state: 'recording', restarts: 0 },
+  };
+}
+
+const windows = { baseline: [30, 90] as [number, number], last: [540, 600] as [number, number] };
+
+describe('the soak verdict', () => {
+  it('compares window medians, so one outlier sample neither hides nor fakes growth', () => {
+    const samples = [
+      at(0, 'pre-join', 100, 4),
+      ...[30, 40, 50, 60, 70, 80, 90].map((t) => at(t, 'churn', t === 50 ? 500 : 100, 50)),
+      ...[540, 550, 560, 570, 580, 590, 600].map((t) => at(t, 'churn', t === 560 ? 100 : 125, 50)),
+      at(640, 'after-leave', 105, 4),
+    ];
+    const rss = judge(samples, windows).find((f) => f.name === 'Node RSS')!;
+    expect(rss.baseline).toBe(100);
+    expect(rss.last).toBe(125);
+    expect(rss.growthPct).toBe(25);
+    expect(rss.grewUnder10Pct).toBe(false);
+    // Memory comes back within 10 % of the pre-join figure…
+    expect(rss.returned).toBe(true);
+    const transports = judge(samples, windows).find((f) => f.name === 'transports (mediasoup objects in Node)')!;
+    expect(transports.growthPct).toBe(0);
+    expect(transports.returned).toBe(true);
+  });
+
+  it('wants object counts back exactly after everyone left', () => {
+    const samples = [at(0, 'pre-join', 100, 4), at(60, 'churn', 100, 50), at(600, 'churn', 100, 50), at(640, 'after-leave', 100, 5)];
+    const f = judge(samples, windows).find((x) => x.name === 'transports held by the worker')!;
+    expect(f.afterLeave).toBe(5);
+    expect(f.returned).toBe(false);
+  });
+
+  it('counts sessions without a frame and judges frame ratios only on sessions long enough', () => {
+    const s = summariseSessions([
+      { viewer: 0, layer: 2, firstFrameMs: 400, watchedSeconds: 27, framesDecodable: 800, frameRatio: 0.99, videoLossPct: 0 },
+      { viewer: 0, layer: 2, firstFrameMs: 500, watchedSeconds: 2, framesDecodable: 10, frameRatio: 0.2, videoLossPct: 0 },
+      { viewer: 1, layer: 1, firstFrameMs: 900, watchedSeconds: 20, framesDecodable: 0, frameRatio: 0, videoLossPct: 5 },
+    ]);
+    expect(s.sessions).toBe(3);
+    expect(s.withoutFrames).toBe(1);
+    expect(s.frameRatio.worst).toBe(0);
+    expect(s.viewersChecked).toBe(2);
+    expect(s.viewersAlwaysGotFrames).toBe(1);
+  });
+});
