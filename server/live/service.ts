@@ -6,6 +6,7 @@ import type { ProgressService } from '../progress/service';
 import type { RegistrationRepository, Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
 import type { AttendanceRecord, ChatRecord, LiveRepository, QuestionRecord } from './model';
+import { RecentChat } from './recent-chat';
 
 export interface LiveAccess {
   seminar: Seminar;
@@ -32,6 +33,7 @@ interface SharedSpan {
 export class LiveService {
   private readonly chatTimes = new Map<string, number[]>();
   private readonly spans = new Map<string, SharedSpan>();
+  private readonly recent: RecentChat;
 
   constructor(
     private readonly deps: {
@@ -42,7 +44,9 @@ export class LiveService {
       progress: ProgressService;
       now?: () => Date;
     },
-  ) {}
+  ) {
+    this.recent = new RecentChat((seminarId, limit) => deps.repo.recentChat(seminarId, limit));
+  }
 
   /**
    * The actor with the roles the user has now, not those their token was issued with:
@@ -91,16 +95,18 @@ export class LiveService {
       at: this.now(),
       offsetMs: this.offset(who.seminar),
     });
+    this.recent.added(record);
     return chatView(record);
   }
 
   async deleteChat(who: LiveAccess, messageId: string): Promise<void> {
     this.moderatorOnly(who);
     if (!(await this.deps.repo.deleteChat(who.seminar.id, messageId))) throw new NotFoundError('message_not_found', 'No such message');
+    this.recent.deleted(who.seminar.id, messageId);
   }
 
   async recentChat(seminarId: string): Promise<ChatMessage[]> {
-    return (await this.deps.repo.recentChat(seminarId, 50)).map(chatView);
+    return (await this.recent.get(seminarId)).map(chatView);
   }
 
   async ask(who: LiveAccess, text: string): Promise<QuestionRecord> {
