@@ -95,6 +95,17 @@ describe('slides in the browser', () => {
     expect(await studio.getByTestId('slide-next').isDisabled()).toBe(true);
     const deckId = (await app.db.connection.collection('slide_decks').findOne({ seminarId }))!._id.toString();
 
+    // A deck uploaded by mistake goes with its button, after a confirmation; the first one is chosen again.
+    await studio
+      .getByTestId('slide-upload')
+      .setInputFiles({ name: 'Черновик.pdf', mimeType: 'application/pdf', buffer: makePdf(['Draft']) });
+    await expect.poll(() => studio.getByTestId('slide-thumb').count(), poll).toBe(1);
+    studio.once('dialog', (d) => void d.accept());
+    await studio.getByRole('button', { name: 'Удалить презентацию «Черновик.pdf»' }).click();
+    await expect.poll(() => studio.getByTestId('slide-thumb').count(), poll).toBe(3);
+    expect(await app.db.connection.collection('slide_decks').countDocuments({ seminarId })).toBe(1);
+    expect(await studio.getByTestId('slide-delete').textContent()).toBe('Удалить презентацию «Модель.pdf»');
+
     const viewerA = await open('watch-a', people.learner.token, `/watch/${seminarId}`);
     const viewerB = await open('watch-b', people.otherLearner.token, `/watch/${seminarId}?lang=en`, 360);
     const viewers = [viewerA, viewerB];
