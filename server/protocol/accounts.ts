@@ -113,6 +113,9 @@ export const personalDataView = z.object({
   attendance: records,
   notifications: records,
   sessions: records,
+  /** Courses completed, and the certificates issued for them (revoked ones too). */
+  completions: records,
+  certificates: records,
 });
 export type PersonalDataView = z.infer<typeof personalDataView>;
 

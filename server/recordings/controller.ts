@@ -196,8 +196,8 @@ export class RecordingController {
       router: room.origin,
       sources: [...s.sources.values()],
       dir: this.deps.recordings.absoluteDir(s.recording),
-      // The recording's timeline is the live session's: chapters and chat line up with it.
-      origin: seminar.liveStartedAt ?? new Date(),
+      // The recording's timeline origin (the live start): the replay places chat and slides by it.
+      origin: timelineOrigin(s.recording, seminar),
       canvas: MAIN_CANVAS,
       continuePlaylist: true,
     });
@@ -210,7 +210,8 @@ export class RecordingController {
     s.screens += 1;
     const name = `screen-${s.screens}`;
     const startedAt = new Date();
-    const offsetMs = seminar.liveStartedAt ? startedAt.getTime() - seminar.liveStartedAt.getTime() : 0;
+    // Its start on the main recording's timeline.
+    const offsetMs = startedAt.getTime() - timelineOrigin(s.recording, seminar).getTime();
     s.screen = await Recorder.create({
       ...this.recorderOptions(room.seminarId, s),
       router: room.origin,
@@ -244,6 +245,11 @@ export class RecordingController {
 }
 
 const run = promisify(execFile);
+
+/** The wall-clock moment of a recording's time 0; one begun before it was stored counts from the live start. */
+function timelineOrigin(recording: Recording, seminar: Seminar): Date {
+  return recording.timelineOrigin ?? seminar.liveStartedAt ?? recording.startedAt;
+}
 
 /** A poster frame from a little into the recording (past the black before the first picture). */
 export async function makePoster(ffmpegBin: string, dir: string): Promise<boolean> {

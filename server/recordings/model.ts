@@ -16,6 +16,14 @@ export interface Recording {
   /** Relative to the recordings directory: <seminarId>/<recordingId>, or uploads/<recordingId>. */
   dir: string;
   startedAt: Date;
+  /**
+   * The wall-clock moment that time 0 of the recording stands for: its recorder places every
+   * frame by arrival against it, and fills what came before the first picture with black, so
+   * it is the live start however late the recorder began. Chat, questions, markers, polls and
+   * slides (offsets from the live start) are placed on the replay by it (replay-clock.ts).
+   * Null for an upload, and for recordings made before it was stored (their origin was the live start too).
+   */
+  timelineOrigin: Date | null;
   endedAt: Date | null;
   /** What the replay plays: the whole recording, or what its cut keeps. */
   durationSeconds: number | null;
@@ -27,7 +35,7 @@ export interface Recording {
   discontinuities: number;
   videoCodec: string | null;
   hasPoster: boolean;
-  /** Screen shares, each its own playlist under dir, with its start on the main timeline. */
+  /** Screen shares, each its own playlist under dir, with its start on the main timeline (ms from timelineOrigin). */
   screens: Array<{ name: string; offsetMs: number }>;
   /** The course lesson it became, or null while it waits for staff as a draft. */
   lessonId: string | null;
@@ -57,7 +65,10 @@ export interface RecordingTrim {
 }
 
 export interface RecordingRepository {
-  create(r: Pick<Recording, 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> & { id: string; seminarId: string }): Promise<Recording>;
+  create(
+    r: Pick<Recording, 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> &
+      Partial<Pick<Recording, 'timelineOrigin'>> & { id: string; seminarId: string },
+  ): Promise<Recording>;
   /** A recording whose files are complete already (an upload, packaged): created ready. */
   createReady(
     r: Pick<Recording, 'uploaderId' | 'dir' | 'startedAt' | 'endedAt' | 'durationSeconds' | 'segments' | 'videoCodec' | 'hasPoster'> & {

@@ -10,7 +10,8 @@ import type { PollResult } from '../protocol/polls';
 import { chatView, questionView } from '../live/service';
 import type { Logger } from '../logger';
 import type { RegistrationRepository, Seminar, SeminarRepository } from '../seminars/model';
-import type { Recording, RecordingRepository, RecordingTrim } from './model';
+import type { Recording, RecordingRepository } from './model';
+import { ReplayClock, type Timeline } from './replay-clock';
 import type { MediaUrlSigner } from './signing';
 import type { SlideMoment } from '../slides/service';
 
@@ -62,7 +63,7 @@ export const PLAYBACK_CHAT_LIMIT = 1000;
 export const PLAYBACK_TIMELINE_TTL_MS = 5000;
 
 export class RecordingService {
-  private readonly timelines = new LRUCache<string, ReturnType<RecordingService['loadTimeline']>>({
+  private readonly timelines = new LRUCache<string, Promise<Timeline>>({
     max: 1000,
     ttl: PLAYBACK_TIMELINE_TTL_MS,
   });
@@ -73,11 +74,14 @@ export class RecordingService {
     const existing = await this.deps.recordings.current(seminar.id);
     if (existing) return existing;
     const id = randomBytes(12).toString('hex');
+    const now = new Date();
     return this.deps.recordings.create({
       id,
       seminarId: seminar.id,
       dir: `${seminar.id}/${id}`,
-      startedAt: new Date(),
+      startedAt: now,
+      // What its recorder counts from (controller.ts): the replay places chat and slides by it.
+      timelineOrigin: seminar.liveStartedAt ?? now,
       videoCodec,
       nodeId: this.deps.nodeId,
     });
@@ -146,8 +150,8 @@ export class RecordingService {
     if (!recording) throw new NotFoundError('recording_not_found', 'This seminar has no recording yet');
     const { prefix, expiresAt } = this.deps.signer.sign(recording.id);
     // A finished recording plays as its lecturer cut it, and the timeline is that of what plays.
-    const trim = recording.status === 'ready' ? recording.trim : null;
-    const timeline = onCut(slidesOnRecording(await this.timeline(seminarId), seminar, recording), trim);
+    const clock = ReplayClock.of(recording, seminar.liveStartedAt);
+    const timeline = clock.place(await this.timeline(seminarId));
     const media = this.deps.subtitles.playback(recording, prefix);
     return {
       recordingId: recording.id,
@@ -158,7 +162,7 @@ export class RecordingService {
       subtitles: media.subtitles,
       posterUrl: recording.hasPoster ? `${prefix}/poster.jpg` : null,
       screens: recording.screens.map((s) => ({
-        offsetMs: s.offsetMs - (trim ? Math.round(trim.startSeconds * 1000) : 0),
+        offsetMs: clock.fromRecording(s.offsetMs),
         playlistUrl: `${prefix}/${s.name}/index.m3u8`,
       })),
       expiresAt: expiresAt.toISOString(),
@@ -173,7 +177,7 @@ export class RecordingService {
    * viewer, so loaded once per seminar per few seconds (and once for requests that arrive
    * together) instead of on every anonymous call.
    */
-  private timeline(seminarId: string) {
+  private timeline(seminarId: string): Promise<Timeline> {
     let pending = this.timelines.get(seminarId);
     if (!pending) {
       pending = this.loadTimeline(seminarId);
@@ -183,7 +187,7 @@ export class RecordingService {
     return pending;
   }
 
-  private async loadTimeline(seminarId: string) {
+  private async loadTimeline(seminarId: string): Promise<Timeline> {
     const [questions, markers, chat, polls, slides] = await Promise.all([
       this.deps.live.questions(seminarId),
       this.deps.live.markers(seminarId),
@@ -266,65 +270,9 @@ export class RecordingService {
   }
 }
 
-type Timeline = Awaited<ReturnType<RecordingService['loadTimeline']>>;
-
-/**
- * The timeline moved onto a cut replay: offsets count from the cut's start; chapters and chat
- * of the parts cut away are left out; a question asked before the start shows at 0, and its
- * chapter only if it was answered within what plays.
- */
-export function onCut(timeline: Timeline, trim: RecordingTrim | null): Timeline {
-  if (!trim) return timeline;
-  const start = Math.round(trim.startSeconds * 1000);
-  const end = Math.round(trim.endSeconds * 1000);
-  const within = (ms: number) => ms >= start && ms < end;
-  return {
-    chapters: timeline.chapters.filter((c) => within(c.offsetMs)).map((c) => ({ ...c, offsetMs: c.offsetMs - start })),
-    chat: timeline.chat.filter((m) => within(m.offsetMs)).map((m) => ({ ...m, offsetMs: m.offsetMs - start })),
-    questions: timeline.questions
-      .filter((q) => q.offsetMs < end)
-      .map((q) => ({
-        ...q,
-        offsetMs: Math.max(0, q.offsetMs - start),
-        answeringOffsetMs: q.answeringOffsetMs !== null && within(q.answeringOffsetMs) ? q.answeringOffsetMs - start : null,
-      })),
-    // A poll opened before the cut shows from its start, as a question asked before it does.
-    polls: timeline.polls
-      .filter((p) => p.openedOffsetMs < end)
-      .map((p) => ({
-        ...p,
-        openedOffsetMs: Math.max(0, p.openedOffsetMs - start),
-        closedOffsetMs: p.closedOffsetMs === null ? null : Math.max(0, Math.min(p.closedOffsetMs, end) - start),
-      })),
-    slides: slidesOnCut(timeline.slides, start, end),
-  };
-}
-
-/**
- * Slide offsets count from the live start, but the recording starts when the recorder does, which
- * under load can be seconds later: moved onto the recording's own clock, so the slide changes
- * where the video does. (Chat, questions and polls keep the live start's offsets.)
- */
-function slidesOnRecording(timeline: Timeline, seminar: Seminar, recording: Recording): Timeline {
-  const lead = seminar.liveStartedAt ? recording.startedAt.getTime() - seminar.liveStartedAt.getTime() : 0;
-  if (lead <= 0 || timeline.slides.length === 0) return timeline;
-  const slides = slidesOnCut(timeline.slides, lead, Number.POSITIVE_INFINITY);
-  const chapters = [...timeline.chapters.filter((c) => c.kind !== 'slide'), ...slideChapters(slides)].sort(
-    (a, b) => a.offsetMs - b.offsetMs,
-  );
-  return { ...timeline, slides, chapters };
-}
-
 /** A chapter per slide shown with a title, unless the same page was shown just before (a flip back and forth). */
 function slideChapters(slides: SlideMoment[]) {
   return slides
     .filter((s, i) => s.title !== '' && !(i > 0 && slides[i - 1]!.deckId === s.deckId && slides[i - 1]!.page === s.page))
     .map((s) => ({ offsetMs: s.offsetMs, title: s.title, kind: 'slide' as const }));
-}
-
-/** The slide showing at the cut's start shows from 0; later changes within what plays keep their place. */
-function slidesOnCut(slides: SlideMoment[], start: number, end: number): SlideMoment[] {
-  const before = slides.filter((s) => s.offsetMs <= start).at(-1);
-  const within = slides.filter((s) => s.offsetMs > start && s.offsetMs < end).map((s) => ({ ...s, offsetMs: s.offsetMs - start }));
-  return before ? [{ ...before, offsetMs: 0 }, ...within] : within;
 }

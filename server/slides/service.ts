@@ -32,6 +32,7 @@ export interface SlideChangeRecord {
 
 export interface SlideRepository {
   createDeck(d: Omit<DeckRecord, 'id'>): Promise<DeckRecord>;
+  /** Removes the deck and the changes that showed its pages. */
   deleteDeck(deckId: string): Promise<void>;
   getDeck(deckId: string): Promise<DeckRecord | null>;
   decks(seminarId: string): Promise<DeckRecord[]>;
@@ -96,6 +97,22 @@ export class SlideService {
   async list(actor: Actor, seminarId: string): Promise<DeckView[]> {
     await this.deps.managed(actor, seminarId);
     return (await this.deps.repo.decks(seminarId)).map((d) => this.view(d));
+  }
+
+  /**
+   * Deletes a deck: its document, the changes that showed it (the replay no longer shows its
+   * pages) and its rendered pages. Refused while one of its pages is on screen in the live room.
+   * The document goes first: a crash between leaves a folder nobody points at, not a deck without pages.
+   */
+  async remove(actor: Actor, deckId: string): Promise<void> {
+    const deck = await this.deps.repo.getDeck(deckId);
+    if (!deck) throw new NotFoundError('deck_not_found', 'No such deck');
+    const seminar = await this.deps.managed(actor, deck.seminarId);
+    if (seminar.status === 'live' && (await this.deps.repo.latestChange(seminar.id))?.deckId === deck.id) {
+      throw new ConflictError('deck_showing', 'A page of this deck is on screen in the live seminar');
+    }
+    await this.deps.repo.deleteDeck(deck.id);
+    await rm(this.deckDir(deck.id), { recursive: true, force: true });
   }
 
   /** The lecturer shows a page to the room: stored with its offset, then announced. */

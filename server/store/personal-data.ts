@@ -18,6 +18,9 @@ const OWNED: Array<{ key: keyof PersonalRecords; collection: string; omit?: stri
   { key: 'notifications', collection: 'notifications' },
   // A session's token hash is a secret: its dates are the personal data.
   { key: 'sessions', collection: 'refresh_tokens', omit: ['hash', 'familyId'] },
+  { key: 'completions', collection: 'course_completions' },
+  // Who revoked one is a staff member's id, not the learner's data; the date and reason are.
+  { key: 'certificates', collection: 'certificates', omit: ['revokedBy'] },
 ];
 
 /** Deleted outright (chat and questions are anonymized instead). */

@@ -16,6 +16,7 @@ const schema = new Schema<RecordingDoc>(
     status: String,
     dir: String,
     startedAt: Date,
+    timelineOrigin: { type: Date, default: null },
     endedAt: { type: Date, default: null },
     durationSeconds: { type: Number, default: null },
     segments: { type: Number, default: 0 },
@@ -68,7 +69,10 @@ export class MongoRecordingRepository implements RecordingRepository {
     return this.model.createIndexes();
   }
 
-  async create(r: Pick<Recording, 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> & { id: string; seminarId: string }): Promise<Recording> {
+  async create(
+    r: Pick<Recording, 'dir' | 'startedAt' | 'videoCodec' | 'nodeId'> &
+      Partial<Pick<Recording, 'timelineOrigin'>> & { id: string; seminarId: string },
+  ): Promise<Recording> {
     const { id, ...rest } = r;
     const doc = await this.model.create({ _id: id, ...rest, origin: 'seminar', status: 'recording', screens: [], lessonId: null });
     return toRecording(doc.toObject());
@@ -162,6 +166,7 @@ function toRecording(doc: RecordingDoc): Recording {
     seminarId: rest.seminarId ?? null,
     uploaderId: rest.uploaderId ?? null,
     nodeId: rest.nodeId ?? null,
+    timelineOrigin: rest.timelineOrigin ?? null,
     title: rest.title ?? null,
     trim: rest.trim
       ? { startSeconds: rest.trim.startSeconds, endSeconds: rest.trim.endSeconds, totalSeconds: rest.trim.totalSeconds }

@@ -51,6 +51,7 @@ export class MongoSlideRepository implements SlideRepository {
 
   async deleteDeck(deckId: string): Promise<void> {
     await this.decksModel.deleteOne({ _id: deckId });
+    await this.changesModel.deleteMany({ deckId });
   }
 
   async getDeck(deckId: string): Promise<DeckRecord | null> {

@@ -363,6 +363,20 @@ const matrix: Record<string, Case> = {
     expect: seminarOwners,
     request: async () => ({ path: `/seminars/${shared.seminar}/decks` }),
   },
+  'DELETE /decks/:id': {
+    expect: seminarOwners,
+    // A deck of the owner's seminar per caller (its document: deleting a folder that is not there is no error).
+    request: async () => {
+      const deck = await app.repos.slides.createDeck({
+        seminarId: shared.seminar,
+        name: 'matrix.pdf',
+        pageCount: 1,
+        titles: ['Matrix'],
+        createdAt: new Date(),
+      });
+      return { path: `/decks/${deck.id}` };
+    },
+  },
   'GET /courses/:id/analytics': {
     expect: courseOwners,
     request: async () => ({ path: `/courses/${shared.course.id}/analytics` }),

@@ -2446,6 +2446,14 @@ const cases: Case[] = [
     field: 'name',
   },
   {
+    route: 'delete /decks/:id',
+    input: 'params',
+    name: 'id not an id',
+    as: 'lecturer',
+    path: () => '/decks/nope',
+    field: 'id',
+  },
+  {
     route: 'get /seminars/:id/decks',
     input: 'params',
     name: 'id not an id',

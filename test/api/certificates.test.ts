@@ -207,4 +207,53 @@ describe('course completion and the certificate', () => {
     for (let i = 0; i < 40 && status !== 429; i++) status = (await api.call('GET', `/certificates/by-code/${'B'.repeat(24)}`)).status;
     expect(status).toBe(429);
   });
+
+  it('the personal-data export holds the completion and every certificate, revoked ones too; the account’s deletion erases them', async () => {
+    const c = await course('Персональные данные');
+    const learner = await registerUser(api, { displayName: 'Ольга Экспортова' });
+    await enrolAndRead(learner, c);
+    await app.domain.progress.flush();
+    await app.domain.completions.idle();
+    const [cert] = (await api.call('GET', '/me/certificates', { token: learner.token })).body;
+    const revoked = await api.call('POST', `/certificates/${cert.id}/revocation`, {
+      token: people.lecturer.token,
+      body: { reason: 'Опечатка в имени' },
+    });
+    expect(revoked.status).toBe(200);
+    const reissued = await api.call('POST', `/certificates/${cert.id}/reissue`, { token: people.admin.token });
+    expect(reissued.status).toBeLessThan(300);
+
+    const exported = await api.call('GET', '/me/personal-data', { token: learner.token });
+    expect(exported.status).toBe(200);
+    expect(exported.body.completions).toEqual([
+      expect.objectContaining({ courseId: c.id, userId: learner.id, completedAt: expect.any(String) }),
+    ]);
+    const certificates = (exported.body.certificates as Array<Record<string, unknown>>).sort(
+      (a, b) => Number(a.generation) - Number(b.generation),
+    );
+    expect(certificates).toEqual([
+      expect.objectContaining({
+        id: cert.id,
+        code: cert.code,
+        courseId: c.id,
+        courseTitle: 'Персональные данные',
+        learnerName: 'Ольга Экспортова',
+        revokedReason: 'Опечатка в имени',
+        revokedAt: expect.any(String),
+      }),
+      expect.objectContaining({ id: reissued.body.id, courseId: c.id, learnerName: 'Ольга Экспортова', revokedAt: null }),
+    ]);
+    // Whoever revoked it is staff, and their id is not the learner's data.
+    for (const certificate of certificates) expect(certificate).not.toHaveProperty('revokedBy');
+    // Another learner's export holds none of them.
+    const other = await api.call('GET', '/me/personal-data', { token: people.otherLearner.token });
+    expect(JSON.stringify(other.body)).not.toContain(cert.code);
+
+    expect((await api.call('POST', '/me/deletion', { token: learner.token, body: { password: 'correct horse battery' } })).status).toBe(
+      204,
+    );
+    const db = app.db.connection;
+    expect(await db.collection('certificates').countDocuments({ userId: learner.id })).toBe(0);
+    expect(await db.collection('course_completions').countDocuments({ userId: learner.id })).toBe(0);
+  });
 });

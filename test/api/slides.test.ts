@@ -275,3 +275,62 @@ describe('flipping slides live', () => {
     expect(codeOf(await requestWithin(client, 'slide:current', {}))).toBe('not_in_room');
   });
 });
+
+describe('deleting a deck', () => {
+  const remove = (deckId: string, token: string | null = people.lecturer.token) =>
+    api.call('DELETE', `/decks/${deckId}`, token === null ? {} : { token });
+
+  it('deletes a deck not on screen with its changes and rendered pages; refuses the one on screen while live', async () => {
+    const seminarId = await createSeminar(api, people.lecturer, { status: 'scheduled' });
+    const first = (await upload(seminarId, makePdf(['One', 'Two']))).body;
+    const second = (await upload(seminarId, makePdf(['Three']))).body;
+    await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'live' } });
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    await lecturer.ok('slide:show', { deckId: first.id, page: 1 });
+    await lecturer.ok('slide:show', { deckId: second.id, page: 1 });
+    await lecturer.ok('slide:show', { deckId: first.id, page: 2 });
+
+    // The deck on screen, someone else's, nobody's, or no id at all: refused, and nothing changes.
+    const before = await stored(seminarId);
+    expect(before).toMatchObject({ decks: 2, changes: 3 });
+    const onScreen = await remove(first.id);
+    expect([onScreen.status, onScreen.body.error.code]).toEqual([409, 'deck_showing']);
+    expect((await remove(second.id, people.otherLecturer.token)).body.error.code).toBe('not_own_seminar');
+    expect((await remove(second.id, people.learner.token)).body.error.code).toBe('missing_grant');
+    expect((await remove(second.id, null)).status).toBe(401);
+    expect((await remove('0123456789abcdef01234567')).body.error.code).toBe('deck_not_found');
+    const notAnId = await remove('nope');
+    expect([notAnId.status, notAnId.body.error.code]).toEqual([400, 'invalid_request']);
+    expect(await stored(seminarId)).toEqual(before);
+
+    // The deck not on screen goes: its document, the change that showed it, its folder and its images.
+    const image = await fetch(`${app.url}${second.pages[0].imageUrl}`);
+    expect(image.status).toBe(200);
+    expect((await remove(second.id)).status).toBe(204);
+    expect(await stored(seminarId)).toEqual({ decks: 1, changes: 2, files: before.files.filter((f) => f !== second.id) });
+    expect(before.files).toContain(second.id);
+    await expect(readdir(app.domain.slides.deckDir(second.id))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await fetch(`${app.url}${second.pages[0].imageUrl}`)).status).toBe(404);
+    const listed = await api.call('GET', `/seminars/${seminarId}/decks`, { token: people.lecturer.token });
+    expect(listed.body.map((d: { id: string }) => d.id)).toEqual([first.id]);
+    expect(codeOf(await requestWithin(lecturer, 'slide:show', { deckId: second.id, page: 1 }))).toBe('deck_not_found');
+    expect((await app.domain.slides.moments(seminarId)).map((m) => [m.deckId, m.page])).toEqual([
+      [first.id, 1],
+      [first.id, 2],
+    ]);
+    expect((await remove(second.id)).body.error.code).toBe('deck_not_found');
+
+    // Once the seminar is over, the deck that was last on screen may go too.
+    await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'ended' } });
+    expect((await remove(first.id)).status).toBe(204);
+    expect(await stored(seminarId)).toEqual({ decks: 0, changes: 0, files: before.files.filter((f) => f !== first.id && f !== second.id) });
+  });
+
+  it('limits how many decks one lecturer deletes in an hour', async () => {
+    // The admin's budget, which no other test spends on this route.
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) statuses.push((await remove('0123456789abcdef01234567', people.admin.token)).status);
+    expect(statuses.slice(0, 60).every((s) => s === 404)).toBe(true);
+    expect(statuses[60]).toBe(429);
+  });
+});

@@ -101,10 +101,18 @@ describe('replay in the browser', () => {
       const text = await (await fetch(`${app.url}${res.body.playlistUrl}`)).text();
       return [...text.matchAll(/^#EXTINF:([\d.]+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
     };
-    await waitFor(async () => ((await recorded()) >= 5 ? true : undefined), 30_000, 'a live playlist with five seconds');
+    const videoBeforeChat = await waitFor(
+      async () => {
+        const seconds = await recorded();
+        return seconds >= 5 ? seconds : undefined;
+      },
+      30_000,
+      'a live playlist with five seconds',
+    );
 
     // A chat message and a chapter marker, a few seconds into the seminar: the replay shows them from then on.
     await lecturer.ok('chat:send', { text: 'Начинаем с упрощённой системы налогообложения' });
+    const chatSentBy = Date.now() - (await app.repos.seminars.get(seminarId))!.liveStartedAt!.getTime();
     await lecturer.ok('marker:add', { label: 'УСН' });
 
     // A viewer on the live HLS: hls.js, decoding frames that keep coming. Its first two
@@ -215,6 +223,9 @@ describe('replay in the browser', () => {
     const [message] = playback.body.chat as Array<{ offsetMs: number }>;
     const [chapter] = playback.body.chapters as Array<{ offsetMs: number; title: string; kind: string }>;
     expect(chapter).toMatchObject({ title: 'УСН', kind: 'marker' });
+    // The message sits after the video recorded before it was sent, not before (its place on the replay is the video's).
+    expect(message!.offsetMs).toBeGreaterThanOrEqual(videoBeforeChat * 1000 - 50);
+    expect(message!.offsetMs).toBeLessThanOrEqual(chatSentBy);
     await hook(again, 'pause');
     await hook(again, 'seek', Math.max(0, message!.offsetMs / 1000 - 1));
     await expect.poll(() => hook(again, 'visibleChat'), poll).toBe(0);

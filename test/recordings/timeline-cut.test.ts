@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { onCut } from '../../server/recordings/service';
+import type { RecordingTrim } from '../../server/recordings/model';
+import { ReplayClock, type Timeline } from '../../server/recordings/replay-clock';
 
 // Playback's timeline on a cut replay: offsets from the cut's start; what was cut away left out.
+// Offsets are stored from the live start; the replay counts from the recording's timeline origin.
+
+const liveStartedAt = new Date('2026-11-30T10:00:00.000Z');
+const clock = (trim: RecordingTrim | null, originAfterLiveMs: number | null = 0) =>
+  ReplayClock.of(
+    {
+      status: 'ready',
+      trim,
+      timelineOrigin: originAfterLiveMs === null ? null : new Date(liveStartedAt.getTime() + originAfterLiveMs),
+    },
+    liveStartedAt,
+  );
+const onCut = (timeline: Timeline, trim: RecordingTrim | null) => clock(trim).place(timeline);
 
 const message = (id: string, offsetMs: number) => ({
   id,
@@ -32,8 +46,8 @@ const question = (id: string, offsetMs: number, answeringOffsetMs: number | null
   answeringOffsetMs,
 });
 
-describe('onCut', () => {
-  const timeline = {
+describe('the replay clock', () => {
+  const timeline: Timeline = {
     chapters: [
       { offsetMs: 1000, title: 'до', kind: 'marker' as const },
       { offsetMs: 4000, title: 'внутри', kind: 'question' as const },
@@ -50,8 +64,39 @@ describe('onCut', () => {
     slides: [1, 2, 3, 4].map((page) => ({ offsetMs: [500, 1500, 5000, 8500][page - 1]!, deckId: 'd', page, title: `p${page}` })),
   };
 
-  it('is the timeline unchanged without a cut', () => {
+  it('is the timeline unchanged without a cut, for a recording that counts from the live start', () => {
     expect(onCut(timeline, null)).toBe(timeline);
+    // Recorded before the origin was stored: its recorder counted from the live start.
+    expect(clock(null, null).place(timeline)).toBe(timeline);
+  });
+
+  it('moves everything alike onto a recording whose time 0 is after the live start, and its cut after that', () => {
+    // Time 0 is 1 s into the session, the cut keeps [1 s, 7 s) of the recording: [2 s, 8 s) of the session.
+    const moved = clock({ startSeconds: 1, endSeconds: 7, totalSeconds: 9 }, 1000).place(timeline);
+    expect(moved).toEqual(onCut(timeline, { startSeconds: 2, endSeconds: 8, totalSeconds: 10 }));
+    // Without a cut: each item 1 s earlier; the chat before time 0 is not on the replay.
+    const late = clock(null, 1000).place(timeline);
+    expect(late.chat.map((m) => [m.id, m.offsetMs])).toEqual([
+      ['inside', 2000],
+      ['bye', 7000],
+    ]);
+    expect(late.chapters.map((c) => c.offsetMs)).toEqual([0, 3000, 8000]);
+    expect(late.slides.map((s) => [s.page, s.offsetMs])).toEqual([
+      [1, 0],
+      [2, 500],
+      [3, 4000],
+      [4, 7500],
+    ]);
+    expect(late.polls.map((p) => [p.openedOffsetMs, p.closedOffsetMs])).toEqual([
+      [0, 1500],
+      [6000, 8500],
+      [7500, 8000],
+    ]);
+  });
+
+  it('places a screen share by the recording’s own times, moved by the cut only', () => {
+    expect(clock({ startSeconds: 2, endSeconds: 8, totalSeconds: 10 }, 1000).fromRecording(5000)).toBe(3000);
+    expect(clock(null, 1000).fromRecording(5000)).toBe(5000);
   });
 
   it('counts from the cut’s start and leaves out what was cut away', () => {

@@ -6,6 +6,8 @@ import { route, type RouteSpec } from '../route';
 
 /** Uploads per lecturer per hour: a seminar has a deck or two, re-uploaded after a fix or so. */
 const DECK_UPLOADS_PER_HOUR = 30;
+/** Deletions per lecturer per hour: tidying up a seminar's decks, not a script. */
+const DECK_DELETIONS_PER_HOUR = 60;
 
 /** The seminar's decks: its lecturers and admins upload and list them (the studio). */
 export function slideRoutes(slides: SlideService): RouteSpec[] {
@@ -47,6 +49,21 @@ export function slideRoutes(slides: SlideService): RouteSpec[] {
       response: z.array(deckView),
       errors: { 403: ['not_own_seminar'], 404: ['seminar_not_found'] },
       handler: ({ actor, params }) => slides.list(actor, params.id),
+    }),
+    route({
+      method: 'delete',
+      path: '/decks/:id',
+      tag: 'slides',
+      access: 'seminars:manage',
+      summary:
+        'Deletes a deck with its page images; its pages also leave the seminar’s replay. Refused (deck_showing) while one of its pages is on screen in the live seminar',
+      params: idParams,
+      status: 204,
+      errors: { 403: ['not_own_seminar'], 404: ['deck_not_found', 'seminar_not_found'], 409: ['deck_showing'] },
+      rateLimit: { name: 'deck-delete', points: DECK_DELETIONS_PER_HOUR, durationSeconds: 3600 },
+      handler: async ({ actor, params }) => {
+        await slides.remove(actor, params.id);
+      },
     }),
   ];
 }

@@ -2,7 +2,7 @@ import { signal } from '@preact/signals';
 import { z } from 'zod';
 import { errorBodySchema } from '../../../server/protocol/errors';
 import { currentSlide, deckView, type CurrentSlide, type DeckView } from '../../../server/protocol/slides';
-import { ApiError, apiParsed } from '../kit/api';
+import { ApiError, api, apiParsed } from '../kit/api';
 import type { RoomConnection } from '../live';
 import { accessToken } from '../session';
 
@@ -70,6 +70,14 @@ export class SlidesStore {
     this.deckId = deck.id;
     this.changed();
     return deck;
+  }
+
+  /** Deletes a deck (the server refuses the one on screen while live); the newest left is chosen. */
+  async remove(deckId: string): Promise<void> {
+    await api('DELETE', `/decks/${deckId}`);
+    this.decks = this.decks.filter((d) => d.id !== deckId);
+    if (this.deckId === deckId) this.deckId = this.decks.at(-1)?.id ?? null;
+    this.changed();
   }
 
   get deck(): DeckView | undefined {

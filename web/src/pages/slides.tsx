@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { SlideChange } from '../../../server/protocol/slides';
+import type { DeckView, SlideChange } from '../../../server/protocol/slides';
 import { errorText } from '../kit/errors';
 import { t } from '../kit/i18n';
 import { toast } from '../kit/toast';
@@ -34,6 +34,7 @@ export function SlideView({ store }: { store: SlidesStore | null }) {
 export function SlidePanel({ store, live }: { store: SlidesStore | null; live: boolean }) {
   void store?.version.value;
   const [busy, setBusy] = useState(false);
+  const [deleting, setDeleting] = useState(false);
   const file = useRef<HTMLInputElement>(null);
   const deck = store?.deck;
   const page = store?.page ?? 0;
@@ -67,6 +68,15 @@ export function SlidePanel({ store, live }: { store: SlidesStore | null; live: b
         setBusy(false);
         if (file.current) file.current.value = '';
       });
+  };
+  const onDelete = (d: DeckView) => {
+    if (deleting || !window.confirm(t('room:slides.deleteConfirm', { name: d.name }))) return;
+    setDeleting(true);
+    store
+      .remove(d.id)
+      .then(() => toast(t('room:slides.deleted')))
+      .catch((err: unknown) => toast(errorText(err)))
+      .finally(() => setDeleting(false));
   };
   return (
     <section class="panel slide-panel" aria-labelledby="slides-title" data-testid="slide-panel">
@@ -117,6 +127,11 @@ export function SlidePanel({ store, live }: { store: SlidesStore | null; live: b
             </span>
           </div>
           <p class="muted">{t('room:slides.keys')}</p>
+          <p>
+            <button type="button" class="danger" data-testid="slide-delete" disabled={deleting} onClick={() => onDelete(deck)}>
+              {t('room:slides.delete', { name: deck.name })}
+            </button>
+          </p>
           <ol class="slide-strip" aria-label={t('room:slides.strip')} data-testid="slide-strip">
             {deck.pages.map((p) => (
               <li key={p.page}>

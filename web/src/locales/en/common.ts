@@ -274,6 +274,7 @@ export default {
     deck_pptx_unavailable: 'This server cannot convert PowerPoint files. Upload a PDF.',
     too_many_decks: 'The seminar already has too many presentations (20 at most).',
     deck_not_found: 'No such presentation.',
+    deck_showing: 'A slide of this presentation is on the viewers’ screens now. Show another presentation, then delete this one.',
     slide_not_found: 'The presentation has no such slide.',
     poll_not_draft: 'This poll has already been opened.',
     poll_not_open: 'Voting in this poll is closed.',

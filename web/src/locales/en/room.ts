@@ -171,6 +171,9 @@ export default {
     alt: 'Slide {{page}}: {{title}}',
     altUntitled: 'Slide {{page}}',
     none: 'The lecturer has not shown a slide yet.',
+    delete: 'Delete the presentation “{{name}}”',
+    deleteConfirm: 'Delete the presentation “{{name}}”? Its slides also leave the seminar’s recording.',
+    deleted: 'The presentation was deleted.',
   },
   polls: {
     title: 'Polls',
