@@ -392,9 +392,7 @@ export class WatchRoom {
         hls: () => this.hlsPlayer?.engine ?? null,
         /** An encore's playback: whether it plays, where in the recording (seconds), and the ids of the original's entries shown. */
         encore: () =>
-          this.encore
-            ? { playing: this.encore.playing, position: this.encore.position, replayed: [...this.panel.replayed] }
-            : null,
+          this.encore ? { playing: this.encore.playing, position: this.encore.position, replayed: [...this.panel.replayed] } : null,
         /** Per received stream: source, codec, packets, bytes, framesDecoded (as frames) and frame size. */
         stats: (): Promise<StreamStats[]> => this.subscriber?.stats() ?? Promise.resolve([]),
         /** ICE restarts of the current receive transport (recovery after a network change). */
