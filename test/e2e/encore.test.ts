@@ -47,8 +47,9 @@ describe('encore broadcast in the browser', () => {
     await app?.stop();
   });
 
-  async function open(name: string, token: string, url: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: width < 500 ? 780 : 760 } });
+  /** A page signed in as the token's user; ready when its test hooks are, or when `ready` shows. */
+  async function open(name: string, token: string, url: string, ready?: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
     const page = await context.newPage();
     pages.set(name, page);
     page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
@@ -56,7 +57,8 @@ describe('encore broadcast in the browser', () => {
     await reportCspViolations(page, name, problems);
     await signInPage(page, token);
     await page.goto(`${app.url}${url}`);
-    await waitForHooks(page);
+    if (ready) await page.locator(ready).waitFor({ timeout: 30_000 });
+    else await waitForHooks(page);
     return page;
   }
 
@@ -117,14 +119,31 @@ describe('encore broadcast in the browser', () => {
     await app.repos.polls.markOpen(sourcePoll.id, 5000);
     await app.repos.polls.markClosed(sourcePoll.id, 20_000, { counts: [1, 0, 0], voters: 1 });
 
-    // The lecturer schedules the encore; both learners register for it, as for any seminar.
-    const scheduled = await api.call('POST', `/seminars/${sourceId}/encores`, {
-      token: people.lecturer.token,
-      body: { startsAt: '2030-06-01T19:00', timeZone: 'Europe/Moscow' },
+    // The lecturer schedules the encore from the ended seminar's page (date, time, zone).
+    const studio = await open('lecturer', people.lecturer.token, `/seminars/${sourceId}`, '[data-testid=encore-form]');
+    const encoreForm = studio.getByTestId('encore-form');
+    expect(await pageProblems(studio)).toEqual([]);
+    await studio.screenshot({ path: path.join(shots, 'schedule-ru-1280.png') });
+    await encoreForm.locator('input[name=startsAt]').fill('2030-06-01T19:00');
+    await encoreForm.getByTestId('encore-zone').selectOption('Europe/Moscow');
+    await encoreForm.locator('button[type=submit]').click();
+    await studio.waitForURL((u) => /\/seminars\/[0-9a-f]{24}$/.test(u.pathname) && !u.pathname.endsWith(sourceId), { timeout: 30_000 });
+    const encoreId = new URL(studio.url()).pathname.split('/').pop()!;
+    expect(await studio.getByTestId('encore-badge').textContent()).toBe('Повтор');
+    const encoreRecord = (await app.repos.seminars.get(encoreId))!;
+    expect(encoreRecord).toMatchObject({
+      status: 'scheduled',
+      encoreOf: sourceId,
+      title: 'Маркетплейсы для начинающих',
+      timeZone: 'Europe/Moscow',
     });
-    expect(scheduled.status).toBe(201);
-    const encoreId: string = scheduled.body.id;
-    expect(scheduled.body).toMatchObject({ status: 'scheduled', encoreOf: sourceId, title: 'Маркетплейсы для начинающих' });
+    expect(encoreRecord.startsAt.toISOString()).toBe('2030-06-01T16:00:00.000Z');
+    await studio.goto(`${app.url}/seminars/${encoreId}?lang=en`);
+    await studio.getByTestId('encore-badge').waitFor({ timeout: 30_000 });
+    expect(await studio.getByTestId('encore-badge').textContent()).toBe('Repeat');
+    expect(await pageProblems(studio)).toEqual([]);
+    await studio.screenshot({ path: path.join(shots, 'encore-page-en-1280.png') });
+    await studio.context().close();
     for (const learner of [people.learner, people.otherLearner])
       expect((await api.call('PUT', `/seminars/${encoreId}/registration`, { token: learner.token })).status).toBe(200);
 

@@ -57,6 +57,7 @@ export default {
     found_other: '{{count}} cues found',
     nothingFound: 'Nothing found.',
   },
+  repeat: 'Repeat',
   status: {
     draft: 'draft',
     scheduled: 'scheduled',

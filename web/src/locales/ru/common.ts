@@ -62,6 +62,7 @@ export default {
     found_other: 'Найдено {{count}} реплики',
     nothingFound: 'Ничего не найдено.',
   },
+  repeat: 'Повтор',
   status: {
     draft: 'черновик',
     scheduled: 'запланирован',
