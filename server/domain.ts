@@ -66,6 +66,9 @@ import { portfolioRoutes } from './http/routes/portfolios';
 import { createSearch } from './search';
 import { SubtitleService } from './subtitles/service';
 import { subtitleRoutes } from './http/routes/subtitles';
+import { EncoreService } from './seminars/encores';
+import { EncorePolls } from './seminars/encore-polls';
+import { encoreRoutes } from './http/routes/encores';
 
 /** The domain services on their repositories, plus the REST routes over them. */
 export function createDomain(config: Config, stored: Repositories, logger: Logger, limits: RateLimits, nodeId: string) {
@@ -242,6 +245,16 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
 
   const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
   const polls = new PollService({ repo: repos.polls, managed: (actor, seminarId) => seminars.managed(actor, seminarId) });
+  const encorePolls = new EncorePolls({ repo: repos.polls, polls });
+  const encores = new EncoreService({
+    seminars: repos.seminars,
+    events,
+    managed: (actor, seminarId) => seminars.managed(actor, seminarId),
+    recordingSeconds: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
+    copyPolls: (source, encore) => encorePolls.copy(source, encore),
+    playing: (encore, elapsedMs) => encorePolls.advance(encore, elapsedMs),
+    logger: logger.child({ component: 'encores' }),
+  });
   const slides = createSlides({
     repo: repos.slides,
     dataDir: config.dataDir,
@@ -383,6 +396,7 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     ...certified.routes,
     ...portfolioRoutes(portfolios.service),
     ...search.routes({ seminars, courses }),
+    ...encoreRoutes(encores),
   ];
 
   let timer: NodeJS.Timeout | undefined;
@@ -407,6 +421,8 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     calendar,
     live,
     polls,
+    encores,
+    encorePolls,
     slides,
     recordings,
     library,
@@ -460,12 +476,14 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
       leaseTimer.unref();
       webhooks.dispatcher.start();
       search.service.start();
+      encores.start();
     },
     /** Writes buffered progress, stops the scheduler and gives the lease up. Safe to call twice. */
     async close(): Promise<void> {
       clearInterval(timer);
       clearInterval(leaseTimer);
       search.service.close();
+      await encores.close();
       await webhooks.dispatcher.close();
       // Packaging under way stops; its job stays processing and is done again at the next boot.
       await uploads.close();

@@ -237,12 +237,14 @@ export async function start(config: Config, logger: Logger = createLogger(config
     domain.onSeminarMoved(async (seminar) => {
       // First, while viewers are still in the room to see the results of what closes.
       if (seminar.status === 'ended') await polls.seminarEnded(seminar);
-      if (seminar.status === 'live') await recorder.live(seminar);
+      // An encore plays a recording: nothing to record, no media room.
+      if (seminar.status === 'live' && !seminar.encoreOf) await recorder.live(seminar);
       if (seminar.status === 'ended') await recorder.ended(seminar.id, seminar.endedAt ?? undefined);
       await gateway.seminarMoved(seminar);
       audience.seminarMoved(seminar);
     });
     domain.onUserDisabled((userId) => gateway.dropUser(userId));
+    domain.encorePolls.onChange((seminarId, poll) => polls.publish(seminarId, poll));
     await listen(server, config.port, config.host);
     teardown.push(() => closeServer(server));
     teardown.push(async () => {

@@ -339,59 +339,59 @@ export class LiveGateway {
     on('consumer:preferences', async (p) => this.inRoom(socket).peer.fitConsumer(p.consumerId, p.height));
     // The recording, the sockets' view and the room follow from the transition itself (seminarMoved).
     on('seminar:go-live', async () => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       await this.deps.seminars.transition(socket.data.actor, access.seminar.id, 'live');
       return { status: 'live' };
     });
     on('seminar:end', async () => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       // Ending runs the recording to a lesson (SeminarEvents.ended) before the answer.
       await this.deps.seminars.transition(socket.data.actor, access.seminar.id, 'ended');
       return { status: 'ended' };
     });
     on('chat:send', async (p) => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       const message = await this.deps.live.sendChat(access, p.text);
       this.toRoom(access.seminar.id).emit('chat:message', message);
       return message;
     });
     on('chat:delete', async (p) => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       await this.deps.live.deleteChat(access, p.messageId);
       this.toRoom(access.seminar.id).emit('chat:deleted', { messageId: p.messageId });
     });
     on('question:ask', async (p) => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       const q = await this.deps.live.ask(access, p.text);
       this.toRoom(access.seminar.id).emit('question:updated', questionView(q));
       return questionView(q);
     });
     on('question:upvote', async (p) => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       const q = await this.deps.live.upvote(access, p.questionId);
       this.toRoom(access.seminar.id).emit('question:updated', questionView(q));
       return questionView(q);
     });
     on('question:status', async (p) => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       const q = await this.deps.live.setQuestionStatus(access, p.questionId, p.status);
       this.toRoom(access.seminar.id).emit('question:updated', questionView(q));
       return questionView(q);
     });
-    on('marker:add', async (p) => this.deps.live.addMarker(this.inRoom(socket).access, p.label));
+    on('marker:add', async (p) => this.deps.live.addMarker(this.member(socket), p.label));
     on('hand:raise', async (p) => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       if (!access.userId || access.role !== 'viewer') throw new ForbiddenError('cannot_raise_hand', 'Only signed-in viewers raise hands');
       this.setHand(access.seminar.id, access.userId, access.displayName, p.raised);
     });
     on('hand:lower', async (p) => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       this.deps.live.moderatorOnly(access);
       const name = this.presenceOf(access.seminar.id).hands.get(p.userId);
       if (name !== undefined) this.setHand(access.seminar.id, p.userId, name, false);
     });
     on('room:participants', async () => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       this.deps.live.moderatorOnly(access);
       return this.presenceOf(access.seminar.id).participants();
     });
@@ -399,14 +399,14 @@ export class LiveGateway {
     on('stage:accept', async () => this.answerInvitation(socket, true));
     on('stage:decline', async () => this.answerInvitation(socket, false));
     on('stage:leave', async () => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       const presence = this.presenceOf(access.seminar.id);
       if (!access.userId || !(presence.stage.has(access.userId) || presence.invited.has(access.userId)))
         throw new ConflictError('not_on_stage', 'You are not on stage');
       this.offStage(access.seminar.id, access.userId);
     });
     on('stage:remove', async (p) => {
-      const { access } = this.inRoom(socket);
+      const access = this.member(socket);
       this.deps.live.moderatorOnly(access);
       this.offStage(access.seminar.id, p.userId);
     });
@@ -414,11 +414,11 @@ export class LiveGateway {
     on('moderation:unmute', async (p) => this.setMuted(socket, p.userId, false));
     on('moderation:remove', async (p) => this.eject(socket, p.userId, 'removed'));
     on('moderation:ban', async (p) => {
-      await this.deps.live.ban(this.inRoom(socket).access, p.userId);
+      await this.deps.live.ban(this.member(socket), p.userId);
       await this.eject(socket, p.userId, 'banned');
     });
     for (const feature of this.deps.features ?? [])
-      feature.attach({ id: socket.id, socket, on, access: () => this.inRoom(socket).access, inRoom: () => this.inRoom(socket) });
+      feature.attach({ id: socket.id, socket, on, access: () => this.member(socket), inRoom: () => this.inRoom(socket) });
 
     socket.on('disconnect', () => {
       clearTimeout(socket.data.expiry);
@@ -477,6 +477,8 @@ export class LiveGateway {
     // Roles and bans as they are now: a token's roles are as old as the token.
     socket.data.actor = await this.deps.live.currentActor(socket.data.actor);
     const access = await this.deps.live.access(socket.data.actor, seminarId);
+    // An encore plays its recording over HLS: no router, no transports, no seat limit.
+    if (access.seminar.encoreOf) return this.joinWithoutMedia(socket, access);
     if (access.role === 'viewer' && this.viewerCount(seminarId) >= this.deps.maxWebRtcViewers) {
       // The watch page then plays the seminar's live HLS (GET /seminars/:id/playback), a few seconds behind.
       throw new ConflictError('seats_full', 'All live seats are taken; watch the live stream instead');
@@ -521,14 +523,46 @@ export class LiveGateway {
       throw new ConflictError('disconnected', 'The connection closed');
     }
     socket.data.attendance = attendance;
+    return this.joinResult(access, peer.id, routerRtpCapabilities, producers);
+  }
+
+  /** An encore's room: the Socket.IO rooms, presence and attendance of a live one, without media. */
+  private async joinWithoutMedia(socket: LiveSocket, access: LiveAccess): Promise<JoinResult> {
+    const seminarId = access.seminar.id;
+    const joined = socket.join(access.role === 'lecturer' ? [seminarRoom(seminarId), staffRoom(seminarId)] : seminarRoom(seminarId));
+    socket.data.access = access;
+    let sockets = this.sockets.get(seminarId);
+    if (!sockets) this.sockets.set(seminarId, (sockets = new Set()));
+    sockets.add(socket);
+    this.presenceOf(seminarId).enter(socket.id, { userId: access.userId, displayName: access.displayName, role: access.role });
+    await joined;
+    const attendance = await this.deps.live.attend(access);
+    if (socket.data.access !== access || socket.disconnected) {
+      await attendance.end();
+      await this.leave(socket);
+      throw new ConflictError('disconnected', 'The connection closed');
+    }
+    socket.data.attendance = attendance;
+    return this.joinResult(access, socket.id, {}, []);
+  }
+
+  private async joinResult(
+    access: LiveAccess,
+    peerId: string,
+    routerRtpCapabilities: JoinResult['routerRtpCapabilities'],
+    producers: JoinResult['producers'],
+  ): Promise<JoinResult> {
+    const seminarId = access.seminar.id;
+    const presence = this.presenceOf(seminarId);
     return {
-      peerId: peer.id,
+      peerId,
       role: access.role,
       seminar: {
         id: seminarId,
         title: access.seminar.title,
         status: access.seminar.status,
         liveStartedAt: access.seminar.liveStartedAt?.toISOString() ?? null,
+        encoreOf: access.seminar.encoreOf,
       },
       routerRtpCapabilities,
       producers,
@@ -632,6 +666,14 @@ export class LiveGateway {
     return this.deps.turn?.issue(access.userId ?? socket.id) ?? { iceServers: [] };
   }
 
+  /** Who the socket is in its room, media or not: an encore's room has none (it plays a recording over HLS). */
+  private member(socket: LiveSocket): LiveAccess {
+    const { access, room } = socket.data;
+    if (!access) throw new ConflictError('not_in_room', 'Join a room first');
+    if (room?.isClosed) throw new ConflictError('room_rebuilding', 'The room is being rebuilt; join again');
+    return access;
+  }
+
   private inRoom(socket: LiveSocket): { access: LiveAccess; room: Room; peer: Peer } {
     const { access, room, peer } = socket.data;
     if (!access || !room || !peer) throw new ConflictError('not_in_room', 'Join a room first');
@@ -661,7 +703,10 @@ export class LiveGateway {
       else await s.data.attendance?.end();
     }
     this.toRoom(seminar.id).emit('room:status', { status: seminar.status });
-    if (seminar.status === 'ended' || seminar.status === 'cancelled') (await this.deps.rooms.peek(seminar.id))?.close();
+    if (seminar.status !== 'ended' && seminar.status !== 'cancelled') return;
+    // An encore has no media room whose closing would take its sockets out: they leave here.
+    if (seminar.encoreOf) this.roomClosed(seminar.id);
+    else (await this.deps.rooms.peek(seminar.id))?.close();
   }
 
   /**
@@ -685,7 +730,7 @@ export class LiveGateway {
 
   /** An invitation to a viewer in the room; they go on stage only once they accept. */
   private async invite(socket: LiveSocket, userId: string): Promise<void> {
-    const { access } = this.inRoom(socket);
+    const access = this.member(socket);
     this.deps.live.moderatorOnly(access);
     const seminarId = access.seminar.id;
     const presence = this.presenceOf(seminarId);
@@ -702,7 +747,7 @@ export class LiveGateway {
   }
 
   private async answerInvitation(socket: LiveSocket, accept: boolean): Promise<void> {
-    const { access } = this.inRoom(socket);
+    const access = this.member(socket);
     const seminarId = access.seminar.id;
     const presence = this.presenceOf(seminarId);
     const displayName = access.userId ? presence.invited.get(access.userId) : undefined;
@@ -728,7 +773,7 @@ export class LiveGateway {
   }
 
   private async setMuted(socket: LiveSocket, userId: string, muted: boolean): Promise<void> {
-    const { access } = this.inRoom(socket);
+    const access = this.member(socket);
     this.deps.live.moderatorOnly(access);
     const seminarId = access.seminar.id;
     const presence = this.presenceOf(seminarId);
@@ -765,7 +810,7 @@ export class LiveGateway {
   }
 
   private async eject(socket: LiveSocket, userId: string, reason: 'removed' | 'banned'): Promise<void> {
-    const { access } = this.inRoom(socket);
+    const access = this.member(socket);
     this.deps.live.moderatorOnly(access);
     if (access.seminar.lecturerIds.includes(userId))
       throw new ForbiddenError('cannot_remove_lecturer', 'A lecturer of this seminar cannot be removed');

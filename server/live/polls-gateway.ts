@@ -36,10 +36,10 @@ export class PollGateway implements LiveFeature {
     this.limiter = deps.limits.limiter({ name: 'live-polls', ...POLL_EVENTS });
   }
 
-  attach({ socket, on, inRoom }: LiveConnection): void {
+  attach({ socket, on, access: member }: LiveConnection): void {
     // Per user (per connection for a guest): several tabs share one budget.
     const room = async () => {
-      const { access } = inRoom();
+      const access = member();
       await this.deps.limits.consume(this.limiter, access.userId ?? socket.id, RATE_LIMITED);
       return access;
     };
@@ -90,7 +90,7 @@ export class PollGateway implements LiveFeature {
   }
 
   /** Tells the room about a poll's new state: counts to whoever may see them, the rest without. */
-  private publish(seminarId: string, poll: PollRecord): void {
+  publish(seminarId: string, poll: PollRecord): void {
     void this.emit(seminarId, poll).catch((err: unknown) => this.deps.logger.error({ err, pollId: poll.id }, 'announcing a poll failed'));
   }
 

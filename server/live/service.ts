@@ -191,7 +191,8 @@ export class LiveService {
     const credit = () =>
       this.deps.progress.recordLiveAttendance({
         userId,
-        seminarId,
+        // An encore's time counts toward the lesson of the seminar it repeats.
+        seminarId: who.seminar.encoreOf ?? seminarId,
         sessionId: record.id,
         seconds: (this.now().getTime() - record.joinedAt.getTime()) / 1000,
       });

@@ -20,9 +20,9 @@ export class SlideGateway implements LiveFeature {
     this.limiter = deps.limits.limiter({ name: 'live-slides', ...SLIDE_EVENTS });
   }
 
-  attach({ socket, on, inRoom }: LiveConnection): void {
+  attach({ socket, on, access: member }: LiveConnection): void {
     const room = async () => {
-      const { access } = inRoom();
+      const access = member();
       await this.deps.limits.consume(this.limiter, access.userId ?? socket.id, RATE_LIMITED);
       return access;
     };

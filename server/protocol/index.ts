@@ -24,3 +24,4 @@ export * from './portfolios';
 export * from './articles';
 export * from './search';
 export * from './subtitles';
+export * from './encores';

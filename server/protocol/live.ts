@@ -178,7 +178,15 @@ export type Participants = z.infer<typeof participants>;
 export const joinResult = z.object({
   peerId: z.string(),
   role: liveRole,
-  seminar: z.object({ id: z.string(), title: z.string(), status: z.string(), liveStartedAt: z.iso.datetime().nullable() }),
+  seminar: z.object({
+    id: z.string(),
+    title: z.string(),
+    status: z.string(),
+    liveStartedAt: z.iso.datetime().nullable(),
+    /** An encore: the seminar whose recording it plays over HLS (GET /seminars/:id/playback); no media room. */
+    encoreOf: z.string().nullable(),
+  }),
+  /** The media router's capabilities; empty for an encore, which has no router. */
   routerRtpCapabilities: mediasoupObject,
   producers: z.array(producerInfo),
   chat: z.array(chatMessage),

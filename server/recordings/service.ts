@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { Actor } from '../accounts/grants';
 import { has, isAdmin } from '../accounts/grants';
 import type { CourseRepository, EnrolmentRepository } from '../courses/model';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type { LiveRepository } from '../live/model';
 import type { PollResult } from '../protocol/polls';
 import { chatView, questionView } from '../live/service';
@@ -133,7 +133,8 @@ export class RecordingService {
       );
     }
     for (const seminar of await this.deps.seminars.listActive()) {
-      if (seminar.status !== 'live') continue;
+      // An encore records nothing: it is the encore scheduler's to end (seminars/encores.ts).
+      if (seminar.status !== 'live' || seminar.encoreOf) continue;
       const current = await this.deps.recordings.current(seminar.id);
       if (current && heldElsewhere(current)) continue;
       await this.deps.seminars.transition(seminar.id, ['live'], 'ended', new Date());
@@ -146,12 +147,15 @@ export class RecordingService {
     const seminar = await this.deps.seminars.get(seminarId);
     if (!seminar) throw new NotFoundError('seminar_not_found', 'No such seminar');
     await this.assertMayWatch(actor, seminar);
-    const recording = (await this.deps.recordings.current(seminarId)) ?? (await this.deps.recordings.latestReady(seminarId));
+    // An encore plays its source's recording, with the source's chat, questions and slides on its timeline.
+    const source = seminar.encoreOf ? await this.encoreSource(seminar) : seminar;
+    const recording =
+      (seminar.encoreOf ? null : await this.deps.recordings.current(seminarId)) ?? (await this.deps.recordings.latestReady(source.id));
     if (!recording) throw new NotFoundError('recording_not_found', 'This seminar has no recording yet');
     const { prefix, expiresAt } = this.deps.signer.sign(recording.id);
     // A finished recording plays as its lecturer cut it, and the timeline is that of what plays.
-    const clock = ReplayClock.of(recording, seminar.liveStartedAt);
-    const timeline = clock.place(await this.timeline(seminarId));
+    const clock = ReplayClock.of(recording, source.liveStartedAt);
+    const timeline = clock.place(await this.timeline(source.id));
     const media = this.deps.subtitles.playback(recording, prefix);
     return {
       recordingId: recording.id,
@@ -170,6 +174,16 @@ export class RecordingService {
       ...timeline,
       slides: timeline.slides.map((m) => ({ ...m, imageUrl: this.deps.slides.imageUrl(m.deckId, m.page) })),
     };
+  }
+
+  /** The seminar an encore repeats; refused until the encore is on air, so that nobody watches it ahead. */
+  private async encoreSource(encore: Seminar): Promise<Seminar> {
+    if (encore.status === 'draft' || encore.status === 'scheduled') {
+      throw new ConflictError('encore_not_started', 'The encore has not started yet');
+    }
+    const source = await this.deps.seminars.get(encore.encoreOf!);
+    if (!source) throw new NotFoundError('recording_not_found', 'The repeated seminar is gone');
+    return source;
   }
 
   /**

@@ -35,12 +35,14 @@ export interface Seminar {
   liveStartedAt: Date | null;
   endedAt: Date | null;
   createdAt: Date;
+  /** An encore (a repeat) plays this ended seminar's recording as a live event (seminars/encores.ts); null for an ordinary seminar. */
+  encoreOf: string | null;
 }
 
 export type NewSeminar = Omit<
   Seminar,
-  'id' | 'status' | 'registeredCount' | 'sequence' | 'liveStartedAt' | 'endedAt' | 'createdAt' | 'questions'
-> & { questions?: RegistrationQuestion[] };
+  'id' | 'status' | 'registeredCount' | 'sequence' | 'liveStartedAt' | 'endedAt' | 'createdAt' | 'questions' | 'encoreOf'
+> & { questions?: RegistrationQuestion[]; encoreOf?: string | null };
 export type SeminarChanges = Partial<
   Pick<
     Seminar,
@@ -94,6 +96,8 @@ export interface SeminarRepository {
   listActive(): Promise<Seminar[]>;
   /** Scheduled seminars starting in (from, to]: the reminder window. */
   listStartingBetween(from: Date, to: Date): Promise<Seminar[]>;
+  /** Encores that are due to move: scheduled ones starting at or before `now`, and every live one. */
+  listEncoresDue(now: Date): Promise<Seminar[]>;
   /** Seminars whose text or status changed at or after `since`, oldest change first (search catch-up). */
   changedSince(since: Date, limit: number): Promise<Array<{ seminar: Seminar; updatedAt: Date }>>;
 }

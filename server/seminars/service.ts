@@ -333,5 +333,6 @@ export function seminarView(s: Seminar): SeminarView {
     courseId: s.courseId,
     sequence: s.sequence,
     questions: s.questions,
+    encoreOf: s.encoreOf,
   };
 }

@@ -31,6 +31,7 @@ const schema = new Schema<SeminarDoc>(
     questions: { type: Schema.Types.Mixed, default: [] },
     liveStartedAt: { type: Date, default: null },
     endedAt: { type: Date, default: null },
+    encoreOf: { type: String, default: null },
     createdAt: Date,
     updatedAt: Date,
   },
@@ -65,6 +66,7 @@ export class MongoSeminarRepository implements SeminarRepository {
     const doc = await this.model.create({
       ...s,
       questions: s.questions ?? [],
+      encoreOf: s.encoreOf ?? null,
       status: 'draft',
       registeredCount: 0,
       seatsLeft: s.capacity,
@@ -180,6 +182,13 @@ export class MongoSeminarRepository implements SeminarRepository {
   async listStartingBetween(from: Date, to: Date): Promise<Seminar[]> {
     return (await this.model.find({ status: 'scheduled', startsAt: { $gt: from, $lte: to } }).lean()).map(toSeminar);
   }
+
+  async listEncoresDue(now: Date): Promise<Seminar[]> {
+    const docs = await this.model
+      .find({ encoreOf: { $type: 'string' }, $or: [{ status: 'scheduled', startsAt: { $lte: now } }, { status: 'live' }] })
+      .lean();
+    return docs.map(toSeminar);
+  }
 }
 
 function toSeminar(doc: SeminarDoc & { _id: unknown }): Seminar {
@@ -203,5 +212,6 @@ function toSeminar(doc: SeminarDoc & { _id: unknown }): Seminar {
     liveStartedAt: doc.liveStartedAt ?? null,
     endedAt: doc.endedAt ?? null,
     createdAt: doc.createdAt,
+    encoreOf: doc.encoreOf ?? null,
   };
 }

@@ -129,6 +129,15 @@ const fixtures = {
     return { id: course.id, lessonId: withLesson.modules[0]!.lessons[0]!.id };
   },
 
+  /** An ended seminar of the owner's with a ready recording (two seconds): what an encore repeats. */
+  async endedWithRecording(): Promise<string> {
+    const id = await fixtures.seminar();
+    await app.repos.seminars.transition(id, ['scheduled'], 'live', new Date());
+    await app.repos.seminars.transition(id, ['live'], 'ended', new Date());
+    await readyRecording(app, id, 2);
+    return id;
+  },
+
   /** A finished recording (real HLS, two seconds) of a fresh seminar of the owner's. */
   async recording(): Promise<string> {
     return (await readyRecording(app, await fixtures.seminar(), 2)).id;
@@ -433,6 +442,10 @@ const matrix: Record<string, Case> = {
   'POST /seminars/:id/transitions': {
     expect: seminarOwners,
     request: async () => ({ path: `/seminars/${await fixtures.seminar()}/transitions`, body: { to: 'live' } }),
+  },
+  'POST /seminars/:id/encores': {
+    expect: seminarOwners,
+    request: async () => ({ path: `/seminars/${await fixtures.endedWithRecording()}/encores`, body: { startsAt: '2031-05-01T19:00' } }),
   },
   'GET /seminars/:id/calendar.ics': {
     expect: everyone,

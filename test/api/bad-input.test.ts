@@ -952,6 +952,43 @@ const cases: Case[] = [
   },
 
   {
+    route: 'post /seminars/:id/encores',
+    input: 'params',
+    name: "id 'not-an-id'",
+    as: 'lecturer',
+    path: () => '/seminars/not-an-id/encores',
+    body: () => ({ startsAt: '2031-05-01T19:00' }),
+    field: 'id',
+  },
+  {
+    route: 'post /seminars/:id/encores',
+    input: 'body',
+    name: 'missing start',
+    as: 'lecturer',
+    path: (f) => `/seminars/${f.seminarId}/encores`,
+    body: () => ({ timeZone: 'Europe/Moscow' }),
+    field: 'startsAt',
+  },
+  {
+    route: 'post /seminars/:id/encores',
+    input: 'body',
+    name: 'a date that does not exist',
+    as: 'lecturer',
+    path: (f) => `/seminars/${f.seminarId}/encores`,
+    body: () => ({ startsAt: '2031-02-30T19:00' }),
+    field: 'startsAt',
+  },
+  {
+    route: 'post /seminars/:id/encores',
+    input: 'body',
+    name: 'an unknown time zone',
+    as: 'lecturer',
+    path: (f) => `/seminars/${f.seminarId}/encores`,
+    body: () => ({ startsAt: '2031-05-01T19:00', timeZone: 'Mars/Olympus' }),
+    field: 'timeZone',
+  },
+
+  {
     route: 'get /seminars/:id/calendar.ics',
     input: 'params',
     name: "id 'not-an-id'",

@@ -63,6 +63,7 @@ export function seminarAt(liveStartedAt: Date | null, status: Seminar['status'] 
     liveStartedAt,
     endedAt: null,
     createdAt: new Date('2026-11-01T00:00:00Z'),
+    encoreOf: null,
   };
 }
 

@@ -33,10 +33,15 @@ export function recordingRoutes(recordings: RecordingService, library: Recording
       tag: 'recordings',
       access: 'public',
       summary:
-        'Signed HLS playback of the seminar: live while it runs, the finished recording (as cut) after; with chapters, chat and questions on the timeline of what plays',
+        'Signed HLS playback of the seminar: live while it runs, the finished recording (as cut) after; with chapters, chat and questions on the timeline of what plays. An encore plays the recording of the seminar it repeats, once on air (409 encore_not_started before)',
       params: idParams,
       response: playbackView,
-      errors: { 401: ['unauthorized'], 403: ['not_allowed_to_watch', 'banned'], 404: ['seminar_not_found', 'recording_not_found'] },
+      errors: {
+        401: ['unauthorized'],
+        403: ['not_allowed_to_watch', 'banned'],
+        404: ['seminar_not_found', 'recording_not_found'],
+        409: ['encore_not_started'],
+      },
       handler: ({ actor, params }) => recordings.playback(actor, params.id),
     }),
     route({

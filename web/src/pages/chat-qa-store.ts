@@ -19,6 +19,8 @@ export class ChatQaStore {
   canChat = false;
   /** Allowed to chat in this room (guests are not); unknown until joined. */
   member: boolean | undefined;
+  /** An encore's entries from the original session, shown as such (encore-player.ts reveals them in step). */
+  readonly replayed = new Set<string>();
 
   constructor(
     readonly conn: RoomConnection,
@@ -47,6 +49,18 @@ export class ChatQaStore {
     }
     this.canChat = join.canChat;
     this.member = join.canChat;
+    this.changed();
+  }
+
+  /** The original session's messages and answered questions that the encore's playback has reached. */
+  replay(messages: ChatMessage[], questions: QuestionView[]): void {
+    if (messages.length === 0 && questions.length === 0) return;
+    for (const m of messages) this.replayed.add(m.id);
+    for (const q of questions) {
+      this.replayed.add(q.id);
+      this.questions.set(q.id, q);
+    }
+    this.messages = [...this.messages, ...messages.filter((m) => !this.messages.some((x) => x.id === m.id))].slice(-200);
     this.changed();
   }
 

@@ -99,11 +99,12 @@ function ChatList({ store, messages }: { store: ChatQaStore | null; messages: Ch
     >
       {messages.length === 0 && <li class="empty">{t('room:chat.empty')}</li>}
       {messages.map((m) => (
-        <li key={m.id} data-testid="chat-message" data-id={m.id}>
+        <li key={m.id} data-testid="chat-message" data-id={m.id} data-replayed={store?.replayed.has(m.id) ? 'true' : undefined}>
           <span class="who">{m.displayName}</span>
           <time dateTime={m.at}>{clock(m.at)}</time>
+          {store?.replayed.has(m.id) && <span class="tag original">{t('room:encore.original')}</span>}
           <p>{m.text}</p>
-          {store?.moderator && <Moderation store={store} m={m} />}
+          {store?.moderator && !store.replayed.has(m.id) && <Moderation store={store} m={m} />}
         </li>
       ))}
     </ol>
@@ -121,7 +122,7 @@ function QuestionItem({ store, q, voted, canChat }: { store: ChatQaStore; q: Que
         title={t('room:qa.upvote')}
         aria-label={`${t('room:qa.upvote')}: ${votes}`}
         aria-pressed={voted}
-        disabled={pending || voted || !canChat || q.status === 'answered'}
+        disabled={pending || voted || !canChat || q.status === 'answered' || store.replayed.has(q.id)}
         data-testid="upvote"
         onClick={() => {
           setPending(true);
@@ -136,10 +137,11 @@ function QuestionItem({ store, q, voted, canChat }: { store: ChatQaStore; q: Que
       <div class="body">
         <p>{q.text}</p>
         <span class="who">{q.displayName}</span>
+        {store.replayed.has(q.id) && <span class="tag original">{t('room:encore.original')}</span>}
         {q.status !== 'open' && (
           <span class={`tag ${q.status}`}>{t(q.status === 'answering' ? 'room:qa.answering' : 'room:qa.answered')}</span>
         )}
-        {store.moderator && q.status !== 'answered' && (
+        {store.moderator && q.status !== 'answered' && !store.replayed.has(q.id) && (
           <span class="actions">
             {q.status === 'open' && (
               <ActionButton class="link" data-testid="mark-answering" run={() => store.mark(q.id, 'answering')}>

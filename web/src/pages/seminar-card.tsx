@@ -26,6 +26,7 @@ export function SeminarCard({ s }: { s: SeminarView }) {
           {s.title}
         </a>{' '}
         <span class={`badge ${s.status}`}>{t(`status.${s.status}`)}</span>
+        {s.encoreOf && <span class="badge encore">{t('repeat')}</span>}
       </h3>
       <div data-testid="starts">
         <time dateTime={s.startsAt}>{t('portal:catalogue.starts', { time: timeIn(s.startsAt, s.timeZone) })}</time>

@@ -14,6 +14,7 @@ import { seatsLeft, timeIn } from './seminar-card';
 import { runsSeminar } from './seminar-links';
 import { useRecordingReady } from './use-recording';
 import { RelatedArticles } from './related-articles';
+import { EncoreForm } from './encore-form';
 import '../styles/portal.css';
 
 // A seminar's own page: what, when (in the seminar's zone, and the reader's when it
@@ -104,7 +105,17 @@ export default function Seminar({ id }: { id: string }) {
     <article class="page narrow seminar-page" data-testid="seminar-page">
       <h1>
         {s.title} <span class={`badge ${s.status}`}>{t(`status.${s.status}`)}</span>
+        {s.encoreOf && (
+          <span class="badge encore" data-testid="encore-badge">
+            {t('repeat')}
+          </span>
+        )}
       </h1>
+      {s.encoreOf && (
+        <p data-testid="encore-of">
+          <a href={`/seminars/${s.encoreOf}`}>{t('portal:encore.of')}</a>
+        </p>
+      )}
       <p data-testid="starts">
         {t('portal:seminar.when', { time: dateTime(s.startsAt, s.timeZone), zone: zoneName(s.startsAt, s.timeZone) })}
       </p>
@@ -120,6 +131,7 @@ export default function Seminar({ id }: { id: string }) {
       {s.description && <p class="description">{s.description}</p>}
       <WatchLinks s={s} />
       {runsSeminar(s, who.value) && <EmbedSnippet s={s} />}
+      {runsSeminar(s, who.value) && s.status === 'ended' && <EncoreForm s={s} />}
       <section class="seminar-section" aria-labelledby="registration-title">
         <h2 id="registration-title">{t('portal:seminar.registration')}</h2>
         {left !== null && (

@@ -10,6 +10,7 @@ import { loadDevice, Subscriber, type StreamStats, type Subscription } from '../
 import { hasSession, who } from '../session';
 import { AudienceStore } from './audience-store';
 import { ChatQaStore } from './chat-qa-store';
+import { EncorePlayer } from './encore-player';
 import { PollsStore } from './polls-store';
 import { SlidesStore } from './slides-store';
 import { StageSeat } from './stage-seat';
@@ -51,6 +52,8 @@ export class WatchRoom {
   readonly polls: PollsStore;
   readonly slides: SlidesStore;
   readonly audience: AudienceStore;
+  /** An encore: the source's recording, played in step with the live clock instead of WebRTC media. */
+  encore: EncorePlayer | undefined;
 
   private readonly conn: RoomConnection;
   private subscriber: Subscriber | undefined;
@@ -99,6 +102,8 @@ export class WatchRoom {
       this.changed();
     });
     conn.socket.on('room:status', ({ status }) => {
+      // An encore going on air: a fresh join brings its live start, where playback begins.
+      if (this.join?.seminar.encoreOf && status === 'live' && this.join.seminar.status !== 'live') conn.restart('encore on air');
       if (this.join) this.join.seminar.status = status;
       this.changed();
     });
@@ -131,6 +136,7 @@ export class WatchRoom {
     this.audience.close();
     this.dropMedia();
     this.stopHls();
+    this.encore?.close();
     const w = window as { lectern?: { owner?: unknown } };
     if (w.lectern?.owner === this) delete w.lectern;
   }
@@ -146,7 +152,7 @@ export class WatchRoom {
 
   async unmute(): Promise<void> {
     try {
-      if (this.hls) this.el.main.muted = false;
+      if (this.hls || this.encore) this.el.main.muted = false;
       else await this.el.audio.play();
       this.needsUnmute = false;
     } finally {
@@ -173,7 +179,10 @@ export class WatchRoom {
       this.dropMedia();
       this.seat.dropped();
     }
-    if (s.name === 'ended' || s.name === 'removed' || s.name === 'failed') this.seat.close();
+    if (s.name === 'ended' || s.name === 'removed' || s.name === 'failed') {
+      this.seat.close();
+      this.encore?.stop();
+    }
     // Ended while watching, or opened after the end: the recording follows.
     if ((s.name === 'ended' && !this.hls) || (s.name === 'failed' && s.error.code === 'seminar_over')) void this.awaitRecording();
     if (s.name === 'ended' || s.name === 'removed' || s.name === 'failed') this.panel.disable();
@@ -206,6 +215,7 @@ export class WatchRoom {
     void this.polls.reload().catch((err: unknown) => toast(errorText(err)));
     void this.slides.reload().catch((err: unknown) => toast(errorText(err)));
     this.audience.joined(join);
+    if (join.seminar.encoreOf) return this.playEncore(join);
     const device = await loadDevice(join.routerRtpCapabilities);
     if (generation === this.conn.current) this.seat.joined(join, device, generation);
     const subscriber = new Subscriber(this.conn, device, () => this.conn.restart('receive transport failed'));
@@ -216,6 +226,13 @@ export class WatchRoom {
     // The subscriber skips a producer it already consumes, so one both listed and announced is consumed once.
     for (const p of [...join.producers, ...this.early.map((e) => e.info)]) this.consume(p, generation);
     this.early = [];
+  }
+
+  private async playEncore(join: JoinResult): Promise<void> {
+    this.encore ??= new EncorePlayer(this.seminarId, this.el.main, this.panel, () => this.changed());
+    if (join.seminar.status !== 'live' || !join.seminar.liveStartedAt) return;
+    this.needsUnmute = this.el.main.muted;
+    await this.encore.start(join.seminar.liveStartedAt).catch((err: unknown) => toast(errorText(err)));
   }
 
   private reportSizes(): void {
@@ -373,6 +390,9 @@ export class WatchRoom {
         recordingReady: () => this.recordingReady,
         /** 'hls.js' or 'native' while watching the live HLS (every WebRTC seat taken), else null. */
         hls: () => this.hlsPlayer?.engine ?? null,
+        /** An encore's playback: whether it plays, where in the recording (seconds), and the ids of the original's entries shown. */
+        encore: () =>
+          this.encore ? { playing: this.encore.playing, position: this.encore.position, replayed: [...this.panel.replayed] } : null,
         /** Per received stream: source, codec, packets, bytes, framesDecoded (as frames) and frame size. */
         stats: (): Promise<StreamStats[]> => this.subscriber?.stats() ?? Promise.resolve([]),
         /** ICE restarts of the current receive transport (recovery after a network change). */

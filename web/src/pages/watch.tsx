@@ -17,6 +17,7 @@ import { RoomHeader, statusText } from './room-header';
 import type { StageSeat } from './stage-seat';
 import { StageStrip } from './stage-strip';
 import { WatchRoom } from './watch-room';
+import { EncoreBadge } from './encore-badge';
 import '../styles/room.css';
 
 /** The lecturer's invitation on stage, and once on it: devices, switches and the way off. */
@@ -91,6 +92,7 @@ function overlayText(room: WatchRoom | null): string {
         : t('room:state.failed', { reason: errorText(s.error) });
     case 'joined': {
       if (room?.join?.seminar.status !== 'live') return t('room:state.waiting');
+      if (room.encore) return '';
       if (!room.main) return t('room:watch.noVideo');
       return room.main.info.paused ? t('room:watch.paused') : '';
     }
@@ -127,6 +129,7 @@ function WatchPage({ id }: { id: string }) {
   return (
     <div class="room">
       <RoomHeader title={title} badge={statusText(status)} badgeClass={status}>
+        <EncoreBadge room={room} />
         <span class="spacer" />
         <span id="viewers" class="viewers" data-testid="viewers">
           {s.name === 'joined' ? t('room:viewers', { count: room?.viewers ?? 0 }) : ''}
@@ -171,7 +174,7 @@ function WatchPage({ id }: { id: string }) {
               id="unmute"
               class="primary"
               data-testid="unmute"
-              hidden={!room?.needsUnmute || (s.name !== 'joined' && !room.hls)}
+              hidden={!room?.needsUnmute || (s.name !== 'joined' && !room.hls) || (room.encore !== undefined && !room.encore.playing)}
               run={() => room!.unmute()}
             >
               {t('room:watch.unmute')}

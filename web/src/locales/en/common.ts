@@ -57,6 +57,7 @@ export default {
     found_other: '{{count}} cues found',
     nothingFound: 'Nothing found.',
   },
+  repeat: 'Repeat',
   status: {
     draft: 'draft',
     scheduled: 'scheduled',
@@ -197,6 +198,10 @@ export default {
     not_a_lecturer: 'This user is not a lecturer.',
     seminar_not_editable: 'This seminar can no longer be changed.',
     illegal_transition: 'Not possible right now.',
+    encore_source_not_ended: 'Only an ended seminar can be repeated.',
+    encore_no_recording: 'The seminar has no ready recording to repeat.',
+    encore_start_in_past: 'A repeat must start in the future.',
+    encore_not_started: 'The repeat has not started yet.',
     registration_closed: 'Registration for this seminar is closed.',
     registration_changed: 'The registration has just changed. Please try again.',
     not_registered: 'Register for this seminar to watch it live.',

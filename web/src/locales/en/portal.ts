@@ -117,4 +117,14 @@ export default {
     open: 'Watch',
     progress: 'Watched: {{percent}}%',
   },
+  encore: {
+    title: 'Repeat on air',
+    explain:
+      'The seminar’s recording plays again at the set time as a live event: with registration, reminders, the original chat in its place, new chat and polls.',
+    startsAt: 'Repeat date and time',
+    timeZone: 'Time zone',
+    submit: 'Schedule the repeat',
+    scheduled: 'The repeat is scheduled',
+    of: 'A repeat of the seminar',
+  },
 } satisfies Translation<typeof ru>;

@@ -221,4 +221,9 @@ export default {
     failed: 'The recording could not be played (code: {{code}}).',
     player: 'Playback controls',
   },
+  encore: {
+    badge: 'Repeat',
+    note: 'A repeat of the seminar’s recording: everyone sees the same moment, the original chat appears as it happened, and new chat is live.',
+    original: 'original',
+  },
 } satisfies Translation<typeof ru>;

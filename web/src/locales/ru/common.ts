@@ -62,6 +62,7 @@ export default {
     found_other: 'Найдено {{count}} реплики',
     nothingFound: 'Ничего не найдено.',
   },
+  repeat: 'Повтор',
   status: {
     draft: 'черновик',
     scheduled: 'запланирован',
@@ -210,6 +211,10 @@ export default {
     not_a_lecturer: 'Этот пользователь не лектор.',
     seminar_not_editable: 'Этот семинар уже нельзя изменить.',
     illegal_transition: 'Сейчас это сделать нельзя.',
+    encore_source_not_ended: 'Повторить можно только завершённый семинар.',
+    encore_no_recording: 'У семинара нет готовой записи — повторять нечего.',
+    encore_start_in_past: 'Повтор должен начаться в будущем.',
+    encore_not_started: 'Повтор ещё не начался.',
     registration_closed: 'Регистрация на этот семинар закрыта.',
     registration_changed: 'Регистрация только что изменилась. Попробуйте ещё раз.',
     not_registered: 'Зарегистрируйтесь на семинар, чтобы смотреть эфир.',

@@ -112,6 +112,7 @@ export default function MySeminars() {
                         {s.title}
                       </a>{' '}
                       <span class={`badge ${s.status}`}>{t(`status.${s.status}`)}</span>
+                      {s.encoreOf && <span class="badge encore">{t('repeat')}</span>}
                     </div>
                     <div class="muted">
                       {dateTime(s.startsAt, s.timeZone)} · {s.track} · {s.registeredCount}/{s.capacity}
