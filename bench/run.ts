@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'fanout-verified': () => import('./fanout-verified'),
   'fanout-storm': () => import('./fanout-verified/storm'),
   search: () => import('./search'),
+  latency: () => import('./latency'),
 };
 
 async function main(): Promise<void> {
