@@ -30,8 +30,8 @@ import { busyCoresSince, machine, machineCpuSnapshot, sourceState } from './lib/
 import { ok } from './lib/rest';
 import { CLIP_FPS, CLIP_HEIGHT, CLIP_WIDTH, CODE_BITS, writeClip } from './latency/clip';
 import { coresBetween, descendantCpu } from './latency/cpu';
-import { match, percentiles, type Capture, type Matched, type Percentiles, type Present } from './latency/match';
-import { PROBE } from './latency/probe';
+import { captureTimes, match, percentiles, type Capture, type Matched, type Percentiles, type Present } from './latency/match';
+import { PC_WATCH, PROBE } from './latency/probe';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -106,24 +106,71 @@ async function measure(sender: Page, viewer: Page, seconds: number): Promise<Mea
   await pull(false);
   const before = captures.length;
   const cpu = windowStart();
+  const rtcBefore = await inPage<RtcCounters>(viewer, 'window.__latency.rtcStats()');
   for (let left = seconds; left > 0; left -= 5) {
     await sleep(Math.min(5, left) * 1000);
     await pull(true);
   }
+  const receiver = receiverSummary(rtcBefore, await inPage<RtcCounters>(viewer, 'window.__latency.rtcStats()'));
   return {
+    receiver,
     matched: match(captures, all.presents, settings.clipSeconds * 1000),
     taken: all,
     captured: captures.length - before,
+    readLag: percentiles(captureTimes(captures.slice(before)).readLag),
     seconds,
     cpu: cpu.end(seconds),
   };
 }
 
+type RtcCounters = Record<'video' | 'audio', Record<string, number>>;
+
+/** What the receiving browser reports over the window, per frame (ms) or in all. */
+interface Receiver {
+  videoJitterBufferMs: number;
+  videoTargetDelayMs: number;
+  /** What the jitter buffer would hold without A/V sync or a playout hint: target − minimum is what lip sync adds. */
+  videoMinimumDelayMs: number;
+  decodeMsPerFrame: number;
+  /** Receive of the first packet → decoded. */
+  processingMsPerFrame: number;
+  framesDropped: number;
+  freezes: number;
+  packetsLost: number;
+  nacks: number;
+  plis: number;
+  audioJitterBufferMs: number;
+}
+
+function receiverSummary(a: RtcCounters, b: RtcCounters): Receiver {
+  const d = (kind: 'video' | 'audio', k: string) => (b[kind][k] ?? 0) - (a[kind][k] ?? 0);
+  const per = (kind: 'video' | 'audio', k: string, by: string) => {
+    const n = d(kind, by);
+    return n > 0 ? Math.round((d(kind, k) / n) * 10000) / 10 : 0;
+  };
+  return {
+    videoJitterBufferMs: per('video', 'jitterBufferDelay', 'jitterBufferEmittedCount'),
+    videoTargetDelayMs: per('video', 'jitterBufferTargetDelay', 'jitterBufferEmittedCount'),
+    videoMinimumDelayMs: per('video', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount'),
+    decodeMsPerFrame: per('video', 'totalDecodeTime', 'framesDecoded'),
+    processingMsPerFrame: per('video', 'totalProcessingDelay', 'framesDecoded'),
+    framesDropped: d('video', 'framesDropped'),
+    freezes: d('video', 'freezeCount'),
+    packetsLost: d('video', 'packetsLost'),
+    nacks: d('video', 'nackCount'),
+    plis: d('video', 'pliCount'),
+    audioJitterBufferMs: per('audio', 'jitterBufferDelay', 'jitterBufferEmittedCount'),
+  };
+}
+
 interface Measured {
+  receiver: Receiver;
   matched: Matched;
   taken: Taken;
   /** Frames captured in the measured window (captures of the warm-up are kept for pairing only). */
   captured: number;
+  /** How long frames waited between capture and reaching script on the sending page. */
+  readLag: Percentiles | undefined;
   seconds: number;
   cpu: Window;
 }
@@ -155,6 +202,9 @@ interface Phase {
   toCallback?: Percentiles;
   toReceive?: Percentiles;
   receiveToDisplay?: Percentiles;
+  byReceiverEstimate?: Percentiles;
+  readLag?: Percentiles;
+  receiver: Receiver;
   /** Frames shown (with a readable code) per second. */
   shownPerSecond: number;
   unmatched: number;
@@ -173,6 +223,9 @@ function phase(name: string, m: Measured, codec: string | null): Phase {
     toCallback: percentiles(m.matched.toCallback),
     toReceive: percentiles(m.matched.toReceive),
     receiveToDisplay: percentiles(m.matched.receiveToDisplay),
+    byReceiverEstimate: percentiles(m.matched.byReceiverEstimate),
+    readLag: m.readLag,
+    receiver: m.receiver,
     shownPerSecond: Math.round((m.taken.presents.length / m.seconds) * 10) / 10,
     unmatched: m.matched.unmatched,
     unreadable: m.taken.unreadable,
@@ -187,6 +240,7 @@ function phase(name: string, m: Measured, codec: string | null): Phase {
 async function newPage(browser: Browser, problems: string[], name: string): Promise<Page> {
   const context = await browser.newContext({ viewport: settings.viewport });
   const page = await context.newPage();
+  await page.addInitScript(PC_WATCH);
   page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
   return page;
 }
@@ -321,8 +375,12 @@ function report(r: {
     `| what the SFU path adds (difference) | | ${diff('p50') ?? '–'} | ${diff('p95') ?? '–'} | ${diff('p99') ?? '–'} | | | | |`,
     '',
     `- Target: p95 ≤ ${settings.target.maxP95Ms} ms through the SFU: ${met ? 'met' : 'missed'}; p95 ratio SFU / direct loopback: ${ratio ?? '–'}`,
-    `- Captured = the camera track hands the frame to script on the studio page (MediaStreamTrackProcessor); presented = requestVideoFrameCallback's expectedDisplayTime on the viewer's <video> ` +
-      `(at the callback itself, p50/p95: SFU ${cell(sfu.toCallback, 'p50')}/${cell(sfu.toCallback, 'p95')} ms, direct ${cell(baseline.toCallback, 'p50')}/${cell(baseline.toCallback, 'p95')} ms); received = WebRTC's receiveTime of the frame's last packet`,
+    `- Captured = the frame's capture timestamp from the camera track the studio page sends (VideoFrame.timestamp through MediaStreamTrackProcessor, put on the wall clock; ` +
+      `frames reached script p50/p95/max ${cell(sfu.readLag, 'p50')}/${cell(sfu.readLag, 'p95')}/${cell(sfu.readLag, 'max')} ms after it, a wait not counted); ` +
+      `presented = requestVideoFrameCallback's expectedDisplayTime on the viewer's <video> ` +
+      `(at the callback itself, p50/p95: SFU ${cell(sfu.toCallback, 'p50')}/${cell(sfu.toCallback, 'p95')} ms, direct ${cell(baseline.toCallback, 'p50')}/${cell(baseline.toCallback, 'p95')} ms); ` +
+      `received = WebRTC's receiveTime of the frame's last packet. Cross-check, the viewer's own capture-time estimate (RTCP sender reports): ` +
+      `p50/p95 SFU ${cell(sfu.byReceiverEstimate, 'p50')}/${cell(sfu.byReceiverEstimate, 'p95')} ms, direct ${cell(baseline.byReceiverEstimate, 'p50')}/${cell(baseline.byReceiverEstimate, 'p95')} ms`,
     `- SFU path: the studio page went live with its simulcast camera (${layers ?? 'layers unknown'}) and microphone; the watch page, its video shown at ${r.shown.width}x${r.shown.height} CSS px, received ${r.received ? `${r.received.frameWidth}x${r.received.frameHeight}` : '?'}; ` +
       `${sfu.toDisplay?.n ?? 0} frames matched of ${sfu.captured} captured in ${settings.seconds} s; unreadable codes: ${sfu.unreadable.capture} captured, ${sfu.unreadable.present} shown; unmatched: ${sfu.unmatched}`,
     `- Baseline: one camera layer (${r.baselineLayer.scaleResolutionDownBy === 1 ? 'full size' : `1/${r.baselineLayer.scaleResolutionDownBy} size`}, ${r.baselineLayer.maxBitrate / 1000} kbps), ${baseline.codec ?? '?'}, ` +
@@ -330,6 +388,13 @@ function report(r: {
       `${baseline.toDisplay?.n ?? 0} frames matched; unreadable: ${baseline.unreadable.capture} captured, ${baseline.unreadable.present} shown; unmatched: ${baseline.unmatched}. It encodes one layer where the studio encodes three`,
     `- Load: load average ${r.before.loadAverage.join(' / ')} (1/5/15 min) before the run, ${sfu.window.loadAverage.join(' / ')} after the SFU phase, ${baseline.window.loadAverage.join(' / ')} after the baseline; ` +
       `cores busy (whole machine) ${sfu.window.busyCores ?? '?'} of ${m.nproc} during the SFU phase, ${baseline.window.busyCores ?? '?'} during the baseline`,
+    ...[sfu, baseline].map(
+      (p) =>
+        `- Receiver, ${p === sfu ? 'watch page' : 'baseline'}: video jitter buffer ${p.receiver.videoJitterBufferMs} ms a frame (target ${p.receiver.videoTargetDelayMs}, ` +
+        `${p.receiver.videoMinimumDelayMs} without lip sync), decode ${p.receiver.decodeMsPerFrame} ms, first packet → decoded ${p.receiver.processingMsPerFrame} ms; ` +
+        `audio jitter buffer ${p.receiver.audioJitterBufferMs} ms; video frames dropped ${p.receiver.framesDropped}, freezes ${p.receiver.freezes}, ` +
+        `packets lost ${p.receiver.packetsLost}, NACKs ${p.receiver.nacks}, PLIs ${p.receiver.plis}`,
+    ),
     `- CPU during the SFU phase, cores: ${cores(sfu.window)}; during the baseline: ${cores(baseline.window)}`,
     `- Machine: ${m.nproc} cores (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Chromium ${process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'} headless, all on loopback; ` +
       `clocks: Date.now() − (timeOrigin + now()) ${r.skew.map((s) => Math.round(s * 10) / 10).join(' / ')} ms on the studio / watch page`,

@@ -2,7 +2,8 @@
 // this Node-typed code has no DOM). It installs window.__latency with:
 //   watchCapture(): on the studio page, reads every frame of the camera track the page sends
 //     (a clone of it, through MediaStreamTrackProcessor, the frames closed at once so that the
-//     capture pool never runs dry) and notes [index, wall ms] as the frame reaches script;
+//     capture pool never runs dry) and notes [index, wall ms as the frame reaches script, the
+//     frame's own capture timestamp in ms on Chromium's monotonic clock];
 //   watchVideo(video): on the watch page (or the baseline's), notes for each frame the <video>
 //     presents (requestVideoFrameCallback) [index, wall ms of the callback, expected display,
 //     WebRTC's receive time, width, height];
@@ -47,8 +48,9 @@ export const PROBE = `(() => {
         if (done) break;
         const t = wall(performance.now());
         let index = -1;
+        const ts = frame.timestamp / 1000;
         try { index = readIndex(frame, frame.displayWidth, frame.displayHeight); } finally { frame.close(); }
-        if (index < 0) state.unreadable.capture++; else state.captures.push([index, t]);
+        if (index < 0) state.unreadable.capture++; else state.captures.push([index, t, ts]);
       }
       await reader.cancel().catch(() => undefined);
       clone.stop();
@@ -62,7 +64,7 @@ export const PROBE = `(() => {
         const index = readIndex(video, video.videoWidth, video.videoHeight);
         if (index < 0) state.unreadable.present++;
         else state.presents.push([index, called, m.expectedDisplayTime ? wall(m.expectedDisplayTime) : null,
-          m.receiveTime ? wall(m.receiveTime) : null, m.width, m.height]);
+          m.receiveTime ? wall(m.receiveTime) : null, m.width, m.height, m.captureTime ? wall(m.captureTime) : null]);
       } catch (e) { state.errors.push(String(e)); }
       video.requestVideoFrameCallback(onFrame);
     };
@@ -114,6 +116,23 @@ export const PROBE = `(() => {
     }
     return out;
   }
+  // The receiving side's own account (inbound-rtp), summed per kind over every peer connection
+  // of the page (PC_WATCH keeps them): the window's mean jitter-buffer delay, decode time and
+  // processing delay per frame come from the difference of two readings.
+  const COUNTERS = ['jitterBufferDelay', 'jitterBufferTargetDelay', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount',
+    'totalDecodeTime', 'framesDecoded', 'totalProcessingDelay', 'framesDropped', 'freezeCount', 'totalFreezesDuration',
+    'packetsReceived', 'packetsLost', 'nackCount', 'pliCount', 'framesReceived'];
+  async function rtcStats() {
+    const out = { video: {}, audio: {} };
+    for (const pc of window.__pcs ?? []) {
+      if (pc.connectionState === 'closed') continue;
+      for (const s of (await pc.getStats()).values()) {
+        if (s.type !== 'inbound-rtp' || !out[s.kind]) continue;
+        for (const k of COUNTERS) if (typeof s[k] === 'number') out[s.kind][k] = (out[s.kind][k] ?? 0) + s[k];
+      }
+    }
+    return out;
+  }
   function take() {
     const out = { captures: state.captures, presents: state.presents, unreadable: { ...state.unreadable }, errors: state.errors };
     state.captures = []; state.presents = []; state.unreadable = { capture: 0, present: 0 };
@@ -121,5 +140,15 @@ export const PROBE = `(() => {
   }
   function clockSkew() { return Date.now() - wall(performance.now()); }
   function stop() { state.stop = true; }
-  window.__latency = { watchCapture, watchVideo, loopback, loopbackStats, take, clockSkew, stop };
+  window.__latency = { watchCapture, watchVideo, loopback, loopbackStats, rtcStats, take, clockSkew, stop };
+})()`;
+
+/** Keeps every RTCPeerConnection a page makes in window.__pcs (an init script, before the page's own). */
+export const PC_WATCH = `(() => {
+  const Original = window.RTCPeerConnection;
+  if (!Original || window.__pcs) return;
+  const pcs = (window.__pcs = []);
+  window.RTCPeerConnection = new Proxy(Original, {
+    construct(target, args, newTarget) { const pc = Reflect.construct(target, args, newTarget); pcs.push(pc); return pc; },
+  });
 })()`;
