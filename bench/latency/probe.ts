@@ -2,7 +2,7 @@
 // this Node-typed code has no DOM). It installs window.__latency with:
 //   watchCapture(): on the studio page, reads every frame of the camera track the page sends
 //     (a clone of it, through MediaStreamTrackProcessor, the frames closed at once so that the
-//     capture pool never runs dry) and notes [index, wall ms as the frame reaches script, the
+//     capture pool never runs dry; a queue of a few frames, so that a busy page drops fewer) and notes [index, wall ms as the frame reaches script, the
 //     frame's own capture timestamp in ms on Chromium's monotonic clock];
 //   watchVideo(video): on the watch page (or the baseline's), notes for each frame the <video>
 //     presents (requestVideoFrameCallback) [index, wall ms of the callback, expected display,
@@ -41,7 +41,7 @@ export const PROBE = `(() => {
   }
   async function watchCapture(track) {
     const clone = track.clone();
-    const reader = new MediaStreamTrackProcessor({ track: clone }).readable.getReader();
+    const reader = new MediaStreamTrackProcessor({ track: clone, maxBufferSize: 5 }).readable.getReader();
     (async () => {
       while (!state.stop) {
         const { value: frame, done } = await reader.read();
