@@ -377,7 +377,7 @@ function report(r: {
     `- Target: p95 ≤ ${settings.target.maxP95Ms} ms through the SFU: ${met ? 'met' : 'missed'}; p95 ratio SFU / direct loopback: ${ratio ?? '–'}`,
     `- Captured = the frame's capture timestamp from the camera track the studio page sends (VideoFrame.timestamp through MediaStreamTrackProcessor, put on the wall clock; ` +
       `frames reached script p50/p95/max ${cell(sfu.readLag, 'p50')}/${cell(sfu.readLag, 'p95')}/${cell(sfu.readLag, 'max')} ms after it, a wait not counted); ` +
-      `presented = requestVideoFrameCallback's expectedDisplayTime on the viewer's <video> ` +
+      `presented = requestVideoFrameCallback's expectedDisplayTime on the viewer's video element ` +
       `(at the callback itself, p50/p95: SFU ${cell(sfu.toCallback, 'p50')}/${cell(sfu.toCallback, 'p95')} ms, direct ${cell(baseline.toCallback, 'p50')}/${cell(baseline.toCallback, 'p95')} ms); ` +
       `received = WebRTC's receiveTime of the frame's last packet. Cross-check, the viewer's own capture-time estimate (RTCP sender reports): ` +
       `p50/p95 SFU ${cell(sfu.byReceiverEstimate, 'p50')}/${cell(sfu.byReceiverEstimate, 'p95')} ms, direct ${cell(baseline.byReceiverEstimate, 'p50')}/${cell(baseline.byReceiverEstimate, 'p95')} ms`,
