@@ -364,6 +364,7 @@ function report(r: {
   const m = machine();
   const cores = (w: Window) =>
     Object.entries(w.processCores)
+      .filter(([g, v]) => v > 0 || g === 'mediasoup worker')
       .map(([g, v]) => `${g} ${v}`)
       .join(', ');
   const layers = r.sent?.layers?.map((l) => `${l.rid ?? '?'} ${l.frameWidth} px`).join(', ');

@@ -8,6 +8,8 @@ function group(comm: string): string {
   if (/chrom/i.test(comm)) return 'chromium';
   if (comm.startsWith('mediasoup')) return 'mediasoup worker';
   if (/ferret/i.test(comm)) return 'ferretdb';
+  // The only ffmpeg while a phase is measured is the live seminar's recorder.
+  if (comm === 'ffmpeg') return 'ffmpeg (recording)';
   return comm;
 }
 
