@@ -306,8 +306,10 @@ export async function run(): Promise<void> {
 
     // The baseline: the layer the viewer got most, sent straight from one peer connection to another.
     const [topSize] = Object.entries(sfu.matched.sizes).sort((a, b) => b[1] - a[1])[0] ?? [`${CLIP_WIDTH}x${CLIP_HEIGHT}`];
-    const scale = Math.round(CLIP_WIDTH / Number(topSize.split('x')[0]));
-    const baselineLayer = { scaleResolutionDownBy: scale, maxBitrate: LAYER_BITRATE[scale] ?? 1_500_000 };
+    const scale = Math.round((CLIP_WIDTH / Number(topSize.split('x')[0])) * 100) / 100;
+    // A busy encoder scales every layer down (960/480/240 px): the bitrate of the layer nearest in size.
+    const nearest = scale <= 1.5 ? 1 : scale <= 3 ? 2 : 4;
+    const baselineLayer = { scaleResolutionDownBy: scale, maxBitrate: LAYER_BITRATE[nearest]! };
     log(
       `baseline: direct RTCPeerConnection loopback, ${topSize} at ${baselineLayer.maxBitrate / 1000} kbps, ${settings.baselineSeconds} s`,
     );
