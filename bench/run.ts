@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'fanout-storm': () => import('./fanout-verified/storm'),
   search: () => import('./search'),
   soak: () => import('./soak'),
+  latency: () => import('./latency'),
 };
 
 async function main(): Promise<void> {
