@@ -100,11 +100,9 @@ export const seminarView = z.object({
   courseId: objectId.nullable(),
   sequence: z.number(),
   questions: z.array(registrationQuestion),
-  encoreOf: objectId
-    .nullable()
-    .meta({
-      description: 'An encore (a repeat): the ended seminar whose recording it plays as a live event; null for an ordinary seminar',
-    }),
+  encoreOf: objectId.nullable().meta({
+    description: 'An encore (a repeat): the ended seminar whose recording it plays as a live event; null for an ordinary seminar',
+  }),
 });
 export type SeminarView = z.infer<typeof seminarView>;
 
