@@ -229,7 +229,10 @@ export async function startNetworkScene(
     const consoleLog: string[] = [];
     const problems: string[] = [];
     const open = async (browser: Browser, name: string, url: string, token: string) => {
-      const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+      // A full-HD window: the watch page asks for the layer that fits the size its video is shown
+      // at (media/peer.ts spatialLayerFor), and beside its side panel a 1280x720 window shows it
+      // about 875x501, which asks for 360p: the viewer could then never reach 720p.
+      const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
       page.on('console', (m) => consoleLog.push(`${new Date().toISOString()} ${name} ${m.type()}: ${m.text()}`));
       page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
       await signInPage(page, token);
