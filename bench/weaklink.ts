@@ -83,7 +83,7 @@ export async function run(): Promise<void> {
       (env) =>
         start(
           benchConfig(dataDir, { ADMIN_EMAILS: ADMIN_EMAIL, ...env }),
-          createLogger(process.env.BENCH_WEAKLINK_DEBUG ? 'warn' : 'silent'),
+          createLogger(process.env.BENCH_WEAKLINK_DEBUG ? (process.env.BENCH_WEAKLINK_DEBUG === 'info' ? 'info' : 'warn') : 'silent'),
         ),
       // Each round waits for 720p itself (or says it never came): on a loaded machine the
       // estimate may not climb there at the start, and that is a finding, not a reason to stop.
@@ -98,6 +98,9 @@ export async function run(): Promise<void> {
       const r: Round = { round: i, loadAverage, busyCores: busyCoresSince(cpu) ?? null, ...figures, met: missed.length === 0, missed };
       rounds.push(r);
       log(`round ${i}: ${row(r)}`);
+      log(
+        `  mediasoup chose a lower layer at ${r.serverSwitchMs ?? '–'} ms; estimate ${r.estimateTrail.map(([t, k]) => `${t}:${k}`).join(' ')}`,
+      );
     }
     if (scene.problems.length) log(`page errors: ${scene.problems.join('; ')}`);
   } finally {
@@ -109,10 +112,10 @@ export async function run(): Promise<void> {
 
 function row(r: Round): string {
   const n = `${r.round}${r.rejoined ? ' (new join)' : ''}`;
-  if (r.void) return `| ${n} | ${r.loadAverage} | ${r.busyCores ?? '–'} | – | – | – | – | – | – | – | – | not met: ${r.void} |`;
+  if (r.void) return `| ${n} | ${r.loadAverage} | ${r.busyCores ?? '–'} | – | – | – | – | – | – | – | – | – | not met: ${r.void} |`;
   const to = r.heightsLower.length ? r.heightsLower.map((h) => `${h}p`).join(', ') : '–';
   return (
-    `| ${n} | ${r.loadAverage} | ${r.busyCores ?? '–'} | ${r.limitKbit} | ${r.switchMs === null ? `> ${s(SWITCH_WAIT_MS)}` : s(r.switchMs)} | ${to} | ` +
+    `| ${n} | ${r.loadAverage} | ${r.busyCores ?? '–'} | ${r.limitKbit} | ${r.switchMs === null ? `> ${s(SWITCH_WAIT_MS)}` : s(r.switchMs)} | ${r.serverSwitchMs === null ? '–' : s(r.serverSwitchMs)} | ${to} | ` +
     `${pct(r.framesKept)} | ${r.backMs === null ? `> ${s(BACK_WAIT_MS)}` : s(r.backMs)} | ${r.freezes}${r.freezes ? ` (${s(r.longestFreezeMs)})` : ''} | ` +
     `${r.lowestEstimateKbit ?? '–'} | ${r.noLayerMs ? s(r.noLayerMs) : '0'} | ${r.met ? 'met' : `not met: ${r.missed.join('; ')}`} |`
   );
@@ -143,20 +146,20 @@ async function report(rounds: Round[], before: { busyPercent: number | undefined
   const time = (ms: number, wait: number) => (Number.isFinite(ms) ? s(ms) : `> ${s(wait)}`);
   const met = rounds.filter((r) => r.met).length;
   const lines = [
-    `| round | load avg | cores busy | limit kbit/s | switch (≤ ${s(t.switchMs)}) | to | frames kept (≥ ${pct(t.framesKept)}) | back to 720p (≤ ${s(t.backMs)}) | freezes ≥ ${FREEZE_MS} ms (longest) | lowest estimate kbit/s | no layer forwarded | target |`,
-    `|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|`,
+    `| round | load avg | cores busy | limit kbit/s | switch (≤ ${s(t.switchMs)}) | mediasoup switched | to | frames kept (≥ ${pct(t.framesKept)}) | back to 720p (≤ ${s(t.backMs)}) | freezes ≥ ${FREEZE_MS} ms (longest) | lowest estimate kbit/s | no layer forwarded | target |`,
+    `|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|`,
     ...rounds.map(row),
     ...(switches && kept && backs && freezes
       ? [
-          `| median | | | | ${time(switches.median, SWITCH_WAIT_MS)} | | ${pct(kept.median)} | ${time(backs.median, BACK_WAIT_MS)} | ${freezes.median} | | | |`,
-          `| worst | | | | ${time(switches.worst, SWITCH_WAIT_MS)} | | ${pct(kept.worst)} | ${time(backs.worst, BACK_WAIT_MS)} | ${freezes.worst} | | | |`,
+          `| median | | | | ${time(switches.median, SWITCH_WAIT_MS)} | | | ${pct(kept.median)} | ${time(backs.median, BACK_WAIT_MS)} | ${freezes.median} | | | |`,
+          `| worst | | | | ${time(switches.worst, SWITCH_WAIT_MS)} | | | ${pct(kept.worst)} | ${time(backs.worst, BACK_WAIT_MS)} | ${freezes.worst} | | | |`,
         ]
       : []),
     '',
     `Target met in **${met} of ${rounds.length}** rounds${measured.length < rounds.length ? ` (${rounds.length - measured.length} void)` : ''}.`,
     '',
     `- A round: the viewer steady at 720p for 4 s, the studio's layers measured for 3 s, the limit set between what the 360p layer and what the viewer received at 720p need (+ 64 kbit/s for voice and RTCP) with \`tc tbf\` (${settings.latencyMs} ms queue) on the viewer's veth pair, ` +
-      `8 s on the lower layer after the switch, then the limit lifted. "frames kept": frames decoded per second on the lower layer (from 1 s after the switch) over those at 720p before. ` +
+      `8 s on the lower layer after the switch, then the limit lifted. "switch": from the limit to the viewer decoding a lower layer; "mediasoup switched": from the limit to mediasoup forwarding one (its \`layerschange\`, when the lower layer's key frame reached it); the rest is that key frame's way through the narrow link. "frames kept": frames decoded per second on the lower layer (from 1 s after the switch) over those at 720p before. ` +
       `A viewer still not at 720p 40 s after a round (that round says "not back") gets its page opened again, a new join, before the next round ("new join"). A round also needs the studio still sending 720p while the viewer is lower (its encoder not starved) and the viewer still lower when the limit lifts. "freezes": stretches of ${FREEZE_MS} ms or more without a new decoded frame, from the limit until back at 720p. ` +
       `"lowest estimate": mediasoup's bandwidth estimate for the viewer's receive transport (from its ${rounds.find((r) => r.bweType)?.bweType ?? '?'} feedback), lowest while limited; "no layer forwarded": how long, from the limit until back at 720p, mediasoup sent the viewer no video layer at all (its estimate below what the lowest layer needs). Camera: ${settings.camera}.`,
     `- Machine: ${m.nproc} cores (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}. ` +

@@ -54,6 +54,13 @@ export interface RoundFigures {
   noLayerMs: number;
   /** The spatial layers mediasoup chose from the limit on, in order (null: none). */
   layerPath: Array<number | null>;
+  /**
+   * Where the switch time goes: from the limit to mediasoup choosing a lower layer (its estimate
+   * fell), and from there to the viewer decoding it (the key frame's way through the narrow link).
+   */
+  serverSwitchMs: number | null;
+  /** mediasoup's estimate while limited, [ms since the limit, kbit/s], as its trace events gave it. */
+  estimateTrail: Array<[number, number]>;
 }
 
 const emptyFigures = (why: string): RoundFigures => ({
@@ -76,6 +83,8 @@ const emptyFigures = (why: string): RoundFigures => ({
   bweType: null,
   noLayerMs: 0,
   layerPath: [],
+  serverSwitchMs: null,
+  estimateTrail: [],
 });
 
 /** Milliseconds within [from, to] during which the consumer forwarded no layer. */
@@ -92,6 +101,12 @@ export function noLayerMs(changes: Array<{ t: number; spatial: number | null }>,
   }
   if (off !== null) total += to - off;
   return Math.max(0, total);
+}
+
+/** Milliseconds from `from` to mediasoup's first choice of a layer below the top one (or of none); null when it never chose one. */
+export function serverSwitch(changes: Array<{ t: number; spatial: number | null }>, from: number): number | null {
+  const first = changes.find((c) => c.t >= from && (c.spatial === null || c.spatial < 2));
+  return first ? first.t - from : null;
 }
 
 /** Stretches without a new frame of at least `minMs`, over samples on one time axis. */
@@ -204,6 +219,8 @@ export async function measureRound(scene: NetworkScene, latencyMs: number): Prom
       bweType: trace.events[0]?.type ?? null,
       noLayerMs: noLayerMs(trace.layers, limitedAt, liftedAt + (backEnd.height === TOP ? backEnd.t : BACK_WAIT_MS)),
       layerPath: trace.layers.filter((l) => l.t >= limitedAt).map((l) => l.spatial),
+      serverSwitchMs: serverSwitch(trace.layers, limitedAt),
+      estimateTrail: limited.map((e) => [e.t - limitedAt, Math.round(e.available / 1000)]),
     };
   } finally {
     trace.stop();
