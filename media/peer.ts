@@ -12,6 +12,7 @@ import type {
   WebRtcServer,
   WebRtcTransport,
 } from 'mediasoup/types';
+import { LayerGuard } from './layer-guard';
 import type { MediaLogger } from './logger';
 import { MediaError } from './media-error';
 
@@ -108,7 +109,9 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly userId: string | null;
   private readonly transports = new Map<string, TransportEntry>();
   private readonly producers = new Map<string, { producer: Producer; source: Source }>();
-  private readonly consumers = new Map<string, { consumer: Consumer; source: Source }>();
+  private readonly consumers = new Map<string, { consumer: Consumer; source: Source; guard?: LayerGuard }>();
+  /** The viewer's simulcast consumers held at their lowest layer for congestion (media/layer-guard.ts). */
+  private readonly heldLow = new Set<string>();
   /** Producers whose consumer is being created right now. */
   private readonly consuming = new Set<string>();
   /** Directions and sources being set up right now: two requests at once get one of each. */
@@ -243,12 +246,20 @@ export class Peer extends EventEmitter<PeerEvents> {
     } finally {
       this.consuming.delete(producerId);
     }
-    this.consumers.set(consumer.id, { consumer, source });
+    // A viewer's picture drops to the smallest layer as soon as its link drops packets (media/layer-guard.ts).
+    const guard =
+      consumer.type === 'simulcast'
+        ? new LayerGuard(consumer, 2, this.logger, (congested) => this.limitRecvLink(entry.transport, consumer.id, congested))
+        : undefined;
+    this.consumers.set(consumer.id, { consumer, source, guard });
     consumer.observer.once('close', () => {
+      guard?.close();
+      void this.limitRecvLink(entry.transport, consumer.id, false).catch(() => undefined);
       this.consumers.delete(consumer.id);
       this.emit('consumerclose', consumer.id);
     });
     this.armDeadline(entry);
+    await guard?.start().catch(() => undefined);
     return { consumerId: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, source };
   }
 
@@ -284,8 +295,9 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** Sends the simulcast layer that fits the height the client shows the video at. */
   async fitConsumer(consumerId: string, height: number): Promise<void> {
-    const consumer = this.consumer(consumerId);
-    if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer: spatialLayerFor(height), temporalLayer: 2 });
+    const entry = this.consumers.get(consumerId);
+    if (!entry) throw new MediaError('consumer_not_found', 'No such consumer of yours');
+    await entry.guard?.want(spatialLayerFor(height));
   }
 
   producer(producerId: string): Producer {
@@ -326,6 +338,21 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /**
+   * While any of the viewer's pictures is held low for congestion, its receive link is capped
+   * at 3/4 of what it carried (never below the floor): mediasoup otherwise keeps padding it
+   * toward the top layer's bitrate, and the padding is lost with everything else.
+   */
+  private async limitRecvLink(transport: WebRtcTransport, consumerId: string, congested: boolean): Promise<void> {
+    const wasHeld = this.heldLow.size > 0;
+    if (congested) this.heldLow.add(consumerId);
+    else this.heldLow.delete(consumerId);
+    if (transport.closed || wasHeld === this.heldLow.size > 0) return;
+    if (!congested) return transport.setMaxOutgoingBitrate(0);
+    const [stats] = await transport.getStats();
+    await transport.setMaxOutgoingBitrate(Math.max(MIN_OUTGOING_BITRATE, Math.round(0.75 * (stats?.sendBitrate ?? 0))));
   }
 
   private entry(transportId: string): TransportEntry {

@@ -38,3 +38,41 @@ it("floors every viewer's estimate at the lowest layer and the voice, and leaves
   const [sendStats] = await lecturer.transport(send.id).getStats();
   expect(sendStats!.minOutgoingBitrate ?? 0).toBe(0);
 });
+
+it("passes a viewer's player size to its simulcast consumer through the layer guard", async () => {
+  const room = await Room.create(`seminar-${Math.random().toString(36).slice(2)}`, {
+    pool,
+    logger: silentLogger,
+    maxConsumersPerRouter: 10,
+    transportConnectTimeoutMs: 30_000,
+  });
+  rooms.push(room);
+  const lecturer = await room.join('lecturer', 'u-lecturer');
+  const viewer = await room.join('viewer', null);
+  const send = await lecturer.createTransport('send');
+  await viewer.createTransport('recv');
+  // The studio's three layers, as Chromium signals them (RIDs, no SSRCs).
+  const camera = await lecturer.produce(
+    send.id,
+    'video',
+    {
+      codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000 }],
+      headerExtensions: [
+        { uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', id: 1 },
+        { uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', id: 2 },
+      ],
+      encodings: [{ rid: 'r0' }, { rid: 'r1' }, { rid: 'r2' }],
+      mid: '0',
+    },
+    'camera',
+  );
+  const { consumerId } = await viewer.consume(camera.id, 'camera', room.rtpCapabilities);
+  const consumer = viewer.consumer(consumerId);
+  expect(consumer.type).toBe('simulcast');
+  // A phone showing the picture 300 px tall gets 360p; a desktop at 720 px, 720p.
+  await viewer.fitConsumer(consumerId, 300);
+  expect(consumer.preferredLayers?.spatialLayer).toBe(1);
+  await viewer.fitConsumer(consumerId, 720);
+  expect(consumer.preferredLayers?.spatialLayer).toBe(2);
+  await expect(viewer.fitConsumer('no-such-consumer', 720)).rejects.toMatchObject({ code: 'consumer_not_found' });
+});
