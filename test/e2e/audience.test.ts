@@ -10,6 +10,7 @@ import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHook
 import { LiveClient } from '../support/live-client';
 import { pageProblems } from '../support/page-checks';
 import { codeOf, requestWithin } from '../live/support';
+import { hook } from '../support/page-session';
 
 // Reactions and presence checks in Chromium (issue 15): a lecturer in the studio and two viewers
 // (Russian and English). A burst of reactions (the two viewers clicking, and forty more
@@ -28,10 +29,6 @@ let app: Lectern;
 let browser: Browser;
 const problems: string[] = [];
 const pages = new Map<string, Page>();
-
-function hook<T>(page: Page, name: string): Promise<T> {
-  return page.evaluate((n) => (globalThis as any).lectern[n](), name) as Promise<T>;
-}
 
 interface Received {
   received: Array<{ at: number; total: number }>;

@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
+import { artifacts, launchChromium } from '../support/browser';
+import { failedIn, hook, PageSession, scheduledSeminar } from '../support/page-session';
 import { pageProblems } from '../support/page-checks';
 import { readyRecording } from '../support/recordings';
 
@@ -21,10 +22,6 @@ interface EncoreHook {
   replayed: string[];
 }
 
-function hook<T>(page: Page, name: string): Promise<T> {
-  return page.evaluate((n) => (globalThis as any).lectern[n](), name) as Promise<T>;
-}
-
 const poll = { timeout: 60_000, interval: 200 };
 const shots = path.join(artifacts, 'encore');
 /** The test recording's length: the encore lasts this long. */
@@ -33,9 +30,12 @@ const RECORDING_SECONDS = 30;
 describe('encore broadcast in the browser', () => {
   let app: Lectern;
   let browser: Browser;
-  const problems: string[] = [];
-  const consoleLog: string[] = [];
-  const pages = new Map<string, Page>();
+  const session = new PageSession(
+    () => browser,
+    () => app.url,
+    failedIn(shots),
+  );
+  const { problems } = session;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -47,27 +47,10 @@ describe('encore broadcast in the browser', () => {
     await app?.stop();
   });
 
-  /** A page signed in as the token's user; ready when its test hooks are, or when `ready` shows. */
-  async function open(name: string, token: string, url: string, ready?: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
-    const page = await context.newPage();
-    pages.set(name, page);
-    page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
-    page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
-    await reportCspViolations(page, name, problems);
-    await signInPage(page, token);
-    await page.goto(`${app.url}${url}`);
-    if (ready) await page.locator(ready).waitFor({ timeout: 30_000 });
-    else await waitForHooks(page);
-    return page;
-  }
+  const open = (name: string, token: string, url: string, ready?: string) => session.open(name, token, url, { ready });
 
   it('starts on schedule, plays in step for two viewers, replays the original chat at its offsets, carries new chat live, and ends by itself', async () => {
-    onTestFailed(async () => {
-      for (const [name, page] of pages)
-        if (!page.isClosed()) await page.screenshot({ path: path.join(shots, `failed-${name}.png`) }).catch(() => undefined);
-      console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-80)].join('\n'));
-    });
+    session.dumpOnFailure();
     const api = Api.of(app);
     const people = await cast(api);
     const lecturerId = app.domain.tokens.verifyAccess(people.lecturer.token);
@@ -75,15 +58,12 @@ describe('encore broadcast in the browser', () => {
 
     // The original: a seminar that ran and ended, with a ready recording, two chat messages, an
     // answered question and a poll, at known offsets of its session.
-    const created = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: { title: 'Маркетплейсы для начинающих', track: 'sales', startsAt: '2030-05-01T18:00', durationMinutes: 60, capacity: 20 },
-    });
-    expect(created.status).toBe(201);
-    const sourceId: string = created.body.id;
-    expect(
-      (await api.call('POST', `/seminars/${sourceId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
-    ).toBe(200);
+    const sourceId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      { title: 'Маркетплейсы для начинающих', track: 'sales', startsAt: '2030-05-01T18:00', durationMinutes: 60, capacity: 20 },
+      [],
+    );
     const ranAt = new Date(Date.now() - 3_600_000);
     await app.repos.seminars.transition(sourceId, ['scheduled'], 'live', ranAt);
     await app.repos.seminars.transition(sourceId, ['live'], 'ended', new Date(ranAt.getTime() + RECORDING_SECONDS * 1000));

@@ -1,11 +1,12 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
+import { artifacts, launchChromium, waitForHooks } from '../support/browser';
+import { hook, PageSession, scheduledSeminar } from '../support/page-session';
 
 // The browser end to end: Debian's Chromium through playwright-core, with fake
 // camera, microphone and screen. One lecturer and two viewers, each in a
@@ -23,11 +24,6 @@ interface Stream {
   frameWidth: number;
   frameHeight: number;
   layers?: Array<{ rid: string | null; frameWidth: number; frames: number }>;
-}
-
-/** Calls one of the page's test hooks (window.lectern) and returns what it answers. */
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
 }
 
 async function stream(page: Page, source: Stream['source']): Promise<Stream | undefined> {
@@ -53,9 +49,13 @@ async function expectAudio(page: Page): Promise<void> {
 describe('live seminar in the browser', () => {
   let app: Lectern;
   let browser: Browser;
-  const problems: string[] = [];
-  const consoleLog: string[] = [];
-  const pages = new Map<string, Page>();
+  const session = new PageSession(
+    () => browser,
+    () => app.url,
+    (name) => path.join(artifacts, `e2e-failed-${name}.png`),
+    { width: 1280, height: 720 },
+  );
+  const { problems } = session;
 
   beforeAll(async () => {
     await mkdir(artifacts, { recursive: true });
@@ -68,52 +68,26 @@ describe('live seminar in the browser', () => {
     await app?.stop();
   });
 
-  async function newPage(name: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    const p = await context.newPage();
-    pages.set(name, p);
-    p.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
-    await reportCspViolations(p, name, problems);
-    p.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
-    return p;
-  }
-
-  /** A page signed in as the token's user. */
-  async function open(name: string, token: string, path: string): Promise<Page> {
-    const p = await newPage(name);
-    await signInPage(p, token);
-    await p.goto(`${app.url}${path}`);
-    await waitForHooks(p);
-    return p;
-  }
+  const newPage = (name: string) => session.blank(name);
+  const open = (name: string, token: string, path: string) => session.open(name, token, path);
 
   it('a lecturer broadcasts to two viewers: camera, mic and screen, chat, Q&A, a worker restart, the end', async () => {
     // On failure: every page as it was, and what the pages logged.
-    onTestFailed(async () => {
-      for (const [name, page] of pages)
-        await page.screenshot({ path: path.join(artifacts, `e2e-failed-${name}.png`) }).catch(() => undefined);
-      console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-80)].join('\n'));
-    });
+    session.dumpOnFailure();
     const api = Api.of(app);
     const people = await cast(api);
-    const created = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: {
+    const seminarId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      {
         title: 'Финансы для начинающих предпринимателей',
         track: 'finance',
         startsAt: '2030-03-01T18:30',
         durationMinutes: 90,
         capacity: 50,
       },
-    });
-    expect(created.status).toBe(201);
-    const seminarId: string = created.body.id;
-    expect(
-      (await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
-    ).toBe(200);
-    for (const learner of [people.learner, people.otherLearner]) {
-      expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: learner.token })).status).toBe(200);
-    }
+      [people.learner.token, people.otherLearner.token],
+    );
 
     // The lecturer signs in on the home page and follows the seminar's studio link.
     const studio = await newPage('studio');

@@ -1,21 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
+import { artifacts, launchChromium } from '../support/browser';
 import { pageProblems } from '../support/page-checks';
+import { failedIn, hook, PageSession, scheduledSeminar } from '../support/page-session';
 
 // Polls in Debian's Chromium (issue 15): the lecturer prepares a poll in the studio before the
 // broadcast and makes another on the spot, opens and closes them; two viewers vote on the watch
 // page (a second vote refused), and see the bars after voting or at close as chosen; the votes
 // are in the database, and the polls on the replay's timeline with their results after the end.
-
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
-}
 
 const poll = { timeout: 45_000, interval: 250 };
 const shots = path.join(artifacts, 'polls');
@@ -23,9 +20,12 @@ const shots = path.join(artifacts, 'polls');
 describe('polls in the browser', () => {
   let app: Lectern;
   let browser: Browser;
-  const problems: string[] = [];
-  const consoleLog: string[] = [];
-  const pages = new Map<string, Page>();
+  const session = new PageSession(
+    () => browser,
+    () => app.url,
+    failedIn(shots),
+  );
+  const { problems } = session;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -37,20 +37,7 @@ describe('polls in the browser', () => {
     await app?.stop();
   });
 
-  /** A page signed in as the token's user; ready when its test hooks are, or when `ready` shows. */
-  async function open(name: string, token: string, url: string, width = 1280, ready?: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: width < 500 ? 780 : 760 } });
-    const page = await context.newPage();
-    pages.set(name, page);
-    page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
-    page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
-    await reportCspViolations(page, name, problems);
-    await signInPage(page, token);
-    await page.goto(`${app.url}${url}`);
-    if (ready) await page.locator(ready).waitFor({ timeout: 30_000 });
-    else await waitForHooks(page);
-    return page;
-  }
+  const open = (name: string, token: string, url: string, width = 1280, ready?: string) => session.open(name, token, url, { width, ready });
 
   /** The counts a page shows for a poll, from its bars. */
   async function bars(page: Page, pollId: string): Promise<number[]> {
@@ -59,25 +46,15 @@ describe('polls in the browser', () => {
   }
 
   it('a lecturer prepares and opens polls, two viewers vote once each, results live, stored and on the replay', async () => {
-    onTestFailed(async () => {
-      for (const [name, page] of pages)
-        if (!page.isClosed()) await page.screenshot({ path: path.join(shots, `failed-${name}.png`) }).catch(() => undefined);
-      console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-60)].join('\n'));
-    });
+    session.dumpOnFailure(60);
     const api = Api.of(app);
     const people = await cast(api);
-    const created = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: { title: 'Налоги для ИП', track: 'finance', startsAt: '2030-05-12T18:30', durationMinutes: 60, capacity: 20 },
-    });
-    expect(created.status).toBe(201);
-    const seminarId: string = created.body.id;
-    expect(
-      (await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
-    ).toBe(200);
-    for (const learner of [people.learner, people.otherLearner]) {
-      expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: learner.token })).status).toBe(200);
-    }
+    const seminarId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      { title: 'Налоги для ИП', track: 'finance', startsAt: '2030-05-12T18:30', durationMinutes: 60, capacity: 20 },
+      [people.learner.token, people.otherLearner.token],
+    );
 
     // Before the broadcast: the lecturer prepares a single-choice poll in the studio, from the keyboard.
     const studio = await open('studio', people.lecturer.token, `/studio/${seminarId}`);

@@ -12,6 +12,7 @@ import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 import { waitFor } from '../support/media';
+import { hook } from '../support/page-session';
 
 // The recording as viewers saw it, end to end in Chromium: the lecturer broadcasts from the
 // studio page (three simulcast layers), goes live, a viewer comes on stage with a camera and
@@ -23,9 +24,6 @@ const run = promisify(execFile);
 const GUEST_TONE_HZ = 2500;
 const CANVAS = { width: 1280, height: 720 };
 
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
-}
 async function request(page: Page, event: string, payload: unknown): Promise<any> {
   const ack = await hook<any>(page, 'request', event, payload);
   if (!ack.ok) throw new Error(`${event}: ${JSON.stringify(ack.error)}`);

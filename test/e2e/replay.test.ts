@@ -2,13 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { avProducers } from '../support/av-producers';
 import { LiveClient } from '../support/live-client';
-import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
+import { artifacts, launchChromium } from '../support/browser';
+import { hook, PageSession, scheduledSeminar } from '../support/page-session';
 import { waitFor } from '../support/media';
 
 // The replay page in Debian's Chromium: hls.js plays the live HLS while the
@@ -17,10 +18,6 @@ import { waitFor } from '../support/media';
 
 type Interval = [number, number];
 
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
-}
-
 const poll = { timeout: 30_000, interval: 200 };
 const covered = (list: Interval[]) => list.reduce((s, [a, b]) => s + (b - a), 0);
 
@@ -28,9 +25,13 @@ describe('replay in the browser', () => {
   let app: Lectern;
   let browser: Browser;
   const sources: ChildProcess[] = [];
-  const problems: string[] = [];
-  const consoleLog: string[] = [];
-  const pages = new Map<string, Page>();
+  const session = new PageSession(
+    () => browser,
+    () => app.url,
+    (name) => path.join(artifacts, `e2e-replay-failed-${name}.png`),
+    { width: 1280, height: 720 },
+  );
+  const { problems } = session;
 
   beforeAll(async () => {
     await mkdir(artifacts, { recursive: true });
@@ -43,28 +44,11 @@ describe('replay in the browser', () => {
     await app?.stop();
   });
 
-  /** A page signed in as the token's user, failing on any CSP violation; ready when its test hooks (window.lectern) are, or when `ready` shows. */
-  async function open(name: string, token: string, url: string, ready?: string, prepare?: (page: Page) => Promise<unknown>): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-    const page = await context.newPage();
-    await prepare?.(page);
-    pages.set(name, page);
-    page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
-    page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
-    await reportCspViolations(page, name, problems);
-    await signInPage(page, token);
-    await page.goto(`${app.url}${url}`);
-    if (ready) await page.locator(ready).waitFor({ timeout: 30_000 });
-    else await waitForHooks(page);
-    return page;
-  }
+  const open = (name: string, token: string, url: string, ready?: string, prepare?: (page: Page) => Promise<unknown>) =>
+    session.open(name, token, url, { ready, prepare });
 
   it('plays the live HLS, then the recording: seek, leave, resume where the learner left, progress stored', async () => {
-    onTestFailed(async () => {
-      for (const [name, page] of pages)
-        if (!page.isClosed()) await page.screenshot({ path: path.join(artifacts, `e2e-replay-failed-${name}.png`) }).catch(() => undefined);
-      console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-60)].join('\n'));
-    });
+    session.dumpOnFailure(60);
     const api = Api.of(app);
     const people = await cast(api);
     const course = await api.call('POST', '/courses', {
@@ -73,16 +57,12 @@ describe('replay in the browser', () => {
     });
     expect(course.status).toBe(201);
     const courseId: string = course.body.id;
-    const seminar = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: { title: 'Налоги и отчётность', track: 'finance', startsAt: '2030-04-01T18:00', durationMinutes: 60, capacity: 20, courseId },
-    });
-    const seminarId: string = seminar.body.id;
-    expect(
-      (await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
-    ).toBe(200);
-    expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token })).status).toBeLessThan(300);
-    expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.otherLearner.token })).status).toBeLessThan(300);
+    const seminarId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      { title: 'Налоги и отчётность', track: 'finance', startsAt: '2030-04-01T18:00', durationMinutes: 60, capacity: 20, courseId },
+      [people.learner.token, people.otherLearner.token],
+    );
 
     // On air: the lecturer's camera and microphone from a real ffmpeg source, recorded to HLS.
     const lecturer = await LiveClient.connect(app.url, people.lecturer.token);

@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
+import { artifacts, launchChromium } from '../support/browser';
+import { failedIn, hook, PageSession, scheduledSeminar } from '../support/page-session';
 import { pageProblems } from '../support/page-checks';
 import { makePdf } from '../support/pdf';
 
@@ -13,10 +14,6 @@ import { makePdf } from '../support/pdf';
 // live and flips to page 2 (a button) then 3 (the arrow key); two viewers (ru at desktop width,
 // en at 360 px) see each slide as a loaded image; after the end the replay shows the slide that
 // was up at the moment it is seeked to, and lists the slides' titles as chapters.
-
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
-}
 
 const poll = { timeout: 45_000, interval: 250 };
 const shots = path.join(artifacts, 'slides');
@@ -39,9 +36,12 @@ async function shown(page: Page, testId: string): Promise<{ page: number; src: s
 describe('slides in the browser', () => {
   let app: Lectern;
   let browser: Browser;
-  const problems: string[] = [];
-  const consoleLog: string[] = [];
-  const pages = new Map<string, Page>();
+  const session = new PageSession(
+    () => browser,
+    () => app.url,
+    failedIn(shots),
+  );
+  const { problems } = session;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -53,39 +53,18 @@ describe('slides in the browser', () => {
     await app?.stop();
   });
 
-  async function open(name: string, token: string, url: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width, height: width < 500 ? 780 : 760 } });
-    const page = await context.newPage();
-    pages.set(name, page);
-    page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
-    page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
-    await reportCspViolations(page, name, problems);
-    await signInPage(page, token);
-    await page.goto(`${app.url}${url}`);
-    await waitForHooks(page);
-    return page;
-  }
+  const open = (name: string, token: string, url: string, width = 1280) => session.open(name, token, url, { width });
 
   it('a PDF deck flipped live is seen by two viewers, and on the replay at the right times with its titles as chapters', async () => {
-    onTestFailed(async () => {
-      for (const [name, page] of pages)
-        if (!page.isClosed()) await page.screenshot({ path: path.join(shots, `failed-${name}.png`) }).catch(() => undefined);
-      console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-60)].join('\n'));
-    });
+    session.dumpOnFailure(60);
     const api = Api.of(app);
     const people = await cast(api);
-    const created = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: { title: 'Финансовая модель', track: 'finance', startsAt: '2030-05-12T18:30', durationMinutes: 60, capacity: 20 },
-    });
-    expect(created.status).toBe(201);
-    const seminarId: string = created.body.id;
-    expect(
-      (await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
-    ).toBe(200);
-    for (const learner of [people.learner, people.otherLearner]) {
-      expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: learner.token })).status).toBe(200);
-    }
+    const seminarId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      { title: 'Финансовая модель', track: 'finance', startsAt: '2030-05-12T18:30', durationMinutes: 60, capacity: 20 },
+      [people.learner.token, people.otherLearner.token],
+    );
 
     // Before the broadcast: the lecturer uploads the deck in the studio; its thumbnails appear.
     const studio = await open('studio', people.lecturer.token, `/studio/${seminarId}`);

@@ -2,11 +2,12 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast, registerUser, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
-import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
+import { artifacts, launchChromium } from '../support/browser';
+import { hook, PageSession, scheduledSeminar } from '../support/page-session';
 
 // The live room as its people use it, in Debian's Chromium with fake devices (three
 // cameras, three microphones): the lecturer's participant list (a raised hand
@@ -29,10 +30,6 @@ interface Stream {
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const shots = path.join(artifacts, 'stage');
 const poll = { timeout: 60_000, interval: 250 };
-
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
-}
 
 /** A received stream of one user's source, from the page's stats. */
 async function streamOf(page: Page, userId: string, source: Stream['source'], statsHook = 'stats'): Promise<Stream | undefined> {
@@ -74,9 +71,13 @@ async function tabTo(page: Page, target: Locator): Promise<void> {
 describe('the live room: participant list, guests on stage, the studio', () => {
   let app: Lectern;
   let browser: Browser;
-  const problems: string[] = [];
-  const consoleLog: string[] = [];
-  const pages = new Map<string, Page>();
+  const session = new PageSession(
+    () => browser,
+    () => app.url,
+    (name) => path.join(artifacts, `e2e-stage-failed-${name}.png`),
+    { width: 1280, height: 800 },
+  );
+  const { problems } = session;
 
   beforeAll(async () => {
     await mkdir(shots, { recursive: true });
@@ -88,18 +89,7 @@ describe('the live room: participant list, guests on stage, the studio', () => {
     await app?.stop();
   });
 
-  async function open(name: string, token: string, route: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    pages.set(name, page);
-    page.on('pageerror', (err) => problems.push(`${name}: ${err.message}`));
-    page.on('console', (m) => consoleLog.push(`${name} ${m.type()}: ${m.text()}`));
-    await reportCspViolations(page, name, problems);
-    await signInPage(page, token);
-    await page.goto(`${app.url}${route}`);
-    await waitForHooks(page);
-    return page;
-  }
+  const open = (name: string, token: string, route: string) => session.open(name, token, route);
 
   /** A screenshot at 360 px and at 1280 px, no sideways scrolling at 360, and no serious axe-core violation. */
   async function shoot(page: Page, name: string): Promise<void> {
@@ -136,41 +126,33 @@ describe('the live room: participant list, guests on stage, the studio', () => {
   const row = (studio: Page, user: TestUser) => studio.locator(`[data-testid=participant][data-user="${user.id}"]`);
 
   it('invite, accept, seen by others, mute holds, lifted, leave; hands, remove and ban; device switches; the recording link', async () => {
-    onTestFailed(async () => {
+    session.dumpOnFailure(80, async () => {
       for (const [name, hookName] of [
         ['guest', 'stageStats'],
         ['audience', 'stats'],
         ['studio', 'stats'],
       ] as const) {
-        const page = pages.get(name);
+        const page = session.page(name);
         if (page && !page.isClosed()) console.error(name, JSON.stringify(await hook(page, hookName).catch((e: unknown) => String(e))));
       }
-      for (const [name, page] of pages)
-        if (!page.isClosed()) await page.screenshot({ path: path.join(artifacts, `e2e-stage-failed-${name}.png`) }).catch(() => undefined);
-      console.error(['page errors:', ...problems, 'console:', ...consoleLog.slice(-80)].join('\n'));
     });
     const api = Api.of(app);
     const people = await cast(api);
     const guest = await registerUser(api, { displayName: 'Ольга Гостева' });
     const audience = await registerUser(api, { displayName: 'Audience Member', locale: 'en' });
     const troll = await registerUser(api, { displayName: 'Тролль' });
-    const created = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: {
+    const seminarId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      {
         title: 'Вопросы предпринимателей в прямом эфире',
         track: 'finance',
         startsAt: '2030-05-01T18:00',
         durationMinutes: 60,
         capacity: 20,
       },
-    });
-    expect(created.status).toBe(201);
-    const seminarId: string = created.body.id;
-    expect(
-      (await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } })).status,
-    ).toBe(200);
-    for (const u of [guest, audience, troll])
-      expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: u.token })).status).toBe(200);
+      [guest.token, audience.token, troll.token],
+    );
 
     const studio = await open('studio', people.lecturer.token, `/studio/${seminarId}`);
     const guestPage = await open('guest', guest.token, `/watch/${seminarId}`);

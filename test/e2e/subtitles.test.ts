@@ -10,6 +10,7 @@ import { startTestApp } from '../support/app';
 import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 import { pageProblems } from '../support/page-checks';
 import { readyRecording } from '../support/recordings';
+import { hook } from '../support/page-session';
 
 // Subtitles in Chromium: the lecturer uploads a broken SRT file on the recordings page (refused,
 // naming its line), then a good one; a learner opens the replay, turns the Russian track on (hls.js
@@ -44,10 +45,6 @@ const consoleLog: string[] = [];
 const pages: Page[] = [];
 
 const actorOf = (user: TestUser): Extract<Actor, { kind: 'user' }> => app.domain.tokens.verifyAccess(user.token);
-
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
-}
 
 async function openAs(token: string, url: string, width = 1280): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height: 900 } });

@@ -7,6 +7,7 @@ import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { artifacts, launchChromium, signInPage, waitForHooks } from '../support/browser';
 import { Coturn } from '../support/coturn';
+import { hook } from '../support/page-session';
 
 // TURN for viewers whose network lets nothing but a relay through: a local coturn
 // with the REST-API shared secret, Lectern handing out time-limited credentials with
@@ -17,10 +18,6 @@ interface Stream {
   source: string;
   frames: number;
   candidateType: string | null;
-}
-
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
 }
 
 const poll = { timeout: 60_000, interval: 250 };

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
@@ -9,14 +9,11 @@ import { avProducers } from '../support/av-producers';
 import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 import { LiveClient } from '../support/live-client';
 import { waitFor } from '../support/media';
+import { hook } from '../support/page-session';
 
 // The watch page when every WebRTC seat is taken (here: none at all): it plays the
 // seminar's live HLS through hls.js, loaded only then, says it runs a few seconds
 // behind, and shows the end when the playlist ends.
-
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
-}
 
 const poll = { timeout: 30_000, interval: 200 };
 

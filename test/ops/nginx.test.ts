@@ -8,17 +8,13 @@ import { startTestApp } from '../support/app';
 import { artifacts, launchChromium, signInPage, waitForHooks } from '../support/browser';
 import { waitFor } from '../support/media';
 import { httpsCall, SITE_NAME, startNginx, type Nginx } from '../support/nginx';
+import { hook } from '../support/page-session';
 
 // The shipped nginx site (deploy/nginx/lectern.conf) in front of Lectern, TLS with a
 // self-signed certificate: a lecturer and two viewers in Chromium reach everything
 // through it — pages, sign-in, the API, Socket.IO over WebSocket, WebRTC media (whose
 // packets go to mediasoup directly), live HLS and the replay — and Lectern sees the
 // client address nginx forwards, not one a client makes up.
-
-/** Calls one of the page's test hooks (window.lectern). */
-function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
-}
 
 interface Stream {
   source: string;

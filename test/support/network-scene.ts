@@ -4,6 +4,7 @@ import type { Lectern } from '../../server/main';
 import { Api, cast } from './api';
 import { launchChromium, signInPage, waitForHooks } from './browser';
 import { NetNamespace } from './netns';
+import { hook } from './page-session';
 
 // A lecturer and a viewer on a real network path, shared by test/e2e/network.test.ts (ICE
 // restart) and bench/weaklink.ts (adaptation on a weak link). The lecturer's and the viewer's
@@ -22,9 +23,7 @@ export interface Stream {
   bytes: number;
 }
 
-export function hook<T>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => (globalThis as any).lectern[n](...a), [name, args] as const) as Promise<T>;
-}
+export { hook };
 
 export async function camera(page: Page): Promise<Stream | undefined> {
   return (await hook<Stream[]>(page, 'stats')).find((s) => s.source === 'camera');
