@@ -294,7 +294,9 @@ export async function run(): Promise<void> {
       await sleep(5000);
     }
 
-    const ended = await call(a.url, 'POST', `/seminars/${seminarId}/transitions`, { token: lecturer.token, body: { to: 'ended' } });
+    // The lecturer's access token (15 minutes) has expired in a longer run: a fresh one, as the studio would refresh it.
+    const lecturerToken = a.domain.tokens.issueAccess(lecturer.id, ['lecturer']);
+    const ended = await call(a.url, 'POST', `/seminars/${seminarId}/transitions`, { token: lecturerToken, body: { to: 'ended' } });
     if (ended.status !== 200) throw new Error(`end the seminar: ${ended.status} ${ended.text}`);
     const recording = await checkRecording(a, seminarId, (performance.now() - liveAt) / 1000);
     log(`recording: ${JSON.stringify(recording)}`);
