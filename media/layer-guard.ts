@@ -56,6 +56,7 @@ export class LayerGuard {
   private lastNackAt = -Infinity;
   private sampler?: NodeJS.Timeout;
   private last?: { nacked: number; sent: number };
+  private reading = false;
   private closed = false;
 
   constructor(
@@ -112,7 +113,11 @@ export class LayerGuard {
   private async sample(): Promise<void> {
     if (this.closed || this.consumer.closed) return this.close();
     if (Date.now() - this.lastNackAt > QUIET_MS) return this.stopSampling();
+    // A busy worker may answer later than the next sample: one read at a time keeps the windows in order.
+    if (this.reading) return;
+    this.reading = true;
     const stats = (await this.consumer.getStats().catch(() => [])).find((s) => s.type === 'outbound-rtp');
+    this.reading = false;
     if (!stats) return;
     const now = { nacked: stats.nackPacketCount, sent: stats.packetCount };
     const before = this.last;

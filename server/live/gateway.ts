@@ -145,6 +145,11 @@ const limits: Array<{ events: ClientEventName[]; points: number; seconds: number
   { events: ['hand:raise', 'stage:accept', 'stage:decline', 'stage:leave'], points: 10, seconds: 10 },
 ];
 
+/** An encore plays a recording: nobody is live to call on a hand, and there is no stage to invite to. */
+function refuseStageInEncore(access: { seminar: { encoreOf?: string | null } }): void {
+  if (access.seminar.encoreOf) throw new ConflictError('encore_no_stage', 'An encore plays a recording: it has no stage and no hands');
+}
+
 /** mediasoup throws TypeError on parameter objects it cannot use: that is the client's bad input. */
 async function clientParameters<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -382,6 +387,7 @@ export class LiveGateway {
     on('hand:raise', async (p) => {
       const access = this.member(socket);
       if (!access.userId || access.role !== 'viewer') throw new ForbiddenError('cannot_raise_hand', 'Only signed-in viewers raise hands');
+      refuseStageInEncore(access);
       this.setHand(access.seminar.id, access.userId, access.displayName, p.raised);
     });
     on('hand:lower', async (p) => {
@@ -732,6 +738,7 @@ export class LiveGateway {
   private async invite(socket: LiveSocket, userId: string): Promise<void> {
     const access = this.member(socket);
     this.deps.live.moderatorOnly(access);
+    refuseStageInEncore(access);
     const seminarId = access.seminar.id;
     const presence = this.presenceOf(seminarId);
     const target = this.socketsOf(seminarId, userId)[0]?.data.access;

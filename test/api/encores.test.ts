@@ -3,6 +3,7 @@ import { createLogger } from '../../server/logger';
 import { start, type Lectern } from '../../server/main';
 import { Api, cast, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
+import { LiveClient } from '../support/live-client';
 import { readyRecording } from '../support/recordings';
 
 // Scheduling an encore (POST /seminars/:id/encores): who may, what is refused with which code
@@ -164,6 +165,34 @@ describe('encores', () => {
     await expect.poll(async () => (await app.repos.seminars.get(encoreId))!.status, { timeout: 10_000, interval: 100 }).toBe('ended');
     expect((await app.repos.seminars.get(encoreId))!.endedAt?.getTime()).toBe(startsAt.getTime() + 3000);
     expect((await app.repos.recordings.list([encoreId], 10)).items).toEqual([]);
+  });
+
+  it('has no stage: a raised hand and an invitation are refused with encore_no_stage, and nobody is listed with a hand', async () => {
+    const sourceId = await ended(120);
+    const res = await api.call('POST', `/seminars/${sourceId}/encores`, {
+      token: people.lecturer.token,
+      body: { startsAt: '2031-06-01T19:00' },
+    });
+    const encoreId: string = res.body.id;
+    expect((await api.call('PUT', `/seminars/${encoreId}/registration`, { token: people.learner.token })).status).toBe(200);
+    await app.repos.seminars.transition(encoreId, ['scheduled'], 'live', new Date());
+    const learner = await LiveClient.connect(app.url, people.learner.token);
+    const lecturer = await LiveClient.connect(app.url, people.lecturer.token);
+    try {
+      await learner.ok('room:join', { seminarId: encoreId });
+      await lecturer.ok('room:join', { seminarId: encoreId });
+      const raised = await learner.request('hand:raise', { raised: true });
+      expect(raised.ok ? 'ok' : raised.error.code).toBe('encore_no_stage');
+      const invited = await lecturer.request('stage:invite', { userId: people.learner.id });
+      expect(invited.ok ? 'ok' : invited.error.code).toBe('encore_no_stage');
+      const list = await lecturer.ok('room:participants', {});
+      expect(list.people.filter((p: { hand: boolean }) => p.hand)).toEqual([]);
+      expect(learner.events.filter((e) => e.event === 'stage:self' && e.payload?.invited)).toEqual([]);
+      expect(learner.events.filter((e) => e.event === 'hand:updated')).toEqual([]);
+    } finally {
+      learner.close();
+      lecturer.close();
+    }
   });
 
   it('catches up after a restart: a start missed while down is live from its planned start, and an end missed is ended', async () => {

@@ -182,7 +182,13 @@ function WatchPage({ id }: { id: string }) {
             <ActionButton
               id="raise-hand"
               data-testid="raise-hand"
-              hidden={!signedIn || s.name !== 'joined' || room?.seat.self.onStage === true || room?.seat.self.invited === true}
+              hidden={
+                !signedIn ||
+                s.name !== 'joined' ||
+                room?.encore !== undefined ||
+                room?.seat.self.onStage === true ||
+                room?.seat.self.invited === true
+              }
               aria-pressed={room?.handRaised ?? false}
               run={() => room!.toggleHand()}
             >

@@ -266,6 +266,7 @@ export default {
     cannot_chat: 'Sign in to chat.',
     cannot_ask: 'Sign in to ask questions.',
     cannot_vote: 'Sign in to upvote questions.',
+    encore_no_stage: 'An encore plays a recording: there is no stage and no raised hands.',
     cannot_raise_hand: 'Only signed-in viewers can raise a hand.',
     already_voted: 'You already upvoted this question.',
     question_not_found: 'No such question.',
