@@ -18,7 +18,8 @@ afterEach(() => {
 });
 afterAll(() => pool.close());
 
-it("floors every viewer's estimate at the lowest layer and the voice, and leaves the lecturer's send side alone", async () => {
+/** A room of its own with a lecturer and a viewer in it. */
+async function lecturerAndViewer() {
   const room = await Room.create(`seminar-${Math.random().toString(36).slice(2)}`, {
     pool,
     logger: silentLogger,
@@ -26,8 +27,11 @@ it("floors every viewer's estimate at the lowest layer and the voice, and leaves
     transportConnectTimeoutMs: 30_000,
   });
   rooms.push(room);
-  const lecturer = await room.join('lecturer', 'u-lecturer');
-  const viewer = await room.join('viewer', null);
+  return { room, lecturer: await room.join('lecturer', 'u-lecturer'), viewer: await room.join('viewer', null) };
+}
+
+it("floors every viewer's estimate at the lowest layer and the voice, and leaves the lecturer's send side alone", async () => {
+  const { lecturer, viewer } = await lecturerAndViewer();
   const send = await lecturer.createTransport('send');
   const recv = await viewer.createTransport('recv');
 
@@ -40,15 +44,7 @@ it("floors every viewer's estimate at the lowest layer and the voice, and leaves
 });
 
 it("passes a viewer's player size to its simulcast consumer through the layer guard", async () => {
-  const room = await Room.create(`seminar-${Math.random().toString(36).slice(2)}`, {
-    pool,
-    logger: silentLogger,
-    maxConsumersPerRouter: 10,
-    transportConnectTimeoutMs: 30_000,
-  });
-  rooms.push(room);
-  const lecturer = await room.join('lecturer', 'u-lecturer');
-  const viewer = await room.join('viewer', null);
+  const { room, lecturer, viewer } = await lecturerAndViewer();
   const send = await lecturer.createTransport('send');
   await viewer.createTransport('recv');
   // The studio's three layers, as Chromium signals them (RIDs, no SSRCs).
