@@ -17,7 +17,7 @@ import { hook } from '../support/page-session';
 // The recording as viewers saw it, end to end in Chromium: the lecturer broadcasts from the
 // studio page (three simulcast layers), goes live, a viewer comes on stage with a camera and
 // microphone of their own (a second browser process: its fake devices play a magenta picture
-// and a 2.5 kHz tone), a question is answered, the guest leaves, the lecturer ends. Then the
+// and a 2.5 kHz tone in bursts), a question is answered, the guest leaves, the lecturer ends. Then the
 // recording is taken apart with ffprobe and ffmpeg.
 
 const run = promisify(execFile);
@@ -32,7 +32,7 @@ async function request(page: Page, event: string, payload: unknown): Promise<any
 const poll = { timeout: 60_000, interval: 250 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The guest's devices: a magenta picture and a steady tone, as files Chromium's fake devices play. */
+/** The guest's devices: a magenta picture and a tone in bursts, as files Chromium's fake devices play (in a loop). */
 async function guestMedia(dir: string): Promise<{ audio: string; video: string }> {
   const audio = path.join(dir, 'guest.wav');
   const video = path.join(dir, 'guest.y4m');
@@ -43,7 +43,10 @@ async function guestMedia(dir: string): Promise<{ audio: string; video: string }
     '-f',
     'lavfi',
     '-i',
-    `sine=frequency=${GUEST_TONE_HZ}:sample_rate=48000`,
+    // In bursts, as speech comes: the microphone's noise suppression (on, as in the studio and on
+    // stage) takes a steady tone for noise and fades it out after about 10 s, which the recording
+    // then shows as the guest going quiet on stage. 0.3 s of tone in every 0.5 s, at a sine's usual 1/8.
+    `aevalsrc=sin(2*PI*${GUEST_TONE_HZ}*t)*lt(mod(t\\,0.5)\\,0.3)/8:s=48000`,
     '-t',
     '10',
     '-ac',
