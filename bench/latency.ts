@@ -106,12 +106,15 @@ async function measure(sender: Page, viewer: Page, seconds: number): Promise<Mea
   await pull(false);
   const before = captures.length;
   const cpu = windowStart();
-  const rtcBefore = await inPage<RtcCounters>(viewer, 'window.__latency.rtcStats()');
+  const rtc = () => inPage<RtcCounters>(viewer, 'window.__latency.rtcStats()');
+  // What the sender's encoder was asked for (its outbound-rtp), from its own page.
+  const sent = async () => (await inPage<RtcCounters>(sender, 'window.__latency.rtcStats()')).sent;
+  const [rtcBefore, sentBefore] = [await rtc(), await sent()];
   for (let left = seconds; left > 0; left -= 5) {
     await sleep(Math.min(5, left) * 1000);
     await pull(true);
   }
-  const receiver = receiverSummary(rtcBefore, await inPage<RtcCounters>(viewer, 'window.__latency.rtcStats()'));
+  const receiver = receiverSummary(rtcBefore, await rtc(), sentBefore, await sent());
   return {
     receiver,
     matched: match(captures, all.presents, settings.clipSeconds * 1000),
@@ -123,7 +126,7 @@ async function measure(sender: Page, viewer: Page, seconds: number): Promise<Mea
   };
 }
 
-type RtcCounters = Record<'video' | 'audio', Record<string, number>>;
+type RtcCounters = Record<'video' | 'audio' | 'probator' | 'sent', Record<string, number>>;
 
 /** What the receiving browser reports over the window, per frame (ms) or in all. */
 interface Receiver {
@@ -139,11 +142,17 @@ interface Receiver {
   packetsLost: number;
   nacks: number;
   plis: number;
+  /** PLIs on mediasoup-client's probator (padding only; mediasoup drops them). */
+  probatorPlis: number;
   audioJitterBufferMs: number;
+  /** Key-frame requests (PLI + FIR) that reached the sender's encoder, every layer, and the key frames it encoded. */
+  encoderKeyFrameRequests: number;
+  keyFramesEncoded: number;
 }
 
-function receiverSummary(a: RtcCounters, b: RtcCounters): Receiver {
-  const d = (kind: 'video' | 'audio', k: string) => (b[kind][k] ?? 0) - (a[kind][k] ?? 0);
+function receiverSummary(a: RtcCounters, b: RtcCounters, sentA: RtcCounters['sent'], sentB: RtcCounters['sent']): Receiver {
+  const d = (kind: 'video' | 'audio' | 'probator', k: string) => (b[kind][k] ?? 0) - (a[kind][k] ?? 0);
+  const sent = (k: string) => (sentB[k] ?? 0) - (sentA[k] ?? 0);
   const per = (kind: 'video' | 'audio', k: string, by: string) => {
     const n = d(kind, by);
     return n > 0 ? Math.round((d(kind, k) / n) * 10000) / 10 : 0;
@@ -159,7 +168,10 @@ function receiverSummary(a: RtcCounters, b: RtcCounters): Receiver {
     packetsLost: d('video', 'packetsLost'),
     nacks: d('video', 'nackCount'),
     plis: d('video', 'pliCount'),
+    probatorPlis: d('probator', 'pliCount'),
     audioJitterBufferMs: per('audio', 'jitterBufferDelay', 'jitterBufferEmittedCount'),
+    encoderKeyFrameRequests: sent('pliCount') + sent('firCount'),
+    keyFramesEncoded: sent('keyFramesEncoded'),
   };
 }
 
@@ -396,7 +408,9 @@ function report(r: {
         `- Receiver, ${p === sfu ? 'watch page' : 'baseline'}: video jitter buffer ${p.receiver.videoJitterBufferMs} ms a frame (target ${p.receiver.videoTargetDelayMs}, ` +
         `${p.receiver.videoMinimumDelayMs} without lip sync), decode ${p.receiver.decodeMsPerFrame} ms, first packet → decoded ${p.receiver.processingMsPerFrame} ms; ` +
         `audio jitter buffer ${p.receiver.audioJitterBufferMs} ms; video frames dropped ${p.receiver.framesDropped}, freezes ${p.receiver.freezes}, ` +
-        `packets lost ${p.receiver.packetsLost}, NACKs ${p.receiver.nacks}, PLIs ${p.receiver.plis}`,
+        `packets lost ${p.receiver.packetsLost}, NACKs ${p.receiver.nacks}, PLIs ${p.receiver.plis}` +
+        (p === sfu ? ` (and ${p.receiver.probatorPlis} on mediasoup-client's probator, padding only, which mediasoup drops)` : '') +
+        `; the sender's encoder was asked for ${p.receiver.encoderKeyFrameRequests} key frames (PLI + FIR, all layers) and encoded ${p.receiver.keyFramesEncoded}`,
     ),
     `- CPU during the SFU phase, cores: ${cores(sfu.window)}; during the baseline: ${cores(baseline.window)}`,
     `- Machine: ${m.nproc} cores (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, Chromium ${process.env.CHROMIUM_BIN ?? '/usr/bin/chromium'} headless, all on loopback; ` +

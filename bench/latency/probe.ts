@@ -116,19 +116,26 @@ export const PROBE = `(() => {
     }
     return out;
   }
-  // The receiving side's own account (inbound-rtp), summed per kind over every peer connection
-  // of the page (PC_WATCH keeps them): the window's mean jitter-buffer delay, decode time and
-  // processing delay per frame come from the difference of two readings.
+  // The page's own account, summed over every peer connection of the page (PC_WATCH keeps
+  // them): received media per kind (inbound-rtp; the window's mean jitter-buffer delay, decode
+  // time and processing delay per frame come from the difference of two readings), the
+  // received probator apart, and the video sent (outbound-rtp: key-frame requests that reached
+  // the encoder). The probator is mediasoup-client's receiver for the SFU's bandwidth probes:
+  // padding only, never a frame, so Chromium keeps asking it for a key frame (about 5 PLIs a
+  // second) and mediasoup, whose probes belong to no producer, drops the requests.
   const COUNTERS = ['jitterBufferDelay', 'jitterBufferTargetDelay', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount',
     'totalDecodeTime', 'framesDecoded', 'totalProcessingDelay', 'framesDropped', 'freezeCount', 'totalFreezesDuration',
     'packetsReceived', 'packetsLost', 'nackCount', 'pliCount', 'framesReceived'];
+  const SENT = ['pliCount', 'firCount', 'keyFramesEncoded', 'framesEncoded'];
   async function rtcStats() {
-    const out = { video: {}, audio: {} };
+    const out = { video: {}, audio: {}, probator: {}, sent: {} };
+    const add = (into, s, keys) => { for (const k of keys) if (typeof s[k] === 'number') into[k] = (into[k] ?? 0) + s[k]; };
     for (const pc of window.__pcs ?? []) {
       if (pc.connectionState === 'closed') continue;
       for (const s of (await pc.getStats()).values()) {
+        if (s.type === 'outbound-rtp' && s.kind === 'video') add(out.sent, s, SENT);
         if (s.type !== 'inbound-rtp' || !out[s.kind]) continue;
-        for (const k of COUNTERS) if (typeof s[k] === 'number') out[s.kind][k] = (out[s.kind][k] ?? 0) + s[k];
+        add(s.mid === 'probator' ? out.probator : out[s.kind], s, COUNTERS);
       }
     }
     return out;
