@@ -3,10 +3,9 @@
 // transport:connect, consumer:resume, consumer:preferences with the size the player shows), and
 // hands each viewer's offer (built from the consumers' parameters) to the Go load client
 // (bench/viewers: pion peers that count every packet), which answers in JSON lines.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { io, type Socket } from 'socket.io-client';
 import { offerSdp, type ConsumerInfo, type TransportInfo } from '../fanout/sdp';
+import { GoViewers } from '../lib/go-viewers';
 import { chromiumLikeCapabilities, HEIGHT_FOR_LAYER } from './capabilities';
 
 export type ToSignaller =
@@ -61,98 +60,14 @@ export { chromiumLikeCapabilities } from './capabilities';
 
 let init: Extract<ToSignaller, { type: 'init' }> | undefined;
 let caps: ReturnType<typeof chromiumLikeCapabilities> | undefined;
-let go: ChildProcessWithoutNullStreams | undefined;
-let counterNames: string[] = [];
+let go: GoViewers | undefined;
 let nextViewer = 0;
-let nextReq = 1;
 const sockets = new Map<string, Socket>();
 const layerOf: Record<string, number> = {};
-const goWaiters = new Map<string, { resolve(v: any): void; reject(e: Error): void }>();
-let onReady: ((fp: string) => void) | undefined;
 let negotiatedReported = false;
-let lastAnswer = '';
 
 function send(msg: FromSignaller): void {
   process.send?.(msg);
-}
-
-function toGo(msg: Record<string, unknown>): void {
-  go?.stdin.write(JSON.stringify(msg) + '\n');
-}
-
-/** Waits for a Go message keyed `${type}:${id}`. */
-function fromGo<T>(key: string, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      goWaiters.delete(key);
-      reject(new Error(`no ${key.split(':')[0]} from the Go viewer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    goWaiters.set(key, {
-      resolve: (v) => {
-        clearTimeout(timer);
-        resolve(v as T);
-      },
-      reject: (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    });
-  });
-}
-
-function settle(key: string, value: unknown, error?: string): void {
-  const w = goWaiters.get(key);
-  if (!w) return;
-  goWaiters.delete(key);
-  if (error) w.reject(new Error(error));
-  else w.resolve(value);
-}
-
-function startGo(bin: string): void {
-  go = spawn(bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
-  // pion logs mediasoup's bandwidth probes (SSRC 1234, not in the offer, as for a browser) once per viewer,
-  // and its TWCC sender's write on a closing peer: not news.
-  createInterface({ input: go.stderr }).on('line', (line) => {
-    if (!line.includes('ssrc(1234)') && !line.includes('closed pipe')) process.stderr.write(`[viewers] ${line}\n`);
-  });
-  go.on('exit', (code, signal) => {
-    for (const w of goWaiters.values()) w.reject(new Error(`the Go viewers exited (${code ?? signal})`));
-    goWaiters.clear();
-  });
-  createInterface({ input: go.stdout }).on('line', (line) => {
-    let m: any;
-    if (process.env.BENCH_FV_DEBUG) process.stderr.write(`[viewers→] ${line.slice(0, 300)}\n`);
-    try {
-      m = JSON.parse(line);
-    } catch {
-      return;
-    }
-    switch (m.type) {
-      case 'ready':
-        counterNames = m.counterNames;
-        onReady?.(m.fingerprint);
-        break;
-      case 'answered':
-        lastAnswer = m.answer;
-        settle(`answered:${m.id}`, m);
-        break;
-      case 'first-frame':
-        settle(`first-frame:${m.id}`, m);
-        break;
-      case 'state':
-        if (m.state === 'failed') settle(`first-frame:${m.id}`, null, 'the peer connection failed');
-        break;
-      case 'counters':
-        settle(`counters:${m.req}`, m);
-        break;
-      case 'error':
-        if (m.id) {
-          settle(`answered:${m.id}`, null, m.message);
-          settle(`first-frame:${m.id}`, null, m.message);
-        } else process.stderr.write(`[viewers] ${m.message}\n`);
-        break;
-    }
-  });
 }
 
 const epochMs = () => performance.timeOrigin + performance.now();
@@ -185,23 +100,18 @@ async function joinOne(name: string, layer: number, fingerprint: string): Promis
     transportId: transport.id,
     dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: fingerprint }] },
   });
-  const answered = fromGo<{ setup: string }>(`answered:${name}`, opts.joinTimeoutMs);
-  const firstFrame = fromGo<{ atMs: number }>(`first-frame:${name}`, opts.joinTimeoutMs);
-  firstFrame.catch(() => undefined);
-  toGo({ type: 'add', id: name, offer: offerSdp(transport, consumers) });
-  const answer = await answered;
+  const answer = await go!.add(name, offerSdp(transport, consumers), opts.joinTimeoutMs);
   if (answer.setup !== 'active') throw new Error(`the Go viewer answered a=setup:${answer.setup}, not active (the DTLS client)`);
   for (const c of consumers) await req('consumer:resume', { consumerId: c.consumerId });
   const height = HEIGHT_FOR_LAYER[layer]!;
   await req('consumer:preferences', { consumerId: video.consumerId, width: Math.round((height * 16) / 9), height });
   layerOf[name] = layer;
-  const first = await firstFrame;
-  const timing = { viewer: name, layer, connectMs, joinedMs, firstFrameMs: first.atMs - t0 };
+  const timing = { viewer: name, layer, connectMs, joinedMs, firstFrameMs: (await answer.firstFrame) - t0 };
   if (negotiatedReported) return { timing };
   negotiatedReported = true;
   const fb = (c: ConsumerInfo) =>
     (c.rtpParameters.codecs[0]?.rtcpFeedback ?? []).map((f) => `${f.type}${f.parameter ? ` ${f.parameter}` : ''}`);
-  const answerVideo = lastAnswer.split('m=video')[1] ?? '';
+  const answerVideo = answer.answer.split('m=video')[1] ?? '';
   return {
     timing,
     negotiated: {
@@ -220,7 +130,7 @@ function closeViewer(name: string): void {
   sockets.get(name)?.disconnect();
   sockets.delete(name);
   delete layerOf[name];
-  toGo({ type: 'close', id: name });
+  go?.close(name);
 }
 
 async function add(id: number, layers: number[], concurrency: number, spacingMs: number, fingerprint: string): Promise<void> {
@@ -260,19 +170,15 @@ process.on('message', (msg: ToSignaller) => {
       try {
         init = msg;
         caps = chromiumLikeCapabilities(msg.routerRtpCapabilities);
-        onReady = (fp) => {
+        go = new GoViewers(
+          msg.viewersBin,
+          { h264Pt: caps.h264Pt, h264Fmtp: caps.h264Fmtp, rtxPt: caps.rtxPt, opusPt: caps.opusPt, maxWaitMs: msg.maxWaitMs },
+          { debug: !!process.env.BENCH_FV_DEBUG },
+        );
+        go.ready.then((fp) => {
           fingerprint = fp;
           send({ type: 'inited', id: msg.id, fingerprint: fp, goPid: go?.pid });
-        };
-        startGo(msg.viewersBin);
-        toGo({
-          type: 'init',
-          h264Pt: caps.h264Pt,
-          h264Fmtp: caps.h264Fmtp,
-          rtxPt: caps.rtxPt,
-          opusPt: caps.opusPt,
-          maxWaitMs: msg.maxWaitMs,
-        });
+        }, fail);
       } catch (err) {
         fail(err);
       }
@@ -280,31 +186,28 @@ process.on('message', (msg: ToSignaller) => {
     case 'add':
       add(msg.id, msg.layers, msg.concurrency, msg.spacingMs, fingerprint).catch(fail);
       break;
-    case 'counters': {
-      const req = nextReq++;
-      fromGo<{ atMs: number; viewers: Record<string, number[]> }>(`counters:${req}`, 30_000).then(
+    case 'counters':
+      go!.rawCounters().then(
         (m) =>
           send({
             type: 'counters',
             id: msg.id,
-            counters: { atMs: m.atMs, names: counterNames, viewers: m.viewers, layerOf: { ...layerOf } },
+            counters: { atMs: m.atMs, names: go!.counterNames, viewers: m.viewers, layerOf: { ...layerOf } },
           }),
         fail,
       );
-      toGo({ type: 'counters', req });
       break;
-    }
     case 'close':
       for (const name of [...sockets.keys()]) closeViewer(name);
       setTimeout(() => {
-        go?.stdin.end();
+        go?.stop();
         send({ type: 'done', id: msg.id });
       }, 500);
       break;
   }
 });
 process.on('disconnect', () => {
-  go?.kill('SIGKILL');
+  go?.kill();
   process.exit(0);
 });
 send({ type: 'ready' });

@@ -12,6 +12,12 @@ export interface GoInit {
   maxWaitMs: number;
 }
 
+/** Every viewer's cumulative counters, in the order of `counterNames`, read at `atMs` (Unix ms). */
+export interface RawCounters {
+  atMs: number;
+  viewers: Record<string, number[]>;
+}
+
 export class GoViewers {
   private readonly go: ChildProcessWithoutNullStreams;
   private readonly waiters = new Map<string, { resolve(v: any): void; reject(e: Error): void }>();
@@ -20,7 +26,8 @@ export class GoViewers {
   counterNames: string[] = [];
   readonly ready: Promise<string>;
 
-  constructor(bin: string, init: GoInit) {
+  /** `debug` echoes every line the Go process writes to stderr. */
+  constructor(bin: string, init: GoInit, opts: { debug?: boolean } = {}) {
     this.go = spawn(bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
     // mediasoup's bandwidth probes (SSRC 1234, not in the offer) and writes on a closing peer: not news.
     createInterface({ input: this.go.stderr }).on('line', (line) => {
@@ -34,7 +41,10 @@ export class GoViewers {
       this.counterNames = m.counterNames;
       return m.fingerprint;
     });
-    createInterface({ input: this.go.stdout }).on('line', (line) => this.onLine(line));
+    createInterface({ input: this.go.stdout }).on('line', (line) => {
+      if (opts.debug) process.stderr.write(`[viewers→] ${line.slice(0, 300)}\n`);
+      this.onLine(line);
+    });
     this.send({ type: 'init', ...init });
   }
 
@@ -42,23 +52,29 @@ export class GoViewers {
     return this.go.pid;
   }
 
-  /** Adds a viewer answering `offer`; resolves with its answer's a=setup, and gives a promise of its first frame (Unix ms). */
-  async add(id: string, offer: string, timeoutMs: number): Promise<{ setup: string; firstFrame: Promise<number> }> {
-    const answered = this.wait<{ setup: string }>(`answered:${id}`, timeoutMs);
+  /** Adds a viewer answering `offer`; resolves with its answer (SDP and its a=setup), and gives a promise of its first frame (Unix ms). */
+  async add(id: string, offer: string, timeoutMs: number): Promise<{ setup: string; answer: string; firstFrame: Promise<number> }> {
+    const answered = this.wait<{ setup: string; answer: string }>(`answered:${id}`, timeoutMs);
     const firstFrame = this.wait<{ atMs: number }>(`first-frame:${id}`, timeoutMs).then((m) => m.atMs);
     firstFrame.catch(() => undefined);
     this.send({ type: 'add', id, offer });
     const a = await answered;
-    return { setup: a.setup, firstFrame };
+    return { setup: a.setup, answer: a.answer, firstFrame };
+  }
+
+  /** Every viewer's cumulative counters as the Go process sends them. */
+  async rawCounters(): Promise<RawCounters> {
+    const req = this.nextReq++;
+    const reply = this.wait<RawCounters>(`counters:${req}`, 30_000);
+    this.send({ type: 'counters', req });
+    const { atMs, viewers } = await reply;
+    return { atMs, viewers };
   }
 
   /** Every viewer's cumulative counters, by name. */
   async counters(): Promise<Record<string, Record<string, number>>> {
-    const req = this.nextReq++;
-    const reply = this.wait<{ viewers: Record<string, number[]> }>(`counters:${req}`, 30_000);
-    this.send({ type: 'counters', req });
     const out: Record<string, Record<string, number>> = {};
-    for (const [id, values] of Object.entries((await reply).viewers))
+    for (const [id, values] of Object.entries((await this.rawCounters()).viewers))
       out[id] = Object.fromEntries(this.counterNames.map((n, i) => [n, values[i] ?? 0]));
     return out;
   }
@@ -69,9 +85,14 @@ export class GoViewers {
     this.send({ type: 'close', id });
   }
 
+  /** Ends the Go process's input (it closes every peer and exits), killing it if it has not within 2 s. */
   stop(): void {
     this.go.stdin.end();
     setTimeout(() => this.go.kill('SIGKILL'), 2000).unref();
+  }
+
+  kill(): void {
+    this.go.kill('SIGKILL');
   }
 
   private send(msg: Record<string, unknown>): void {
