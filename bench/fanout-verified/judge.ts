@@ -15,6 +15,8 @@ export interface ViewerWindow {
   audioLossPct: number;
   recovered: number;
   plis: number;
+  /** PLIs to mediasoup-client's probator, as Chromium sends them (mediasoup drops them). */
+  probatorPlis: number;
   mbps: number;
   healthy: boolean;
 }
@@ -31,6 +33,7 @@ export interface PoolSummary {
   belowAskedLayer: number;
   recoveredPackets: number;
   plisPerSecond: number;
+  probatorPlisPerSecond: number;
   meanMbps: number;
   worst: ViewerWindow | null;
 }
@@ -55,6 +58,7 @@ export function judgeViewers(a: CountersReply, b: CountersReply, sourceFrames: n
     aExpected: i('audioExpected'),
     bytes: i('bytes'),
     plis: i('plis'),
+    probatorPlis: i('probatorPlis'),
   };
   const out: ViewerWindow[] = [];
   for (const [viewer, after] of Object.entries(b.viewers)) {
@@ -76,6 +80,7 @@ export function judgeViewers(a: CountersReply, b: CountersReply, sourceFrames: n
       audioLossPct,
       recovered: d(k.recovered),
       plis: d(k.plis),
+      probatorPlis: d(k.probatorPlis),
       mbps: (d(k.bytes) * 8) / seconds / 1e6,
       healthy: frameRatio >= limits.minFrameRatio && videoLossPct <= limits.maxLossPct && audioLossPct <= limits.maxLossPct,
     });
@@ -104,6 +109,7 @@ export function summarise(list: ViewerWindow[], seconds: number): PoolSummary {
     belowAskedLayer: list.filter((v) => v.receivedLayer < v.askedLayer).length,
     recoveredPackets: list.reduce((s, v) => s + v.recovered, 0),
     plisPerSecond: list.reduce((s, v) => s + v.plis, 0) / seconds,
+    probatorPlisPerSecond: list.reduce((s, v) => s + v.probatorPlis, 0) / seconds,
     meanMbps: list.length ? list.reduce((s, v) => s + v.mbps, 0) / list.length : 0,
     worst,
   };

@@ -50,7 +50,7 @@ const pct = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n
 export function renderMarkdown(x: ReportInput): string {
   const m = x.machine;
   const rows = [
-    '| viewers | worker CPU | node CPU (worker + Node + DB) | load (signaller + Go) | worker waited for its core | UDP drops, full buffers (machine; worker / viewers / source) | cores busy | load avg | frames: worst / p5 viewer | video loss: worst / p95 | audio loss worst | below asked layer | NACK-recovered pkts | PLIs/s (viewers) | key-frame requests/s to source (low/mid/top) | join → first frame p50 / p95 | state |',
+    '| viewers | worker CPU | node CPU (worker + Node + DB) | load (signaller + Go) | worker waited for its core | UDP drops, full buffers (machine; worker / viewers / source) | cores busy | load avg | frames: worst / p5 viewer | video loss: worst / p95 | audio loss worst | below asked layer | NACK-recovered pkts | PLIs/s from viewers: media (+ probator) | key-frame requests/s to source (low/mid/top) | join → first frame p50 / p95 | state |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |',
   ];
   for (const s of [...(x.baseline ? [x.baseline] : []), ...x.steps]) {
@@ -58,12 +58,20 @@ export function renderMarkdown(x: ReportInput): string {
     rows.push(
       `| ${s.viewers} | ${pct(s.cpu.worker)} | ${pct(s.cpu.node)} | ${pct(s.cpu.audience)} | ${s.workerWaitFraction === null ? '–' : pct(s.workerWaitFraction)} | ${s.udpReceiveBufferDrops ?? '–'}${s.udpDropsBy ? ` (${s.udpDropsBy.worker ?? 0} / ${s.udpDropsBy.viewers ?? 0} / ${s.udpDropsBy.source ?? 0})` : ''} | ${s.coreBusy.map((b) => pct(b, 0)).join(' / ')} | ${s.loadAverage} | ` +
         `${p ? `${pct(p.worstFrameRatio)} / ${pct(p.p5FrameRatio)}` : '–'} | ${p ? `${r(p.worstVideoLossPct, 2)} % / ${r(p.p95VideoLossPct, 2)} %` : '–'} | ${p ? `${r(p.worstAudioLossPct, 2)} %` : '–'} | ` +
-        `${p ? p.belowAskedLayer : '–'} | ${p ? p.recoveredPackets : '–'} | ${p ? r(p.plisPerSecond, 1) : '–'} | ${s.keyFrameRequestsPerSecond.join(' / ')} | ` +
+        `${p ? p.belowAskedLayer : '–'} | ${p ? p.recoveredPackets : '–'} | ${p ? `${r(p.plisPerSecond, 1)}${p.probatorPlisPerSecond === undefined ? '' : ` (+${r(p.probatorPlisPerSecond)})`}` : '–'} | ${s.keyFrameRequestsPerSecond.join(' / ')} | ` +
         `${s.join ? `${s.join.p50} / ${s.join.p95} ms` : '–'} | ${s.viewers === 0 ? 'ingest only' : s.verdict} |`,
     );
   }
   const c = x.capacity;
   const n = x.negotiated;
+  // Viewers below the layer they asked for carry a lighter load than the audience's mix: a
+  // capacity figure from such a step would flatter the SFU, so the target is not judged on it.
+  const atCapacity = c ? x.steps.find((s) => s.viewers === c.lastHealthyViewers)?.pool : undefined;
+  const lighter = atCapacity && atCapacity.belowAskedLayer > 0 ? atCapacity : undefined;
+  const verdict = (met: boolean, extrapolated: boolean) =>
+    lighter
+      ? `not judged: ${lighter.belowAskedLayer} of ${lighter.viewers} viewers received a lower layer than they asked for (${r(lighter.meanMbps, 2)} Mb/s a viewer on average), a lighter load than the audience's mix`
+      : `${met ? 'met' : 'not met'}${extrapolated ? ' (extrapolated, not measured)' : ''}`;
   return [
     `Run ${x.date.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} cores (${m.cpuModel}, ${m.memoryGiB} GiB), Node ${m.node}, mediasoup ${x.mediasoup}, database: ${x.database}. ${x.pinned}.`,
     `Shared machine: before the run the cores were ${x.backgroundBusy.map((b) => pct(b, 0)).join(' / ')} busy with other work, load average ${x.loadBefore.join(' ')} (1/5/15 min); after it ${x.loadAfter.join(' ')}.`,
@@ -76,7 +84,7 @@ export function renderMarkdown(x: ReportInput): string {
     '',
     `Ramp stopped: ${x.stoppedBecause}.`,
     c
-      ? `Last healthy step: ${c.lastHealthyViewers} viewers with the worker at ${pct(c.workerCores)} of a core and the node at ${pct(c.nodeCores)}: **${c.viewersPerWorkerCore} viewers per worker core**, **${c.viewersPerNodeCore} per core of the whole node** (${c.kind}); target ≥ ${x.settings.target.viewersPerWorkerCore} per worker core: ${c.viewersPerWorkerCore >= x.settings.target.viewersPerWorkerCore ? 'met' : 'not met'}${c.kind.startsWith('extrapolated') ? ' (extrapolated, not measured)' : ''}.`
+      ? `Last healthy step: ${c.lastHealthyViewers} viewers with the worker at ${pct(c.workerCores)} of a core and the node at ${pct(c.nodeCores)}: **${c.viewersPerWorkerCore} viewers per worker core**, **${c.viewersPerNodeCore} per core of the whole node** (${c.kind}); target ≥ ${x.settings.target.viewersPerWorkerCore} per worker core: ${verdict(c.viewersPerWorkerCore >= x.settings.target.viewersPerWorkerCore, c.kind.startsWith('extrapolated'))}.`
       : 'No healthy step: no capacity figure.',
   ].join('\n');
 }

@@ -19,6 +19,16 @@ import (
 // (libwebrtc repeats its request while no decodable frame comes; 200-300 ms).
 const pliInterval = 300 * time.Millisecond
 
+// Chromium also asks mediasoup-client's probator (the receiver for the SFU's bandwidth probes,
+// SSRC 1234, padding only) for a key frame about 5 times a second for as long as it watches,
+// since no frame ever comes on it; mediasoup reads each request and drops it. A viewer here
+// has no probator (its offer is the consumers' alone) but sends the same requests from its
+// first frame, so the worker reads what it reads for a browser.
+const (
+	probatorSSRC        = 1234
+	probatorPliInterval = 200 * time.Millisecond
+)
+
 type audioCounter struct {
 	packets int64
 	highest int64
@@ -43,15 +53,17 @@ type Viewer struct {
 	emit    func(map[string]any)
 	started time.Time
 
-	mu         sync.Mutex
-	video      *Assembler
-	videoSSRC  uint32
-	audio      audioCounter
-	bytes      int64
-	plis       int64
-	lastPli    time.Time
-	firstFrame bool
-	closed     bool
+	mu        sync.Mutex
+	video     *Assembler
+	videoSSRC uint32
+	audio     audioCounter
+	bytes     int64
+	plis      int64
+	// probatorPlis: PLIs sent to the probator (askProbator).
+	probatorPlis int64
+	lastPli      time.Time
+	firstFrame   bool
+	closed       bool
 }
 
 func (v *Viewer) Close() {
@@ -121,10 +133,31 @@ func (v *Viewer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver
 		v.mu.Unlock()
 		if first {
 			v.emit(map[string]any{"type": "first-frame", "id": v.id, "atMs": float64(now.UnixMicro()) / 1000})
+			go v.askProbator()
 		}
 		if pli {
 			_ = v.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 		}
+	}
+}
+
+// askProbator sends the probator's PLIs until the viewer closes.
+func (v *Viewer) askProbator() {
+	t := time.NewTicker(probatorPliInterval)
+	defer t.Stop()
+	for range t.C {
+		v.mu.Lock()
+		closed := v.closed
+		v.mu.Unlock()
+		if closed {
+			return
+		}
+		if err := v.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: probatorSSRC}}); err != nil {
+			return
+		}
+		v.mu.Lock()
+		v.probatorPlis++
+		v.mu.Unlock()
 	}
 }
 
@@ -142,7 +175,7 @@ func (v *Viewer) counters(now time.Time) []int64 {
 		c.Packets, c.Expected, c.Lost, c.Recovered, c.Duplicates, c.Late,
 		c.Complete, c.Decodable, c.KeyFrames, c.Incomplete,
 		c.DecodableBy[0], c.DecodableBy[1], c.DecodableBy[2], int64(c.Width),
-		v.audio.packets, audioExpected, v.bytes, v.plis,
+		v.audio.packets, audioExpected, v.bytes, v.plis, v.probatorPlis,
 	}
 }
 
@@ -151,7 +184,7 @@ var counterNames = []string{
 	"videoPackets", "videoExpected", "videoLost", "videoRecovered", "videoDuplicates", "videoLate",
 	"framesComplete", "framesDecodable", "keyFrames", "framesIncomplete",
 	"decodableLayer0", "decodableLayer1", "decodableLayer2", "width",
-	"audioPackets", "audioExpected", "bytes", "plis",
+	"audioPackets", "audioExpected", "bytes", "plis", "probatorPlis",
 }
 
 var debug = os.Getenv("VIEWERS_DEBUG") != ""
