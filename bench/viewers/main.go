@@ -106,8 +106,12 @@ func newAPI(m message) (*webrtc.API, error) {
 	}
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "ccm", Parameter: "fir"}, webrtc.RTPCodecTypeVideo)
 	reg := &interceptor.Registry{}
-	// NACK: the generator asks for what is missing; registers nack and nack pli feedback.
-	if err := webrtc.ConfigureNackWithOptions(me, reg, []nack.GeneratorOption{nack.GeneratorInterval(20 * time.Millisecond)}); err != nil {
+	// NACK: the generator asks for what is missing; registers nack and nack pli feedback. It
+	// gives up on a packet after 10 requests, as libwebrtc does (kMaxNackRetries): pion's
+	// default asks every 20 ms for as long as the packet stays missing, which for a packet the
+	// SFU can no longer resend is 50 NACKs a second for the rest of the session.
+	nackOptions := []nack.GeneratorOption{nack.GeneratorInterval(20 * time.Millisecond), nack.GeneratorMaxNacksPerPacket(10)}
+	if err := webrtc.ConfigureNackWithOptions(me, reg, nackOptions); err != nil {
 		return nil, err
 	}
 	recv, err := report.NewReceiverInterceptor()
