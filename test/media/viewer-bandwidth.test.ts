@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { Room, type WorkerPool } from '../../media';
 import { MIN_OUTGOING_BITRATE } from '../../media/peer';
 import { createTestPool, silentLogger } from '../support/media';
@@ -43,10 +43,11 @@ it("floors every viewer's estimate at the lowest layer and the voice, and leaves
   expect(sendStats!.minOutgoingBitrate ?? 0).toBe(0);
 });
 
-it("passes a viewer's player size to its simulcast consumer through the layer guard", async () => {
+/** The lecturer's camera (three simulcast layers) consumed by the viewer; the consumer and the viewer's receive transport. */
+async function simulcastViewer() {
   const { room, lecturer, viewer } = await lecturerAndViewer();
   const send = await lecturer.createTransport('send');
-  await viewer.createTransport('recv');
+  const recv = await viewer.createTransport('recv');
   // The studio's three layers, as Chromium signals them (RIDs, no SSRCs).
   const camera = await lecturer.produce(
     send.id,
@@ -63,7 +64,11 @@ it("passes a viewer's player size to its simulcast consumer through the layer gu
     'camera',
   );
   const { consumerId } = await viewer.consume(camera.id, 'camera', room.rtpCapabilities);
-  const consumer = viewer.consumer(consumerId);
+  return { viewer, consumerId, consumer: viewer.consumer(consumerId), recv: viewer.transport(recv.id) };
+}
+
+it("passes a viewer's player size to its simulcast consumer through the layer guard", async () => {
+  const { viewer, consumerId, consumer } = await simulcastViewer();
   expect(consumer.type).toBe('simulcast');
   // A phone showing the picture 300 px tall gets 360p; a desktop at 720 px, 720p.
   await viewer.fitConsumer(consumerId, 300);
@@ -71,4 +76,27 @@ it("passes a viewer's player size to its simulcast consumer through the layer gu
   await viewer.fitConsumer(consumerId, 720);
   expect(consumer.preferredLayers?.spatialLayer).toBe(2);
   await expect(viewer.fitConsumer('no-such-consumer', 720)).rejects.toMatchObject({ code: 'consumer_not_found' });
+});
+
+it("holds a congested viewer's whole link below what it carried, and lifts that when the consumer goes", async () => {
+  const { consumer, recv } = await simulcastViewer();
+  const maxOutgoing = async () => (await recv.getStats())[0]?.maxOutgoingBitrate ?? 0;
+  expect(await maxOutgoing()).toBe(0);
+  // No media flows here, so the viewer's side is played on the real consumer: it is on the top
+  // layer, and its NACKs name half of what was sent in the last half second (the guard's ratio).
+  Object.defineProperty(consumer, 'currentLayers', { get: () => ({ spatialLayer: 2, temporalLayer: 0 }) });
+  let sent = 0;
+  vi.spyOn(consumer, 'getStats').mockImplementation(async () => {
+    sent += 100;
+    return [{ type: 'outbound-rtp', packetCount: sent, nackPacketCount: sent / 2 } as never];
+  });
+  consumer.emit('trace', { type: 'nack', timestamp: 0, direction: 'in', info: {} } as never);
+
+  // Held: the lowest layer preferred, and the transport capped. It carried nothing here, so
+  // the cap is the floor that keeps the lowest layer and the voice.
+  await expect.poll(maxOutgoing, { timeout: 5000, interval: 100 }).toBe(MIN_OUTGOING_BITRATE);
+  expect(consumer.preferredLayers?.spatialLayer).toBe(0);
+
+  consumer.close();
+  await expect.poll(maxOutgoing, { timeout: 5000, interval: 100 }).toBe(0);
 });
