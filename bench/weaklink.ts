@@ -72,6 +72,12 @@ function spread(values: number[], worse: 'higher' | 'lower'): { median: number; 
   return { median, worst: worse === 'higher' ? sorted[sorted.length - 1]! : sorted[0]! };
 }
 
+/** Lectern's log level: BENCH_WEAKLINK_DEBUG=info shows the layer guard's decisions, any other value warnings only. */
+function lecternLogLevel(debug: string | undefined): 'silent' | 'warn' | 'info' {
+  if (!debug) return 'silent';
+  return debug === 'info' ? 'info' : 'warn';
+}
+
 export async function run(): Promise<void> {
   const before = { busyPercent: await machineBusyPercent(), loadAverage: round1(loadavg()[0]!) };
   log(`${settings.rounds} rounds; before: cores ${before.busyPercent ?? '?'} % busy, load average ${before.loadAverage}`);
@@ -81,10 +87,7 @@ export async function run(): Promise<void> {
   try {
     scene = await startNetworkScene(
       (env) =>
-        start(
-          benchConfig(dataDir, { ADMIN_EMAILS: ADMIN_EMAIL, ...env }),
-          createLogger(process.env.BENCH_WEAKLINK_DEBUG ? (process.env.BENCH_WEAKLINK_DEBUG === 'info' ? 'info' : 'warn') : 'silent'),
-        ),
+        start(benchConfig(dataDir, { ADMIN_EMAILS: ADMIN_EMAIL, ...env }), createLogger(lecternLogLevel(process.env.BENCH_WEAKLINK_DEBUG))),
       // Each round waits for 720p itself (or says it never came): on a loaded machine the
       // estimate may not climb there at the start, and that is a finding, not a reason to stop.
       { waitFor: 'frames' },
