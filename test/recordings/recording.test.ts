@@ -7,22 +7,19 @@ import { start } from '../../server/main';
 import { createLogger } from '../../server/logger';
 import { readPlaylist } from '../../media';
 import { Api, cast } from '../support/api';
-import { testConfig, testDatabaseUri } from '../support/app';
+import { startTestApp, testConfig, testDatabaseUri } from '../support/app';
 import { avProducers } from '../support/av-producers';
 import { LiveClient } from '../support/live-client';
 import { waitFor } from '../support/media';
 import { ffprobeJson } from '../support/probe';
-import type { Config } from '../../server/config';
 
-let config: Config;
 let app: Lectern;
 let api: Api;
 let people: Awaited<ReturnType<typeof cast>>;
 const sources: ChildProcess[] = [];
 
 beforeAll(async () => {
-  config = await testConfig({ MONGODB_URI: testDatabaseUri('recording'), MEDIASOUP_WORKERS: '1' });
-  app = await start(config, createLogger('silent'));
+  app = await startTestApp('recording', { MEDIASOUP_WORKERS: '1' });
   api = Api.of(app);
   people = await cast(api);
 });
@@ -119,7 +116,7 @@ describe('recording a live seminar', () => {
     expect((await get(done.posterUrl)).headers.get('content-type')).toBe('image/jpeg');
 
     const recording = (await app.repos.recordings.latestReady(id))!;
-    const file = path.join(config.recordingsDir, recording.dir, 'index.m3u8');
+    const file = path.join(app.config.recordingsDir, recording.dir, 'index.m3u8');
     const probe = await ffprobeJson(file);
     expect(probe.streams.map((s: { codec_type: string }) => s.codec_type).sort()).toEqual(['audio', 'video']);
     // The recording starts once the media flows, a moment after "go live".

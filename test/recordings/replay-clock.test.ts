@@ -1,11 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
-import { start } from '../../server/main';
-import { createLogger } from '../../server/logger';
-import type { Config } from '../../server/config';
 import { Api, cast } from '../support/api';
-import { testConfig, testDatabaseUri } from '../support/app';
+import { startTestApp } from '../support/app';
 import { avProducers } from '../support/av-producers';
 import { LiveClient } from '../support/live-client';
 import { waitFor } from '../support/media';
@@ -19,15 +16,13 @@ import { makePdf } from '../support/pdf';
 
 const LATE_MS = 3000;
 
-let config: Config;
 let app: Lectern;
 let api: Api;
 let people: Awaited<ReturnType<typeof cast>>;
 const sources: ChildProcess[] = [];
 
 beforeAll(async () => {
-  config = await testConfig({ MONGODB_URI: testDatabaseUri('replay_clock'), MEDIASOUP_WORKERS: '1' });
-  app = await start(config, createLogger('silent'));
+  app = await startTestApp('replay_clock', { MEDIASOUP_WORKERS: '1' });
   api = Api.of(app);
   people = await cast(api);
 });
