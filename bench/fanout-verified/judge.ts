@@ -33,7 +33,8 @@ export interface PoolSummary {
   belowAskedLayer: number;
   recoveredPackets: number;
   plisPerSecond: number;
-  probatorPlisPerSecond: number;
+  /** Absent in results written before the viewers sent them. */
+  probatorPlisPerSecond?: number;
   meanMbps: number;
   worst: ViewerWindow | null;
 }

@@ -126,7 +126,7 @@ export const PROBE = `(() => {
   const COUNTERS = ['jitterBufferDelay', 'jitterBufferTargetDelay', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount',
     'totalDecodeTime', 'framesDecoded', 'totalProcessingDelay', 'framesDropped', 'freezeCount', 'totalFreezesDuration',
     'packetsReceived', 'packetsLost', 'nackCount', 'pliCount', 'framesReceived'];
-  const SENT = ['pliCount', 'firCount', 'keyFramesEncoded', 'framesEncoded'];
+  const SENT = ['pliCount', 'firCount', 'keyFramesEncoded'];
   async function rtcStats() {
     const out = { video: {}, audio: {}, probator: {}, sent: {} };
     const add = (into, s, keys) => { for (const k of keys) if (typeof s[k] === 'number') into[k] = (into[k] ?? 0) + s[k]; };

@@ -26,16 +26,18 @@ export class GoViewers {
   counterNames: string[] = [];
   readonly ready: Promise<string>;
 
-  /** `debug` echoes every line the Go process writes to stderr. */
+  /** `debug` echoes every line the Go process writes (its stdout) to this process's stderr. */
   constructor(bin: string, init: GoInit, opts: { debug?: boolean } = {}) {
     this.go = spawn(bin, [], { stdio: ['pipe', 'pipe', 'pipe'] });
     // mediasoup's bandwidth probes (SSRC 1234, not in the offer) and writes on a closing peer: not news.
     createInterface({ input: this.go.stderr }).on('line', (line) => {
       if (!line.includes('ssrc(1234)') && !line.includes('closed pipe')) process.stderr.write(`[viewers] ${line}\n`);
     });
+    // A binary that cannot start, or a write after the process died, fails the waiters rather than this process.
+    this.go.on('error', (err) => this.failAll(`the Go viewers failed: ${err.message}`));
+    this.go.stdin.on('error', () => undefined);
     this.go.on('exit', (code, signal) => {
-      for (const w of this.waiters.values()) w.reject(new Error(`the Go viewers exited (${code ?? signal})`));
-      this.waiters.clear();
+      this.failAll(`the Go viewers exited (${code ?? signal})`);
     });
     this.ready = this.wait<{ fingerprint: string; counterNames: string[] }>('ready:', 30_000).then((m) => {
       this.counterNames = m.counterNames;
@@ -91,8 +93,14 @@ export class GoViewers {
     setTimeout(() => this.go.kill('SIGKILL'), 2000).unref();
   }
 
+  /** Kills the Go process at once (this process is leaving). */
   kill(): void {
     this.go.kill('SIGKILL');
+  }
+
+  private failAll(message: string): void {
+    for (const w of this.waiters.values()) w.reject(new Error(message));
+    this.waiters.clear();
   }
 
   private send(msg: Record<string, unknown>): void {

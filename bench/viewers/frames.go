@@ -206,7 +206,11 @@ func (a *Assembler) advance(now time.Time) {
 }
 
 func (a *Assembler) finishFrame(from, to int64) {
-	ok := a.startKnown
+	// After a lost packet the next frame's start is unknown (the packet may have begun it),
+	// unless the frame opens with an SPS: a key frame begins there, and libwebrtc decodes it.
+	// mediasoup relies on that when it switches a viewer's layer: it skips one sequence number
+	// before the new layer's key frame, to mark the old layer's last frame incomplete.
+	ok := a.startKnown || a.at(from).width != 0
 	key := false
 	width := 0
 	inFu := false

@@ -103,6 +103,22 @@ func TestALostPacketCostsItsFrameAndTheChainUntilAKeyFrame(t *testing.T) {
 	}
 }
 
+func TestAKeyFrameAfterASkippedSequenceNumberDecodes(t *testing.T) {
+	// mediasoup's layer switch: one sequence number never sent, then the new layer's key frame.
+	a := NewAssembler(100 * time.Millisecond)
+	ps := stream(1, 15) // key frames at 0 and 10
+	skipAt := 4 + 9*2   // the key frame of frame 10
+	for i := skipAt; i < len(ps); i++ {
+		ps[i].seq++
+	}
+	t0 := time.Now()
+	feed(a, ps, t0, false)
+	a.Flush(t0.Add(time.Second))
+	if a.C.Lost != 1 || a.C.Decodable != 15 || a.NeedKeyFrame {
+		t.Fatalf("skipped sequence number: %+v", a.C)
+	}
+}
+
 func TestALostMarkerLeavesTheNextFrameWithoutAKnownStart(t *testing.T) {
 	a := NewAssembler(100 * time.Millisecond)
 	ps := stream(1, 3)

@@ -7,10 +7,10 @@
 //	        {"type":"counters","req":1}                 every viewer's cumulative counters
 //	        {"type":"close","id":"v1"}
 //	stdout: {"type":"ready","fingerprint":"sha-256 AB:..","counterNames":[..]}
-//	        {"type":"answered","id":"v1","setup":"active"}
+//	        {"type":"answered","id":"v1","setup":"active","answer":"v=0..."}
 //	        {"type":"state","id":"v1","state":"connected"}
 //	        {"type":"first-frame","id":"v1","atMs":..}  first decodable frame, Unix ms
-//	        {"type":"counters","req":1,"viewers":{"v1":[..]}}
+//	        {"type":"counters","req":1,"atMs":1.7e12,"viewers":{"v1":[..]}}
 //	        {"type":"error","id":"v1","message":".."}
 package main
 
@@ -107,9 +107,10 @@ func newAPI(m message) (*webrtc.API, error) {
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "ccm", Parameter: "fir"}, webrtc.RTPCodecTypeVideo)
 	reg := &interceptor.Registry{}
 	// NACK: the generator asks for what is missing; registers nack and nack pli feedback. It
-	// gives up on a packet after 10 requests, as libwebrtc does (kMaxNackRetries): pion's
-	// default asks every 20 ms for as long as the packet stays missing, which for a packet the
-	// SFU can no longer resend is 50 NACKs a second for the rest of the session.
+	// gives up on a packet after 10 requests, as libwebrtc does (kMaxNackRetries). Without the
+	// limit it asks again at every interval (20 ms here) for as long as the packet is in its
+	// 512-packet receive log, seconds of video: 50 NACKs a second for a packet the SFU never
+	// sent (its layer switches skip one sequence number on purpose).
 	nackOptions := []nack.GeneratorOption{nack.GeneratorInterval(20 * time.Millisecond), nack.GeneratorMaxNacksPerPacket(10)}
 	if err := webrtc.ConfigureNackWithOptions(me, reg, nackOptions); err != nil {
 		return nil, err

@@ -20,7 +20,7 @@ import (
 const pliInterval = 300 * time.Millisecond
 
 // Chromium also asks mediasoup-client's probator (the receiver for the SFU's bandwidth probes,
-// SSRC 1234, padding only) for a key frame about 5 times a second for as long as it watches,
+// SSRC 1234, padding only) for a key frame 5–7 times a second for as long as it watches,
 // since no frame ever comes on it; mediasoup reads each request and drops it. A viewer here
 // has no probator (its offer is the consumers' alone) but sends the same requests from its
 // first frame, so the worker reads what it reads for a browser.
@@ -152,8 +152,9 @@ func (v *Viewer) askProbator() {
 		if closed {
 			return
 		}
+		// A write that fails under load is skipped, as a lost RTCP packet would be; the next tick tries again.
 		if err := v.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: probatorSSRC}}); err != nil {
-			return
+			continue
 		}
 		v.mu.Lock()
 		v.probatorPlis++

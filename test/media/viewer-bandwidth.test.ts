@@ -78,12 +78,13 @@ it("passes a viewer's player size to its simulcast consumer through the layer gu
   await expect(viewer.fitConsumer('no-such-consumer', 720)).rejects.toMatchObject({ code: 'consumer_not_found' });
 });
 
-it("holds a congested viewer's whole link below what it carried, and lifts that when the consumer goes", async () => {
+it("caps a congested viewer's whole link while the guard holds it low, and lifts the cap when the consumer goes", async () => {
   const { consumer, recv } = await simulcastViewer();
   const maxOutgoing = async () => (await recv.getStats())[0]?.maxOutgoingBitrate ?? 0;
   expect(await maxOutgoing()).toBe(0);
   // No media flows here, so the viewer's side is played on the real consumer: it is on the top
-  // layer, and its NACKs name half of what was sent in the last half second (the guard's ratio).
+  // layer, and its NACKs name half of what was sent in the last half second, well over the
+  // guard's CONGESTED_NACK_RATIO.
   Object.defineProperty(consumer, 'currentLayers', { get: () => ({ spatialLayer: 2, temporalLayer: 0 }) });
   let sent = 0;
   vi.spyOn(consumer, 'getStats').mockImplementation(async () => {
