@@ -23,7 +23,7 @@ import type { Lectern } from '../server/main';
 import { busyBetween, cpuTimes, hasTaskset, taskset } from './fanout/measure';
 import { seedLiveSeminar, startLectern } from './fanout/stage';
 import { judgeViewers, limits, summarise, type PoolSummary, type ViewerWindow } from './fanout-verified/judge';
-import { renderMarkdown } from './fanout-verified/report';
+import { lighterThanAsked, renderMarkdown } from './fanout-verified/report';
 import type { CountersReply, FromSignaller, JoinTiming, Negotiated, ToSignaller } from './fanout-verified/signaller';
 import { clipSettings, encodeLayers, layerSettings, startSimulcastSource, type SimulcastSource } from './fanout-verified/source';
 import type { SimulcastStats } from './fanout-verified/sender';
@@ -524,6 +524,14 @@ export async function run(): Promise<void> {
         }
       : null,
   };
+  // The verdict the table prints, kept with the figure for whoever reads the file.
+  if (result.capacity) {
+    const lighter = lighterThanAsked(result);
+    Object.assign(result.capacity, {
+      judged: !lighter,
+      ...(lighter ? { notJudgedBecause: `${lighter.belowAskedLayer} of ${lighter.viewers} viewers below the layer they asked for` } : {}),
+    });
+  }
   const markdown = renderMarkdown(result);
   await mkdir(resultsDir, { recursive: true });
   await writeFile(path.join(resultsDir, 'fanout-verified.json'), JSON.stringify({ ...result, markdown }, null, 2) + '\n');

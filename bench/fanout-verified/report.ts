@@ -40,12 +40,26 @@ export interface ReportInput {
     workerCores: number;
     nodeCores: number;
     kind: string;
+    /** False when viewers at that step were below their layer (lighterThanAsked); absent in older results. */
+    judged?: boolean;
+    notJudgedBecause?: string;
   } | null;
   settings: { windowSeconds: number; settleSeconds: number; target: { viewersPerWorkerCore: number; livekitPerCore: number } };
 }
 
 const r = (n: number, d = 0) => Math.round(n * 10 ** d) / 10 ** d;
 const pct = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '–' : `${r(100 * n, d)} %`);
+
+/**
+ * The last healthy step's viewers when some were below the layer they asked for: they carry a
+ * lighter load than the audience's mix, and a capacity figure from that step would flatter the
+ * SFU, so the target is not judged on it. Undefined when every viewer had its layer.
+ */
+export function lighterThanAsked(x: Pick<ReportInput, 'capacity' | 'steps'>): PoolSummary | undefined {
+  const c = x.capacity;
+  const atCapacity = c ? x.steps.find((s) => s.viewers === c.lastHealthyViewers)?.pool : undefined;
+  return atCapacity && atCapacity.belowAskedLayer > 0 ? atCapacity : undefined;
+}
 
 export function renderMarkdown(x: ReportInput): string {
   const m = x.machine;
@@ -64,10 +78,7 @@ export function renderMarkdown(x: ReportInput): string {
   }
   const c = x.capacity;
   const n = x.negotiated;
-  // Viewers below the layer they asked for carry a lighter load than the audience's mix: a
-  // capacity figure from such a step would flatter the SFU, so the target is not judged on it.
-  const atCapacity = c ? x.steps.find((s) => s.viewers === c.lastHealthyViewers)?.pool : undefined;
-  const lighter = atCapacity && atCapacity.belowAskedLayer > 0 ? atCapacity : undefined;
+  const lighter = lighterThanAsked(x);
   const verdict = (met: boolean, extrapolated: boolean) =>
     lighter
       ? `not judged: ${lighter.belowAskedLayer} of ${lighter.viewers} viewers received a lower layer than they asked for (${r(lighter.meanMbps, 2)} Mb/s a viewer on average), a lighter load than the audience's mix`
