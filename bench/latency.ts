@@ -109,7 +109,7 @@ async function measure(sender: Page, viewer: Page, seconds: number): Promise<Mea
   const rtc = () => inPage<RtcCounters>(viewer, 'window.__latency.rtcStats()');
   // What the sender's encoder was asked for (its outbound-rtp), from its own page.
   const sent = async () => (await inPage<RtcCounters>(sender, 'window.__latency.rtcStats()')).sent;
-  const [rtcBefore, sentBefore] = [await rtc(), await sent()];
+  const [rtcBefore, sentBefore] = await Promise.all([rtc(), sent()]);
   for (let left = seconds; left > 0; left -= 5) {
     await sleep(Math.min(5, left) * 1000);
     await pull(true);
