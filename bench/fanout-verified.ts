@@ -326,6 +326,26 @@ async function watchConsumers(): Promise<void> {
       r.observer.on('newtransport', (t) => {
         (t as any).on?.('dtlsstatechange', (st: string) => log(`transport ${t.id.slice(0, 8)} dtls ${st}`));
         (t as any).on?.('icestatechange', (st: string) => log(`transport ${t.id.slice(0, 8)} ice ${st}`));
+        if (process.env.BENCH_FV_BWE) {
+          void (t as any).enableTraceEvent?.(['bwe', 'probation']);
+          let probes = 0;
+          (t as any).on?.('trace', (tr: any) => {
+            if (tr.type === 'probation') probes++;
+            else log(`transport ${t.id.slice(0, 8)} bwe ${JSON.stringify(tr.info)} probes ${probes}`);
+          });
+          const timer = setInterval(() => {
+            t.getStats().then(
+              (st: any[]) => {
+                const x = st[0] ?? {};
+                log(
+                  `transport ${t.id.slice(0, 8)} send ${Math.round(x.sendBitrate / 1000)} kb/s probation ${Math.round((x.probationSendBitrate ?? 0) / 1000)} avail ${Math.round((x.availableOutgoingBitrate ?? 0) / 1000)} lossSent ${x.rtpPacketLossSent ?? '-'} lossRecv ${x.rtpPacketLossReceived ?? '-'}`,
+                );
+              },
+              () => clearInterval(timer),
+            );
+          }, 1000);
+          t.observer.once('close', () => clearInterval(timer));
+        }
         t.observer.on('newconsumer', (c) => {
           log(`consumer ${c.id.slice(0, 8)} ${c.kind} ${c.type} paused=${c.paused}`);
           c.on('layerschange', (l) => log(`consumer ${c.id.slice(0, 8)} layers ${JSON.stringify(l)}`));

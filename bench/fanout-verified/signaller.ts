@@ -100,7 +100,7 @@ async function joinOne(name: string, layer: number, fingerprint: string): Promis
     transportId: transport.id,
     dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: fingerprint }] },
   });
-  const answer = await go!.add(name, offerSdp(transport, consumers), opts.joinTimeoutMs);
+  const answer = await go!.add(name, offerSdp(transport, consumers, { probator: true }), opts.joinTimeoutMs);
   if (answer.setup !== 'active') throw new Error(`the Go viewer answered a=setup:${answer.setup}, not active (the DTLS client)`);
   for (const c of consumers) await req('consumer:resume', { consumerId: c.consumerId });
   const height = HEIGHT_FOR_LAYER[layer]!;

@@ -58,7 +58,13 @@ export function viewerRtpCapabilities(router: { codecs?: any[]; headerExtensions
   };
 }
 
-export function offerSdp(transport: TransportInfo, consumers: ConsumerInfo[]): string {
+/**
+ * `probator` adds mediasoup-client's receiver for the SFU's bandwidth probes. Without it the
+ * probes reach no stream, so the viewer leaves them out of its transport-cc feedback and the
+ * SFU reads them as lost.
+ */
+export function offerSdp(transport: TransportInfo, consumers: ConsumerInfo[], opts: { probator?: boolean } = {}): string {
+  if (opts.probator) consumers = [...consumers, probatorOf(consumers)];
   const fp = transport.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256') ?? transport.dtlsParameters.fingerprints[0]!;
   const mids = consumers.map((c, i) => c.rtpParameters.mid ?? String(i));
   const lines = [
@@ -113,4 +119,26 @@ export function dtlsFromAnswer(sdp: string): { role: 'client' | 'server'; finger
   // An answerer that is "active" opens DTLS: it is the client, and mediasoup the server.
   const role = setup?.[1] === 'passive' ? 'server' : 'client';
   return { role, fingerprints: [{ algorithm: fp[1]!.toLowerCase(), value: fp[2]!.toUpperCase() }] };
+}
+
+/**
+ * mediasoup-client's probator (its ortc.generateProbatorRtpParameters): the first video
+ * consumer's codec and header extensions on SSRC 1234 and payload type 127, which the worker's
+ * probation packets carry (with mid "probator").
+ */
+function probatorOf(consumers: ConsumerInfo[]): ConsumerInfo {
+  const video = consumers.find((c) => c.kind === 'video');
+  if (!video) throw new Error('no video consumer to model the probator on');
+  return {
+    consumerId: 'probator',
+    producerId: 'probator',
+    kind: 'video',
+    rtpParameters: {
+      mid: 'probator',
+      codecs: [{ ...video.rtpParameters.codecs[0]!, payloadType: 127 }],
+      headerExtensions: video.rtpParameters.headerExtensions,
+      encodings: [{ ssrc: 1234 }],
+      rtcp: { cname: 'probator' },
+    },
+  };
 }

@@ -149,7 +149,7 @@ async function join(index: number, sessionNo: number): Promise<Session> {
       transportId: transport.id,
       dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: fingerprint }] },
     });
-    const added = await go.add(name, offerSdp(transport, consumers), s.joinTimeoutMs);
+    const added = await go.add(name, offerSdp(transport, consumers, { probator: true }), s.joinTimeoutMs);
     if (added.setup !== 'active') throw new Error(`the Go viewer answered a=setup:${added.setup}, not active`);
     for (const c of consumers) await req('consumer:resume', { consumerId: c.consumerId });
     const height = HEIGHT_FOR_LAYER[layerOf(index)]!;

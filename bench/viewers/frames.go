@@ -64,13 +64,17 @@ type Assembler struct {
 	startKnown bool  // cursor begins a frame
 	chainOK    bool  // the last finished frame was decodable
 	maxWait    time.Duration
-	C          FrameCounters
+	// keyStart: the first sequence number of the latest complete key frame that opens with an
+	// SPS (-1: none yet). What is missing before it is no longer waited for or asked for, as
+	// libwebrtc clears its NACK list up to each frame that becomes decodable (ClearUpTo).
+	keyStart int64
+	C        FrameCounters
 	// NeedKeyFrame is set when a frame could not be decoded; the viewer answers it with a PLI.
 	NeedKeyFrame bool
 }
 
 func NewAssembler(maxWait time.Duration) *Assembler {
-	return &Assembler{highest: -1, maxWait: maxWait}
+	return &Assembler{highest: -1, keyStart: -1, maxWait: maxWait}
 }
 
 func (a *Assembler) extend(seq uint16) int64 {
@@ -111,7 +115,34 @@ func (a *Assembler) Push(seq uint16, ts uint32, marker bool, payload []byte, rtx
 	if ext > a.highest {
 		a.highest = ext
 	}
+	if marker {
+		a.noteKeyFrame(ext, ts)
+	}
 	a.advance(now)
+}
+
+// noteKeyFrame: the frame ending at ext (its marker) is complete back to a packet that opens
+// with an SPS: a key frame a decoder takes even after a loss, so keyStart moves there.
+func (a *Assembler) noteKeyFrame(end int64, ts uint32) {
+	for e := end; e >= a.cursor && e > a.keyStart && end-e < ringSize; e-- {
+		s := a.at(e)
+		if s == nil || s.ts != ts {
+			return
+		}
+		if s.width != 0 {
+			a.keyStart = e
+			return
+		}
+	}
+}
+
+// Cleared: sequence number seq (of this stream) lies before the latest complete key frame,
+// so a receiver no longer asks for it.
+func (a *Assembler) Cleared(seq uint16) bool {
+	if a.keyStart < 0 {
+		return false
+	}
+	return int16(seq-uint16(a.keyStart)) < 0
 }
 
 // Flush finishes what waited longer than maxWait (called when counters are read).
@@ -163,7 +194,7 @@ func (a *Assembler) advance(now time.Time) {
 	for a.cursor <= a.highest {
 		first := a.at(a.cursor)
 		if first == nil {
-			if !a.missingTooLong(a.cursor, now) {
+			if a.cursor >= a.keyStart && !a.missingTooLong(a.cursor, now) {
 				return
 			}
 			a.giveUpOne()
@@ -178,7 +209,7 @@ func (a *Assembler) advance(now time.Time) {
 		for {
 			s := a.at(end)
 			if s == nil {
-				if end > a.highest || !a.missingTooLong(end, now) {
+				if end > a.highest || (end >= a.keyStart && !a.missingTooLong(end, now)) {
 					return // the rest of the frame may still come
 				}
 				// A packet of this frame is lost: the frame is.

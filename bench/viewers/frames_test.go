@@ -119,6 +119,32 @@ func TestAKeyFrameAfterASkippedSequenceNumberDecodes(t *testing.T) {
 	}
 }
 
+func TestAKeyFrameAfterASkippedNumberEndsTheWaitAndTheNacks(t *testing.T) {
+	// As libwebrtc: once the key frame behind the gap is whole, the gap is neither waited
+	// for (the frames decode at once, not maxWait later) nor asked for again.
+	a := NewAssembler(time.Second)
+	ps := stream(65500, 15) // key frames at 0 and 10; wraps the sequence number
+	skipAt := 4 + 9*2
+	skipped := ps[skipAt].seq
+	for i := skipAt; i < len(ps); i++ {
+		ps[i].seq++
+	}
+	if a.Cleared(skipped) {
+		t.Fatal("cleared before any key frame")
+	}
+	feed(a, ps[:skipAt+2], time.Now(), false) // the new key frame's first two packets
+	if a.Cleared(skipped) {
+		t.Fatal("cleared before the key frame was whole")
+	}
+	feed(a, ps[skipAt+2:], time.Now(), false)
+	if a.C.Lost != 1 || a.C.Decodable != 15 || a.NeedKeyFrame {
+		t.Fatalf("frames after the gap waited for it: %+v", a.C)
+	}
+	if !a.Cleared(skipped) || !a.Cleared(skipped-1) || a.Cleared(ps[skipAt].seq) || a.Cleared(ps[len(ps)-1].seq+1) {
+		t.Fatalf("cleared: the gap %v, the key frame's start %v", a.Cleared(skipped), a.Cleared(ps[skipAt].seq))
+	}
+}
+
 func TestALostMarkerLeavesTheNextFrameWithoutAKnownStart(t *testing.T) {
 	a := NewAssembler(100 * time.Millisecond)
 	ps := stream(1, 3)

@@ -67,8 +67,9 @@ func emit(m map[string]any) {
 }
 
 // newAPI: what Chromium negotiates for receiving H.264 and Opus: NACK (generator, and
-// PLI), RTX, transport-wide congestion control feedback, RTCP receiver reports.
-func newAPI(m message) (*webrtc.API, error) {
+// PLI), RTX, transport-wide congestion control feedback, RTCP receiver reports. One per
+// viewer, since its NACKs are filtered by what that viewer's decoder already has.
+func newAPI(m message, cleared func(ssrc uint32, seq uint16) bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	video := webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: m.H264Fmtp},
@@ -106,6 +107,8 @@ func newAPI(m message) (*webrtc.API, error) {
 	}
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "ccm", Parameter: "fir"}, webrtc.RTPCodecTypeVideo)
 	reg := &interceptor.Registry{}
+	// Before the generator, which writes its NACKs through the interceptors registered ahead of it.
+	reg.Add(nackFilterFactory{cleared: cleared})
 	// NACK: the generator asks for what is missing; registers nack and nack pli feedback. It
 	// gives up on a packet after 10 requests, as libwebrtc does (kMaxNackRetries). Without the
 	// limit it asks again at every interval (20 ms here) for as long as the packet is in its
@@ -120,6 +123,9 @@ func newAPI(m message) (*webrtc.API, error) {
 		return nil, err
 	}
 	reg.Add(recv)
+	if twccLog {
+		reg.Add(twccLoggerFactory{})
+	}
 	// transport-cc: registers the feedback and the header extension, and sends the reports.
 	if err := webrtc.ConfigureTWCCSenderWithOptions(me, reg, twcc.SendInterval(100*time.Millisecond)); err != nil {
 		return nil, err
@@ -140,7 +146,7 @@ var setupRe = regexp.MustCompile(`(?m)^a=setup:(\w+)`)
 func main() {
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<16), 1<<22)
-	var api *webrtc.API
+	var initMsg *message
 	var cert webrtc.Certificate
 	var maxWait time.Duration
 	var mu sync.Mutex
@@ -154,8 +160,7 @@ func main() {
 		}
 		switch m.Type {
 		case "init":
-			var err error
-			if api, err = newAPI(m); err != nil {
+			if _, err := newAPI(m, nil); err != nil {
 				emit(map[string]any{"type": "error", "message": err.Error()})
 				os.Exit(1)
 			}
@@ -175,13 +180,14 @@ func main() {
 				}
 			}
 			maxWait = time.Duration(m.MaxWaitMs) * time.Millisecond
+			initMsg = &m
 			emit(map[string]any{"type": "ready", "fingerprint": fp, "counterNames": counterNames})
 		case "add":
-			if api == nil {
+			if initMsg == nil {
 				emit(map[string]any{"type": "error", "id": m.ID, "message": "not initialised"})
 				continue
 			}
-			v, err := addViewer(api, cert, m, maxWait)
+			v, err := addViewer(*initMsg, cert, m, maxWait)
 			if err != nil {
 				emit(map[string]any{"type": "error", "id": m.ID, "message": err.Error()})
 				continue
@@ -216,12 +222,17 @@ func main() {
 	os.Exit(0)
 }
 
-func addViewer(api *webrtc.API, cert webrtc.Certificate, m message, maxWait time.Duration) (*Viewer, error) {
+func addViewer(init message, cert webrtc.Certificate, m message, maxWait time.Duration) (*Viewer, error) {
+	v := &Viewer{id: m.ID, emit: emit, started: time.Now(), video: NewAssembler(maxWait)}
+	api, err := newAPI(init, v.cleared)
+	if err != nil {
+		return nil, err
+	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{Certificates: []webrtc.Certificate{cert}})
 	if err != nil {
 		return nil, err
 	}
-	v := &Viewer{id: m.ID, pc: pc, emit: emit, started: time.Now(), video: NewAssembler(maxWait)}
+	v.pc = pc
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) { go v.onTrack(t, r) })
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		emit(map[string]any{"type": "state", "id": m.ID, "state": s.String()})

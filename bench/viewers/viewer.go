@@ -100,6 +100,19 @@ func (v *Viewer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver
 		}
 	}
 	ssrc := uint32(track.SSRC())
+	if ssrc == probatorSSRC {
+		// The probator carries only the SFU's padding probes: read so that transport-cc records them.
+		n := 0
+		for {
+			if _, _, err := track.Read(buf); err != nil {
+				return
+			}
+			n++
+			if twccLog && n%100 == 0 {
+				debugAlways("%s: probator packets %d", v.id, n)
+			}
+		}
+	}
 	debugf("%s: video track ssrc %d codec %s", v.id, ssrc, track.Codec().MimeType)
 	v.mu.Lock()
 	v.videoSSRC = ssrc
@@ -139,6 +152,14 @@ func (v *Viewer) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver
 			_ = v.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
 		}
 	}
+}
+
+// cleared: the viewer no longer asks for this packet (nackfilter.go): it is a video packet
+// before the latest complete key frame.
+func (v *Viewer) cleared(ssrc uint32, seq uint16) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return ssrc == v.videoSSRC && v.video.Cleared(seq)
 }
 
 // askProbator sends the probator's PLIs until the viewer closes.
@@ -189,6 +210,10 @@ var counterNames = []string{
 }
 
 var debug = os.Getenv("VIEWERS_DEBUG") != ""
+
+func debugAlways(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, time.Now().Format("15:04:05.000")+" "+format+"\n", args...)
+}
 
 func debugf(format string, args ...any) {
 	if debug {
