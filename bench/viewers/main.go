@@ -131,6 +131,11 @@ func newAPI(m message, cleared func(ssrc uint32, seq uint16) bool) (*webrtc.API,
 		return nil, err
 	}
 	se := webrtc.SettingEngine{}
+	vnet, err := newBufferedNet()
+	if err != nil {
+		return nil, err
+	}
+	se.SetNet(vnet)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
