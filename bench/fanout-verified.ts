@@ -327,7 +327,7 @@ async function watchConsumers(): Promise<void> {
         (t as any).on?.('dtlsstatechange', (st: string) => log(`transport ${t.id.slice(0, 8)} dtls ${st}`));
         (t as any).on?.('icestatechange', (st: string) => log(`transport ${t.id.slice(0, 8)} ice ${st}`));
         if (process.env.BENCH_FV_BWE) {
-          void (t as any).enableTraceEvent?.(['bwe', 'probation']);
+          (t as any).enableTraceEvent?.(['bwe', 'probation']).catch(() => undefined);
           let probes = 0;
           (t as any).on?.('trace', (tr: any) => {
             if (tr.type === 'probation') probes++;

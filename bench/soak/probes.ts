@@ -126,7 +126,8 @@ export interface Sample {
   joinedNow: number;
   loadAverage: number;
   node: { rssMiB: number; heapUsedMiB: number; heapRetainedMiB: number; externalMiB: number; fds: number | null };
-  worker: { rssMiB: number | null; fds: number | null };
+  /** anonMiB: RssAnon (the heap and other allocations); fileMiB: RssFile (code and libraries paged in). Absent in older results. */
+  worker: { rssMiB: number | null; anonMiB?: number | null; fileMiB?: number | null; fds: number | null };
   databaseRssMiB: number | null;
   /** Alive in Lectern's process (mediasoup.observer). */
   mediasoup: Record<Kind, number>;
@@ -168,7 +169,14 @@ export async function sample(
       externalMiB: mib(m.external),
       fds: openFds('self'),
     },
-    worker: worker ? { rssMiB: kibToMib(statusKiB(worker.pid, 'VmRSS')), fds: openFds(worker.pid) } : { rssMiB: null, fds: null },
+    worker: worker
+      ? {
+          rssMiB: kibToMib(statusKiB(worker.pid, 'VmRSS')),
+          anonMiB: kibToMib(statusKiB(worker.pid, 'RssAnon')),
+          fileMiB: kibToMib(statusKiB(worker.pid, 'RssFile')),
+          fds: openFds(worker.pid),
+        }
+      : { rssMiB: null, fds: null },
     databaseRssMiB: dbPid !== undefined ? kibToMib(statusKiB(dbPid, 'VmRSS')) : null,
     mediasoup: { ...census.alive },
     workerHolds: worker ? await workerHolds(worker, census.routers).catch(() => null) : null,

@@ -34,6 +34,8 @@ export const FIGURES: Figure[] = [
 export const CONTEXT: Figure[] = [
   { name: 'Node heapUsed (as sampled)', unit: 'MiB', read: (s) => s.node.heapUsedMiB, exact: false },
   { name: 'FerretDB RSS', unit: 'MiB', read: (s) => s.databaseRssMiB, exact: false },
+  { name: 'worker RSS: anonymous (heap)', unit: 'MiB', read: (s) => s.worker.anonMiB ?? null, exact: false },
+  { name: 'worker RSS: file-backed (code paged in)', unit: 'MiB', read: (s) => s.worker.fileMiB ?? null, exact: false },
 ];
 
 export function median(values: number[]): number | null {

@@ -122,7 +122,10 @@ func (a *Assembler) Push(seq uint16, ts uint32, marker bool, payload []byte, rtx
 }
 
 // noteKeyFrame: the frame ending at ext (its marker) is complete back to a packet that opens
-// with an SPS: a key frame a decoder takes even after a loss, so keyStart moves there.
+// with an SPS: a key frame a decoder takes even after a loss, so keyStart moves there. Checked
+// when the marker arrives only: a key frame completed later by a resent packet leaves keyStart
+// where it was, so the viewer asks for the gap before it up to the generator's limit (more
+// NACKs than libwebrtc, never fewer).
 func (a *Assembler) noteKeyFrame(end int64, ts uint32) {
 	for e := end; e >= a.cursor && e > a.keyStart && end-e < ringSize; e-- {
 		s := a.at(e)
@@ -137,12 +140,10 @@ func (a *Assembler) noteKeyFrame(end int64, ts uint32) {
 }
 
 // Cleared: sequence number seq (of this stream) lies before the latest complete key frame,
-// so a receiver no longer asks for it.
+// so a receiver no longer asks for it. Compared as extended numbers, so a key frame long past
+// does not clear what comes after it.
 func (a *Assembler) Cleared(seq uint16) bool {
-	if a.keyStart < 0 {
-		return false
-	}
-	return int16(seq-uint16(a.keyStart)) < 0
+	return a.keyStart >= 0 && a.highest >= 0 && a.extend(seq) < a.keyStart
 }
 
 // Flush finishes what waited longer than maxWait (called when counters are read).

@@ -123,7 +123,7 @@ func TestAKeyFrameAfterASkippedNumberEndsTheWaitAndTheNacks(t *testing.T) {
 	// As libwebrtc: once the key frame behind the gap is whole, the gap is neither waited
 	// for (the frames decode at once, not maxWait later) nor asked for again.
 	a := NewAssembler(time.Second)
-	ps := stream(65500, 15) // key frames at 0 and 10; wraps the sequence number
+	ps := stream(65515, 15) // key frames at 0 and 10; the gap and the key frame after it straddle 65535 → 0
 	skipAt := 4 + 9*2
 	skipped := ps[skipAt].seq
 	for i := skipAt; i < len(ps); i++ {
@@ -142,6 +142,16 @@ func TestAKeyFrameAfterASkippedNumberEndsTheWaitAndTheNacks(t *testing.T) {
 	}
 	if !a.Cleared(skipped) || !a.Cleared(skipped-1) || a.Cleared(ps[skipAt].seq) || a.Cleared(ps[len(ps)-1].seq+1) {
 		t.Fatalf("cleared: the gap %v, the key frame's start %v", a.Cleared(skipped), a.Cleared(ps[skipAt].seq))
+	}
+	// 40,000 packets on with no key frame, what the stream misses now is after that key frame.
+	seq, ts := ps[len(ps)-1].seq+1, ps[len(ps)-1].ts
+	for i := 0; i < 20000; i++ {
+		ts += 3000
+		feed(a, deltaFrame(seq, ts), time.Now(), false)
+		seq += 2
+	}
+	if a.Cleared(seq + 1) {
+		t.Fatal("a packet 40,000 numbers after the key frame counts as before it")
 	}
 }
 

@@ -106,6 +106,29 @@ func newAPI(m message, cleared func(ssrc uint32, seq uint16) bool) (*webrtc.API,
 		}
 	}
 	me.RegisterFeedback(webrtc.RTCPFeedback{Type: "ccm", Parameter: "fir"}, webrtc.RTPCodecTypeVideo)
+	reg, err := newRegistry(me, cleared)
+	if err != nil {
+		return nil, err
+	}
+	se := webrtc.SettingEngine{}
+	vnet, err := newBufferedNet()
+	if err != nil {
+		return nil, err
+	}
+	se.SetNet(vnet)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if err := se.SetAnsweringDTLSRole(webrtc.DTLSRoleClient); err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+// newRegistry: the viewer's interceptors, in the order that matters: the NACK filter ahead of
+// the generator, whose NACKs go out through it.
+func newRegistry(me *webrtc.MediaEngine, cleared func(ssrc uint32, seq uint16) bool) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	// Before the generator, which writes its NACKs through the interceptors registered ahead of it.
 	reg.Add(nackFilterFactory{cleared: cleared})
@@ -130,20 +153,7 @@ func newAPI(m message, cleared func(ssrc uint32, seq uint16) bool) (*webrtc.API,
 	if err := webrtc.ConfigureTWCCSenderWithOptions(me, reg, twcc.SendInterval(100*time.Millisecond)); err != nil {
 		return nil, err
 	}
-	se := webrtc.SettingEngine{}
-	vnet, err := newBufferedNet()
-	if err != nil {
-		return nil, err
-	}
-	se.SetNet(vnet)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	if err := se.SetAnsweringDTLSRole(webrtc.DTLSRoleClient); err != nil {
-		return nil, err
-	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+	return reg, nil
 }
 
 var setupRe = regexp.MustCompile(`(?m)^a=setup:(\w+)`)
@@ -165,7 +175,8 @@ func main() {
 		}
 		switch m.Type {
 		case "init":
-			if _, err := newAPI(m, nil); err != nil {
+			// Checks the settings once, so a bad init fails here rather than at every viewer.
+			if _, err := newAPI(m, func(uint32, uint16) bool { return false }); err != nil {
 				emit(map[string]any{"type": "error", "message": err.Error()})
 				os.Exit(1)
 			}

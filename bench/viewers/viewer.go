@@ -22,8 +22,8 @@ const pliInterval = 300 * time.Millisecond
 // Chromium also asks mediasoup-client's probator (the receiver for the SFU's bandwidth probes,
 // SSRC 1234, padding only) for a key frame 5–7 times a second for as long as it watches,
 // since no frame ever comes on it; mediasoup reads each request and drops it. A viewer here
-// has no probator (its offer is the consumers' alone) but sends the same requests from its
-// first frame, so the worker reads what it reads for a browser.
+// has a probator too (bench/fanout/sdp.ts), but pion sends no PLI for it, so the viewer sends
+// the same requests from its first frame, and the worker reads what it reads for a browser.
 const (
 	probatorSSRC        = 1234
 	probatorPliInterval = 200 * time.Millisecond
