@@ -56,7 +56,7 @@ export async function machineBusyPercent(ms = 2000): Promise<number | undefined>
   return Math.round((1 - (b.idle - a.idle) / (b.total - a.total)) * 100);
 }
 
-/** Which code was measured: the commit, and how many files outside bench/ differed from it. */
+/** Which code was measured: the commit, and how many files (the bench's own code included, its results not) differed from it. */
 export function sourceState(): { commit: string; uncommittedFiles: number } | undefined {
   try {
     const opts = {
@@ -65,7 +65,9 @@ export function sourceState(): { commit: string; uncommittedFiles: number } | un
       stdio: ['ignore', 'pipe', 'ignore'] as Array<'ignore' | 'pipe'>,
     };
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', ':!bench'], opts).split('\n').filter(Boolean).length;
+    // The bench's own code counts (a run with uncommitted load-generator changes says so); the
+    // results it is writing do not.
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '.', ':!bench/results'], opts).split('\n').filter(Boolean).length;
     return { commit, uncommittedFiles: dirty };
   } catch {
     return undefined;
