@@ -48,6 +48,11 @@ export interface PeerOptions {
   recv: PeerSide;
   /** A transport in use (connect, produce or consume asked of it) must finish DTLS within this time. */
   connectTimeoutMs: number;
+  /**
+   * The least time between two key-frame requests the SFU passes to this peer's camera or screen
+   * (mediasoup's keyFrameRequestDelay); those in between wait and go as one. 0: each passes.
+   */
+  keyFrameRequestDelayMs?: number;
   logger: MediaLogger;
 }
 
@@ -214,6 +219,10 @@ export class Peer extends EventEmitter<PeerEvents> {
       producer = await entry.transport.produce({
         kind,
         rtpParameters: withoutMaxBitrate(rtpParameters),
+        // Every joining viewer, layer switch and lost packet asks for a key frame. Without a
+        // pause between them a crowd makes the lecturer's encoder send key frames back to back,
+        // each several times a normal frame, on the lecturer's own uplink.
+        ...(kind === 'video' && this.opts.keyFrameRequestDelayMs ? { keyFrameRequestDelay: this.opts.keyFrameRequestDelayMs } : {}),
         appData: { source, peerId: this.id },
       });
     } finally {

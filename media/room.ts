@@ -13,6 +13,8 @@ export interface RoomOptions {
   maxConsumersPerRouter: number;
   /** A WebRTC transport in use must finish DTLS within this time, or it is closed. */
   transportConnectTimeoutMs: number;
+  /** The least time between two key-frame requests passed to a sender's camera or screen (Peer). */
+  keyFrameRequestDelayMs?: number;
 }
 
 /** A producer of the room as the rest of the app sees it. */
@@ -125,6 +127,7 @@ export class Room extends EventEmitter<RoomEvents> {
       send: { router: origin.router, webRtcServer: origin.webRtcServer },
       recv: { router: slot.router, webRtcServer: slot.webRtcServer },
       connectTimeoutMs: this.opts.transportConnectTimeoutMs,
+      ...(this.opts.keyFrameRequestDelayMs ? { keyFrameRequestDelayMs: this.opts.keyFrameRequestDelayMs } : {}),
       logger: this.logger,
     });
     this.peers.set(peerId, peer);

@@ -123,6 +123,7 @@ const envSchema = z
     REMINDER_TICK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
     PROGRESS_FLUSH_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
     LIVE_ROUTER_MAX_CONSUMERS: z.coerce.number().int().min(1).max(100_000).default(400),
+    KEY_FRAME_REQUEST_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
     VIEWER_COUNT_THROTTLE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
     REDIS_URL: optionalText.pipe(
       z
@@ -333,6 +334,8 @@ export interface Config {
   live: {
     /** Past this many consumers on one router, new viewers go to a router on another worker. */
     maxConsumersPerRouter: number;
+    /** The least time between two key-frame requests passed to a lecturer's camera or screen; 0: no pause. */
+    keyFrameRequestDelayMs: number;
     viewerCountThrottleMs: number;
     /** WebRTC viewers per seminar on this node; past it, viewers are sent to live HLS. */
     maxWebRtcViewers: number;
@@ -481,6 +484,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     progressFlushMs: e.PROGRESS_FLUSH_MS,
     live: {
       maxConsumersPerRouter: e.LIVE_ROUTER_MAX_CONSUMERS,
+      keyFrameRequestDelayMs: e.KEY_FRAME_REQUEST_DELAY_MS,
       viewerCountThrottleMs: e.VIEWER_COUNT_THROTTLE_MS,
       maxWebRtcViewers: e.LIVE_MAX_WEBRTC_VIEWERS,
       eventsPer10s: e.LIVE_EVENTS_PER_10S,

@@ -175,6 +175,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       logger: logger.child({ component: 'rooms' }),
       maxConsumersPerRouter: config.live.maxConsumersPerRouter,
       transportConnectTimeoutMs: config.mediasoup.connectTimeoutMs,
+      keyFrameRequestDelayMs: config.live.keyFrameRequestDelayMs,
     });
     teardown.push(() => rooms.closeAll());
     const recorder = new RecordingController({

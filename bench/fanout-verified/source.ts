@@ -80,6 +80,8 @@ export async function startSimulcastSource(
         encodings: layers.map((l) => ({ ssrc: l.ssrc, rtx: { ssrc: l.rtxSsrc }, scalabilityMode: 'L1T1' })),
         rtcp: { cname: 'lecturer' },
       },
+      // As a lecturer's camera gets it from Peer.produce: the viewers' key-frame requests held to one per layer a delay.
+      ...(app.config.live.keyFrameRequestDelayMs ? { keyFrameRequestDelay: app.config.live.keyFrameRequestDelayMs } : {}),
       appData: { source: 'camera' },
     });
     const play: ToSender = {
