@@ -5,7 +5,7 @@ import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { launchChromium, signInPage, waitForHooks } from '../support/browser';
-import { hook } from '../support/page-session';
+import { hook, scheduledSeminar } from '../support/page-session';
 
 // A crowd's key-frame requests reach the lecturer's browser at most about once a second per
 // layer (KEY_FRAME_REQUEST_DELAY_MS), however often viewers ask: each joining viewer, layer
@@ -43,12 +43,12 @@ describe('key-frame requests to the lecturer', () => {
   it('passes at most about one request a second per layer to the camera, while viewers ask every 50 ms', async () => {
     const api = Api.of(app);
     const people = await cast(api);
-    const created = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: { title: 'Ключевые кадры', track: 'ops', startsAt: '2030-03-01T18:30', durationMinutes: 60, capacity: 10 },
-    });
-    const seminarId: string = created.body.id;
-    await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
+    const seminarId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      { title: 'Ключевые кадры', track: 'ops', startsAt: '2030-03-01T18:30', durationMinutes: 60, capacity: 10 },
+      [],
+    );
     const studio = await open(`${app.url}/studio/${seminarId}`, people.lecturer.token);
     await expect.poll(() => hook(studio, 'state'), poll).toBe('joined');
     await studio.click('[data-testid=go-live]');
