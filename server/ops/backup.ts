@@ -213,32 +213,49 @@ async function snapshot(src: string, dest: string, sqlite3: string): Promise<voi
 }
 
 /**
- * Copies the recordings tree; returns the copied paths, relative. In each directory
- * playlists go first: every segment a copied playlist lists is complete by then
- * (ffmpeg writes segments and playlists to .tmp files and renames them), and the
- * .tmp files of what is being written are left out.
+ * Copies the recordings tree; returns the copied paths, relative. In each directory the
+ * playlists go first, the writers' lists (w*.csv) next, then the rest, listed again. The
+ * Recorder names a segment in a playlist only after renaming it into place, and ffmpeg
+ * names one in its list only after closing it: so whatever a copied playlist or list
+ * names was complete before it was copied. A segment still being written is copied half
+ * made, but nothing copied names it, and the restored Lectern's finalizing removes it.
+ * A file the Recorder renamed or dropped since the listing is skipped; .tmp files are
+ * never taken.
  */
 async function copyRecordings(src: string, dest: string, rel = ''): Promise<string[]> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(path.join(src, rel), { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const order = (e: Dirent) => (e.isFile() && e.name.endsWith('.m3u8') ? 0 : 1);
-  entries.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));
+  const list = () =>
+    readdir(path.join(src, rel), { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as Dirent[];
+      throw err;
+    });
+  const entries = await list();
   const copied: string[] = [];
   await mkdir(path.join(dest, rel), { recursive: true });
-  for (const e of entries) {
-    const child = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) copied.push(...(await copyRecordings(src, dest, child)));
-    else if (e.isFile() && !e.name.endsWith('.tmp')) {
-      await copyFile(path.join(src, child), path.join(dest, child));
-      copied.push(child);
-    }
-  }
+  const take = async (name: string) => {
+    const child = rel ? `${rel}/${name}` : name;
+    if (await copyIfThere(path.join(src, child), path.join(dest, child))) copied.push(child);
+  };
+  const files = (of: Dirent[], keep: (name: string) => boolean) =>
+    of
+      .filter((e) => e.isFile() && keep(e.name))
+      .map((e) => e.name)
+      .sort();
+  for (const name of files(entries, (n) => n.endsWith('.m3u8'))) await take(name);
+  for (const name of files(entries, (n) => n.endsWith('.csv'))) await take(name);
+  for (const name of files(await list(), (n) => !/\.(m3u8|csv|tmp)$/.test(n))) await take(name);
+  for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1)))
+    copied.push(...(await copyRecordings(src, dest, rel ? `${rel}/${e.name}` : e.name)));
   return copied;
+}
+
+async function copyIfThere(from: string, to: string): Promise<boolean> {
+  try {
+    await copyFile(from, to);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }
 
 async function digest(file: string): Promise<{ bytes: number; sha256: string }> {

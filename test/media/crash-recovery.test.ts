@@ -1,61 +1,13 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { finalizePlaylist, readPlaylist } from '../../media';
-import { fixedGopH264, pictureAndTone } from '../support/ffmpeg';
 import { ffprobeJson } from '../support/probe';
-
-const run = promisify(execFile);
+import { listedByRecorder, writerRun } from '../support/recordings';
 
 // A recording left open by a crash of Lectern: its writer (ffmpeg) had finished segments and
 // listed them in its CSV, and the Recorder had listed only some in the playlist. The next
 // start lists the rest when they follow without a gap, and ends the playlist.
-
-/** A writer's run as ffmpeg leaves it: 1 s segments w1_NNNNN.ts and their CSV list w1.csv. */
-async function writerRun(seconds: number): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lectern-crash-recovery-'));
-  await run(
-    'ffmpeg',
-    [
-      ...['-v', 'error'],
-      ...pictureAndTone('testsrc2=size=320x180:rate=25', { seconds }),
-      ...fixedGopH264(25),
-      '-c:a',
-      'aac',
-      '-f',
-      'segment',
-      '-segment_time',
-      '1',
-      '-segment_list',
-      path.join(dir, 'w1.csv'),
-      '-segment_list_type',
-      'csv',
-      path.join(dir, 'w1_%05d.ts'),
-    ],
-    { cwd: dir },
-  );
-  return dir;
-}
-
-/** The playlist as the Recorder had written it: the first `listed` segments, renamed, no end. */
-async function listedByRecorder(dir: string, listed: number): Promise<void> {
-  // Each segment from its start to the next one's, on the writer's own timeline (its first holds the encoder's delay).
-  const starts = (await readFile(path.join(dir, 'w1.csv'), 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => Number(l.split(',')[1]));
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:EVENT'];
-  for (let i = 0; i < listed; i++) {
-    const uri = `seg_${String(i).padStart(5, '0')}.ts`;
-    await rename(path.join(dir, `w1_${String(i).padStart(5, '0')}.ts`), path.join(dir, uri));
-    const at = new Date(Date.UTC(2026, 10, 30, 10, 0, 0) + starts[i]! * 1000).toISOString();
-    lines.push(`#EXTINF:${(starts[i + 1]! - starts[i]!).toFixed(6)},`, `#EXT-X-PROGRAM-DATE-TIME:${at}`, uri);
-  }
-  await writeFile(path.join(dir, 'index.m3u8'), lines.join('\n') + '\n');
-}
 
 describe('a recording left open by a crash', () => {
   it('gets the segments its writer finished but the playlist did not list yet, then its end', async () => {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Lectern } from '../../server/main';
@@ -55,4 +56,47 @@ export async function readyRecording(app: Lectern, seminarId: string, seconds = 
 /** Where a recording's files are. */
 export function recordingDir(app: Lectern, recording: Pick<Recording, 'dir'>): string {
   return app.domain.recordings.absoluteDir(recording);
+}
+
+/** A writer's run as ffmpeg leaves it: 1 s segments w1_NNNNN.ts and their CSV list w1.csv. */
+export async function writerRun(seconds: number): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lectern-crash-recovery-'));
+  await run(
+    'ffmpeg',
+    [
+      ...['-v', 'error'],
+      ...pictureAndTone('testsrc2=size=320x180:rate=25', { seconds }),
+      ...fixedGopH264(25),
+      '-c:a',
+      'aac',
+      '-f',
+      'segment',
+      '-segment_time',
+      '1',
+      '-segment_list',
+      path.join(dir, 'w1.csv'),
+      '-segment_list_type',
+      'csv',
+      path.join(dir, 'w1_%05d.ts'),
+    ],
+    { cwd: dir },
+  );
+  return dir;
+}
+
+/** The playlist as the Recorder had written it: the first `listed` segments, renamed, no end. */
+export async function listedByRecorder(dir: string, listed: number): Promise<void> {
+  // Each segment from its start to the next one's, on the writer's own timeline (its first holds the encoder's delay).
+  const starts = (await readFile(path.join(dir, 'w1.csv'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => Number(l.split(',')[1]));
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:EVENT'];
+  for (let i = 0; i < listed; i++) {
+    const uri = `seg_${String(i).padStart(5, '0')}.ts`;
+    await rename(path.join(dir, `w1_${String(i).padStart(5, '0')}.ts`), path.join(dir, uri));
+    const at = new Date(Date.UTC(2026, 10, 30, 10, 0, 0) + starts[i]! * 1000).toISOString();
+    lines.push(`#EXTINF:${(starts[i + 1]! - starts[i]!).toFixed(6)},`, `#EXT-X-PROGRAM-DATE-TIME:${at}`, uri);
+  }
+  await writeFile(path.join(dir, 'index.m3u8'), lines.join('\n') + '\n');
 }
