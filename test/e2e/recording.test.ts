@@ -12,7 +12,7 @@ import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 import { waitFor } from '../support/media';
-import { hook } from '../support/page-session';
+import { hook, scheduledSeminar } from '../support/page-session';
 
 // The recording as viewers saw it, end to end in Chromium: the lecturer broadcasts from the
 // studio page (three simulcast layers), goes live, a viewer comes on stage with a camera and
@@ -250,13 +250,12 @@ describe('the recording of a seminar run in the browser', () => {
     });
     const api = Api.of(app);
     const people = await cast(api);
-    const created = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: { title: 'Запись с гостем', track: 'recordings', startsAt: '2030-04-01T18:00', durationMinutes: 60, capacity: 20 },
-    });
-    const seminarId: string = created.body.id;
-    await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
-    expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token })).status).toBe(200);
+    const seminarId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      { title: 'Запись с гостем', track: 'recordings', startsAt: '2030-04-01T18:00', durationMinutes: 60, capacity: 20 },
+      [people.learner.token],
+    );
 
     const studio = await open(lecturerBrowser, 'studio', `/studio/${seminarId}`, people.lecturer.token);
     const guest = await open(guestBrowser, 'guest', `/watch/${seminarId}`, people.learner.token);

@@ -7,7 +7,7 @@ import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { artifacts, launchChromium, signInPage, waitForHooks } from '../support/browser';
 import { Coturn } from '../support/coturn';
-import { hook } from '../support/page-session';
+import { hook, scheduledSeminar } from '../support/page-session';
 
 // TURN for viewers whose network lets nothing but a relay through: a local coturn
 // with the REST-API shared secret, Lectern handing out time-limited credentials with
@@ -96,13 +96,12 @@ describe('TURN relay', () => {
     });
     const api = Api.of(app);
     const people = await cast(api);
-    const created = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: { title: 'Только через TURN', track: 'ops', startsAt: '2030-03-01T18:30', durationMinutes: 60, capacity: 10 },
-    });
-    const seminarId: string = created.body.id;
-    await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
-    await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token });
+    const seminarId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      { title: 'Только через TURN', track: 'ops', startsAt: '2030-03-01T18:30', durationMinutes: 60, capacity: 10 },
+      [people.learner.token],
+    );
 
     const studio = await open('studio', `${app.url}/studio/${seminarId}`, people.lecturer.token);
     const viewer = await open('viewer', `${app.url}/watch/${seminarId}`, people.learner.token);

@@ -9,7 +9,7 @@ import { avProducers } from '../support/av-producers';
 import { artifacts, launchChromium, reportCspViolations, signInPage, waitForHooks } from '../support/browser';
 import { LiveClient } from '../support/live-client';
 import { waitFor } from '../support/media';
-import { hook } from '../support/page-session';
+import { hook, scheduledSeminar } from '../support/page-session';
 
 // The watch page when every WebRTC seat is taken (here: none at all): it plays the
 // seminar's live HLS through hls.js, loaded only then, says it runs a few seconds
@@ -38,13 +38,12 @@ describe('watch page over capacity', () => {
   it('falls back to the live HLS with hls.js, then shows the end', async () => {
     const api = Api.of(app);
     const people = await cast(api);
-    const seminar = await api.call('POST', '/seminars', {
-      token: people.lecturer.token,
-      body: { title: 'Маркетплейсы', track: 'sales', startsAt: '2030-05-01T18:00', durationMinutes: 60, capacity: 20 },
-    });
-    const seminarId: string = seminar.body.id;
-    await api.call('POST', `/seminars/${seminarId}/transitions`, { token: people.lecturer.token, body: { to: 'scheduled' } });
-    expect((await api.call('PUT', `/seminars/${seminarId}/registration`, { token: people.learner.token })).status).toBeLessThan(300);
+    const seminarId = await scheduledSeminar(
+      api,
+      people.lecturer.token,
+      { title: 'Маркетплейсы', track: 'sales', startsAt: '2030-05-01T18:00', durationMinutes: 60, capacity: 20 },
+      [people.learner.token],
+    );
 
     const lecturer = await LiveClient.connect(app.url, people.lecturer.token);
     await lecturer.ok('room:join', { seminarId });
