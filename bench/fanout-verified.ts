@@ -22,6 +22,7 @@ import { mediasoupVersion } from '../media';
 import type { Lectern } from '../server/main';
 import { busyBetween, cpuTimes, hasTaskset, taskset } from './fanout/measure';
 import { seedLiveSeminar, startLectern } from './fanout/stage';
+import { LayerFit, type LayerFitReport } from './fanout-verified/layer-fit';
 import { judgeViewers, limits, summarise, type PoolSummary, type ViewerWindow } from './fanout-verified/judge';
 import { lighterThanAsked, renderMarkdown } from './fanout-verified/report';
 import type { CountersReply, FromSignaller, JoinTiming, Negotiated, ToSignaller } from './fanout-verified/signaller';
@@ -167,6 +168,8 @@ export interface StepResult {
   /** Of those, per process group: the worker's sockets, the Go viewers', the source's. */
   udpDropsBy: Record<string, number>;
   pool: PoolSummary | null;
+  /** Read after the window: each video consumer's preferred and sent layer, with its link's estimate. */
+  layerFit: LayerFitReport;
   /** Every viewer's window, for the record. */
   perViewer: Array<Pick<ViewerWindow, 'viewer' | 'askedLayer' | 'receivedLayer' | 'frameRatio' | 'videoLossPct' | 'audioLossPct' | 'plis'>>;
   join?: { p50: number; p95: number; max: number };
@@ -241,6 +244,7 @@ export interface Rig {
   dbPid: number | undefined;
   source: SimulcastSource;
   audience: Audience;
+  layerFit: LayerFit;
 }
 
 export async function measure(
@@ -286,6 +290,7 @@ export async function measure(
   // The source's frame slots in the counters' window (each slot is one frame in every layer).
   const sourceFrames = s1.frameSlots - s0.frameSlots;
   const list = v0 && v1 ? judgeViewers(v0, v1, sourceFrames, seconds) : [];
+  const layerFit = await rig.layerFit.read();
   return {
     viewers,
     seconds,
@@ -301,6 +306,7 @@ export async function measure(
     udpReceiveBufferDrops: udp0 !== undefined && udp1 !== undefined ? udp1 - udp0 : null,
     udpDropsBy: Object.fromEntries(Object.entries(by1).map(([k, v]) => [k, v - (by0[k] ?? 0)])),
     pool: list.length ? summarise(list, seconds) : null,
+    layerFit,
     perViewer: list.map((v) => ({
       viewer: v.viewer,
       askedLayer: v.askedLayer,
@@ -365,12 +371,20 @@ async function watchConsumers(): Promise<void> {
 }
 
 /** Lectern in this process, its worker on core 0, the seminar, the simulcast source, and the audience (not yet joined). */
-export async function startRig(tmp: string, others: string | undefined, viewersBin: string, joinTimeoutMs: number): Promise<Rig> {
+/** `env`: Lectern's settings beyond the bench's own (the storm varies KEY_FRAME_REQUEST_DELAY_MS). */
+export async function startRig(
+  tmp: string,
+  others: string | undefined,
+  viewersBin: string,
+  joinTimeoutMs: number,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Rig> {
   const pin = others !== undefined;
   log('encoding the three layers');
   const layerFiles = await encodeLayers(tmp);
   await mkdir(path.join(tmp, 'data'), { recursive: true });
-  const app = await startLectern(path.join(tmp, 'data'));
+  const layerFit = await LayerFit.watch();
+  const app = await startLectern(path.join(tmp, 'data'), env);
   const workerPid = app.pool.stats().workers[0]!.pid;
   if (pin) taskset('0', workerPid);
   const { seminarId, lecturerId } = await seedLiveSeminar(app);
@@ -378,7 +392,7 @@ export async function startRig(tmp: string, others: string | undefined, viewersB
   const source = await startSimulcastSource(app, seminarId, lecturerId, layerFiles, settings.budgetSeconds + 300);
   if (others) for (const p of source.pids) taskset(others, p);
   const audience = new Audience();
-  const rig: Rig = { app, workerPid, dbPid, source, audience };
+  const rig: Rig = { app, workerPid, dbPid, source, audience, layerFit };
   await audience.ready;
   const room = await app.rooms.get(seminarId);
   const inited = await audience.request<Extract<FromSignaller, { type: 'inited' }>>({
@@ -400,6 +414,7 @@ export async function stopRig(rig: Rig | undefined): Promise<void> {
   await rig?.audience.close();
   rig?.source.stop();
   await rig?.app.stop().catch(() => undefined);
+  rig?.layerFit.stop();
 }
 
 /** Builds the Go viewers (cached), failing with what to do. */
@@ -496,7 +511,8 @@ export async function run(): Promise<void> {
       log(
         `N = ${current}: ${step.verdict}; worker ${round(100 * r.cpu.worker, 1)} %, node ${round(100 * r.cpu.node, 1)} %, audience ${round(100 * r.cpu.audience, 1)} % of a core; ` +
           `cores ${r.coreBusy.map((b) => `${round(100 * b)} %`).join(' / ')}; frames worst ${p ? round(100 * p.worstFrameRatio, 1) : '-'} %, p5 ${p ? round(100 * p.p5FrameRatio, 1) : '-'} %; ` +
-          `loss worst ${p ? round(p.worstVideoLossPct, 2) : '-'} %; below asked layer ${p?.belowAskedLayer ?? '-'}; key-frame requests/s ${r.keyFrameRequestsPerSecond.join('/')}; worker waited ${r.workerWaitFraction ?? '-'}, UDP drops ${r.udpReceiveBufferDrops ?? '-'} (${JSON.stringify(r.udpDropsBy)}), source slots skipped ${r.sourceSlotsSkipped}, NACKed/resent at the source ${r.sourceNacked}/${r.sourceRetransmitted}`,
+          `loss worst ${p ? round(p.worstVideoLossPct, 2) : '-'} %; below asked layer ${p?.belowAskedLayer ?? '-'}; key-frame requests/s ${r.keyFrameRequestsPerSecond.join('/')}; worker waited ${r.workerWaitFraction ?? '-'}, UDP drops ${r.udpReceiveBufferDrops ?? '-'} (${JSON.stringify(r.udpDropsBy)}), source slots skipped ${r.sourceSlotsSkipped}, NACKed/resent at the source ${r.sourceNacked}/${r.sourceRetransmitted}; ` +
+          `layers ${r.layerFit.layerKbps.join('/')} kb/s, by preferred layer: ${r.layerFit.byPreferred.map((f) => `${f.preferred}: ${f.consumers} (${f.below} below, estimates ${f.belowAvailKbps.join(' ')}; on layer min/p50 ${f.onLayerAvailKbps ? `${f.onLayerAvailKbps.min}/${f.onLayerAvailKbps.p50}` : '-'})`).join(', ')}`,
       );
       if (bad.length) {
         stoppedBecause = `unhealthy at N = ${current}: ${bad.join(', ')}`;

@@ -17,9 +17,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ADMIN_EMAIL = 'admin@fanout.bench.lectern';
 const PASSWORD = 'correct horse battery';
 
-export async function startLectern(dataDir: string): Promise<Lectern> {
+export async function startLectern(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Lectern> {
   // One router on one worker takes the whole audience: that worker is what is measured.
-  const config = benchConfig(dataDir, { LIVE_ROUTER_MAX_CONSUMERS: '100000' });
+  const config = benchConfig(dataDir, { LIVE_ROUTER_MAX_CONSUMERS: '100000', ...env });
   return start(config, createLogger(process.env.BENCH_FANOUT_DEBUG ? 'warn' : 'silent'));
 }
 
