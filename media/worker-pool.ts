@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import * as mediasoup from 'mediasoup';
 import type { Router, TransportListenInfo, WebRtcServer, Worker, WorkerLogLevel } from 'mediasoup/types';
 import type { MediaLogger } from './logger';
@@ -17,6 +18,12 @@ export interface WorkerPoolOptions {
   /** Ports for the transports that never face clients: pipes between workers and PlainTransports. */
   rtcMinPort: number;
   rtcMaxPort: number;
+  /**
+   * Receive and send buffer of each worker's WebRTC UDP socket, which every viewer's feedback
+   * (transport-cc, receiver reports, NACKs, STUN) shares: a busy worker reads it in bursts.
+   * The kernel caps it at net.core.rmem_max / wmem_max. 0 or unset: the kernel's default.
+   */
+  udpBufferBytes?: number;
   logger: MediaLogger;
   logLevel?: WorkerLogLevel;
   /** Delay before a dead worker's replacement starts; doubled on each failed try. */
@@ -69,6 +76,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   static async create(opts: WorkerPoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(opts);
+    warnIfKernelCaps(opts);
     const started = await Promise.allSettled(pool.slots.map((_, slot) => pool.fill(slot)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -176,6 +184,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   private async listen(worker: Worker, slot: number): Promise<{ webRtcServer: WebRtcServer; ports: { udp: number; tcp: number } }> {
     const port = this.opts.rtcPort === 0 ? undefined : this.opts.rtcPort + slot;
+    const buffer = this.opts.udpBufferBytes;
     const base = {
       ip: this.opts.listenIp,
       ...(this.opts.announcedAddress ? { announcedAddress: this.opts.announcedAddress } : {}),
@@ -184,7 +193,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     try {
       const webRtcServer = await worker.createWebRtcServer({
         listenInfos: [
-          { protocol: 'udp', ...base },
+          { protocol: 'udp', ...base, ...(buffer ? { recvBufferSize: buffer, sendBufferSize: buffer } : {}) },
           { protocol: 'tcp', ...base },
         ],
         appData: { slot },
@@ -222,5 +231,28 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       this.opts.logger.error({ slot, err }, 'mediasoup worker replacement failed; retrying');
       void this.respawn(slot, oldPid, Math.min(delayMs * 2, 10_000));
     }
+  }
+}
+
+/**
+ * The kernel silently caps a socket's buffers at net.core.rmem_max / wmem_max (Debian's
+ * default is 212992 bytes): said once at start, with what to raise, since the bigger
+ * buffer is what keeps a busy worker from dropping its viewers' feedback.
+ */
+function warnIfKernelCaps(opts: WorkerPoolOptions): void {
+  const wanted = opts.udpBufferBytes ?? 0;
+  if (!wanted) return;
+  for (const sysctl of ['rmem_max', 'wmem_max']) {
+    let max: number;
+    try {
+      max = Number(readFileSync(`/proc/sys/net/core/${sysctl}`, 'utf8').trim());
+    } catch {
+      return; // not Linux, or /proc hidden: nothing to say
+    }
+    if (max < wanted)
+      opts.logger.warn(
+        { sysctl: `net.core.${sysctl}`, max, wanted },
+        `the kernel caps the media workers' UDP buffers at net.core.${sysctl} = ${max} bytes: set it to ${wanted} (deploy/99-lectern.conf) or lower RTC_UDP_BUFFER_BYTES`,
+      );
   }
 }

@@ -88,6 +88,13 @@ const envSchema = z
     RTC_PORT: optionalText.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(0).max(65535).optional()),
     RTC_MIN_PORT: port.pipe(z.number().min(1024)).default(41000),
     RTC_MAX_PORT: port.pipe(z.number().min(1024)).default(49999),
+    // 4 MiB: every viewer's feedback reaches a worker on its one UDP socket, in bursts when the worker is busy.
+    RTC_UDP_BUFFER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(64 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
     RTC_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
     FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
@@ -319,6 +326,8 @@ export interface Config {
     rtcMinPort: number;
     rtcMaxPort: number;
     workers: number;
+    /** SO_RCVBUF and SO_SNDBUF of each worker's WebRTC UDP socket; 0: the kernel's default. */
+    udpBufferBytes: number;
     /** A WebRTC transport in use that has not finished DTLS within this time is closed. */
     connectTimeoutMs: number;
   };
@@ -459,6 +468,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rtcMinPort: e.RTC_MIN_PORT,
       rtcMaxPort: e.RTC_MAX_PORT,
       workers: e.MEDIASOUP_WORKERS,
+      udpBufferBytes: e.RTC_UDP_BUFFER_BYTES,
       connectTimeoutMs: e.RTC_CONNECT_TIMEOUT_MS,
     },
     ffmpegBin: e.FFMPEG_BIN,

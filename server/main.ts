@@ -112,6 +112,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       rtcPort: config.mediasoup.rtcPort,
       rtcMinPort: config.mediasoup.rtcMinPort,
       rtcMaxPort: config.mediasoup.rtcMaxPort,
+      udpBufferBytes: config.mediasoup.udpBufferBytes,
       logger: logger.child({ component: 'media' }),
     });
     teardown.push(() => pool.close());

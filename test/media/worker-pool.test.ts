@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { routerMediaCodecs, type WorkerPool } from '../../media';
+import { routerMediaCodecs, WorkerPool, type MediaLogger } from '../../media';
 import { alive, createTestPool, freePortRun, portFree, waitFor } from '../support/media';
 
 let pool: WorkerPool | undefined;
@@ -20,6 +23,17 @@ async function serversOf(p: WorkerPool, index: number) {
   return { ids, serverId: server.id, udp: dump.udpSockets, tcp: dump.tcpServers, transports: dump.webRtcTransportIds };
 }
 
+/** The kernel's receive and send buffer of the UDP socket bound to `port` (ss's rb and tb, in bytes). */
+async function udpBuffers(port: number): Promise<{ rb: number; tb: number }> {
+  const { stdout } = await promisify(execFile)('ss', ['-uamnH', `sport = :${port}`]);
+  const rb = /rb(\d+)/.exec(stdout);
+  const tb = /tb(\d+)/.exec(stdout);
+  if (!rb || !tb) throw new Error(`no UDP socket on port ${port}: ${stdout}`);
+  return { rb: Number(rb[1]), tb: Number(tb[1]) };
+}
+
+const sysctl = (name: string) => Number(readFileSync(`/proc/sys/net/core/${name}`, 'utf8').trim());
+
 describe('WorkerPool', () => {
   it('starts one live worker process per slot', async () => {
     pool = await createTestPool(2);
@@ -27,6 +41,39 @@ describe('WorkerPool', () => {
     expect({ size, count }).toEqual({ size: 2, count: 2 });
     expect(new Set(workers.map((w) => w.pid)).size).toBe(2);
     for (const w of workers) expect(alive(w.pid)).toBe(true);
+  });
+
+  it("gives each worker's WebRTC UDP socket the buffers asked for, says when the kernel caps them, and leaves the default at 0", async () => {
+    const [rmemMax, wmemMax] = [sysctl('rmem_max'), sysctl('wmem_max')];
+    const start = async (udpBufferBytes: number) => {
+      const warnings: Array<{ sysctl?: string }> = [];
+      const logger: MediaLogger = {
+        info: () => undefined,
+        warn: (o) => void warnings.push(o),
+        error: () => undefined,
+        child: () => logger,
+      };
+      const p = await WorkerPool.create({
+        size: 1,
+        listenIp: '127.0.0.1',
+        rtcPort: 0,
+        rtcMinPort: 41000,
+        rtcMaxPort: 49999,
+        udpBufferBytes,
+        logger,
+      });
+      extraPools.push(p);
+      return { buffers: await udpBuffers(p.ports()[0]!.udp), warned: warnings.map((w) => w.sysctl).sort() };
+    };
+    // Linux keeps twice what SO_RCVBUF / SO_SNDBUF ask, after capping the ask at rmem_max / wmem_max.
+    const within = Math.min(1 << 20, rmemMax, wmemMax);
+    expect(await start(within)).toEqual({ buffers: { rb: 2 * within, tb: 2 * within }, warned: [] });
+    const above = Math.max(rmemMax, wmemMax) + 4096;
+    expect(await start(above)).toEqual({
+      buffers: { rb: 2 * rmemMax, tb: 2 * wmemMax },
+      warned: ['net.core.rmem_max', 'net.core.wmem_max'],
+    });
+    expect((await start(0)).buffers).toEqual({ rb: sysctl('rmem_default'), tb: sysctl('wmem_default') });
   });
 
   it('places routers on the least-loaded worker', async () => {

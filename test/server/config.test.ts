@@ -33,6 +33,9 @@ describe('loadConfig', () => {
     [{ RTC_PORT: '45000' }, 'RTC_PORT'],
     [{ RTC_PORT: '8079', MEDIASOUP_WORKERS: '2' }, 'RTC_PORT'],
     [{ RTC_CONNECT_TIMEOUT_MS: '5' }, 'RTC_CONNECT_TIMEOUT_MS'],
+    [{ RTC_UDP_BUFFER_BYTES: '-1' }, 'RTC_UDP_BUFFER_BYTES'],
+    [{ RTC_UDP_BUFFER_BYTES: '1MiB' }, 'RTC_UDP_BUFFER_BYTES'],
+    [{ RTC_UDP_BUFFER_BYTES: String(128 * 1024 * 1024) }, 'RTC_UDP_BUFFER_BYTES'],
     [{ MEDIASOUP_WORKERS: '0' }, 'MEDIASOUP_WORKERS'],
     [{ PUBLIC_BASE_URL: 'not a url' }, 'PUBLIC_BASE_URL'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
@@ -88,6 +91,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dir, PORT: '0', RTC_PORT: '30000' }).mediasoup.rtcPort).toBe(30000);
     expect(loadConfig({ DATA_DIR: dir, RTC_PORT: '0' }).mediasoup.rtcPort).toBe(0);
     expect(loadConfig({ DATA_DIR: dir, RTC_CONNECT_TIMEOUT_MS: '1500' }).mediasoup.connectTimeoutMs).toBe(1500);
+    expect(loadConfig({ DATA_DIR: dir }).mediasoup.udpBufferBytes).toBe(4 * 1024 * 1024);
+    expect(loadConfig({ DATA_DIR: dir, RTC_UDP_BUFFER_BYTES: '0' }).mediasoup.udpBufferBytes).toBe(0);
 
     const messageFor = (env: NodeJS.ProcessEnv) => {
       try {
