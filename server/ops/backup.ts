@@ -214,13 +214,18 @@ async function snapshot(src: string, dest: string, sqlite3: string): Promise<voi
 
 /**
  * Copies the recordings tree; returns the copied paths, relative. In each directory the
- * playlists go first, the writers' lists (w*.csv) next, then the rest, listed again. The
- * Recorder names a segment in a playlist only after renaming it into place, and ffmpeg
- * names one in its list only after closing it: so whatever a copied playlist or list
- * names was complete before it was copied. A segment still being written is copied half
- * made, but nothing copied names it, and the restored Lectern's finalizing removes it.
- * A file the Recorder renamed or dropped since the listing is skipped; .tmp files are
- * never taken.
+ * playlists go first, the recording ffmpeg's lists of closed segments (.csv) next, then the
+ * rest, listed again. The Recorder names a segment in a playlist only after renaming it
+ * into place, and ffmpeg names one in its list only after closing it: so whatever a copied
+ * playlist or list names was complete before it was copied. A segment still being written
+ * is copied half made, but nothing copied names it, and the restored Lectern's finalizing
+ * removes it. A file the Recorder renamed or dropped since the listing is skipped; .tmp
+ * files are never taken.
+ *
+ * The Recorder keeps listing segments meanwhile, renaming them from the names the copied
+ * list gives: one renamed after the second listing would be in neither name, and the
+ * restore's recovery stops at the first file missing. So each playlist is read again at
+ * the end and, once every segment it now names is copied, written over the first copy.
  */
 async function copyRecordings(src: string, dest: string, rel = ''): Promise<string[]> {
   const list = () =>
@@ -229,23 +234,44 @@ async function copyRecordings(src: string, dest: string, rel = ''): Promise<stri
       throw err;
     });
   const entries = await list();
-  const copied: string[] = [];
+  const copied = new Set<string>();
   await mkdir(path.join(dest, rel), { recursive: true });
+  const at = (name: string) => (rel ? `${rel}/${name}` : name);
   const take = async (name: string) => {
-    const child = rel ? `${rel}/${name}` : name;
-    if (await copyIfThere(path.join(src, child), path.join(dest, child))) copied.push(child);
+    if (copied.has(at(name))) return true;
+    const ok = await copyIfThere(path.join(src, at(name)), path.join(dest, at(name)));
+    if (ok) copied.add(at(name));
+    return ok;
   };
   const files = (of: Dirent[], keep: (name: string) => boolean) =>
     of
       .filter((e) => e.isFile() && keep(e.name))
       .map((e) => e.name)
       .sort();
-  for (const name of files(entries, (n) => n.endsWith('.m3u8'))) await take(name);
+  const playlists = files(entries, (n) => n.endsWith('.m3u8'));
+  for (const name of playlists) await take(name);
   for (const name of files(entries, (n) => n.endsWith('.csv'))) await take(name);
   for (const name of files(await list(), (n) => !/\.(m3u8|csv|tmp)$/.test(n))) await take(name);
+  const takeAll = async (names: string[]) => {
+    for (const name of names) if (name.includes('/') || !(await take(name))) return false;
+    return true;
+  };
+  for (const name of playlists) {
+    const now = await readFile(path.join(src, at(name)), 'utf8').catch(() => undefined);
+    if (now !== undefined && (await takeAll(segmentsOf(now)))) await writeFile(path.join(dest, at(name)), now);
+  }
+  const nested: string[] = [];
   for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1)))
-    copied.push(...(await copyRecordings(src, dest, rel ? `${rel}/${e.name}` : e.name)));
-  return copied;
+    nested.push(...(await copyRecordings(src, dest, at(e.name))));
+  return [...copied, ...nested];
+}
+
+/** The segment URIs a playlist names. */
+function segmentsOf(playlist: string): string[] {
+  return playlist
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
 }
 
 async function copyIfThere(from: string, to: string): Promise<boolean> {
