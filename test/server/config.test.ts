@@ -92,6 +92,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dir, RTC_PORT: '0' }).mediasoup.rtcPort).toBe(0);
     expect(loadConfig({ DATA_DIR: dir, RTC_CONNECT_TIMEOUT_MS: '1500' }).mediasoup.connectTimeoutMs).toBe(1500);
     expect(loadConfig({ DATA_DIR: dir }).mediasoup.udpBufferBytes).toBe(4 * 1024 * 1024);
+    // 500 ms: the join storm's trade between the lecturer's key frames and the joins' wait (README).
+    expect(loadConfig({ DATA_DIR: dir }).live.keyFrameRequestDelayMs).toBe(500);
     expect(loadConfig({ DATA_DIR: dir, RTC_UDP_BUFFER_BYTES: '0' }).mediasoup.udpBufferBytes).toBe(0);
 
     const messageFor = (env: NodeJS.ProcessEnv) => {
