@@ -370,8 +370,11 @@ async function watchConsumers(): Promise<void> {
   );
 }
 
-/** Lectern in this process, its worker on core 0, the seminar, the simulcast source, and the audience (not yet joined). */
-/** `env`: Lectern's settings beyond the bench's own (the storm varies KEY_FRAME_REQUEST_DELAY_MS). */
+/**
+ * Lectern in this process, its worker on core 0, the seminar, the simulcast source, and the
+ * audience (not yet joined). `env`: Lectern's settings beyond the bench's own (the storm varies
+ * KEY_FRAME_REQUEST_DELAY_MS).
+ */
 export async function startRig(
   tmp: string,
   others: string | undefined,
@@ -384,30 +387,38 @@ export async function startRig(
   const layerFiles = await encodeLayers(tmp);
   await mkdir(path.join(tmp, 'data'), { recursive: true });
   const layerFit = await LayerFit.watch();
-  const app = await startLectern(path.join(tmp, 'data'), env);
-  const workerPid = app.pool.stats().workers[0]!.pid;
-  if (pin) taskset('0', workerPid);
-  const { seminarId, lecturerId } = await seedLiveSeminar(app);
-  const dbPid = ferretPid();
-  const source = await startSimulcastSource(app, seminarId, lecturerId, layerFiles, settings.budgetSeconds + 300);
-  if (others) for (const p of source.pids) taskset(others, p);
-  const audience = new Audience();
-  const rig: Rig = { app, workerPid, dbPid, source, audience, layerFit };
-  await audience.ready;
-  const room = await app.rooms.get(seminarId);
-  const inited = await audience.request<Extract<FromSignaller, { type: 'inited' }>>({
-    type: 'init',
-    url: app.url,
-    seminarId,
-    viewersBin,
-    routerRtpCapabilities: room.rtpCapabilities,
-    joinTimeoutMs,
-    maxWaitMs: settings.maxWaitMs,
-  });
-  audience.goPid = inited.goPid;
-  if (others) for (const p of [audience.child.pid, audience.goPid]) if (p) taskset(others, p);
-  log(`Lectern at ${app.url}; worker ${workerPid} on core 0; FerretDB ${dbPid ?? 'not found'}; Go viewers ${audience.goPid}`);
-  return rig;
+  // A rig that fails half way stops what it started: the watcher would otherwise keep counting the next rig's consumers.
+  let app: Lectern | undefined;
+  try {
+    app = await startLectern(path.join(tmp, 'data'), env);
+    const workerPid = app.pool.stats().workers[0]!.pid;
+    if (pin) taskset('0', workerPid);
+    const { seminarId, lecturerId } = await seedLiveSeminar(app);
+    const dbPid = ferretPid();
+    const source = await startSimulcastSource(app, seminarId, lecturerId, layerFiles, settings.budgetSeconds + 300);
+    if (others) for (const p of source.pids) taskset(others, p);
+    const audience = new Audience();
+    const rig: Rig = { app, workerPid, dbPid, source, audience, layerFit };
+    await audience.ready;
+    const room = await app.rooms.get(seminarId);
+    const inited = await audience.request<Extract<FromSignaller, { type: 'inited' }>>({
+      type: 'init',
+      url: app.url,
+      seminarId,
+      viewersBin,
+      routerRtpCapabilities: room.rtpCapabilities,
+      joinTimeoutMs,
+      maxWaitMs: settings.maxWaitMs,
+    });
+    audience.goPid = inited.goPid;
+    if (others) for (const p of [audience.child.pid, audience.goPid]) if (p) taskset(others, p);
+    log(`Lectern at ${app.url}; worker ${workerPid} on core 0; FerretDB ${dbPid ?? 'not found'}; Go viewers ${audience.goPid}`);
+    return rig;
+  } catch (err) {
+    layerFit.stop();
+    await app?.stop().catch(() => undefined);
+    throw err;
+  }
 }
 
 export async function stopRig(rig: Rig | undefined): Promise<void> {

@@ -15,7 +15,10 @@ interface Watched {
 export interface LayerFitReport {
   /** The source's bitrate per spatial layer, kb/s, as the SFU receives it. */
   layerKbps: number[];
-  /** Per preferred spatial layer: how many consumers, how many sent a lower one, and the estimates of each group (kb/s). */
+  /**
+   * Per preferred spatial layer: how many consumers, how many were sent a lower one or none
+   * ("below"), and the estimates of each group (kb/s).
+   */
   byPreferred: Array<{
     preferred: number;
     consumers: number;
@@ -79,7 +82,8 @@ export class LayerFit {
       const row = rows.get(preferred) ?? { consumers: 0, below: 0, on: [], belowAvail: [] };
       rows.set(preferred, row);
       row.consumers++;
-      if (current !== undefined && current < preferred) {
+      // No layer at all (the estimate below even the lowest) counts as below.
+      if (current === undefined || current < preferred) {
         row.below++;
         row.belowAvail.push(avail);
       } else row.on.push(avail);
