@@ -248,11 +248,10 @@ export async function start(config: Config, logger: Logger = createLogger(config
     domain.onUserDisabled((userId) => gateway.dropUser(userId));
     domain.encorePolls.onChange((seminarId, poll) => polls.publish(seminarId, poll));
     await listen(server, config.port, config.host);
-    teardown.push(() => closeServer(server));
+    teardown.push(() => closeServer(server, io));
     teardown.push(async () => {
       await gateway.close();
       await audience.close();
-      io.disconnectSockets(true);
     });
     const port = (server.address() as AddressInfo).port;
 
@@ -305,11 +304,17 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+/**
+ * Socket.IO's close() ends the sockets of every namespace and the engine under them, then
+ * closes the HTTP server. An upgraded WebSocket is no longer one of the HTTP server's
+ * connections, so closeAllConnections() misses it: server.close() alone waited forever while
+ * one viewer was still connected, and nothing after it (recordings, progress) was stopped.
+ * What HTTP is left (keep-alive, a download in flight) is cut rather than waited on.
+ */
+async function closeServer(server: Server, io: SocketServer): Promise<void> {
+  const closed = io.close();
+  server.closeAllConnections();
+  await closed;
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {
