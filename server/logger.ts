@@ -1,12 +1,9 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
 // One JSON logger per process; components take child loggers carrying their ids.
-export function createLogger(level: LevelWithSilent): Logger {
-  return pino({
-    level,
-    base: { service: 'lectern' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
+  const options = { level, base: { service: 'lectern' }, timestamp: pino.stdTimeFunctions.isoTime };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -8,7 +8,7 @@ import { testConfig, testDatabaseUri } from '../support/app';
 import { avProducers } from '../support/av-producers';
 import { alive, waitFor } from '../support/media';
 import { ffprobeJson } from '../support/probe';
-import { listedSeconds, liveRecordedSeminar, logger, processesMentioning } from './support';
+import { listedSeconds, liveRecordedSeminar, logger, processesMentioning, waitExplained } from './support';
 
 // The media processes under a recording die, by a real SIGKILL: the recording goes on in
 // the same playlist after a discontinuity, and everything written before stays in it.
@@ -60,7 +60,8 @@ describe('media faults during a recording', () => {
     app.recorder.producerAdded(room, seminar, { producer: video, source: 'camera', role: 'lecturer' });
     app.recorder.producerAdded(room, seminar, { producer: audio, source: 'mic', role: 'lecturer' });
     const listedAtRebuild = await listedSeconds(scene.playlist);
-    await waitFor(
+    await waitExplained(
+      app,
       async () => ((await listedSeconds(scene.playlist)) >= listedAtRebuild + 3 ? true : undefined),
       30_000,
       'the recording to go on in the rebuilt room',
@@ -88,7 +89,8 @@ describe('media faults during a recording', () => {
     process.kill(writer!, 'SIGKILL');
     await waitFor(() => (!alive(writer!) ? true : undefined), 5_000, 'ffmpeg to die');
     const listedAtKill = await listedSeconds(scene.playlist);
-    await waitFor(
+    await waitExplained(
+      app,
       async () => ((await listedSeconds(scene.playlist)) >= listedAtKill + 3 ? true : undefined),
       30_000,
       'the recording to go on with a new ffmpeg',

@@ -10,10 +10,55 @@ import { defaultFerretDbBin, EmbeddedFerretDb } from '../../server/store/embedde
 import { Api, cast } from '../support/api';
 import { avProducers } from '../support/av-producers';
 import { LiveClient } from '../support/live-client';
+import { waitFor } from '../support/media';
 
 // Shared by the fault-injection tests: real processes, real signals.
 
-export const logger = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
+/** What Lectern logged lately (info and up), kept to explain a failure; TEST_LOG_LEVEL=debug prints everything instead. */
+const recentLog: string[] = [];
+const RECENT_LOG_LINES = 200;
+export const logger =
+  process.env.TEST_LOG_LEVEL === 'debug'
+    ? createLogger('debug')
+    : createLogger('info', {
+        write(line: string) {
+          recentLog.push(line);
+          if (recentLog.length > RECENT_LOG_LINES) recentLog.shift();
+        },
+      });
+
+/**
+ * Waits as waitFor does; when it times out, the error says what the recorders were doing and
+ * what Lectern logged last, since CI shows a failure's message and little else.
+ */
+export async function waitExplained<T>(
+  app: Lectern,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  try {
+    return await waitFor(probe, timeoutMs, what);
+  } catch (err) {
+    const recorders = app.recorder.status().recorders.map(({ kind, state, failure, writers, crashes, segments, durationSeconds }) => ({
+      kind,
+      state,
+      failure,
+      writers,
+      crashes,
+      segments,
+      durationSeconds,
+    }));
+    const lines = recentLog.slice(-25).map((line) => {
+      const { time, level, msg, component, service: _s, hostname: _h, pid: _p, err: e, stack: _st, ...rest } = JSON.parse(line);
+      const detail = JSON.stringify({ ...rest, ...(e ? { err: e.message } : {}) }).slice(0, 240);
+      return `${String(time).slice(11, 23)} ${level} ${component ?? ''} ${msg} ${detail}`;
+    });
+    throw new Error(`${(err as Error).message}\nrecorders: ${JSON.stringify(recorders)}\nlast log lines:\n${lines.join('\n')}`, {
+      cause: err,
+    });
+  }
+}
 
 /** A FerretDB of the test's own, that it may SIGKILL and start again on the same port and SQLite files. */
 export class KillableDatabase {
