@@ -26,7 +26,7 @@ import { benchConfig, scheduledSeminar, seedLecturer } from './lib/lectern';
 import { machine, sourceState } from './lib/machine';
 import { call } from './lib/rest';
 import type { AudienceSettings, AudienceStats, FromAudience, ToAudience } from './soak/audience';
-import { collectGarbage, MediasoupCensus, sample, type Sample } from './soak/probes';
+import { collectGarbage, MediasoupCensus, sample, trimWorker, type Sample } from './soak/probes';
 import { judge, renderMarkdown, summariseSessions, type RecordingCheck, type SoakResult } from './soak/report';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -294,6 +294,10 @@ export async function run(): Promise<void> {
       await sleep(5000);
     }
 
+    const trimmedPid = [...census.workers][0]?.pid;
+    const workerTrim = trimmedPid === undefined ? null : await trimWorker(trimmedPid);
+    log(`the worker's allocator asked to return free pages: ${JSON.stringify(workerTrim)}`);
+
     // The lecturer's access token (15 minutes) has expired in a longer run: a fresh one, as the studio would refresh it.
     const lecturerToken = a.domain.tokens.issueAccess(lecturer.id, ['lecturer']);
     const ended = await call(a.url, 'POST', `/seminars/${seminarId}/transitions`, { token: lecturerToken, body: { to: 'ended' } });
@@ -328,6 +332,7 @@ export async function run(): Promise<void> {
       audience: audienceTotals,
       sessions,
       recording,
+      workerTrim,
       targetsMet: {
         growth: figures.every((f) => !f.judged || f.grewUnder10Pct !== false),
         returned: figures.every((f) => !f.judged || f.returned !== false),

@@ -105,6 +105,7 @@ if [ "$mode" = test ]; then
     coturn                                        # the TURN relay test (a local turnserver)
     iproute2 iptables                             # network namespaces, tc and cuts for the weak-link tests
     libreoffice-impress-nogui                     # the PPTX deck test; at run time optional (README: Slides)
+    gdb                                           # the soak bench asks the worker's allocator to return free pages
   )
 fi
 missing=()

@@ -3,7 +3,9 @@
 // objects three ways: those alive in this process (mediasoup.observer, counted from creation to
 // 'close'), those the worker itself holds (worker.dump(), router.dump(): what would leak in C++),
 // and those Lectern's own maps hold (RoomRegistry.totals(), the figures its /metrics gauges read).
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as mediasoup from 'mediasoup';
@@ -94,6 +96,35 @@ export async function workerHolds(worker: Worker, routers: ReadonlyMap<string, R
     requestHandlers: dump.channelMessageHandlers.channelRequestHandlers.length,
     notificationHandlers: dump.channelMessageHandlers.channelNotificationHandlers.length,
   };
+}
+
+export interface WorkerMemory {
+  rssMiB: number | null;
+  anonMiB: number | null;
+}
+
+/** The worker's memory before and after its allocator was asked to return free pages, or why it could not be asked. */
+export type WorkerTrim = { before: WorkerMemory; after: WorkerMemory } | { before: WorkerMemory; error: string };
+
+/**
+ * glibc keeps the pages of what a process frees for its next allocations; the soak's worker
+ * stayed about 8 MiB above its pre-join memory after everyone left. gdb calls malloc_trim(0)
+ * in it, which hands every free page back: what remains is what the worker still holds.
+ * Read after the judged samples, so the verdict does not depend on it.
+ */
+export async function trimWorker(pid: number): Promise<WorkerTrim> {
+  const read = (): WorkerMemory => ({ rssMiB: kibToMib(statusKiB(pid, 'VmRSS')), anonMiB: kibToMib(statusKiB(pid, 'RssAnon')) });
+  const before = read();
+  try {
+    const { stdout } = await promisify(execFile)('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], {
+      timeout: 60_000,
+    });
+    // gdb prints the call's value as "$1 = 1" (memory was released) or "$1 = 0".
+    if (!/^\$1 = [01]$/m.test(stdout)) return { before, error: `gdb did not call malloc_trim: ${stdout.trim().split('\n').pop() ?? ''}` };
+  } catch (err) {
+    return { before, error: `gdb: ${(err as Error).message.split('\n')[0]}` };
+  }
+  return { before, after: read() };
 }
 
 function statusKiB(pid: number, field: string): number | null {

@@ -3,7 +3,7 @@
 // everyone has left against the one before anyone joined.
 import { isMain, reportFromResults } from '../lib/readme-block';
 import type { AudienceStats, SessionRecord } from './audience';
-import type { Sample } from './probes';
+import type { Sample, WorkerTrim } from './probes';
 
 export interface Figure {
   name: string;
@@ -184,6 +184,8 @@ export interface SoakResult {
   audience: Omit<AudienceStats, 'sessions'>;
   sessions: SessionSummary;
   recording: RecordingCheck;
+  /** Read after the judged samples (absent in older results). */
+  workerTrim?: WorkerTrim | null;
   targetsMet: { growth: boolean; returned: boolean; frames: boolean; recording: boolean };
   samples: Sample[];
 }
@@ -214,9 +216,25 @@ export function renderMarkdown(r: SoakResult): string {
       `Heartbeats: ${r.audience.heartbeats.sent} sent, ${r.audience.heartbeats.accepted} accepted (${r.audience.heartbeats.failed} failed${r.audience.heartbeats.firstError ? `: ${r.audience.heartbeats.firstError}` : ''}).`,
     `- Recording: ${r.recording.error ? `**${r.recording.error}**` : `${r.recording.status}, ${r.recording.segments} segments; ffprobe reads the playlist as ${r.recording.probedSeconds} s (${r.recording.streams.join(', ')}) for ${r.recording.liveSeconds} s live; the last segment decodes to ${r.recording.lastSegmentFrames} frames`}.`,
     `- Growth = (median of the last window − median of the baseline window) / baseline; the baseline starts after one full cycle (everyone has joined once). "After everyone left": ${r.settings.drainSeconds} s after the last viewer left and a full GC, against the same figures before anyone joined; counts must be back exactly, memory within 10 %.`,
+    ...trimLine(r),
     `- Targets: growth < 10 % for every judged figure: ${r.targetsMet.growth ? 'met' : '**not met**'}; back to the pre-join figures after everyone left: ${r.targetsMet.returned ? 'met' : '**not met**'}; every session got frames: ${r.targetsMet.frames ? 'yes' : '**no**'}; recording playable: ${r.targetsMet.recording ? 'yes' : '**no**'}.`,
   ];
   return lines.join('\n');
+}
+
+/** The worker's memory once its allocator handed back the pages mediasoup freed, against the pre-join figures. */
+function trimLine(r: SoakResult): string[] {
+  const t = r.workerTrim;
+  if (!t) return [];
+  const pre = r.samples.filter((s) => s.phase === 'pre-join');
+  const preRss = median(pre.map((s) => s.worker.rssMiB).filter((v): v is number => v !== null));
+  const preAnon = median(pre.map((s) => s.worker.anonMiB).filter((v): v is number => v !== null && v !== undefined));
+  const intro =
+    "- The worker's memory after everyone left, once its allocator was asked to return free pages (gdb calls `malloc_trim(0)` in it, after the judged samples)";
+  if ('error' in t) return [`${intro}: not read (${t.error}).`];
+  return [
+    `${intro}: RSS ${cell(t.before.rssMiB, 'MiB')} → ${cell(t.after.rssMiB, 'MiB')}, anonymous ${cell(t.before.anonMiB, 'MiB')} → ${cell(t.after.anonMiB, 'MiB')}; before anyone joined ${cell(preRss, 'MiB')} and ${cell(preAnon, 'MiB')}.`,
+  ];
 }
 
 // `node --import tsx bench/soak/report.ts [--readme]`: the last run's table, printed or put into README.md.

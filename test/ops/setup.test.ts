@@ -18,7 +18,7 @@ import { testDatabaseUri } from '../support/app';
 const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const realCache = process.env.LECTERN_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'lectern');
-const TEST_ONLY = ['chromium', 'chromium-driver', 'redis-server', 'nginx', 'coturn', 'iptables', 'libreoffice-impress-nogui'];
+const TEST_ONLY = ['chromium', 'chromium-driver', 'redis-server', 'nginx', 'coturn', 'iptables', 'libreoffice-impress-nogui', 'gdb'];
 const made: string[] = [];
 afterAll(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
 

@@ -1,0 +1,56 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { trimWorker } from '../../bench/soak/probes';
+
+// A process that freed most of what it allocated, with one block left on top of its heap so
+// that glibc cannot give the pages back by itself: the memory glibc keeps, as the soak's
+// worker kept it after everyone left.
+const PROGRAM = `
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(void) {
+  enum { N = 200000 };
+  static char *blocks[N];
+  for (int i = 0; i < N; i++) { blocks[i] = malloc(200); for (int j = 0; j < 200; j += 64) blocks[i][j] = 1; }
+  for (int i = 0; i < N - 1; i++) free(blocks[i]);
+  puts("freed");
+  fflush(stdout);
+  sleep(60);
+  return 0;
+}
+`;
+
+let dir: string | undefined;
+let child: ChildProcess | undefined;
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const anonKiB = async (pid: number) => Number(/^RssAnon:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]);
+
+describe("the soak's trim of the worker's allocator", () => {
+  it('has gdb call malloc_trim in the process: the pages it freed are handed back, and both readings say so', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'lectern-trim-'));
+    await writeFile(path.join(dir, 'freed.c'), PROGRAM);
+    await promisify(execFile)('cc', ['-O0', '-o', path.join(dir, 'freed'), path.join(dir, 'freed.c')]);
+    const proc = spawn(path.join(dir, 'freed'), [], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child = proc;
+    await new Promise<void>((resolve) => proc.stdout.once('data', () => resolve()));
+    const held = await anonKiB(proc.pid!);
+
+    const trim = await trimWorker(proc.pid!);
+
+    if ('error' in trim) throw new Error(trim.error);
+    // About 45 MiB was allocated and freed: most of it comes back.
+    expect(held).toBeGreaterThan(40 * 1024);
+    expect(trim.before.anonMiB).toBeCloseTo(held / 1024, 0);
+    expect(trim.after.anonMiB!).toBeLessThan(trim.before.anonMiB! - 30);
+    expect(await anonKiB(proc.pid!)).toBeLessThan(10 * 1024);
+  }, 60_000);
+});
