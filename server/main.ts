@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import proxyaddr from 'proxy-addr';
@@ -171,6 +171,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       readiness: () => checkReadiness({ db, embeddedDatabase: embeddedDb !== undefined, pool, ffmpeg, recorders: () => recorder.status() }),
     });
     const server = createServer(app);
+    const connections = openConnections(server);
     const rooms = new RoomRegistry({
       pool,
       logger: logger.child({ component: 'rooms' }),
@@ -248,7 +249,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
     domain.onUserDisabled((userId) => gateway.dropUser(userId));
     domain.encorePolls.onChange((seminarId, poll) => polls.publish(seminarId, poll));
     await listen(server, config.port, config.host);
-    teardown.push(() => closeServer(server, io));
+    teardown.push(() => closeServer(server, io, connections));
     teardown.push(async () => {
       await gateway.close();
       await audience.close();
@@ -304,17 +305,36 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+/** A peer that does not answer a WebSocket's close frame is cut after this, not after ws's 30 s. */
+const CLOSE_GRACE_MS = 2000;
+
+/** Every TCP connection the server holds, upgraded ones included (the HTTP server forgets those). */
+function openConnections(server: Server): Set<Socket> {
+  const open = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  return open;
+}
+
 /**
  * Socket.IO's close() ends the sockets of every namespace and the engine under them, then
  * closes the HTTP server. An upgraded WebSocket is no longer one of the HTTP server's
  * connections, so closeAllConnections() misses it: server.close() alone waited forever while
  * one viewer was still connected, and nothing after it (recordings, progress) was stopped.
- * What HTTP is left (keep-alive, a download in flight) is cut rather than waited on.
+ * What HTTP is left (keep-alive, a download in flight) is cut rather than waited on, and so is
+ * a WebSocket whose peer does not answer the close (a phone that lost its network): ws would
+ * wait 30 s for it, as long as systemd waits for the whole stop.
  */
-async function closeServer(server: Server, io: SocketServer): Promise<void> {
+async function closeServer(server: Server, io: SocketServer, connections: Set<Socket>): Promise<void> {
   const closed = io.close();
   server.closeAllConnections();
+  const grace = setTimeout(() => {
+    for (const socket of connections) socket.destroy();
+  }, CLOSE_GRACE_MS);
   await closed;
+  clearTimeout(grace);
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {
