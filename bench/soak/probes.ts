@@ -103,28 +103,38 @@ export interface WorkerMemory {
   anonMiB: number | null;
 }
 
-/** The worker's memory before and after its allocator was asked to return free pages, or why it could not be asked. */
-export type WorkerTrim = { before: WorkerMemory; after: WorkerMemory } | { before: WorkerMemory; error: string };
+/**
+ * The worker's memory before and after its allocator was asked to return free pages, and how
+ * long gdb held the worker stopped; or why it could not be asked.
+ */
+export type WorkerTrim =
+  // stoppedMs: absent in older results.
+  { before: WorkerMemory; after: WorkerMemory; stoppedMs?: number } | { before: WorkerMemory; error: string };
 
 /**
  * glibc keeps the pages of what a process frees for its next allocations; the soak's worker
  * stayed about 8 MiB above its pre-join memory after everyone left. gdb calls malloc_trim(0)
- * in it, which hands every free page back: what remains is what the worker still holds.
- * Read after the judged samples, so the verdict does not depend on it.
+ * in it, which hands every free page back: what remains is what the worker still holds. The
+ * growth and after-leave figures are read before it; the worker, stopped while gdb is
+ * attached (about half a second), still carries the lecturer's stream to the recording.
+ * gdb attaches to a process it did not start: with Yama's ptrace_scope at 1 or more, only root may.
  */
 export async function trimWorker(pid: number): Promise<WorkerTrim> {
   const read = (): WorkerMemory => ({ rssMiB: kibToMib(statusKiB(pid, 'VmRSS')), anonMiB: kibToMib(statusKiB(pid, 'RssAnon')) });
   const before = read();
-  try {
-    const { stdout } = await promisify(execFile)('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], {
-      timeout: 60_000,
-    });
-    // gdb prints the call's value as "$1 = 1" (memory was released) or "$1 = 0".
-    if (!/^\$1 = [01]$/m.test(stdout)) return { before, error: `gdb did not call malloc_trim: ${stdout.trim().split('\n').pop() ?? ''}` };
-  } catch (err) {
-    return { before, error: `gdb: ${(err as Error).message.split('\n')[0]}` };
+  const from = performance.now();
+  const said = await promisify(execFile)('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], { timeout: 60_000 }).then(
+    ({ stdout, stderr }) => ({ stdout, stderr }),
+    (err: Error & { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr || err.message }),
+  );
+  const stoppedMs = Math.round(performance.now() - from);
+  // gdb prints the call's value as "$1 = 1" (memory was released) or "$1 = 0".
+  if (!/^\$1 = [01]$/m.test(said.stdout)) {
+    const why =
+      said.stderr.split('\n').find((line) => /ptrace|not permitted|No such|not found/i.test(line)) ?? said.stderr.trim().split('\n').pop();
+    return { before, error: `gdb did not call malloc_trim: ${why ?? 'no output'}` };
   }
-  return { before, after: read() };
+  return { before, after: read(), stoppedMs };
 }
 
 function statusKiB(pid: number, field: string): number | null {

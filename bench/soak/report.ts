@@ -233,7 +233,7 @@ function trimLine(r: SoakResult): string[] {
     "- The worker's memory after everyone left, once its allocator was asked to return free pages (gdb calls `malloc_trim(0)` in it, after the judged samples)";
   if ('error' in t) return [`${intro}: not read (${t.error}).`];
   return [
-    `${intro}: RSS ${cell(t.before.rssMiB, 'MiB')} → ${cell(t.after.rssMiB, 'MiB')}, anonymous ${cell(t.before.anonMiB, 'MiB')} → ${cell(t.after.anonMiB, 'MiB')}; before anyone joined ${cell(preRss, 'MiB')} and ${cell(preAnon, 'MiB')}.`,
+    `${intro}: RSS ${cell(t.before.rssMiB, 'MiB')} → ${cell(t.after.rssMiB, 'MiB')}, anonymous ${cell(t.before.anonMiB, 'MiB')} → ${cell(t.after.anonMiB, 'MiB')}; before anyone joined ${cell(preRss, 'MiB')} and ${cell(preAnon, 'MiB')}${t.stoppedMs === undefined ? '' : ` (gdb held the worker stopped ${t.stoppedMs} ms)`}.`,
   ];
 }
 

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pino } from 'pino';
 import { readPlaylist } from '../../media';
 import { createLogger } from '../../server/logger';
 import type { Lectern } from '../../server/main';
@@ -50,9 +51,13 @@ export async function waitExplained<T>(
       durationSeconds,
     }));
     const lines = recentLog.slice(-25).map((line) => {
-      const { time, level, msg, component, service: _s, hostname: _h, pid: _p, err: e, stack: _st, ...rest } = JSON.parse(line);
-      const detail = JSON.stringify({ ...rest, ...(e ? { err: e.message } : {}) }).slice(0, 240);
-      return `${String(time).slice(11, 23)} ${level} ${component ?? ''} ${msg} ${detail}`;
+      try {
+        const { time, level, msg, component, service: _s, hostname: _h, pid: _p, err: e, ...rest } = JSON.parse(line);
+        const detail = JSON.stringify({ ...rest, ...(e ? { err: e.message } : {}) }).slice(0, 240);
+        return `${String(time).slice(11, 23)} ${pino.levels.labels[level] ?? level} ${component ?? ''} ${msg} ${detail}`;
+      } catch {
+        return line.slice(0, 300);
+      }
     });
     throw new Error(`${(err as Error).message}\nrecorders: ${JSON.stringify(recorders)}\nlast log lines:\n${lines.join('\n')}`, {
       cause: err,
