@@ -10,7 +10,7 @@ import { parseListLine, type WrittenSegment } from './segment-writer';
 // (a writer's segments carry the recording's timeline, the playlist's own times).
 
 /** Writer and filler files that never made it into a playlist (the Publisher's leftovers). */
-const LEFTOVER = /^[wf]\d+(_\d+\.ts(\.trim\.ts)?|\.csv|-\d+\.sdp)$/;
+export const LEFTOVER = /^[wf]\d+(_\d+\.ts(\.(trim|sound)\.ts)?|\.csv|-\d+\.sdp)$/;
 /** How far a segment's start may sit from the playlist's end and still follow it. */
 const JOIN_EPS = 0.05;
 

@@ -2,10 +2,12 @@ import { execFile } from 'node:child_process';
 import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { LEFTOVER } from './crash-recovery';
 import { writeFiller } from './filler';
 import type { MediaLogger } from './logger';
 import type { PlaylistEntry, PlaylistFile } from './playlist';
 import { trimArgs, type Canvas } from './recording-graph';
+import { addSilence, holdsSound } from './segment-sound';
 import type { SequencerAction } from './sequencer';
 
 const run = promisify(execFile);
@@ -26,7 +28,8 @@ export interface PublisherOptions {
 
 /**
  * Carries out the Sequencer's decisions, one batch after another: a listed segment is renamed
- * into seg_NNNNN.ts (cut short first when it holds media past its end), a dropped one deleted,
+ * into seg_NNNNN.ts (cut short first when it holds media past its end, given silence when it
+ * has no sound), a dropped one deleted,
  * a gap filled with black, and the playlist rewritten once per batch.
  */
 export class PlaylistPublisher {
@@ -53,14 +56,13 @@ export class PlaylistPublisher {
   /** Files of writers and fillers that never made it into the playlist. */
   async removeLeftovers(): Promise<void> {
     const names = await readdir(this.opts.dir).catch(() => [] as string[]);
-    const leftover = /^[wf]\d+(_\d+\.ts(\.trim\.ts)?|\.csv|-\d+\.sdp)$/;
-    await Promise.all(names.filter((n) => leftover.test(n)).map((n) => rm(path.join(this.opts.dir, n), { force: true })));
+    await Promise.all(names.filter((n) => LEFTOVER.test(n)).map((n) => rm(path.join(this.opts.dir, n), { force: true })));
   }
 
   private async publish(actions: SequencerAction[]): Promise<void> {
     const entries: PlaylistEntry[] = [];
     for (const a of actions) {
-      if (a.kind === 'list') await this.list(entries, a.file, a.start, a.duration, a.discontinuity, a.trimTo);
+      if (a.kind === 'list') await this.listWritten(entries, a);
       else if (a.kind === 'drop') {
         if (a.reason === 'overlong') this.opts.logger.warn({ file: a.file }, 'recorder replaced a stalled segment with black');
         await rm(path.join(this.opts.dir, a.file), { force: true });
@@ -72,11 +74,35 @@ export class PlaylistPublisher {
     await this.opts.playlist.append(entries);
   }
 
-  private async list(entries: PlaylistEntry[], file: string, start: number, duration: number, discontinuity: boolean, trimTo?: number) {
+  /** A writer's segment: cut short where it runs past its end, given silence where it has no sound (segment-sound.ts). */
+  private async listWritten(entries: PlaylistEntry[], a: Extract<SequencerAction, { kind: 'list' }>): Promise<void> {
+    const file = path.join(this.opts.dir, a.file);
+    if (a.trimTo !== undefined) await this.trim(file, a.trimTo);
+    if (this.opts.withAudio && !(await this.withSound(file, a.start, a.duration))) {
+      // A segment without sound would stop the recording from playing at all: black and silence instead.
+      await rm(file, { force: true });
+      return this.fill(entries, a.start, a.start + a.duration, a.discontinuity);
+    }
+    await this.list(entries, a.file, a.start, a.duration, a.discontinuity);
+  }
+
+  /** Whether the segment holds sound, or does now that it has silence over its stretch. */
+  private async withSound(file: string, start: number, duration: number): Promise<boolean> {
+    try {
+      if (await holdsSound(file)) return true;
+      await addSilence(this.opts.ffmpegBin, file, start, duration);
+      this.opts.logger.info({ file: path.basename(file), start }, 'recorder gave a segment without sound silence');
+      return true;
+    } catch (err) {
+      this.opts.logger.warn({ err, file: path.basename(file) }, 'recorder could not give a segment without sound silence');
+      return false;
+    }
+  }
+
+  private async list(entries: PlaylistEntry[], file: string, start: number, duration: number, discontinuity: boolean) {
     const dir = this.opts.dir;
     const uri = `seg_${String(this.nextNumber).padStart(5, '0')}.ts`;
     try {
-      if (trimTo !== undefined) await this.trim(path.join(dir, file), trimTo);
       await rename(path.join(dir, file), path.join(dir, uri));
     } catch (err) {
       this.opts.logger.error({ err, file }, 'recorder lost a segment file');

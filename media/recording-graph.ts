@@ -32,6 +32,9 @@ export const MUX_DELAY_SECONDS = 0.7;
 export const TS_OFFSET_SECONDS = 2 * MUX_DELAY_SECONDS;
 
 const AUDIO_RATE = 48_000;
+/** What ffmpeg's AAC encoder puts before its first input sample. */
+const AAC_PRIMING_SAMPLES = 1024;
+const AUDIO_ENCODER = ['-c:a', 'aac', '-b:a', '128k', '-ar', String(AUDIO_RATE), '-ac', '2'];
 /** Seconds without a packet after which ffmpeg ends an input. */
 export const LISTEN_SECONDS = 2;
 
@@ -98,7 +101,7 @@ function encoderArgs(plan: Pick<WriterPlan, 'segmentSeconds' | 'withAudio'>): st
     // cameras' nominal rate instead; frames keep their own times.
     '-x264-params',
     'fps=30',
-    ...(plan.withAudio ? ['-c:a', 'aac', '-b:a', '128k', '-ar', String(AUDIO_RATE), '-ac', '2'] : []),
+    ...(plan.withAudio ? AUDIO_ENCODER : []),
   ];
 }
 
@@ -248,7 +251,7 @@ export function fillerArgs(
     // The AAC encoder's first packet comes 1024 samples before its first input: silence that
     // starts that much late keeps every packet at or after `from` (a negative time at 0 would
     // make the muxer shift the whole first segment off the grid).
-    ...(opts.withAudio ? [`[1:a]asetpts=PTS+${from}/TB+1024[aout_final]`] : []),
+    ...(opts.withAudio ? [`[1:a]asetpts=PTS+${from}/TB+${AAC_PRIMING_SAMPLES}[aout_final]`] : []),
   ].join(';');
   return [
     '-hide_banner',
@@ -289,6 +292,46 @@ export function trimArgs(input: string, output: string, toSeconds: number): stri
     'copy',
     '-to',
     (toSeconds + TS_OFFSET_SECONDS).toFixed(6),
+    '-f',
+    'mpegts',
+    '-mpegts_copyts',
+    '1',
+    output,
+  ];
+}
+
+/**
+ * ffmpeg's arguments to give a segment without sound silence over [start, start + duration)
+ * of the timeline: its pictures copied, times kept, the streams in the writers' order.
+ */
+export function silenceArgs(input: string, output: string, startSeconds: number, durationSeconds: number): string[] {
+  // Silence that starts 1024 samples late, and as much shorter: the AAC encoder's first packet
+  // comes that much before its first input (see fillerArgs), and the sound ends with the segment.
+  const priming = AAC_PRIMING_SAMPLES / AUDIO_RATE;
+  const at = (startSeconds + TS_OFFSET_SECONDS).toFixed(6);
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-copyts',
+    '-i',
+    input,
+    '-t',
+    Math.max(durationSeconds - priming, priming).toFixed(6),
+    '-f',
+    'lavfi',
+    '-i',
+    `anullsrc=r=${AUDIO_RATE}:cl=stereo`,
+    '-filter_complex',
+    `[1:a]asetpts=PTS+${at}/TB+${AAC_PRIMING_SAMPLES}[silence]`,
+    '-map',
+    '0:v',
+    '-map',
+    '[silence]',
+    '-c:v',
+    'copy',
+    ...AUDIO_ENCODER,
     '-f',
     'mpegts',
     '-mpegts_copyts',
