@@ -78,6 +78,12 @@ const END_SLACK_S = 0.25;
 const READY_MARGIN_S = 0.5;
 /** A writer that owes the next moment and writes nothing for this long is given up on. */
 const SILENT_MS = 6000;
+/**
+ * The only writer, writing nothing for this long, is stuck: it gives a segment every step, and
+ * an input that stops sending ends within LISTEN_SECONDS. It is killed and started again as a
+ * crashed one is.
+ */
+const STUCK_MS = 10_000;
 
 /**
  * Records producers of a router as one HLS playlist with the live session's timeline.
@@ -149,6 +155,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
    * fine as long as segments come; silent, it is given up on, and gives its last segment.
    */
   private checkSilent(): void {
+    this.checkStuck();
     const waiting = this.sequencer.waitingOn;
     if (!waiting) return;
     const lostPicture = this.pictureLost.has(waiting.writer) && waiting.handOverKnown;
@@ -156,6 +163,22 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (!lostPicture) this.opts.logger.warn({ writer: waiting.writer }, 'recorder gave up on a silent ffmpeg');
     this.sequencer.giveUp(waiting.writer);
     void this.writers.get(waiting.writer)?.finish();
+  }
+
+  /**
+   * A writer that hangs (seen once after a worker was replaced: its picture's first frame in,
+   * then nothing for half a minute, its input never timing out) would stall the recording for
+   * the rest of the seminar; no newer writer comes to give it up on. Killed, it is restarted
+   * after a discontinuity, within the crash budget.
+   */
+  private checkStuck(): void {
+    const w = this.current;
+    if (!w || w.stopping || this.starting || this.stopping || this.failure || this.writers.size > 1) return;
+    const quietMs = Date.now() - (this.lastSegmentAt.get(w.id) ?? Date.now());
+    if (quietMs < STUCK_MS) return;
+    this.opts.logger.warn({ writer: w.id, pid: w.pid, quietMs }, 'recorder ffmpeg wrote nothing: killed, to be started again');
+    this.lastSegmentAt.set(w.id, Date.now());
+    w.kill();
   }
 
   static async create(opts: RecorderOptions): Promise<Recorder> {
@@ -392,6 +415,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     }
     this.starting = false;
     if (this.stopping || !this.writers.has(id)) return;
+    // Its first segment is due a step from now, however long letting the media in took.
+    this.lastSegmentAt.set(id, Date.now());
     // Everything flows now; the sound that came last needs a moment to reach the segments.
     this.enqueue(this.sequencer.ready(id, Date.now() / 1000 - this.origin + READY_MARGIN_S));
     this.opts.logger.info(

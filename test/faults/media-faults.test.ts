@@ -107,4 +107,38 @@ describe('media faults during a recording', () => {
     await expectIntact(scene.playlist, before);
     scene.lecturer.close();
   }, 120_000);
+
+  it('the recording ffmpeg hangs (SIGSTOP): it is killed, started again, and the recording goes on after a discontinuity', async () => {
+    const scene = await liveRecordedSeminar(app, 'ffmpeg завис');
+    sources.push(scene.source);
+    await waitFor(async () => ((await listedSeconds(scene.playlist)) >= 3 ? true : undefined), 20_000, '3 s of recording');
+    const before = (await readPlaylist(scene.playlist)).segments.map((s) => s.uri);
+    const dir = path.dirname(scene.playlist);
+    const [writer] = processesMentioning(dir).filter((pid) => pid !== process.pid);
+    expect(writer).toBeDefined();
+    // Alive, holding its sockets and files, writing nothing: as an ffmpeg that hangs.
+    process.kill(writer!, 'SIGSTOP');
+    const hungAt = Date.now();
+    const listedAtHang = await listedSeconds(scene.playlist);
+    await waitExplained(
+      app,
+      async () => ((await listedSeconds(scene.playlist)) >= listedAtHang + 3 ? true : undefined),
+      40_000,
+      'the recording to go on with a new ffmpeg',
+    );
+    // Not before the writer had been quiet for 10 s (a busy ffmpeg is slow, not stuck).
+    expect(Date.now() - hungAt).toBeGreaterThanOrEqual(10_000);
+    expect(alive(writer!)).toBe(false);
+    const restarted = processesMentioning(dir).filter((pid) => pid !== process.pid);
+    expect(restarted.length).toBe(1);
+    expect(restarted[0]).not.toBe(writer);
+    const during = await readPlaylist(scene.playlist);
+    expect(during.ended).toBe(false);
+    expect(during.discontinuities).toBeGreaterThanOrEqual(1);
+
+    await scene.lecturer.ok('seminar:end', {});
+    expect((await app.repos.recordings.get(scene.recordingId))!.status).toBe('ready');
+    await expectIntact(scene.playlist, before);
+    scene.lecturer.close();
+  }, 120_000);
 });
