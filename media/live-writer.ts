@@ -171,6 +171,17 @@ export class LiveWriter extends EventEmitter<LiveWriterEvents> {
     return this.tracks.some((t) => t.consumer.closed || t.consumer.producerPaused);
   }
 
+  /** RTP packets its consumers have sent to ffmpeg so far. */
+  async packetsSent(): Promise<number> {
+    const counts = await Promise.all(
+      this.tracks.map(async (t) => {
+        const stats = await t.consumer.getStats().catch(() => []);
+        return stats.find((x) => x.type === 'outbound-rtp')?.packetCount ?? 0;
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
   /** For tests and for giving up: kills ffmpeg as a crash would. */
   kill(): void {
     this.process?.kill();

@@ -36,6 +36,8 @@ export class PlaylistPublisher {
   private queue: Promise<void> = Promise.resolve();
   private nextNumber: number;
   private fillers = 0;
+  /** The last thing listed was black standing in for a writer's segment (see listWritten). */
+  private afterStandIn = false;
 
   constructor(private readonly opts: PublisherOptions) {
     this.nextNumber = opts.playlist.nextNumber;
@@ -78,18 +80,29 @@ export class PlaylistPublisher {
   private async listWritten(entries: PlaylistEntry[], a: Extract<SequencerAction, { kind: 'list' }>): Promise<void> {
     const file = path.join(this.opts.dir, a.file);
     if (a.trimTo !== undefined) await this.trim(file, a.trimTo);
+    // After black that stood in for a writer's segment, its next one follows a discontinuity.
+    const discontinuity = a.discontinuity || this.afterStandIn;
+    this.afterStandIn = false;
     if (this.opts.withAudio && !(await this.withSound(file, a.start, a.duration))) {
       // A segment without sound would stop the recording from playing at all: black and silence instead.
       await rm(file, { force: true });
-      return this.fill(entries, a.start, a.start + a.duration, a.discontinuity);
+      await this.fill(entries, a.start, a.start + a.duration, true);
+      this.afterStandIn = true;
+      return;
     }
-    await this.list(entries, a.file, a.start, a.duration, a.discontinuity);
+    await this.list(entries, a.file, a.start, a.duration, discontinuity);
   }
 
   /** Whether the segment holds sound, or does now that it has silence over its stretch. */
   private async withSound(file: string, start: number, duration: number): Promise<boolean> {
     try {
       if (await holdsSound(file)) return true;
+    } catch (err) {
+      // Unreadable here is no sign of a segment without sound: it is listed as it is.
+      this.opts.logger.warn({ err, file: path.basename(file) }, 'recorder could not read a segment to check its sound');
+      return true;
+    }
+    try {
       await addSilence(this.opts.ffmpegBin, file, start, duration);
       this.opts.logger.info({ file: path.basename(file), start }, 'recorder gave a segment without sound silence');
       return true;

@@ -78,11 +78,7 @@ const END_SLACK_S = 0.25;
 const READY_MARGIN_S = 0.5;
 /** A writer that owes the next moment and writes nothing for this long is given up on. */
 const SILENT_MS = 6000;
-/**
- * The only writer, writing nothing for this long, is stuck: it gives a segment every step, and
- * an input that stops sending ends within LISTEN_SECONDS. It is killed and started again as a
- * crashed one is.
- */
+/** The newest writer, given media and writing nothing for this long, is stuck: it gives a segment every step. */
 const STUCK_MS = 10_000;
 
 /**
@@ -125,6 +121,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** Writers whose main picture went away: they write no more segments, and hand over as soon as they can. */
   private readonly pictureLost = new Set<number>();
   private readonly watchdog: NodeJS.Timeout;
+  /** What checkStuck counted when the current writer had been quiet for half of STUCK_MS. */
+  private stuckProbe?: { writer: number; packets: number };
+  private probingStuck = false;
 
   private constructor(
     private readonly opts: RecorderOptions,
@@ -168,17 +167,36 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /**
    * A writer that hangs (seen once after a worker was replaced: its picture's first frame in,
    * then nothing for half a minute, its input never timing out) would stall the recording for
-   * the rest of the seminar; no newer writer comes to give it up on. Killed, it is restarted
-   * after a discontinuity, within the crash budget.
+   * the rest of the seminar, or a hand-over for good: nothing else gives up on the newest
+   * writer. Media sent to it all along tells stuck from starved (a source that sends nothing
+   * is the inputs' business); killed, it is restarted as a crashed one is, within the budget.
    */
   private checkStuck(): void {
     const w = this.current;
-    if (!w || w.stopping || this.starting || this.stopping || this.failure || this.writers.size > 1) return;
+    if (!w || w.stopping || this.starting || this.stopping || this.failure || this.probingStuck) return;
     const quietMs = Date.now() - (this.lastSegmentAt.get(w.id) ?? Date.now());
-    if (quietMs < STUCK_MS) return;
-    this.opts.logger.warn({ writer: w.id, pid: w.pid, quietMs }, 'recorder ffmpeg wrote nothing: killed, to be started again');
-    this.lastSegmentAt.set(w.id, Date.now());
-    w.kill();
+    if (quietMs < STUCK_MS / 2) {
+      if (this.stuckProbe?.writer === w.id) this.stuckProbe = undefined;
+      return;
+    }
+    this.probingStuck = true;
+    void w
+      .packetsSent()
+      .then((packets) => {
+        const before = this.stuckProbe?.writer === w.id ? this.stuckProbe : undefined;
+        // Counted from halfway through the quiet stretch on.
+        if (!before) this.stuckProbe = { writer: w.id, packets };
+        if (!before || quietMs < STUCK_MS || w !== this.current || w.stopping) return;
+        this.stuckProbe = undefined;
+        this.lastSegmentAt.set(w.id, Date.now());
+        if (packets <= before.packets) return;
+        this.opts.logger.warn(
+          { writer: w.id, pid: w.pid, quietMs, packets: packets - before.packets },
+          'recorder ffmpeg wrote nothing while media came: killed, to be started again',
+        );
+        w.kill();
+      })
+      .finally(() => (this.probingStuck = false));
   }
 
   static async create(opts: RecorderOptions): Promise<Recorder> {

@@ -161,16 +161,22 @@ export async function listedSeconds(playlist: string): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** pids of processes whose command line mentions `needle` (a recording's directory: its ffmpeg). */
-export function processesMentioning(needle: string): number[] {
+/** pids of processes whose command line mentions every one of `needles` (a recording's directory: its ffmpeg). */
+export function processesMentioning(...needles: string[]): number[] {
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+        const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return needles.every((n) => line.includes(n));
       } catch {
         return false;
       }
     })
     .map(Number);
+}
+
+/** The recording's live writers: ffmpeg reading SDPs in its directory (not a probe, black or silence it runs meanwhile). */
+export function writersOf(dir: string): number[] {
+  return processesMentioning(dir, '.sdp').filter((pid) => pid !== process.pid);
 }
