@@ -60,7 +60,7 @@ export function recordingDir(app: Lectern, recording: Pick<Recording, 'dir'>): s
 
 /** A writer's run as ffmpeg leaves it: 1 s segments w1_NNNNN.ts and their CSV list w1.csv. */
 export async function writerRun(seconds: number): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lectern-crash-recovery-'));
+  const dir = await mkdtemp(path.join(tmpdir(), 'lectern-writer-run-'));
   await run(
     'ffmpeg',
     [
