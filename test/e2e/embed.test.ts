@@ -147,7 +147,11 @@ describe('embedding the watch and replay pages in the portal', () => {
   /** Signs in with the form inside the frame, as the learner; the frame comes back to the embed page. */
   async function signInInFrame(page: Page, embedPath: string): Promise<Frame> {
     const frame = await lecternFrame(page, embedPath);
-    await frame.getByRole('link', { name: /^(Войти|Sign in)$/ }).click();
+    // The header's link: the player's overlay offers one too once its playback call was refused.
+    await frame
+      .getByRole('banner')
+      .getByRole('link', { name: /^(Войти|Sign in)$/ })
+      .click();
     const form = await lecternFrame(page, '/embed/sign-in');
     await form.locator('input[name=email]').fill(people.learner.email);
     await form.locator('input[name=password]').fill(PASSWORD);
