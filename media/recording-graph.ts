@@ -276,28 +276,14 @@ export function fillerArgs(
   ];
 }
 
+/** ffmpeg's arguments that rewrite a segment, its times kept: `middle` between the input and the output. */
+function rewriteArgs(input: string, middle: string[], output: string): string[] {
+  return ['-hide_banner', '-loglevel', 'error', '-y', '-copyts', '-i', input, ...middle, '-f', 'mpegts', '-mpegts_copyts', '1', output];
+}
+
 /** ffmpeg's arguments to copy a segment up to a timeline time (a segment cut short), times kept. */
 export function trimArgs(input: string, output: string, toSeconds: number): string[] {
-  return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-copyts',
-    '-i',
-    input,
-    '-map',
-    '0',
-    '-c',
-    'copy',
-    '-to',
-    (toSeconds + TS_OFFSET_SECONDS).toFixed(6),
-    '-f',
-    'mpegts',
-    '-mpegts_copyts',
-    '1',
-    output,
-  ];
+  return rewriteArgs(input, ['-map', '0', '-c', 'copy', '-to', (toSeconds + TS_OFFSET_SECONDS).toFixed(6)], output);
 }
 
 /**
@@ -309,33 +295,25 @@ export function silenceArgs(input: string, output: string, startSeconds: number,
   // comes that much before its first input (see fillerArgs), and the sound ends with the segment.
   const priming = AAC_PRIMING_SAMPLES / AUDIO_RATE;
   const at = (startSeconds + TS_OFFSET_SECONDS).toFixed(6);
-  return [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-copyts',
-    '-i',
+  return rewriteArgs(
     input,
-    '-t',
-    Math.max(durationSeconds - priming, priming).toFixed(6),
-    '-f',
-    'lavfi',
-    '-i',
-    `anullsrc=r=${AUDIO_RATE}:cl=stereo`,
-    '-filter_complex',
-    `[1:a]asetpts=PTS+${at}/TB+${AAC_PRIMING_SAMPLES}[silence]`,
-    '-map',
-    '0:v',
-    '-map',
-    '[silence]',
-    '-c:v',
-    'copy',
-    ...AUDIO_ENCODER,
-    '-f',
-    'mpegts',
-    '-mpegts_copyts',
-    '1',
+    [
+      '-t',
+      Math.max(durationSeconds - priming, priming).toFixed(6),
+      '-f',
+      'lavfi',
+      '-i',
+      `anullsrc=r=${AUDIO_RATE}:cl=stereo`,
+      '-filter_complex',
+      `[1:a]asetpts=PTS+${at}/TB+${AAC_PRIMING_SAMPLES}[silence]`,
+      '-map',
+      '0:v',
+      '-map',
+      '[silence]',
+      '-c:v',
+      'copy',
+      ...AUDIO_ENCODER,
+    ],
     output,
-  ];
+  );
 }

@@ -35,6 +35,43 @@ async function expectIntact(playlist: string, before: string[]): Promise<void> {
   expect(Number(probe.format.duration)).toBeGreaterThanOrEqual(final.segments.reduce((s, x) => s + x.duration, 0) - 1);
 }
 
+/** A live recorded seminar 3 s into its recording: what is listed so far, and its writer's pid. */
+async function recordingUnderWay(title: string) {
+  const scene = await liveRecordedSeminar(app, title);
+  sources.push(scene.source);
+  await waitFor(async () => ((await listedSeconds(scene.playlist)) >= 3 ? true : undefined), 20_000, '3 s of recording');
+  const before = (await readPlaylist(scene.playlist)).segments.map((s) => s.uri);
+  const dir = path.dirname(scene.playlist);
+  const [writer] = writersOf(dir);
+  expect(writer).toBeDefined();
+  return { scene, before, dir, writer: writer! };
+}
+
+/** The recording goes on in a new writer after a discontinuity; the seminar ends and its recording is whole. */
+async function goesOnAndEnds(
+  { scene, before, dir, writer }: Awaited<ReturnType<typeof recordingUnderWay>>,
+  listedAtFault: number,
+  timeoutMs: number,
+): Promise<void> {
+  await waitExplained(
+    app,
+    async () => ((await listedSeconds(scene.playlist)) >= listedAtFault + 3 ? true : undefined),
+    timeoutMs,
+    'the recording to go on with a new ffmpeg',
+  );
+  const restarted = writersOf(dir);
+  expect(restarted.length).toBe(1);
+  expect(restarted[0]).not.toBe(writer);
+  const during = await readPlaylist(scene.playlist);
+  expect(during.ended).toBe(false);
+  expect(during.discontinuities).toBeGreaterThanOrEqual(1);
+
+  await scene.lecturer.ok('seminar:end', {});
+  expect((await app.repos.recordings.get(scene.recordingId))!.status).toBe('ready');
+  await expectIntact(scene.playlist, before);
+  scene.lecturer.close();
+}
+
 describe('media faults during a recording', () => {
   it('a mediasoup worker killed: the room is rebuilt, and the recording goes on after a discontinuity', async () => {
     const scene = await liveRecordedSeminar(app, 'Воркер убит');
@@ -79,67 +116,22 @@ describe('media faults during a recording', () => {
   }, 120_000);
 
   it('the recording ffmpeg killed: it is started again and the recording goes on after a discontinuity', async () => {
-    const scene = await liveRecordedSeminar(app, 'ffmpeg убит');
-    sources.push(scene.source);
-    await waitFor(async () => ((await listedSeconds(scene.playlist)) >= 3 ? true : undefined), 20_000, '3 s of recording');
-    const before = (await readPlaylist(scene.playlist)).segments.map((s) => s.uri);
-    const dir = path.dirname(scene.playlist);
-    const [writer] = writersOf(dir);
-    expect(writer).toBeDefined();
-    process.kill(writer!, 'SIGKILL');
-    await waitFor(() => (!alive(writer!) ? true : undefined), 5_000, 'ffmpeg to die');
-    const listedAtKill = await listedSeconds(scene.playlist);
-    await waitExplained(
-      app,
-      async () => ((await listedSeconds(scene.playlist)) >= listedAtKill + 3 ? true : undefined),
-      30_000,
-      'the recording to go on with a new ffmpeg',
-    );
-    const restarted = writersOf(dir);
-    expect(restarted.length).toBe(1);
-    expect(restarted[0]).not.toBe(writer);
-    const during = await readPlaylist(scene.playlist);
-    expect(during.ended).toBe(false);
-    expect(during.discontinuities).toBeGreaterThanOrEqual(1);
-
-    await scene.lecturer.ok('seminar:end', {});
-    expect((await app.repos.recordings.get(scene.recordingId))!.status).toBe('ready');
-    await expectIntact(scene.playlist, before);
-    scene.lecturer.close();
+    const run = await recordingUnderWay('ffmpeg убит');
+    process.kill(run.writer, 'SIGKILL');
+    await waitFor(() => (!alive(run.writer) ? true : undefined), 5_000, 'ffmpeg to die');
+    await goesOnAndEnds(run, await listedSeconds(run.scene.playlist), 30_000);
   }, 120_000);
 
   it('the recording ffmpeg hangs (SIGSTOP): it is killed, started again, and the recording goes on after a discontinuity', async () => {
-    const scene = await liveRecordedSeminar(app, 'ffmpeg завис');
-    sources.push(scene.source);
-    await waitFor(async () => ((await listedSeconds(scene.playlist)) >= 3 ? true : undefined), 20_000, '3 s of recording');
-    const before = (await readPlaylist(scene.playlist)).segments.map((s) => s.uri);
-    const dir = path.dirname(scene.playlist);
-    const [writer] = writersOf(dir);
-    expect(writer).toBeDefined();
+    const run = await recordingUnderWay('ffmpeg завис');
     // Alive, holding its sockets and files, writing nothing: as an ffmpeg that hangs.
-    process.kill(writer!, 'SIGSTOP');
+    process.kill(run.writer, 'SIGSTOP');
     const hungAt = Date.now();
-    const listedAtHang = await listedSeconds(scene.playlist);
-    await waitExplained(app, () => (!alive(writer!) ? true : undefined), 20_000, 'the hung ffmpeg to be killed');
+    const listedAtHang = await listedSeconds(run.scene.playlist);
+    await waitExplained(app, () => (!alive(run.writer) ? true : undefined), 20_000, 'the hung ffmpeg to be killed');
     // Not before it had been quiet for 10 s, counted from its last segment, at most a second before
     // it hung: a busy ffmpeg is slow, not stuck.
     expect(Date.now() - hungAt).toBeGreaterThanOrEqual(8_500);
-    await waitExplained(
-      app,
-      async () => ((await listedSeconds(scene.playlist)) >= listedAtHang + 3 ? true : undefined),
-      40_000,
-      'the recording to go on with a new ffmpeg',
-    );
-    const restarted = writersOf(dir);
-    expect(restarted.length).toBe(1);
-    expect(restarted[0]).not.toBe(writer);
-    const during = await readPlaylist(scene.playlist);
-    expect(during.ended).toBe(false);
-    expect(during.discontinuities).toBeGreaterThanOrEqual(1);
-
-    await scene.lecturer.ok('seminar:end', {});
-    expect((await app.repos.recordings.get(scene.recordingId))!.status).toBe('ready');
-    await expectIntact(scene.playlist, before);
-    scene.lecturer.close();
+    await goesOnAndEnds(run, listedAtHang, 40_000);
   }, 120_000);
 });
