@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { Types } from 'mongoose';
 import { mediasoupVersion } from '../media';
 import { createLogger } from '../server/logger';
@@ -48,12 +49,27 @@ export const settings = {
   drainSeconds: intEnv('SOAK_DRAIN_SECONDS', 30),
   joinTimeoutMs: intEnv('SOAK_JOIN_TIMEOUT_MS', 20_000),
 };
+/** Where to write V8 heap snapshots (before anyone joins, at the end of the churn, after everyone left), for memlab; none if unset. */
+const heapSnapshotDir = process.env.SOAK_HEAP_SNAPSHOTS;
 
 const startedAt = performance.now();
 const elapsed = () => (performance.now() - startedAt) / 1000;
 const log = (msg: string) => process.stderr.write(`[bench soak ${elapsed().toFixed(0).padStart(4)} s] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+/**
+ * A heap snapshot named as memlab's `find-leaks --baseline --target --final` expects: objects
+ * allocated between the first two and still alive in the third are what the churn left behind.
+ * Written after the judged samples of each phase, since it stops this process for seconds.
+ */
+async function snapshotHeap(name: 'baseline' | 'target' | 'final'): Promise<void> {
+  if (!heapSnapshotDir) return;
+  await mkdir(heapSnapshotDir, { recursive: true });
+  collectGarbage();
+  const file = writeHeapSnapshot(path.join(heapSnapshotDir, `s${{ baseline: 1, target: 2, final: 3 }[name]}.heapsnapshot`));
+  log(`heap snapshot (${name}): ${file}`);
+}
 
 class Audience {
   private nextId = 1;
@@ -242,6 +258,7 @@ export async function run(): Promise<void> {
       await sleep(settings.sampleSeconds * 1000);
     }
 
+    await snapshotHeap('baseline');
     audience = new Audience();
     await audience.ready;
     const audienceSettings: AudienceSettings = {
@@ -279,6 +296,7 @@ export async function run(): Promise<void> {
           `fds ${s.node.fds}; worker ${s.worker.rssMiB} MiB, fds ${s.worker.fds}; transports ${s.mediasoup.transports}, consumers ${s.mediasoup.consumers}; recorder ${s.recorder.state}; load ${s.loadAverage}; ${cores(s)}`,
       );
     }
+    await snapshotHeap('target');
     log('everyone leaves');
     const final = (await audience.ask({ type: 'stop' }, 180_000)).stats!;
     audience.close();
@@ -293,6 +311,7 @@ export async function run(): Promise<void> {
       );
       await sleep(5000);
     }
+    await snapshotHeap('final');
 
     const trimmedPid = [...census.workers][0]?.pid;
     const workerTrim = trimmedPid === undefined ? null : await trimWorker(trimmedPid);
