@@ -6,6 +6,7 @@ import type { ProgressService } from '../progress/service';
 import type { RegistrationRepository, Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
 import type { AttendanceRecord, ChatRecord, LiveRepository, QuestionRecord } from './model';
+import { ChatBurst } from './chat-burst';
 import { RecentChat } from './recent-chat';
 
 export interface LiveAccess {
@@ -16,22 +17,19 @@ export interface LiveAccess {
   canChat: boolean;
 }
 
-const CHAT_BURST = 5;
-const CHAT_WINDOW_MS = 10_000;
-
-/**
- * What happens in a live seminar apart from the media: who may enter, chat,
- * questions and votes, lecturer markers, bans and attendance. Every record
- * carries its offset from the start of the live session, for replay.
- */
 /** One user's attendance in one seminar on this node, shared by all the sockets they have open there. */
 interface SharedSpan {
   opened: Promise<AttendanceRecord>;
   holders: number;
 }
 
+/**
+ * What happens in a live seminar apart from the media: who may enter, chat,
+ * questions and votes, lecturer markers, bans and attendance. Every record
+ * carries its offset from the start of the live session, for replay.
+ */
 export class LiveService {
-  private readonly chatTimes = new Map<string, number[]>();
+  private readonly chatBurst = new ChatBurst(5, 10_000);
   private readonly spans = new Map<string, SharedSpan>();
   private readonly recent: RecentChat;
 
@@ -216,14 +214,9 @@ export class LiveService {
   }
 
   private rateLimit(userId: string): void {
-    const now = this.now().getTime();
-    const recent = (this.chatTimes.get(userId) ?? []).filter((t) => t > now - CHAT_WINDOW_MS);
-    if (recent.length >= CHAT_BURST) {
+    if (!this.chatBurst.take(userId, this.now().getTime())) {
       throw new AppError(429, 'rate_limited', 'Slow down: at most 5 messages in 10 seconds');
     }
-    recent.push(now);
-    this.chatTimes.set(userId, recent);
-    if (this.chatTimes.size > 10_000) this.chatTimes.clear();
   }
 
   private now(): Date {
