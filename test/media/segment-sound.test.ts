@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,27 @@ async function writerWithLateSound(dir: string): Promise<void> {
   );
 }
 
+/** Lists the writer's three segments through the Recorder's publisher, then ends the playlist. */
+async function publishWriter(dir: string, ffmpegBin: string): Promise<void> {
+  const playlist = await PlaylistFile.open(dir, { segmentSeconds: 1, continueExisting: false });
+  const publisher = new PlaylistPublisher({
+    dir,
+    ffmpegBin,
+    logger: pino({ level: 'silent' }),
+    playlist,
+    originSeconds: Date.now() / 1000,
+    segmentSeconds: 1,
+    canvas: { width: 320, height: 180 },
+    withAudio: true,
+    retire: () => undefined,
+  });
+  publisher.enqueue(
+    [0, 1, 2].map((i) => ({ kind: 'list', writer: 1, file: `w1_0000${i}.ts`, start: i, duration: 1, discontinuity: false }) as const),
+  );
+  await publisher.settled();
+  await playlist.end();
+}
+
 describe('a recorded segment without sound', () => {
   it('is listed with silence over its second, its pictures as they were, and the recording plays in Chromium', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'lectern-segment-sound-'));
@@ -63,23 +84,7 @@ describe('a recorded segment without sound', () => {
     expect(pictures).toHaveLength(25);
     expect(await packets(first, 'a')).toEqual([]);
 
-    const playlist = await PlaylistFile.open(dir, { segmentSeconds: 1, continueExisting: false });
-    const publisher = new PlaylistPublisher({
-      dir,
-      ffmpegBin: 'ffmpeg',
-      logger: pino({ level: 'silent' }),
-      playlist,
-      originSeconds: Date.now() / 1000,
-      segmentSeconds: 1,
-      canvas: { width: 320, height: 180 },
-      withAudio: true,
-      retire: () => undefined,
-    });
-    publisher.enqueue(
-      [0, 1, 2].map((i) => ({ kind: 'list', writer: 1, file: `w1_0000${i}.ts`, start: i, duration: 1, discontinuity: false }) as const),
-    );
-    await publisher.settled();
-    await playlist.end();
+    await publishWriter(dir, 'ffmpeg');
 
     const listed = path.join(dir, 'seg_00000.ts');
     expect(await packets(listed, 'v')).toEqual(pictures);
@@ -128,5 +133,35 @@ describe('a recorded segment without sound', () => {
       await browser.close();
       server.close();
     }
+  });
+
+  it("is replaced by black and silence when ffmpeg cannot give it sound, and the writer's next segment follows a discontinuity", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'lectern-segment-sound-'));
+    await writerWithLateSound(dir);
+    const pictures = await packets(path.join(dir, 'w1_00000.ts'), 'v');
+    // An ffmpeg that fails at adding silence (the rewrite into *.sound.ts) and does the rest, black included.
+    const ffmpeg = path.join(dir, 'ffmpeg-without-silence');
+    await writeFile(ffmpeg, '#!/bin/sh\ncase "$*" in *.sound.ts*) exit 1;; esac\nexec ffmpeg "$@"\n', { mode: 0o755 });
+    await publishWriter(dir, ffmpeg);
+
+    const names = await readdir(dir);
+    expect(names.filter((n) => n.startsWith('w1_') || n.endsWith('.sound.ts'))).toEqual([]);
+    const lines = (await readFile(path.join(dir, 'index.m3u8'), 'utf8')).split('\n');
+    const media = lines.filter((l) => l.endsWith('.ts'));
+    expect(media).toEqual(['seg_00000.ts', 'seg_00001.ts', 'seg_00002.ts']);
+    // Black stood in for the first second: its pictures are not the writer's, and it has sound over [0, 1).
+    const black = path.join(dir, 'seg_00000.ts');
+    const size = (ps: Array<{ size: number }>) => ps.reduce((sum, p) => sum + p.size, 0);
+    expect(size(await packets(black, 'v'))).toBeLessThan(size(pictures) / 5);
+    const sound = await packets(black, 'a');
+    expect(sound.length).toBeGreaterThanOrEqual(46);
+    expect(sound[0]!.at).toBeCloseTo(0, 2);
+    // The writer's own next segment is listed after a discontinuity (its encoder's stream restarts
+    // there for the player); the one after that follows it plainly.
+    const tagsBefore = (uri: string) => lines.slice(lines.indexOf(media[media.indexOf(uri) - 1]!) + 1, lines.indexOf(uri));
+    expect(tagsBefore('seg_00001.ts')).toContain('#EXT-X-DISCONTINUITY');
+    expect(tagsBefore('seg_00002.ts')).not.toContain('#EXT-X-DISCONTINUITY');
+    expect(tagsBefore('seg_00002.ts')).toHaveLength(2);
+    expect((await packets(path.join(dir, 'seg_00001.ts'), 'a'))[0]!.at).toBeCloseTo(1.5, 1);
   });
 });
