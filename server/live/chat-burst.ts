@@ -1,15 +1,16 @@
 // How often one user may write to a seminar's chat and questions: at most `burst` messages in
 // any `windowMs` (a sliding window, so a burst cannot be doubled across a window's edge).
-// Users quiet for a window are forgotten, once a window: the map holds only who wrote lately,
-// however many have written since the node started (the soak's heap diff found one entry kept
-// per user for good, and the old cap cleared everyone's window at once when reached).
+// Users quiet for a window are swept out, at most once a window, when someone writes: the map
+// holds only who wrote lately, however many have written since the node started. (A heap diff
+// of the soak found one entry kept per user for good, and the old cap cleared everyone's window
+// at once when it was reached.)
 export class ChatBurst {
   private readonly times = new Map<string, number[]>();
   private sweptAt = 0;
 
   constructor(
-    private readonly burst = 5,
-    private readonly windowMs = 10_000,
+    private readonly burst: number,
+    private readonly windowMs: number,
   ) {}
 
   /** Counts a message by userId at `now` (ms); false, counting nothing, if it is over the limit. */

@@ -17,6 +17,9 @@ export interface LiveAccess {
   canChat: boolean;
 }
 
+const CHAT_BURST = 5;
+const CHAT_WINDOW_MS = 10_000;
+
 /** One user's attendance in one seminar on this node, shared by all the sockets they have open there. */
 interface SharedSpan {
   opened: Promise<AttendanceRecord>;
@@ -29,7 +32,7 @@ interface SharedSpan {
  * carries its offset from the start of the live session, for replay.
  */
 export class LiveService {
-  private readonly chatBurst = new ChatBurst(5, 10_000);
+  private readonly chatBurst = new ChatBurst(CHAT_BURST, CHAT_WINDOW_MS);
   private readonly spans = new Map<string, SharedSpan>();
   private readonly recent: RecentChat;
 
@@ -215,7 +218,7 @@ export class LiveService {
 
   private rateLimit(userId: string): void {
     if (!this.chatBurst.take(userId, this.now().getTime())) {
-      throw new AppError(429, 'rate_limited', 'Slow down: at most 5 messages in 10 seconds');
+      throw new AppError(429, 'rate_limited', `Slow down: at most ${CHAT_BURST} messages in ${CHAT_WINDOW_MS / 1000} seconds`);
     }
   }
 
