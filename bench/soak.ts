@@ -61,7 +61,8 @@ const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 /**
  * A heap snapshot named as memlab's `find-leaks --baseline --target --final` expects: objects
  * allocated between the first two and still alive in the third are what the churn left behind.
- * Written after the judged samples of each phase, since it stops this process for seconds.
+ * Each is written after a phase's samples, but it stops this process for seconds and leaves its
+ * RSS about doubled, so such a run's results go to soak-snapshots.json, not the judged soak.json.
  */
 async function snapshotHeap(name: 'baseline' | 'target' | 'final'): Promise<void> {
   if (!heapSnapshotDir) return;
@@ -362,9 +363,11 @@ export async function run(): Promise<void> {
     };
     const markdown = renderMarkdown(result);
     await mkdir(resultsDir, { recursive: true });
-    await writeFile(path.join(resultsDir, 'soak.json'), JSON.stringify({ ...result, markdown }, null, 2) + '\n');
+    // Snapshots stop this process and double its RSS: such a run's figures are kept apart from the judged run's.
+    const resultsFile = heapSnapshotDir ? 'soak-snapshots.json' : 'soak.json';
+    await writeFile(path.join(resultsDir, resultsFile), JSON.stringify({ ...result, markdown }, null, 2) + '\n');
     process.stdout.write(`\n${markdown}\n\n`);
-    log('results in bench/results/soak.json');
+    log(`results in bench/results/${resultsFile}`);
   } finally {
     audience?.close();
     source?.stop();

@@ -4,7 +4,7 @@
 // snapshots of one process), each put down to what holds it, the nearest object older than s1
 // on its shortest path from the roots. V8's own survivors (compiled code, type feedback, object
 // shapes: the cost of having run the code once) are told apart from data, which is what a leak
-// would be. memlab does this kind of diff, but it pulls in puppeteer (a browser download on
+// would be; by node type, so the few V8 internals typed as arrays count as data. memlab does this kind of diff, but it pulls in puppeteer (a browser download on
 // install) and its find-leaks did not finish within 10 minutes on these snapshots here.
 //
 // `node --import tsx bench/soak/heap-diff.ts DIR` writes bench/results/soak-heap.json and prints
@@ -26,6 +26,8 @@ class Snapshot {
   readonly count: number;
   private readonly nodeFields: number;
   private readonly edgeFields: number;
+  /** Offsets of a node's fields in `nodes`, looked up by name in the file's own meta. */
+  private readonly at: { type: number; name: number; id: number; size: number };
   /** Index into `edges` of each node's first edge (node i's edges end where node i + 1's begin). */
   private readonly firstEdge: Uint32Array;
 
@@ -35,7 +37,13 @@ class Snapshot {
     this.edgeFields = meta.edge_fields.length;
     this.count = file.nodes.length / this.nodeFields;
     this.firstEdge = new Uint32Array(this.count + 1);
-    const edgeCount = meta.node_fields.indexOf('edge_count');
+    const field = (name: string) => {
+      const i = meta.node_fields.indexOf(name);
+      if (i < 0) throw new Error(`heap snapshot nodes have no ${name} field`);
+      return i;
+    };
+    this.at = { type: field('type'), name: field('name'), id: field('id'), size: field('self_size') };
+    const edgeCount = field('edge_count');
     for (let i = 0, e = 0; i < this.count; i++) {
       this.firstEdge[i] = e;
       e += file.nodes[i * this.nodeFields + edgeCount]! * this.edgeFields;
@@ -43,14 +51,15 @@ class Snapshot {
     }
   }
 
+  /** Whole, as JSON: fine at the soak's 70–80 MiB (V8's longest string, about 512 MiB, is the limit). */
   static read(file: string): Snapshot {
     return new Snapshot(JSON.parse(readFileSync(file, 'utf8')) as SnapshotFile);
   }
 
-  type = (i: number) => this.file.snapshot.meta.node_types[0][this.file.nodes[i * this.nodeFields]!]!;
-  name = (i: number) => this.file.strings[this.file.nodes[i * this.nodeFields + 1]!]!;
-  id = (i: number) => this.file.nodes[i * this.nodeFields + 2]!;
-  size = (i: number) => this.file.nodes[i * this.nodeFields + 3]!;
+  type = (i: number) => this.file.snapshot.meta.node_types[0][this.file.nodes[i * this.nodeFields + this.at.type]!]!;
+  name = (i: number) => this.file.strings[this.file.nodes[i * this.nodeFields + this.at.name]!]!;
+  id = (i: number) => this.file.nodes[i * this.nodeFields + this.at.id]!;
+  size = (i: number) => this.file.nodes[i * this.nodeFields + this.at.size]!;
 
   /** Each edge of node i: its type, its name (or index), the node it leads to. */
   *edges(i: number): Generator<{ type: string; name: string; to: number }> {
@@ -64,7 +73,11 @@ class Snapshot {
     }
   }
 
-  /** The shortest-path tree from the roots (node 0), over strong edges: each node's parent and the edge name from it. */
+  /**
+   * The shortest-path tree from the roots (node 0), over every edge but weak ones (shortcut
+   * edges count, so a path can be shorter than DevTools shows): each node's parent and the
+   * edge name from it. Objects reachable only through weak references have no parent.
+   */
   retainerTree(): { parent: Int32Array; via: string[] } {
     const parent = new Int32Array(this.count).fill(-1);
     const via: string[] = new Array<string>(this.count);
@@ -97,7 +110,19 @@ export interface HeapDiff {
   holders: { holder: string; objects: number; kib: number }[];
   /** The holders past the largest 40, added up. */
   rest: { holders: number; objects: number; kib: number };
+  /** V8's own survivors by node type and kind (machine code, deoptimisation data, feedback…), the largest 15. */
+  v8Kinds: { kind: string; objects: number; kib: number }[];
 }
+
+function add(groups: Map<string, { objects: number; bytes: number }>, key: string, bytes: number): void {
+  const g = groups.get(key) ?? { objects: 0, bytes: 0 };
+  g.objects++;
+  g.bytes += bytes;
+  groups.set(key, g);
+}
+
+/** "(code for walkUpdatePath)" and its like are one kind: compiled code. */
+const kindName = (name: string) => (name.startsWith('(code for ') ? '(code for a function)' : name.slice(0, 40) || '(unnamed)');
 
 function largestHolders(holders: Map<string, { objects: number; bytes: number }>, keep: number): Pick<HeapDiff, 'holders' | 'rest'> {
   const sorted = [...holders.entries()].sort((a, b) => b[1].bytes - a[1].bytes);
@@ -129,13 +154,19 @@ export function diff(dir: string): HeapDiff {
   };
   const before = idsOf(baseline);
   const during = idsOf(target);
+  /** Allocated during the churn (in s2, not s1); `old`: there before anyone joined (in s1). */
   const fresh = new Uint8Array(final.count);
-  for (let i = 0; i < final.count; i++) if (!before.has(final.id(i)) && during.has(final.id(i))) fresh[i] = 1;
+  const old = new Uint8Array(final.count);
+  for (let i = 0; i < final.count; i++) {
+    if (before.has(final.id(i))) old[i] = 1;
+    else if (during.has(final.id(i))) fresh[i] = 1;
+  }
 
   const { parent, via } = final.retainerTree();
   const label = (i: number) => `${final.name(i).slice(0, 40) || final.type(i)}${i > 0 && via[i] ? ` .${via[i]}` : ''}`;
   const totals = { survivors: { objects: 0, bytes: 0 }, v8: { objects: 0, bytes: 0 }, data: { objects: 0, bytes: 0 } };
   const holders = new Map<string, { objects: number; bytes: number }>();
+  const v8Kinds = new Map<string, { objects: number; bytes: number }>();
   for (let i = 0; i < final.count; i++) {
     if (!fresh[i] || parent[i] === -1) continue;
     const bytes = final.size(i);
@@ -144,22 +175,23 @@ export function diff(dir: string): HeapDiff {
     const part = V8_TYPES.has(final.type(i)) ? totals.v8 : totals.data;
     part.objects++;
     part.bytes += bytes;
-    if (part === totals.v8) continue;
-    // Up to the first object that was there before anyone joined, then three of its holders.
+    if (part === totals.v8) {
+      add(v8Kinds, `${final.type(i)} ${kindName(final.name(i))}`, bytes);
+      continue;
+    }
+    // Up to the nearest object that was there before anyone joined (the tree ends at the
+    // roots, so this stops), then that object and two of its holders.
     let k = i;
-    for (let steps = 0; fresh[k] && k > 0 && steps < 10_000; steps++) k = parent[k]!;
+    while (!old[k] && k > 0) k = parent[k]!;
     const chain: string[] = [];
     for (let x = k; x > 0 && chain.length < 3; x = parent[x]!) chain.push(label(x));
-    const key = chain.join(' ← ');
-    const h = holders.get(key) ?? { objects: 0, bytes: 0 };
-    h.objects++;
-    h.bytes += bytes;
-    holders.set(key, h);
+    add(holders, chain.join(' ← '), bytes);
   }
   const part = (p: { objects: number; bytes: number }) => ({ objects: p.objects, kib: kib(p.bytes) });
   return {
     benchmark: 'soak-heap',
-    date: new Date().toISOString(),
+    // When the first snapshot was written: the run's own time, not this analysis's.
+    date: statSync(files[0]!).mtime.toISOString(),
     snapshots: [baseline, target, final].map((s, n) => ({
       name: ['before anyone joined', 'end of the churn', 'after everyone left'][n]!,
       heapMiB: Math.round((heapBytes(s) / 2 ** 20) * 10) / 10,
@@ -169,6 +201,7 @@ export function diff(dir: string): HeapDiff {
     v8: part(totals.v8),
     data: part(totals.data),
     ...largestHolders(holders, 40),
+    v8Kinds: largestHolders(v8Kinds, 15).holders.map(({ holder, ...size }) => ({ kind: holder, ...size })),
   };
 }
 
@@ -184,6 +217,11 @@ export function renderMarkdown(d: HeapDiff, rows = 12): string {
     `Heap snapshots, ${d.date.slice(0, 16).replace('T', ' ')} UTC: ${d.snapshots.map((s) => `${s.name} ${s.heapMiB} MiB`).join(', ')} (each the sum of its objects' own sizes, V8's code and shapes included, after a full GC).`,
     '',
     `Allocated during the churn and still alive after everyone left: **${d.survivors.objects} objects, ${d.survivors.kib} KiB**; V8's own (compiled code, type feedback, object shapes) ${d.v8.kib} KiB in ${d.v8.objects} objects, data ${d.data.kib} KiB in ${d.data.objects} objects.`,
+    '',
+    `V8's own, largest kinds: ${d.v8Kinds
+      .slice(0, 6)
+      .map((k) => `${k.kind} ${k.kib} KiB`)
+      .join(', ')}.`,
     '',
     '| data held by (nearest object older than the churn ← its holders) | objects | KiB |',
     '| --- | ---: | ---: |',
