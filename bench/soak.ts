@@ -49,7 +49,7 @@ export const settings = {
   drainSeconds: intEnv('SOAK_DRAIN_SECONDS', 30),
   joinTimeoutMs: intEnv('SOAK_JOIN_TIMEOUT_MS', 20_000),
 };
-/** Where to write V8 heap snapshots (before anyone joins, at the end of the churn, after everyone left), for memlab; none if unset. */
+/** Where to write V8 heap snapshots (before anyone joins, at the end of the churn, after everyone left) for bench/soak/heap-diff.ts; none if unset. */
 const heapSnapshotDir = process.env.SOAK_HEAP_SNAPSHOTS;
 
 const startedAt = performance.now();
@@ -59,8 +59,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 /**
- * A heap snapshot named as memlab's `find-leaks --baseline --target --final` expects: objects
- * allocated between the first two and still alive in the third are what the churn left behind.
+ * A heap snapshot, s1–s3 as bench/soak/heap-diff.ts reads them: objects allocated between the
+ * first two and still alive in the third are what the churn left behind.
  * Each is written after a phase's samples, but it stops this process for seconds and leaves its
  * RSS about doubled, so such a run's results go to soak-snapshots.json, not the judged soak.json.
  */
