@@ -102,17 +102,23 @@ export class RecordingService {
     if (recording.status === 'ready') return recording;
     const dir = this.absoluteDir(recording);
     const files = await this.deps.finalizeFiles(dir);
-    const hasPoster = files.segments > 0 && (await this.deps.makePoster(dir).catch(() => false));
+    // A seminar ended before its recorder wrote a segment (ended within seconds of going live,
+    // or its media never came) has nothing to play: it fails, and no course gets a lesson that
+    // cannot be played.
+    const playable = files.segments > 0;
+    const hasPoster = playable && (await this.deps.makePoster(dir).catch(() => false));
     // Only a seminar's recording is ever unfinished: an upload is created ready.
-    const lessonId = recording.seminarId ? await this.attachLesson(recording.seminarId, files.durationSeconds) : null;
+    const lessonId = playable && recording.seminarId ? await this.attachLesson(recording.seminarId, files.durationSeconds) : null;
     const done = await this.deps.recordings.update(recording.id, {
-      status: files.segments > 0 ? 'ready' : 'failed',
+      status: playable ? 'ready' : 'failed',
       endedAt: recording.endedAt ?? new Date(),
       ...files,
       hasPoster,
       lessonId,
     });
-    this.deps.logger.info({ recordingId, seminarId: recording.seminarId, ...files, lessonId }, 'recording ready');
+    const log = { recordingId, seminarId: recording.seminarId, ...files, lessonId };
+    if (playable) this.deps.logger.info(log, 'recording ready');
+    else this.deps.logger.warn(log, 'recording failed: it has no segment');
     if (done?.status === 'ready') await this.deps.onReady?.(done);
     return done!;
   }

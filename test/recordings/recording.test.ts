@@ -134,6 +134,17 @@ describe('recording a live seminar', () => {
 
   it('makes a chapter of a question answered without "answering now", where it was answered', async () => {
     const { id, lecturer } = await liveSeminar();
+    // The recording has begun (its writer lists a segment) before anything is asked: a seminar
+    // ended sooner has nothing to play (the next test), and ffmpeg takes seconds to start on a busy machine.
+    await waitFor(
+      async () => {
+        const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+        if (res.status !== 200) return undefined;
+        return (await (await get(res.body.playlistUrl)).text()).includes('.ts') || undefined;
+      },
+      30_000,
+      'a live playlist with a segment',
+    );
     const learner = await LiveClient.connect(app.url, people.learner.token);
     await learner.ok('room:join', { seminarId: id });
     const asked = await learner.ok('question:ask', { text: 'Какие налоги платит ИП?' });
@@ -148,7 +159,7 @@ describe('recording a live seminar', () => {
         const res = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
         return res.status === 200 && !res.body.live ? res.body : undefined;
       },
-      10_000,
+      20_000,
       'the recording to be ready',
     );
     const chapter = playback.chapters.find(
@@ -157,6 +168,27 @@ describe('recording a live seminar', () => {
     expect(chapter).toBeDefined();
     expect(Math.abs(chapter.offsetMs - answeredAt)).toBeLessThan(500);
     learner.close();
+    lecturer.close();
+  });
+
+  it('fails a recording ended before it wrote anything, and adds no lesson that cannot be played', async () => {
+    const { id, courseId, lecturer } = await liveSeminar();
+    // Ended at once: ffmpeg has not started writing (it takes a second or more to start).
+    await lecturer.ok('seminar:end', {});
+    const recording = await waitFor(
+      async () => {
+        const [r] = (await app.repos.recordings.list([id], 1)).items;
+        return r && r.status !== 'recording' ? r : undefined;
+      },
+      20_000,
+      'the recording to be finished',
+    );
+    expect(recording).toMatchObject({ status: 'failed', segments: 0, lessonId: null });
+    const course = await api.call('GET', `/courses/${courseId}`, { token: people.lecturer.token });
+    expect(course.body.modules.flatMap((m: { lessons: unknown[] }) => m.lessons)).toEqual([]);
+    const playback = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+    expect(playback.status).toBe(404);
+    expect(playback.body.error.code).toBe('recording_not_found');
     lecturer.close();
   });
 
