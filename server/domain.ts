@@ -243,7 +243,7 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     publicBaseUrl: config.publicBaseUrl,
   });
 
-  const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress });
+  const live = new LiveService({ repo: repos.live, seminars, registrations: repos.registrations, users: repos.users, progress, limits });
   const polls = new PollService({ repo: repos.polls, managed: (actor, seminarId) => seminars.managed(actor, seminarId) });
   const encorePolls = new EncorePolls({ repo: repos.polls, polls });
   const encores = new EncoreService({

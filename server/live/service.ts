@@ -1,12 +1,13 @@
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { UserRepository } from '../accounts/model';
 import { grantsFor, type Actor } from '../accounts/grants';
-import { AppError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors';
 import type { ChatMessage, Question } from '../protocol';
 import type { ProgressService } from '../progress/service';
 import type { RegistrationRepository, Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
+import type { RateLimits } from '../rate-limits';
 import type { AttendanceRecord, ChatRecord, LiveRepository, QuestionRecord } from './model';
-import { ChatBurst } from './chat-burst';
 import { RecentChat } from './recent-chat';
 
 export interface LiveAccess {
@@ -17,8 +18,16 @@ export interface LiveAccess {
   canChat: boolean;
 }
 
-const CHAT_BURST = 5;
-const CHAT_WINDOW_MS = 10_000;
+/**
+ * What one user may write to a seminar's chat and questions together. Counted per user, in
+ * Redis when there is one, so a second tab or another node shares the allowance. The window is
+ * fixed (rate-limiter-flexible's), so across its edge a user gets at most twice this at once.
+ */
+const WRITES = { name: 'live-write-user', points: 5, durationSeconds: 10 };
+const WRITES_REFUSAL = {
+  code: 'rate_limited',
+  message: `Slow down: at most ${WRITES.points} messages in ${WRITES.durationSeconds} seconds`,
+};
 
 /** One user's attendance in one seminar on this node, shared by all the sockets they have open there. */
 interface SharedSpan {
@@ -32,7 +41,7 @@ interface SharedSpan {
  * carries its offset from the start of the live session, for replay.
  */
 export class LiveService {
-  private readonly chatBurst = new ChatBurst(CHAT_BURST, CHAT_WINDOW_MS);
+  private readonly writes: RateLimiterAbstract;
   private readonly spans = new Map<string, SharedSpan>();
   private readonly recent: RecentChat;
 
@@ -43,9 +52,11 @@ export class LiveService {
       registrations: RegistrationRepository;
       users: UserRepository;
       progress: ProgressService;
+      limits: RateLimits;
       now?: () => Date;
     },
   ) {
+    this.writes = deps.limits.limiter(WRITES);
     this.recent = new RecentChat((seminarId, limit) => deps.repo.recentChat(seminarId, limit));
   }
 
@@ -87,7 +98,7 @@ export class LiveService {
 
   async sendChat(who: LiveAccess, text: string): Promise<ChatMessage> {
     if (!who.canChat || !who.userId) throw new ForbiddenError('cannot_chat', 'Sign in to chat');
-    this.rateLimit(who.userId);
+    await this.deps.limits.consume(this.writes, who.userId, WRITES_REFUSAL);
     const record = await this.deps.repo.addChat({
       seminarId: who.seminar.id,
       userId: who.userId,
@@ -112,7 +123,7 @@ export class LiveService {
 
   async ask(who: LiveAccess, text: string): Promise<QuestionRecord> {
     if (!who.canChat || !who.userId) throw new ForbiddenError('cannot_ask', 'Sign in to ask');
-    this.rateLimit(who.userId);
+    await this.deps.limits.consume(this.writes, who.userId, WRITES_REFUSAL);
     return this.deps.repo.addQuestion({
       seminarId: who.seminar.id,
       userId: who.userId,
@@ -214,12 +225,6 @@ export class LiveService {
 
   offset(seminar: Seminar): number {
     return seminar.liveStartedAt ? Math.max(0, this.now().getTime() - seminar.liveStartedAt.getTime()) : 0;
-  }
-
-  private rateLimit(userId: string): void {
-    if (!this.chatBurst.take(userId, this.now().getTime())) {
-      throw new AppError(429, 'rate_limited', `Slow down: at most ${CHAT_BURST} messages in ${CHAT_WINDOW_MS / 1000} seconds`);
-    }
   }
 
   private now(): Date {

@@ -158,14 +158,18 @@ describe('entering the room', () => {
 });
 
 describe('chat', () => {
-  it('refuses the sixth message within 10 seconds with rate_limited, and stores only five', async () => {
+  it("refuses the sixth message within 10 seconds with rate_limited, from any of the user's sockets, and stores only five", async () => {
     const seminarId = await createSeminar(api, people.lecturer);
     const chatty = await registeredViewer(seminarId);
     const { client } = await clients.join(seminarId, chatty);
     const { client: lecturer } = await clients.join(seminarId, people.lecturer);
     for (let i = 1; i <= 5; i++) expect(codeOf(await requestWithin(client, 'chat:send', { text: `message ${i}` }))).toBe('ok');
     const sixth = await requestWithin(client, 'chat:send', { text: 'message 6' });
-    expect(codeOf(sixth)).toBe('rate_limited');
+    expect(sixth).toMatchObject({ ok: false, error: { code: 'rate_limited', details: { retryAfterSeconds: expect.any(Number) } } });
+    // The allowance is the user's, not the socket's: a second tab, or a question, gets none of it.
+    const { client: secondTab } = await clients.join(seminarId, chatty);
+    expect(codeOf(await requestWithin(secondTab, 'chat:send', { text: 'from another tab' }))).toBe('rate_limited');
+    expect(codeOf(await requestWithin(secondTab, 'question:ask', { text: 'a question instead' }))).toBe('rate_limited');
     expect(await countIn('live_chat', seminarId)).toBe(5);
     await sleep(200);
     expect(lecturer.events.filter((e) => e.event === 'chat:message').map((e) => e.payload.text)).toEqual(
