@@ -8,7 +8,8 @@
 // Every SOAK_SAMPLE_SECONDS this process samples itself (Lectern runs in it), the mediasoup
 // worker and mediasoup's objects (bench/soak/probes.ts). The verdict (bench/soak/report.ts):
 // growth from the baseline after warm-up to the last window < 10 %, and the figures back to
-// their pre-join values SOAK_DRAIN_SECONDS after everyone left.
+// their pre-join values SOAK_DRAIN_SECONDS after everyone left. Then a second round
+// (SOAK_SECOND_ROUND_SECONDS) tells memory paid once from memory that grows with every round.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ import { machine, sourceState } from './lib/machine';
 import { call } from './lib/rest';
 import type { AudienceSettings, AudienceStats, FromAudience, ToAudience } from './soak/audience';
 import { collectGarbage, MediasoupCensus, sample, trimWorker, type Sample } from './soak/probes';
-import { judge, renderMarkdown, summariseSessions, type RecordingCheck, type SoakResult } from './soak/report';
+import { judge, renderMarkdown, summariseSessions, type RecordingCheck, type SecondRound, type SoakResult } from './soak/report';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -47,6 +48,12 @@ export const settings = {
   /** The baseline and last windows, each this long. */
   windowSeconds: intEnv('SOAK_WINDOW_SECONDS', 60),
   drainSeconds: intEnv('SOAK_DRAIN_SECONDS', 30),
+  /**
+   * After everyone left (and the worker was trimmed), everyone comes back this long and leaves
+   * again (0: not). Memory the first round left behind that does not grow in the second was
+   * paid once (code paged in, pools, caches at their size); memory that grows again is a leak.
+   */
+  secondRoundSeconds: intEnv('SOAK_SECOND_ROUND_SECONDS', 300),
   joinTimeoutMs: intEnv('SOAK_JOIN_TIMEOUT_MS', 20_000),
 };
 /** Where to write V8 heap snapshots (before anyone joins, at the end of the churn, after everyone left) for bench/soak/heap-diff.ts; none if unset. */
@@ -226,7 +233,7 @@ export async function run(): Promise<void> {
     const live = await call(a.url, 'POST', `/seminars/${seminarId}/transitions`, { token: lecturer.token, body: { to: 'live' } });
     if (live.status !== 200) throw new Error(`go live: ${live.status} ${live.text}`);
     const liveAt = performance.now();
-    const budget = churnSeconds + settings.drainSeconds + 600;
+    const budget = churnSeconds + settings.secondRoundSeconds + 2 * settings.drainSeconds + 600;
     source = await startSimulcastSource(a, seminarId, lecturer.id, layerFiles, budget);
     // As the gateway does for the lecturer's own producers: the recorder takes them.
     const room = await a.rooms.get(seminarId);
@@ -318,6 +325,47 @@ export async function run(): Promise<void> {
     const workerTrim = trimmedPid === undefined ? null : await trimWorker(trimmedPid);
     log(`the worker's allocator asked to return free pages: ${JSON.stringify(workerTrim)}`);
 
+    let secondRound: SecondRound | null = null;
+    if (settings.secondRoundSeconds > 0) {
+      log(`second round: everyone comes back for ${settings.secondRoundSeconds} s, then leaves again`);
+      audience = new Audience();
+      await audience.ready;
+      await audience.ask({ type: 'init', settings: { ...audienceSettings, tokens: tokens() } });
+      await audience.ask({ type: 'start' });
+      const roundFrom = elapsed();
+      while (elapsed() - roundFrom < settings.secondRoundSeconds) {
+        await sleep(settings.sampleSeconds * 1000);
+        const st = await audience.stats();
+        const s = await take('second-round', st.joinedNow);
+        s.t = Math.round(elapsed() - churnFrom);
+        log(
+          `second round: ${st.joinedNow} in, ${st.joins} joins (${st.joinFailures} failed); worker ${s.worker.rssMiB} MiB, transports ${s.mediasoup.transports}`,
+        );
+      }
+      const roundStats = (await audience.ask({ type: 'stop' }, 180_000)).stats!;
+      audience.close();
+      audience = undefined;
+      await sleep(settings.drainSeconds * 1000);
+      collectGarbage();
+      for (let i = 0; i < 3; i++) {
+        const s = await take('second-leave', 0);
+        s.t = Math.round(elapsed() - churnFrom);
+        log(
+          `after the second round: Node heap ${s.node.heapRetainedMiB} MiB, worker ${s.worker.rssMiB} MiB (anonymous ${s.worker.anonMiB}), transports ${s.mediasoup.transports}`,
+        );
+        await sleep(5000);
+      }
+      const trim = trimmedPid === undefined ? null : await trimWorker(trimmedPid);
+      log(`the worker trimmed again: ${JSON.stringify(trim)}`);
+      secondRound = {
+        seconds: settings.secondRoundSeconds,
+        joins: roundStats.joins,
+        joinFailures: roundStats.joinFailures,
+        sessions: summariseSessions(roundStats.sessions),
+        workerTrim: trim,
+      };
+    }
+
     // The lecturer's access token (15 minutes) has expired in a longer run: a fresh one, as the studio would refresh it.
     const lecturerToken = a.domain.tokens.issueAccess(lecturer.id, ['lecturer']);
     const ended = await call(a.url, 'POST', `/seminars/${seminarId}/transitions`, { token: lecturerToken, body: { to: 'ended' } });
@@ -353,10 +401,15 @@ export async function run(): Promise<void> {
       sessions,
       recording,
       workerTrim,
+      secondRound,
       targetsMet: {
         growth: figures.every((f) => !f.judged || f.grewUnder10Pct !== false),
         returned: figures.every((f) => !f.judged || f.returned !== false),
-        frames: sessions.sessions > 0 && sessions.withoutFrames === 0 && final.joinFailures === 0,
+        frames:
+          sessions.sessions > 0 &&
+          sessions.withoutFrames === 0 &&
+          final.joinFailures === 0 &&
+          (!secondRound || (secondRound.sessions.withoutFrames === 0 && secondRound.joinFailures === 0)),
         recording: !recording.error && (recording.probedSeconds ?? 0) >= 0.9 * churnSeconds && (recording.lastSegmentFrames ?? 0) > 0,
       },
       samples,

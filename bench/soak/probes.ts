@@ -163,7 +163,8 @@ export const collectGarbage: () => void = (() => {
 export interface Sample {
   /** Seconds since the soak started. */
   t: number;
-  phase: 'pre-join' | 'churn' | 'after-leave';
+  /** second-round and second-leave: the second round, after the judged figures were read. */
+  phase: 'pre-join' | 'churn' | 'after-leave' | 'second-round' | 'second-leave';
   joinedNow: number;
   loadAverage: number;
   node: { rssMiB: number; heapUsedMiB: number; heapRetainedMiB: number; externalMiB: number; fds: number | null };

@@ -169,6 +169,15 @@ export interface RecordingCheck {
   error?: string;
 }
 
+/** Everyone back for a while after the judged figures, and gone again (absent in older results). */
+export interface SecondRound {
+  seconds: number;
+  joins: number;
+  joinFailures: number;
+  sessions: SessionSummary;
+  workerTrim: WorkerTrim | null;
+}
+
 export interface SoakResult {
   benchmark: 'soak';
   date: string;
@@ -186,6 +195,7 @@ export interface SoakResult {
   recording: RecordingCheck;
   /** Read after the judged samples (absent in older results). */
   workerTrim?: WorkerTrim | null;
+  secondRound?: SecondRound | null;
   targetsMet: { growth: boolean; returned: boolean; frames: boolean; recording: boolean };
   samples: Sample[];
 }
@@ -217,6 +227,7 @@ export function renderMarkdown(r: SoakResult): string {
     `- Recording: ${r.recording.error ? `**${r.recording.error}**` : `${r.recording.status}, ${r.recording.segments} segments; ffprobe reads the playlist as ${r.recording.probedSeconds} s (${r.recording.streams.join(', ')}) for ${r.recording.liveSeconds} s live; the last segment decodes to ${r.recording.lastSegmentFrames} frames`}.`,
     `- Growth = (median of the last window − median of the baseline window) / baseline; the baseline starts after one full cycle (everyone has joined once). "After everyone left": ${r.settings.drainSeconds} s after the last viewer left and a full GC, against the same figures before anyone joined; counts must be back exactly, memory within 10 %.`,
     ...trimLine(r),
+    ...secondRoundLine(r),
     `- Targets: growth < 10 % for every judged figure: ${r.targetsMet.growth ? 'met' : '**not met**'}; back to the pre-join figures after everyone left: ${r.targetsMet.returned ? 'met' : '**not met**'}; every session got frames: ${r.targetsMet.frames ? 'yes' : '**no**'}; recording playable: ${r.targetsMet.recording ? 'yes' : '**no**'}.`,
   ];
   return lines.join('\n');
@@ -234,6 +245,33 @@ function trimLine(r: SoakResult): string[] {
   if ('error' in t) return [`${intro}: not read (${t.error}).`];
   return [
     `${intro}: RSS ${cell(t.before.rssMiB, 'MiB')} → ${cell(t.after.rssMiB, 'MiB')}, anonymous ${cell(t.before.anonMiB, 'MiB')} → ${cell(t.after.anonMiB, 'MiB')}; before anyone joined ${cell(preRss, 'MiB')} and ${cell(preAnon, 'MiB')}${t.stoppedMs === undefined ? '' : ` (gdb held the worker stopped ${t.stoppedMs} ms)`}.`,
+  ];
+}
+
+/**
+ * What a second round left on top of the first: memory paid once stays where the first round
+ * left it, a leak grows again. Each figure is read as the first one was (after the same drain
+ * and full GC; the worker's anonymous memory before and after malloc_trim).
+ */
+function secondRoundLine(r: SoakResult): string[] {
+  const round = r.secondRound;
+  if (!round) return [];
+  const medianOf = (phase: Sample['phase'], read: (s: Sample) => number | null | undefined) =>
+    median(
+      r.samples
+        .filter((s) => s.phase === phase)
+        .map(read)
+        .filter((v): v is number => v !== null && v !== undefined),
+    );
+  const pair = (read: (s: Sample) => number | null | undefined, unit: string) =>
+    `${cell(medianOf('after-leave', read), unit)} → ${cell(medianOf('second-leave', read), unit)}`;
+  const first = r.workerTrim && !('error' in r.workerTrim) ? r.workerTrim.after.anonMiB : null;
+  const second = round.workerTrim && !('error' in round.workerTrim) ? round.workerTrim.after.anonMiB : null;
+  const counts = (['transports', 'consumers', 'producers'] as const).map((k) => `${k} ${pair((s) => s.mediasoup[k], '')}`).join(', ');
+  return [
+    `- Second round, after the judged figures: everyone came back for ${round.seconds} s (${round.joins} joins, ${round.joinFailures} failed; ${round.sessions.sessions} sessions, ${round.sessions.withoutFrames} without a decodable frame) and left again. ` +
+      `After the first round → after the second: Node heap retained ${pair((s) => s.node.heapRetainedMiB, 'MiB')}, Node RSS ${pair((s) => s.node.rssMiB, 'MiB')}, ` +
+      `worker RSS ${pair((s) => s.worker.rssMiB, 'MiB')}, worker anonymous ${pair((s) => s.worker.anonMiB, 'MiB')} (after malloc_trim ${cell(first, 'MiB')} → ${cell(second, 'MiB')}); ${counts}.`,
   ];
 }
 

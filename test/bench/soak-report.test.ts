@@ -67,6 +67,12 @@ describe('the soak verdict', () => {
     expect(f.returned).toBe(false);
   });
 
+  it('judges on the first round only: the second round comes after the judged figures', () => {
+    const first = [at(0, 'pre-join', 100, 4), at(60, 'churn', 100, 50), at(600, 'churn', 100, 50), at(640, 'after-leave', 100, 4)];
+    const second = [at(700, 'second-round', 300, 50), at(800, 'second-leave', 300, 50)];
+    expect(judge([...first, ...second], windows)).toEqual(judge(first, windows));
+  });
+
   it('counts sessions without a frame and judges frame ratios only on sessions long enough', () => {
     const s = summariseSessions([
       { viewer: 0, layer: 2, firstFrameMs: 400, watchedSeconds: 27, framesDecodable: 800, frameRatio: 0.99, videoLossPct: 0 },
