@@ -125,4 +125,31 @@ describe('several nodes through the Redis adapter', () => {
       for (const c of clients) c.close();
     }
   });
+
+  it("counts a user's chat and questions once across nodes: five on one, the sixth refused on the other", async () => {
+    const [a, b] = nodes as [Lectern, Lectern];
+    const api = Api.of(a);
+    const { lecturer: teacher, otherLearner } = await people();
+    const seminar = await api.call('POST', '/seminars', {
+      token: teacher.token,
+      body: { title: 'Лимит чата на двух узлах', track: 'Scale', startsAt: '2027-03-03T10:00', durationMinutes: 60, capacity: 10 },
+    });
+    const id = seminar.body.id as string;
+    await api.call('POST', `/seminars/${id}/transitions`, { token: teacher.token, body: { to: 'scheduled' } });
+    await api.call('PUT', `/seminars/${id}/registration`, { token: otherLearner.token });
+    const onA = await LiveClient.connect(a.url, otherLearner.token);
+    const onB = await LiveClient.connect(b.url, otherLearner.token);
+    try {
+      await onA.ok('room:join', { seminarId: id });
+      await onB.ok('room:join', { seminarId: id });
+      for (let i = 1; i <= 4; i++) await onA.ok('chat:send', { text: `Сообщение ${i} с узла A` });
+      await onA.ok('question:ask', { text: 'Пятое — вопрос с узла A' });
+      const refused = await onB.request('chat:send', { text: 'Шестое с узла B' });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited', details: { retryAfterSeconds: expect.any(Number) } } });
+      expect(await a.repos.live.recentChat(id, 50)).toHaveLength(4);
+    } finally {
+      onA.close();
+      onB.close();
+    }
+  });
 });
