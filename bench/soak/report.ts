@@ -249,11 +249,13 @@ function trimLine(r: SoakResult): string[] {
 }
 
 /**
- * What a second round left on top of the first: memory paid once stays where the first round
- * left it, a leak grows again. Each figure is read as the first one was (after the same drain
- * and full GC; the worker's anonymous memory before and after malloc_trim).
+ * What a second round left on top of the first, per 1,000 joins so that rounds of different
+ * lengths compare: memory paid once leaves the second round near zero, memory kept per join
+ * gives both rounds about the same rate. Node's heap is read as in the table (after the same
+ * drain and a full GC); the worker's anonymous memory after each malloc_trim, since the second
+ * round starts from a trimmed worker.
  */
-function secondRoundLine(r: SoakResult): string[] {
+export function secondRoundLine(r: Pick<SoakResult, 'secondRound' | 'samples' | 'workerTrim'> & { audience: { joins: number } }): string[] {
   const round = r.secondRound;
   if (!round) return [];
   const medianOf = (phase: Sample['phase'], read: (s: Sample) => number | null | undefined) =>
@@ -263,15 +265,26 @@ function secondRoundLine(r: SoakResult): string[] {
         .map(read)
         .filter((v): v is number => v !== null && v !== undefined),
     );
-  const pair = (read: (s: Sample) => number | null | undefined, unit: string) =>
-    `${cell(medianOf('after-leave', read), unit)} → ${cell(medianOf('second-leave', read), unit)}`;
-  const first = r.workerTrim && !('error' in r.workerTrim) ? r.workerTrim.after.anonMiB : null;
-  const second = round.workerTrim && !('error' in round.workerTrim) ? round.workerTrim.after.anonMiB : null;
-  const counts = (['transports', 'consumers', 'producers'] as const).map((k) => `${k} ${pair((s) => s.mediasoup[k], '')}`).join(', ');
+  const heap = (phase: Sample['phase']) => medianOf(phase, (s) => s.node.heapRetainedMiB);
+  const trimmed = (t: WorkerTrim | null | undefined) => (t && !('error' in t) ? t.after.anonMiB : null);
+  const preAnon = medianOf('pre-join', (s) => s.worker.anonMiB);
+  const rate = (from: number | null, to: number | null, joins: number) =>
+    from === null || to === null || joins === 0 ? null : Math.round(((to - from) / joins) * 1000 * 100) / 100;
+  const rates = (from: number | null, mid: number | null, to: number | null) =>
+    `${cell(rate(from, mid, r.audience.joins), 'MiB')} → ${cell(rate(mid, to, round.joins), 'MiB')}`;
+  const firstTrim = trimmed(r.workerTrim);
+  const secondTrim = trimmed(round.workerTrim);
+  const counts = (['transports', 'consumers', 'producers'] as const)
+    .map(
+      (k) =>
+        `${k} ${cell(medianOf('second-leave', (s) => s.mediasoup[k]))} (before anyone joined ${cell(medianOf('pre-join', (s) => s.mediasoup[k]))})`,
+    )
+    .join(', ');
   return [
     `- Second round, after the judged figures: everyone came back for ${round.seconds} s (${round.joins} joins, ${round.joinFailures} failed; ${round.sessions.sessions} sessions, ${round.sessions.withoutFrames} without a decodable frame) and left again. ` +
-      `After the first round → after the second: Node heap retained ${pair((s) => s.node.heapRetainedMiB, 'MiB')}, Node RSS ${pair((s) => s.node.rssMiB, 'MiB')}, ` +
-      `worker RSS ${pair((s) => s.worker.rssMiB, 'MiB')}, worker anonymous ${pair((s) => s.worker.anonMiB, 'MiB')} (after malloc_trim ${cell(first, 'MiB')} → ${cell(second, 'MiB')}); ${counts}.`,
+      `Kept per 1,000 joins, first round (from before anyone joined) → second round (from the end of the first): Node heap retained ${rates(heap('pre-join'), heap('after-leave'), heap('second-leave'))} ` +
+      `(${cell(heap('after-leave'), 'MiB')} after the first, ${cell(heap('second-leave'), 'MiB')} after the second); ` +
+      `worker anonymous after malloc_trim ${rates(preAnon, firstTrim, secondTrim)} (${cell(firstTrim, 'MiB')} after the first, ${cell(secondTrim, 'MiB')} after the second). After the second round: ${counts}.`,
   ];
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../bench/soak/probes';
-import { judge, summariseSessions } from '../../bench/soak/report';
+import { judge, secondRoundLine, summariseSessions } from '../../bench/soak/report';
 
 /** A sample with every figure at `v`, and the transports count at `transports`. */
 function at(t: number, phase: Sample['phase'], v: number, transports: number): Sample {
@@ -71,6 +71,35 @@ describe('the soak verdict', () => {
     const first = [at(0, 'pre-join', 100, 4), at(60, 'churn', 100, 50), at(600, 'churn', 100, 50), at(640, 'after-leave', 100, 4)];
     const second = [at(700, 'second-round', 300, 50), at(800, 'second-leave', 300, 50)];
     expect(judge([...first, ...second], windows)).toEqual(judge(first, windows));
+  });
+
+  it("puts each round's growth per 1,000 joins: memory paid once leaves the second round near zero", () => {
+    const withHeap = (s: Sample, heap: number, anon: number): Sample => ({
+      ...s,
+      node: { ...s.node, heapRetainedMiB: heap },
+      worker: { ...s.worker, anonMiB: anon },
+    });
+    const samples = [
+      withHeap(at(0, 'pre-join', 100, 4), 80, 10),
+      withHeap(at(640, 'after-leave', 100, 4), 90, 18),
+      withHeap(at(1000, 'second-leave', 100, 4), 90.5, 12.5),
+    ];
+    const trim = (before: number, after: number) => ({
+      before: { rssMiB: null, anonMiB: before },
+      after: { rssMiB: null, anonMiB: after },
+    });
+    const sessions = summariseSessions([]);
+    const [line] = secondRoundLine({
+      audience: { joins: 2000 },
+      samples,
+      workerTrim: trim(18, 12),
+      secondRound: { seconds: 300, joins: 500, joinFailures: 0, sessions, workerTrim: trim(17, 12.5) },
+    });
+    // Heap: 10 MiB over 2,000 joins (5 per 1,000), then 0.5 over 500 (1 per 1,000); worker: 2 over 2,000, then 0.5 over 500.
+    expect(line).toContain('Node heap retained 5 MiB → 1 MiB');
+    expect(line).toContain('worker anonymous after malloc_trim 1 MiB → 1 MiB (12 MiB after the first, 12.5 MiB after the second)');
+    expect(line).toContain('transports 4 (before anyone joined 4)');
+    expect(secondRoundLine({ audience: { joins: 1 }, samples, workerTrim: null, secondRound: null })).toEqual([]);
   });
 
   it('counts sessions without a frame and judges frame ratios only on sessions long enough', () => {
