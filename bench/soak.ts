@@ -418,8 +418,9 @@ export async function run(): Promise<void> {
     };
     const markdown = renderMarkdown(result);
     await mkdir(resultsDir, { recursive: true });
-    // Snapshots stop this process and double its RSS: such a run's figures are kept apart from the judged run's.
-    const resultsFile = heapSnapshotDir ? 'soak-snapshots.json' : 'soak.json';
+    // Snapshots stop this process and double its RSS, and a run shorter than the issue's 30 minutes
+    // judges less: such runs' figures are kept apart from the judged run's.
+    const resultsFile = heapSnapshotDir ? 'soak-snapshots.json' : settings.minutes < 30 ? 'soak-short.json' : 'soak.json';
     await writeFile(path.join(resultsDir, resultsFile), JSON.stringify({ ...result, markdown }, null, 2) + '\n');
     process.stdout.write(`\n${markdown}\n\n`);
     log(`results in bench/results/${resultsFile}`);
