@@ -267,8 +267,6 @@ export async function run(): Promise<void> {
     }
 
     await snapshotHeap('baseline');
-    audience = new Audience();
-    await audience.ready;
     const audienceSettings: AudienceSettings = {
       url: a.url,
       seminarId,
@@ -284,41 +282,56 @@ export async function run(): Promise<void> {
       joinTimeoutMs: settings.joinTimeoutMs,
       maxWaitMs: 1000,
     };
-    await audience.ask({ type: 'init', settings: audienceSettings });
-    const churnFrom = elapsed();
-    await audience.ask({ type: 'start' });
-    log('audience started');
-    let lastTokens = performance.now();
-    while (elapsed() - churnFrom < churnSeconds) {
-      await sleep(settings.sampleSeconds * 1000);
-      // Access tokens live 15 minutes: the audience refreshes them as a browser does.
-      if (performance.now() - lastTokens > 10 * 60_000) {
-        await audience.ask({ type: 'tokens', tokens: tokens() });
-        lastTokens = performance.now();
+    let churnFrom = elapsed();
+    /**
+     * One round: everyone watches (coming and going) for `seconds`, sampled as `during`, with their
+     * tokens refreshed as a browser does; `watched` runs before they leave; then everyone leaves and,
+     * after the drain and a full GC, three samples as `after`. Times are from the first round's start.
+     */
+    const watchRound = async (seconds: number, during: Sample['phase'], after: Sample['phase'], watched = async () => {}) => {
+      const crowd = new Audience();
+      audience = crowd;
+      await crowd.ready;
+      await crowd.ask({ type: 'init', settings: { ...audienceSettings, tokens: tokens() } });
+      const from = elapsed();
+      if (during === 'churn') churnFrom = from;
+      await crowd.ask({ type: 'start' });
+      log(`${during}: audience started`);
+      let lastTokens = performance.now();
+      while (elapsed() - from < seconds) {
+        await sleep(settings.sampleSeconds * 1000);
+        // Access tokens live 15 minutes: the audience refreshes them as a browser does.
+        if (performance.now() - lastTokens > 10 * 60_000) {
+          await crowd.ask({ type: 'tokens', tokens: tokens() });
+          lastTokens = performance.now();
+        }
+        const st = await crowd.stats();
+        const s = await take(during, st.joinedNow);
+        s.t = Math.round(elapsed() - churnFrom);
+        log(
+          `${during}, t = ${s.t} s: ${st.joinedNow} in, ${st.joins} joins (${st.joinFailures} failed${st.lastJoinError ? `, last: ${st.lastJoinError}` : ''}); Node RSS ${s.node.rssMiB} MiB, heap ${s.node.heapRetainedMiB} MiB, ` +
+            `fds ${s.node.fds}; worker ${s.worker.rssMiB} MiB, fds ${s.worker.fds}; transports ${s.mediasoup.transports}, consumers ${s.mediasoup.consumers}; recorder ${s.recorder.state}; load ${s.loadAverage}; ${cores(s)}`,
+        );
       }
-      const st = await audience.stats();
-      const s = await take('churn', st.joinedNow);
-      s.t = Math.round(elapsed() - churnFrom);
-      log(
-        `t = ${s.t} s: ${st.joinedNow} in, ${st.joins} joins (${st.joinFailures} failed${st.lastJoinError ? `, last: ${st.lastJoinError}` : ''}); Node RSS ${s.node.rssMiB} MiB, heap ${s.node.heapRetainedMiB} MiB, ` +
-          `fds ${s.node.fds}; worker ${s.worker.rssMiB} MiB, fds ${s.worker.fds}; transports ${s.mediasoup.transports}, consumers ${s.mediasoup.consumers}; recorder ${s.recorder.state}; load ${s.loadAverage}; ${cores(s)}`,
-      );
-    }
-    await snapshotHeap('target');
-    log('everyone leaves');
-    const final = (await audience.ask({ type: 'stop' }, 180_000)).stats!;
-    audience.close();
-    audience = undefined;
-    await sleep(settings.drainSeconds * 1000);
-    collectGarbage();
-    for (let i = 0; i < 3; i++) {
-      const s = await take('after-leave', 0);
-      s.t = Math.round(elapsed() - churnFrom);
-      log(
-        `after leaving: Node RSS ${s.node.rssMiB} MiB, heap ${s.node.heapRetainedMiB} MiB, transports ${s.mediasoup.transports}, consumers ${s.mediasoup.consumers}`,
-      );
-      await sleep(5000);
-    }
+      await watched();
+      log('everyone leaves');
+      const stats = (await crowd.ask({ type: 'stop' }, 180_000)).stats!;
+      crowd.close();
+      audience = undefined;
+      await sleep(settings.drainSeconds * 1000);
+      collectGarbage();
+      for (let i = 0; i < 3; i++) {
+        const s = await take(after, 0);
+        s.t = Math.round(elapsed() - churnFrom);
+        log(
+          `${after}: Node RSS ${s.node.rssMiB} MiB, heap ${s.node.heapRetainedMiB} MiB, worker ${s.worker.rssMiB} MiB (anonymous ${s.worker.anonMiB}), transports ${s.mediasoup.transports}, consumers ${s.mediasoup.consumers}`,
+        );
+        await sleep(5000);
+      }
+      return stats;
+    };
+
+    const final = await watchRound(churnSeconds, 'churn', 'after-leave', () => snapshotHeap('target'));
     await snapshotHeap('final');
 
     const trimmedPid = [...census.workers][0]?.pid;
@@ -328,38 +341,7 @@ export async function run(): Promise<void> {
     let secondRound: SecondRound | null = null;
     if (settings.secondRoundSeconds > 0) {
       log(`second round: everyone comes back for ${settings.secondRoundSeconds} s, then leaves again`);
-      audience = new Audience();
-      await audience.ready;
-      await audience.ask({ type: 'init', settings: { ...audienceSettings, tokens: tokens() } });
-      await audience.ask({ type: 'start' });
-      lastTokens = performance.now();
-      const roundFrom = elapsed();
-      while (elapsed() - roundFrom < settings.secondRoundSeconds) {
-        await sleep(settings.sampleSeconds * 1000);
-        if (performance.now() - lastTokens > 10 * 60_000) {
-          await audience.ask({ type: 'tokens', tokens: tokens() });
-          lastTokens = performance.now();
-        }
-        const st = await audience.stats();
-        const s = await take('second-round', st.joinedNow);
-        s.t = Math.round(elapsed() - churnFrom);
-        log(
-          `second round: ${st.joinedNow} in, ${st.joins} joins (${st.joinFailures} failed); worker ${s.worker.rssMiB} MiB, transports ${s.mediasoup.transports}`,
-        );
-      }
-      const roundStats = (await audience.ask({ type: 'stop' }, 180_000)).stats!;
-      audience.close();
-      audience = undefined;
-      await sleep(settings.drainSeconds * 1000);
-      collectGarbage();
-      for (let i = 0; i < 3; i++) {
-        const s = await take('second-leave', 0);
-        s.t = Math.round(elapsed() - churnFrom);
-        log(
-          `after the second round: Node heap ${s.node.heapRetainedMiB} MiB, worker ${s.worker.rssMiB} MiB (anonymous ${s.worker.anonMiB}), transports ${s.mediasoup.transports}`,
-        );
-        await sleep(5000);
-      }
+      const roundStats = await watchRound(settings.secondRoundSeconds, 'second-round', 'second-leave');
       const trim = trimmedPid === undefined ? null : await trimWorker(trimmedPid);
       log(`the worker trimmed again: ${JSON.stringify(trim)}`);
       secondRound = {

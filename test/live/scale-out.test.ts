@@ -7,6 +7,7 @@ import { createLogger } from '../../server/logger';
 import { Api, cast } from '../support/api';
 import { testConfig, testDatabaseUri } from '../support/app';
 import { LiveClient } from '../support/live-client';
+import { createSeminar, registerFor } from './support';
 
 let redis: ChildProcess;
 let nodes: Lectern[] = [];
@@ -130,13 +131,8 @@ describe('several nodes through the Redis adapter', () => {
     const [a, b] = nodes as [Lectern, Lectern];
     const api = Api.of(a);
     const { lecturer: teacher, otherLearner } = await people();
-    const seminar = await api.call('POST', '/seminars', {
-      token: teacher.token,
-      body: { title: 'Лимит чата на двух узлах', track: 'Scale', startsAt: '2027-03-03T10:00', durationMinutes: 60, capacity: 10 },
-    });
-    const id = seminar.body.id as string;
-    await api.call('POST', `/seminars/${id}/transitions`, { token: teacher.token, body: { to: 'scheduled' } });
-    await api.call('PUT', `/seminars/${id}/registration`, { token: otherLearner.token });
+    const id = await createSeminar(api, teacher, { status: 'scheduled' });
+    await registerFor(api, id, otherLearner);
     const onA = await LiveClient.connect(a.url, otherLearner.token);
     const onB = await LiveClient.connect(b.url, otherLearner.token);
     try {
