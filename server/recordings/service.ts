@@ -109,6 +109,10 @@ export class RecordingService {
     const hasPoster = playable && (await this.deps.makePoster(dir).catch(() => false));
     // Only a seminar's recording is ever unfinished: an upload is created ready.
     const lessonId = playable && recording.seminarId ? await this.attachLesson(recording.seminarId, files.durationSeconds) : null;
+    // A timeline cached while the seminar was live lacks its last seconds (a question answered
+    // just before the end): the replay's first viewers get it whole. Another node's copy of it
+    // still lives out its few seconds.
+    if (recording.seminarId) this.timelines.delete(recording.seminarId);
     const done = await this.deps.recordings.update(recording.id, {
       status: playable ? 'ready' : 'failed',
       endedAt: recording.endedAt ?? new Date(),

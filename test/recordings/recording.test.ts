@@ -153,6 +153,9 @@ describe('recording a live seminar', () => {
     await learner.ok('room:join', { seminarId: id });
     const asked = await learner.ok('question:ask', { text: 'Какие налоги платит ИП?' });
     await new Promise((r) => setTimeout(r, 1500));
+    // A viewer watching live just before the answer: the timeline they got is not the replay's.
+    const watching = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
+    expect(watching.body).toMatchObject({ live: true, chapters: [] });
     const liveStartedAt = (await app.repos.seminars.get(id))!.liveStartedAt!.getTime();
     const answeredAt = Date.now() - liveStartedAt;
     const answered = await lecturer.ok('question:status', { questionId: asked.id, status: 'answered' });
