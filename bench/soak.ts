@@ -28,7 +28,7 @@ import { benchConfig, scheduledSeminar, seedLecturer } from './lib/lectern';
 import { machine, sourceState } from './lib/machine';
 import { call } from './lib/rest';
 import type { AudienceSettings, AudienceStats, FromAudience, ToAudience } from './soak/audience';
-import { collectGarbage, MediasoupCensus, sample, trimWorker, type Sample } from './soak/probes';
+import { collectGarbage, MediasoupCensus, sample, trimWorker, workerHeap, type Sample } from './soak/probes';
 import { judge, renderMarkdown, summariseSessions, type RecordingCheck, type SecondRound, type SoakResult } from './soak/report';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -267,6 +267,9 @@ export async function run(): Promise<void> {
     }
 
     await snapshotHeap('baseline');
+    const workerPid = [...census.workers][0]?.pid;
+    const workerHeapBefore = workerPid === undefined ? null : await workerHeap(workerPid);
+    log(`the worker's allocator before anyone joined: ${JSON.stringify(workerHeapBefore)}`);
     const audienceSettings: AudienceSettings = {
       url: a.url,
       seminarId,
@@ -334,15 +337,14 @@ export async function run(): Promise<void> {
     const final = await watchRound(churnSeconds, 'churn', 'after-leave', () => snapshotHeap('target'));
     await snapshotHeap('final');
 
-    const trimmedPid = [...census.workers][0]?.pid;
-    const workerTrim = trimmedPid === undefined ? null : await trimWorker(trimmedPid);
+    const workerTrim = workerPid === undefined ? null : await trimWorker(workerPid);
     log(`the worker's allocator asked to return free pages: ${JSON.stringify(workerTrim)}`);
 
     let secondRound: SecondRound | null = null;
     if (settings.secondRoundSeconds > 0) {
       log(`second round: everyone comes back for ${settings.secondRoundSeconds} s, then leaves again`);
       const roundStats = await watchRound(settings.secondRoundSeconds, 'second-round', 'second-leave');
-      const trim = trimmedPid === undefined ? null : await trimWorker(trimmedPid);
+      const trim = workerPid === undefined ? null : await trimWorker(workerPid);
       log(`the worker trimmed again: ${JSON.stringify(trim)}`);
       secondRound = {
         seconds: settings.secondRoundSeconds,
@@ -388,6 +390,7 @@ export async function run(): Promise<void> {
       sessions,
       recording,
       workerTrim,
+      workerHeapBefore,
       secondRound,
       targetsMet: {
         growth: figures.every((f) => !f.judged || f.grewUnder10Pct !== false),

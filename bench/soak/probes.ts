@@ -5,6 +5,9 @@
 // and those Lectern's own maps hold (RoomRegistry.totals(), the figures its /metrics gauges read).
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -104,12 +107,23 @@ export interface WorkerMemory {
 }
 
 /**
- * The worker's memory before and after its allocator was asked to return free pages, and how
- * long gdb held the worker stopped; or why it could not be asked.
+ * What glibc's allocator in the worker says of its heap (malloc_info): bytes held by live
+ * allocations, and bytes it has from the system but keeps free. The part of the worker's
+ * memory that is neither is pages of the heap it cannot hand back, each holding a little of
+ * both (fragmentation).
+ */
+export interface WorkerHeap {
+  inUseMiB: number;
+  freeMiB: number;
+}
+
+/**
+ * The worker's memory before and after its allocator was asked to return free pages, what its
+ * allocator holds after that, and how long gdb held the worker stopped; or why it could not be asked.
  */
 export type WorkerTrim =
-  // stoppedMs: absent in older results.
-  { before: WorkerMemory; after: WorkerMemory; stoppedMs?: number } | { before: WorkerMemory; error: string };
+  // stoppedMs and heap: absent in older results.
+  { before: WorkerMemory; after: WorkerMemory; heap?: WorkerHeap | null; stoppedMs?: number } | { before: WorkerMemory; error: string };
 
 /**
  * glibc keeps the pages of what a process frees for its next allocations; the soak's worker
@@ -123,18 +137,64 @@ export async function trimWorker(pid: number): Promise<WorkerTrim> {
   const read = (): WorkerMemory => ({ rssMiB: kibToMib(statusKiB(pid, 'VmRSS')), anonMiB: kibToMib(statusKiB(pid, 'RssAnon')) });
   const before = read();
   const from = performance.now();
-  const said = await promisify(execFile)('gdb', ['-p', String(pid), '-batch', '-ex', 'call (int)malloc_trim(0)'], { timeout: 60_000 }).then(
-    ({ stdout, stderr }) => ({ stdout, stderr }),
-    (err: Error & { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr || err.message }),
-  );
+  const said = await askAllocator(pid, true);
   const stoppedMs = Math.round(performance.now() - from);
-  // gdb prints the call's value as "$1 = 1" (memory was released) or "$1 = 0".
-  if (!/^\$1 = [01]$/m.test(said.stdout)) {
-    const why =
-      said.stderr.split('\n').find((line) => /ptrace|not permitted|No such|not found/i.test(line)) ?? said.stderr.trim().split('\n').pop();
-    return { before, error: `gdb did not call malloc_trim: ${why ?? 'no output'}` };
+  if ('error' in said) return { before, error: said.error };
+  return { before, after: read(), heap: said.heap, stoppedMs };
+}
+
+/** What the worker's allocator holds, without trimming: for the figure before anyone joined. */
+export async function workerHeap(pid: number): Promise<WorkerHeap | null> {
+  const said = await askAllocator(pid, false);
+  return 'error' in said ? null : said.heap;
+}
+
+/** gdb calls malloc_trim(0) (when asked) and malloc_info in the worker; malloc_info's XML is parsed for its totals. */
+async function askAllocator(pid: number, trim: boolean): Promise<{ heap: WorkerHeap | null } | { error: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lectern-malloc-'));
+  const xml = path.join(dir, 'malloc.xml');
+  // Value numbers: $1 malloc_trim, then fopen, malloc_info, fclose (each one further on without the trim).
+  const n = trim ? 1 : 0;
+  const calls = [
+    ...(trim ? ['call (int)malloc_trim(0)'] : []),
+    `call (void*)fopen("${xml}", "w")`,
+    `call (int)malloc_info(0, $${n + 1})`,
+    `call (int)fclose($${n + 1})`,
+  ];
+  try {
+    const said = await promisify(execFile)('gdb', ['-p', String(pid), '-batch', ...calls.flatMap((c) => ['-ex', c])], {
+      timeout: 60_000,
+    }).then(
+      ({ stdout, stderr }) => ({ stdout, stderr }),
+      (err: Error & { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr || err.message }),
+    );
+    // gdb prints each call's value as "$1 = 1" (memory was released) or "$1 = 0".
+    if (trim && !/^\$1 = [01]$/m.test(said.stdout)) {
+      const why =
+        said.stderr.split('\n').find((line) => /ptrace|not permitted|No such|not found/i.test(line)) ??
+        said.stderr.trim().split('\n').pop();
+      return { error: `gdb did not call malloc_trim: ${why ?? 'no output'}` };
+    }
+    return { heap: parseMallocInfo(await readFile(xml, 'utf8').catch(() => '')) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  return { before, after: read(), stoppedMs };
+}
+
+/** The totals after the last <heap> of malloc_info's XML: free chunks (fast bins and the rest), mmapped chunks, and what the arenas have from the system. */
+export function parseMallocInfo(xml: string): WorkerHeap | null {
+  const tail = xml.slice(xml.lastIndexOf('</heap>'));
+  const size = (re: RegExp) => {
+    const m = re.exec(tail);
+    return m ? Number(m[1]) : null;
+  };
+  const fast = size(/<total type="fast" count="\d+" size="(\d+)"/);
+  const rest = size(/<total type="rest" count="\d+" size="(\d+)"/);
+  const mmap = size(/<total type="mmap" count="\d+" size="(\d+)"/);
+  const system = size(/<system type="current" size="(\d+)"/);
+  if (fast === null || rest === null || mmap === null || system === null) return null;
+  const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 100) / 100;
+  return { inUseMiB: mib(system - fast - rest + mmap), freeMiB: mib(fast + rest) };
 }
 
 function statusKiB(pid: number, field: string): number | null {
