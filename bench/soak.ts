@@ -267,9 +267,12 @@ export async function run(): Promise<void> {
     }
 
     await snapshotHeap('baseline');
+    // The worker the seminar starts on: both trims read this one, so that they compare with its
+    // own figures before anyone joined (a worker replaced mid-run fails them, visibly).
     const workerPid = [...census.workers][0]?.pid;
-    const workerHeapBefore = workerPid === undefined ? null : await workerHeap(workerPid);
-    log(`the worker's allocator before anyone joined: ${JSON.stringify(workerHeapBefore)}`);
+    const allocatorBefore = workerPid === undefined ? null : await workerHeap(workerPid);
+    log(`the worker's allocator before anyone joined: ${JSON.stringify(allocatorBefore)}`);
+    const workerHeapBefore = allocatorBefore && !('error' in allocatorBefore) ? allocatorBefore : null;
     const audienceSettings: AudienceSettings = {
       url: a.url,
       seminarId,

@@ -5,7 +5,7 @@
 // and those Lectern's own maps hold (RoomRegistry.totals(), the figures its /metrics gauges read).
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -107,10 +107,9 @@ export interface WorkerMemory {
 }
 
 /**
- * What glibc's allocator in the worker says of its heap (malloc_info): bytes held by live
- * allocations, and bytes it has from the system but keeps free. The part of the worker's
- * memory that is neither is pages of the heap it cannot hand back, each holding a little of
- * both (fragmentation).
+ * What glibc's allocator in the worker counts (malloc_info): bytes of live allocations, and
+ * bytes of its arenas it keeps free. Both are counted whole: the RSS holds only the pages of
+ * either that were touched and not handed back.
  */
 export interface WorkerHeap {
   inUseMiB: number;
@@ -144,38 +143,49 @@ export async function trimWorker(pid: number): Promise<WorkerTrim> {
 }
 
 /** What the worker's allocator holds, without trimming: for the figure before anyone joined. */
-export async function workerHeap(pid: number): Promise<WorkerHeap | null> {
+export async function workerHeap(pid: number): Promise<WorkerHeap | { error: string }> {
   const said = await askAllocator(pid, false);
-  return 'error' in said ? null : said.heap;
+  if ('error' in said) return said;
+  return said.heap ?? { error: 'malloc_info wrote nothing that parses' };
 }
 
-/** gdb calls malloc_trim(0) (when asked) and malloc_info in the worker; malloc_info's XML is parsed for its totals. */
+/**
+ * gdb calls malloc_trim(0) (when asked) and malloc_info in the worker; malloc_info's XML is
+ * parsed for its totals. The calls go in a command file so that malloc_info runs only on a
+ * file that opened (given none, it would crash the worker), and a signal inside a call is
+ * unwound rather than left to kill the worker once gdb detaches.
+ */
 async function askAllocator(pid: number, trim: boolean): Promise<{ heap: WorkerHeap | null } | { error: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lectern-malloc-'));
   const xml = path.join(dir, 'malloc.xml');
-  // Value numbers: $1 malloc_trim, then fopen, malloc_info, fclose (each one further on without the trim).
-  const n = trim ? 1 : 0;
-  const calls = [
-    ...(trim ? ['call (int)malloc_trim(0)'] : []),
-    `call (void*)fopen("${xml}", "w")`,
-    `call (int)malloc_info(0, $${n + 1})`,
-    `call (int)fclose($${n + 1})`,
-  ];
+  const script = path.join(dir, 'calls.gdb');
+  await writeFile(
+    script,
+    [
+      'set unwindonsignal on',
+      ...(trim ? ['printf "malloc_trim %d\\n", (int)malloc_trim(0)'] : []),
+      `set $out = (void *)fopen("${xml}", "w")`,
+      'if $out != 0',
+      '  call (int)malloc_info(0, $out)',
+      '  call (int)fclose($out)',
+      'end',
+    ].join('\n') + '\n',
+  );
   try {
-    const said = await promisify(execFile)('gdb', ['-p', String(pid), '-batch', ...calls.flatMap((c) => ['-ex', c])], {
-      timeout: 60_000,
-    }).then(
+    const said = await promisify(execFile)('gdb', ['-p', String(pid), '-batch', '-x', script], { timeout: 60_000 }).then(
       ({ stdout, stderr }) => ({ stdout, stderr }),
       (err: Error & { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr || err.message }),
     );
-    // gdb prints each call's value as "$1 = 1" (memory was released) or "$1 = 0".
-    if (trim && !/^\$1 = [01]$/m.test(said.stdout)) {
+    // malloc_trim's value: 1 (memory was released) or 0.
+    if (trim && !/^malloc_trim [01]$/m.test(said.stdout)) {
       const why =
         said.stderr.split('\n').find((line) => /ptrace|not permitted|No such|not found/i.test(line)) ??
         said.stderr.trim().split('\n').pop();
       return { error: `gdb did not call malloc_trim: ${why ?? 'no output'}` };
     }
-    return { heap: parseMallocInfo(await readFile(xml, 'utf8').catch(() => '')) };
+    const heap = parseMallocInfo(await readFile(xml, 'utf8').catch(() => ''));
+    if (!heap && !trim) return { error: `malloc_info gave nothing: ${said.stderr.trim().split('\n').pop() ?? 'no output'}` };
+    return { heap };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -183,7 +193,10 @@ async function askAllocator(pid: number, trim: boolean): Promise<{ heap: WorkerH
 
 /** The totals after the last <heap> of malloc_info's XML: free chunks (fast bins and the rest), mmapped chunks, and what the arenas have from the system. */
 export function parseMallocInfo(xml: string): WorkerHeap | null {
-  const tail = xml.slice(xml.lastIndexOf('</heap>'));
+  // Each arena (<heap>) has totals of its own; the process's follow the last one.
+  const lastHeap = xml.lastIndexOf('</heap>');
+  if (lastHeap < 0) return null;
+  const tail = xml.slice(lastHeap);
   const size = (re: RegExp) => {
     const m = re.exec(tail);
     return m ? Number(m[1]) : null;

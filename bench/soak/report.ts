@@ -245,11 +245,11 @@ function trimLine(r: SoakResult): string[] {
   const intro =
     "- The worker's memory after everyone left, once its allocator was asked to return free pages (gdb calls `malloc_trim(0)` in it, after the judged samples)";
   if ('error' in t) return [`${intro}: not read (${t.error}).`];
-  const heap = (h: WorkerHeap | null | undefined) => (h ? `${h.inUseMiB} MiB in use, ${h.freeMiB} MiB free` : '–');
+  const allocator = (h: WorkerHeap | null | undefined) => (h ? `${h.inUseMiB} MiB in use, ${h.freeMiB} MiB free` : '–');
   const held =
     t.heap === undefined
       ? ''
-      : ` glibc's allocator (malloc_info) then held ${heap(t.heap)}; before anyone joined ${heap(r.workerHeapBefore)}.`;
+      : ` glibc's allocator (malloc_info) then counted ${allocator(t.heap)}; before anyone joined ${allocator(r.workerHeapBefore)}.`;
   return [
     `${intro}: RSS ${cell(t.before.rssMiB, 'MiB')} → ${cell(t.after.rssMiB, 'MiB')}, anonymous ${cell(t.before.anonMiB, 'MiB')} → ${cell(t.after.anonMiB, 'MiB')}; before anyone joined ${cell(preRss, 'MiB')} and ${cell(preAnon, 'MiB')}${t.stoppedMs === undefined ? '' : ` (gdb held the worker stopped ${t.stoppedMs} ms)`}.${held}`,
   ];
@@ -279,10 +279,9 @@ export function secondRoundLine(r: Pick<SoakResult, 'secondRound' | 'samples' | 
     from === null || to === null || joins === 0 ? null : Math.round(((to - from) / joins) * 1000 * 100) / 100;
   const rates = (from: number | null, mid: number | null, to: number | null) =>
     `${cell(rate(from, mid, r.audience.joins), 'MiB')} → ${cell(rate(mid, to, round.joins), 'MiB')}`;
-  const inUse = (t: WorkerTrim | null | undefined) =>
-    t && !('error' in t) && t.heap ? `, its allocator holding ${t.heap.inUseMiB} MiB in use after the second` : '';
   const firstTrim = trimmed(r.workerTrim);
   const secondTrim = trimmed(round.workerTrim);
+  const secondHeap = round.workerTrim && !('error' in round.workerTrim) ? round.workerTrim.heap : null;
   const counts = (['transports', 'consumers', 'producers'] as const)
     .map(
       (k) =>
@@ -293,7 +292,7 @@ export function secondRoundLine(r: Pick<SoakResult, 'secondRound' | 'samples' | 
     `- Second round, after the judged figures: everyone came back for ${round.seconds} s (${round.joins} joins, ${round.joinFailures} failed; ${round.sessions.sessions} sessions, ${round.sessions.withoutFrames} without a decodable frame) and left again. ` +
       `Kept per 1,000 joins, first round (from before anyone joined) → second round (from the end of the first): Node heap retained ${rates(heap('pre-join'), heap('after-leave'), heap('second-leave'))} ` +
       `(${cell(heap('after-leave'), 'MiB')} after the first, ${cell(heap('second-leave'), 'MiB')} after the second); ` +
-      `worker anonymous after malloc_trim ${rates(preAnon, firstTrim, secondTrim)} (${cell(firstTrim, 'MiB')} after the first, ${cell(secondTrim, 'MiB')} after the second)${inUse(round.workerTrim)}. After the second round: ${counts}.`,
+      `worker anonymous after malloc_trim ${rates(preAnon, firstTrim, secondTrim)} (${cell(firstTrim, 'MiB')} after the first, ${cell(secondTrim, 'MiB')} after the second)${secondHeap ? `, glibc counting ${secondHeap.inUseMiB} MiB in use after the second` : ''}. After the second round: ${counts}.`,
   ];
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { trimWorker, workerHeap } from '../../bench/soak/probes';
+import { parseMallocInfo, trimWorker, workerHeap, type WorkerHeap } from '../../bench/soak/probes';
 
 // A process that freed most of what it allocated, with one block left on top of its heap so
 // that glibc cannot give the pages back by itself: the memory glibc keeps, as the soak's
@@ -61,8 +61,54 @@ describe("the soak's trim of the worker's allocator", () => {
     expect(trim.heap!.inUseMiB).toBeLessThan(0.5);
     expect(trim.heap!.freeMiB).toBeGreaterThan(35);
     // Asked again without a trim: the same.
-    const again = (await workerHeap(proc.pid!))!;
+    const again = await workerHeap(proc.pid!);
+    if ('error' in again) throw new Error(again.error);
     expect(again.inUseMiB).toBeLessThan(0.5);
     expect(again.freeMiB).toBeGreaterThan(35);
   }, 60_000);
+});
+
+describe("the soak's reading of malloc_info", () => {
+  // The shape glibc 2.36 writes: each arena's totals inside its <heap>, the process's after the last.
+  const xml = (tail: string) => `<malloc version="1">
+<heap nr="0">
+<sizes>
+</sizes>
+<total type="fast" count="3" size="1000000"/>
+<total type="rest" count="9" size="9000000"/>
+<system type="current" size="99000000"/>
+<system type="max" size="99000000"/>
+<aspace type="total" size="99000000"/>
+<aspace type="mprotect" size="99000000"/>
+</heap>
+<heap nr="1">
+<sizes>
+</sizes>
+<total type="fast" count="0" size="0"/>
+<total type="rest" count="1" size="48"/>
+<system type="current" size="135168"/>
+<system type="max" size="135168"/>
+<aspace type="total" size="135168"/>
+<aspace type="mprotect" size="135168"/>
+</heap>
+${tail}</malloc>
+`;
+  const totals = `<total type="fast" count="2" size="1048576"/>
+<total type="rest" count="10" size="2097152"/>
+<total type="mmap" count="1" size="4194304"/>
+<system type="current" size="12582912"/>
+<system type="max" size="12582912"/>
+<aspace type="total" size="12582912"/>
+<aspace type="mprotect" size="12582912"/>
+`;
+
+  it("takes the process's totals, not an arena's: in use = from the system - free + mmapped", () => {
+    expect(parseMallocInfo(xml(totals))).toEqual<WorkerHeap>({ inUseMiB: 12 - 1 - 2 + 4, freeMiB: 3 });
+  });
+
+  it('gives nothing for output cut short or not malloc_info at all', () => {
+    expect(parseMallocInfo(xml(totals.split('\n').slice(0, 2).join('\n')))).toBeNull();
+    expect(parseMallocInfo(totals)).toBeNull();
+    expect(parseMallocInfo('')).toBeNull();
+  });
 });
