@@ -111,7 +111,8 @@ export class RecordingService {
     const lessonId = playable && recording.seminarId ? await this.attachLesson(recording.seminarId, files.durationSeconds) : null;
     // A timeline cached while the seminar was live lacks its last seconds (a question answered
     // just before the end): the replay's first viewers get it whole. Another node's copy of it
-    // still lives out its few seconds.
+    // still lives out its few seconds. Before the status turns ready, not after: a playback that
+    // sees it ready then finds no stale entry.
     if (recording.seminarId) this.timelines.delete(recording.seminarId);
     const done = await this.deps.recordings.update(recording.id, {
       status: playable ? 'ready' : 'failed',

@@ -153,7 +153,8 @@ describe('recording a live seminar', () => {
     await learner.ok('room:join', { seminarId: id });
     const asked = await learner.ok('question:ask', { text: 'Какие налоги платит ИП?' });
     await new Promise((r) => setTimeout(r, 1500));
-    // A viewer watching live just before the answer: the timeline they got is not the replay's.
+    // A viewer watching live just before the answer: that fills the playback's timeline cache
+    // with a timeline lacking the answer, which the replay must not be given.
     const watching = await api.call('GET', `/seminars/${id}/playback`, { token: people.learner.token });
     expect(watching.body).toMatchObject({ live: true, chapters: [] });
     const liveStartedAt = (await app.repos.seminars.get(id))!.liveStartedAt!.getTime();

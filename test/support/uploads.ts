@@ -38,7 +38,7 @@ export async function makeVideo(
 }
 
 /**
- * A document renamed .mp4: the same bytes every run. Random bytes were tried and are not junk
+ * A text document under a video's name: the same bytes every run. Random bytes were tried and are not junk
  * every time: ffprobe read 7 of 400 random 200 kB files as H.263 or LRC, which made the refusal's
  * code differ from run to run.
  */
