@@ -44,10 +44,8 @@ export async function makeVideo(
  */
 export async function makeJunk(dir: string, name = 'broken.mp4', bytes = 200_000): Promise<string> {
   const file = path.join(dir, name);
-  const line = Buffer.from('Это не видео, а текстовый документ. This is not a video but a text document.\n');
-  const text = Buffer.alloc(bytes);
-  for (let at = 0; at < bytes; at += line.length) line.copy(text, at);
-  await writeFile(file, text);
+  // Buffer.alloc repeats the line to fill the size.
+  await writeFile(file, Buffer.alloc(bytes, 'Это не видео, а текстовый документ. This is not a video but a text document.\n'));
   return file;
 }
 
