@@ -4,6 +4,7 @@ import * as mediasoup from 'mediasoup';
 import type { Router, TransportListenInfo, WebRtcServer, Worker, WorkerLogLevel } from 'mediasoup/types';
 import type { MediaLogger } from './logger';
 import { MediaError } from './media-error';
+import { spawnWithAllocator, verifyAllocator, type WorkerAllocator } from './worker-allocator';
 
 export interface WorkerPoolOptions {
   size: number;
@@ -24,6 +25,8 @@ export interface WorkerPoolOptions {
    * The kernel caps it at net.core.rmem_max / wmem_max. 0 or unset: the kernel's default.
    */
   udpBufferBytes?: number;
+  /** The malloc each worker runs on (worker-allocator.ts); unset: the C library's. */
+  allocator?: WorkerAllocator;
   logger: MediaLogger;
   logLevel?: WorkerLogLevel;
   /** Delay before a dead worker's replacement starts; doubled on each failed try. */
@@ -148,17 +151,21 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   private async fill(index: number): Promise<Worker> {
-    const worker = await mediasoup.createWorker({
-      logLevel: this.opts.logLevel ?? 'warn',
-      // Any transport created without a port of its own (the recorder's
-      // PlainTransports) draws from the internal range, never a WebRTC port.
-      rtcMinPort: this.opts.rtcMinPort,
-      rtcMaxPort: this.opts.rtcMaxPort,
-      appData: { slot: index },
-    });
+    const allocator = this.opts.allocator ?? 'system';
+    const worker = await spawnWithAllocator(allocator, () =>
+      mediasoup.createWorker({
+        logLevel: this.opts.logLevel ?? 'warn',
+        // Any transport created without a port of its own (the recorder's
+        // PlainTransports) draws from the internal range, never a WebRTC port.
+        rtcMinPort: this.opts.rtcMinPort,
+        rtcMaxPort: this.opts.rtcMaxPort,
+        appData: { slot: index },
+      }),
+    );
     let webRtcServer: WebRtcServer;
     let ports: { udp: number; tcp: number };
     try {
+      verifyAllocator(worker.pid, allocator);
       ({ webRtcServer, ports } = await this.listen(worker, index));
     } catch (err) {
       worker.close();
@@ -178,7 +185,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       if (this.slots[index] === slot) this.slots[index] = undefined;
     });
     worker.on('died', (error) => this.onDied(index, slot, error));
-    this.opts.logger.info({ slot: index, pid: worker.pid, ...ports }, 'mediasoup worker started');
+    this.opts.logger.info({ slot: index, pid: worker.pid, allocator, ...ports }, 'mediasoup worker started');
     return worker;
   }
 

@@ -87,6 +87,7 @@ packages=(
   g++ make pkg-config python3 meson ninja-build   # the mediasoup worker build
   libuv1-dev libssl-dev libabsl-dev libusrsctp-dev curl
   flatbuffers-compiler libflatbuffers-dev liburing-dev
+  libmimalloc2.0                                  # the media workers' malloc (MEDIASOUP_WORKER_ALLOCATOR)
   fonts-dejavu-core                               # the certificate PDFs' Cyrillic font (DejaVuSans.ttf)
 )
 if [ "$embedded" != no ]; then

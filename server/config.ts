@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import type { WorkerAllocator } from '../media';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ip = z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address');
@@ -97,6 +98,8 @@ const envSchema = z
       .default(4 * 1024 * 1024),
     RTC_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
+    // mimalloc: a worker gives back the pages its viewers used once they leave (README, soak).
+    MEDIASOUP_WORKER_ALLOCATOR: z.enum(['mimalloc', 'system'] as const satisfies readonly WorkerAllocator[]).default('mimalloc'),
     FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
     FFPROBE_BIN: z.string().min(1).default('ffprobe'),
     // 8 GiB: a few hours of a lecturer's camera at a high bitrate.
@@ -326,6 +329,8 @@ export interface Config {
     rtcMinPort: number;
     rtcMaxPort: number;
     workers: number;
+    /** The malloc each worker runs on. */
+    allocator: WorkerAllocator;
     /** SO_RCVBUF and SO_SNDBUF of each worker's WebRTC UDP socket; 0: the kernel's default. */
     udpBufferBytes: number;
     /** A WebRTC transport in use that has not finished DTLS within this time is closed. */
@@ -468,6 +473,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rtcMinPort: e.RTC_MIN_PORT,
       rtcMaxPort: e.RTC_MAX_PORT,
       workers: e.MEDIASOUP_WORKERS,
+      allocator: e.MEDIASOUP_WORKER_ALLOCATOR,
       udpBufferBytes: e.RTC_UDP_BUFFER_BYTES,
       connectTimeoutMs: e.RTC_CONNECT_TIMEOUT_MS,
     },

@@ -113,6 +113,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       rtcMinPort: config.mediasoup.rtcMinPort,
       rtcMaxPort: config.mediasoup.rtcMaxPort,
       udpBufferBytes: config.mediasoup.udpBufferBytes,
+      allocator: config.mediasoup.allocator,
       logger: logger.child({ component: 'media' }),
     });
     teardown.push(() => pool.close());

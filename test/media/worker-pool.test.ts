@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { routerMediaCodecs, WorkerPool, type MediaLogger } from '../../media';
+import { verifyAllocator } from '../../media/worker-allocator';
 import { alive, createTestPool, freePortRun, portFree, waitFor } from '../support/media';
 
 let pool: WorkerPool | undefined;
@@ -74,6 +75,33 @@ describe('WorkerPool', () => {
       warned: ['net.core.rmem_max', 'net.core.wmem_max'],
     });
     expect((await start(0)).buffers).toEqual({ rb: sysctl('rmem_default'), tb: sysctl('wmem_default') });
+  });
+
+  it('runs each worker on mimalloc when asked, a replacement too, without preloading it into anything else', async () => {
+    const preloadBefore = process.env.LD_PRELOAD;
+    const maps = (pid: number) => readFileSync(`/proc/${pid}/maps`, 'utf8');
+    pool = await createTestPool(2, { allocator: 'mimalloc' });
+    expect(process.env.LD_PRELOAD).toBe(preloadBefore);
+    for (const { pid } of pool.stats().workers) expect(maps(pid)).toContain('/libmimalloc.so.2');
+    const replaced = once(pool, 'workerreplaced');
+    process.kill(pool.stats().workers[0]!.pid, 'SIGKILL');
+    const [event] = (await replaced) as [{ pid: number }];
+    expect(maps(event.pid)).toContain('/libmimalloc.so.2');
+    // A child this process starts afterwards gets no preload.
+    const { stdout } = await promisify(execFile)('sh', ['-c', 'echo "[$LD_PRELOAD]"']);
+    expect(stdout.trim()).toBe(`[${preloadBefore ?? ''}]`);
+
+    const plain = await createTestPool(1, { allocator: 'system' });
+    extraPools.push(plain);
+    expect(maps(plain.stats().workers[0]!.pid)).not.toContain('mimalloc');
+  });
+
+  it('refuses a worker that did not load the allocator asked for, naming the package and the setting', () => {
+    // This test's own process never loads mimalloc: what a worker looks like when ld.so could not find it.
+    expect(() => verifyAllocator(process.pid, 'mimalloc')).toThrow(
+      /did not load libmimalloc\.so\.2: install it \(Debian: libmimalloc2\.0\) or set MEDIASOUP_WORKER_ALLOCATOR=system/,
+    );
+    expect(() => verifyAllocator(process.pid, 'system')).not.toThrow();
   });
 
   it('places routers on the least-loaded worker', async () => {

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
     [{ RTC_UDP_BUFFER_BYTES: '1MiB' }, 'RTC_UDP_BUFFER_BYTES'],
     [{ RTC_UDP_BUFFER_BYTES: String(128 * 1024 * 1024) }, 'RTC_UDP_BUFFER_BYTES'],
     [{ MEDIASOUP_WORKERS: '0' }, 'MEDIASOUP_WORKERS'],
+    [{ MEDIASOUP_WORKER_ALLOCATOR: 'jemalloc' }, 'MEDIASOUP_WORKER_ALLOCATOR'],
     [{ PUBLIC_BASE_URL: 'not a url' }, 'PUBLIC_BASE_URL'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
     [{ TURN_URLS: 'http://turn.example.org' }, 'TURN_URLS'],
@@ -92,6 +93,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: dir, RTC_PORT: '0' }).mediasoup.rtcPort).toBe(0);
     expect(loadConfig({ DATA_DIR: dir, RTC_CONNECT_TIMEOUT_MS: '1500' }).mediasoup.connectTimeoutMs).toBe(1500);
     expect(loadConfig({ DATA_DIR: dir }).mediasoup.udpBufferBytes).toBe(4 * 1024 * 1024);
+    expect(loadConfig({ DATA_DIR: dir }).mediasoup.allocator).toBe('mimalloc');
+    expect(loadConfig({ DATA_DIR: dir, MEDIASOUP_WORKER_ALLOCATOR: 'system' }).mediasoup.allocator).toBe('system');
     // 500 ms: the join storm's trade between the lecturer's key frames and the joins' wait (README).
     expect(loadConfig({ DATA_DIR: dir }).live.keyFrameRequestDelayMs).toBe(500);
     expect(loadConfig({ DATA_DIR: dir, RTC_UDP_BUFFER_BYTES: '0' }).mediasoup.udpBufferBytes).toBe(0);

@@ -2,17 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { createLogger } from '../../server/logger';
-import { WorkerPool } from '../../media';
+import { WorkerPool, type WorkerAllocator } from '../../media';
 import { liveH264, pictureAndTone, quiet } from './ffmpeg';
 
 export const silentLogger = createLogger('silent');
 
 /** A pool on loopback; WebRTC ports free ones (rtcPort 0) unless the test names a base port. */
-export function createTestPool(size: number, opts: { rtcPort?: number } = {}): Promise<WorkerPool> {
+export function createTestPool(size: number, opts: { rtcPort?: number; allocator?: WorkerAllocator } = {}): Promise<WorkerPool> {
   return WorkerPool.create({
     size,
     listenIp: '127.0.0.1',
     rtcPort: opts.rtcPort ?? 0,
+    ...(opts.allocator ? { allocator: opts.allocator } : {}),
     rtcMinPort: 41000,
     rtcMaxPort: 49999,
     logger: silentLogger,
