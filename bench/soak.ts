@@ -269,7 +269,9 @@ export async function run(): Promise<void> {
     await snapshotHeap('baseline');
     // The worker the seminar starts on: both trims read this one, so that they compare with its
     // own figures before anyone joined (a worker replaced mid-run fails them, visibly).
-    const workerPid = [...census.workers][0]?.pid;
+    // Only glibc's malloc has malloc_trim and malloc_info to call; mimalloc returns pages itself.
+    const workerAllocator = a.config.mediasoup.allocator;
+    const workerPid = workerAllocator === 'system' ? [...census.workers][0]?.pid : undefined;
     const allocatorBefore = workerPid === undefined ? null : await workerHeap(workerPid);
     log(`the worker's allocator before anyone joined: ${JSON.stringify(allocatorBefore)}`);
     const workerHeapBefore = allocatorBefore && !('error' in allocatorBefore) ? allocatorBefore : null;
@@ -392,6 +394,7 @@ export async function run(): Promise<void> {
       audience: audienceTotals,
       sessions,
       recording,
+      workerAllocator,
       workerTrim,
       workerHeapBefore,
       secondRound,

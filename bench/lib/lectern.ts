@@ -19,6 +19,8 @@ export function benchConfig(dataDir: string, env: NodeJS.ProcessEnv): Config {
     // …and join hundreds of guest viewers from it.
     LIVE_SOCKETS_PER_IP: '1000000',
     ...(process.env.FERRETDB_BIN ? { FERRETDB_BIN: process.env.FERRETDB_BIN } : {}),
+    // A run on the other malloc, to compare (the soak).
+    ...(process.env.MEDIASOUP_WORKER_ALLOCATOR ? { MEDIASOUP_WORKER_ALLOCATOR: process.env.MEDIASOUP_WORKER_ALLOCATOR } : {}),
     ...env,
   });
 }

@@ -193,6 +193,11 @@ export interface SoakResult {
   audience: Omit<AudienceStats, 'sessions'>;
   sessions: SessionSummary;
   recording: RecordingCheck;
+  /**
+   * The worker's malloc (MEDIASOUP_WORKER_ALLOCATOR; absent in older results, which ran on
+   * glibc's). Only glibc's is trimmed and counted through gdb.
+   */
+  workerAllocator?: 'mimalloc' | 'system';
   /** Read after the judged samples (absent in older results). */
   workerTrim?: WorkerTrim | null;
   /** What the worker's allocator held before anyone joined (absent in older results). */
@@ -202,6 +207,9 @@ export interface SoakResult {
   samples: Sample[];
 }
 
+/** A worker on mimalloc gives freed pages back itself, so it is neither trimmed nor asked through gdb. */
+const onMimalloc = (r: Pick<SoakResult, 'workerAllocator'>) => r.workerAllocator === 'mimalloc';
+
 const cell = (v: number | null, unit = '') => (v === null ? '–' : `${v}${unit ? ` ${unit}` : ''}`);
 const pct = (v: number | null) => (v === null ? '–' : `${v > 0 ? '+' : ''}${v} %`);
 
@@ -210,7 +218,7 @@ export function renderMarkdown(r: SoakResult): string {
   const w = r.windows;
   const lines = [
     `Soak, ${r.date.slice(0, 16).replace('T', ' ')} UTC: **${r.minutes} min** of churn, ${r.settings.viewers} viewers each coming and going about every ${r.settings.cycleSeconds} s; ` +
-      `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node.replace(/^v/, '')}, mediasoup ${r.mediasoup}, ${r.database}; ` +
+      `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node.replace(/^v/, '')}, mediasoup ${r.mediasoup} (worker on ${onMimalloc(r) ? 'mimalloc' : "glibc's malloc"}), ${r.database}; ` +
       `load average ${r.load.before.join(' ')} before, ${r.load.during.min}–${r.load.during.max} (mean ${r.load.during.mean}) during.`,
     '',
     `| figure | before anyone joined | baseline (t = ${w.baseline[0]}–${w.baseline[1]} s) | last window (t = ${w.last[0]}–${w.last[1]} s) | max | growth | < 10 % | after everyone left | vs before | back |`,
@@ -262,7 +270,9 @@ function trimLine(r: SoakResult): string[] {
  * drain and a full GC); the worker's anonymous memory after each malloc_trim, since the second
  * round starts from a trimmed worker.
  */
-export function secondRoundLine(r: Pick<SoakResult, 'secondRound' | 'samples' | 'workerTrim'> & { audience: { joins: number } }): string[] {
+export function secondRoundLine(
+  r: Pick<SoakResult, 'secondRound' | 'samples' | 'workerTrim' | 'workerAllocator'> & { audience: { joins: number } },
+): string[] {
   const round = r.secondRound;
   if (!round) return [];
   const medianOf = (phase: Sample['phase'], read: (s: Sample) => number | null | undefined) =>
@@ -279,8 +289,10 @@ export function secondRoundLine(r: Pick<SoakResult, 'secondRound' | 'samples' | 
     from === null || to === null || joins === 0 ? null : Math.round(((to - from) / joins) * 1000 * 100) / 100;
   const rates = (from: number | null, mid: number | null, to: number | null) =>
     `${cell(rate(from, mid, r.audience.joins), 'MiB')} → ${cell(rate(mid, to, round.joins), 'MiB')}`;
-  const firstTrim = trimmed(r.workerTrim);
-  const secondTrim = trimmed(round.workerTrim);
+  // On mimalloc there is no trim: the worker as it is after each round's drain.
+  const anonAfter = (phase: Sample['phase']) => medianOf(phase, (s) => s.worker.anonMiB);
+  const firstTrim = onMimalloc(r) ? anonAfter('after-leave') : trimmed(r.workerTrim);
+  const secondTrim = onMimalloc(r) ? anonAfter('second-leave') : trimmed(round.workerTrim);
   const secondHeap = round.workerTrim && !('error' in round.workerTrim) ? round.workerTrim.heap : null;
   const counts = (['transports', 'consumers', 'producers'] as const)
     .map(
@@ -292,7 +304,7 @@ export function secondRoundLine(r: Pick<SoakResult, 'secondRound' | 'samples' | 
     `- Second round, after the judged figures: everyone came back for ${round.seconds} s (${round.joins} joins, ${round.joinFailures} failed; ${round.sessions.sessions} sessions, ${round.sessions.withoutFrames} without a decodable frame) and left again. ` +
       `Kept per 1,000 joins, first round (from before anyone joined) → second round (from the end of the first): Node heap retained ${rates(heap('pre-join'), heap('after-leave'), heap('second-leave'))} ` +
       `(${cell(heap('after-leave'), 'MiB')} after the first, ${cell(heap('second-leave'), 'MiB')} after the second); ` +
-      `worker anonymous after malloc_trim ${rates(preAnon, firstTrim, secondTrim)} (${cell(firstTrim, 'MiB')} after the first, ${cell(secondTrim, 'MiB')} after the second)${secondHeap ? `, glibc counting ${secondHeap.inUseMiB} MiB in use after the second` : ''}. After the second round: ${counts}.`,
+      `worker anonymous ${onMimalloc(r) ? 'after everyone left' : 'after malloc_trim'} ${rates(preAnon, firstTrim, secondTrim)} (${cell(firstTrim, 'MiB')} after the first, ${cell(secondTrim, 'MiB')} after the second)${secondHeap ? `, glibc counting ${secondHeap.inUseMiB} MiB in use after the second` : ''}. After the second round: ${counts}.`,
   ];
 }
 

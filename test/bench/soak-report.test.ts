@@ -102,6 +102,24 @@ describe('the soak verdict', () => {
     expect(secondRoundLine({ audience: { joins: 1 }, samples, workerTrim: null, secondRound: null })).toEqual([]);
   });
 
+  it('reads a worker on mimalloc as it is after each drain, since nothing trims it', () => {
+    const withAnon = (s: Sample, anon: number): Sample => ({ ...s, worker: { ...s.worker, anonMiB: anon } });
+    const samples = [
+      withAnon(at(0, 'pre-join', 100, 4), 10),
+      withAnon(at(640, 'after-leave', 100, 4), 11),
+      withAnon(at(1000, 'second-leave', 100, 4), 11.5),
+    ];
+    const [line] = secondRoundLine({
+      audience: { joins: 1000 },
+      samples,
+      workerAllocator: 'mimalloc',
+      workerTrim: null,
+      secondRound: { seconds: 300, joins: 500, joinFailures: 0, sessions: summariseSessions([]), workerTrim: null },
+    });
+    expect(line).toContain('worker anonymous after everyone left 1 MiB → 1 MiB (11 MiB after the first, 11.5 MiB after the second)');
+    expect(line).not.toContain('malloc_trim');
+  });
+
   it('counts sessions without a frame and judges frame ratios only on sessions long enough', () => {
     const s = summariseSessions([
       { viewer: 0, layer: 2, firstFrameMs: 400, watchedSeconds: 27, framesDecodable: 800, frameRatio: 0.99, videoLossPct: 0 },
