@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Which malloc a mediasoup worker runs on. glibc's keeps the pages a worker freed when its
- * viewers left (the soak: 29.3 MiB RSS after everyone left, against 20.6 before anyone joined,
- * until malloc_trim is called into it); mimalloc hands freed pages back by itself, at the same
- * CPU (README, soak). `system`: whatever the C library's malloc is.
+ * viewers left (the 30-minute soak: 29.3 MiB RSS after everyone left, against 20.6 before anyone
+ * joined; 23.3 even after malloc_trim, the rest fragmentation); mimalloc hands freed pages back
+ * by itself (a 3-minute soak: 23.1 against 21.3) at about the same worker CPU (README, soak).
+ * `system`: whatever the C library's malloc is.
  */
 export const workerAllocators = ['mimalloc', 'system'] as const;
 export type WorkerAllocator = (typeof workerAllocators)[number];

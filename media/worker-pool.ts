@@ -25,8 +25,8 @@ export interface WorkerPoolOptions {
    * The kernel caps it at net.core.rmem_max / wmem_max. 0 or unset: the kernel's default.
    */
   udpBufferBytes?: number;
-  /** The malloc each worker runs on (worker-allocator.ts); unset: the C library's. */
-  allocator?: WorkerAllocator;
+  /** The malloc each worker runs on (worker-allocator.ts). */
+  allocator: WorkerAllocator;
   logger: MediaLogger;
   logLevel?: WorkerLogLevel;
   /** Delay before a dead worker's replacement starts; doubled on each failed try. */
@@ -151,7 +151,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   private async fill(index: number): Promise<Worker> {
-    const allocator = this.opts.allocator ?? 'system';
+    const allocator = this.opts.allocator;
     const worker = await spawnWithAllocator(allocator, () =>
       mediasoup.createWorker({
         logLevel: this.opts.logLevel ?? 'warn',

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
-import type { WorkerAllocator } from '../media';
+import { workerAllocators, type WorkerAllocator } from '../media';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ip = z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address');
@@ -99,7 +99,7 @@ const envSchema = z
     RTC_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
     // mimalloc: a worker gives back the pages its viewers used once they leave (README, soak).
-    MEDIASOUP_WORKER_ALLOCATOR: z.enum(['mimalloc', 'system'] as const satisfies readonly WorkerAllocator[]).default('mimalloc'),
+    MEDIASOUP_WORKER_ALLOCATOR: z.enum(workerAllocators).default('mimalloc'),
     FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
     FFPROBE_BIN: z.string().min(1).default('ffprobe'),
     // 8 GiB: a few hours of a lecturer's camera at a high bitrate.

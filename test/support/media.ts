@@ -13,7 +13,8 @@ export function createTestPool(size: number, opts: { rtcPort?: number; allocator
     size,
     listenIp: '127.0.0.1',
     rtcPort: opts.rtcPort ?? 0,
-    ...(opts.allocator ? { allocator: opts.allocator } : {}),
+    // As production runs them (MEDIASOUP_WORKER_ALLOCATOR's default).
+    allocator: opts.allocator ?? 'mimalloc',
     rtcMinPort: 41000,
     rtcMaxPort: 49999,
     logger: silentLogger,
