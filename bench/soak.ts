@@ -63,6 +63,26 @@ const startedAt = performance.now();
 const elapsed = () => (performance.now() - startedAt) / 1000;
 const log = (msg: string) => process.stderr.write(`[bench soak ${elapsed().toFixed(0).padStart(4)} s] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rssMiB = () => process.memoryUsage.rss() / 2 ** 20;
+
+/**
+ * Waits, a full GC every 10 s, until this process's RSS moves less than 2 % in 10 s (at most
+ * 2 minutes), and says how long that took. V8 and malloc hand pages back for tens of seconds
+ * after a GC: in the runs before this wait, the three samples before anyone joined fell from
+ * 329 to 270 MiB, so the "before" figure depended on where in that fall they landed.
+ */
+async function settleRss(): Promise<number> {
+  const from = performance.now();
+  let last = rssMiB();
+  for (let i = 0; i < 12; i++) {
+    collectGarbage();
+    await sleep(10_000);
+    const now = rssMiB();
+    if (Math.abs(now - last) < 0.02 * last) break;
+    last = now;
+  }
+  return Math.round((performance.now() - from) / 1000);
+}
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 /**
@@ -212,6 +232,8 @@ export async function run(): Promise<void> {
   let source: SimulcastSource | undefined;
   let audience: Audience | undefined;
   const samples: Sample[] = [];
+  /** Seconds each phase's samples waited for Node's RSS to settle (settleRss). */
+  const settled: Partial<Record<Sample['phase'], number>> = {};
   try {
     log('encoding the three layers');
     const layerFiles = await encodeLayers(tmp);
@@ -258,6 +280,8 @@ export async function run(): Promise<void> {
     };
     // Before anyone joins: the recorder running, everything warmed up once.
     await sleep(15_000);
+    settled['pre-join'] = await settleRss();
+    log(`Node's RSS settled after ${settled['pre-join']} s`);
     for (let i = 0; i < 3; i++) {
       const s = await take('pre-join', 0);
       log(
@@ -327,7 +351,9 @@ export async function run(): Promise<void> {
       crowd.close();
       audience = undefined;
       await sleep(settings.drainSeconds * 1000);
-      collectGarbage();
+      // As before anyone joined, so that both figures are read the same way.
+      settled[after] = await settleRss();
+      log(`Node's RSS settled after ${settled[after]} s`);
       for (let i = 0; i < 3; i++) {
         const s = await take(after, 0);
         s.t = Math.round(elapsed() - churnFrom);
@@ -395,6 +421,7 @@ export async function run(): Promise<void> {
       sessions,
       recording,
       workerAllocator,
+      rssSettledSeconds: settled,
       workerTrim,
       workerHeapBefore,
       secondRound,

@@ -194,10 +194,16 @@ export interface SoakResult {
   sessions: SessionSummary;
   recording: RecordingCheck;
   /**
-   * The worker's malloc (MEDIASOUP_WORKER_ALLOCATOR; absent in older results, which ran on
-   * glibc's). Only glibc's is trimmed and counted through gdb.
+   * The worker's malloc: MEDIASOUP_WORKER_ALLOCATOR, or what a comparison run preloaded
+   * (bench/soak/allocators.ts). Absent in older results, which ran on glibc's. Only glibc's
+   * is trimmed and counted through gdb.
    */
-  workerAllocator?: 'mimalloc' | 'system';
+  workerAllocator?: string;
+  /**
+   * Seconds the samples of each quiet phase waited for Node's RSS to settle after a full GC
+   * (absent in older results, whose samples did not wait).
+   */
+  rssSettledSeconds?: Partial<Record<Sample['phase'], number>>;
   /** Read after the judged samples (absent in older results). */
   workerTrim?: WorkerTrim | null;
   /** What the worker's allocator held before anyone joined (absent in older results). */
@@ -207,18 +213,21 @@ export interface SoakResult {
   samples: Sample[];
 }
 
-/** A worker on mimalloc gives freed pages back itself, so it is neither trimmed nor asked through gdb. */
-const onMimalloc = (r: Pick<SoakResult, 'workerAllocator'>) => r.workerAllocator === 'mimalloc';
+/**
+ * Whether the worker ran on glibc's malloc, the only one malloc_trim and malloc_info reach.
+ * Another (mimalloc) gives freed pages back itself, so it is neither trimmed nor asked through gdb.
+ */
+export const onGlibc = (r: Pick<SoakResult, 'workerAllocator'>) => r.workerAllocator === undefined || r.workerAllocator === 'system';
 
 const cell = (v: number | null, unit = '') => (v === null ? '–' : `${v}${unit ? ` ${unit}` : ''}`);
-const pct = (v: number | null) => (v === null ? '–' : `${v > 0 ? '+' : ''}${v} %`);
+export const pct = (v: number | null) => (v === null ? '–' : `${v > 0 ? '+' : ''}${v} %`);
 
 export function renderMarkdown(r: SoakResult): string {
   const m = r.machine;
   const w = r.windows;
   const lines = [
     `Soak, ${r.date.slice(0, 16).replace('T', ' ')} UTC: **${r.minutes} min** of churn, ${r.settings.viewers} viewers each coming and going about every ${r.settings.cycleSeconds} s; ` +
-      `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node.replace(/^v/, '')}, mediasoup ${r.mediasoup} (worker on ${onMimalloc(r) ? 'mimalloc' : "glibc's malloc"}), ${r.database}; ` +
+      `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node.replace(/^v/, '')}, mediasoup ${r.mediasoup} (worker on ${onGlibc(r) ? "glibc's malloc" : r.workerAllocator}), ${r.database}; ` +
       `load average ${r.load.before.join(' ')} before, ${r.load.during.min}–${r.load.during.max} (mean ${r.load.during.mean}) during.`,
     '',
     `| figure | before anyone joined | baseline (t = ${w.baseline[0]}–${w.baseline[1]} s) | last window (t = ${w.last[0]}–${w.last[1]} s) | max | growth | < 10 % | after everyone left | vs before | back |`,
@@ -235,7 +244,7 @@ export function renderMarkdown(r: SoakResult): string {
     `- Chat: ${r.audience.chat.sent} messages sent (${r.audience.chat.refused} refused${r.audience.chat.firstError ? `: ${r.audience.chat.firstError}` : ''}), ${r.audience.chat.received} deliveries. ` +
       `Heartbeats: ${r.audience.heartbeats.sent} sent, ${r.audience.heartbeats.accepted} accepted (${r.audience.heartbeats.failed} failed${r.audience.heartbeats.firstError ? `: ${r.audience.heartbeats.firstError}` : ''}).`,
     `- Recording: ${r.recording.error ? `**${r.recording.error}**` : `${r.recording.status}, ${r.recording.segments} segments; ffprobe reads the playlist as ${r.recording.probedSeconds} s (${r.recording.streams.join(', ')}) for ${r.recording.liveSeconds} s live; the last segment decodes to ${r.recording.lastSegmentFrames} frames`}.`,
-    `- Growth = (median of the last window − median of the baseline window) / baseline; the baseline starts after one full cycle (everyone has joined once). "After everyone left": ${r.settings.drainSeconds} s after the last viewer left and a full GC, against the same figures before anyone joined; counts must be back exactly, memory within 10 %.`,
+    `- Growth = (median of the last window − median of the baseline window) / baseline; the baseline starts after one full cycle (everyone has joined once). "After everyone left": ${r.settings.drainSeconds} s after the last viewer left and a full GC${r.rssSettledSeconds ? `, then a full GC every 10 s until Node's RSS moved less than 2 % in 10 s (${r.rssSettledSeconds['after-leave'] ?? '–'} s; ${r.rssSettledSeconds['pre-join'] ?? '–'} s before anyone joined, read the same way)` : ''}, against the same figures before anyone joined; counts must be back exactly, memory within 10 %.`,
     ...trimLine(r),
     ...secondRoundLine(r),
     `- Targets: growth < 10 % for every judged figure: ${r.targetsMet.growth ? 'met' : '**not met**'}; back to the pre-join figures after everyone left: ${r.targetsMet.returned ? 'met' : '**not met**'}; every session got frames: ${r.targetsMet.frames ? 'yes' : '**no**'}; recording playable: ${r.targetsMet.recording ? 'yes' : '**no**'}.`,
@@ -289,10 +298,10 @@ export function secondRoundLine(
     from === null || to === null || joins === 0 ? null : Math.round(((to - from) / joins) * 1000 * 100) / 100;
   const rates = (from: number | null, mid: number | null, to: number | null) =>
     `${cell(rate(from, mid, r.audience.joins), 'MiB')} → ${cell(rate(mid, to, round.joins), 'MiB')}`;
-  // On mimalloc there is no trim: the worker as it is after each round's drain.
+  // Off glibc there is no trim: the worker as it is after each round's drain.
   const anonAfter = (phase: Sample['phase']) => medianOf(phase, (s) => s.worker.anonMiB);
-  const firstTrim = onMimalloc(r) ? anonAfter('after-leave') : trimmed(r.workerTrim);
-  const secondTrim = onMimalloc(r) ? anonAfter('second-leave') : trimmed(round.workerTrim);
+  const firstTrim = !onGlibc(r) ? anonAfter('after-leave') : trimmed(r.workerTrim);
+  const secondTrim = !onGlibc(r) ? anonAfter('second-leave') : trimmed(round.workerTrim);
   const secondHeap = round.workerTrim && !('error' in round.workerTrim) ? round.workerTrim.heap : null;
   const counts = (['transports', 'consumers', 'producers'] as const)
     .map(
@@ -304,7 +313,7 @@ export function secondRoundLine(
     `- Second round, after the judged figures: everyone came back for ${round.seconds} s (${round.joins} joins, ${round.joinFailures} failed; ${round.sessions.sessions} sessions, ${round.sessions.withoutFrames} without a decodable frame) and left again. ` +
       `Kept per 1,000 joins, first round (from before anyone joined) → second round (from the end of the first): Node heap retained ${rates(heap('pre-join'), heap('after-leave'), heap('second-leave'))} ` +
       `(${cell(heap('after-leave'), 'MiB')} after the first, ${cell(heap('second-leave'), 'MiB')} after the second); ` +
-      `worker anonymous ${onMimalloc(r) ? 'after everyone left' : 'after malloc_trim'} ${rates(preAnon, firstTrim, secondTrim)} (${cell(firstTrim, 'MiB')} after the first, ${cell(secondTrim, 'MiB')} after the second)${secondHeap ? `, glibc counting ${secondHeap.inUseMiB} MiB in use after the second` : ''}. After the second round: ${counts}.`,
+      `worker anonymous ${onGlibc(r) ? 'after malloc_trim' : 'after everyone left'} ${rates(preAnon, firstTrim, secondTrim)} (${cell(firstTrim, 'MiB')} after the first, ${cell(secondTrim, 'MiB')} after the second)${secondHeap ? `, glibc counting ${secondHeap.inUseMiB} MiB in use after the second` : ''}. After the second round: ${counts}.`,
   ];
 }
 
