@@ -1,6 +1,12 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readAllocatorRuns, renderAllocators } from '../../bench/soak/allocators';
 import type { Sample } from '../../bench/soak/probes';
 import { judge, secondRoundLine, summariseSessions } from '../../bench/soak/report';
+
+const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A sample with every figure at `v`, and the transports count at `transports`. */
 function at(t: number, phase: Sample['phase'], v: number, transports: number): Sample {
@@ -131,5 +137,18 @@ describe('the soak verdict', () => {
     expect(s.frameRatio.worst).toBe(0);
     expect(s.viewersChecked).toBe(2);
     expect(s.viewersAlwaysGotFrames).toBe(1);
+  });
+});
+
+describe('the worker allocators table', () => {
+  it("renders the kept runs in order, trimming only glibc's, and the README holds that table", async () => {
+    const runs = readAllocatorRuns(path.join(repo, 'bench', 'results'));
+    expect(runs.map((r) => r.allocatorRun.name)).toEqual(['glibc', 'glibc-perturb', 'jemalloc', 'jemalloc-decay', 'mimalloc']);
+    const table = renderAllocators(runs);
+    const mimalloc = table.split('\n').find((l) => l.startsWith('| mimalloc'))!;
+    expect(mimalloc).toContain('21.3 MiB → 23.1 MiB (+8.5 %)');
+    expect(mimalloc).toContain('not glibc’s: no trim');
+    expect(table.split('\n').find((l) => l.startsWith('| glibc malloc 2.36'))).toContain('| 11.7 MiB | 11.8 MiB |');
+    expect(await readFile(path.join(repo, 'README.md'), 'utf8')).toContain(table);
   });
 });
