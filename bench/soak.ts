@@ -71,17 +71,17 @@ const rssMiB = () => process.memoryUsage.rss() / 2 ** 20;
  * after a GC: in the runs before this wait, the three samples before anyone joined fell from
  * 329 to 270 MiB, so the "before" figure depended on where in that fall they landed.
  */
-async function settleRss(): Promise<number> {
+async function settleRss(): Promise<{ seconds: number; settled: boolean }> {
   const from = performance.now();
   let last = rssMiB();
   for (let i = 0; i < 12; i++) {
     collectGarbage();
     await sleep(10_000);
     const now = rssMiB();
-    if (Math.abs(now - last) < 0.02 * last) break;
+    if (Math.abs(now - last) < 0.02 * last) return { seconds: Math.round((performance.now() - from) / 1000), settled: true };
     last = now;
   }
-  return Math.round((performance.now() - from) / 1000);
+  return { seconds: Math.round((performance.now() - from) / 1000), settled: false };
 }
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
@@ -232,8 +232,16 @@ export async function run(): Promise<void> {
   let source: SimulcastSource | undefined;
   let audience: Audience | undefined;
   const samples: Sample[] = [];
-  /** Seconds each phase's samples waited for Node's RSS to settle (settleRss). */
+  /** Seconds each phase's samples waited for Node's RSS to settle (settleRss), and the phases where it did not. */
   const settled: Partial<Record<Sample['phase'], number>> = {};
+  const unsettled: Sample['phase'][] = [];
+  /** settleRss for `phase`'s samples, said in the log and kept for the result. */
+  const settleFor = async (phase: Sample['phase']) => {
+    const { seconds, settled: ok } = await settleRss();
+    settled[phase] = seconds;
+    if (!ok) unsettled.push(phase);
+    log(ok ? `Node's RSS settled after ${seconds} s` : `Node's RSS had not settled after ${seconds} s; sampling anyway`);
+  };
   try {
     log('encoding the three layers');
     const layerFiles = await encodeLayers(tmp);
@@ -280,8 +288,7 @@ export async function run(): Promise<void> {
     };
     // Before anyone joins: the recorder running, everything warmed up once.
     await sleep(15_000);
-    settled['pre-join'] = await settleRss();
-    log(`Node's RSS settled after ${settled['pre-join']} s`);
+    await settleFor('pre-join');
     for (let i = 0; i < 3; i++) {
       const s = await take('pre-join', 0);
       log(
@@ -352,8 +359,7 @@ export async function run(): Promise<void> {
       audience = undefined;
       await sleep(settings.drainSeconds * 1000);
       // As before anyone joined, so that both figures are read the same way.
-      settled[after] = await settleRss();
-      log(`Node's RSS settled after ${settled[after]} s`);
+      await settleFor(after);
       for (let i = 0; i < 3; i++) {
         const s = await take(after, 0);
         s.t = Math.round(elapsed() - churnFrom);
@@ -422,6 +428,7 @@ export async function run(): Promise<void> {
       recording,
       workerAllocator,
       rssSettledSeconds: settled,
+      rssUnsettled: unsettled,
       workerTrim,
       workerHeapBefore,
       secondRound,

@@ -40,9 +40,10 @@ export function renderAllocators(runs: AllocatorRun[]): string {
     );
   });
   return [
-    `Short soaks (${[...new Set(runs.map((r) => r.minutes))].join(', ')} min of churn, then everyone back for ${[...new Set(runs.map((r) => r.secondRound?.seconds ?? 0))].join(', ')} s), ${runs[0]?.machine.nproc} cores, ${runs[0]?.database}, one run each; the worker alone on a core.`,
+    `Short soaks (${[...new Set(runs.map((r) => r.minutes))].join(', ')} min of churn, then everyone back for ${[...new Set(runs.map((r) => r.secondRound?.seconds ?? 0))].join(', ')} s), ${runs[0]?.machine.nproc} cores, ${runs[0]?.database}, one run each; the worker alone on a core. ` +
+      `"After everyone left" is ${[...new Set(runs.map((r) => r.settings.drainSeconds))].join(', ')} s after the last viewer left${runs.some((r) => r.rssSettledSeconds) ? ' (then, in runs that have it, the wait for Node’s RSS to settle)' : ', from before the soak waited for Node’s RSS to settle'}.`,
     '',
-    '| worker’s malloc | run (UTC); joins: first + second round | worker RSS: before anyone joined → 30 s after everyone left | anonymous: before → after | anonymous after malloc_trim | anonymous after the second round (glibc: trimmed) | worker cores during the churn |',
+    '| worker’s malloc | run (UTC); joins: first + second round | worker RSS: before anyone joined → after everyone left | anonymous: before → after | anonymous after malloc_trim | anonymous after the second round (glibc: trimmed) | worker cores during the churn |',
     '| --- | --- | --- | --- | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');

@@ -204,6 +204,8 @@ export interface SoakResult {
    * (absent in older results, whose samples did not wait).
    */
   rssSettledSeconds?: Partial<Record<Sample['phase'], number>>;
+  /** Phases whose samples were read after 2 minutes of waiting although Node's RSS still moved. */
+  rssUnsettled?: Sample['phase'][];
   /** Read after the judged samples (absent in older results). */
   workerTrim?: WorkerTrim | null;
   /** What the worker's allocator held before anyone joined (absent in older results). */
@@ -244,7 +246,7 @@ export function renderMarkdown(r: SoakResult): string {
     `- Chat: ${r.audience.chat.sent} messages sent (${r.audience.chat.refused} refused${r.audience.chat.firstError ? `: ${r.audience.chat.firstError}` : ''}), ${r.audience.chat.received} deliveries. ` +
       `Heartbeats: ${r.audience.heartbeats.sent} sent, ${r.audience.heartbeats.accepted} accepted (${r.audience.heartbeats.failed} failed${r.audience.heartbeats.firstError ? `: ${r.audience.heartbeats.firstError}` : ''}).`,
     `- Recording: ${r.recording.error ? `**${r.recording.error}**` : `${r.recording.status}, ${r.recording.segments} segments; ffprobe reads the playlist as ${r.recording.probedSeconds} s (${r.recording.streams.join(', ')}) for ${r.recording.liveSeconds} s live; the last segment decodes to ${r.recording.lastSegmentFrames} frames`}.`,
-    `- Growth = (median of the last window − median of the baseline window) / baseline; the baseline starts after one full cycle (everyone has joined once). "After everyone left": ${r.settings.drainSeconds} s after the last viewer left and a full GC${r.rssSettledSeconds ? `, then a full GC every 10 s until Node's RSS moved less than 2 % in 10 s (${r.rssSettledSeconds['after-leave'] ?? '–'} s; ${r.rssSettledSeconds['pre-join'] ?? '–'} s before anyone joined, read the same way)` : ''}, against the same figures before anyone joined; counts must be back exactly, memory within 10 %.`,
+    `- Growth = (median of the last window − median of the baseline window) / baseline; the baseline starts after one full cycle (everyone has joined once). "After everyone left": ${r.settings.drainSeconds} s after the last viewer left and a full GC${r.rssSettledSeconds ? `, then a full GC every 10 s until Node's RSS moved less than 2 % in 10 s (${r.rssSettledSeconds['after-leave'] ?? '–'} s; ${r.rssSettledSeconds['pre-join'] ?? '–'} s before anyone joined, after the same wait)${r.rssUnsettled?.length ? `; **not settled within 2 minutes: ${r.rssUnsettled.join(', ')}**` : ''}` : ''}, against the same figures before anyone joined; counts must be back exactly, memory within 10 %.`,
     ...trimLine(r),
     ...secondRoundLine(r),
     `- Targets: growth < 10 % for every judged figure: ${r.targetsMet.growth ? 'met' : '**not met**'}; back to the pre-join figures after everyone left: ${r.targetsMet.returned ? 'met' : '**not met**'}; every session got frames: ${r.targetsMet.frames ? 'yes' : '**no**'}; recording playable: ${r.targetsMet.recording ? 'yes' : '**no**'}.`,
