@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 /**
  * Which malloc a mediasoup worker runs on. glibc's keeps the pages a worker freed when its
  * viewers left (the 30-minute soak: 29.3 MiB RSS after everyone left, against 20.6 before anyone
- * joined; 23.3 even after malloc_trim, the rest fragmentation); mimalloc hands freed pages back
- * by itself (a 3-minute soak: 23.1 against 21.3) at about the same worker CPU (README, soak).
+ * joined; 23.3 even after malloc_trim, the rest most likely fragmentation); mimalloc hands
+ * freed pages back by itself (a 3-minute soak: 23.1 against 21.3; the 30-minute soak: 23
+ * against 21) at about the same worker CPU (README, soak).
  * `system`: whatever the C library's malloc is.
  */
 export const workerAllocators = ['mimalloc', 'system'] as const;
