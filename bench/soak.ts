@@ -74,14 +74,15 @@ const rssMiB = () => process.memoryUsage.rss() / 2 ** 20;
 async function settleRss(): Promise<{ seconds: number; settled: boolean }> {
   const from = performance.now();
   let last = rssMiB();
-  for (let i = 0; i < 12; i++) {
+  let settled = false;
+  for (let i = 0; i < 12 && !settled; i++) {
     collectGarbage();
     await sleep(10_000);
     const now = rssMiB();
-    if (Math.abs(now - last) < 0.02 * last) return { seconds: Math.round((performance.now() - from) / 1000), settled: true };
+    settled = Math.abs(now - last) < 0.02 * last;
     last = now;
   }
-  return { seconds: Math.round((performance.now() - from) / 1000), settled: false };
+  return { seconds: Math.round((performance.now() - from) / 1000), settled };
 }
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMain, reportFromResults } from '../lib/readme-block';
-import { median, onGlibc, pct, type SoakResult } from './report';
+import { cell, median, onGlibc, pct, type SoakResult } from './report';
 
 export interface AllocatorRun extends SoakResult {
   allocatorRun: { name: string; how: string; started: string };
@@ -15,7 +15,7 @@ export interface AllocatorRun extends SoakResult {
 /** Rows in this order; files with other names follow. */
 const order = ['glibc', 'glibc-perturb', 'jemalloc', 'jemalloc-decay', 'mimalloc'];
 
-const cell = (v: number | null | undefined, unit = ' MiB') => (v === null || v === undefined ? '–' : `${v}${unit}`);
+const mib = (v: number | null | undefined) => cell(v ?? null, 'MiB');
 
 /** Worker cores used in the judged churn: its CPU seconds from the first to the last churn sample. */
 function workerCores(r: SoakResult): number | null {
@@ -35,8 +35,8 @@ export function renderAllocators(runs: AllocatorRun[]): string {
     const secondAfter = glibc ? trimmed(r.secondRound?.workerTrim) : anon('second-leave');
     return (
       `| ${r.allocatorRun.how} | ${r.date.slice(0, 16).replace('T', ' ')}, load average ${r.load.before[0]} before; ${r.audience.joins} + ${r.secondRound?.joins ?? 0} joins | ` +
-      `${cell(rss?.preJoin)} → ${cell(rss?.afterLeave)} (${pct(rss?.afterLeaveVsPreJoinPct ?? null)}) | ` +
-      `${cell(anon('pre-join'))} → ${cell(anon('after-leave'))} | ${glibc ? cell(trimmed(r.workerTrim)) : 'not glibc’s: no trim'} | ${cell(secondAfter)} | ${cell(workerCores(r), '')} |`
+      `${mib(rss?.preJoin)} → ${mib(rss?.afterLeave)} (${pct(rss?.afterLeaveVsPreJoinPct ?? null)}) | ` +
+      `${mib(anon('pre-join'))} → ${mib(anon('after-leave'))} | ${glibc ? mib(trimmed(r.workerTrim)) : 'not glibc’s: no trim'} | ${mib(secondAfter)} | ${cell(workerCores(r))} |`
     );
   });
   return [

@@ -221,7 +221,7 @@ export interface SoakResult {
  */
 export const onGlibc = (r: Pick<SoakResult, 'workerAllocator'>) => r.workerAllocator === undefined || r.workerAllocator === 'system';
 
-const cell = (v: number | null, unit = '') => (v === null ? '–' : `${v}${unit ? ` ${unit}` : ''}`);
+export const cell = (v: number | null, unit = '') => (v === null ? '–' : `${v}${unit ? ` ${unit}` : ''}`);
 export const pct = (v: number | null) => (v === null ? '–' : `${v > 0 ? '+' : ''}${v} %`);
 
 export function renderMarkdown(r: SoakResult): string {
