@@ -11,6 +11,7 @@
 // their pre-join values SOAK_DRAIN_SECONDS after everyone left. Then a second round
 // (SOAK_SECOND_ROUND_SECONDS) tells memory paid once from memory that grows with every round.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,7 @@ import { benchConfig, scheduledSeminar, seedLecturer } from './lib/lectern';
 import { machine, sourceState } from './lib/machine';
 import { call } from './lib/rest';
 import type { AudienceSettings, AudienceStats, FromAudience, ToAudience } from './soak/audience';
-import { collectGarbage, MediasoupCensus, sample, trimWorker, workerHeap, type Sample } from './soak/probes';
+import { collectGarbage, mallocHeap, MediasoupCensus, sample, trimMalloc, type Sample } from './soak/probes';
 import { judge, renderMarkdown, summariseSessions, type RecordingCheck, type SecondRound, type SoakResult } from './soak/report';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -304,9 +305,16 @@ export async function run(): Promise<void> {
     // Only glibc's malloc has malloc_trim and malloc_info to call; mimalloc returns pages itself.
     const workerAllocator = a.config.mediasoup.allocator;
     const workerPid = workerAllocator === 'system' ? [...census.workers][0]?.pid : undefined;
-    const allocatorBefore = workerPid === undefined ? null : await workerHeap(workerPid);
+    const allocatorBefore = workerPid === undefined ? null : await mallocHeap(workerPid);
     log(`the worker's allocator before anyone joined: ${JSON.stringify(allocatorBefore)}`);
     const workerHeapBefore = allocatorBefore && !('error' in allocatorBefore) ? allocatorBefore : null;
+    // On glibc's malloc, what Lectern's own process holds in use and free, to compare with the
+    // same reading after everyone left (Node's RSS outside V8's heap). A run may preload another
+    // malloc into this process (LD_PRELOAD, as the worker's is), which gdb cannot ask.
+    const nodeAllocator = readFileSync('/proc/self/maps', 'utf8').includes('/libmimalloc.so.2') ? 'mimalloc' : 'system';
+    const nodeAllocatorBefore = nodeAllocator === 'system' ? await mallocHeap(process.pid) : null;
+    log(`Node's allocator (${nodeAllocator}) before anyone joined: ${JSON.stringify(nodeAllocatorBefore)}`);
+    const nodeHeapBefore = nodeAllocatorBefore && !('error' in nodeAllocatorBefore) ? nodeAllocatorBefore : null;
     const audienceSettings: AudienceSettings = {
       url: a.url,
       seminarId,
@@ -375,14 +383,16 @@ export async function run(): Promise<void> {
     const final = await watchRound(churnSeconds, 'churn', 'after-leave', () => snapshotHeap('target'));
     await snapshotHeap('final');
 
-    const workerTrim = workerPid === undefined ? null : await trimWorker(workerPid);
+    const workerTrim = workerPid === undefined ? null : await trimMalloc(workerPid);
     log(`the worker's allocator asked to return free pages: ${JSON.stringify(workerTrim)}`);
+    const nodeTrim = nodeAllocator === 'system' ? await trimMalloc(process.pid) : null;
+    log(`Node's allocator asked to return free pages: ${JSON.stringify(nodeTrim)}`);
 
     let secondRound: SecondRound | null = null;
     if (settings.secondRoundSeconds > 0) {
       log(`second round: everyone comes back for ${settings.secondRoundSeconds} s, then leaves again`);
       const roundStats = await watchRound(settings.secondRoundSeconds, 'second-round', 'second-leave');
-      const trim = workerPid === undefined ? null : await trimWorker(workerPid);
+      const trim = workerPid === undefined ? null : await trimMalloc(workerPid);
       log(`the worker trimmed again: ${JSON.stringify(trim)}`);
       secondRound = {
         seconds: settings.secondRoundSeconds,
@@ -432,6 +442,9 @@ export async function run(): Promise<void> {
       rssUnsettled: unsettled,
       workerTrim,
       workerHeapBefore,
+      nodeAllocator,
+      nodeTrim,
+      nodeHeapBefore,
       secondRound,
       targetsMet: {
         growth: figures.every((f) => !f.judged || f.grewUnder10Pct !== false),

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as mediasoup from 'mediasoup';
 import type { Producer, Router, Worker } from 'mediasoup/types';
@@ -101,39 +101,40 @@ export async function workerHolds(worker: Worker, routers: ReadonlyMap<string, R
   };
 }
 
-export interface WorkerMemory {
+export interface ProcessMemory {
   rssMiB: number | null;
   anonMiB: number | null;
 }
 
 /**
- * What glibc's allocator in the worker counts (malloc_info): bytes of live allocations, and
+ * What glibc's allocator in a process counts (malloc_info): bytes of live allocations, and
  * bytes of its arenas it keeps free. Both are counted whole: the RSS holds only the pages of
  * either that were touched and not handed back.
  */
-export interface WorkerHeap {
+export interface MallocHeap {
   inUseMiB: number;
   freeMiB: number;
 }
 
 /**
- * The worker's memory before and after its allocator was asked to return free pages, what its
- * allocator holds after that, and how long gdb held the worker stopped; or why it could not be asked.
+ * A process's memory before and after its allocator was asked to return free pages, what its
+ * allocator holds after that, and how long gdb held the process stopped; or why it could not be asked.
  */
-export type WorkerTrim =
+export type MallocTrim =
   // stoppedMs and heap: absent in older results.
-  { before: WorkerMemory; after: WorkerMemory; heap?: WorkerHeap | null; stoppedMs?: number } | { before: WorkerMemory; error: string };
+  { before: ProcessMemory; after: ProcessMemory; heap?: MallocHeap | null; stoppedMs?: number } | { before: ProcessMemory; error: string };
 
 /**
- * glibc keeps the pages of what a process frees for its next allocations; the soak's worker
- * stayed about 8 MiB above its pre-join memory after everyone left. gdb calls malloc_trim(0)
- * in it, which hands every free page back: what remains is what the worker still holds. The
- * growth and after-leave figures are read before it; the worker, stopped while gdb is
- * attached (about half a second), still carries the lecturer's stream to the recording.
+ * glibc keeps the pages of what a process frees for its next allocations; the soak's worker on
+ * glibc stayed about 8 MiB above its pre-join memory after everyone left. gdb calls
+ * malloc_trim(0) in the process (the worker, or Lectern's own Node process), which hands every
+ * free page back: what remains is what the process still holds. The growth and after-leave
+ * figures are read before it; a worker stopped while gdb is attached (about half a second)
+ * still carries the lecturer's stream to the recording.
  * gdb attaches to a process it did not start: with Yama's ptrace_scope at 1 or more, only root may.
  */
-export async function trimWorker(pid: number): Promise<WorkerTrim> {
-  const read = (): WorkerMemory => ({ rssMiB: kibToMib(statusKiB(pid, 'VmRSS')), anonMiB: kibToMib(statusKiB(pid, 'RssAnon')) });
+export async function trimMalloc(pid: number): Promise<MallocTrim> {
+  const read = (): ProcessMemory => ({ rssMiB: kibToMib(statusKiB(pid, 'VmRSS')), anonMiB: kibToMib(statusKiB(pid, 'RssAnon')) });
   const before = read();
   const from = performance.now();
   const said = await askAllocator(pid, true);
@@ -142,20 +143,20 @@ export async function trimWorker(pid: number): Promise<WorkerTrim> {
   return { before, after: read(), heap: said.heap, stoppedMs };
 }
 
-/** What the worker's allocator holds, without trimming: for the figure before anyone joined. */
-export async function workerHeap(pid: number): Promise<WorkerHeap | { error: string }> {
+/** What a process's allocator holds, without trimming: for the figure before anyone joined. */
+export async function mallocHeap(pid: number): Promise<MallocHeap | { error: string }> {
   const said = await askAllocator(pid, false);
   if ('error' in said) return said;
   return said.heap ?? { error: 'malloc_info wrote nothing that parses' };
 }
 
 /**
- * gdb calls malloc_trim(0) (when asked) and malloc_info in the worker; malloc_info's XML is
+ * gdb calls malloc_trim(0) (when asked) and malloc_info in the process; malloc_info's XML is
  * parsed for its totals. The calls go in a command file so that malloc_info runs only on a
- * file that opened (given none, it would crash the worker), and a signal inside a call is
- * unwound rather than left to kill the worker once gdb detaches.
+ * file that opened (given none, it would crash the process), and a signal inside a call is
+ * unwound rather than left to kill the process once gdb detaches.
  */
-async function askAllocator(pid: number, trim: boolean): Promise<{ heap: WorkerHeap | null } | { error: string }> {
+async function askAllocator(pid: number, trim: boolean): Promise<{ heap: MallocHeap | null } | { error: string }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lectern-malloc-'));
   const xml = path.join(dir, 'malloc.xml');
   const script = path.join(dir, 'calls.gdb');
@@ -192,7 +193,7 @@ async function askAllocator(pid: number, trim: boolean): Promise<{ heap: WorkerH
 }
 
 /** The totals after the last <heap> of malloc_info's XML: free chunks (fast bins and the rest), mmapped chunks, and what the arenas have from the system. */
-export function parseMallocInfo(xml: string): WorkerHeap | null {
+export function parseMallocInfo(xml: string): MallocHeap | null {
   // Each arena (<heap>) has totals of its own; the process's follow the last one.
   const lastHeap = xml.lastIndexOf('</heap>');
   if (lastHeap < 0) return null;
@@ -240,7 +241,20 @@ export interface Sample {
   phase: 'pre-join' | 'churn' | 'after-leave' | 'second-round' | 'second-leave';
   joinedNow: number;
   loadAverage: number;
-  node: { rssMiB: number; heapUsedMiB: number; heapRetainedMiB: number; externalMiB: number; fds: number | null };
+  /**
+   * anonMiB and fileMiB: RssAnon and RssFile, as for the worker; v8MiB: the pages of V8's heap
+   * in memory (physical_space_size over its spaces), part of anonMiB. Absent in older results.
+   */
+  node: {
+    rssMiB: number;
+    heapUsedMiB: number;
+    heapRetainedMiB: number;
+    externalMiB: number;
+    fds: number | null;
+    anonMiB?: number | null;
+    fileMiB?: number | null;
+    v8MiB?: number;
+  };
   /** anonMiB: RssAnon (the heap and other allocations); fileMiB: RssFile (code and libraries paged in). Absent in older results. */
   worker: { rssMiB: number | null; anonMiB?: number | null; fileMiB?: number | null; fds: number | null };
   databaseRssMiB: number | null;
@@ -267,7 +281,11 @@ export async function sample(
   joinedNow: number,
   loadAverage: number,
 ): Promise<Sample> {
+  // Read together, before the collection below, as the RSS is.
   const m = process.memoryUsage();
+  const anon = kibToMib(statusKiB(process.pid, 'RssAnon'));
+  const file = kibToMib(statusKiB(process.pid, 'RssFile'));
+  const v8 = mib(getHeapSpaceStatistics().reduce((sum, space) => sum + space.physical_space_size, 0));
   collectGarbage();
   const retained = process.memoryUsage().heapUsed;
   const worker = [...census.workers][0];
@@ -283,6 +301,9 @@ export async function sample(
       heapRetainedMiB: mib(retained),
       externalMiB: mib(m.external),
       fds: openFds('self'),
+      anonMiB: anon,
+      fileMiB: file,
+      v8MiB: v8,
     },
     worker: worker
       ? {

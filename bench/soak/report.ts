@@ -3,7 +3,7 @@
 // everyone has left against the one before anyone joined.
 import { isMain, reportFromResults } from '../lib/readme-block';
 import type { AudienceStats, SessionRecord } from './audience';
-import type { Sample, WorkerHeap, WorkerTrim } from './probes';
+import type { MallocHeap, MallocTrim, Sample } from './probes';
 
 export interface Figure {
   name: string;
@@ -36,6 +36,14 @@ export const CONTEXT: Figure[] = [
   { name: 'FerretDB RSS', unit: 'MiB', read: (s) => s.databaseRssMiB, exact: false },
   { name: 'worker RSS: anonymous (heap)', unit: 'MiB', read: (s) => s.worker.anonMiB ?? null, exact: false },
   { name: 'worker RSS: file-backed (code paged in)', unit: 'MiB', read: (s) => s.worker.fileMiB ?? null, exact: false },
+  { name: "Node RSS: V8's heap (pages in memory)", unit: 'MiB', read: (s) => s.node.v8MiB ?? null, exact: false },
+  {
+    name: "Node RSS: anonymous outside V8's heap (malloc, stacks)",
+    unit: 'MiB',
+    read: (s) => (s.node.anonMiB == null || s.node.v8MiB === undefined ? null : Math.round((s.node.anonMiB - s.node.v8MiB) * 10) / 10),
+    exact: false,
+  },
+  { name: 'Node RSS: file-backed (code paged in)', unit: 'MiB', read: (s) => s.node.fileMiB ?? null, exact: false },
 ];
 
 export function median(values: number[]): number | null {
@@ -175,7 +183,7 @@ export interface SecondRound {
   joins: number;
   joinFailures: number;
   sessions: SessionSummary;
-  workerTrim: WorkerTrim | null;
+  workerTrim: MallocTrim | null;
 }
 
 export interface SoakResult {
@@ -207,9 +215,14 @@ export interface SoakResult {
   /** Phases whose samples were read after 2 minutes of waiting although Node's RSS still moved. */
   rssUnsettled?: Sample['phase'][];
   /** Read after the judged samples (absent in older results). */
-  workerTrim?: WorkerTrim | null;
+  workerTrim?: MallocTrim | null;
   /** What the worker's allocator held before anyone joined (absent in older results). */
-  workerHeapBefore?: WorkerHeap | null;
+  workerHeapBefore?: MallocHeap | null;
+  /** The malloc Lectern's own Node process ran on: `system` (glibc's), or one a run preloaded (absent in older results). */
+  nodeAllocator?: string;
+  /** Lectern's own process on glibc's malloc, trimmed after the judged samples (absent in older results). */
+  nodeTrim?: MallocTrim | null;
+  nodeHeapBefore?: MallocHeap | null;
   secondRound?: SecondRound | null;
   targetsMet: { growth: boolean; returned: boolean; frames: boolean; recording: boolean };
   samples: Sample[];
@@ -229,7 +242,7 @@ export function renderMarkdown(r: SoakResult): string {
   const w = r.windows;
   const lines = [
     `Soak, ${r.date.slice(0, 16).replace('T', ' ')} UTC: **${r.minutes} min** of churn, ${r.settings.viewers} viewers each coming and going about every ${r.settings.cycleSeconds} s; ` +
-      `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node.replace(/^v/, '')}, mediasoup ${r.mediasoup} (worker on ${onGlibc(r) ? "glibc's malloc" : r.workerAllocator}), ${r.database}; ` +
+      `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node.replace(/^v/, '')}, mediasoup ${r.mediasoup} (worker on ${onGlibc(r) ? "glibc's malloc" : r.workerAllocator}${r.nodeAllocator && r.nodeAllocator !== 'system' ? `, Node on ${r.nodeAllocator}` : ''}), ${r.database}; ` +
       `load average ${r.load.before.join(' ')} before, ${r.load.during.min}–${r.load.during.max} (mean ${r.load.during.mean}) during.`,
     '',
     `| figure | before anyone joined | baseline (t = ${w.baseline[0]}–${w.baseline[1]} s) | last window (t = ${w.last[0]}–${w.last[1]} s) | max | growth | < 10 % | after everyone left | vs before | back |`,
@@ -247,30 +260,33 @@ export function renderMarkdown(r: SoakResult): string {
       `Heartbeats: ${r.audience.heartbeats.sent} sent, ${r.audience.heartbeats.accepted} accepted (${r.audience.heartbeats.failed} failed${r.audience.heartbeats.firstError ? `: ${r.audience.heartbeats.firstError}` : ''}).`,
     `- Recording: ${r.recording.error ? `**${r.recording.error}**` : `${r.recording.status}, ${r.recording.segments} segments; ffprobe reads the playlist as ${r.recording.probedSeconds} s (${r.recording.streams.join(', ')}) for ${r.recording.liveSeconds} s live; the last segment decodes to ${r.recording.lastSegmentFrames} frames`}.`,
     `- Growth = (median of the last window − median of the baseline window) / baseline; the baseline starts after one full cycle (everyone has joined once). "After everyone left": ${r.settings.drainSeconds} s after the last viewer left and a full GC${r.rssSettledSeconds ? `, then a full GC every 10 s until Node's RSS moved less than 2 % in 10 s (${r.rssSettledSeconds['after-leave'] ?? '–'} s; ${r.rssSettledSeconds['pre-join'] ?? '–'} s before anyone joined, after the same wait)${r.rssUnsettled?.length ? `; **not settled within 2 minutes: ${r.rssUnsettled.join(', ')}**` : ''}` : ''}, against the same figures before anyone joined; counts must be back exactly, memory within 10 %.`,
-    ...trimLine(r),
+    ...trimLine(r, 'worker'),
+    ...trimLine(r, 'node'),
     ...secondRoundLine(r),
     `- Targets: growth < 10 % for every judged figure: ${r.targetsMet.growth ? 'met' : '**not met**'}; back to the pre-join figures after everyone left: ${r.targetsMet.returned ? 'met' : '**not met**'}; every session got frames: ${r.targetsMet.frames ? 'yes' : '**no**'}; recording playable: ${r.targetsMet.recording ? 'yes' : '**no**'}.`,
   ];
   return lines.join('\n');
 }
 
-/** The worker's memory once its allocator handed back the pages mediasoup freed, against the pre-join figures. */
-function trimLine(r: SoakResult): string[] {
-  const t = r.workerTrim;
+/** A process's memory once its allocator handed back the pages it kept free, against the pre-join figures. */
+function trimLine(r: SoakResult, who: 'worker' | 'node'): string[] {
+  const t = who === 'worker' ? r.workerTrim : r.nodeTrim;
   if (!t) return [];
+  const memory = (s: Sample) => (who === 'worker' ? s.worker : s.node);
   const pre = r.samples.filter((s) => s.phase === 'pre-join');
-  const preRss = median(pre.map((s) => s.worker.rssMiB).filter((v): v is number => v !== null));
-  const preAnon = median(pre.map((s) => s.worker.anonMiB).filter((v): v is number => v !== null && v !== undefined));
-  const intro =
-    "- The worker's memory after everyone left, once its allocator was asked to return free pages (gdb calls `malloc_trim(0)` in it, after the judged samples)";
+  const preRss = median(pre.map((s) => memory(s).rssMiB).filter((v): v is number => v !== null));
+  const preAnon = median(pre.map((s) => memory(s).anonMiB).filter((v): v is number => v !== null && v !== undefined));
+  const name = who === 'worker' ? "The worker's" : "Lectern's Node process's";
+  const intro = `- ${name} memory after everyone left, once its allocator was asked to return free pages (gdb calls \`malloc_trim(0)\` in it, after the judged samples)`;
   if ('error' in t) return [`${intro}: not read (${t.error}).`];
-  const allocator = (h: WorkerHeap | null | undefined) => (h ? `${h.inUseMiB} MiB in use, ${h.freeMiB} MiB free` : '–');
+  const allocator = (h: MallocHeap | null | undefined) => (h ? `${h.inUseMiB} MiB in use, ${h.freeMiB} MiB free` : '–');
+  const before = who === 'worker' ? r.workerHeapBefore : r.nodeHeapBefore;
   const held =
     t.heap === undefined
       ? ''
-      : ` glibc's allocator (malloc_info) then counted ${allocator(t.heap)}; before anyone joined ${allocator(r.workerHeapBefore)}.`;
+      : ` glibc's allocator (malloc_info) then counted ${allocator(t.heap)}; before anyone joined ${allocator(before)}.`;
   return [
-    `${intro}: RSS ${cell(t.before.rssMiB, 'MiB')} → ${cell(t.after.rssMiB, 'MiB')}, anonymous ${cell(t.before.anonMiB, 'MiB')} → ${cell(t.after.anonMiB, 'MiB')}; before anyone joined ${cell(preRss, 'MiB')} and ${cell(preAnon, 'MiB')}${t.stoppedMs === undefined ? '' : ` (gdb held the worker stopped ${t.stoppedMs} ms)`}.${held}`,
+    `${intro}: RSS ${cell(t.before.rssMiB, 'MiB')} → ${cell(t.after.rssMiB, 'MiB')}, anonymous ${cell(t.before.anonMiB, 'MiB')} → ${cell(t.after.anonMiB, 'MiB')}; before anyone joined ${cell(preRss, 'MiB')} and ${cell(preAnon, 'MiB')}${t.stoppedMs === undefined ? '' : ` (gdb held it stopped ${t.stoppedMs} ms)`}.${held}`,
   ];
 }
 
@@ -294,7 +310,7 @@ export function secondRoundLine(
         .filter((v): v is number => v !== null && v !== undefined),
     );
   const heap = (phase: Sample['phase']) => medianOf(phase, (s) => s.node.heapRetainedMiB);
-  const trimmed = (t: WorkerTrim | null | undefined) => (t && !('error' in t) ? t.after.anonMiB : null);
+  const trimmed = (t: MallocTrim | null | undefined) => (t && !('error' in t) ? t.after.anonMiB : null);
   const preAnon = medianOf('pre-join', (s) => s.worker.anonMiB);
   const rate = (from: number | null, to: number | null, joins: number) =>
     from === null || to === null || joins === 0 ? null : Math.round(((to - from) / joins) * 1000 * 100) / 100;

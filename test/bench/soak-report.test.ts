@@ -126,6 +126,26 @@ describe('the soak verdict', () => {
     expect(line).not.toContain('malloc_trim');
   });
 
+  it("splits Node's RSS into V8's heap, the anonymous memory outside it, and code paged in, without judging them", () => {
+    const split = (s: Sample, anon: number, v8: number, file: number): Sample => ({
+      ...s,
+      node: { ...s.node, anonMiB: anon, v8MiB: v8, fileMiB: file },
+    });
+    const samples = [
+      split(at(0, 'pre-join', 100, 4), 200, 120, 60),
+      split(at(60, 'churn', 100, 50), 240, 130, 64),
+      split(at(640, 'after-leave', 100, 4), 250, 125, 66),
+    ];
+    const figures = judge(samples, windows);
+    const outside = figures.find((f) => f.name.startsWith("Node RSS: anonymous outside V8's heap"))!;
+    expect([outside.preJoin, outside.afterLeave, outside.afterLeaveVsPreJoinPct]).toEqual([80, 125, 56.3]);
+    expect(outside.judged).toBe(false);
+    expect(figures.find((f) => f.name.startsWith("Node RSS: V8's heap"))!.afterLeave).toBe(125);
+    expect(figures.find((f) => f.name.startsWith('Node RSS: file-backed'))!.afterLeave).toBe(66);
+    // Older results have no split: the rows read nothing rather than zero.
+    expect(judge([at(0, 'pre-join', 100, 4)], windows).find((f) => f.name.startsWith("Node RSS: V8's heap"))!.preJoin).toBeNull();
+  });
+
   it('counts sessions without a frame and judges frame ratios only on sessions long enough', () => {
     const s = summariseSessions([
       { viewer: 0, layer: 2, firstFrameMs: 400, watchedSeconds: 27, framesDecodable: 800, frameRatio: 0.99, videoLossPct: 0 },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseMallocInfo, trimWorker, workerHeap, type WorkerHeap } from '../../bench/soak/probes';
+import { mallocHeap, parseMallocInfo, trimMalloc, type MallocHeap } from '../../bench/soak/probes';
 
 // A process that freed most of what it allocated, with one block left on top of its heap so
 // that glibc cannot give the pages back by itself: the memory glibc keeps, as the soak's
@@ -47,7 +47,7 @@ describe("the soak's trim of the worker's allocator", () => {
     });
     const held = await anonKiB(proc.pid!);
 
-    const trim = await trimWorker(proc.pid!);
+    const trim = await trimMalloc(proc.pid!);
 
     if ('error' in trim) throw new Error(trim.error);
     // 200,000 blocks of 200 bytes (208 with glibc's header) were allocated, about 40 MiB, and
@@ -61,7 +61,7 @@ describe("the soak's trim of the worker's allocator", () => {
     expect(trim.heap!.inUseMiB).toBeLessThan(0.5);
     expect(trim.heap!.freeMiB).toBeGreaterThan(35);
     // Asked again without a trim: the same.
-    const again = await workerHeap(proc.pid!);
+    const again = await mallocHeap(proc.pid!);
     if ('error' in again) throw new Error(again.error);
     expect(again.inUseMiB).toBeLessThan(0.5);
     expect(again.freeMiB).toBeGreaterThan(35);
@@ -103,7 +103,7 @@ ${tail}</malloc>
 `;
 
   it("takes the process's totals, not an arena's: in use = from the system - free + mmapped", () => {
-    expect(parseMallocInfo(xml(totals))).toEqual<WorkerHeap>({ inUseMiB: 12 - 1 - 2 + 4, freeMiB: 3 });
+    expect(parseMallocInfo(xml(totals))).toEqual<MallocHeap>({ inUseMiB: 12 - 1 - 2 + 4, freeMiB: 3 });
   });
 
   it('gives nothing for output cut short or not malloc_info at all', () => {
