@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * Which malloc a mediasoup worker runs on. glibc's keeps the pages a worker freed when its
@@ -19,19 +20,42 @@ const preloads: Record<WorkerAllocator, string | undefined> = { mimalloc: 'libmi
  * and nothing else, loads it. mediasoup takes no environment per worker: it copies
  * process.env when it spawns, which `mediasoup.createWorker` does before its first await.
  * So the variable is set only for that synchronous call and restored at once; no other code
- * of this process runs in between.
+ * of this process runs in between. An allocator this process was itself started with is left
+ * out, so that `system` means glibc's malloc whatever Lectern runs on.
  */
 export function spawnWithAllocator<T>(allocator: WorkerAllocator, spawn: () => T): T {
-  const library = preloads[allocator];
-  if (!library) return spawn();
   const before = process.env.LD_PRELOAD;
-  process.env.LD_PRELOAD = before ? `${library} ${before}` : library;
+  const forWorker = [preloads[allocator], withoutAllocatorPreloads(before)].filter(Boolean).join(' ') || undefined;
+  if (forWorker === before) return spawn();
+  setPreload(forWorker);
   try {
     return spawn();
   } finally {
-    if (before === undefined) delete process.env.LD_PRELOAD;
-    else process.env.LD_PRELOAD = before;
+    setPreload(before);
   }
+}
+
+/** Sets or removes this process's LD_PRELOAD, which the children it starts afterwards inherit. */
+export function setPreload(value: string | undefined): void {
+  if (value === undefined) delete process.env.LD_PRELOAD;
+  else process.env.LD_PRELOAD = value;
+}
+
+/** An allocator's library as LD_PRELOAD or a mapping may name it: by soname, or the file it links to. */
+const allocatorLibrary = /^libmimalloc\.so(\.\d+)*$/;
+
+/**
+ * LD_PRELOAD without the allocators' libraries (undefined when nothing else is left). A process
+ * started on mimalloc gives its children this, so that they start on the malloc they always
+ * did, and each worker gets only the allocator its pool names.
+ */
+export function withoutAllocatorPreloads(ldPreload: string | undefined): string | undefined {
+  // ld.so splits the list on spaces and colons.
+  const entries = (ldPreload ?? '').split(/[\s:]+/).filter(Boolean);
+  const rest = entries.filter((entry) => !allocatorLibrary.test(path.basename(entry)));
+  // Unchanged, as given, when it names no allocator.
+  if (rest.length === entries.length) return ldPreload || undefined;
+  return rest.length ? rest.join(' ') : undefined;
 }
 
 /**

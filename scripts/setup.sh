@@ -87,7 +87,7 @@ packages=(
   g++ make pkg-config python3 meson ninja-build   # the mediasoup worker build
   libuv1-dev libssl-dev libabsl-dev libusrsctp-dev curl
   flatbuffers-compiler libflatbuffers-dev liburing-dev
-  libmimalloc2.0                                  # the media workers' malloc (MEDIASOUP_WORKER_ALLOCATOR)
+  libmimalloc2.0                                  # Node's malloc (npm start) and the media workers' (MEDIASOUP_WORKER_ALLOCATOR)
   fonts-dejavu-core                               # the certificate PDFs' Cyrillic font (DejaVuSans.ttf)
 )
 if [ "$embedded" != no ]; then
@@ -106,7 +106,7 @@ if [ "$mode" = test ]; then
     coturn                                        # the TURN relay test (a local turnserver)
     iproute2 iptables                             # network namespaces, tc and cuts for the weak-link tests
     libreoffice-impress-nogui                     # the PPTX deck test; at run time optional (README: Slides)
-    gdb                                           # the soak bench asks the worker's allocator to return free pages
+    gdb                                           # the soak bench asks glibc's malloc (Node's or a worker's) to return free pages
   )
 fi
 missing=()

@@ -96,6 +96,22 @@ describe('WorkerPool', () => {
     expect(maps(plain.stats().workers[0]!.pid)).not.toContain('mimalloc');
   });
 
+  it("leaves mimalloc out of a `system` worker when Lectern's own process was started with it preloaded", async () => {
+    const preloadBefore = process.env.LD_PRELOAD;
+    // As `npm start` leaves it if nothing confined the preload, with another library beside it.
+    process.env.LD_PRELOAD = 'libmimalloc.so.2 libm.so.6';
+    try {
+      pool = await createTestPool(1, { allocator: 'system' });
+      const pid = pool.stats().workers[0]!.pid;
+      expect(readFileSync(`/proc/${pid}/maps`, 'utf8')).not.toContain('mimalloc');
+      expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('LD_PRELOAD=libm.so.6');
+      expect(process.env.LD_PRELOAD).toBe('libmimalloc.so.2 libm.so.6');
+    } finally {
+      if (preloadBefore === undefined) delete process.env.LD_PRELOAD;
+      else process.env.LD_PRELOAD = preloadBefore;
+    }
+  });
+
   it('places routers on the least-loaded worker', async () => {
     pool = await createTestPool(2);
     const a = await pool.leastLoaded()!.createRouter({ mediaCodecs: routerMediaCodecs });

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv, promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config';
+import { waitFor } from '../support/media';
 
 // deploy/lectern.service and deploy/lectern.env.example as an operator installs them:
 // systemd's own checks of the unit and its sandbox, and Lectern started the way the
@@ -36,6 +38,31 @@ async function serviceSection(): Promise<Map<string, string[]>> {
   return keys;
 }
 
+/** A process's command line ('' once it has gone). */
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The processes whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // The parent pid follows the command's name, which is in parentheses and may hold spaces.
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 describe('the systemd unit and its environment file', () => {
   it('passes systemd-analyze verify without a warning, and its sandbox rates as exposed 2.0 or less', async () => {
     const verified = await run('systemd-analyze', ['verify', unitFile]);
@@ -55,6 +82,7 @@ describe('the systemd unit and its environment file', () => {
     expect(one('ProtectHome')).toBe('yes');
     expect(one('CapabilityBoundingSet')).toBe('');
     expect(one('ExecStart')).toBe('/usr/bin/node --env-file=/etc/lectern/lectern.env --import tsx server/cli.ts');
+    expect(one('Environment')).toBe('LD_PRELOAD=libmimalloc.so.2');
 
     const example = parseEnv(await readFile(envFile, 'utf8'));
     expect(one('ReadWritePaths')).toBe(example.DATA_DIR);
@@ -66,8 +94,9 @@ describe('the systemd unit and its environment file', () => {
     expect(config).toMatchObject({ env: 'production', host: '127.0.0.1', port: 8080, dataDir: '/var/lib/lectern' });
   });
 
-  it('starts as the unit starts it: node --env-file, then stops on SIGTERM', async () => {
+  it('starts as the unit starts it: node --env-file on mimalloc, its children without the preload, then stops on SIGTERM', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'lectern-unit-'));
+    const unitEnvironment = parseEnv((await serviceSection()).get('Environment')!.join('\n'));
     // The environment wins over the file: only what this machine needs differs from the example.
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -79,7 +108,8 @@ describe('the systemd unit and its environment file', () => {
       RTC_PORT: '0',
       MEDIASOUP_LISTEN_IP: '127.0.0.1',
       MEDIASOUP_WORKERS: '1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
+      ...unitEnvironment,
       LECTERN_CACHE_DIR:
         process.env.LECTERN_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'lectern'),
     };
@@ -90,15 +120,31 @@ describe('the systemd unit and its environment file', () => {
     });
     try {
       const output: string[] = [];
+      const logs: string[] = [];
       createInterface({ input: child.stderr }).on('line', (l) => output.push(l));
       const port = await new Promise<number>((resolve, reject) => {
         createInterface({ input: child.stdout }).on('line', (line) => {
+          logs.push(line);
           const m = /listening on http:\/\/localhost:(\d+)/.exec(line);
           if (m) resolve(Number(m[1]));
         });
         child.once('exit', (code) => reject(new Error(`exited early (${code}): ${output.join('\n')}`)));
       });
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      // Lectern's own process maps mimalloc and says so; the embedded database it started does
+      // not, and neither does its environment carry the preload; the media worker runs on its
+      // pool's allocator (mimalloc, the default).
+      expect(readFileSync(`/proc/${child.pid}/maps`, 'utf8')).toContain('/libmimalloc.so.2');
+      // pino writes asynchronously: its line may come after "listening".
+      await waitFor(() => (logs.some((l) => l.includes('"nodeAllocator":"mimalloc"')) ? true : undefined), 5000, 'the allocator log line');
+      const kids = childrenOf(child.pid!);
+      const named = (needle: string) => kids.find((pid) => commandLine(pid).includes(needle));
+      const [database, worker] = [named('ferretdb'), named('mediasoup-worker')];
+      expect(database).toBeDefined();
+      expect(worker).toBeDefined();
+      expect(readFileSync(`/proc/${database}/environ`, 'utf8').split('\0')).not.toContainEqual(expect.stringMatching(/^LD_PRELOAD=/));
+      expect(readFileSync(`/proc/${database}/maps`, 'utf8')).not.toContain('libmimalloc');
+      expect(readFileSync(`/proc/${worker}/maps`, 'utf8')).toContain('/libmimalloc.so.2');
       // PUBLIC_BASE_URL came from the file.
       const openapi = (await (await fetch(`http://127.0.0.1:${port}/api/openapi.json`)).json()) as { servers: Array<{ url: string }> };
       expect(openapi.servers[0]!.url).toBe('https://lectern.example.org');

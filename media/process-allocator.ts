@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { setPreload, withoutAllocatorPreloads, type WorkerAllocator } from './worker-allocator';
+
+/** The malloc a process runs on: one a worker may run on, or another preloaded one (jemalloc, tcmalloc). */
+export type ProcessAllocator = WorkerAllocator | 'other';
+
+/**
+ * Which malloc process `pid` runs on, by the libraries it has mapped; null where /proc cannot
+ * say. For Lectern's own Node process, which `npm start` and the systemd unit start on mimalloc.
+ */
+export function mappedAllocator(pid: number | 'self'): ProcessAllocator | null {
+  let maps: string;
+  try {
+    maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  } catch {
+    return null;
+  }
+  if (/\/libmimalloc\.so/.test(maps)) return 'mimalloc';
+  if (/\/lib(jemalloc|tcmalloc\w*)\.so/.test(maps)) return 'other';
+  return 'system';
+}
+
+/**
+ * For a process started with an allocator preloaded (Lectern under `npm start`, the systemd
+ * unit, the benchmarks, the demo): takes the allocators' libraries out of its LD_PRELOAD, so
+ * that its children (ffmpeg, the embedded database, the slide renderer, a benchmark's browser
+ * and viewers) start on the malloc they always did; each worker still gets its pool's
+ * (spawnWithAllocator). Says which malloc the process runs on, and whether LD_PRELOAD named
+ * mimalloc but ld.so did not load it (not installed: ld.so only says so on stderr).
+ */
+export function confineAllocatorPreload(): { runsOn: ProcessAllocator | null; preloadNotLoaded: boolean } {
+  const asked = process.env.LD_PRELOAD;
+  const others = withoutAllocatorPreloads(asked);
+  if (others !== asked) setPreload(others);
+  const runsOn = mappedAllocator('self');
+  return { runsOn, preloadNotLoaded: others !== asked && runsOn !== 'mimalloc' };
+}
