@@ -11,7 +11,6 @@
 // their pre-join values SOAK_DRAIN_SECONDS after everyone left. Then a second round
 // (SOAK_SECOND_ROUND_SECONDS) tells memory paid once from memory that grows with every round.
 import { execFile, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
 import { Types } from 'mongoose';
-import { mediasoupVersion } from '../media';
+import { mappedAllocator, mediasoupVersion } from '../media';
 import { createLogger } from '../server/logger';
 import { start, type Lectern } from '../server/main';
 import { clipSettings, encodeLayers, startSimulcastSource, type SimulcastSource } from './fanout-verified/source';
@@ -309,9 +308,9 @@ export async function run(): Promise<void> {
     log(`the worker's allocator before anyone joined: ${JSON.stringify(allocatorBefore)}`);
     const workerHeapBefore = allocatorBefore && !('error' in allocatorBefore) ? allocatorBefore : null;
     // On glibc's malloc, what Lectern's own process holds in use and free, to compare with the
-    // same reading after everyone left (Node's RSS outside V8's heap). A run may preload another
-    // malloc into this process (LD_PRELOAD, as the worker's is), which gdb cannot ask.
-    const nodeAllocator = readFileSync('/proc/self/maps', 'utf8').includes('/libmimalloc.so.2') ? 'mimalloc' : 'system';
+    // same reading after everyone left (Node's RSS outside V8's heap). `npm run bench` starts
+    // this process on mimalloc, as `npm start` does, which gdb cannot ask.
+    const nodeAllocator = mappedAllocator('self') ?? 'unknown';
     const nodeAllocatorBefore = nodeAllocator === 'system' ? await mallocHeap(process.pid) : null;
     log(`Node's allocator (${nodeAllocator}) before anyone joined: ${JSON.stringify(nodeAllocatorBefore)}`);
     const nodeHeapBefore = nodeAllocatorBefore && !('error' in nodeAllocatorBefore) ? nodeAllocatorBefore : null;

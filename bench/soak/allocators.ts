@@ -17,12 +17,13 @@ const order = ['glibc', 'glibc-perturb', 'jemalloc', 'jemalloc-decay', 'mimalloc
 
 const mib = (v: number | null | undefined) => cell(v ?? null, 'MiB');
 
-/** Worker cores used in the judged churn: its CPU seconds from the first to the last churn sample. */
-function workerCores(r: SoakResult): number | null {
+/** Cores a process used in the judged churn: its CPU seconds from the first to the last churn sample. */
+export function churnCores(r: SoakResult, who: 'node' | 'worker'): number | null {
   const churn = r.samples.filter((s) => s.phase === 'churn');
   const [first, last] = [churn[0], churn.at(-1)];
-  if (!first || !last || last.t <= first.t || first.cpuSeconds.worker === null || last.cpuSeconds.worker === null) return null;
-  return Math.round(((last.cpuSeconds.worker - first.cpuSeconds.worker) / (last.t - first.t)) * 1000) / 1000;
+  const [from, to] = [first?.cpuSeconds[who], last?.cpuSeconds[who]];
+  if (!first || !last || last.t <= first.t || from === null || from === undefined || to === null || to === undefined) return null;
+  return Math.round(((to - from) / (last.t - first.t)) * 1000) / 1000;
 }
 
 export function renderAllocators(runs: AllocatorRun[]): string {
@@ -36,7 +37,7 @@ export function renderAllocators(runs: AllocatorRun[]): string {
     return (
       `| ${r.allocatorRun.how} | ${r.date.slice(0, 16).replace('T', ' ')}, load average ${r.load.before[0]} before; ${r.audience.joins} + ${r.secondRound?.joins ?? 0} joins | ` +
       `${mib(rss?.preJoin)} → ${mib(rss?.afterLeave)} (${pct(rss?.afterLeaveVsPreJoinPct ?? null)}) | ` +
-      `${mib(anon('pre-join'))} → ${mib(anon('after-leave'))} | ${glibc ? mib(trimmed(r.workerTrim)) : 'not glibc’s: no trim'} | ${mib(secondAfter)} | ${cell(workerCores(r))} |`
+      `${mib(anon('pre-join'))} → ${mib(anon('after-leave'))} | ${glibc ? mib(trimmed(r.workerTrim)) : 'not glibc’s: no trim'} | ${mib(secondAfter)} | ${cell(churnCores(r, 'worker'))} |`
     );
   });
   return [
@@ -49,8 +50,9 @@ export function renderAllocators(runs: AllocatorRun[]): string {
   ].join('\n');
 }
 
-export function readAllocatorRuns(resultsDir: string): AllocatorRun[] {
-  const dir = path.join(resultsDir, 'soak-allocators');
+/** The runs kept in bench/results/<folder> (the worker's allocators by default), in the table's order. */
+export function readAllocatorRuns(resultsDir: string, folder = 'soak-allocators'): AllocatorRun[] {
+  const dir = path.join(resultsDir, folder);
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))

@@ -254,6 +254,8 @@ export interface Sample {
     anonMiB?: number | null;
     fileMiB?: number | null;
     v8MiB?: number;
+    /** v8MiB by V8's space (new_space, old_space, code_space, ...); absent in older results. */
+    v8SpacesMiB?: Record<string, number>;
   };
   /** anonMiB: RssAnon (the heap and other allocations); fileMiB: RssFile (code and libraries paged in). Absent in older results. */
   worker: { rssMiB: number | null; anonMiB?: number | null; fileMiB?: number | null; fds: number | null };
@@ -285,7 +287,8 @@ export async function sample(
   const m = process.memoryUsage();
   const anon = kibToMib(statusKiB(process.pid, 'RssAnon'));
   const file = kibToMib(statusKiB(process.pid, 'RssFile'));
-  const v8 = mib(getHeapSpaceStatistics().reduce((sum, space) => sum + space.physical_space_size, 0));
+  const spaces = getHeapSpaceStatistics();
+  const v8 = mib(spaces.reduce((sum, space) => sum + space.physical_space_size, 0));
   collectGarbage();
   const retained = process.memoryUsage().heapUsed;
   const worker = [...census.workers][0];
@@ -304,6 +307,7 @@ export async function sample(
       anonMiB: anon,
       fileMiB: file,
       v8MiB: v8,
+      v8SpacesMiB: Object.fromEntries(spaces.map((space) => [space.space_name, mib(space.physical_space_size)])),
     },
     worker: worker
       ? {

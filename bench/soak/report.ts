@@ -30,15 +30,22 @@ export const FIGURES: Figure[] = [
   { name: "Lectern's rooms: consumers", unit: '', read: (s) => s.app.consumers, exact: true },
 ];
 
+/**
+ * V8's own count of its heap's pages in memory (physical_space_size over its spaces: the pages it
+ * has touched and not handed back, not read from /proc), and Node's anonymous memory less that.
+ */
+export const V8_PAGES = "Node RSS: V8's heap (pages in memory)";
+export const OUTSIDE_V8 = "Node RSS: anonymous outside V8's heap (malloc, stacks)";
+
 /** Shown for context, not judged: they swing with the collector, or belong to another process. */
 export const CONTEXT: Figure[] = [
   { name: 'Node heapUsed (as sampled)', unit: 'MiB', read: (s) => s.node.heapUsedMiB, exact: false },
   { name: 'FerretDB RSS', unit: 'MiB', read: (s) => s.databaseRssMiB, exact: false },
   { name: 'worker RSS: anonymous (heap)', unit: 'MiB', read: (s) => s.worker.anonMiB ?? null, exact: false },
   { name: 'worker RSS: file-backed (code paged in)', unit: 'MiB', read: (s) => s.worker.fileMiB ?? null, exact: false },
-  { name: "Node RSS: V8's heap (pages in memory)", unit: 'MiB', read: (s) => s.node.v8MiB ?? null, exact: false },
+  { name: V8_PAGES, unit: 'MiB', read: (s) => s.node.v8MiB ?? null, exact: false },
   {
-    name: "Node RSS: anonymous outside V8's heap (malloc, stacks)",
+    name: OUTSIDE_V8,
     unit: 'MiB',
     read: (s) => (s.node.anonMiB == null || s.node.v8MiB === undefined ? null : Math.round((s.node.anonMiB - s.node.v8MiB) * 10) / 10),
     exact: false,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readAllocatorRuns, renderAllocators } from '../../bench/soak/allocators';
+import { renderNodeAllocators } from '../../bench/soak/node-allocators';
 import type { Sample } from '../../bench/soak/probes';
 import { judge, secondRoundLine, summariseSessions } from '../../bench/soak/report';
 
@@ -169,6 +170,23 @@ describe('the worker allocators table', () => {
     expect(mimalloc).toContain('21.3 MiB → 23.1 MiB (+8.5 %)');
     expect(mimalloc).toContain('not glibc’s: no trim');
     expect(table.split('\n').find((l) => l.startsWith('| glibc malloc 2.36'))).toContain('| 11.7 MiB | 11.8 MiB |');
+    expect(await readFile(path.join(repo, 'README.md'), 'utf8')).toContain(table);
+  });
+});
+
+describe("the table of Node's allocators", () => {
+  it("renders both kept runs, the glibc run's trim read back, and the README holds that table", async () => {
+    const runs = readAllocatorRuns(path.join(repo, 'bench', 'results'), 'soak-node-allocators');
+    expect(runs.map((r) => [r.allocatorRun.name, r.nodeAllocator])).toEqual([
+      ['glibc', 'system'],
+      ['mimalloc', 'mimalloc'],
+    ]);
+    const table = renderNodeAllocators(runs);
+    const [glibc, mimalloc] = ['| glibc', '| mimalloc'].map((start) => table.split('\n').find((l) => l.startsWith(start))!);
+    expect(glibc).toContain('282.2 MiB → 301.8 MiB (+6.9 %)');
+    expect(glibc).toContain('302.6 MiB → 262.2 MiB; glibc then counted 33.84 MiB in use');
+    expect(mimalloc).toContain('219.2 MiB → 226 MiB (+3.1 %)');
+    expect(mimalloc).toContain('not glibc’s: no trim');
     expect(await readFile(path.join(repo, 'README.md'), 'utf8')).toContain(table);
   });
 });
