@@ -31,7 +31,10 @@ export function mappedAllocator(pid: number | 'self'): ProcessAllocator | null {
 export function confineAllocatorPreload(): { runsOn: ProcessAllocator | null; preloadNotLoaded: boolean } {
   const asked = process.env.LD_PRELOAD;
   const others = withoutAllocatorPreloads(asked);
-  if (others !== asked) setPreload(others);
+  // withoutAllocatorPreloads gives a list naming no allocator back as it was (an empty one as undefined).
+  const namedOne = others !== (asked || undefined);
+  if (namedOne) setPreload(others);
   const runsOn = mappedAllocator('self');
-  return { runsOn, preloadNotLoaded: others !== asked && runsOn !== 'mimalloc' };
+  // Where /proc cannot say, there is nothing to warn about.
+  return { runsOn, preloadNotLoaded: namedOne && runsOn !== null && runsOn !== 'mimalloc' };
 }

@@ -11,7 +11,7 @@ import { start, type Lectern } from './main';
 const FAULT_STOP_TIMEOUT_MS = 15_000;
 
 // `npm start` and the systemd unit start this process with mimalloc preloaded: on glibc's
-// malloc, Node kept tens of MiB of freed memory after a seminar's viewers left (README, "Soak").
+// malloc, Node's RSS was about 50 MiB higher, most of it freed memory glibc keeps (README, "Soak").
 const nodeMalloc = confineAllocatorPreload();
 
 let config: Config;

@@ -19,13 +19,18 @@ describe("the allocators' preloads", () => {
   });
 
   it('are confined to the process started with them: its LD_PRELOAD loses them, and it says whether the preload took', () => {
-    // This test process was started without mimalloc: a preload named now is one that did not load.
+    // vitest runs on glibc's malloc: a preload named now is one that did not load.
+    const runsOn = mappedAllocator('self');
+    expect(runsOn).toBe('system');
     process.env.LD_PRELOAD = 'libmimalloc.so.2 libm.so.6';
-    expect(confineAllocatorPreload()).toEqual({ runsOn: 'system', preloadNotLoaded: true });
+    expect(confineAllocatorPreload()).toEqual({ runsOn, preloadNotLoaded: true });
     expect(process.env.LD_PRELOAD).toBe('libm.so.6');
-    // Nothing asked for: nothing to say, and LD_PRELOAD as it was.
-    expect(confineAllocatorPreload()).toEqual({ runsOn: 'system', preloadNotLoaded: false });
+    // Nothing asked for: nothing to say, and LD_PRELOAD as it was, an empty one too (a unit's opt-out).
+    expect(confineAllocatorPreload()).toEqual({ runsOn, preloadNotLoaded: false });
     expect(process.env.LD_PRELOAD).toBe('libm.so.6');
+    process.env.LD_PRELOAD = '';
+    expect(confineAllocatorPreload()).toEqual({ runsOn, preloadNotLoaded: false });
+    expect(process.env.LD_PRELOAD).toBe('');
     expect(mappedAllocator(2 ** 22 + 1)).toBeNull();
   });
 
