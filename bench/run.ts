@@ -1,7 +1,7 @@
 // Runs benchmarks by name: `npm run bench -- progress`; with no name, all of them.
 // Benchmarks are not tests: each prints a table whose ratios are against a baseline
 // measured in the same run, and writes its numbers to bench/results/<name>.json.
-import { confineAllocatorPreload } from '../media';
+import { confineAllocatorPreload, describePreload } from '../media';
 
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   progress: () => import('./progress'),
@@ -21,10 +21,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
 async function main(): Promise<void> {
   // `npm run bench` starts this process on mimalloc, as `npm start` starts Lectern; the load's
   // own processes (viewers, browsers, ffmpeg) start on the malloc they always did.
-  const { runsOn, preloadNotLoaded } = confineAllocatorPreload();
-  process.stderr.write(
-    `[bench] Lectern's Node process runs on ${runsOn ?? 'a malloc /proc does not name'}${preloadNotLoaded ? ' (mimalloc was asked for and not loaded: install libmimalloc2.0)' : ''}\n`,
-  );
+  process.stderr.write(`[bench] Lectern's ${describePreload(confineAllocatorPreload()).message}\n`);
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const unknown = names.filter((n) => !(n in benchmarks));
   if (unknown.length) {

@@ -1,6 +1,6 @@
 // The only module that server/ imports from media/.
 export { WorkerPool, type WorkerPoolOptions, type WorkerPoolStats, type WorkerPorts } from './worker-pool';
-export { confineAllocatorPreload, mappedAllocator, type ProcessAllocator } from './process-allocator';
+export { confineAllocatorPreload, describePreload, mappedAllocator, type ProcessAllocator } from './process-allocator';
 export { workerAllocators, type WorkerAllocator } from './worker-allocator';
 export { routerMediaCodecs } from './codecs';
 export { canTieToParent, ffmpegVersion } from './ffmpeg';

@@ -28,7 +28,7 @@ export function mappedAllocator(pid: number | 'self'): ProcessAllocator | null {
  * (spawnWithAllocator). Says which malloc the process runs on, and whether LD_PRELOAD named
  * mimalloc but ld.so did not load it (not installed: ld.so only says so on stderr).
  */
-export function confineAllocatorPreload(): { runsOn: ProcessAllocator | null; preloadNotLoaded: boolean } {
+export function confineAllocatorPreload(): ConfinedPreload {
   const asked = process.env.LD_PRELOAD;
   const others = withoutAllocatorPreloads(asked);
   // withoutAllocatorPreloads gives a list naming no allocator back as it was (an empty one as undefined).
@@ -37,4 +37,22 @@ export function confineAllocatorPreload(): { runsOn: ProcessAllocator | null; pr
   const runsOn = mappedAllocator('self');
   // Where /proc cannot say, there is nothing to warn about.
   return { runsOn, preloadNotLoaded: namedOne && runsOn !== null && runsOn !== 'mimalloc' };
+}
+
+export interface ConfinedPreload {
+  runsOn: ProcessAllocator | null;
+  preloadNotLoaded: boolean;
+}
+
+/** What confineAllocatorPreload found, in the words each entry point (Lectern, the demo, the benchmarks) says it. */
+export function describePreload({ runsOn, preloadNotLoaded }: ConfinedPreload): { warn: boolean; message: string } {
+  if (preloadNotLoaded)
+    return {
+      warn: true,
+      message: "LD_PRELOAD named mimalloc but Node did not load it (Debian: install libmimalloc2.0); Node runs on the C library's malloc",
+    };
+  return {
+    warn: false,
+    message: `Node runs on ${runsOn === 'system' ? "the C library's malloc" : (runsOn ?? 'a malloc /proc does not name')}`,
+  };
 }

@@ -2,7 +2,7 @@
 // cleanly on SIGINT/SIGTERM (a second signal forces the exit), and on a fault
 // nothing caught (an unhandled rejection or exception): logged, then the same
 // graceful stop, so buffered progress is written before the process ends.
-import { confineAllocatorPreload } from '../media';
+import { confineAllocatorPreload, describePreload } from '../media';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { start, type Lectern } from './main';
@@ -68,14 +68,6 @@ running.app = await start(config, logger).catch((err: unknown) => {
   process.stderr.write(`lectern: failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });
-if (nodeMalloc.preloadNotLoaded)
-  logger.warn(
-    { nodeAllocator: nodeMalloc.runsOn },
-    "LD_PRELOAD named mimalloc but Node did not load it (Debian: install libmimalloc2.0); Node runs on the C library's malloc",
-  );
-else
-  logger.info(
-    { nodeAllocator: nodeMalloc.runsOn },
-    `Lectern's Node process runs on ${nodeMalloc.runsOn ?? 'a malloc /proc does not name'}`,
-  );
+const allocatorSaid = describePreload(nodeMalloc);
+logger[allocatorSaid.warn ? 'warn' : 'info']({ nodeAllocator: nodeMalloc.runsOn }, allocatorSaid.message);
 process.stdout.write(`Lectern is listening on http://localhost:${running.app.port} (readiness: /readyz)\n`);

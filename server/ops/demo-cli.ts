@@ -3,7 +3,7 @@
 // accounts, and goes on serving Lectern until Ctrl-C. --seed-only stops after seeding
 // (then `npm start` serves the same data). Safe to run again: nothing is duplicated.
 import { parseArgs } from 'node:util';
-import { confineAllocatorPreload } from '../../media';
+import { confineAllocatorPreload, describePreload } from '../../media';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { start } from '../main';
@@ -17,7 +17,8 @@ function fail(message: string): never {
 }
 
 // Started on mimalloc, as `npm start` is (server/cli.ts); its ffmpeg sources start without it.
-if (confineAllocatorPreload().preloadNotLoaded) process.stderr.write('lectern demo: mimalloc was not loaded (Debian: libmimalloc2.0)\n');
+const allocatorSaid = describePreload(confineAllocatorPreload());
+if (allocatorSaid.warn) process.stderr.write(`lectern demo: ${allocatorSaid.message}\n`);
 
 let args;
 try {
