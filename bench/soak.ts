@@ -28,6 +28,7 @@ import { benchConfig, scheduledSeminar, seedLecturer } from './lib/lectern';
 import { machine, sourceState } from './lib/machine';
 import { call } from './lib/rest';
 import type { AudienceSettings, AudienceStats, FromAudience, ToAudience } from './soak/audience';
+import { GcCounter, profileAllocations } from './soak/allocation';
 import { collectGarbage, mallocHeap, MediasoupCensus, sample, trimMalloc, type Sample } from './soak/probes';
 import { judge, renderMarkdown, summariseSessions, type RecordingCheck, type SecondRound, type SoakResult } from './soak/report';
 
@@ -53,11 +54,13 @@ export const settings = {
    * again (0: not). Memory the first round left behind that does not grow in the second was
    * paid once (code paged in, pools, caches at their size); memory that grows again is a leak.
    */
-  secondRoundSeconds: intEnv('SOAK_SECOND_ROUND_SECONDS', 300),
+  secondRoundSeconds: intEnv('SOAK_SECOND_ROUND_SECONDS', 300, { allowZero: true }),
   joinTimeoutMs: intEnv('SOAK_JOIN_TIMEOUT_MS', 20_000),
 };
 /** Where to write V8 heap snapshots (before anyone joins, at the end of the churn, after everyone left) for bench/soak/heap-diff.ts; none if unset. */
 const heapSnapshotDir = process.env.SOAK_HEAP_SNAPSHOTS;
+/** Where to write V8's allocation profiles (bench/soak/allocation.ts), 20 s before anyone joins and 20 s after everyone left; none if unset. */
+const allocationProfileDir = process.env.SOAK_ALLOCATION_PROFILES;
 
 const startedAt = performance.now();
 const elapsed = () => (performance.now() - startedAt) / 1000;
@@ -98,6 +101,14 @@ async function snapshotHeap(name: 'baseline' | 'target' | 'final'): Promise<void
   collectGarbage();
   const file = writeHeapSnapshot(path.join(heapSnapshotDir, `s${{ baseline: 1, target: 2, final: 3 }[name]}.heapsnapshot`));
   log(`heap snapshot (${name}): ${file}`);
+}
+
+/** An allocation profile of this process for `phase`, when SOAK_ALLOCATION_PROFILES asks for one; its top sites go to the log. */
+async function profilePhase(phase: 'pre-join' | 'after-leave'): Promise<void> {
+  if (!allocationProfileDir) return;
+  await mkdir(allocationProfileDir, { recursive: true });
+  const { totalMiB, sites } = await profileAllocations(20, path.join(allocationProfileDir, `${phase}.heapprofile`));
+  log(`${phase}: ${totalMiB} MiB allocated in 20 s; top sites:\n${sites.map((x) => `  ${x.mib} MiB  ${x.site}`).join('\n')}`);
 }
 
 class Audience {
@@ -227,6 +238,7 @@ export async function run(): Promise<void> {
     throw new Error(`SOAK_MINUTES is too short for a ${settings.cycleSeconds} s warm-up and two ${settings.windowSeconds} s windows`);
   log(`${settings.minutes} min, ${settings.viewers} viewers; ${m.nproc} cores, load average ${loadBefore.join(' ')}`);
   const census = new MediasoupCensus();
+  const gcCounter = new GcCounter();
   const viewersBin = buildViewers();
   const tmp = await mkdtemp(path.join(tmpdir(), 'lectern-soak-'));
   let app: Lectern | undefined;
@@ -275,7 +287,7 @@ export async function run(): Promise<void> {
     const tokens = () => userIds.map((id) => a.domain.tokens.issueAccess(id, ['learner']));
 
     const take = async (phase: Sample['phase'], joinedNow: number) => {
-      const s = await sample(a, census, elapsed(), phase, joinedNow, round(loadavg()[0]!));
+      const s = await sample(a, census, elapsed(), phase, joinedNow, round(loadavg()[0]!), gcCounter);
       samples.push(s);
       return s;
     };
@@ -297,6 +309,7 @@ export async function run(): Promise<void> {
       );
       await sleep(settings.sampleSeconds * 1000);
     }
+    await profilePhase('pre-join');
 
     await snapshotHeap('baseline');
     // The worker the seminar starts on: both trims read this one, so that they compare with its
@@ -376,6 +389,7 @@ export async function run(): Promise<void> {
         );
         await sleep(5000);
       }
+      if (after === 'after-leave') await profilePhase(after);
       return stats;
     };
 
@@ -458,12 +472,19 @@ export async function run(): Promise<void> {
     await mkdir(resultsDir, { recursive: true });
     // Snapshots stop this process and double its RSS, and a run shorter than the issue's 30 minutes
     // judges less: such runs' figures are kept apart from the judged run's.
-    const resultsFile = heapSnapshotDir ? 'soak-snapshots.json' : settings.minutes < 30 ? 'soak-short.json' : 'soak.json';
+    const resultsFile = heapSnapshotDir
+      ? 'soak-snapshots.json'
+      : allocationProfileDir
+        ? 'soak-profiled.json'
+        : settings.minutes < 30
+          ? 'soak-short.json'
+          : 'soak.json';
     await writeFile(path.join(resultsDir, resultsFile), JSON.stringify({ ...result, markdown }, null, 2) + '\n');
     process.stdout.write(`\n${markdown}\n\n`);
     log(`results in bench/results/${resultsFile}`);
   } finally {
     audience?.close();
+    gcCounter.close();
     source?.stop();
     await app?.stop().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);

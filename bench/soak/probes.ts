@@ -15,6 +15,7 @@ import * as mediasoup from 'mediasoup';
 import type { Producer, Router, Worker } from 'mediasoup/types';
 import type { Lectern } from '../../server/main';
 import { processCpuSeconds } from '../lib/machine';
+import type { GcCounter, GcCounts } from './allocation';
 
 const KINDS = [
   'workers',
@@ -256,6 +257,8 @@ export interface Sample {
     v8MiB?: number;
     /** v8MiB by V8's space (new_space, old_space, code_space, ...); absent in older results. */
     v8SpacesMiB?: Record<string, number>;
+    /** Collections V8 started itself since the previous sample (bench/soak/allocation.ts); absent in older results. */
+    gc?: GcCounts;
   };
   /** anonMiB: RssAnon (the heap and other allocations); fileMiB: RssFile (code and libraries paged in). Absent in older results. */
   worker: { rssMiB: number | null; anonMiB?: number | null; fileMiB?: number | null; fds: number | null };
@@ -282,6 +285,7 @@ export async function sample(
   phase: Sample['phase'],
   joinedNow: number,
   loadAverage: number,
+  gc: GcCounter,
 ): Promise<Sample> {
   // Read together, before the collection below, as the RSS is.
   const m = process.memoryUsage();
@@ -289,6 +293,7 @@ export async function sample(
   const file = kibToMib(statusKiB(process.pid, 'RssFile'));
   const spaces = getHeapSpaceStatistics();
   const v8 = mib(spaces.reduce((sum, space) => sum + space.physical_space_size, 0));
+  const collections = gc.take();
   collectGarbage();
   const retained = process.memoryUsage().heapUsed;
   const worker = [...census.workers][0];
@@ -308,6 +313,7 @@ export async function sample(
       fileMiB: file,
       v8MiB: v8,
       v8SpacesMiB: Object.fromEntries(spaces.map((space) => [space.space_name, mib(space.physical_space_size)])),
+      gc: collections,
     },
     worker: worker
       ? {
