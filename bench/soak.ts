@@ -302,6 +302,9 @@ export async function run(): Promise<void> {
     // Before anyone joins: the recorder running, everything warmed up once.
     await sleep(15_000);
     await settleFor('pre-join');
+    // Each phase's counts start with it: start-up, the audience's coming and going and the
+    // settle wait are no phase's own.
+    gcCounter.take();
     for (let i = 0; i < 3; i++) {
       const s = await take('pre-join', 0);
       log(
@@ -354,6 +357,7 @@ export async function run(): Promise<void> {
       await crowd.ready;
       await crowd.ask({ type: 'init', settings: { ...audienceSettings, tokens: tokens() } });
       const from = elapsed();
+      gcCounter.take();
       if (during === 'churn') churnFrom = from;
       await crowd.ask({ type: 'start' });
       log(`${during}: audience started`);
@@ -381,6 +385,7 @@ export async function run(): Promise<void> {
       await sleep(settings.drainSeconds * 1000);
       // As before anyone joined, so that both figures are read the same way.
       await settleFor(after);
+      gcCounter.take();
       for (let i = 0; i < 3; i++) {
         const s = await take(after, 0);
         s.t = Math.round(elapsed() - churnFrom);
@@ -470,8 +475,9 @@ export async function run(): Promise<void> {
     };
     const markdown = renderMarkdown(result);
     await mkdir(resultsDir, { recursive: true });
-    // Snapshots stop this process and double its RSS, and a run shorter than the issue's 30 minutes
-    // judges less: such runs' figures are kept apart from the judged run's.
+    // Snapshots stop this process and double its RSS, the allocation profiler adds its own
+    // allocations and 40 s of sampling, and a run shorter than the issue's 30 minutes judges less:
+    // such runs' figures are kept apart from the judged run's.
     const resultsFile = heapSnapshotDir
       ? 'soak-snapshots.json'
       : allocationProfileDir

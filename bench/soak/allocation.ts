@@ -2,7 +2,7 @@
 // generation at the size the churn grew it to while allocation goes on above about 1 MB/s, even
 // through full collections (it shrinks it only when throughput falls below that), so what Node
 // allocates with nobody in the room decides whether its RSS comes back. Two instruments:
-// - GcCounts: collections V8 started itself (forced ones, the soak's own, left out) since the
+// - GcCounter: collections V8 started itself (forced ones, the soak's own, left out) since the
 //   last read, by kind, and their pause time;
 // - profileAllocations: V8's sampling heap profiler with the objects the collections freed kept,
 //   i.e. every allocation site, garbage included, summed by function and file.
@@ -14,14 +14,22 @@ export interface GcCounts {
   minor: number;
   major: number;
   pauseMs: number;
+  /** Over how long they were counted; absent in the first runs that counted. */
+  seconds?: number;
 }
 
 export class GcCounter {
   private counts: GcCounts = { minor: 0, major: 0, pauseMs: 0 };
+  private since = performance.now();
   private readonly observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       const detail = (entry as PerformanceEntry & { detail?: { kind: number; flags: number } }).detail;
-      if (!detail || detail.flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) continue;
+      // Forced: the soak's own gc(); all available garbage: a heap snapshot's or a memory-pressure collection.
+      if (
+        !detail ||
+        detail.flags & (constants.NODE_PERFORMANCE_GC_FLAGS_FORCED | constants.NODE_PERFORMANCE_GC_FLAGS_ALL_AVAILABLE_GARBAGE)
+      )
+        continue;
       // Incremental marking's steps are counted in the pause only: the major collection that ends them is counted once.
       if (detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) this.counts.minor++;
       else if (detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) this.counts.major++;
@@ -35,8 +43,10 @@ export class GcCounter {
 
   /** What was counted since the last call. */
   take(): GcCounts {
-    const c = { ...this.counts, pauseMs: Math.round(this.counts.pauseMs * 10) / 10 };
+    const now = performance.now();
+    const c = { ...this.counts, pauseMs: Math.round(this.counts.pauseMs * 10) / 10, seconds: Math.round((now - this.since) / 100) / 10 };
     this.counts = { minor: 0, major: 0, pauseMs: 0 };
+    this.since = now;
     return c;
   }
 

@@ -236,7 +236,10 @@ export const collectGarbage: () => void = (() => {
 })();
 
 export interface Sample {
-  /** Seconds since the soak started. */
+  /**
+   * Seconds: pre-join samples since the bench started; the others since the churn started (the
+   * second round's too, so that both rounds read on one clock).
+   */
   t: number;
   /** second-round and second-leave: the second round, after the judged figures were read. */
   phase: 'pre-join' | 'churn' | 'after-leave' | 'second-round' | 'second-leave';
@@ -257,7 +260,7 @@ export interface Sample {
     v8MiB?: number;
     /** v8MiB by V8's space (new_space, old_space, code_space, ...); absent in older results. */
     v8SpacesMiB?: Record<string, number>;
-    /** Collections V8 started itself since the previous sample (bench/soak/allocation.ts); absent in older results. */
+    /** Collections V8 started itself since the previous sample or the start of its phase (bench/soak/allocation.ts); absent in older results. */
     gc?: GcCounts;
   };
   /** anonMiB: RssAnon (the heap and other allocations); fileMiB: RssFile (code and libraries paged in). Absent in older results. */

@@ -36,6 +36,8 @@ export const FIGURES: Figure[] = [
  */
 export const V8_PAGES = "Node RSS: V8's heap (pages in memory)";
 export const OUTSIDE_V8 = "Node RSS: anonymous outside V8's heap (malloc, stacks)";
+/** V8 grows it under allocation and shrinks it only once allocation falls below about 1 MB/s (bench/soak/allocation.ts). */
+export const YOUNG_GENERATION = "Node RSS: V8's young generation (of V8's heap)";
 
 /** Shown for context, not judged: they swing with the collector, or belong to another process. */
 export const CONTEXT: Figure[] = [
@@ -51,6 +53,7 @@ export const CONTEXT: Figure[] = [
     exact: false,
   },
   { name: 'Node RSS: file-backed (code paged in)', unit: 'MiB', read: (s) => s.node.fileMiB ?? null, exact: false },
+  { name: YOUNG_GENERATION, unit: 'MiB', read: (s) => s.node.v8SpacesMiB?.new_space ?? null, exact: false },
 ];
 
 export function median(values: number[]): number | null {
@@ -254,7 +257,7 @@ export function renderMarkdown(r: SoakResult): string {
     '',
     `| figure | before anyone joined | baseline (t = ${w.baseline[0]}–${w.baseline[1]} s) | last window (t = ${w.last[0]}–${w.last[1]} s) | max | growth | < 10 % | after everyone left | vs before | back |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |',
-    ...r.figures.map(
+    ...withContextAdded(r).map(
       (f) =>
         `| ${f.judged ? f.name : `${f.name} (not judged)`} | ${cell(f.preJoin, f.unit)} | ${cell(f.baseline, f.unit)} | ${cell(f.last, f.unit)} | ${cell(f.max, f.unit)} | ${pct(f.growthPct)} | ${f.judged ? (f.grewUnder10Pct === null ? '–' : f.grewUnder10Pct ? 'yes' : '**no**') : ''} | ${cell(f.afterLeave, f.unit)} | ${pct(f.afterLeaveVsPreJoinPct)} | ${f.judged ? (f.returned === null ? '–' : f.returned ? 'yes' : '**no**') : ''} |`,
     ),
@@ -267,12 +270,52 @@ export function renderMarkdown(r: SoakResult): string {
       `Heartbeats: ${r.audience.heartbeats.sent} sent, ${r.audience.heartbeats.accepted} accepted (${r.audience.heartbeats.failed} failed${r.audience.heartbeats.firstError ? `: ${r.audience.heartbeats.firstError}` : ''}).`,
     `- Recording: ${r.recording.error ? `**${r.recording.error}**` : `${r.recording.status}, ${r.recording.segments} segments; ffprobe reads the playlist as ${r.recording.probedSeconds} s (${r.recording.streams.join(', ')}) for ${r.recording.liveSeconds} s live; the last segment decodes to ${r.recording.lastSegmentFrames} frames`}.`,
     `- Growth = (median of the last window − median of the baseline window) / baseline; the baseline starts after one full cycle (everyone has joined once). "After everyone left": ${r.settings.drainSeconds} s after the last viewer left and a full GC${r.rssSettledSeconds ? `, then a full GC every 10 s until Node's RSS moved less than 2 % in 10 s (${r.rssSettledSeconds['after-leave'] ?? '–'} s; ${r.rssSettledSeconds['pre-join'] ?? '–'} s before anyone joined, after the same wait)${r.rssUnsettled?.length ? `; **not settled within 2 minutes: ${r.rssUnsettled.join(', ')}**` : ''}` : ''}, against the same figures before anyone joined; counts must be back exactly, memory within 10 %.`,
+    ...collectionsLine(r),
     ...trimLine(r, 'worker'),
     ...trimLine(r, 'node'),
     ...secondRoundLine(r),
     `- Targets: growth < 10 % for every judged figure: ${r.targetsMet.growth ? 'met' : '**not met**'}; back to the pre-join figures after everyone left: ${r.targetsMet.returned ? 'met' : '**not met**'}; every session got frames: ${r.targetsMet.frames ? 'yes' : '**no**'}; recording playable: ${r.targetsMet.recording ? 'yes' : '**no**'}.`,
   ];
   return lines.join('\n');
+}
+
+/**
+ * How often V8 collected its young generation on its own (the soak's forced collections left out)
+ * in each phase, and the share of time those collections paused Node: what a larger or smaller
+ * young generation trades against memory.
+ */
+export function collectionsLine(r: Pick<SoakResult, 'samples'>): string[] {
+  const counted = r.samples.flatMap((s, i) => {
+    const prev = r.samples[i - 1];
+    // The first runs that counted kept no interval and began no phase's count afresh: their
+    // first sample of each phase counted what came before it (start-up, the audience's coming
+    // and going, the settle wait), so it is left out, and the others read the interval from the
+    // previous sample of the same phase (one clock within a phase).
+    const seconds = s.node.gc?.seconds ?? (prev?.phase === s.phase ? s.t - prev.t : null);
+    return s.node.gc && seconds && seconds > 0 ? [{ phase: s.phase, gc: s.node.gc, seconds }] : [];
+  });
+  if (!counted.length) return [];
+  const rate = (phase: Sample['phase']) => {
+    const of = counted.filter((c) => c.phase === phase);
+    const seconds = of.reduce((a, c) => a + c.seconds, 0);
+    if (!seconds) return '–';
+    const minor = of.reduce((a, c) => a + c.gc.minor, 0);
+    const major = of.reduce((a, c) => a + c.gc.major, 0);
+    const pause = of.reduce((a, c) => a + c.gc.pauseMs, 0);
+    return `${round((minor * 60) / seconds)} scavenges and ${round((major * 60) / seconds)} full collections a minute, pausing ${round((100 * pause) / (seconds * 1000), 2)} % of the time`;
+  };
+  return [
+    `- V8's own collections in the first round (the soak's forced ones left out): before anyone joined ${rate('pre-join')}; in the churn ${rate('churn')}; after everyone left ${rate('after-leave')}.`,
+  ];
+}
+
+/**
+ * The figures the run judged, with the context rows added since (judged again from its samples)
+ * after them; the judged rows stay as the run judged them, so that they agree with its targets.
+ */
+function withContextAdded(r: Pick<SoakResult, 'figures' | 'samples' | 'windows'>): FigureResult[] {
+  const added = judge(r.samples, r.windows).filter((f) => !f.judged && !r.figures.some((g) => g.name === f.name));
+  return [...r.figures, ...added];
 }
 
 /** A process's memory once its allocator handed back the pages it kept free, against the pre-join figures. */

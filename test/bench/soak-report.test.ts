@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readAllocatorRuns, renderAllocators } from '../../bench/soak/allocators';
 import { renderNodeAllocators } from '../../bench/soak/node-allocators';
 import type { Sample } from '../../bench/soak/probes';
-import { judge, secondRoundLine, summariseSessions } from '../../bench/soak/report';
+import { collectionsLine, judge, secondRoundLine, summariseSessions } from '../../bench/soak/report';
 
 const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -188,5 +188,31 @@ describe("the table of Node's allocators", () => {
     expect(mimalloc).toContain('228.2 MiB → 223.6 MiB (-2 %)');
     expect(mimalloc).toContain('not glibc’s: no trim');
     expect(await readFile(path.join(repo, 'README.md'), 'utf8')).toContain(table);
+  });
+
+  it("rates V8's own collections per phase over each sample's interval, and leaves out a first sample that counted no interval", () => {
+    const withGc = (t: number, phase: Sample['phase'], minor: number, pauseMs: number, seconds?: number): Sample => {
+      const s = at(t, phase, 100, 4);
+      s.node.gc = { minor, major: 0, pauseMs, ...(seconds === undefined ? {} : { seconds }) };
+      return s;
+    };
+    // Counted with intervals: every sample counts, over its own interval.
+    const counted = collectionsLine({
+      samples: [
+        withGc(60, 'pre-join', 6, 10, 10),
+        withGc(70, 'pre-join', 4, 10, 10),
+        withGc(10, 'churn', 2, 30, 10),
+        withGc(20, 'churn', 3, 30, 10),
+      ],
+    });
+    expect(counted[0]).toContain('before anyone joined 30 scavenges and 0 full collections a minute, pausing 0.1 % of the time');
+    expect(counted[0]).toContain('in the churn 15 scavenges and 0 full collections a minute, pausing 0.3 % of the time');
+    expect(counted[0]).toContain('after everyone left –');
+    // The first runs kept no interval: a phase's first sample counted what came before it.
+    const older = collectionsLine({
+      samples: [withGc(60, 'pre-join', 40, 300), withGc(70, 'pre-join', 5, 10), withGc(10, 'churn', 50, 500), withGc(20, 'churn', 2, 20)],
+    });
+    expect(older[0]).toContain('before anyone joined 30 scavenges');
+    expect(older[0]).toContain('in the churn 12 scavenges');
   });
 });
