@@ -8,10 +8,10 @@ import { PLAYLIST, PlaylistFile, parseEntries, type PlaylistEntry } from '../../
 // read the file back after every kind of change: appends past the first buffer, the end mark,
 // and a playlist continued after a restart.
 
-const HEADER = [
+const header = (targetDuration: number) => [
   '#EXTM3U',
   '#EXT-X-VERSION:6',
-  '#EXT-X-TARGETDURATION:2',
+  `#EXT-X-TARGETDURATION:${targetDuration}`,
   '#EXT-X-MEDIA-SEQUENCE:0',
   '#EXT-X-PLAYLIST-TYPE:EVENT',
   '#EXT-X-INDEPENDENT-SEGMENTS',
@@ -27,8 +27,8 @@ function entry(i: number): PlaylistEntry {
 }
 
 /** The playlist text the entries must give, written out line by line. */
-function expected(entries: PlaylistEntry[], ended: boolean): string {
-  const lines = [...HEADER];
+function expected(entries: PlaylistEntry[], ended: boolean, targetDuration = 2): string {
+  const lines = header(targetDuration);
   for (const e of entries) {
     if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
     lines.push(`#EXTINF:${e.duration.toFixed(6)},`);
@@ -72,6 +72,23 @@ describe('the recording playlist', () => {
     const more = [entry(40), { ...entry(41), discontinuity: true }];
     await playlist.append(more);
     expect(await text()).toBe(expected([...before, ...more], false));
+  });
+
+  it('keeps a target duration that covers the longest segment already listed, as crash recovery opens it', async () => {
+    const before = [entry(0), { ...entry(1), duration: 3.5 }, entry(2)];
+    await writeFile(path.join(dir, PLAYLIST), expected(before, false, 4));
+    const playlist = await PlaylistFile.open(dir, { segmentSeconds: 1, continueExisting: true });
+    await playlist.append([entry(3)]);
+    expect(await text()).toBe(expected([...before, entry(3)], false, 4));
+  });
+
+  it('lists what is appended after the end mark before it', async () => {
+    const playlist = await PlaylistFile.open(dir, { segmentSeconds: 2, continueExisting: false });
+    const all = Array.from({ length: 300 }, (_, i) => entry(i));
+    await playlist.append(all.slice(0, 100));
+    await playlist.end();
+    await playlist.append(all.slice(100));
+    expect(await text()).toBe(expected(all, true));
   });
 
   it('writes nothing at the end when nothing was listed', async () => {
