@@ -1,6 +1,6 @@
 // Where this process allocates, and how often V8's young generation fills. V8 keeps its young
-// generation at the size the churn grew it to while allocation goes on above about 1 MB/s, even
-// through full collections (it shrinks it only when throughput falls below that), so what Node
+// generation at the size the churn grew it to while allocation goes on above a threshold, even
+// through full collections (between 0.46 and 1.0 MiB/s: bench/soak/young-generation.ts), so what Node
 // allocates with nobody in the room decides whether its RSS comes back. Two instruments:
 // - GcCounter: collections V8 started itself (forced ones, the soak's own, left out) since the
 //   last read, by kind, and their pause time;

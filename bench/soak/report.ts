@@ -36,7 +36,7 @@ export const FIGURES: Figure[] = [
  */
 export const V8_PAGES = "Node RSS: V8's heap (pages in memory)";
 export const OUTSIDE_V8 = "Node RSS: anonymous outside V8's heap (malloc, stacks)";
-/** V8 grows it under allocation and shrinks it only once allocation falls below about 1 MB/s (bench/soak/allocation.ts). */
+/** V8 grows it under allocation and shrinks it only once allocation falls below a threshold (bench/soak/young-generation.ts measures it). */
 export const YOUNG_GENERATION = "Node RSS: V8's young generation (of V8's heap)";
 
 /** Shown for context, not judged: they swing with the collector, or belong to another process. */

@@ -2,8 +2,8 @@
 // measures and writes bench/results/soak-young-generation.json; `--readme` (or `--print`) renders it.
 // For each allocation rate, a fresh Node first churns objects that survive a while (as a room's
 // sockets and packets do), which grows the young generation to its largest; then it allocates
-// short-lived objects at the given rate for 30 s, with a full collection every 5 s (as the soak
-// forces while it waits for Node's RSS to settle), and prints the young generation's pages.
+// short-lived objects at the given rate for 30 s, with a full collection every 5 s (the soak
+// forces them while it waits for Node's RSS to settle), and prints the young generation's pages.
 // The soak's "after everyone left" reading depends on which side of V8's threshold Lectern's
 // own allocation falls with nobody in the room (bench/soak/allocation.ts).
 import { execFileSync } from 'node:child_process';
