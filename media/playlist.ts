@@ -7,8 +7,8 @@ import path from 'node:path';
 // wall-clock time of each segment.
 // Each entry is rendered to bytes once, into a buffer the writes share: rendering every entry
 // again on every append made a seminar's recording allocate in proportion to its length for each
-// new segment (about 2.6 MiB every 20 s six minutes in, growing), enough by half an hour to keep
-// V8's young generation at its largest after everyone had left (bench/soak/allocation.ts).
+// new segment (about 2.6 MiB every 20 s six minutes in, growing): extrapolated, enough by half
+// an hour to keep V8's young generation at its largest after everyone had left (README, soak).
 
 export const PLAYLIST = 'index.m3u8';
 
@@ -40,7 +40,7 @@ export class PlaylistFile {
     targetDuration: number,
     private readonly entries: PlaylistEntry[],
   ) {
-    this.render(
+    this.keep(
       [
         '#EXTM3U',
         '#EXT-X-VERSION:6',
@@ -50,7 +50,7 @@ export class PlaylistFile {
         '#EXT-X-INDEPENDENT-SEGMENTS',
       ].join('\n') + '\n',
     );
-    entries.forEach((e) => this.render(renderEntry(e)));
+    entries.forEach((e) => this.keep(renderEntry(e)));
   }
 
   /** A new playlist in `dir`, or the one there continued (its end mark taken off). */
@@ -93,7 +93,7 @@ export class PlaylistFile {
   async append(entries: PlaylistEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.entries.push(...entries);
-    entries.forEach((e) => this.render(renderEntry(e)));
+    entries.forEach((e) => this.keep(renderEntry(e)));
     await this.write();
   }
 
@@ -113,7 +113,8 @@ export class PlaylistFile {
     };
   }
 
-  private render(text: string): void {
+  /** Adds text already rendered to the kept bytes, growing them by doubling. */
+  private keep(text: string): void {
     const bytes = Buffer.byteLength(text);
     if (this.renderedBytes + bytes > this.rendered.length) {
       const grown = Buffer.allocUnsafe(Math.max(2 * this.rendered.length, this.renderedBytes + bytes));

@@ -280,9 +280,9 @@ export function renderMarkdown(r: SoakResult): string {
 }
 
 /**
- * How often V8 collected its young generation on its own (the soak's forced collections left out)
- * in each phase, and the share of time those collections paused Node: what a larger or smaller
- * young generation trades against memory.
+ * How often V8 collected on its own in each phase, scavenges of its young generation and full
+ * collections (the soak's forced ones left out), and the share of time they paused Node: what a
+ * larger or smaller young generation trades against memory.
  */
 export function collectionsLine(r: Pick<SoakResult, 'samples'>): string[] {
   const counted = r.samples.flatMap((s, i) => {

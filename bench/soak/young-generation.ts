@@ -80,10 +80,12 @@ export function renderYoungGeneration(r: YoungGenerationResult): string {
   ].join('\n');
 }
 
-if (process.argv[2] === 'child') await child(Number(process.argv[3]));
+if (!isMain(import.meta.url)) {
+  // Imported (a test, a report): nothing runs.
+} else if (process.argv[2] === 'child') await child(Number(process.argv[3]));
 else if (process.argv.includes('--readme') || process.argv.includes('--print'))
   reportFromResults<YoungGenerationResult>('soak-young-generation', 'bench/soak/young-generation.ts', renderYoungGeneration);
-else if (isMain(import.meta.url)) {
+else {
   const rows: Row[] = [];
   for (const rate of RATES_KIB_PER_S) {
     const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'child', String(rate)], {

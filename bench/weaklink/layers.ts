@@ -133,7 +133,7 @@ export async function run(): Promise<void> {
         `layer changes ${trace.layers.map((l) => l.spatial).join(' ')}; load average ${loadavg()[0]!.toFixed(1)}.`,
     );
     // Then a weak link, whatever layer the viewer is on: does its picture keep moving?
-    const limitKbit = intEnv('BENCH_LAYERS_LIMIT', 0);
+    const limitKbit = intEnv('BENCH_LAYERS_LIMIT', 0, { allowZero: true });
     if (limitKbit > 0) {
       const limited = await traceBwe(scene.app, scene.seminarId);
       const from = Date.now();

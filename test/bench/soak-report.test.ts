@@ -189,7 +189,9 @@ describe("the table of Node's allocators", () => {
     expect(mimalloc).toContain('not glibc’s: no trim');
     expect(await readFile(path.join(repo, 'README.md'), 'utf8')).toContain(table);
   });
+});
 
+describe("the line of V8's own collections", () => {
   it("rates V8's own collections per phase over each sample's interval, and leaves out a first sample that counted no interval", () => {
     const withGc = (t: number, phase: Sample['phase'], minor: number, pauseMs: number, seconds?: number): Sample => {
       const s = at(t, phase, 100, 4);
