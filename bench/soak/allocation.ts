@@ -66,8 +66,8 @@ export interface AllocationSite {
   mib: number;
 }
 
-/** Samples allocations for `seconds`, writes V8's profile to `file` and returns the top sites by bytes allocated. */
-export async function profileAllocations(seconds: number, file: string, top = 25): Promise<{ totalMiB: number; sites: AllocationSite[] }> {
+/** Samples allocations for `seconds`, writes V8's profile to `file` when given and returns the top sites by bytes allocated. */
+export async function profileAllocations(seconds: number, file?: string, top = 25): Promise<{ totalMiB: number; sites: AllocationSite[] }> {
   const session = new Session();
   session.connect();
   try {
@@ -78,7 +78,7 @@ export async function profileAllocations(seconds: number, file: string, top = 25
     });
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
-    await writeFile(file, JSON.stringify(profile));
+    if (file) await writeFile(file, JSON.stringify(profile));
     const bySite = new Map<string, number>();
     const walk = (n: ProfileNode) => {
       const f = n.callFrame;
