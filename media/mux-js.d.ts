@@ -1,4 +1,4 @@
-// mux.js ships no types; this is the one function Lectern uses (lib/tools/ts-inspector.js).
+// mux.js ships no types; these are the parts Lectern uses (the inspector only in tests, as the oracle for segment-sound.ts).
 declare module 'mux.js/lib/tools/ts-inspector.js' {
   interface TimedPacket {
     type: 'video' | 'audio';
@@ -12,4 +12,21 @@ declare module 'mux.js/lib/tools/ts-inspector.js' {
     bytes: Uint8Array,
     baseTimestamp?: number,
   ): { video?: TimedPacket[]; audio?: TimedPacket[]; firstKeyFrame?: TimedPacket } | undefined;
+}
+
+declare module 'mux.js/lib/m2ts/probe.js' {
+  const probe: {
+    /** The PMT's PID, from a PAT packet. */
+    parsePat(packet: Uint8Array): number;
+    /** Elementary PID → stream type, from a PMT packet; undefined for a table not yet in effect. */
+    parsePmt(packet: Uint8Array): Record<number, number> | undefined;
+    /** The timestamps of a packet that starts a PES; null where it starts none or has none. */
+    parsePesTime(packet: Uint8Array): { pts: number; dts: number } | null | undefined;
+  };
+  export default probe;
+}
+
+declare module 'mux.js/lib/m2ts/stream-types.js' {
+  const streamTypes: { H264_STREAM_TYPE: number; ADTS_STREAM_TYPE: number; METADATA_STREAM_TYPE: number };
+  export default streamTypes;
 }

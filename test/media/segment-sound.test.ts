@@ -7,9 +7,11 @@ import { promisify } from 'node:util';
 import express from 'express';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { inspect } from 'mux.js/lib/tools/ts-inspector.js';
 import { PlaylistFile } from '../../media/playlist';
 import { PlaylistPublisher } from '../../media/publisher';
 import { TS_OFFSET_SECONDS } from '../../media/recording-graph';
+import { carriesSound } from '../../media/segment-sound';
 import { launchChromium } from '../support/browser';
 import { fixedGopH264 } from '../support/ffmpeg';
 
@@ -163,5 +165,52 @@ describe('a recorded segment without sound', () => {
     expect(tagsBefore('seg_00002.ts')).not.toContain('#EXT-X-DISCONTINUITY');
     expect(tagsBefore('seg_00002.ts')).toHaveLength(2);
     expect((await packets(path.join(dir, 'seg_00001.ts'), 'a'))[0]!.at).toBeCloseTo(1.5, 1);
+  });
+});
+
+describe('the check for sound in a segment', () => {
+  /** Segments of every shape the writers and the filler leave, in one folder. */
+  async function segments(): Promise<string[]> {
+    const dir = await mkdtemp(path.join(tmpdir(), 'lectern-carries-sound-'));
+    await writerWithLateSound(dir);
+    const make = (name: string, inputs: string[], codecs: string[]) =>
+      run(
+        'ffmpeg',
+        [
+          ...['-v', 'error', ...inputs, ...codecs],
+          ...['-muxdelay', '0.7', '-f', 'segment', '-segment_format', 'mpegts', '-segment_time', '1', `${name}_%05d.ts`],
+        ],
+        { cwd: dir },
+      );
+    const picture = ['-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25:duration=2'];
+    const sound = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=2'];
+    const h264 = [...fixedGopH264(25, 'ultrafast'), '-pix_fmt', 'yuv420p'];
+    const aac = ['-c:a', 'aac', '-ar', '48000', '-ac', '2'];
+    await make('both', [...picture, ...sound], [...h264, ...aac]);
+    await make('pictures', picture, h264);
+    await make('sound', sound, aac);
+    const names = (await readdir(dir)).filter((n) => n.endsWith('.ts')).sort();
+    return names.map((n) => path.join(dir, n));
+  }
+
+  it("answers what mux.js's inspector answers, on whole segments, cut ones and ones behind stray bytes", async () => {
+    const files = await segments();
+    const cases: Array<{ name: string; bytes: Uint8Array }> = [];
+    for (const file of files) {
+      const bytes = new Uint8Array(await readFile(file));
+      const name = path.basename(file);
+      cases.push({ name, bytes });
+      // A writer killed mid-packet leaves a cut last packet; a damaged file can start off the packet grid.
+      cases.push({ name: `${name} cut`, bytes: bytes.subarray(0, Math.floor(bytes.length / 3) + 57) });
+      cases.push({ name: `${name} after stray bytes`, bytes: new Uint8Array([0x47, 1, 2, 0x47, 3, ...bytes]) });
+    }
+    const answers = cases.map(({ name, bytes }) => ({ name, sound: carriesSound(bytes) }));
+    expect(answers).toEqual(cases.map(({ name, bytes }) => ({ name, sound: (inspect(bytes)?.audio?.length ?? 0) > 0 })));
+    // Both answers occur, so agreeing is not agreeing on one answer.
+    const sounded = answers.filter((a) => a.sound).map((a) => a.name);
+    expect(sounded).toEqual(expect.arrayContaining(['both_00000.ts', 'sound_00001.ts', 'w1_00001.ts']));
+    expect(answers.filter((a) => !a.sound).map((a) => a.name)).toEqual(
+      expect.arrayContaining(['pictures_00000.ts', 'pictures_00001.ts', 'w1_00000.ts']),
+    );
   });
 });
