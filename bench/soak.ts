@@ -30,7 +30,15 @@ import { call } from './lib/rest';
 import type { AudienceSettings, AudienceStats, FromAudience, ToAudience } from './soak/audience';
 import { GcCounter, profileAllocations } from './soak/allocation';
 import { collectGarbage, mallocHeap, MediasoupCensus, sample, trimMalloc, type Sample } from './soak/probes';
-import { judge, renderMarkdown, summariseSessions, type RecordingCheck, type SecondRound, type SoakResult } from './soak/report';
+import {
+  judge,
+  renderMarkdown,
+  summariseSessions,
+  type AllocationProfiles,
+  type RecordingCheck,
+  type SecondRound,
+  type SoakResult,
+} from './soak/report';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(here, 'results');
@@ -103,12 +111,18 @@ async function snapshotHeap(name: 'baseline' | 'target' | 'final'): Promise<void
   log(`heap snapshot (${name}): ${file}`);
 }
 
-/** An allocation profile of this process for `phase`, when SOAK_ALLOCATION_PROFILES asks for one; its top sites go to the log. */
+const PROFILE_SECONDS = 20;
+const allocationProfiles: AllocationProfiles = {};
+
+/** An allocation profile of this process for `phase`, when SOAK_ALLOCATION_PROFILES asks for one; kept in the results, its top sites logged. */
 async function profilePhase(phase: 'pre-join' | 'after-leave'): Promise<void> {
   if (!allocationProfileDir) return;
   await mkdir(allocationProfileDir, { recursive: true });
-  const { totalMiB, sites } = await profileAllocations(20, path.join(allocationProfileDir, `${phase}.heapprofile`));
-  log(`${phase}: ${totalMiB} MiB allocated in 20 s; top sites:\n${sites.map((x) => `  ${x.mib} MiB  ${x.site}`).join('\n')}`);
+  const { totalMiB, sites } = await profileAllocations(PROFILE_SECONDS, path.join(allocationProfileDir, `${phase}.heapprofile`));
+  allocationProfiles[phase] = { seconds: PROFILE_SECONDS, totalMiB, sites: sites.slice(0, 12) };
+  log(
+    `${phase}: ${totalMiB} MiB allocated in ${PROFILE_SECONDS} s; top sites:\n${sites.map((x) => `  ${x.mib} MiB  ${x.site}`).join('\n')}`,
+  );
 }
 
 class Audience {
@@ -464,6 +478,7 @@ export async function run(): Promise<void> {
       nodeTrim,
       nodeHeapBefore,
       secondRound,
+      ...(allocationProfileDir ? { allocationProfiles } : {}),
       targetsMet: {
         growth: figures.every((f) => !f.judged || f.grewUnder10Pct !== false),
         returned: figures.every((f) => !f.judged || f.returned !== false),

@@ -26,7 +26,7 @@ const SYNC_BYTE = 0x47;
  * Whether a transport stream has an AAC packet that starts with a timestamp, read from its start
  * as a player reads it. mux.js's inspect() answered the same, but it also gathered the pictures'
  * bytes to find a key frame: about 0.27 MiB of garbage a second per recording at 1-s segments,
- * the largest allocator left in an idle soak (bench/results/soak-profiled.json). This walk
+ * the largest allocator left in an idle soak (bench/results/soak-profiled-before-fixes.json). This walk
  * stops at the first sound and makes a view only of the packets it parses.
  */
 export function carriesSound(bytes: Uint8Array): boolean {

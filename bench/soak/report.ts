@@ -3,6 +3,7 @@
 // everyone has left against the one before anyone joined.
 import { isMain, reportFromResults } from '../lib/readme-block';
 import type { AudienceStats, SessionRecord } from './audience';
+import type { AllocationSite } from './allocation';
 import type { MallocHeap, MallocTrim, Sample } from './probes';
 
 export interface Figure {
@@ -196,6 +197,10 @@ export interface SecondRound {
   workerTrim: MallocTrim | null;
 }
 
+export type AllocationProfiles = Partial<
+  Record<'pre-join' | 'after-leave', { seconds: number; totalMiB: number; sites: AllocationSite[] }>
+>;
+
 export interface SoakResult {
   benchmark: 'soak';
   date: string;
@@ -234,6 +239,8 @@ export interface SoakResult {
   nodeTrim?: MallocTrim | null;
   nodeHeapBefore?: MallocHeap | null;
   secondRound?: SecondRound | null;
+  /** A profiled run's (SOAK_ALLOCATION_PROFILES): what Node allocated with nobody in the room (absent in other and older results). */
+  allocationProfiles?: AllocationProfiles;
   targetsMet: { growth: boolean; returned: boolean; frames: boolean; recording: boolean };
   samples: Sample[];
 }
@@ -274,9 +281,21 @@ export function renderMarkdown(r: SoakResult): string {
     ...trimLine(r, 'worker'),
     ...trimLine(r, 'node'),
     ...secondRoundLine(r),
+    ...allocationLine(r),
     `- Targets: growth < 10 % for every judged figure: ${r.targetsMet.growth ? 'met' : '**not met**'}; back to the pre-join figures after everyone left: ${r.targetsMet.returned ? 'met' : '**not met**'}; every session got frames: ${r.targetsMet.frames ? 'yes' : '**no**'}; recording playable: ${r.targetsMet.recording ? 'yes' : '**no**'}.`,
   ];
   return lines.join('\n');
+}
+
+/** A profiled run's allocation with nobody in the room: the rate and the three largest sites, per phase. */
+export function allocationLine(r: Pick<SoakResult, 'allocationProfiles'>): string[] {
+  const phases = Object.entries(r.allocationProfiles ?? {});
+  if (phases.length === 0) return [];
+  const phase = ([name, p]: (typeof phases)[number]) => {
+    const top = p!.sites.slice(0, 3).map((x) => `${x.site} ${x.mib}`);
+    return `${name} ${round(p!.totalMiB / p!.seconds, 2)} MiB/s (${p!.totalMiB} MiB in ${p!.seconds} s${top.length ? `; ${top.join(', ')}` : ''})`;
+  };
+  return [`- Allocated by Node with nobody in the room, under V8's sampling profiler: ${phases.map(phase).join('; ')}.`];
 }
 
 /**

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readAllocatorRuns, renderAllocators } from '../../bench/soak/allocators';
 import { renderNodeAllocators } from '../../bench/soak/node-allocators';
 import type { Sample } from '../../bench/soak/probes';
-import { collectionsLine, judge, secondRoundLine, summariseSessions } from '../../bench/soak/report';
+import { allocationLine, collectionsLine, judge, secondRoundLine, summariseSessions } from '../../bench/soak/report';
 
 const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -216,5 +216,23 @@ describe("the line of V8's own collections", () => {
     });
     expect(older[0]).toContain('before anyone joined 30 scavenges');
     expect(older[0]).toContain('in the churn 12 scavenges');
+  });
+});
+
+describe("the line of a profiled run's allocation", () => {
+  it('gives each profiled phase its rate and largest sites, and nothing for a run that was not profiled', () => {
+    const sites = [
+      { site: 'subarray :0', mib: 4.5 },
+      { site: 'write media/playlist.ts:1', mib: 1.7 },
+      { site: 'keys :0', mib: 0.7 },
+      { site: 'join :0', mib: 0.4 },
+    ];
+    const line = allocationLine({
+      allocationProfiles: { 'pre-join': { seconds: 20, totalMiB: 11.34, sites }, 'after-leave': { seconds: 20, totalMiB: 3, sites: [] } },
+    });
+    expect(line).toHaveLength(1);
+    expect(line[0]).toContain('pre-join 0.57 MiB/s (11.34 MiB in 20 s; subarray :0 4.5, write media/playlist.ts:1 1.7, keys :0 0.7)');
+    expect(line[0]).toContain('after-leave 0.15 MiB/s (3 MiB in 20 s)');
+    expect(allocationLine({})).toEqual([]);
   });
 });
