@@ -292,8 +292,8 @@ export function allocationLine(r: Pick<SoakResult, 'allocationProfiles'>): strin
   const phases = Object.entries(r.allocationProfiles ?? {});
   if (phases.length === 0) return [];
   const phase = ([name, p]: (typeof phases)[number]) => {
-    const top = p!.sites.slice(0, 3).map((x) => `${x.site} ${x.mib}`);
-    return `${name} ${round(p!.totalMiB / p!.seconds, 2)} MiB/s (${p!.totalMiB} MiB in ${p!.seconds} s${top.length ? `; ${top.join(', ')}` : ''})`;
+    const top = p.sites.slice(0, 3).map((x) => `${x.site} ${x.mib}`);
+    return `${name} ${round(p.totalMiB / p.seconds, 2)} MiB/s (${p.totalMiB} MiB in ${p.seconds} s${top.length ? `; ${top.join(', ')}` : ''})`;
   };
   return [`- Allocated by Node with nobody in the room, under V8's sampling profiler: ${phases.map(phase).join('; ')}.`];
 }
