@@ -67,7 +67,7 @@ describe('error texts', () => {
     ])
       expect(server).toContain(c);
     expect(server).toContain('payload_too_large');
-    for (const c of ['timeout', 'client_error', 'not_lecturer', 'network']) expect(web).toContain(c);
+    for (const c of ['timeout', 'disconnected', 'client_error', 'not_lecturer', 'network']) expect(web).toContain(c);
     const codes = [...new Set([...server, ...web, 'generic'])].sort();
     const missing = (errors: Record<string, string>) => codes.filter((c) => !(c in errors));
     expect(missing(ruCommon.errors)).toEqual([]);

@@ -24,6 +24,14 @@ const responses = {
 } as const;
 export type Response<E extends ClientEventName> = E extends keyof typeof responses ? z.infer<(typeof responses)[E]> : unknown;
 
+/** How long a page waits for the server's answer to an event. */
+const ANSWER_MS = 15_000;
+/**
+ * Ending a seminar answers only once its recording is a lesson (ffmpeg's last segments, the
+ * poster, the lesson): seconds, and on a busy server more than the usual wait.
+ */
+const SLOW_ANSWER_MS: Partial<Record<string, number>> = { 'seminar:end': 60_000 };
+
 export class LiveError extends Error {
   constructor(
     readonly code: string,
@@ -74,6 +82,8 @@ export class RoomConnection {
   /** The token this connection was last given: the server closes it when that one expires. */
   private sentToken: string | null = null;
   private readonly tokenCheck: ReturnType<typeof setInterval>;
+  /** Answers still awaited, each bounded by its wait: an ended room's socket stays until they came. */
+  private readonly awaited = new Set<Promise<unknown>>();
 
   constructor(
     readonly seminarId: string,
@@ -148,10 +158,18 @@ export class RoomConnection {
 
   /** Any event, unchecked, with the server's ack as it came: for diagnostics and tests. */
   async raw(event: string, payload: unknown): Promise<Ack<unknown>> {
+    const answer = this.socket.timeout(SLOW_ANSWER_MS[event] ?? ANSWER_MS).emitWithAck(event as ClientEventName, payload);
+    this.awaited.add(answer);
     try {
-      return (await this.socket.timeout(15_000).emitWithAck(event as ClientEventName, payload)) as Ack<unknown>;
+      return (await answer) as Ack<unknown>;
     } catch {
+      // socket.io gives up on an answer at once when its connection drops (a restart, the
+      // network): the server may still have done what was asked, which "no answer in time" would hide.
+      if (!this.socket.connected)
+        return { ok: false, error: { code: 'disconnected', message: `The connection dropped before ${event} was answered` } };
       return { ok: false, error: { code: 'timeout', message: `No answer to ${event}` } };
+    } finally {
+      this.awaited.delete(answer);
     }
   }
 
@@ -209,7 +227,9 @@ export class RoomConnection {
     clearTimeout(this.retry);
     clearInterval(this.tokenCheck);
     this.handlers.state(state);
-    // Ended seminars keep the socket a moment so the last chat lines arrive; then let go.
-    setTimeout(() => this.socket.disconnect(), state.name === 'ended' ? 1000 : 0);
+    // Ended seminars keep the socket a moment so the last chat lines arrive, then until the answers
+    // awaited came: the server tells the room first and answers the lecturer's seminar:end after
+    // (it closes the room in between), and socket.io drops an answer still awaited on disconnect.
+    setTimeout(() => void Promise.allSettled([...this.awaited]).then(() => this.socket.disconnect()), state.name === 'ended' ? 1000 : 0);
   }
 }
