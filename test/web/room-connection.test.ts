@@ -86,6 +86,24 @@ describe("a room's connection", () => {
     await vi.waitFor(() => expect(disconnectedAt).toHaveLength(1), { timeout: 3000 });
   });
 
+  it('also waits for an answer asked after the room ended, while the socket was still waiting for another', async () => {
+    io.of('/live').on('connection', (socket: Socket) => {
+      socket.on('seminar:end', (_p: unknown, ack: (a: unknown) => void) => {
+        socket.emit('room:status', { status: 'ended' });
+        setTimeout(() => ack({ ok: true, data: { status: 'ended' } }), 2000);
+      });
+      socket.on('marker:add', (_p: unknown, ack: (a: unknown) => void) => setTimeout(() => ack({ ok: true, data: { at: 1 } }), 2000));
+    });
+    const { conn } = await lecturer();
+    const ending = conn.raw('seminar:end', {});
+    // Past the ended room's moment: the socket is then held for seminar:end's answer alone.
+    await new Promise((r) => setTimeout(r, 1300));
+    const marking = conn.raw('marker:add', { label: 'x' });
+    expect(await ending).toMatchObject({ ok: true });
+    expect(await marking).toEqual({ ok: true, data: { at: 1 } });
+    await vi.waitFor(() => expect(disconnectedAt).toHaveLength(1), { timeout: 3000 });
+  });
+
   it('says the connection dropped, not that the server was slow, when an answer is lost to a disconnect', async () => {
     io.of('/live').on('connection', (socket: Socket) => {
       // Never answered: the connection drops first (a network change; the page dials again).

@@ -117,6 +117,8 @@ export class RoomConnection {
       else if (!this.finished) this.handlers.state({ name: 'reconnecting' });
     });
     this.socket.on('room:rebuild', ({ reason }) => {
+      // A finished connection keeps its socket only for the last messages and answers.
+      if (this.finished) return;
       console.warn(`[live] room rebuild: ${reason}`);
       this.generation++;
       this.handlers.state({ name: 'reconnecting' });
@@ -164,7 +166,7 @@ export class RoomConnection {
       return (await answer) as Ack<unknown>;
     } catch {
       // socket.io gives up on an answer at once when its connection drops (a restart, the
-      // network): the server may still have done what was asked, which "no answer in time" would hide.
+      // network), and the server may or may not have got the event: not "no answer in time".
       if (!this.socket.connected)
         return { ok: false, error: { code: 'disconnected', message: `The connection dropped before ${event} was answered` } };
       return { ok: false, error: { code: 'timeout', message: `No answer to ${event}` } };
@@ -227,9 +229,16 @@ export class RoomConnection {
     clearTimeout(this.retry);
     clearInterval(this.tokenCheck);
     this.handlers.state(state);
-    // Ended seminars keep the socket a moment so the last chat lines arrive, then until the answers
-    // awaited came: the server tells the room first and answers the lecturer's seminar:end after
-    // (it closes the room in between), and socket.io drops an answer still awaited on disconnect.
-    setTimeout(() => void Promise.allSettled([...this.awaited]).then(() => this.socket.disconnect()), state.name === 'ended' ? 1000 : 0);
+    // Ended seminars keep the socket a moment so the last chat lines arrive. Any connection then
+    // keeps it until the answers it awaits have come: the server tells the room a seminar ended
+    // before it answers the lecturer's seminar:end (it closes the room in between), and socket.io
+    // drops an answer still awaited on disconnect.
+    setTimeout(() => void this.letGo(), state.name === 'ended' ? 1000 : 0);
+  }
+
+  private async letGo(): Promise<void> {
+    // Each answer is bounded by its wait; one asked meanwhile is waited for too.
+    while (this.awaited.size > 0) await Promise.allSettled([...this.awaited]);
+    this.socket.disconnect();
   }
 }
