@@ -2,6 +2,7 @@ import { access, appendFile, readdir, readFile, rename, rm } from 'node:fs/promi
 import path from 'node:path';
 import { PlaylistFile, readPlaylist, round, type PlaylistEntry, type RecordingSummary } from './playlist';
 import { parseListLine, type WrittenSegment } from './segment-writer';
+import { addSilence, holdsSound } from './segment-sound';
 
 // A recording that a crash of Lectern (SIGKILL, power loss) left open, made final on the next
 // start. The Recorder reads each ffmpeg's CSV list of finished segments a few times a second,
@@ -14,11 +15,20 @@ export const LEFTOVER = /^[wf]\d+(_\d+\.ts(\.(trim|sound)\.ts)?|\.csv|-\d+\.sdp)
 /** How far a segment's start may sit from the playlist's end and still follow it. */
 const JOIN_EPS = 0.05;
 
+export interface FinalizeOptions {
+  /**
+   * ffmpeg, to give silence to a finished segment without sound in a recording with sound, as
+   * the Recorder's publisher does (see segment-sound.ts). Without it, or when ffmpeg fails, such
+   * a segment and those after it are not taken: one would stop the recording from playing.
+   */
+  ffmpegBin?: string;
+}
+
 /** Makes a playlist final (ENDLIST) if the Recorder could not, with the segments its writers finished. */
-export async function finalizePlaylist(file: string): Promise<RecordingSummary> {
+export async function finalizePlaylist(file: string, opts: FinalizeOptions = {}): Promise<RecordingSummary> {
   const before = await readPlaylist(file);
   if (before.text && !before.ended) {
-    await listFinishedSegments(path.dirname(file));
+    await listFinishedSegments(path.dirname(file), opts);
     const text = await readFile(file, 'utf8');
     await appendFile(file, (text.endsWith('\n') ? '' : '\n') + '#EXT-X-ENDLIST\n');
   }
@@ -37,11 +47,14 @@ export async function finalizePlaylist(file: string): Promise<RecordingSummary> 
  * the Recorder had not listed yet. Returns how many. A run's first segment (its start unknown
  * to the list) is never taken: nothing says where it belongs.
  */
-export async function listFinishedSegments(dir: string): Promise<number> {
+export async function listFinishedSegments(dir: string, opts: FinalizeOptions = {}): Promise<number> {
   const playlist = await PlaylistFile.open(dir, { segmentSeconds: 1, continueExisting: true });
   const step = playlist.usualDuration;
   const last = playlist.last;
   if (step === undefined || !last) return 0;
+  // The publisher saw to it that every listed segment of a recording with sound holds some (black
+  // stood in with silence too), so the last one listed says whether this recording has sound.
+  const withSound = await holdsSound(path.join(dir, last.uri)).catch(() => false);
   const names = await readdir(dir).catch(() => [] as string[]);
   const lists = names
     .map((n) => /^w(\d+)\.csv$/.exec(n))
@@ -59,7 +72,9 @@ export async function listFinishedSegments(dir: string): Promise<number> {
       if (Math.abs(s.start - end) >= JOIN_EPS || !(await exists(path.join(dir, s.file)))) break;
       const next = written[i + 1];
       const segmentEnd = next ? next.start : gridEnd(s, step);
-      found.push({ file: s.file, start: s.start, duration: round(segmentEnd - s.start) });
+      const duration = round(segmentEnd - s.start);
+      if (withSound && !(await soundOrSilence(path.join(dir, s.file), s.start, duration, opts.ffmpegBin))) break;
+      found.push({ file: s.file, start: s.start, duration });
       end = segmentEnd;
     }
     break;
@@ -75,6 +90,17 @@ export async function listFinishedSegments(dir: string): Promise<number> {
   }
   await playlist.append(entries);
   return entries.length;
+}
+
+/** Whether a segment holds sound, or does now that ffmpeg gave it silence over its stretch. */
+async function soundOrSilence(file: string, start: number, duration: number, ffmpegBin: string | undefined): Promise<boolean> {
+  // A segment that cannot be read cannot be played either: it ends what is taken.
+  if (await holdsSound(file).catch(() => false)) return true;
+  if (ffmpegBin === undefined) return false;
+  return addSilence(ffmpegBin, file, start, duration).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function readList(file: string): Promise<WrittenSegment[]> {

@@ -275,9 +275,10 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     recordingsDir: config.recordingsDir,
     nodeId,
     finalizeFiles: async (dir) => {
-      const main = await finalizePlaylist(path.join(dir, 'index.m3u8'));
+      const files = { ffmpegBin: config.ffmpegBin };
+      const main = await finalizePlaylist(path.join(dir, 'index.m3u8'), files);
       const screens = await readdir(dir).catch(() => [] as string[]);
-      for (const name of screens.filter((n) => /^screen-\d+$/.test(n))) await finalizePlaylist(path.join(dir, name, 'index.m3u8'));
+      for (const name of screens.filter((n) => /^screen-\d+$/.test(n))) await finalizePlaylist(path.join(dir, name, 'index.m3u8'), files);
       return { durationSeconds: main.durationSeconds, segments: main.segments, discontinuities: main.discontinuities };
     },
     makePoster: (dir) => makePoster(config.ffmpegBin, dir),

@@ -58,14 +58,18 @@ export function recordingDir(app: Lectern, recording: Pick<Recording, 'dir'>): s
   return app.domain.recordings.absoluteDir(recording);
 }
 
-/** A writer's run as ffmpeg leaves it: 1 s segments w1_NNNNN.ts and their CSV list w1.csv. */
-export async function writerRun(seconds: number): Promise<string> {
+/**
+ * A writer's run as ffmpeg leaves it: 1 s segments w1_NNNNN.ts and their CSV list w1.csv. The
+ * sound lasts `soundSeconds` (the whole run unless told; 0 for none, as a screen share's run).
+ */
+export async function writerRun(seconds: number, soundSeconds = seconds): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lectern-writer-run-'));
   await run(
     'ffmpeg',
     [
       ...['-v', 'error'],
-      ...pictureAndTone('testsrc2=size=320x180:rate=25', { seconds }),
+      ...['-f', 'lavfi', '-i', `testsrc2=size=320x180:rate=25:duration=${seconds}`],
+      ...(soundSeconds > 0 ? ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${soundSeconds}`] : []),
       ...fixedGopH264(25),
       '-c:a',
       'aac',
