@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Actor } from '../accounts/grants';
 import { anonymous } from '../accounts/grants';
 import type { TokenIssuer } from '../accounts/tokens';
-import { AppError, BadRequestError, ConflictError, ForbiddenError, toErrorBody } from '../errors';
+import { AppError, BadRequestError, ConflictError, ForbiddenError, toErrorBody, UnavailableError } from '../errors';
 import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
@@ -173,6 +173,10 @@ export class LiveGateway {
   /** Per seminar, the sockets in its room; a seminar's entry goes with its last socket or its room. */
   private readonly sockets = new Map<string, Set<LiveSocket>>();
   private readonly checkpoint: NodeJS.Timeout;
+  /** Set by close(): a join from then on would build a room and presence nothing tears down any more. */
+  private closing = false;
+  /** Joins under way: close() lets them end (refused at their next step) before it tears down what they made. */
+  private readonly joins = new Set<Promise<JoinResult>>();
   /** Per transport, not per user as `limits` are: a viewer's send and receive transports recover apart. */
   private readonly iceRestarts = new RateLimiterMemory(ICE_RESTARTS);
   private readonly limiters = new Map<string, RateLimiterMemory>();
@@ -241,7 +245,9 @@ export class LiveGateway {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.checkpoint);
+    await Promise.allSettled([...this.joins]);
     const all = [...this.sockets.values()].flatMap((s) => [...s]);
     await Promise.all(all.map((s) => this.leave(s)));
     for (const p of this.presence.values()) p.dispose();
@@ -467,14 +473,18 @@ export class LiveGateway {
   private async join(socket: LiveSocket, seminarId: string): Promise<JoinResult> {
     if (socket.data.joining) throw new ConflictError('already_joined', 'A join is already in progress');
     socket.data.joining = true;
+    const joining = this.joinOnce(socket, seminarId);
+    this.joins.add(joining);
     try {
-      return await this.joinOnce(socket, seminarId);
+      return await joining;
     } finally {
+      this.joins.delete(joining);
       socket.data.joining = false;
     }
   }
 
   private async joinOnce(socket: LiveSocket, seminarId: string): Promise<JoinResult> {
+    if (this.closing) throw stopping();
     if (socket.data.access) {
       if (socket.data.access.seminar.id !== seminarId || !socket.data.room?.isClosed)
         throw new ConflictError('already_joined', 'This connection is already in a room');
@@ -492,9 +502,10 @@ export class LiveGateway {
     const room = await this.deps.rooms.get(seminarId);
     this.watchRoom(room);
     const peer = await room.join(socket.id, access.userId);
-    if (socket.disconnected || room.isClosed) {
-      // It left, or the room went, while we were joining: leave nothing behind.
+    if (socket.disconnected || room.isClosed || this.closing) {
+      // It left, the room went, or the server began to stop while we were joining: leave nothing behind.
       room.leave(socket.id);
+      if (this.closing) throw stopping();
       throw socket.disconnected
         ? new ConflictError('disconnected', 'The connection closed')
         : new ConflictError('room_rebuilding', 'The room is being rebuilt; join again');
@@ -522,11 +533,11 @@ export class LiveGateway {
     }));
     await joined;
     const attendance = await this.deps.live.attend(access);
-    if (socket.data.peer !== peer || socket.disconnected) {
-      // Left meanwhile (disconnect, removal, or the room closed): the span ends as it began.
+    if (socket.data.peer !== peer || socket.disconnected || this.closing) {
+      // Left meanwhile (disconnect, removal, the room closed, or close() came after it listed the sockets): the span ends as it began.
       await attendance.end();
       await this.leave(socket);
-      throw new ConflictError('disconnected', 'The connection closed');
+      throw this.closing ? stopping() : new ConflictError('disconnected', 'The connection closed');
     }
     socket.data.attendance = attendance;
     return this.joinResult(access, peer.id, routerRtpCapabilities, producers);
@@ -543,10 +554,10 @@ export class LiveGateway {
     this.presenceOf(seminarId).enter(socket.id, { userId: access.userId, displayName: access.displayName, role: access.role });
     await joined;
     const attendance = await this.deps.live.attend(access);
-    if (socket.data.access !== access || socket.disconnected) {
+    if (socket.data.access !== access || socket.disconnected || this.closing) {
       await attendance.end();
       await this.leave(socket);
-      throw new ConflictError('disconnected', 'The connection closed');
+      throw this.closing ? stopping() : new ConflictError('disconnected', 'The connection closed');
     }
     socket.data.attendance = attendance;
     return this.joinResult(access, socket.id, {}, []);
@@ -862,4 +873,9 @@ export class LiveGateway {
   private toRoom(seminarId: string) {
     return this.deps.nsp.to(`seminar:${seminarId}`);
   }
+}
+
+/** A join refused because this server is stopping: the pages' connection retries it (a restart, or another node). */
+function stopping(): UnavailableError {
+  return new UnavailableError('server_stopping', 'This server is stopping; join again in a moment');
 }

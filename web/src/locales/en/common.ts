@@ -259,6 +259,7 @@ export default {
     disconnected: 'The connection to the room was lost.',
     not_in_room: 'You are not in the room. Please reload the page.',
     different_user: 'You signed in as someone else in another tab. Please reload the page.',
+    server_stopping: 'The server is restarting; reconnecting.',
     room_rebuilding: 'The room is restarting, please wait.',
     transport_not_found: 'The media connection dropped; reconnecting.',
     producer_not_found: 'That source is no longer broadcast.',
