@@ -7,6 +7,7 @@ import { WebhookDispatcher } from '../../server/webhooks/dispatcher';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { waitFor } from '../support/media';
+import { readyRecording } from '../support/recordings';
 
 // Webhooks end to end over REST (issue 16): a receiving server here verifies every
 // signature, refuses the first two attempts of one message (retries come, with the
@@ -184,6 +185,33 @@ describe('delivery', () => {
     } finally {
       await rival.close();
       await api.call('DELETE', `/webhooks/${endpointId}`, { token: admin() });
+      await receiver.close();
+    }
+  });
+
+  it('sends recording.ready once a recording becomes playable, with what ffmpeg wrote', async () => {
+    const receiver = await new Receiver().start();
+    const created = await api.call('POST', '/webhooks', { token: admin(), body: { url: receiver.url, eventTypes: ['recording.ready'] } });
+    expect(created.status).toBe(201);
+    receiver.secret = created.body.secret as string;
+    try {
+      const seminarId = await newSeminar();
+      // Real HLS from ffmpeg (3 s), made final by the recording service as a live seminar's end does.
+      const recording = await readyRecording(app, seminarId, 3);
+      await waitFor(() => receiver.delivered('recording.ready').length > 0, 15_000, 'recording.ready');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(receiver.badSignatures).toEqual([]);
+      const ready = receiver.delivered('recording.ready');
+      expect(ready).toHaveLength(1);
+      expect(ready[0]!.body.data.recording).toMatchObject({
+        id: recording.id,
+        origin: 'seminar',
+        seminarId,
+        url: `${app.config.publicBaseUrl}/replay/${seminarId}`,
+      });
+      expect(ready[0]!.body.data.recording.durationSeconds).toBeCloseTo(3, 0);
+    } finally {
+      await api.call('DELETE', `/webhooks/${created.body.id}`, { token: admin() });
       await receiver.close();
     }
   });
