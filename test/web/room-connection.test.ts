@@ -17,7 +17,7 @@ const WEB_LIVE = '../../web/src/live';
 type RoomConnectionClass = new (
   seminarId: string,
   handlers: { joined(): Promise<void>; state(s: { name: string }): void },
-) => { raw(event: string, payload: unknown): Promise<unknown>; close(): void };
+) => { raw(event: string, payload: unknown): Promise<unknown>; endSeminar(): Promise<void>; close(): void };
 
 const SEMINAR_ID = '64b7f0c2a1b2c3d4e5f60718';
 const joined: JoinResult = {
@@ -115,5 +115,26 @@ describe("a room's connection", () => {
     expect(answer).toMatchObject({ ok: false, error: { code: 'disconnected' } });
     expect(Date.now() - asked).toBeLessThan(5000);
     conn.close();
+  });
+
+  it('takes the end as done when its answer is lost after the room said the seminar ended, and not before', async () => {
+    let roomTold = true;
+    io.of('/live').on('connection', (socket: Socket) => {
+      socket.on('seminar:end', () => {
+        // The seminar is ended and the room told; the connection drops before the answer.
+        if (roomTold) socket.emit('room:status', { status: 'ended' });
+        setTimeout(() => socket.conn.close(), 100);
+      });
+    });
+    const told = await lecturer();
+    await expect(told.conn.endSeminar()).resolves.toBeUndefined();
+    expect(told.states.at(-1)).toBe('ended');
+    told.conn.close();
+
+    // Dropped before the room said anything: nothing says the seminar ended.
+    roomTold = false;
+    const untold = await lecturer();
+    await expect(untold.conn.endSeminar()).rejects.toMatchObject({ code: 'disconnected' });
+    untold.conn.close();
   });
 });

@@ -78,6 +78,8 @@ export class RoomConnection {
   readonly socket: LiveSocket;
   private generation = 0;
   private finished = false;
+  /** The room said the seminar ended (room:status): it is ended in the database. */
+  private roomEnded = false;
   private retry?: ReturnType<typeof setTimeout>;
   /** The token this connection was last given: the server closes it when that one expires. */
   private sentToken: string | null = null;
@@ -126,7 +128,9 @@ export class RoomConnection {
     });
     this.socket.on('room:removed', () => this.finish({ name: 'removed' }));
     this.socket.on('room:status', ({ status }) => {
-      if (status === 'ended' || status === 'cancelled') this.finish({ name: 'ended' });
+      if (status !== 'ended' && status !== 'cancelled') return;
+      this.roomEnded = true;
+      this.finish({ name: 'ended' });
     });
     // accessToken() renews the token in its last minute; the connection gets each new one
     // before the old one expires (else the server closes it, and we dial again).
@@ -156,6 +160,22 @@ export class RoomConnection {
     if (!ack.ok) throw new LiveError(ack.error.code, ack.error.message);
     const schema = (responses as Record<string, z.ZodType>)[event];
     return (schema ? schema.parse(ack.data) : ack.data) as Response<E>;
+  }
+
+  /**
+   * Ends the seminar for everyone. The server tells the room it ended (room:status) once the
+   * seminar is ended in the database, and answers only after the recording became a lesson: an
+   * answer lost after that message, to a dropped connection or a slow server, lost nothing the
+   * lecturer asked for.
+   */
+  async endSeminar(): Promise<void> {
+    try {
+      await this.request('seminar:end', {});
+    } catch (err) {
+      const lost = err instanceof LiveError && (err.code === 'disconnected' || err.code === 'timeout');
+      if (!(lost && this.roomEnded)) throw err;
+      console.warn(`[live] seminar:end's answer was lost (${err.code}) after the room said it ended`);
+    }
   }
 
   /** Any event, unchecked, with the server's ack as it came: for diagnostics and tests. */

@@ -176,7 +176,7 @@ export class StudioRoom {
   async end(confirmed: () => boolean): Promise<void> {
     try {
       if (!confirmed()) return;
-      await this.conn.request('seminar:end', {});
+      await this.conn.endSeminar();
     } finally {
       this.changed();
     }
