@@ -78,7 +78,7 @@ export class RoomConnection {
   readonly socket: LiveSocket;
   private generation = 0;
   private finished = false;
-  /** The room said the seminar ended (room:status): it is ended in the database. */
+  /** The room said the seminar ended (room:status): it is ended in the database, its recording a lesson. */
   private roomEnded = false;
   private retry?: ReturnType<typeof setTimeout>;
   /** The token this connection was last given: the server closes it when that one expires. */
@@ -164,9 +164,9 @@ export class RoomConnection {
 
   /**
    * Ends the seminar for everyone. The server tells the room it ended (room:status) once the
-   * seminar is ended in the database, and answers only after the recording became a lesson: an
-   * answer lost after that message, to a dropped connection or a slow server, lost nothing the
-   * lecturer asked for.
+   * seminar is ended in the database and its recording is a lesson, then closes the room and
+   * answers: an answer lost after that message, to a dropped connection or a slow server, lost
+   * nothing the lecturer asked for.
    */
   async endSeminar(): Promise<void> {
     try {
