@@ -453,6 +453,11 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
       await recordings.reconcile(alive);
       await uploads.reconcile(alive);
       await seminars.reconcile();
+      // Housekeeping (a document read per deck folder): the start does not wait for it.
+      void slides.sweep().then(
+        (swept) => swept.length > 0 && logger.info({ swept }, 'removed what a crash left in the decks folder'),
+        (err: unknown) => logger.warn({ err }, 'could not sweep the decks folder'),
+      );
     },
     /**
      * Runs after a seminar moved to live, ended or cancelled, whichever door moved it

@@ -41,6 +41,11 @@ export const thumbFile = (page: number) => `thumb-${page}.png`;
 export class DeckRenderer {
   constructor(private readonly opts: DeckRendererOptions) {}
 
+  /** The longest a render may take: a PPTX is converted, then its PDF rendered, each bounded by the timeout. */
+  get longestRenderMs(): number {
+    return 2 * this.opts.timeoutMs;
+  }
+
   /**
    * Renders the file into `dir` (created here, empty): slide-N.png at SLIDE_WIDTH and
    * thumb-N.png at THUMB_WIDTH. Any failure removes `dir` and throws the reason as a client error

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../accounts/grants';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
@@ -42,6 +42,9 @@ export interface SlideRepository {
   changes(seminarId: string): Promise<SlideChangeRecord[]>;
   latestChange(seminarId: string): Promise<SlideChangeRecord | null>;
 }
+
+/** A deck's folder is named by its document's id. */
+const DECK_ID = /^[0-9a-f]{24}$/;
 
 /** A slide change as the replay's timeline holds it (its image URL is signed per playback). */
 export interface SlideMoment {
@@ -113,6 +116,32 @@ export class SlideService {
     }
     await this.deps.repo.deleteDeck(deck.id);
     await rm(this.deckDir(deck.id), { recursive: true, force: true });
+  }
+
+  /**
+   * Removes what a crash left in the decks' folder: a render's temporary folder (`.incoming-*`)
+   * older than any render may take, and a deck's images whose document is gone (a deletion
+   * stops between the two, document first). A deck's folder appears only after its document,
+   * so nothing a living upload on any node holds is touched. Returns what it removed.
+   */
+  async sweep(): Promise<string[]> {
+    const names = await readdir(this.deps.dir).catch(() => [] as string[]);
+    const removed: string[] = [];
+    for (const name of names) {
+      const full = path.join(this.deps.dir, name);
+      let leftover = false;
+      if (name.startsWith('.incoming-')) {
+        // A render writes its pages as it goes, which renews the folder's time; a minute's margin.
+        const info = await stat(full).catch(() => undefined);
+        leftover = info !== undefined && Date.now() - info.mtimeMs > this.deps.renderer.longestRenderMs + 60_000;
+      } else if (DECK_ID.test(name)) {
+        leftover = (await this.deps.repo.getDeck(name)) === null;
+      }
+      if (!leftover) continue;
+      await rm(full, { recursive: true, force: true });
+      removed.push(name);
+    }
+    return removed;
   }
 
   /** The lecturer shows a page to the room: stored with its offset, then announced. */

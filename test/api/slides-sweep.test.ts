@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { start, type Lectern } from '../../server/main';
+import { createLogger } from '../../server/logger';
+import { Api, cast } from '../support/api';
+import { testConfig, testDatabaseUri } from '../support/app';
+import { waitFor } from '../support/media';
+import { makePdf } from '../support/pdf';
+import { createSeminar } from '../live/support';
+
+// A crash can leave files in the decks folder that nothing points at: a render's temporary
+// folder, or a deleted deck's images (the document goes first). The next start removes them,
+// and nothing else: a deck's images, and a render that may still be under way on another node.
+
+const apps: Lectern[] = [];
+afterAll(async () => {
+  for (const a of apps) await a.stop();
+});
+
+describe("what a crash left in the decks' folder", () => {
+  it('is removed at the next start; decks and a recent render are kept', async () => {
+    const env = {
+      MONGODB_URI: testDatabaseUri('slides_sweep'),
+      DATA_DIR: await mkdtemp(path.join(tmpdir(), 'lectern-sweep-')),
+      MEDIASOUP_WORKERS: '1',
+      // The same secret, so the first run's tokens sign in to the second.
+      JWT_SECRET: randomBytes(32).toString('hex'),
+    };
+    const first = await start(await testConfig(env), createLogger('silent'));
+    apps.push(first);
+    const api = Api.of(first);
+    const people = await cast(api);
+    const seminarId = await createSeminar(api, people.lecturer, { status: 'scheduled' });
+    const uploaded = await api.call('POST', `/seminars/${seminarId}/decks?name=deck.pdf`, {
+      token: people.lecturer.token,
+      rawBody: makePdf(['One', 'Two']),
+      headers: { 'content-type': 'application/pdf' },
+    });
+    expect(uploaded.status, uploaded.text).toBe(201);
+    const deckId = uploaded.body.id as string;
+    const dir = path.dirname(first.domain.slides.deckDir(deckId));
+    await first.stop();
+    apps.pop();
+
+    // What a crash leaves: an old render's folder, a deleted deck's images; and a render begun a moment ago.
+    const staleRender = path.join(dir, '.incoming-0011223344556677');
+    const recentRender = path.join(dir, '.incoming-8899aabbccddeeff');
+    const deletedDeck = path.join(dir, '0123456789abcdef01234567');
+    for (const d of [staleRender, recentRender, deletedDeck]) {
+      await mkdir(d, { recursive: true });
+      await writeFile(path.join(d, 'slide-1.png'), 'png');
+    }
+    const hourAgo = new Date(Date.now() - 3600_000);
+    await utimes(staleRender, hourAgo, hourAgo);
+
+    const second = await start(await testConfig(env), createLogger('silent'));
+    apps.push(second);
+    await waitFor(async () => ((await readdir(dir)).includes('0123456789abcdef01234567') ? undefined : true), 10_000, 'the sweep');
+    expect((await readdir(dir)).sort()).toEqual(['.incoming-8899aabbccddeeff', deckId].sort());
+    // The deck still shows its pages.
+    const decks = await Api.of(second).call('GET', `/seminars/${seminarId}/decks`, { token: people.lecturer.token });
+    expect(decks.status).toBe(200);
+    const image = await fetch(`${second.url}${decks.body[0].pages[1].imageUrl as string}`);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+  }, 60_000);
+});
