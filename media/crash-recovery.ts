@@ -54,7 +54,8 @@ export async function listFinishedSegments(dir: string, opts: FinalizeOptions = 
   if (step === undefined || !last) return 0;
   // The publisher saw to it that every listed segment of a recording with sound holds some (black
   // stood in with silence too), so the last one listed says whether this recording has sound.
-  const withSound = await holdsSound(path.join(dir, last.uri)).catch(() => false);
+  // Unreadable, it says nothing: each segment is then checked as if it had (silence harms none).
+  const withSound = await holdsSound(path.join(dir, last.uri)).catch(() => true);
   const names = await readdir(dir).catch(() => [] as string[]);
   const lists = names
     .map((n) => /^w(\d+)\.csv$/.exec(n))

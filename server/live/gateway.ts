@@ -79,6 +79,8 @@ export interface LiveGatewayDeps {
 
 /** ICE restarts per transport: a client backs off to one every few seconds while its path is down. */
 const ICE_RESTARTS = { points: 20, duration: 60 };
+/** How long close() waits for joins in flight to refuse: a stop must not wait out a database outage. */
+const JOINS_WAIT_MS = 3000;
 
 const COSTLY_EVENTS: ReadonlySet<string> = new Set([
   'chat:send',
@@ -247,7 +249,8 @@ export class LiveGateway {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.checkpoint);
-    await Promise.allSettled([...this.joins]);
+    // Each refuses at its next step; a step held by a database that is away is not waited out.
+    await Promise.race([Promise.allSettled([...this.joins]), new Promise((resolve) => setTimeout(resolve, JOINS_WAIT_MS).unref())]);
     const all = [...this.sockets.values()].flatMap((s) => [...s]);
     await Promise.all(all.map((s) => this.leave(s)));
     for (const p of this.presence.values()) p.dispose();
@@ -493,6 +496,7 @@ export class LiveGateway {
     // Roles and bans as they are now: a token's roles are as old as the token.
     socket.data.actor = await this.deps.live.currentActor(socket.data.actor);
     const access = await this.deps.live.access(socket.data.actor, seminarId);
+    if (this.closing) throw stopping();
     // An encore plays its recording over HLS: no router, no transports, no seat limit.
     if (access.seminar.encoreOf) return this.joinWithoutMedia(socket, access);
     if (access.role === 'viewer' && this.viewerCount(seminarId) >= this.deps.maxWebRtcViewers) {

@@ -41,9 +41,12 @@ export const thumbFile = (page: number) => `thumb-${page}.png`;
 export class DeckRenderer {
   constructor(private readonly opts: DeckRendererOptions) {}
 
-  /** The longest a render may take: a PPTX is converted, then its PDF rendered, each bounded by the timeout. */
+  /**
+   * The longest a render may take: up to five tools one after another (LibreOffice for a PPTX,
+   * pdfinfo, pdftoppm twice, pdftotext), each bounded by the timeout.
+   */
   get longestRenderMs(): number {
-    return 2 * this.opts.timeoutMs;
+    return 5 * this.opts.timeoutMs;
   }
 
   /**

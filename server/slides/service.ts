@@ -130,16 +130,20 @@ export class SlideService {
     for (const name of names) {
       const full = path.join(this.deps.dir, name);
       let leftover = false;
-      if (name.startsWith('.incoming-')) {
-        // A render writes its pages as it goes, which renews the folder's time; a minute's margin.
-        const info = await stat(full).catch(() => undefined);
-        leftover = info !== undefined && Date.now() - info.mtimeMs > this.deps.renderer.longestRenderMs + 60_000;
-      } else if (DECK_ID.test(name)) {
-        leftover = (await this.deps.repo.getDeck(name)) === null;
+      try {
+        if (name.startsWith('.incoming-')) {
+          // Made when the render began (its pages renew the time as they come): a minute's margin.
+          const info = await stat(full);
+          leftover = Date.now() - info.mtimeMs > this.deps.renderer.longestRenderMs + 60_000;
+        } else if (DECK_ID.test(name)) {
+          leftover = (await this.deps.repo.getDeck(name)) === null;
+        }
+        if (!leftover) continue;
+        await rm(full, { recursive: true, force: true });
+        removed.push(name);
+      } catch {
+        // Gone meanwhile, or the database away for a moment: the next start looks again.
       }
-      if (!leftover) continue;
-      await rm(full, { recursive: true, force: true });
-      removed.push(name);
     }
     return removed;
   }

@@ -45,10 +45,13 @@ describe('a join while the server stops', () => {
     const room = await roomOf(app, seminarId);
     expect(room.hasPeer(early.socket.id!)).toBe(true);
 
-    const closing = app.live.close();
+    let closed = false;
+    const closing = app.live.close().then(() => (closed = true));
     // One that arrives after the stop began (the HTTP server still takes connections until close() is done).
     const late = await clients.connect(people.learner);
     expect(codeOf(await requestWithin(late, 'room:join', { seminarId }))).toBe('server_stopping');
+    // close() waits for the held join before it leaves the sockets it knows.
+    expect(closed).toBe(false);
     release();
     expect(codeOf(await earlyAnswer)).toBe('server_stopping');
     await closing;

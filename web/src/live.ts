@@ -129,7 +129,7 @@ export class RoomConnection {
     this.socket.on('room:removed', () => this.finish({ name: 'removed' }));
     this.socket.on('room:status', ({ status }) => {
       if (status !== 'ended' && status !== 'cancelled') return;
-      this.roomEnded = true;
+      if (status === 'ended') this.roomEnded = true;
       this.finish({ name: 'ended' });
     });
     // accessToken() renews the token in its last minute; the connection gets each new one
