@@ -233,7 +233,11 @@ export class RecordingService {
 
   async unattached(actor: Actor) {
     if (!isAdmin(actor) && !has(actor, 'seminars:manage')) throw new ForbiddenError();
-    return this.deps.recordings.listUnattached(100);
+    const recordings = await this.deps.recordings.listUnattached(100);
+    // A seminar's recording becomes a course's lesson by its seminar (an uploaded video's lessonId is set instead).
+    const seminarIds = [...new Set(recordings.flatMap((r) => (r.seminarId === null ? [] : [r.seminarId])))];
+    const inCourses = await this.deps.courses.seminarIdsInCourses(seminarIds);
+    return recordings.filter((r) => r.seminarId === null || !inCourses.has(r.seminarId));
   }
 
   verifyMediaPath(recordingId: string, exp: string, sig: string): boolean {

@@ -140,9 +140,15 @@ describe('the recordings a course may take as lessons', () => {
     const after = (await list()).map((r) => r.seminarId);
     expect(after).not.toContain(own.seminarId);
     expect(after).toContain(publicOfOther.seminarId);
-    // And taken off again, it is back.
+    // Nor is it on the staff's list of recordings that are no lesson yet.
+    const unattached = async () =>
+      ((await api.call('GET', '/recordings/unattached', { token: people.lecturer.token })).body as Array<{ id: string }>).map((r) => r.id);
+    expect(await unattached()).not.toContain(own.recordingId);
+    expect(await unattached()).toContain(publicOfOther.recordingId);
+    // And taken off again, it is back on both.
     await api.call('PUT', `/courses/${id}/structure`, { token: people.lecturer.token, body: { modules: [] } });
     expect((await list()).map((r) => r.seminarId)).toContain(own.seminarId);
+    expect(await unattached()).toContain(own.recordingId);
   });
 });
 
