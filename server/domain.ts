@@ -145,8 +145,8 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     for (const listener of movedListeners) await listener(s);
   };
   const events: SeminarEvents = {
-    live: async (s) => {
-      await notifications.live(s);
+    live: async (s, opts) => {
+      if (!opts?.missed) await notifications.live(s);
       await webhooks.seminarLive(s);
       await moved(s);
     },

@@ -109,16 +109,17 @@ export class EncoreService {
 
   private async advance(encore: Seminar, now: Date): Promise<void> {
     let current: Seminar | null = encore;
+    const seconds = (await this.deps.recordingSeconds(encore.encoreOf!)) ?? 0;
     if (current.status === 'scheduled') {
       current = await this.deps.seminars.transition(current.id, ['scheduled'], 'live', current.startsAt);
       if (!current) return; // another node moved it
       this.deps.logger.info({ encoreId: current.id, late: now.getTime() - current.startsAt.getTime() }, 'encore live');
       const source = await this.deps.seminars.get(current.encoreOf!);
       if (source) await this.deps.copyPolls?.(source, current);
-      await this.deps.events.live(current);
+      const missed = (current.liveStartedAt ?? current.startsAt).getTime() + seconds * 1000 <= now.getTime();
+      await this.deps.events.live(current, { missed });
     }
     const startedAt = current.liveStartedAt ?? current.startsAt;
-    const seconds = (await this.deps.recordingSeconds(current.encoreOf!)) ?? 0;
     const endsAt = new Date(startedAt.getTime() + seconds * 1000);
     if (endsAt.getTime() > now.getTime()) {
       await this.deps.playing?.(current, now.getTime() - startedAt.getTime());

@@ -208,6 +208,8 @@ describe('encores', () => {
     };
     const missedStart = await schedule();
     const missedBoth = await schedule();
+    for (const id of [missedStart, missedBoth])
+      expect((await api.call('PUT', `/seminars/${id}/registration`, { token: people.learner.token })).status).toBe(200);
     // The scheduler stops, then Lectern: both starts come and go while nothing ticks.
     await app.domain.encores.close();
     const now = Date.now();
@@ -225,6 +227,12 @@ describe('encores', () => {
     const over = (await app.repos.seminars.get(missedBoth))!;
     expect(over.liveStartedAt?.getTime()).toBe(startB.getTime());
     expect(over.endedAt?.getTime()).toBe(startB.getTime() + 20_000);
+    // "Live now" is written for the registrants of the one still playing, not of the one long over
+    // (delivery drops one whose seminar ended meanwhile, but the first delivery pass may come before the end).
+    const liveNotices = async (seminarId: string) =>
+      app.db.connection.collection('outbox').countDocuments({ seminarId, kind: 'live_now', userId: people.learner.id });
+    expect(await liveNotices(missedStart)).toBe(1);
+    expect(await liveNotices(missedBoth)).toBe(0);
     // Boot's repair (which ends seminars a stopped node left live) leaves a playing encore alone.
     await app.domain.reconcile();
     expect((await app.repos.seminars.get(missedStart))!.status).toBe('live');
