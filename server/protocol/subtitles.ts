@@ -42,8 +42,8 @@ export const subtitleTrackView = z.object({
   cueCount: z.number().int(),
   /** What was uploaded: the track is stored as WebVTT whatever it was. */
   sourceFormat: z.enum(['vtt', 'srt']),
-  /** How the file was decoded: UTF-8 (a byte-order mark is fine), or Windows-1251 (common in Russian SRT files). */
-  sourceEncoding: z.enum(['utf-8', 'windows-1251']),
+  /** How the file was decoded: UTF-8 (a byte-order mark is fine), UTF-16 that starts with its byte-order mark, or Windows-1251 (common in Russian SRT files). */
+  sourceEncoding: z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1251']),
   uploadedAt: z.iso.datetime(),
 });
 export type SubtitleTrackView = z.infer<typeof subtitleTrackView>;

@@ -52,7 +52,7 @@ export interface SubtitleTrack {
   file: string;
   cueCount: number;
   sourceFormat: 'vtt' | 'srt';
-  sourceEncoding: 'utf-8' | 'windows-1251';
+  sourceEncoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1251';
   uploadedAt: Date;
   uploadedBy: string;
 }

@@ -55,18 +55,30 @@ function looksLikeCp1251(bytes: Uint8Array): boolean {
 }
 
 /**
- * The file's text: UTF-8 (a byte-order mark is dropped), or, when the bytes are not UTF-8 but
- * read as Russian in Windows-1251 (what many Russian SRT files are), decoded from that.
- * Anything else (a binary file, UTF-16, another code page) is refused.
+ * The file's text: UTF-8 (a byte-order mark is dropped); UTF-16 that starts with its byte-order
+ * mark (Windows' Notepad saves "Unicode" so, and subtitle editors offer it); or, when the bytes
+ * are not UTF-8 but read as Russian in Windows-1251 (what many Russian SRT files are), decoded
+ * from that. Anything else (a binary file, UTF-16 without its mark, another code page) is refused.
  */
 export function decodeSubtitles(bytes: Uint8Array): { text: string; encoding: ParsedSubtitles['encoding'] } {
   let body = bytes;
   if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) body = body.subarray(3);
   // eslint-disable-next-line no-control-regex -- control characters are what marks a binary file
   const binary = (text: string) => /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/.test(text);
-  const notText = () => new BadRequestError('subtitles_not_text', 'The file is not text in UTF-8 or Windows-1251');
+  const notText = () => new BadRequestError('subtitles_not_text', 'The file is not text in UTF-8, UTF-16 or Windows-1251');
   let text: string;
   let encoding: ParsedSubtitles['encoding'] = 'utf-8';
+  const utf16 = body[0] === 0xff && body[1] === 0xfe ? 'utf-16le' : body[0] === 0xfe && body[1] === 0xff ? 'utf-16be' : undefined;
+  if (utf16) {
+    try {
+      // The decoder drops the mark itself; an odd byte count or an unpaired surrogate is no UTF-16.
+      text = new TextDecoder(utf16, { fatal: true }).decode(body);
+    } catch {
+      throw notText();
+    }
+    if (binary(text)) throw notText();
+    return { text: text.replace(/\r\n?/g, '\n'), encoding: utf16 };
+  }
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {

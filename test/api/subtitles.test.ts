@@ -165,6 +165,32 @@ describe('subtitles', () => {
     expect(after[0]!.text).toBe('Hello');
   });
 
+  it.each(['utf-16le', 'utf-16be'] as const)(
+    'decodes a %s SRT file that starts with its byte-order mark, and says so',
+    async (encoding) => {
+      const srt = '1\r\n00:00:01,000 --> 00:00:02,000\r\nПривет, мир! Ёлка\r\n';
+      const le = Buffer.from(srt, 'utf16le');
+      // Node writes UTF-16 little-endian only: big-endian is the same with each pair of bytes swapped.
+      const text = Buffer.concat([
+        Buffer.from(encoding === 'utf-16le' ? [0xff, 0xfe] : [0xfe, 0xff]),
+        encoding === 'utf-16le' ? le : Buffer.from(le).swap16(),
+      ]);
+      // An admin's upload: the lecturer's own are near this file's rate limit (20 a minute).
+      const res = await put(people.admin, 'ru', text);
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ sourceEncoding: encoding, cueCount: 1 });
+      const p = await playback(people.lecturer);
+      const transcript = transcriptCues.parse(JSON.parse((await media(p.subtitles.find((s) => s.language === 'ru')!.transcriptUrl)).text));
+      expect(transcript).toEqual([{ start: 1, end: 2, text: 'Привет, мир! Ёлка' }]);
+      const file = (await stored()).find((t) => t.language === 'ru')!.file;
+      expect(await readFile(path.join(dir, file), 'utf8')).toContain('Привет, мир! Ёлка');
+      // Cut mid-character (an odd number of bytes after the mark): refused, and the track stays as it was.
+      const cut = await put(people.admin, 'ru', Buffer.concat([text, Buffer.from([0x41])]));
+      expect([cut.status, cut.body.error?.code]).toEqual([400, 'subtitles_not_text']);
+      expect((await stored()).find((t) => t.language === 'ru')).toMatchObject({ file, sourceEncoding: encoding });
+    },
+  );
+
   it('decodes a Windows-1251 SRT file (common in Russian ones) and says so', async () => {
     // "Привет, мир! Ёлка" in Windows-1251, written out byte by byte.
     const text = Buffer.concat([

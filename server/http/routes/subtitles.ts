@@ -15,7 +15,7 @@ export function subtitleRoutes(subtitles: SubtitleService): RouteSpec[] {
       tag: 'recordings',
       access: 'seminars:manage',
       summary:
-        'Uploads the recording’s subtitles in one language (ru or en), replacing any: WebVTT or SRT, in UTF-8 (a byte-order mark is fine) or Windows-1251, as the raw body. Cue times are those of the replay as it plays (as cut, as in the downloaded MP4). Stored as WebVTT; the replay offers it as an HLS subtitle track and a transcript. A file that does not parse is refused whole (subtitles_invalid names its line) and nothing is written',
+        'Uploads the recording’s subtitles in one language (ru or en), replacing any: WebVTT or SRT, in UTF-8 (a byte-order mark is fine), UTF-16 with its byte-order mark, or Windows-1251, as the raw body. Cue times are those of the replay as it plays (as cut, as in the downloaded MP4). Stored as WebVTT; the replay offers it as an HLS subtitle track and a transcript. A file that does not parse is refused whole (subtitles_invalid names its line) and nothing is written',
       params: subtitleParams,
       file: {
         types: SUBTITLE_MEDIA_TYPES,

@@ -235,7 +235,7 @@ export default {
     recording_not_ready: 'The recording is not ready yet.',
     subtitles_invalid: 'The subtitle file is broken.',
     subtitles_empty: 'The subtitle file holds no cue.',
-    subtitles_not_text: 'This is not a text subtitle file (UTF-8 or Windows-1251 expected).',
+    subtitles_not_text: 'This is not a text subtitle file (UTF-8, UTF-16 with its byte-order mark, or Windows-1251 expected).',
     subtitles_too_many_cues: 'The file has too many cues: at most 20,000.',
     unsupported_media_type: 'This type of file is not accepted here.',
     recording_in_progress: 'The recording is still going: wait until the seminar ends.',

@@ -250,7 +250,7 @@ export default {
     recording_not_ready: 'Запись ещё не готова.',
     subtitles_invalid: 'Файл субтитров повреждён.',
     subtitles_empty: 'В файле субтитров нет ни одной реплики.',
-    subtitles_not_text: 'Это не текстовый файл субтитров (ожидается UTF-8 или Windows-1251).',
+    subtitles_not_text: 'Это не текстовый файл субтитров (ожидается UTF-8, UTF-16 с меткой порядка байтов или Windows-1251).',
     subtitles_too_many_cues: 'В файле слишком много реплик: не больше 20 000.',
     unsupported_media_type: 'Этот тип файла здесь не принимается.',
     recording_in_progress: 'Запись ещё идёт: дождитесь конца эфира.',
