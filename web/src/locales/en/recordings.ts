@@ -43,7 +43,7 @@ export default {
   subtitles: {
     open: 'Subtitles',
     openWith: 'Subtitles ({{languages}})',
-    hint: 'A WebVTT (.vtt) or SRT (.srt) file in UTF-8 or Windows-1251, up to 1 MB, one per language; a new file replaces the one there. Cue times are those of the replay as it plays (after the cut, as in the downloaded MP4).',
+    hint: 'A WebVTT (.vtt) or SRT (.srt) file in UTF-8, UTF-16 (with its byte-order mark) or Windows-1251, up to 1 MB, one per language; a new file replaces the one there. Cue times are those of the replay as it plays (after the cut, as in the downloaded MP4).',
     none: 'No subtitles.',
     present_one: '{{count}} cue, uploaded {{date}}',
     present_other: '{{count}} cues, uploaded {{date}}',
