@@ -199,7 +199,9 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     recordingDuration: async (seminarId) => (await repos.recordings.latestReady(seminarId))?.durationSeconds ?? null,
     // Seminars' recordings; an uploaded video (no seminar) is offered by uploadsBy, as an upload lesson.
     unattachedRecordings: async (limit) =>
-      (await repos.recordings.listUnattached(limit)).flatMap((r) => (r.seminarId === null ? [] : [{ ...r, seminarId: r.seminarId }])),
+      (await repos.recordings.listUnattached(limit, await repos.courses.seminarIdsUsed())).flatMap((r) =>
+        r.seminarId === null ? [] : [{ ...r, seminarId: r.seminarId }],
+      ),
     uploadsBy: async (uploaderIds, limit) => {
       const recordings = await repos.recordings.listUploadsBy(uploaderIds, limit);
       const jobs = await repos.uploads.listByRecordingIds(recordings.filter((r) => r.title === null).map((r) => r.id));

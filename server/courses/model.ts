@@ -66,6 +66,8 @@ export interface CourseRepository {
   withSeminar(seminarId: string): Promise<Course[]>;
   /** Which of these seminars are a recording lesson of some course. */
   seminarIdsInCourses(seminarIds: string[]): Promise<Set<string>>;
+  /** Every seminar that is a recording lesson of some course (one read of every course's list). */
+  seminarIdsUsed(): Promise<string[]>;
   /** The courses with an upload lesson of this recording (bounded, as withSeminar). */
   withRecording(recordingId: string): Promise<Course[]>;
   /** Which of these recordings are an upload lesson of some course. */

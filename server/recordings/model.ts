@@ -82,7 +82,8 @@ export interface RecordingRepository {
   update(id: string, changes: Partial<Omit<Recording, 'id' | 'seminarId' | 'dir'>>): Promise<Recording | null>;
   addScreen(id: string, screen: { name: string; offsetMs: number }): Promise<void>;
   listUnfinished(): Promise<Recording[]>;
-  listUnattached(limit: number): Promise<Recording[]>;
+  /** Ready recordings with no lessonId, newest first, leaving out those of these seminars. */
+  listUnattached(limit: number, exceptSeminarIds?: string[]): Promise<Recording[]>;
   /** Ready uploaded videos of these uploaders, newest first. */
   listUploadsBy(uploaderIds: string[], limit: number): Promise<Recording[]>;
   /** Newest first: of these seminars, or all of them ('all'). */

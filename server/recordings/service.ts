@@ -233,11 +233,10 @@ export class RecordingService {
 
   async unattached(actor: Actor) {
     if (!isAdmin(actor) && !has(actor, 'seminars:manage')) throw new ForbiddenError();
-    const recordings = await this.deps.recordings.listUnattached(100);
-    // A seminar's recording becomes a course's lesson by its seminar (an uploaded video's lessonId is set instead).
-    const seminarIds = [...new Set(recordings.flatMap((r) => (r.seminarId === null ? [] : [r.seminarId])))];
-    const inCourses = await this.deps.courses.seminarIdsInCourses(seminarIds);
-    return recordings.filter((r) => r.seminarId === null || !inCourses.has(r.seminarId));
+    // A seminar's recording becomes a course's lesson by its seminar, so it keeps no lessonId (an
+    // uploaded video gets one): the courses' seminars are left out in the query, not after the
+    // limit, which used ones would otherwise fill.
+    return this.deps.recordings.listUnattached(100, await this.deps.courses.seminarIdsUsed());
   }
 
   verifyMediaPath(recordingId: string, exp: string, sig: string): boolean {

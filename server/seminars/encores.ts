@@ -116,6 +116,7 @@ export class EncoreService {
       this.deps.logger.info({ encoreId: current.id, late: now.getTime() - current.startsAt.getTime() }, 'encore live');
       const source = await this.deps.seminars.get(current.encoreOf!);
       if (source) await this.deps.copyPolls?.(source, current);
+      // (With its source's recording gone, an encore lasts 0 s: it ends at once, untold, too.)
       const missed = (current.liveStartedAt ?? current.startsAt).getTime() + seconds * 1000 <= now.getTime();
       await this.deps.events.live(current, { missed });
     }

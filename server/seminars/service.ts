@@ -27,7 +27,7 @@ import { instantToZoned, zonedToInstant } from './time';
 
 /** What the rest of Lectern hears from seminars (reminders, rooms, recordings). */
 export interface SeminarEvents {
-  /** `missed`: an encore whose whole run passed while no node ticked goes live only to end: nobody is told it is on. */
+  /** `missed`: an encore whose whole run passed while no node ticked goes live only to end: its registrants get no "live now". */
   live(seminar: Seminar, opts?: { missed?: boolean }): Promise<void>;
   cancelled(seminar: Seminar, userIds: string[]): Promise<void>;
   /** A scheduled seminar got a new start: its registrants hear of it. */

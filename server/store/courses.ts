@@ -154,6 +154,11 @@ export class MongoCourseRepository implements CourseRepository {
     return new Set(docs.flatMap((d) => d.seminarIds.filter((id) => wanted.has(id))));
   }
 
+  async seminarIdsUsed(): Promise<string[]> {
+    const docs = await this.model.find({}, { seminarIds: 1 }).lean();
+    return [...new Set(docs.flatMap((d) => d.seminarIds ?? []))];
+  }
+
   async withRecording(recordingId: string): Promise<Course[]> {
     return (await this.model.find({ recordingIds: recordingId }).limit(1000).lean()).map(toCourse);
   }

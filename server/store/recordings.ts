@@ -117,8 +117,13 @@ export class MongoRecordingRepository implements RecordingRepository {
     return (await this.model.find({ status: 'recording' }).lean()).map(toRecording);
   }
 
-  async listUnattached(limit: number): Promise<Recording[]> {
-    return (await this.model.find({ status: 'ready', lessonId: null }).sort({ startedAt: -1 }).limit(limit).lean()).map(toRecording);
+  async listUnattached(limit: number, exceptSeminarIds: string[] = []): Promise<Recording[]> {
+    const filter = {
+      status: 'ready' as const,
+      lessonId: null,
+      ...(exceptSeminarIds.length > 0 ? { seminarId: { $nin: exceptSeminarIds } } : {}),
+    };
+    return (await this.model.find(filter).sort({ startedAt: -1 }).limit(limit).lean()).map(toRecording);
   }
 
   async listUploadsBy(uploaderIds: string[], limit: number): Promise<Recording[]> {

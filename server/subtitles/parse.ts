@@ -61,6 +61,7 @@ function looksLikeCp1251(bytes: Uint8Array): boolean {
  * from that. Anything else (a binary file, UTF-16 without its mark, another code page) is refused.
  */
 export function decodeSubtitles(bytes: Uint8Array): { text: string; encoding: ParsedSubtitles['encoding'] } {
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
   let body = bytes;
   if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) body = body.subarray(3);
   // eslint-disable-next-line no-control-regex -- control characters are what marks a binary file
@@ -68,7 +69,6 @@ export function decodeSubtitles(bytes: Uint8Array): { text: string; encoding: Pa
   const notText = () => new BadRequestError('subtitles_not_text', 'The file is not text in UTF-8, UTF-16 or Windows-1251');
   let text: string;
   let encoding: ParsedSubtitles['encoding'] = 'utf-8';
-  const utf16 = body[0] === 0xff && body[1] === 0xfe ? 'utf-16le' : body[0] === 0xfe && body[1] === 0xff ? 'utf-16be' : undefined;
   if (utf16) {
     try {
       // The decoder drops the mark itself; an odd byte count or an unpaired surrogate is no UTF-16.

@@ -150,6 +150,39 @@ describe('the recordings a course may take as lessons', () => {
     expect((await list()).map((r) => r.seminarId)).toContain(own.seminarId);
     expect(await unattached()).toContain(own.recordingId);
   });
+
+  it('leaves recordings used as lessons out before it takes the newest 100, so they never crowd out unused ones', async () => {
+    const older = await recordedSeminar(people.lecturer.token, 'Давний неиспользованный эфир', false);
+    const used = await recordedSeminar(people.lecturer.token, 'Эфир, уже ставший уроком', false);
+    // 100 newer recordings of a seminar that a course holds (a seminar recorded again and again).
+    for (let i = 0; i < 100; i++) {
+      const id = randomBytes(12).toString('hex');
+      await app.repos.recordings.create({
+        id,
+        seminarId: used.seminarId,
+        dir: `${used.seminarId}/${id}`,
+        startedAt: new Date(Date.now() + 60_000 + i),
+        videoCodec: 'video/H264',
+        nodeId: null,
+      });
+      await app.repos.recordings.update(id, { status: 'ready', durationSeconds: 60 });
+    }
+    const id = await course(people.lecturer.token);
+    const put = await api.call('PUT', `/courses/${id}/structure`, {
+      token: people.lecturer.token,
+      body: { modules: [{ title: 'Записи', lessons: [{ kind: 'recording', title: 'Урок', seminarId: used.seminarId }] }] },
+    });
+    expect(put.status).toBe(200);
+    const unattached = (await api.call('GET', '/recordings/unattached', { token: people.lecturer.token })).body as Array<{
+      seminarId: string;
+    }>;
+    expect(unattached.map((r) => r.seminarId)).toContain(older.seminarId);
+    expect(unattached.map((r) => r.seminarId)).not.toContain(used.seminarId);
+    const offered = (await api.call('GET', `/courses/${id}/attachable-recordings`, { token: people.lecturer.token })).body as Array<{
+      seminarId: string;
+    }>;
+    expect(offered.map((r) => r.seminarId)).toContain(older.seminarId);
+  }, 60_000);
 });
 
 describe('the Markdown preview', () => {

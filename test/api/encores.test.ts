@@ -231,7 +231,7 @@ describe('encores', () => {
     // (delivery drops one whose seminar ended meanwhile, but the first delivery pass may come before the end).
     const liveNotices = async (seminarId: string) =>
       app.db.connection.collection('outbox').countDocuments({ seminarId, kind: 'live_now', userId: people.learner.id });
-    expect(await liveNotices(missedStart)).toBe(1);
+    await expect.poll(() => liveNotices(missedStart), { timeout: 10_000, interval: 100 }).toBe(1);
     expect(await liveNotices(missedBoth)).toBe(0);
     // Boot's repair (which ends seminars a stopped node left live) leaves a playing encore alone.
     await app.domain.reconcile();

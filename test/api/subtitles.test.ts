@@ -188,6 +188,9 @@ describe('subtitles', () => {
       const cut = await put(people.admin, 'ru', Buffer.concat([text, Buffer.from([0x41])]));
       expect([cut.status, cut.body.error?.code]).toEqual([400, 'subtitles_not_text']);
       expect((await stored()).find((t) => t.language === 'ru')).toMatchObject({ file, sourceEncoding: encoding });
+      // Without its mark, UTF-16 is not told from other bytes: refused (its zero bytes are no text).
+      const unmarked = await put(people.admin, 'ru', text.subarray(2));
+      expect([unmarked.status, unmarked.body.error?.code]).toEqual([400, 'subtitles_not_text']);
     },
   );
 

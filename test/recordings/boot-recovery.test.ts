@@ -10,7 +10,7 @@ import { startTestApp } from '../support/app';
 import { listedByRecorder, recordingDir, writerRun } from '../support/recordings';
 import { createSeminar } from '../live/support';
 
-// The repair at boot (domain.reconcile) makes a recording that a crash left open a lesson, with
+// The repair at boot (domain.reconcile) makes a recording that a crash left open ready, with
 // the segments its writer finished after the playlist's last: through the app's own wiring,
 // which hands crash recovery ffmpeg, so a recovered segment without sound gets silence
 // (test/media/crash-recovery.test.ts holds the recovery's rules on their own).
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('a recording left open by a crash, at the next boot', () => {
-  it('becomes a lesson with every finished segment, each holding sound', async () => {
+  it('becomes ready with every finished segment, each holding sound', async () => {
     const api = Api.of(app);
     const people = await cast(api);
     const seminarId = await createSeminar(api, people.lecturer, { status: 'scheduled' });
