@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +6,7 @@ import { carriesSound } from '../../media/segment-sound';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
-import { listedByRecorder, recordingDir, writerRun } from '../support/recordings';
+import { listedByRecorder, openRecording, recordingDir, writerRun } from '../support/recordings';
 import { createSeminar } from '../live/support';
 
 // The repair at boot (domain.reconcile) makes a recording that a crash left open ready, with
@@ -28,16 +27,8 @@ describe('a recording left open by a crash, at the next boot', () => {
     const api = Api.of(app);
     const people = await cast(api);
     const seminarId = await createSeminar(api, people.lecturer, { status: 'scheduled' });
-    const id = randomBytes(12).toString('hex');
-    // Unmarked (no node holds it), as a recording of a node that crashed before leases is.
-    const recording = await app.repos.recordings.create({
-      id,
-      seminarId,
-      dir: `${seminarId}/${id}`,
-      startedAt: new Date(),
-      videoCodec: 'video/H264',
-      nodeId: null,
-    });
+    const recording = await openRecording(app, seminarId);
+    const id = recording.id;
     // The writer's 5 s, its sound gone 1.5 s in; the Recorder had listed two segments.
     const dir = recordingDir(app, recording);
     await mkdir(dir, { recursive: true });

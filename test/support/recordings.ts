@@ -38,8 +38,18 @@ export async function writeTestHls(dir: string, seconds: number): Promise<void> 
  * written into its folder, then completed (playlist final, poster, lesson) by the service.
  */
 export async function readyRecording(app: Lectern, seminarId: string, seconds = 12): Promise<Recording> {
+  const recording = await openRecording(app, seminarId);
+  const id = recording.id;
+  await writeTestHls(app.domain.recordings.absoluteDir(recording), seconds);
+  const done = await app.domain.recordings.complete(id);
+  if (done.status !== 'ready') throw new Error(`the test recording ${id} did not become ready: ${done.status}`);
+  return done;
+}
+
+/** A recording begun and not finished, held by no node (as one a crash before leases left). */
+export async function openRecording(app: Lectern, seminarId: string): Promise<Recording> {
   const id = randomBytes(12).toString('hex');
-  const recording = await app.repos.recordings.create({
+  return app.repos.recordings.create({
     id,
     seminarId,
     dir: `${seminarId}/${id}`,
@@ -47,10 +57,6 @@ export async function readyRecording(app: Lectern, seminarId: string, seconds = 
     videoCodec: 'video/H264',
     nodeId: null,
   });
-  await writeTestHls(app.domain.recordings.absoluteDir(recording), seconds);
-  const done = await app.domain.recordings.complete(id);
-  if (done.status !== 'ready') throw new Error(`the test recording ${id} did not become ready: ${done.status}`);
-  return done;
 }
 
 /** Where a recording's files are. */
