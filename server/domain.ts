@@ -277,10 +277,11 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     recordingsDir: config.recordingsDir,
     nodeId,
     finalizeFiles: async (dir) => {
-      const files = { ffmpegBin: config.ffmpegBin };
-      const main = await finalizePlaylist(path.join(dir, 'index.m3u8'), files);
+      const recovery = { ffmpegBin: config.ffmpegBin };
+      const main = await finalizePlaylist(path.join(dir, 'index.m3u8'), recovery);
       const screens = await readdir(dir).catch(() => [] as string[]);
-      for (const name of screens.filter((n) => /^screen-\d+$/.test(n))) await finalizePlaylist(path.join(dir, name, 'index.m3u8'), files);
+      for (const name of screens.filter((n) => /^screen-\d+$/.test(n)))
+        await finalizePlaylist(path.join(dir, name, 'index.m3u8'), recovery);
       return { durationSeconds: main.durationSeconds, segments: main.segments, discontinuities: main.discontinuities };
     },
     makePoster: (dir) => makePoster(config.ffmpegBin, dir),

@@ -64,8 +64,6 @@ export interface CourseRepository {
   findByLessonId(lessonId: string): Promise<Course | null>;
   /** The courses with a recording lesson of this seminar (bounded: a seminar is in a handful). */
   withSeminar(seminarId: string): Promise<Course[]>;
-  /** Which of these seminars are a recording lesson of some course. */
-  seminarIdsInCourses(seminarIds: string[]): Promise<Set<string>>;
   /** Every seminar that is a recording lesson of some course (one read of every course's list). */
   seminarIdsUsed(): Promise<string[]>;
   /** The courses with an upload lesson of this recording (bounded, as withSeminar). */

@@ -24,7 +24,7 @@ export interface CourseDeps {
   progress: ProgressService;
   /** The length of a seminar's finished recording, if it has one. */
   recordingDuration(seminarId: string): Promise<number | null>;
-  /** Finished recordings that did not become a lesson when they ended, newest first. */
+  /** Finished recordings that are no lesson: none when it ended, and no course holds its seminar; newest first. */
   unattachedRecordings(limit: number): Promise<Array<{ id: string; seminarId: string; startedAt: Date; durationSeconds: number | null }>>;
   /** Ready uploaded videos of these uploaders, newest first, each with the title a lesson of it starts with. */
   uploadsBy(
@@ -130,17 +130,13 @@ export class CourseService {
 
   private async attachableSeminars(course: Course): Promise<AttachableRecordingView[]> {
     const recordings = await this.deps.unattachedRecordings(ATTACHABLE_LIMIT);
-    const seminarIds = [...new Set(recordings.map((r) => r.seminarId))];
-    const [inCourses, seminars] = await Promise.all([
-      this.deps.courses.seminarIdsInCourses(seminarIds),
-      this.deps.seminars.listByIds(seminarIds),
-    ]);
+    const seminars = await this.deps.seminars.listByIds([...new Set(recordings.map((r) => r.seminarId))]);
     const byId = new Map(seminars.map((s) => [s.id, s]));
     const seen = new Set<string>();
     const out: AttachableRecordingView[] = [];
     for (const r of recordings) {
       const seminar = byId.get(r.seminarId);
-      if (seen.has(r.seminarId) || inCourses.has(r.seminarId) || !usableIn(course, seminar)) continue;
+      if (seen.has(r.seminarId) || !usableIn(course, seminar)) continue;
       seen.add(r.seminarId);
       out.push({
         kind: 'seminar',

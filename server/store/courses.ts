@@ -147,13 +147,6 @@ export class MongoCourseRepository implements CourseRepository {
     return (await this.model.find({ seminarIds: seminarId }).limit(1000).lean()).map(toCourse);
   }
 
-  async seminarIdsInCourses(seminarIds: string[]): Promise<Set<string>> {
-    if (seminarIds.length === 0) return new Set();
-    const wanted = new Set(seminarIds);
-    const docs = await this.model.find({ seminarIds: { $in: seminarIds } }, { seminarIds: 1 }).lean();
-    return new Set(docs.flatMap((d) => d.seminarIds.filter((id) => wanted.has(id))));
-  }
-
   async seminarIdsUsed(): Promise<string[]> {
     const docs = await this.model.find({}, { seminarIds: 1 }).lean();
     return [...new Set(docs.flatMap((d) => d.seminarIds ?? []))];
