@@ -169,6 +169,7 @@ const envSchema = z
     LIVE_SOCKETS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(50),
     LIVE_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(10),
     REACTION_WINDOW_MS: z.coerce.number().int().min(100).max(5000).default(400),
+    LIVE_CHATTER_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(50),
     PRESENCE_CHECK_WINDOW_MS: z.coerce.number().int().min(1000).max(600_000).default(60_000),
     REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(20),
     LIVE_MAX_WEBRTC_VIEWERS: z.coerce.number().int().min(0).max(1_000_000).default(5000),
@@ -361,6 +362,8 @@ export interface Config {
     maxSocketsPerUser: number;
     /** Reactions are counted per room over this window, then pushed as one update. */
     reactionWindowMs: number;
+    /** A room's chat, questions and hands go out at most once per this window (0: each at once). */
+    chatterWindowMs: number;
     /** How long a viewer has to answer "Are you here?". */
     presenceCheckWindowMs: number;
   };
@@ -508,6 +511,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSocketsPerIp: e.LIVE_SOCKETS_PER_IP,
       maxSocketsPerUser: e.LIVE_SOCKETS_PER_USER,
       reactionWindowMs: e.REACTION_WINDOW_MS,
+      chatterWindowMs: e.LIVE_CHATTER_WINDOW_MS,
       presenceCheckWindowMs: e.PRESENCE_CHECK_WINDOW_MS,
     },
     recordingSegmentSeconds: e.RECORDING_SEGMENT_SECONDS,

@@ -223,6 +223,7 @@ export async function start(config: Config, logger: Logger = createLogger(config
       rooms,
       logger: logger.child({ component: 'live' }),
       viewerCountThrottleMs: config.live.viewerCountThrottleMs,
+      chatterWindowMs: config.live.chatterWindowMs,
       maxWebRtcViewers: config.live.maxWebRtcViewers,
       attendanceCheckpointMs: 30_000,
       recordings: recorder,

@@ -43,6 +43,9 @@ export interface RunSummary {
   /** This process's own load: if it is saturated, the latencies measure the clients, not the server. */
   clientCpuCores: number;
   clientLoopDelayP99Ms: number;
+  /** room:batch pushes (WebSocket frames) per client per second of the run, and events per push. */
+  pushesPerClientPerSecond: number;
+  eventsPerPush: number;
 }
 
 export type FromChatClients = { id: number; connect?: ConnectSummary; run?: RunSummary; error?: string };
@@ -54,6 +57,8 @@ interface Client {
   /** Latency of each chat message received, by message sequence number. */
   latencies: Map<number, number>;
   others: number;
+  /** room:batch pushes received: frames, however many events each carried. */
+  batches: number;
   raised: boolean;
 }
 
@@ -71,13 +76,20 @@ function connectOne(url: string, token: string, seminarId: string): Promise<{ cl
   return new Promise((resolve, reject) => {
     const opened = performance.now();
     const socket = io(`${url}/live`, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
-    const client: Client = { socket, latencies: new Map(), others: 0, raised: false };
-    socket.on('chat:message', (m: { text: string }) => {
-      const match = /^b:(\d+):([\d.]+)/.exec(m.text);
-      if (match) client.latencies.set(Number(match[1]), performance.now() - Number(match[2]));
+    const client: Client = { socket, latencies: new Map(), others: 0, batches: 0, raised: false };
+    // The room's chatter comes batched (server/live/chatter.ts); each entry counts as its event.
+    socket.on('room:batch', (batch: { events: Array<{ type: string; data: { text?: string } }> }) => {
+      const now = performance.now();
+      client.batches++;
+      for (const e of batch.events) {
+        if (e.type !== 'chat:message') {
+          client.others++;
+          continue;
+        }
+        const match = /^b:(\d+):([\d.]+)/.exec(e.data.text ?? '');
+        if (match) client.latencies.set(Number(match[1]), now - Number(match[2]));
+      }
     });
-    socket.on('hand:updated', () => client.others++);
-    socket.on('question:updated', () => client.others++);
     socket.once('connect_error', (err) => reject(err));
     socket.once('connect', () => {
       socket
@@ -131,6 +143,7 @@ async function run(msg: Extract<ToChatClients, { type: 'run' }>): Promise<RunSum
   loop.enable();
   const cpu0 = cpuUsage();
   const t0 = performance.now();
+  for (const c of clients) c.batches = 0;
   const acked = new Set<number>();
   let sendFailures = 0;
   let firstSendError: string | undefined;
@@ -197,7 +210,9 @@ async function run(msg: Extract<ToChatClients, { type: 'run' }>): Promise<RunSum
   let clientsMissingAny = 0;
   let healthy = 0;
   let others = 0;
+  let batches = 0;
   for (const c of clients) {
+    batches += c.batches;
     const mine: number[] = [];
     let missed = 0;
     for (const seq of acked) {
@@ -236,6 +251,8 @@ async function run(msg: Extract<ToChatClients, { type: 'run' }>): Promise<RunSum
     otherEventsReceived: others,
     clientCpuCores: Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100) / 100,
     clientLoopDelayP99Ms: round1(loop.percentile(99) / 1e6),
+    pushesPerClientPerSecond: round1(batches / Math.max(1, clients.length) / wall),
+    eventsPerPush: batches > 0 ? Math.round(((pooled.length + others) / batches) * 100) / 100 : 0,
   };
 }
 

@@ -126,7 +126,10 @@ async function join(index: number, sessionNo: number): Promise<Session> {
     timeout: s.joinTimeoutMs,
   });
   const session: Session = { name, socket, startedAt };
-  socket.on('chat:message', () => stats.chat.received++);
+  // Chat comes in the room's batches (server/live/chatter.ts), a page's connection unpacks them.
+  socket.on('room:batch', (b: { events: Array<{ type: string }> }) => {
+    for (const e of b.events) if (e.type === 'chat:message') stats.chat.received++;
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());

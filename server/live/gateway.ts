@@ -15,6 +15,7 @@ import type { Seminar } from '../seminars/model';
 import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
+import { ChatterBatcher } from './chatter';
 import type { LiveFeature } from './features';
 import type { RateLimits } from '../rate-limits';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -52,6 +53,8 @@ export interface LiveGatewayDeps {
   rooms: RoomRegistry;
   logger: Logger;
   viewerCountThrottleMs: number;
+  /** Chat, questions and hands go to a room at most once per this window (ChatterBatcher). */
+  chatterWindowMs: number;
   maxWebRtcViewers: number;
   attendanceCheckpointMs: number;
   recordings: RecordingController;
@@ -187,8 +190,10 @@ export class LiveGateway {
   private readonly anyEvent: RateLimiterAbstract;
   private readonly costlyEvent: RateLimiterAbstract;
   private readonly refresh: RateLimiterAbstract;
+  private readonly chatter: ChatterBatcher;
 
   constructor(private readonly deps: LiveGatewayDeps) {
+    this.chatter = new ChatterBatcher((seminarId, events) => this.toRoom(seminarId).emit('room:batch', { events }), deps.chatterWindowMs);
     for (const { events, points, seconds } of limits) {
       const limiter = new RateLimiterMemory({ points, duration: seconds });
       for (const event of events) this.limiters.set(event, limiter);
@@ -249,6 +254,7 @@ export class LiveGateway {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.checkpoint);
+    this.chatter.close();
     // Each refuses at its next step; a step held by a database that is away is not waited out.
     await Promise.race([Promise.allSettled([...this.joins]), new Promise((resolve) => setTimeout(resolve, JOINS_WAIT_MS).unref())]);
     const all = [...this.sockets.values()].flatMap((s) => [...s]);
@@ -366,30 +372,30 @@ export class LiveGateway {
     on('chat:send', async (p) => {
       const access = this.member(socket);
       const message = await this.deps.live.sendChat(access, p.text);
-      this.toRoom(access.seminar.id).emit('chat:message', message);
+      this.chatter.add(access.seminar.id, { type: 'chat:message', data: message });
       return message;
     });
     on('chat:delete', async (p) => {
       const access = this.member(socket);
       await this.deps.live.deleteChat(access, p.messageId);
-      this.toRoom(access.seminar.id).emit('chat:deleted', { messageId: p.messageId });
+      this.chatter.add(access.seminar.id, { type: 'chat:deleted', data: { messageId: p.messageId } });
     });
     on('question:ask', async (p) => {
       const access = this.member(socket);
       const q = await this.deps.live.ask(access, p.text);
-      this.toRoom(access.seminar.id).emit('question:updated', questionView(q));
+      this.chatter.add(access.seminar.id, { type: 'question:updated', data: questionView(q) });
       return questionView(q);
     });
     on('question:upvote', async (p) => {
       const access = this.member(socket);
       const q = await this.deps.live.upvote(access, p.questionId);
-      this.toRoom(access.seminar.id).emit('question:updated', questionView(q));
+      this.chatter.add(access.seminar.id, { type: 'question:updated', data: questionView(q) });
       return questionView(q);
     });
     on('question:status', async (p) => {
       const access = this.member(socket);
       const q = await this.deps.live.setQuestionStatus(access, p.questionId, p.status);
-      this.toRoom(access.seminar.id).emit('question:updated', questionView(q));
+      this.chatter.add(access.seminar.id, { type: 'question:updated', data: questionView(q) });
       return questionView(q);
     });
     on('marker:add', async (p) => this.deps.live.addMarker(this.member(socket), p.label));
@@ -723,6 +729,7 @@ export class LiveGateway {
       if (seminar.status === 'live') s.data.attendance = await this.deps.live.attend(s.data.access);
       else await s.data.attendance?.end();
     }
+    this.chatter.flush(seminar.id);
     this.toRoom(seminar.id).emit('room:status', { status: seminar.status });
     if (seminar.status !== 'ended' && seminar.status !== 'cancelled') return;
     // An encore has no media room whose closing would take its sockets out: they leave here.
@@ -746,7 +753,7 @@ export class LiveGateway {
     if (raised) presence.hands.set(userId, displayName);
     else presence.hands.delete(userId);
     presence.listChanged();
-    this.toRoom(seminarId).emit('hand:updated', { userId, displayName, raised });
+    this.chatter.add(seminarId, { type: 'hand:updated', data: { userId, displayName, raised } });
   }
 
   /** An invitation to a viewer in the room; they go on stage only once they accept. */
@@ -764,7 +771,7 @@ export class LiveGateway {
       throw new ConflictError('stage_full', `At most ${MAX_ON_STAGE} guests on stage`);
     presence.invited.set(userId, target.displayName);
     presence.hands.delete(userId);
-    this.toRoom(seminarId).emit('hand:updated', { userId, displayName: target.displayName, raised: false });
+    this.chatter.add(seminarId, { type: 'hand:updated', data: { userId, displayName: target.displayName, raised: false } });
     this.selfChanged(seminarId, userId);
   }
 

@@ -233,6 +233,13 @@ export const consumerInfo = z.object({
   source: mediaSource,
 });
 
+/** The events a room's chatter carries (server/live/chatter.ts), each with the payload it has alone. */
+export type RoomChatter =
+  | { type: 'chat:message'; data: ChatMessage }
+  | { type: 'chat:deleted'; data: { messageId: string } }
+  | { type: 'question:updated'; data: Omit<Question, 'votedByMe'> }
+  | { type: 'hand:updated'; data: { userId: string; displayName: string; raised: boolean } };
+
 /** What the server pushes to clients. */
 export interface ServerEvents {
   'room:producer-added': (p: ProducerInfo) => void;
@@ -246,6 +253,12 @@ export interface ServerEvents {
   'room:removed': (p: { reason: 'removed' | 'banned' }) => void;
   /** The connection's access token expired and no fresh one came (auth:refresh): it is closed now. */
   'auth:expired': () => void;
+  /**
+   * Chat, deletions, questions (asked, voted, answered) and hands, in the order they happened:
+   * at most one push per room per LIVE_CHATTER_WINDOW_MS. The pages' connection hands each
+   * entry to the listeners of its type below, which the server never pushes alone.
+   */
+  'room:batch': (p: { events: RoomChatter[] }) => void;
   'chat:message': (m: ChatMessage) => void;
   'chat:deleted': (p: { messageId: string }) => void;
   'question:updated': (q: Omit<Question, 'votedByMe'>) => void;

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast, registerUser, type TestUser } from '../support/api';
 import { startTestApp } from '../support/app';
+import { chatMessage } from '../../server/protocol';
 import { Clients, codeOf, createSeminar, peerOf, registerFor, requestWithin, roomOf, waitFor } from './support';
 
 // Who may enter a seminar's room and what they may do there: viewer counts,
@@ -179,6 +180,28 @@ describe('chat', () => {
     const other = await registeredViewer(seminarId);
     const { client: otherClient } = await clients.join(seminarId, other);
     expect(codeOf(await requestWithin(otherClient, 'chat:send', { text: 'my first' }))).toBe('ok');
+  });
+});
+
+describe("a room's chatter", () => {
+  it('comes as room:batch pushes: every message once, each a valid chat message, fewer pushes than messages (LIVE_CHATTER_WINDOW_MS)', async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const senders = await Promise.all([registeredViewer(seminarId), registeredViewer(seminarId)]);
+    const joined = await Promise.all(senders.map((u) => clients.join(seminarId, u)));
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const before = lecturer.batches;
+    // Eight at once, four from each: within a window or two of 100 ms, however slow the database.
+    const acks = await Promise.all(
+      joined.flatMap(({ client }, u) => [1, 2, 3, 4].map((i) => client.ok('chat:send', { text: `u${u} #${i}` }))),
+    );
+    await waitFor(() => (lecturer.events.filter((e) => e.event === 'chat:message').length >= 8 ? true : undefined), 5000, 'eight messages');
+    await sleep(300);
+    const received = lecturer.events.filter((e) => e.event === 'chat:message').map((e) => chatMessage.parse(e.payload));
+    expect(received).toHaveLength(8);
+    expect(new Set(received.map((m) => m.id))).toEqual(new Set(acks.map((m: { id: string }) => m.id)));
+    expect(await countIn('live_chat', seminarId)).toBe(8);
+    expect(lecturer.batches - before).toBeGreaterThanOrEqual(1);
+    expect(lecturer.batches - before).toBeLessThan(8);
   });
 });
 

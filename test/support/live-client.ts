@@ -3,10 +3,23 @@ import type { Ack } from '../../server/protocol';
 
 /** A Socket.IO client of the /live namespace that awaits typed acks. */
 export class LiveClient {
+  /** Every event received, a batch's entries (room:batch) each as the event it carries, as the pages see them. */
   readonly events: Array<{ event: string; payload: any }> = [];
+  /** How many room:batch pushes came, each one frame however many events it carried. */
+  batches = 0;
+  private readonly waiters = new Set<(event: string, payload: any) => void>();
 
   private constructor(readonly socket: Socket) {
-    socket.onAny((event, payload) => this.events.push({ event, payload }));
+    socket.onAny((event: string, payload: any) => {
+      if (event !== 'room:batch') return this.received(event, payload);
+      this.batches++;
+      for (const e of payload.events as Array<{ type: string; data: unknown }>) this.received(e.type, e.data);
+    });
+  }
+
+  private received(event: string, payload: any): void {
+    this.events.push({ event, payload });
+    for (const waiter of [...this.waiters]) waiter(event, payload);
   }
 
   static async connect(baseUrl: string, token?: string): Promise<LiveClient> {
@@ -38,14 +51,17 @@ export class LiveClient {
     const seen = this.events.find((e) => e.event === event && predicate(e.payload));
     if (seen) return seen.payload;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
-      const listener = (payload: any) => {
-        if (!predicate(payload)) return;
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`no ${event} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (name: string, payload: any) => {
+        if (name !== event || !predicate(payload)) return;
         clearTimeout(timer);
-        this.socket.off(event, listener);
+        this.waiters.delete(waiter);
         resolve(payload);
       };
-      this.socket.on(event, listener);
+      this.waiters.add(waiter);
     });
   }
 

@@ -126,6 +126,11 @@ export class RoomConnection {
       this.handlers.state({ name: 'reconnecting' });
       void this.join();
     });
+    // A room's chatter comes batched (server/live/chatter.ts): each entry goes to the listeners
+    // of its type, so the pages listen to chat:message and the others as if each came alone.
+    this.socket.on('room:batch', ({ events }) => {
+      for (const e of events) for (const listener of this.socket.listeners(e.type)) (listener as (data: unknown) => void)(e.data);
+    });
     this.socket.on('room:removed', () => this.finish({ name: 'removed' }));
     this.socket.on('room:status', ({ status }) => {
       if (status !== 'ended' && status !== 'cancelled') return;
