@@ -4,9 +4,11 @@
 // broadcast to the whole room. Every client counts every message it receives. Healthy means every
 // client, not the pool: all messages received and p99 delivery ≤ 200 ms.
 //
-// Two runs in one process, the same audience and load: one node, then two nodes on one database
-// and one Redis through the Socket.IO Redis adapter (clients split between them), as behind a
-// load balancer. The one-node run is the same-run baseline of the two-node one.
+// Three runs in one process, the same audience and load: one node pushing each event alone
+// (LIVE_CHATTER_WINDOW_MS=0, how Lectern pushed before server/live/chatter.ts), the same node
+// batching a room's chatter at its default window, then two nodes on one database and one
+// Redis through the Socket.IO Redis adapter (clients split between them), as behind a load
+// balancer. The first is the same-run baseline of the second, the second of the third.
 //
 // Layout (they share the machine's cores, so each one's CPU is printed):
 // - this process: Lectern (one node, or both), in-process as the tests start it, NODE_ENV=production;
@@ -39,8 +41,12 @@ const settings = {
   handsPerSecond: intEnv('CHAT_HANDS_PER_SECOND', 2),
   seconds: intEnv('CHAT_SECONDS', 30),
   connectPerSecond: intEnv('CHAT_CONNECT_PER_SECOND', 200),
+  /** The batched runs' window; unset: Lectern's default (LIVE_CHATTER_WINDOW_MS). */
+  windowMs: process.env.CHAT_WINDOW_MS,
   target: { maxP99Ms: 200 },
 };
+
+const batched = (): NodeJS.ProcessEnv => (settings.windowMs ? { LIVE_CHATTER_WINDOW_MS: settings.windowMs } : {});
 
 function log(msg: string): void {
   process.stderr.write(`[bench chat] ${msg}\n`);
@@ -118,6 +124,7 @@ async function seed(app: Lectern, count: number): Promise<{ seminarId: string; t
 
 interface RunResult {
   nodes: number;
+  chatterWindowMs: number;
   connect: ConnectSummary;
   run: RunSummary;
   serverCpuCores: number;
@@ -160,6 +167,7 @@ async function measure(apps: Lectern[], redisPid: number | undefined): Promise<R
     log(`${apps.length} node(s): worst client p99 ${run.perClientP99Ms.worst} ms, missing ${run.missingDeliveries}`);
     return {
       nodes: apps.length,
+      chatterWindowMs: apps[0]!.config.live.chatterWindowMs,
       connect,
       run,
       serverCpuCores: Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100) / 100,
@@ -174,8 +182,9 @@ async function measure(apps: Lectern[], redisPid: number | undefined): Promise<R
   }
 }
 
-async function oneNode(root: string): Promise<RunResult> {
-  const app = await start(benchConfig(path.join(root, 'one'), {}), createLogger('silent'));
+/** One node; `env` sets LIVE_CHATTER_WINDOW_MS for the baseline. */
+async function oneNode(root: string, name: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+  const app = await start(benchConfig(path.join(root, name), env), createLogger('silent'));
   try {
     return await measure([app], undefined);
   } finally {
@@ -185,12 +194,13 @@ async function oneNode(root: string): Promise<RunResult> {
 
 async function twoNodes(root: string): Promise<RunResult> {
   const redis = await startRedis();
-  const a = await start(benchConfig(path.join(root, 'two-a'), { REDIS_URL: redis.url }), createLogger('silent'));
+  const a = await start(benchConfig(path.join(root, 'two-a'), { ...batched(), REDIS_URL: redis.url }), createLogger('silent'));
   let b: Lectern | undefined;
   try {
     // The second node on the first one's database, as two nodes behind a load balancer are.
     b = await start(
       benchConfig(path.join(root, 'two-b'), {
+        ...batched(),
         REDIS_URL: redis.url,
         MONGODB_URI: `${a.embeddedDb!.uri}lectern`,
         JWT_SECRET: a.config.jwtSecret,
@@ -209,11 +219,11 @@ function row(r: RunResult): string {
   const { run, connect } = r;
   const ok = run.missingDeliveries === 0 && run.perClientP99Ms.worst <= settings.target.maxP99Ms && connect.failed === 0;
   return (
-    `| ${r.nodes === 1 ? 'one node' : 'two nodes, Redis adapter'} | ${connect.connected} (${connect.failed} failed) | ${connect.joinMs.p95} | ` +
+    `| ${r.nodes === 1 ? 'one node' : 'two nodes, Redis adapter'}, ${r.chatterWindowMs === 0 ? 'each event alone' : `batched per ${r.chatterWindowMs} ms`} | ${connect.connected} (${connect.failed} failed) | ${connect.joinMs.p95} | ` +
     `${run.sent} (${run.sendFailures} refused) | ${run.missingDeliveries} of ${run.expectedDeliveries} | ${run.perClientP99Ms.worst} | ${run.perClientP99Ms.p95} | ` +
     `${run.pooledMs.p50} / ${run.pooledMs.p99} | ${run.healthyClients} of ${run.clients} | ${ok ? 'met' : 'missed'} | ` +
     `${r.serverCpuCores.toFixed(2)} / ${r.databaseCpuCores?.toFixed(2) ?? '–'} / ${r.redisCpuCores?.toFixed(2) ?? '–'} / ${run.clientCpuCores.toFixed(2)} | ` +
-    `${r.serverLoopDelayP99Ms} / ${run.clientLoopDelayP99Ms} | ${r.loadAverage.toFixed(2)} |`
+    `${r.serverLoopDelayP99Ms} / ${run.clientLoopDelayP99Ms} | ${run.ackMs.p50} / ${run.ackMs.p99} | ${run.pushesPerClientPerSecond} (${run.eventsPerPush}) | ${r.loadAverage.toFixed(2)} |`
   );
 }
 
@@ -221,11 +231,15 @@ export async function run(): Promise<void> {
   const root = await mkdtemp(path.join(tmpdir(), 'lectern-bench-chat-'));
   const before = { busyPercent: await machineBusyPercent(), loadAverage: Math.round(loadavg()[0]! * 100) / 100 };
   try {
-    const results = [await oneNode(root), await twoNodes(root)];
+    const results = [
+      await oneNode(root, 'alone', { LIVE_CHATTER_WINDOW_MS: '0' }),
+      await oneNode(root, 'one', batched()),
+      await twoNodes(root),
+    ];
     const m = machine();
     const table = [
-      `| run | clients joined | join p95 ms | chat messages sent | deliveries missing | worst client p99 ms | 95th-percentile client p99 ms | pooled p50 / p99 ms | healthy clients | target | CPU cores: Lectern / FerretDB / Redis / clients | event-loop delay p99 ms: Lectern / clients | load avg |`,
-      `|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|`,
+      `| run | clients joined | join p95 ms | chat messages sent | deliveries missing | worst client p99 ms | 95th-percentile client p99 ms | pooled p50 / p99 ms | healthy clients | target | CPU cores: Lectern / FerretDB / Redis / clients | event-loop delay p99 ms: Lectern / clients | chat:send to ack p50 / p99 ms | pushes per client per s (events per push) | load avg |`,
+      `|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|---:|---:|`,
       ...results.map(row),
       '',
       `- Load: ${settings.clients} signed-in viewers in one seminar, ${settings.chatPerSecond} chat messages/s from random viewers, ${settings.votesPerSecond} question upvotes/s, ` +

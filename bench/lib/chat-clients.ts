@@ -43,6 +43,8 @@ export interface RunSummary {
   /** This process's own load: if it is saturated, the latencies measure the clients, not the server. */
   clientCpuCores: number;
   clientLoopDelayP99Ms: number;
+  /** From a chat:send to its ack (the message stored, queued for the room): the server's own part of a delivery. */
+  ackMs: { p50: number; p99: number; max: number };
   /** room:batch pushes (WebSocket frames) per client per second of the run, and events per push. */
   pushesPerClientPerSecond: number;
   eventsPerPush: number;
@@ -145,6 +147,7 @@ async function run(msg: Extract<ToChatClients, { type: 'run' }>): Promise<RunSum
   const t0 = performance.now();
   for (const c of clients) c.batches = 0;
   const acked = new Set<number>();
+  const ackMs: number[] = [];
   let sendFailures = 0;
   let firstSendError: string | undefined;
   let otherEventsSent = 0;
@@ -165,9 +168,11 @@ async function run(msg: Extract<ToChatClients, { type: 'run' }>): Promise<RunSum
   };
   const timers = [
     schedule(msg.chatPerSecond, (seq) => {
+      const at = performance.now();
       inFlight.push(
-        emit(pick(), 'chat:send', { text: `b:${seq}:${performance.now().toFixed(3)} Вопрос по налогам и отчётности` }).then(
+        emit(pick(), 'chat:send', { text: `b:${seq}:${at.toFixed(3)} Вопрос по налогам и отчётности` }).then(
           (ack) => {
+            ackMs.push(performance.now() - at);
             if (ack.ok) acked.add(seq);
             else {
               sendFailures++;
@@ -251,6 +256,10 @@ async function run(msg: Extract<ToChatClients, { type: 'run' }>): Promise<RunSum
     otherEventsReceived: others,
     clientCpuCores: Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100) / 100,
     clientLoopDelayP99Ms: round1(loop.percentile(99) / 1e6),
+    ackMs: (() => {
+      const sorted = ackMs.sort((a, b) => a - b);
+      return { p50: round1(percentile(sorted, 50)), p99: round1(percentile(sorted, 99)), max: round1(sorted.at(-1) ?? 0) };
+    })(),
     pushesPerClientPerSecond: round1(batches / Math.max(1, clients.length) / wall),
     eventsPerPush: batches > 0 ? Math.round(((pooled.length + others) / batches) * 100) / 100 : 0,
   };
