@@ -5,7 +5,7 @@
 // client, not the pool: all messages received and p99 delivery ≤ 200 ms.
 //
 // Three runs in one process, the same audience and load: one node pushing each event alone
-// (LIVE_CHATTER_WINDOW_MS=0, how Lectern pushed before server/live/chatter.ts), the same node
+// (LIVE_CHATTER_WINDOW_MS=0: one event per push, as many frames as before server/live/chatter.ts), the same node
 // batching a room's chatter at its default window, then two nodes on one database and one
 // Redis through the Socket.IO Redis adapter (clients split between them), as behind a load
 // balancer. The first is the same-run baseline of the second, the second of the third.

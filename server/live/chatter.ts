@@ -12,6 +12,8 @@ import type { RoomChatter } from '../protocol/live';
 export class ChatterBatcher {
   /** Per room, while its window is open: what waits for the window's end. */
   private readonly windows = new Map<string, { pending: RoomChatter[]; timer: NodeJS.Timeout }>();
+  /** After close(), what still comes (a leaving socket's hand) goes at once, and no window opens. */
+  private closed = false;
 
   constructor(
     private readonly push: (seminarId: string, events: RoomChatter[]) => void,
@@ -24,9 +26,8 @@ export class ChatterBatcher {
       open.pending.push(event);
       return;
     }
+    if (this.windowMs > 0 && !this.closed) this.windows.set(seminarId, { pending: [], timer: this.timer(seminarId) });
     this.push(seminarId, [event]);
-    if (this.windowMs > 0)
-      this.windows.set(seminarId, { pending: [], timer: setTimeout(() => this.windowEnded(seminarId), this.windowMs) });
   }
 
   /** Pushes what waits now, so that a status change (ended) reaches the room after it. */
@@ -39,7 +40,12 @@ export class ChatterBatcher {
   }
 
   close(): void {
+    this.closed = true;
     for (const seminarId of [...this.windows.keys()]) this.flush(seminarId);
+  }
+
+  private timer(seminarId: string): NodeJS.Timeout {
+    return setTimeout(() => this.windowEnded(seminarId), this.windowMs).unref();
   }
 
   private windowEnded(seminarId: string): void {
@@ -49,9 +55,12 @@ export class ChatterBatcher {
       this.windows.delete(seminarId);
       return;
     }
-    // What was pushed now opens a window of its own, so a steady stream stays at one push per window.
-    this.push(seminarId, open.pending);
+    // What is pushed now opens a window of its own, so a steady stream stays at one push per
+    // window. The window is set before the push, so a push that throws cannot hold the room's
+    // later events back for good: they go at the next window's end.
+    const events = open.pending;
     open.pending = [];
-    open.timer = setTimeout(() => this.windowEnded(seminarId), this.windowMs);
+    open.timer = this.timer(seminarId);
+    this.push(seminarId, events);
   }
 }

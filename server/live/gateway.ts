@@ -254,11 +254,12 @@ export class LiveGateway {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.checkpoint);
-    this.chatter.close();
     // Each refuses at its next step; a step held by a database that is away is not waited out.
     await Promise.race([Promise.allSettled([...this.joins]), new Promise((resolve) => setTimeout(resolve, JOINS_WAIT_MS).unref())]);
     const all = [...this.sockets.values()].flatMap((s) => [...s]);
     await Promise.all(all.map((s) => this.leave(s)));
+    // After the leaves, whose lowered hands are chatter too; what comes later goes at once.
+    this.chatter.close();
     for (const p of this.presence.values()) p.dispose();
     this.presence.clear();
     this.sockets.clear();

@@ -187,6 +187,8 @@ describe('encores', () => {
       expect(invited.ok ? 'ok' : invited.error.code).toBe('encore_no_stage');
       const list = await lecturer.ok('room:participants', {});
       expect(list.people.filter((p: { hand: boolean }) => p.hand)).toEqual([]);
+      // Past a chatter window (50 ms) and then some, so a hand:updated that was pushed has come.
+      await new Promise((resolve) => setTimeout(resolve, 300));
       expect(learner.events.filter((e) => e.event === 'stage:self' && e.payload?.invited)).toEqual([]);
       expect(learner.events.filter((e) => e.event === 'hand:updated')).toEqual([]);
     } finally {

@@ -85,6 +85,34 @@ describe('ChatterBatcher', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('after close() pushes what comes at once and opens no window (a leaving socket lowering its hand)', () => {
+    batcher.close();
+    batcher.add('s1', chat('a'));
+    batcher.add('s1', chat('b'));
+    expect(pushes.map((p) => p.texts)).toEqual([['a'], ['b']]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a push that throws holds nothing back for good: what comes later goes at the next window', () => {
+    let fail = false;
+    const flaky = new ChatterBatcher((seminarId, events) => {
+      if (fail) throw new Error('adapter down');
+      pushes.push({ at: Date.now(), seminarId, texts: texts(events) });
+    }, 100);
+    flaky.add('s1', chat('a'));
+    flaky.add('s1', chat('b'));
+    fail = true;
+    expect(() => vi.advanceTimersByTime(100)).toThrow('adapter down');
+    fail = false;
+    flaky.add('s1', chat('c'));
+    vi.advanceTimersByTime(100);
+    expect(pushes.map((p) => p.texts)).toEqual([['a'], ['c']]);
+    vi.advanceTimersByTime(100);
+    expect(vi.getTimerCount()).toBe(0);
+    flaky.add('s1', chat('d'));
+    expect(pushes.map((p) => p.texts).at(-1)).toEqual(['d']);
+  });
+
   it('with a window of 0 pushes each event alone, at once', () => {
     const alone = new ChatterBatcher((seminarId, events) => pushes.push({ at: Date.now(), seminarId, texts: texts(events) }), 0);
     alone.add('s1', chat('a'));

@@ -324,6 +324,9 @@ describe('a malformed payload', () => {
     const message = await viewer.ok('chat:send', { text: 'First!' });
     const question = await viewer.ok('question:ask', { text: 'Will the slides be shared?' });
     await lecturer.ok('stage:invite', { userId: people.learner.id });
+    // Their broadcasts first (the room's chatter goes out at its window's end), so no case sees them.
+    await viewer.next('question:updated', (q) => q.id === question.id);
+    await viewer.next('hand:updated', (h) => h.userId === people.learner.id);
     seeded = {
       viewerId: people.learner.id,
       sendTransportId: send.id,

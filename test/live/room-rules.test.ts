@@ -172,6 +172,7 @@ describe('chat', () => {
     expect(codeOf(await requestWithin(secondTab, 'chat:send', { text: 'from another tab' }))).toBe('rate_limited');
     expect(codeOf(await requestWithin(secondTab, 'question:ask', { text: 'a question instead' }))).toBe('rate_limited');
     expect(await countIn('live_chat', seminarId)).toBe(5);
+    await waitFor(() => (lecturer.events.filter((e) => e.event === 'chat:message').length >= 5 ? true : undefined), 5000, 'five messages');
     await sleep(200);
     expect(lecturer.events.filter((e) => e.event === 'chat:message').map((e) => e.payload.text)).toEqual(
       [1, 2, 3, 4, 5].map((i) => `message ${i}`),
@@ -190,7 +191,7 @@ describe("a room's chatter", () => {
     const joined = await Promise.all(senders.map((u) => clients.join(seminarId, u)));
     const { client: lecturer } = await clients.join(seminarId, people.lecturer);
     const before = lecturer.batches;
-    // Eight at once, four from each: within a window or two of 100 ms, however slow the database.
+    // Eight at once, four from each: all eight would need 50 ms (the default window) between their stores to go alone.
     const acks = await Promise.all(
       joined.flatMap(({ client }, u) => [1, 2, 3, 4].map((i) => client.ok('chat:send', { text: `u${u} #${i}` }))),
     );

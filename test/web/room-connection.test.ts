@@ -17,7 +17,12 @@ const WEB_LIVE = '../../web/src/live';
 type RoomConnectionClass = new (
   seminarId: string,
   handlers: { joined(): Promise<void>; state(s: { name: string }): void },
-) => { raw(event: string, payload: unknown): Promise<unknown>; endSeminar(): Promise<void>; close(): void };
+) => {
+  socket: { on(event: string, listener: (data: any) => void): void; once(event: string, listener: (data: any) => void): void };
+  raw(event: string, payload: unknown): Promise<unknown>;
+  endSeminar(): Promise<void>;
+  close(): void;
+};
 
 const SEMINAR_ID = '64b7f0c2a1b2c3d4e5f60718';
 const joined: JoinResult = {
@@ -69,6 +74,34 @@ async function lecturer() {
 }
 
 describe("a room's connection", () => {
+  it("hands each entry of a room:batch to its type's listeners in order, past a listener that throws or goes", async () => {
+    io.of('/live').on('connection', (socket: Socket) => {
+      socket.on('chat:send', (_p: unknown, ack: (a: unknown) => void) => {
+        socket.emit('room:batch', {
+          events: [
+            { type: 'chat:message', data: { id: 'm1' } },
+            { type: 'hand:updated', data: { userId: 'u1', raised: true } },
+            { type: 'chat:message', data: { id: 'm2' } },
+          ],
+        });
+        ack({ ok: true, data: null });
+      });
+    });
+    const { conn } = await lecturer();
+    const failed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const seen: string[] = [];
+    conn.socket.on('chat:message', () => {
+      throw new Error('a page bug');
+    });
+    conn.socket.on('chat:message', (m: { id: string }) => void seen.push(`chat ${m.id}`));
+    conn.socket.once('hand:updated', (h: { userId: string }) => void seen.push(`once ${h.userId}`));
+    conn.socket.on('hand:updated', (h: { userId: string }) => void seen.push(`hand ${h.userId}`));
+    await conn.raw('chat:send', { text: 'x' });
+    await vi.waitFor(() => expect(seen).toEqual(['chat m1', 'once u1', 'hand u1', 'chat m2']), { timeout: 5000 });
+    expect(failed).toHaveBeenCalledTimes(2);
+    conn.close();
+  });
+
   it('gets the answer to seminar:end that comes well after the room said it ended, then lets go of the socket', async () => {
     io.of('/live').on('connection', (socket: Socket) => {
       socket.on('seminar:end', (_p: unknown, ack: (a: unknown) => void) => {

@@ -128,8 +128,18 @@ export class RoomConnection {
     });
     // A room's chatter comes batched (server/live/chatter.ts): each entry goes to the listeners
     // of its type, so the pages listen to chat:message and the others as if each came alone.
+    // As the emitter's own emit calls them: on a copy of the list, so one that goes (once, off)
+    // skips no other, and with the socket as `this`, which once() needs; one that throws
+    // loses no other entry of the batch.
     this.socket.on('room:batch', ({ events }) => {
-      for (const e of events) for (const listener of this.socket.listeners(e.type)) (listener as (data: unknown) => void)(e.data);
+      for (const e of events)
+        for (const listener of [...this.socket.listeners(e.type)]) {
+          try {
+            (listener as (this: LiveSocket, data: unknown) => void).call(this.socket, e.data);
+          } catch (err) {
+            console.error(`[live] a ${e.type} listener failed`, err);
+          }
+        }
     });
     this.socket.on('room:removed', () => this.finish({ name: 'removed' }));
     this.socket.on('room:status', ({ status }) => {
