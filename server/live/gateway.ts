@@ -193,7 +193,14 @@ export class LiveGateway {
   private readonly chatter: ChatterBatcher;
 
   constructor(private readonly deps: LiveGatewayDeps) {
-    this.chatter = new ChatterBatcher((seminarId, events) => this.toRoom(seminarId).emit('room:batch', { events }), deps.chatterWindowMs);
+    // A push runs on a timer too, where a throw would be uncaught and stop the process: logged instead.
+    this.chatter = new ChatterBatcher((seminarId, events) => {
+      try {
+        this.toRoom(seminarId).emit('room:batch', { events });
+      } catch (err) {
+        deps.logger.error({ err, seminarId, events: events.length }, 'pushing the room its chatter failed');
+      }
+    }, deps.chatterWindowMs);
     for (const { events, points, seconds } of limits) {
       const limiter = new RateLimiterMemory({ points, duration: seconds });
       for (const event of events) this.limiters.set(event, limiter);
@@ -257,7 +264,7 @@ export class LiveGateway {
     // Each refuses at its next step; a step held by a database that is away is not waited out.
     await Promise.race([Promise.allSettled([...this.joins]), new Promise((resolve) => setTimeout(resolve, JOINS_WAIT_MS).unref())]);
     const all = [...this.sockets.values()].flatMap((s) => [...s]);
-    await Promise.all(all.map((s) => this.leave(s)));
+    await Promise.allSettled(all.map((s) => this.leave(s)));
     // After the leaves, whose lowered hands are chatter too; what comes later goes at once.
     this.chatter.close();
     for (const p of this.presence.values()) p.dispose();

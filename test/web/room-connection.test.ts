@@ -96,10 +96,14 @@ describe("a room's connection", () => {
     conn.socket.on('chat:message', (m: { id: string }) => void seen.push(`chat ${m.id}`));
     conn.socket.once('hand:updated', (h: { userId: string }) => void seen.push(`once ${h.userId}`));
     conn.socket.on('hand:updated', (h: { userId: string }) => void seen.push(`hand ${h.userId}`));
-    await conn.raw('chat:send', { text: 'x' });
-    await vi.waitFor(() => expect(seen).toEqual(['chat m1', 'once u1', 'hand u1', 'chat m2']), { timeout: 5000 });
-    expect(failed).toHaveBeenCalledTimes(2);
-    conn.close();
+    try {
+      await conn.raw('chat:send', { text: 'x' });
+      await vi.waitFor(() => expect(seen).toEqual(['chat m1', 'once u1', 'hand u1', 'chat m2']), { timeout: 5000 });
+      expect(failed).toHaveBeenCalledTimes(2);
+    } finally {
+      failed.mockRestore();
+      conn.close();
+    }
   });
 
   it('gets the answer to seminar:end that comes well after the room said it ended, then lets go of the socket', async () => {
