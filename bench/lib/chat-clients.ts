@@ -72,6 +72,12 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
+/** The median, p99 and worst of sorted latencies. */
+const spread = (sorted: number[]) => ({
+  p50: round1(percentile(sorted, 50)),
+  p99: round1(percentile(sorted, 99)),
+  max: round1(sorted.at(-1) ?? 0),
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function connectOne(url: string, token: string, seminarId: string): Promise<{ client: Client; joinMs: number }> {
@@ -252,14 +258,11 @@ async function run(msg: Extract<ToChatClients, { type: 'run' }>): Promise<RunSum
       p50: round1(percentile(perClientP99, 50)),
     },
     healthyClients: healthy,
-    pooledMs: { p50: round1(percentile(pooled, 50)), p99: round1(percentile(pooled, 99)), max: round1(pooled.at(-1) ?? 0) },
+    pooledMs: spread(pooled),
     otherEventsReceived: others,
     clientCpuCores: Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100) / 100,
     clientLoopDelayP99Ms: round1(loop.percentile(99) / 1e6),
-    ackMs: (() => {
-      const sorted = ackMs.sort((a, b) => a - b);
-      return { p50: round1(percentile(sorted, 50)), p99: round1(percentile(sorted, 99)), max: round1(sorted.at(-1) ?? 0) };
-    })(),
+    ackMs: spread(ackMs.sort((a, b) => a - b)),
     pushesPerClientPerSecond: round1(batches / Math.max(1, clients.length) / wall),
     eventsPerPush: batches > 0 ? Math.round(((pooled.length + others) / batches) * 100) / 100 : 0,
   };
