@@ -23,6 +23,8 @@ export interface QuestionRecord {
   offsetMs: number;
   /** When the lecturer started answering: a chapter of the recording. */
   answeringOffsetMs: number | null;
+  /** Grows by one with each change (a vote, a status), in the same write as the change. */
+  revision: number;
 }
 
 export interface MarkerRecord {
@@ -44,7 +46,7 @@ export interface LiveRepository {
   addChat(m: Omit<ChatRecord, 'id' | 'deletedAt'>): Promise<ChatRecord>;
   deleteChat(seminarId: string, id: string): Promise<boolean>;
   recentChat(seminarId: string, limit: number): Promise<ChatRecord[]>;
-  addQuestion(q: Omit<QuestionRecord, 'id' | 'voterIds' | 'status' | 'answeringOffsetMs'>): Promise<QuestionRecord>;
+  addQuestion(q: Omit<QuestionRecord, 'id' | 'voterIds' | 'status' | 'answeringOffsetMs' | 'revision'>): Promise<QuestionRecord>;
   /** Adds the vote unless this user already voted; false when they had. */
   upvote(seminarId: string, questionId: string, userId: string): Promise<QuestionRecord | null | 'already_voted'>;
   setQuestionStatus(

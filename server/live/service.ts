@@ -246,5 +246,6 @@ export function questionView(q: QuestionRecord): Omit<Question, 'votedByMe'> {
     status: q.status,
     offsetMs: q.offsetMs,
     answeringOffsetMs: q.answeringOffsetMs,
+    revision: q.revision,
   };
 }

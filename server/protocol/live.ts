@@ -140,6 +140,10 @@ export const question = z.object({
   offsetMs: z.number(),
   /** Where its chapter starts: the first "answering now", or "answered" when the lecturer skipped that. */
   answeringOffsetMs: z.number().nullable(),
+  revision: z.number().int().min(0).meta({
+    description:
+      'Grows by one with each change of the question (a vote, a status). With several nodes, two updates can arrive in either order: keep the one with the higher revision.',
+  }),
 });
 export type Question = z.infer<typeof question>;
 

@@ -32,6 +32,7 @@ const questionSchema = new Schema<Doc<QuestionRecord>>(
     at: Date,
     offsetMs: Number,
     answeringOffsetMs: { type: Number, default: null },
+    revision: { type: Number, default: 0 },
   },
   { versionKey: false },
 );
@@ -62,6 +63,12 @@ function model<T>(connection: Connection, name: string, schema: Schema<T>, colle
 const withId = <T>(doc: T & { _id: unknown }): Omit<T, '_id'> & { id: string } => {
   const { _id, ...rest } = doc;
   return { ...rest, id: String(_id) };
+};
+
+/** Questions stored before revisions were counted have none: they start at 0. */
+const questionRecord = (doc: Omit<Doc<QuestionRecord>, 'revision'> & { revision?: number; _id: unknown }): QuestionRecord => {
+  const q = withId(doc);
+  return { ...q, revision: q.revision ?? 0 };
 };
 
 export class MongoLiveRepository implements LiveRepository {
@@ -106,18 +113,21 @@ export class MongoLiveRepository implements LiveRepository {
     return docs.reverse().map((d) => withId(d) as ChatRecord);
   }
 
-  async addQuestion(q: Omit<QuestionRecord, 'id' | 'voterIds' | 'status' | 'answeringOffsetMs'>): Promise<QuestionRecord> {
-    return withId((await this.qs.create({ ...q, voterIds: [], status: 'open', answeringOffsetMs: null })).toObject());
+  async addQuestion(q: Omit<QuestionRecord, 'id' | 'voterIds' | 'status' | 'answeringOffsetMs' | 'revision'>): Promise<QuestionRecord> {
+    return withId((await this.qs.create({ ...q, voterIds: [], status: 'open', answeringOffsetMs: null, revision: 0 })).toObject());
   }
 
   async upvote(seminarId: string, questionId: string, userId: string): Promise<QuestionRecord | null | 'already_voted'> {
     if (!isValidObjectId(questionId)) return null;
     const res = await this.gate.run(`question:${questionId}`, () =>
-      this.qs.updateOne({ _id: questionId, seminarId, voterIds: { $ne: userId } }, { $addToSet: { voterIds: userId } }),
+      this.qs.updateOne(
+        { _id: questionId, seminarId, voterIds: { $ne: userId } },
+        { $addToSet: { voterIds: userId }, $inc: { revision: 1 } },
+      ),
     );
     const doc = await this.qs.findOne({ _id: questionId, seminarId }).lean();
     if (!doc) return null;
-    return res.modifiedCount === 1 ? withId(doc) : 'already_voted';
+    return res.modifiedCount === 1 ? questionRecord(doc) : 'already_voted';
   }
 
   async setQuestionStatus(
@@ -132,14 +142,14 @@ export class MongoLiveRepository implements LiveRepository {
       // The first change marks the chapter: "answering now", or "answered" for a question the
       // lecturer answered without announcing it. Later toggles keep it.
       await this.qs.updateOne({ _id: questionId, seminarId, answeringOffsetMs: null }, { $set: { answeringOffsetMs: offsetMs } });
-      await this.qs.updateOne({ _id: questionId, seminarId }, { $set: set });
+      await this.qs.updateOne({ _id: questionId, seminarId }, { $set: set, $inc: { revision: 1 } });
     });
     const doc = await this.qs.findOne({ _id: questionId, seminarId }).lean();
-    return doc ? withId(doc) : null;
+    return doc ? questionRecord(doc) : null;
   }
 
   async questions(seminarId: string): Promise<QuestionRecord[]> {
-    return (await this.qs.find({ seminarId }).sort({ at: 1 }).lean()).map((d) => withId(d) as QuestionRecord);
+    return (await this.qs.find({ seminarId }).sort({ at: 1 }).lean()).map(questionRecord);
   }
 
   async addMarker(m: Omit<MarkerRecord, 'id'>): Promise<MarkerRecord> {

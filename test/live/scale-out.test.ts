@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { start } from '../../server/main';
 import { createLogger } from '../../server/logger';
-import { Api, cast } from '../support/api';
+import { Api, cast, registerUser } from '../support/api';
 import { testConfig, testDatabaseUri } from '../support/app';
 import { LiveClient } from '../support/live-client';
 import { createSeminar, registerFor } from './support';
@@ -70,6 +70,45 @@ describe('several nodes through the Redis adapter', () => {
     await lecturer.next('question:updated', (u) => u.id === q.id);
     lecturer.close();
     viewer.close();
+  });
+
+  it("numbers a question's changes made on two nodes, so that a page keeps the newest whichever push comes last", async () => {
+    const [a, b] = nodes as [Lectern, Lectern];
+    const api = Api.of(a);
+    const { lecturer: teacher, learner } = await people();
+    const id = await createSeminar(api, teacher, { status: 'scheduled' });
+    const voters = await Promise.all(Array.from({ length: 6 }, () => registerUser(api)));
+    for (const v of [learner, ...voters]) await registerFor(api, id, v);
+    const lecturer = await LiveClient.connect(a.url, teacher.token);
+    await lecturer.ok('room:join', { seminarId: id });
+    const asker = await LiveClient.connect(b.url, learner.token);
+    await asker.ok('room:join', { seminarId: id });
+    // Half the voters on each node: their changes go out in both nodes' windows.
+    const clients = await Promise.all(voters.map((v, i) => LiveClient.connect((i % 2 ? b : a).url, v.token)));
+    await Promise.all(clients.map((c) => c.ok('room:join', { seminarId: id })));
+
+    const q = await asker.ok('question:ask', { text: 'Кто отвечает за налоги на УСН?' });
+    expect(q.revision).toBe(0);
+    // One vote at a time: the embedded database makes one document's updates atomic only
+    // within one process (server/store/write-gate.ts), and several nodes need MongoDB.
+    const answers = [];
+    for (const c of clients) answers.push(await c.ok('question:upvote', { questionId: q.id }));
+    // Each change has its own revision, written with it: the n-th vote is revision n.
+    expect(answers.map((x) => [x.votes, x.revision])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [n, n]));
+    const marked = await lecturer.ok('question:status', { questionId: q.id, status: 'answering' });
+    expect(marked).toMatchObject({ votes: 6, status: 'answering', revision: 7 });
+
+    // The asker, on node B, gets every change; the one with the highest revision is the stored state.
+    await asker.next('question:updated', (u) => u.id === q.id && u.revision === 7);
+    const pushed = asker.events.filter((e) => e.event === 'question:updated' && e.payload.id === q.id).map((e) => e.payload);
+    expect(new Set(pushed.map((u) => u.revision))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]));
+    const newest = pushed.reduce((x, y) => (y.revision > x.revision ? y : x));
+    expect(newest).toMatchObject({ votes: 6, status: 'answering' });
+    // A page that joins later gets the stored state with the same revision.
+    const later = await LiveClient.connect(a.url, learner.token);
+    const joined = await later.ok('room:join', { seminarId: id });
+    expect(joined.questions.find((x: { id: string }) => x.id === q.id)).toMatchObject({ votes: 6, status: 'answering', revision: 7 });
+    for (const c of [lecturer, asker, later, ...clients]) c.close();
   });
 
   it('removes and bans a viewer connected to another node: their sockets there close, their media with them, and the ban holds on both', async () => {

@@ -44,6 +44,7 @@ const question = (id: string, offsetMs: number, answeringOffsetMs: number | null
   status: 'answered' as const,
   offsetMs,
   answeringOffsetMs,
+  revision: 1,
 });
 
 describe('the replay clock', () => {

@@ -100,7 +100,13 @@ export class ChatQaStore {
     else await this.conn.request(event, { userId: m.userId });
   }
 
+  /**
+   * Keeps the newest state of a question. Our own answer and the room's push of one change
+   * can come in either order, and with several nodes so can two nodes' pushes.
+   */
   private upsert(q: QuestionView): void {
+    const known = this.questions.get(q.id);
+    if (known && known.revision > q.revision) return;
     this.questions.set(q.id, q);
     this.changed();
   }
