@@ -405,6 +405,9 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
 
   let timer: NodeJS.Timeout | undefined;
   let leaseTimer: NodeJS.Timeout | undefined;
+  /** The boot's sweep of the decks' folder, which close() stops and waits for. */
+  const stopping = new AbortController();
+  let sweeping: Promise<unknown> = Promise.resolve();
   const leaseLog = logger.child({ component: 'node-lease', nodeId });
   const renewLease = () =>
     repos.nodeLeases
@@ -456,8 +459,8 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
       await recordings.reconcile(alive);
       await uploads.reconcile(alive);
       await seminars.reconcile();
-      // Housekeeping (a document read per deck folder): the start does not wait for it.
-      void slides.sweep().then(
+      // Housekeeping (a document read per deck folder): the start does not wait for it; close() does.
+      sweeping = slides.sweep(stopping.signal).then(
         (swept) => swept.length > 0 && logger.info({ swept }, 'removed what a crash left in the decks folder'),
         (err: unknown) => logger.warn({ err }, 'could not sweep the decks folder'),
       );
@@ -491,6 +494,9 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     async close(): Promise<void> {
       clearInterval(timer);
       clearInterval(leaseTimer);
+      // The decks' sweep stops at its next folder; what it has not looked at waits for the next start.
+      stopping.abort();
+      await sweeping;
       search.service.close();
       await encores.close();
       await webhooks.dispatcher.close();

@@ -31,7 +31,9 @@ export interface SlideChangeRecord {
 }
 
 export interface SlideRepository {
-  createDeck(d: Omit<DeckRecord, 'id'>): Promise<DeckRecord>;
+  /** An id for a deck not stored yet: its folder is named by it before its document exists. */
+  newDeckId(): string;
+  createDeck(d: DeckRecord): Promise<DeckRecord>;
   /** Removes the deck and the changes that showed its pages. */
   deleteDeck(deckId: string): Promise<void>;
   getDeck(deckId: string): Promise<DeckRecord | null>;
@@ -67,7 +69,11 @@ export class SlideService {
     },
   ) {}
 
-  /** Checks, renders and stores a deck; a file that fails any step leaves no folder and no document. */
+  /**
+   * Checks, renders and stores a deck; a file that fails any step leaves no folder and no document.
+   * The images move into the deck's folder before its document is written: a crash between
+   * leaves a folder nobody points at (the sweep's), never a deck without images.
+   */
   async upload(actor: Actor, seminarId: string, bytes: Buffer, name: string | undefined): Promise<DeckView> {
     const seminar = await this.deps.managed(actor, seminarId);
     if (seminar.status === 'ended' || seminar.status === 'cancelled') {
@@ -79,20 +85,27 @@ export class SlideService {
     }
     const incoming = path.join(this.deps.dir, `.incoming-${randomBytes(8).toString('hex')}`);
     const { pageCount, titles } = await this.deps.renderer.render(bytes, kind, incoming);
-    let deck: DeckRecord | null = null;
+    const id = this.deps.repo.newDeckId();
     try {
-      deck = await this.deps.repo.createDeck({
+      await rename(incoming, this.deckDir(id));
+      const deck = await this.deps.repo.createDeck({
+        id,
         seminarId,
         name: name ?? (kind === 'pdf' ? 'deck.pdf' : 'deck.pptx'),
         pageCount,
         titles,
         createdAt: this.now(),
       });
-      await rename(incoming, this.deckDir(deck.id));
       return this.view(deck);
     } catch (err) {
       await rm(incoming, { recursive: true, force: true });
-      if (deck) await this.deps.repo.deleteDeck(deck.id);
+      // A write that failed may still have landed (a timeout): the images go only once the
+      // document surely has; with the database away, the sweep decides at the next start.
+      const documentGone = await this.deps.repo.deleteDeck(id).then(
+        () => true,
+        () => false,
+      );
+      if (documentGone) await rm(this.deckDir(id), { recursive: true, force: true });
       throw err;
     }
   }
@@ -120,23 +133,27 @@ export class SlideService {
 
   /**
    * Removes what a crash left in the decks' folder: a render's temporary folder (`.incoming-*`)
-   * older than any render may take, and a deck's images whose document is gone (a deletion
-   * stops between the two, document first). A deck's folder appears only after its document,
-   * so nothing a living upload on any node holds is touched. Returns what it removed.
+   * older than any render may take, and a deck's images without a document (an upload stopped
+   * between moving them in and writing the document, or a deletion between the two, document
+   * first). A deck's folder is left a minute for its document, so nothing a living upload on
+   * any node holds is touched. Stops early once `signal` aborts (the node is stopping).
+   * Returns what it removed.
    */
-  async sweep(): Promise<string[]> {
+  async sweep(signal?: AbortSignal): Promise<string[]> {
     const names = await readdir(this.deps.dir).catch(() => [] as string[]);
     const removed: string[] = [];
     for (const name of names) {
+      if (signal?.aborted) break;
       const full = path.join(this.deps.dir, name);
       let leftover = false;
       try {
+        // The time of the folder's last page (a rename keeps it): made when the render began,
+        // renewed as pages come, so a minute's margin past the render or the document's write.
+        const age = Date.now() - (await stat(full)).mtimeMs;
         if (name.startsWith('.incoming-')) {
-          // Made when the render began (its pages renew the time as they come): a minute's margin.
-          const info = await stat(full);
-          leftover = Date.now() - info.mtimeMs > this.deps.renderer.longestRenderMs + 60_000;
+          leftover = age > this.deps.renderer.longestRenderMs + 60_000;
         } else if (DECK_ID.test(name)) {
-          leftover = (await this.deps.repo.getDeck(name)) === null;
+          leftover = age > 60_000 && (await this.deps.repo.getDeck(name)) === null;
         }
         if (!leftover) continue;
         await rm(full, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { Schema, isValidObjectId, type Connection, type Model } from 'mongoose';
+import { Schema, Types, isValidObjectId, type Connection, type Model } from 'mongoose';
 import type { DeckRecord, SlideChangeRecord, SlideRepository } from '../slides/service';
 
 type DeckDoc = Omit<DeckRecord, 'id'>;
@@ -45,8 +45,13 @@ export class MongoSlideRepository implements SlideRepository {
     return Promise.all([this.decksModel.createIndexes(), this.changesModel.createIndexes()]);
   }
 
-  async createDeck(d: DeckDoc): Promise<DeckRecord> {
-    return deck((await this.decksModel.create(d)).toObject());
+  newDeckId(): string {
+    return new Types.ObjectId().toString();
+  }
+
+  async createDeck(d: DeckRecord): Promise<DeckRecord> {
+    const { id, ...rest } = d;
+    return deck((await this.decksModel.create({ _id: id, ...rest })).toObject());
   }
 
   async deleteDeck(deckId: string): Promise<void> {

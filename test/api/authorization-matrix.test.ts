@@ -377,6 +377,7 @@ const matrix: Record<string, Case> = {
     // A deck of the owner's seminar per caller (its document: deleting a folder that is not there is no error).
     request: async () => {
       const deck = await app.repos.slides.createDeck({
+        id: app.repos.slides.newDeckId(),
         seminarId: shared.seminar,
         name: 'matrix.pdf',
         pageCount: 1,
