@@ -174,4 +174,41 @@ describe("a room's connection", () => {
     await expect(untold.conn.endSeminar()).rejects.toMatchObject({ code: 'disconnected' });
     untold.conn.close();
   });
+
+  it('takes the end as done when no answer comes in its minute after the room said the seminar ended, and not before', async () => {
+    // No heartbeat within the fake minute: only seminar:end's own wait runs out.
+    Object.assign(io.engine.opts, { pingInterval: 300_000, pingTimeout: 300_000 });
+    let roomTold = true;
+    let asked = 0;
+    io.of('/live').on('connection', (socket: Socket) => {
+      // The seminar is ended and the room told, but the answer never comes (a stuck server).
+      socket.on('seminar:end', () => {
+        asked++;
+        if (roomTold) socket.emit('room:status', { status: 'ended' });
+      });
+    });
+    const ending = async () => {
+      // Faked before the connection is made: socket.io takes its timer functions when it starts.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const { conn, states } = await lecturer();
+      try {
+        const before = asked;
+        const result = conn.endSeminar().then(
+          () => 'done',
+          (err: { code?: string }) => err.code,
+        );
+        await vi.waitFor(() => expect(asked).toBe(before + 1), { timeout: 5000 });
+        if (roomTold) await vi.waitFor(() => expect(states.at(-1)).toBe('ended'), { timeout: 5000 });
+        await vi.advanceTimersByTimeAsync(60_000);
+        return await result;
+      } finally {
+        vi.useRealTimers();
+        conn.close();
+      }
+    };
+    expect(await ending()).toBe('done');
+    // No answer and nothing said the seminar ended: the lecturer is told it timed out.
+    roomTold = false;
+    expect(await ending()).toBe('timeout');
+  });
 });
