@@ -390,21 +390,21 @@ export class LiveGateway {
     });
     on('question:ask', async (p) => {
       const access = this.member(socket);
-      const q = await this.deps.live.ask(access, p.text);
-      this.chatter.add(access.seminar.id, { type: 'question:updated', data: questionView(q) });
-      return questionView(q);
+      const view = questionView(await this.deps.live.ask(access, p.text));
+      this.chatter.add(access.seminar.id, { type: 'question:updated', data: view });
+      return view;
     });
     on('question:upvote', async (p) => {
       const access = this.member(socket);
-      const q = await this.deps.live.upvote(access, p.questionId);
-      this.chatter.add(access.seminar.id, { type: 'question:updated', data: questionView(q) });
-      return questionView(q);
+      const view = questionView(await this.deps.live.upvote(access, p.questionId));
+      this.chatter.add(access.seminar.id, { type: 'question:updated', data: view });
+      return view;
     });
     on('question:status', async (p) => {
       const access = this.member(socket);
-      const q = await this.deps.live.setQuestionStatus(access, p.questionId, p.status);
-      this.chatter.add(access.seminar.id, { type: 'question:updated', data: questionView(q) });
-      return questionView(q);
+      const view = questionView(await this.deps.live.setQuestionStatus(access, p.questionId, p.status));
+      this.chatter.add(access.seminar.id, { type: 'question:updated', data: view });
+      return view;
     });
     on('marker:add', async (p) => this.deps.live.addMarker(this.member(socket), p.label));
     on('hand:raise', async (p) => {
@@ -827,6 +827,8 @@ export class LiveGateway {
 
   /** Tells the user's own pages where they stand, and the lecturers' lists. */
   private selfChanged(seminarId: string, userId: string): void {
+    // An invitation lowers the hand (batched chatter): the page hears that before it is invited.
+    this.chatter.flush(seminarId);
     const presence = this.presenceOf(seminarId);
     const self = presence.self(userId);
     for (const s of this.socketsOf(seminarId, userId)) s.emit('stage:self', self);

@@ -298,6 +298,22 @@ describe('moderation', () => {
 describe('the stage', () => {
   const rtpParameters = { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1234 }] };
 
+  it('tells an invited viewer their hand went down before it tells them they are invited, within one chatter window', async () => {
+    const seminarId = await createSeminar(api, people.lecturer);
+    const guest = await registeredViewer(seminarId);
+    const { client: lecturer } = await clients.join(seminarId, people.lecturer);
+    const { client: viewer } = await clients.join(seminarId, guest);
+    // The raised hand opens the room's window (200 ms here); the invitation comes inside it.
+    await viewer.ok('hand:raise', { raised: true });
+    await lecturer.ok('stage:invite', { userId: guest.id });
+    await viewer.next('stage:self', (p) => p.invited);
+    await viewer.next('hand:updated', (p) => p.userId === guest.id && !p.raised);
+    const order = viewer.events
+      .filter((e) => e.event === 'stage:self' || (e.event === 'hand:updated' && e.payload.userId === guest.id))
+      .map((e) => (e.event === 'stage:self' ? `self:${e.payload.invited}` : `hand:${e.payload.raised}`));
+    expect(order).toEqual(['hand:true', 'hand:false', 'self:true']);
+  });
+
   it('lets a viewer the lecturer invites send media once they accept, and stops it after stage:remove', async () => {
     const seminarId = await createSeminar(api, people.lecturer);
     const guestSpeaker = await registeredViewer(seminarId);
