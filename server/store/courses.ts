@@ -148,8 +148,9 @@ export class MongoCourseRepository implements CourseRepository {
   }
 
   async seminarIdsUsed(): Promise<string[]> {
-    const docs = await this.model.find({}, { seminarIds: 1 }).lean();
-    return [...new Set(docs.flatMap((d) => d.seminarIds ?? []))];
+    // The database gives each id once (an array's elements count one by one), from the index on
+    // seminarIds where it can: the courses themselves do not travel.
+    return (await this.model.distinct('seminarIds')).filter((id): id is string => typeof id === 'string');
   }
 
   async withRecording(recordingId: string): Promise<Course[]> {
