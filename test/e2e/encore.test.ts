@@ -7,14 +7,16 @@ import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { artifacts, launchChromium } from '../support/browser';
 import { failedIn, hook, PageSession, scheduledSeminar } from '../support/page-session';
-import { pageProblems } from '../support/page-checks';
+import { pageProblems, shownSlide } from '../support/page-checks';
+import { makePdf } from '../support/pdf';
 import { readyRecording } from '../support/recordings';
 
 // An encore ("autowebinar", «Повтор») in Debian's Chromium: an ended seminar's recording is
 // scheduled to play again; two registered viewers wait on the watch page, the encore goes on
 // air by itself at its start, both play the recording at the live point (no media room), the
-// original chat and answered question appear at their offsets, a new chat message reaches the
-// other viewer live, the original poll reopens for new votes, and the encore ends by itself.
+// original chat and answered question appear at their offsets, and the original slides where
+// they changed, a new chat message reaches the other viewer live, the original poll reopens for
+// new votes, and the encore ends by itself.
 
 interface EncoreHook {
   playing: boolean;
@@ -57,13 +59,19 @@ describe('encore broadcast in the browser', () => {
     if (lecturerId.kind !== 'user') throw new Error('the lecturer is a user');
 
     // The original: a seminar that ran and ended, with a ready recording, two chat messages, an
-    // answered question and a poll, at known offsets of its session.
+    // answered question, a poll and two slides, at known offsets of its session.
     const sourceId = await scheduledSeminar(
       api,
       people.lecturer.token,
       { title: 'Маркетплейсы для начинающих', track: 'sales', startsAt: '2030-05-01T18:00', durationMinutes: 60, capacity: 20 },
       [],
     );
+    const deck = await api.call('POST', `/seminars/${sourceId}/decks?name=marketplaces.pdf`, {
+      token: people.lecturer.token,
+      rawBody: makePdf(['Choosing a marketplace', 'Fees and logistics']),
+      headers: { 'content-type': 'application/pdf' },
+    });
+    expect(deck.status, deck.text).toBe(201);
     const ranAt = new Date(Date.now() - 3_600_000);
     await app.repos.seminars.transition(sourceId, ['scheduled'], 'live', ranAt);
     await app.repos.seminars.transition(sourceId, ['live'], 'ended', new Date(ranAt.getTime() + RECORDING_SECONDS * 1000));
@@ -98,6 +106,17 @@ describe('encore broadcast in the browser', () => {
     });
     await app.repos.polls.markOpen(sourcePoll.id, 5000);
     await app.repos.polls.markClosed(sourcePoll.id, 20_000, { counts: [1, 0, 0], voters: 1 });
+    for (const [page, offsetMs] of [
+      [1, 2000],
+      [2, 10_000],
+    ] as const)
+      await app.repos.slides.addChange({
+        seminarId: sourceId,
+        deckId: deck.body.id,
+        page,
+        offsetMs,
+        at: new Date(ranAt.getTime() + offsetMs),
+      });
 
     // The lecturer schedules the encore from the ended seminar's page (date, time, zone).
     const studio = await open('lecturer', people.lecturer.token, `/seminars/${sourceId}`, '[data-testid=encore-form]');
@@ -171,8 +190,11 @@ describe('encore broadcast in the browser', () => {
     // The original chat appears at its offsets: the first early, the second only once playback passes 12 s.
     const seen = async (page: Page, id: string) => (await hook<EncoreHook>(page, 'encore')).replayed.includes(id);
     await expect.poll(() => seen(viewerA, early.id), poll).toBe(true);
+    const slidesSeen: Array<{ page: number; position: number }> = [];
     for (;;) {
+      const slide = await shownSlide(viewerB, 'slide');
       const { position, replayed } = await hook<EncoreHook>(viewerB, 'encore');
+      if (slide) slidesSeen.push({ page: slide.page, position });
       if (replayed.includes(later.id)) {
         expect(position).toBeGreaterThanOrEqual(12);
         break;
@@ -187,6 +209,15 @@ describe('encore broadcast in the browser', () => {
     expect(await replayedLine.textContent()).toContain('из эфира');
     expect(await viewerB.locator(`[data-testid=chat-message][data-id="${later.id}"]`).textContent()).toContain('original');
     await expect.poll(() => viewerA.locator(`[data-testid=question][data-id="${question.id}"]`).count(), poll).toBe(1);
+
+    // The original's slides, where they changed: page 1 from 2 s, page 2 once playback passes 10 s.
+    expect(slidesSeen.some((s) => s.page === 1 && s.position < 10)).toBe(true);
+    expect(slidesSeen.filter((s) => s.page === 2).every((s) => s.position >= 10)).toBe(true);
+    for (const page of [viewerA, viewerB])
+      await expect
+        .poll(() => shownSlide(page, 'slide'), poll)
+        .toEqual({ page: 2, src: expect.stringMatching(/\/slide-2\.png$/), loaded: true });
+    expect(await viewerA.getByTestId('slide').textContent()).toContain('Fees and logistics');
 
     // A new message from one viewer reaches the other live, stored under the encore.
     await viewerA.getByTestId('chat-input').fill('Смотрю повтор — отличный разбор!');

@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lectern } from '../../server/main';
 import { Api, cast } from '../support/api';
 import { startTestApp } from '../support/app';
 import { artifacts, launchChromium } from '../support/browser';
 import { failedIn, hook, PageSession, scheduledSeminar } from '../support/page-session';
-import { pageProblems } from '../support/page-checks';
+import { pageProblems, shownSlide as shown } from '../support/page-checks';
 import { makePdf } from '../support/pdf';
 
 // Slides in Debian's Chromium (issue 15): the lecturer uploads a 3-page PDF in the studio, goes
@@ -18,20 +18,6 @@ import { makePdf } from '../support/pdf';
 const poll = { timeout: 45_000, interval: 250 };
 const shots = path.join(artifacts, 'slides');
 const TITLES = ['Market size', 'Unit economics', 'Next steps'];
-
-/** The slide a page shows under `testId`: its page number, image address, and whether the image loaded. */
-async function shown(page: Page, testId: string): Promise<{ page: number; src: string; loaded: boolean } | null> {
-  return page.evaluate((id) => {
-    const figure = (globalThis as any).document.querySelector(`[data-testid="${id}"]`);
-    const img = figure?.querySelector('img') as { getAttribute(n: string): string | null; complete: boolean; naturalWidth: number } | null;
-    if (!figure || !img) return null;
-    return {
-      page: Number(figure.getAttribute('data-page')),
-      src: img.getAttribute('src') ?? '',
-      loaded: img.complete && img.naturalWidth > 0,
-    };
-  }, testId);
-}
 
 describe('slides in the browser', () => {
   let app: Lectern;

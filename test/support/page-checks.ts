@@ -48,3 +48,17 @@ export async function pageProblems(page: Page): Promise<string[]> {
   if (passed <= 15) throw new Error(`axe-core passed only ${passed} rules: it did not look at the page`);
   return [...problems, ...serious];
 }
+
+/** The slide a page shows under `testId`: its page number, image address, and whether the image loaded. */
+export async function shownSlide(page: Page, testId: string): Promise<{ page: number; src: string; loaded: boolean } | null> {
+  return page.evaluate((id) => {
+    const figure = (globalThis as any).document.querySelector(`[data-testid="${id}"]`);
+    const img = figure?.querySelector('img') as { getAttribute(n: string): string | null; complete: boolean; naturalWidth: number } | null;
+    if (!figure || !img) return null;
+    return {
+      page: Number(figure.getAttribute('data-page')),
+      src: img.getAttribute('src') ?? '',
+      loaded: img.complete && img.naturalWidth > 0,
+    };
+  }, testId);
+}

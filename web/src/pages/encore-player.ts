@@ -3,12 +3,14 @@ import type { PlaybackView } from '../../../server/protocol/recordings';
 import { api } from '../kit/api';
 import type { HlsPlayer } from '../hls';
 import type { ChatQaStore } from './chat-qa-store';
+import { slideAt } from './slide-at';
+import type { SlidesStore } from './slides-store';
 
 // An encore on the watch page: the source seminar's recording over HLS, held at the point the
 // live clock has reached (now − the encore's live start), so that every viewer sees the same
 // moment and nobody seeks ahead; a late joiner lands at that point. The original chat and the
 // original's answered questions appear as the playback reaches their offsets, beside the live
-// chat of the encore's own room.
+// chat of the encore's own room, and the original's slides change where they changed.
 
 /** How far the video may drift from the live point before it is put back (seconds). */
 const DRIFT_SECONDS = 2.5;
@@ -18,6 +20,7 @@ export class EncorePlayer {
   private timer: ReturnType<typeof setInterval> | undefined;
   private chat: ChatMessage[] = [];
   private questions: PlaybackView['questions'] = [];
+  private slides: PlaybackView['slides'] = [];
   private revealedUntil = -1;
   private closed = false;
 
@@ -25,6 +28,7 @@ export class EncorePlayer {
     private readonly seminarId: string,
     private readonly video: HTMLVideoElement,
     private readonly panel: ChatQaStore,
+    private readonly slideStore: SlidesStore,
     private readonly changed: () => void,
   ) {}
 
@@ -40,6 +44,7 @@ export class EncorePlayer {
     if (this.closed) return;
     this.chat = playback.chat.slice().sort((a, b) => a.offsetMs - b.offsetMs);
     this.questions = playback.questions.filter((q) => q.status === 'answered');
+    this.slides = playback.slides;
     this.revealedUntil = -1;
     const { attachHls } = await import('../hls');
     if (this.closed) return;
@@ -89,6 +94,7 @@ export class EncorePlayer {
     if (shown <= this.revealedUntil) return;
     const from = this.revealedUntil;
     this.revealedUntil = shown;
+    this.slideStore.replay(slideAt(this.slides, shown) ?? null);
     this.panel.replay(
       this.chat.filter((m) => m.offsetMs > from && m.offsetMs <= shown),
       this.questions.filter((q) => q.offsetMs > from && q.offsetMs <= shown),

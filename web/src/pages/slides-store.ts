@@ -1,7 +1,7 @@
 import { signal } from '@preact/signals';
 import { z } from 'zod';
 import { errorBodySchema } from '../../../server/protocol/errors';
-import { currentSlide, deckView, type CurrentSlide, type DeckView } from '../../../server/protocol/slides';
+import { currentSlide, deckView, type CurrentSlide, type DeckView, type SlideChange } from '../../../server/protocol/slides';
 import { ApiError, api, apiParsed } from '../kit/api';
 import type { RoomConnection } from '../live';
 import { accessToken } from '../session';
@@ -42,6 +42,8 @@ async function uploadDeck(seminarId: string, file: File): Promise<DeckView> {
 export class SlidesStore {
   readonly version = signal(0);
   current: CurrentSlide = null;
+  /** An encore's: the original's slide at the point its recording plays (encore-player.ts). */
+  replayed: SlideChange | null = null;
   decks: DeckView[] = [];
   /** The deck the lecturer flips through: the newest unless they picked another. */
   deckId: string | null = null;
@@ -98,6 +100,13 @@ export class SlidesStore {
     const deck = this.deck;
     if (!deck || page < 1 || page > deck.pageCount) return;
     this.set(currentSlide.parse(await this.conn.request('slide:show', { deckId: deck.id, page })));
+  }
+
+  /** The original's slide in an encore, as playback reaches it. */
+  replay(slide: SlideChange | null): void {
+    if (slide === this.replayed) return;
+    this.replayed = slide;
+    this.changed();
   }
 
   private set(slide: CurrentSlide): void {

@@ -3,6 +3,7 @@ import type { DeckView, SlideChange } from '../../../server/protocol/slides';
 import { errorText } from '../kit/errors';
 import { t } from '../kit/i18n';
 import { toast } from '../kit/toast';
+import { slideAt } from './slide-at';
 import type { SlidesStore } from './slides-store';
 import '../styles/slides.css';
 
@@ -22,10 +23,10 @@ export function SlideImage({ url, page, title, testId }: { url: string; page: nu
   );
 }
 
-/** The watch page's slide: whatever the lecturer shows now; nothing before the first. */
+/** The watch page's slide: whatever the lecturer shows now (an encore: the original's); nothing before the first. */
 export function SlideView({ store }: { store: SlidesStore | null }) {
   void store?.version.value;
-  const slide = store?.current;
+  const slide = store?.current ?? store?.replayed;
   if (!slide) return null;
   return <SlideImage url={slide.imageUrl} page={slide.page} title={slide.title} testId="slide" />;
 }
@@ -155,13 +156,6 @@ export function SlidePanel({ store, live }: { store: SlidesStore | null; live: b
       )}
     </section>
   );
-}
-
-/** The slide showing at `nowMs` on a replay: the last change at or before it. */
-export function slideAt(slides: SlideChange[], nowMs: number): SlideChange | undefined {
-  let shown: SlideChange | undefined;
-  for (const s of slides) if (s.offsetMs <= nowMs) shown = s;
-  return shown;
 }
 
 /** The replay's slide, in step with the video (seeking included: it follows the current time). */

@@ -229,7 +229,7 @@ export class WatchRoom {
   }
 
   private async playEncore(join: JoinResult): Promise<void> {
-    this.encore ??= new EncorePlayer(this.seminarId, this.el.main, this.panel, () => this.changed());
+    this.encore ??= new EncorePlayer(this.seminarId, this.el.main, this.panel, this.slides, () => this.changed());
     if (join.seminar.status !== 'live' || !join.seminar.liveStartedAt) return;
     this.needsUnmute = this.el.main.muted;
     await this.encore.start(join.seminar.liveStartedAt).catch((err: unknown) => toast(errorText(err)));
