@@ -496,7 +496,8 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
       clearInterval(leaseTimer);
       // The decks' sweep stops at its next folder; what it has not looked at waits for the next start.
       stopping.abort();
-      await sweeping;
+      // Bounded: a document read under way waits for mongoose's buffer while the database is down.
+      await Promise.race([sweeping, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       search.service.close();
       await encores.close();
       await webhooks.dispatcher.close();

@@ -780,6 +780,8 @@ export class LiveGateway {
     presence.invited.set(userId, target.displayName);
     presence.hands.delete(userId);
     this.chatter.add(seminarId, { type: 'hand:updated', data: { userId, displayName: target.displayName, raised: false } });
+    // Pushed now, with what waits in the room's window: the page hears its hand go down before it is invited.
+    this.chatter.flush(seminarId);
     this.selfChanged(seminarId, userId);
   }
 
@@ -827,8 +829,6 @@ export class LiveGateway {
 
   /** Tells the user's own pages where they stand, and the lecturers' lists. */
   private selfChanged(seminarId: string, userId: string): void {
-    // An invitation lowers the hand (batched chatter): the page hears that before it is invited.
-    this.chatter.flush(seminarId);
     const presence = this.presenceOf(seminarId);
     const self = presence.self(userId);
     for (const s of this.socketsOf(seminarId, userId)) s.emit('stage:self', self);

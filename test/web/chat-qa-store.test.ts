@@ -55,8 +55,9 @@ describe("the page's questions", () => {
     push(question(2, 2));
     await store.upvote('q1');
     expect(store.questions.get('q1')).toMatchObject({ votes: 2, revision: 2 });
+    // The page re-renders for the vote's mark, though the answer's state was older.
     expect(store.myVotes.has('q1')).toBe(true);
-    expect(store.version.value).toBe(before + 1);
+    expect(store.version.value).toBe(before + 2);
   });
 
   it('takes the same revision again (a rejoin or a renamed author brings the stored state)', () => {

@@ -88,7 +88,8 @@ export class ChatQaStore {
   async upvote(questionId: string): Promise<void> {
     const updated = (await this.conn.request('question:upvote', { questionId })) as QuestionView;
     this.myVotes.add(questionId);
-    this.upsert(updated);
+    // A newer push may have come first: the vote's mark must show all the same.
+    if (!this.upsert(updated)) this.changed();
   }
 
   async mark(questionId: string, status: 'answering' | 'answered'): Promise<void> {
@@ -104,11 +105,12 @@ export class ChatQaStore {
    * Keeps the newest state of a question. Our own answer and the room's push of one change
    * can come in either order, and with several nodes so can two nodes' pushes.
    */
-  private upsert(q: QuestionView): void {
+  private upsert(q: QuestionView): boolean {
     const known = this.questions.get(q.id);
-    if (known && known.revision > q.revision) return;
+    if (known && known.revision > q.revision) return false;
     this.questions.set(q.id, q);
     this.changed();
+    return true;
   }
 
   private changed(): void {
