@@ -247,12 +247,13 @@ describe('encore broadcast in the browser', () => {
     expect(await pageProblems(viewerB)).toEqual([]);
     await viewerB.screenshot({ path: path.join(shots, 'watch-en-360.png') });
 
-    // Page 2 once playback passes 20 s.
+    // Page 2 once playback passes 20 s (the player shows a change only once the picture is past
+    // it; the encore may have ended meanwhile, which keeps the last slide but resets the video).
     for (const page of [viewerA, viewerB]) {
       await expect
         .poll(() => shownSlide(page, 'slide'), poll)
         .toEqual({ page: 2, src: expect.stringMatching(/\/slide-2\.png$/), loaded: true });
-      expect((await hook<EncoreHook>(page, 'encore')).position).toBeGreaterThanOrEqual(20);
+      expect(Date.now() - startsAt.getTime()).toBeGreaterThanOrEqual(20_000);
     }
     expect(await viewerA.getByTestId('slide').textContent()).toContain('Fees and logistics');
 
