@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { AccountLimits } from './accounts/limits';
 import { MailLinks } from './accounts/mail-links';
@@ -492,12 +493,14 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
     },
     /** Writes buffered progress, stops the scheduler and gives the lease up. Safe to call twice. */
     async close(): Promise<void> {
+      /** What close() waits for at most 2 s, without keeping the process up. */
+      const atMost2s = (work: Promise<unknown>) => Promise.race([work, sleep(2000, undefined, { ref: false })]);
       clearInterval(timer);
       clearInterval(leaseTimer);
       // The decks' sweep stops at its next folder; what it has not looked at waits for the next start.
       stopping.abort();
       // Bounded: a document read under way waits for mongoose's buffer while the database is down.
-      await Promise.race([sweeping, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      await atMost2s(sweeping);
       search.service.close();
       await encores.close();
       await webhooks.dispatcher.close();
@@ -505,11 +508,11 @@ export function createDomain(config: Config, stored: Repositories, logger: Logge
       await uploads.close();
       await progress.close();
       // The completion checks of the last flush, bounded: a check not done is caught up by "My learning".
-      await Promise.race([certified.completions.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      await atMost2s(certified.completions.idle());
       // What this node held (recordings stopped by the shutdown) is another booting node's to repair now.
       // Bounded: with the database down it would wait for mongoose's buffer, and the lease expires anyway.
-      await Promise.race([repos.nodeLeases.release(nodeId), new Promise((resolve) => setTimeout(resolve, 2000).unref())]).catch(
-        (err: unknown) => leaseLog.warn({ err }, 'could not release this node’s lease'),
+      await atMost2s(repos.nodeLeases.release(nodeId)).catch((err: unknown) =>
+        leaseLog.warn({ err }, 'could not release this node’s lease'),
       );
       mailer.close();
     },

@@ -10,8 +10,9 @@ import { toAppError } from '../error-mapping';
 import type { Logger } from '../logger';
 import { MediaError, type Peer, type Room, type RoomRegistry, type Source } from '../../media';
 import { clientEvents, type Ack, type ClientEventName, type ClientPayload, type JoinResult, type ServerEvents } from '../protocol';
-import { MAX_ON_STAGE } from '../protocol/live';
+import { MAX_ON_STAGE, type Question } from '../protocol/live';
 import type { Seminar } from '../seminars/model';
+import type { QuestionRecord } from './model';
 import type { SeminarService } from '../seminars/service';
 import type { RecordingController } from '../recordings/controller';
 import { Presence } from './presence';
@@ -390,21 +391,15 @@ export class LiveGateway {
     });
     on('question:ask', async (p) => {
       const access = this.member(socket);
-      const view = questionView(await this.deps.live.ask(access, p.text));
-      this.chatter.add(access.seminar.id, { type: 'question:updated', data: view });
-      return view;
+      return this.questionChanged(access, await this.deps.live.ask(access, p.text));
     });
     on('question:upvote', async (p) => {
       const access = this.member(socket);
-      const view = questionView(await this.deps.live.upvote(access, p.questionId));
-      this.chatter.add(access.seminar.id, { type: 'question:updated', data: view });
-      return view;
+      return this.questionChanged(access, await this.deps.live.upvote(access, p.questionId));
     });
     on('question:status', async (p) => {
       const access = this.member(socket);
-      const view = questionView(await this.deps.live.setQuestionStatus(access, p.questionId, p.status));
-      this.chatter.add(access.seminar.id, { type: 'question:updated', data: view });
-      return view;
+      return this.questionChanged(access, await this.deps.live.setQuestionStatus(access, p.questionId, p.status));
     });
     on('marker:add', async (p) => this.deps.live.addMarker(this.member(socket), p.label));
     on('hand:raise', async (p) => {
@@ -762,6 +757,13 @@ export class LiveGateway {
     else presence.hands.delete(userId);
     presence.listChanged();
     this.chatter.add(seminarId, { type: 'hand:updated', data: { userId, displayName, raised } });
+  }
+
+  /** A question's new state: to the room (batched), and as the answer to whoever changed it. */
+  private questionChanged(access: LiveAccess, q: QuestionRecord): Omit<Question, 'votedByMe'> {
+    const view = questionView(q);
+    this.chatter.add(access.seminar.id, { type: 'question:updated', data: view });
+    return view;
   }
 
   /** An invitation to a viewer in the room; they go on stage only once they accept. */
